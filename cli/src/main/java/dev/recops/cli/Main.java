@@ -1,0 +1,137 @@
+package dev.recops.cli;
+
+import dev.recops.engine.RecopsException;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Formatter;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** Entry point. {@link #run} is the testable whole; {@link #main} only adds {@code System.exit}. */
+public final class Main {
+    /** Strongly held: java.util.logging forgets the level of a logger nobody references. */
+    private static final java.util.List<Logger> QUIETED = java.util.List.of(
+            Logger.getLogger("ai.djl.util.cuda.CudaUtils"), Logger.getLogger("ai.djl.onnxruntime.engine.OrtEngine"));
+
+    private static final long JVM_START_MILLIS = ProcessHandle.current().info().startInstant()
+            .map(java.time.Instant::toEpochMilli).orElse(System.currentTimeMillis());
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        System.exit(run(out, err, args));
+    }
+
+    /** Runs one command line and returns its exit code (see {@link ExitCodes}). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return commandLine(out, err).execute(args);
+    }
+
+    /** The fully configured command tree: the same one that runs, documents and completes. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new RecopsCommand());
+        cl.setOut(out);
+        cl.setErr(err);
+        applyExitCodeList(cl);
+        cl.setExecutionStrategy(parse -> {
+            configureLogging(verbose(parse));
+            return new CommandLine.RunLast().execute(parse);
+        });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("recops: " + ex.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            return ExitCodes.USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
+            cmd.getErr().println("recops: " + message(ex));
+            if (verbose(parse)) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            cmd.getErr().flush();
+            return exitCode(ex);
+        });
+        return cl;
+    }
+
+    private static void applyExitCodeList(CommandLine cl) {
+        cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCodes.descriptions());
+        cl.getSubcommands().values().forEach(Main::applyExitCodeList);
+    }
+
+    /** Maps an engine failure to the exit-code contract; exhaustive over the sealed hierarchy. */
+    static int exitCode(Throwable t) {
+        if (!(t instanceof RecopsException e)) {
+            return ExitCodes.FAILURE;
+        }
+        return switch (e) {
+            case RecopsException.InvalidInput x -> ExitCodes.USAGE;
+            case RecopsException.NotFound x -> ExitCodes.USAGE;
+            case RecopsException.PreconditionFailed x -> ExitCodes.PRECONDITION;
+            case RecopsException.VerificationFailed x -> ExitCodes.CHECK_FAILED;
+            case RecopsException.Unavailable x -> ExitCodes.FAILURE;
+            case RecopsException.Failure x -> ExitCodes.FAILURE;
+        };
+    }
+
+    private static String message(Throwable t) {
+        if (t instanceof RecopsException) {
+            return t.getMessage();
+        }
+        String m = t.getMessage();
+        return "unexpected " + t.getClass().getSimpleName() + (m == null ? "" : ": " + m) + " (run with --verbose for details)";
+    }
+
+    private static boolean verbose(ParseResult parse) {
+        for (ParseResult p = parse; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Library logs go to stderr as one line each; warnings only, unless {@code --verbose}. */
+    static void configureLogging(boolean verbose) {
+        LogManager.getLogManager().reset();
+        Logger root = Logger.getLogger("");
+        ConsoleHandler handler = new ConsoleHandler();
+        handler.setLevel(Level.ALL);
+        handler.setFormatter(new Formatter() {
+            @Override
+            public String format(LogRecord r) {
+                StringBuilder line = new StringBuilder("recops: ");
+                if (verbose) {
+                    line.append('[').append(r.getInstant().toEpochMilli() - JVM_START_MILLIS).append(" ms] ");
+                }
+                line
+                        .append(r.getLevel() == Level.SEVERE ? "error" : r.getLevel().getName().toLowerCase(java.util.Locale.ROOT))
+                        .append(": ").append(formatMessage(r));
+                if (r.getThrown() != null) {
+                    if (verbose) {
+                        java.io.StringWriter trace = new java.io.StringWriter();
+                        r.getThrown().printStackTrace(new PrintWriter(trace));
+                        line.append(System.lineSeparator()).append(trace);
+                    } else if (r.getThrown().getMessage() != null && !line.toString().contains(r.getThrown().getMessage())) {
+                        line.append(": ").append(r.getThrown().getMessage());
+                    }
+                }
+                return line.append(System.lineSeparator()).toString();
+            }
+        });
+        root.addHandler(handler);
+        root.setLevel(verbose ? Level.INFO : Level.WARNING);
+        if (!verbose) {
+            // DJL probes for CUDA on every start and warns when there is none; on a CPU-only
+            // machine that is noise, not a problem.
+            QUIETED.forEach(l -> l.setLevel(Level.SEVERE));
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package dev.recops.cli;
+
+import picocli.CommandLine.Option;
+
+/** The output format shared by every command: text for people, JSON for machines. */
+public final class OutputOptions {
+    enum Format { text, json }
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Format format = Format.text;
+
+    boolean json() {
+        return format == Format.json;
+    }
+}

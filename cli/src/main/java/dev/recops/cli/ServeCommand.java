@@ -1,0 +1,122 @@
+package dev.recops.cli;
+
+import dev.recops.engine.serve.SearchService;
+import dev.recops.engine.serve.ServeOptions;
+import dev.recops.engine.serve.ServeServer;
+import dev.recops.engine.telemetry.ServerMetrics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code recops serve}: the data-plane server over the model repository and catalog. */
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Serve search, recommend and embed over HTTP from a model repository and a product catalog.",
+            "Listens at once; /v2/health/ready turns 200 when the model and its catalog index are loaded.",
+            "Catalog embeddings are cached under --cache-dir, so a restart does not re-embed.",
+            "Stops cleanly on Ctrl-C or SIGTERM."
+        })
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptions output;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port to listen on, 0 for any free port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--model-repo", paramLabel = "DIR", defaultValue = "${sys:recops.home:-.}/models",
+            description = "Model repository: DIR/<model>/<version>/model.json (default: the one shipped).")
+    Path modelRepo;
+
+    @Option(names = "--model", defaultValue = "search-encoder", description = "Model to serve (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--primary-version", paramLabel = "VERSION", defaultValue = "",
+            description = "Version answering requests that name none (default: the highest loaded).")
+    String primaryVersion;
+
+    @Option(names = "--catalog", paramLabel = "FILE", defaultValue = "${sys:recops.home:-.}/catalog/products.csv",
+            description = "Product catalog, CSV with a header or JSON Lines (default: the ESCI sample shipped).")
+    Path catalog;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "${env:XDG_CACHE_HOME:-${sys:user.home}/.cache}/recops/embeddings",
+            description = "Where catalog embeddings are cached (default: ${DEFAULT-VALUE}).")
+    Path cacheDir;
+
+    @Option(names = "--no-cache", description = "Always embed the catalog; neither read nor write the cache.")
+    boolean noCache;
+
+    @Option(names = "--workers", defaultValue = "2", description = "Concurrent model calls (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--threads", defaultValue = "1", description = "ONNX Runtime threads per model call (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ServeOptions options = options();
+        ServerMetrics metrics = new ServerMetrics();
+        SearchService service = new SearchService(options, metrics, new LoadProgress(err));
+        // Load while the HTTP server starts: both take most of a second, and there are two cores.
+        CompletableFuture<Void> loading = CompletableFuture.runAsync(service::load,
+                runnable -> Thread.ofPlatform().name("recops-load").start(runnable));
+        ServeServer server;
+        try {
+            server = ServeServer.start(host, port, service, metrics);
+        } catch (RuntimeException e) {
+            loading.cancel(true);
+            service.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable stop = () -> {
+            server.close();
+            service.close();
+            stopped.countDown();
+        };
+        Thread hook = Thread.ofPlatform().unstarted(stop);
+        Runtime.getRuntime().addShutdownHook(hook);
+        String url = server.address(host);
+        err.println("recops: listening on " + url + ", loading " + options.model() + " ...");
+        try {
+            loading.join();
+        } catch (CompletionException e) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            stop.run();
+            throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+        double seconds = ProcessHandle.current().info().startInstant()
+                .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis() / 1e3).orElse(0.0);
+        new ReadyRenderer(out, output.json()).render(url, service, seconds);
+        stopped.await();
+        return ExitCodes.OK;
+    }
+
+    private ServeOptions options() {
+        try {
+            return new ServeOptions(host, port, modelRepo, model, primaryVersion, catalog,
+                    noCache ? Optional.empty() : Optional.of(cacheDir), workers, threads);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+}

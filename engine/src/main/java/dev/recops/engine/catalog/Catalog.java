@@ -1,0 +1,35 @@
+package dev.recops.engine.catalog;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A loaded catalog.
+ *
+ * @param source the file it was read from
+ * @param contentHash lower-case hex SHA-256 of the file's bytes: the embedding cache key
+ * @param products the valid products, in file order, unique by id
+ * @param rejectedRows rows that could not be used, each with its line number and reason
+ */
+public record Catalog(Path source, String contentHash, List<Product> products, List<RejectedRow> rejectedRows) {
+
+    /** A catalog row that was not loaded, and why. */
+    public record RejectedRow(int line, String reason) {
+        @Override
+        public String toString() {
+            return "line " + line + ": " + reason;
+        }
+    }
+
+    public Catalog {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(contentHash, "contentHash");
+        products = List.copyOf(products);
+        rejectedRows = List.copyOf(rejectedRows);
+    }
+
+    public int size() {
+        return products.size();
+    }
+}

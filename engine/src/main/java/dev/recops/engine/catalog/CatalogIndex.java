@@ -1,0 +1,204 @@
+package dev.recops.engine.catalog;
+
+import dev.recops.engine.model.ModelVersion;
+import dev.recops.engine.model.TextEncoder;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.PriorityQueue;
+import java.util.function.IntPredicate;
+import java.util.function.Predicate;
+
+/**
+ * A catalog embedded by one model version, searched exactly: the score of a product is the dot
+ * product of its vector with the query vector (cosine similarity, as vectors are normalised).
+ *
+ * <p>Immutable after {@link #build}; safe for concurrent searches.
+ */
+public final class CatalogIndex {
+    /** Texts embedded per model call when building; sorted by length so batches pad little. */
+    private static final int BUILD_BATCH = 32;
+    /** Bump when what is embedded for a product changes, so old cache files stop matching. */
+    private static final String EMBEDDING_RECIPE = "title | brand, v1";
+
+    /** Reports embedding progress: {@code done} of {@code total} products. */
+    @FunctionalInterface
+    public interface Progress {
+        Progress NONE = (done, total) -> {};
+
+        void update(int done, int total);
+    }
+
+    /** One search result. */
+    public record Hit(int row, Product product, float score) {}
+
+    private final Catalog catalog;
+    private final int dimension;
+    private final float[] vectors;
+    private final Map<String, Integer> rowById;
+    private final boolean fromCache;
+
+    private CatalogIndex(Catalog catalog, int dimension, float[] vectors, boolean fromCache) {
+        this.catalog = catalog;
+        this.dimension = dimension;
+        this.vectors = vectors;
+        this.fromCache = fromCache;
+        Map<String, Integer> rows = new HashMap<>();
+        for (int i = 0; i < catalog.size(); i++) {
+            rows.put(catalog.products().get(i).productId(), i);
+        }
+        this.rowById = Map.copyOf(rows);
+    }
+
+    /**
+     * Embeds every product with {@code encoder}, or reads the vectors from {@code cache} when
+     * this catalog content was embedded by this exact model before.
+     *
+     * @param cache where embeddings persist between starts; empty to always embed
+     */
+    public static CatalogIndex build(Catalog catalog, TextEncoder encoder, Optional<EmbeddingCache> cache, Progress progress) {
+        Objects.requireNonNull(progress, "progress");
+        int dim = encoder.dimension();
+        int n = catalog.size();
+        String key = cacheKey(catalog, encoder.version());
+        String label = encoder.version().name() + "-" + encoder.version().version();
+        Optional<float[]> cached = cache.flatMap(c -> c.load(label, key, n, dim));
+        if (cached.isPresent()) {
+            return new CatalogIndex(catalog, dim, cached.get(), true);
+        }
+        float[] vectors = embedAll(catalog, encoder, progress);
+        cache.ifPresent(c -> c.store(label, key, vectors, n, dim));
+        return new CatalogIndex(catalog, dim, vectors, false);
+    }
+
+    private static float[] embedAll(Catalog catalog, TextEncoder encoder, Progress progress) {
+        int n = catalog.size();
+        int dim = encoder.dimension();
+        List<String> texts = catalog.products().stream().map(Product::embeddingText).toList();
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, Comparator.comparingInt(i -> texts.get(i).length()));
+        float[] vectors = new float[n * dim];
+        progress.update(0, n);
+        for (int from = 0; from < n; from += BUILD_BATCH) {
+            int to = Math.min(n, from + BUILD_BATCH);
+            List<String> batch = new ArrayList<>(to - from);
+            for (int j = from; j < to; j++) {
+                batch.add(texts.get(order[j]));
+            }
+            float[][] embedded = encoder.embed(batch);
+            for (int j = from; j < to; j++) {
+                System.arraycopy(embedded[j - from], 0, vectors, order[j] * dim, dim);
+            }
+            progress.update(to, n);
+        }
+        return vectors;
+    }
+
+    static String cacheKey(Catalog catalog, ModelVersion version) {
+        String material = String.join("\n",
+                catalog.contentHash(),
+                version.id(),
+                version.manifest().sha256().toString(),
+                version.manifest().pooling().name(),
+                Boolean.toString(version.manifest().normalize()),
+                Integer.toString(version.manifest().maxTokens()),
+                EMBEDDING_RECIPE);
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(material.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    public int size() {
+        return catalog.size();
+    }
+
+    public int dimension() {
+        return dimension;
+    }
+
+    /** Whether the vectors came from the on-disk cache rather than the model. */
+    public boolean fromCache() {
+        return fromCache;
+    }
+
+    /** The row of a product, if the catalog has it. */
+    public OptionalInt row(String productId) {
+        Integer row = rowById.get(productId);
+        return row == null ? OptionalInt.empty() : OptionalInt.of(row);
+    }
+
+    public Product product(int row) {
+        return catalog.products().get(row);
+    }
+
+    /** A copy of one product's vector. */
+    public float[] vector(int row) {
+        float[] v = new float[dimension];
+        System.arraycopy(vectors, row * dimension, v, 0, dimension);
+        return v;
+    }
+
+    /**
+     * The {@code k} products with the highest dot product with {@code query}, best first; ties
+     * broken by catalog order.
+     *
+     * @param query a vector of {@link #dimension()} floats
+     * @param k how many to return, at least 1
+     * @param filter products to consider
+     * @param excludeRow rows never to return (for example products the user has seen)
+     */
+    public List<Hit> search(float[] query, int k, Predicate<Product> filter, IntPredicate excludeRow) {
+        if (query.length != dimension) {
+            throw new IllegalArgumentException("query has " + query.length + " dimensions, index has " + dimension);
+        }
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be at least 1");
+        }
+        Comparator<Hit> worstFirst = Comparator.comparingDouble(Hit::score).thenComparing(Hit::row, Comparator.reverseOrder());
+        PriorityQueue<Hit> top = new PriorityQueue<>(k + 1, worstFirst);
+        List<Product> products = catalog.products();
+        for (int row = 0; row < products.size(); row++) {
+            if (excludeRow.test(row) || !filter.test(products.get(row))) {
+                continue;
+            }
+            float score = dot(query, row * dimension);
+            if (top.size() < k) {
+                top.add(new Hit(row, products.get(row), score));
+            } else if (score > top.peek().score()) {
+                top.poll();
+                top.add(new Hit(row, products.get(row), score));
+            }
+        }
+        List<Hit> best = new ArrayList<>(top);
+        best.sort(worstFirst.reversed());
+        return best;
+    }
+
+    private float dot(float[] q, int offset) {
+        float sum = 0;
+        for (int d = 0; d < dimension; d++) {
+            sum += q[d] * vectors[offset + d];
+        }
+        return sum;
+    }
+}

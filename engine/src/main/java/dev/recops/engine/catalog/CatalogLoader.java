@@ -1,0 +1,181 @@
+package dev.recops.engine.catalog;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.recops.engine.RecopsException;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads a catalog file: CSV with a header row ({@code .csv}) or JSON Lines ({@code .jsonl},
+ * {@code .json}). Required columns: {@code product_id}, {@code title}; optional: {@code brand},
+ * {@code color}; others are ignored. Rows that cannot be used are kept in
+ * {@link Catalog#rejectedRows()} with their line number, never silently dropped. A catalog with
+ * no usable product is an error.
+ */
+public final class CatalogLoader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private CatalogLoader() {}
+
+    /**
+     * @throws RecopsException.PreconditionFailed when the file does not exist
+     * @throws RecopsException.InvalidInput when the file is malformed as a whole (no header,
+     *     not UTF-8, unterminated quote) or holds no valid product
+     */
+    public static Catalog load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new RecopsException.PreconditionFailed("catalog_missing", "catalog " + file + " not found (see --catalog)");
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new RecopsException.Failure("io_error", "cannot read catalog " + file + ": " + e.getMessage(), e);
+        }
+        String text = decodeUtf8(file, bytes);
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        Rows rows = name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json")
+                ? readJsonLines(file, text)
+                : readCsv(file, text);
+        if (rows.products.isEmpty()) {
+            String why = rows.rejected.isEmpty() ? "it has no rows" : "every row was rejected, first: " + rows.rejected.getFirst();
+            throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " has no usable product: " + why);
+        }
+        return new Catalog(file, sha256(bytes), rows.products, rows.rejected);
+    }
+
+    private static final class Rows {
+        final List<Product> products = new ArrayList<>();
+        final List<Catalog.RejectedRow> rejected = new ArrayList<>();
+        final Set<String> ids = new HashSet<>();
+
+        void add(int line, String id, String title, String brand, String color) {
+            try {
+                Product p = new Product(trim(id), trim(title), trim(brand), trim(color));
+                if (!ids.add(p.productId())) {
+                    rejected.add(new Catalog.RejectedRow(line, "duplicate product_id " + p.productId()));
+                    return;
+                }
+                products.add(p);
+            } catch (IllegalArgumentException | NullPointerException e) {
+                rejected.add(new Catalog.RejectedRow(line, e.getMessage() == null ? "missing field" : e.getMessage()));
+            }
+        }
+
+        private static String trim(String s) {
+            return s == null ? null : s.strip();
+        }
+    }
+
+    private static Rows readCsv(Path file, String text) {
+        Rows rows = new Rows();
+        CsvReader csv = new CsvReader(new StringReader(text.startsWith("\uFEFF") ? text.substring(1) : text));
+        try {
+            CsvReader.Row header = csv.next();
+            if (header == null) {
+                throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " is empty");
+            }
+            Map<String, Integer> columns = new HashMap<>();
+            for (int i = 0; i < header.fields().size(); i++) {
+                columns.putIfAbsent(header.fields().get(i).strip().toLowerCase(Locale.ROOT), i);
+            }
+            for (String required : List.of("product_id", "title")) {
+                if (!columns.containsKey(required)) {
+                    throw new RecopsException.InvalidInput(
+                            "invalid_catalog", "catalog " + file + " line " + header.line() + ": header has no " + required + " column");
+                }
+            }
+            for (CsvReader.Row row; (row = csv.next()) != null; ) {
+                if (row.fields().size() != header.fields().size()) {
+                    rows.rejected.add(new Catalog.RejectedRow(row.line(),
+                            row.fields().size() + " fields, header has " + header.fields().size()));
+                    continue;
+                }
+                rows.add(row.line(), field(row, columns, "product_id"), field(row, columns, "title"),
+                        field(row, columns, "brand"), field(row, columns, "color"));
+            }
+        } catch (CsvReader.MalformedCsvException e) {
+            throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " " + e.getMessage());
+        } catch (IOException e) {
+            throw new IllegalStateException("reading a string cannot fail", e);
+        }
+        return rows;
+    }
+
+    private static String field(CsvReader.Row row, Map<String, Integer> columns, String name) {
+        Integer i = columns.get(name);
+        return i == null ? "" : row.fields().get(i);
+    }
+
+    private static Rows readJsonLines(Path file, String text) {
+        Rows rows = new Rows();
+        try (BufferedReader in = new BufferedReader(new StringReader(text))) {
+            int lineNo = 0;
+            for (String line; (line = in.readLine()) != null; ) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode node;
+                try {
+                    node = JSON.readTree(line);
+                } catch (JsonProcessingException e) {
+                    rows.rejected.add(new Catalog.RejectedRow(lineNo, "not valid JSON: " + e.getOriginalMessage()));
+                    continue;
+                }
+                if (!node.isObject()) {
+                    rows.rejected.add(new Catalog.RejectedRow(lineNo, "not a JSON object"));
+                    continue;
+                }
+                rows.add(lineNo, text(node, "product_id"), text(node, "title"), text(node, "brand"), text(node, "color"));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("reading a string cannot fail", e);
+        }
+        return rows;
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() ? "" : v.asText();
+    }
+
+    private static String decodeUtf8(Path file, byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " is not UTF-8 text");
+        }
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package dev.recops.engine.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.engine.EngineException;
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import dev.recops.engine.RecopsException;
+
+import java.io.IOException;
+import java.nio.LongBuffer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A loaded text-embedding model version: tokenizer plus ONNX Runtime session, through DJL.
+ *
+ * <p>Thread-safe: the tokenizer and the ONNX Runtime session may be used from many threads at
+ * once. How many inferences run concurrently is the caller's decision (each uses up to
+ * {@code intraOpThreads} cores).
+ *
+ * <pre>{@code
+ * try (TextEncoder encoder = TextEncoder.load(version, 1)) {
+ *     float[][] vectors = encoder.embed(List.of("gaming chair", "desk lamp"));
+ * }
+ * }</pre>
+ */
+public final class TextEncoder implements AutoCloseable {
+
+    static {
+        // Everything is local: never reach for a model hub or DJL's usage tracking.
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("OPT_OUT_TRACKING", "true");
+    }
+
+    private static final String ENGINE = "OnnxRuntime";
+
+    private final ModelVersion version;
+    private final HuggingFaceTokenizer tokenizer;
+    private final Model model;
+    private final List<String> inputNames;
+    private final String outputName;
+
+    private TextEncoder(ModelVersion version, HuggingFaceTokenizer tokenizer, Model model) {
+        this.version = version;
+        this.tokenizer = tokenizer;
+        this.model = model;
+        this.inputNames = version.manifest().inputs().stream().map(TensorSpec::name).toList();
+        this.outputName = version.manifest().outputs().getFirst().name();
+    }
+
+    /**
+     * Verifies checksums, loads tokenizer and model, checks the graph's inputs against the
+     * manifest and runs a warm-up that checks the output shape.
+     *
+     * @param intraOpThreads ONNX Runtime intra-op threads per inference, at least 1
+     * @throws RecopsException.VerificationFailed when a checksum, the signature or warm-up fails
+     */
+    public static TextEncoder load(ModelVersion version, int intraOpThreads) {
+        if (intraOpThreads < 1) {
+            throw new IllegalArgumentException("intraOpThreads must be at least 1");
+        }
+        version.verifyChecksums();
+        HuggingFaceTokenizer tokenizer = loadTokenizer(version);
+        Model model = null;
+        try {
+            model = Model.newInstance(version.id(), Device.cpu(), ENGINE);
+            String threads = Integer.toString(intraOpThreads);
+            // DJL applies intraOpNumThreads only when interOpNumThreads is present too.
+            model.load(version.dir(), "model", Map.of("interOpNumThreads", "1", "intraOpNumThreads", threads));
+            TextEncoder encoder = new TextEncoder(version, tokenizer, model);
+            encoder.checkSignature();
+            encoder.warmUp();
+            return encoder;
+        } catch (IOException | MalformedModelException | EngineException e) {
+            closeQuietly(tokenizer, model);
+            throw new RecopsException.VerificationFailed(
+                    "model_load_failed", "cannot load " + version.dir().resolve(ModelVersion.MODEL_FILE) + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(tokenizer, model);
+            throw e;
+        }
+    }
+
+    private static HuggingFaceTokenizer loadTokenizer(ModelVersion version) {
+        // Our own truncation and padding: the shipped tokenizer files disagree (fixed 128 vs none).
+        Map<String, String> options = Map.of(
+                "padding", "false",
+                "truncation", "true",
+                "maxLength", Integer.toString(version.manifest().maxTokens()),
+                "addSpecialTokens", "true");
+        try {
+            return HuggingFaceTokenizer.newInstance(version.dir().resolve(ModelVersion.TOKENIZER_FILE), options);
+        } catch (IOException | RuntimeException e) {
+            throw new RecopsException.VerificationFailed(
+                    "tokenizer_load_failed",
+                    "cannot load tokenizer " + version.dir().resolve(ModelVersion.TOKENIZER_FILE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void checkSignature() {
+        Set<String> actual = new HashSet<>(model.describeInput().keys());
+        if (!actual.equals(new HashSet<>(inputNames))) {
+            throw new RecopsException.VerificationFailed(
+                    "signature_mismatch",
+                    version.id() + ": the ONNX graph takes inputs " + actual + " but the manifest declares " + inputNames);
+        }
+    }
+
+    private void warmUp() {
+        float[][] vectors = embed(List.of("recops warm-up query"));
+        if (vectors.length != 1 || vectors[0].length != dimension()) {
+            throw new RecopsException.VerificationFailed(
+                    "warmup_failed", version.id() + ": warm-up produced a vector of the wrong size");
+        }
+    }
+
+    public ModelVersion version() {
+        return version;
+    }
+
+    /** The length of every vector this encoder returns. */
+    public int dimension() {
+        return version.manifest().dimension();
+    }
+
+    /** Tokenizes texts, truncating each to the manifest's {@code max_tokens}. */
+    public TokenizedBatch tokenize(List<String> texts) {
+        if (texts.isEmpty()) {
+            throw new IllegalArgumentException("no texts");
+        }
+        Encoding[] encodings = tokenizer.batchEncode(texts);
+        int size = encodings.length;
+        int seq = 1;
+        for (Encoding e : encodings) {
+            seq = Math.max(seq, e.getIds().length);
+        }
+        long[] ids = new long[size * seq];
+        long[] mask = new long[size * seq];
+        long[] types = new long[size * seq];
+        int[] counts = new int[size];
+        for (int i = 0; i < size; i++) {
+            long[] eIds = encodings[i].getIds();
+            System.arraycopy(eIds, 0, ids, i * seq, eIds.length);
+            System.arraycopy(encodings[i].getAttentionMask(), 0, mask, i * seq, eIds.length);
+            System.arraycopy(encodings[i].getTypeIds(), 0, types, i * seq, eIds.length);
+            counts[i] = eIds.length;
+        }
+        return new TokenizedBatch(size, seq, ids, mask, types, counts);
+    }
+
+    /** Tokens of one text after truncation, special tokens included. */
+    public int countTokens(String text) {
+        return Math.min(tokenizer.encode(text).getIds().length, version.manifest().maxTokens());
+    }
+
+    /**
+     * Runs the model on a tokenized batch and pools each row into one vector.
+     *
+     * @return {@code [batch.size()][dimension()]}, L2-normalised when the manifest says so
+     * @throws RecopsException.Failure when ONNX Runtime fails
+     */
+    public float[][] infer(TokenizedBatch batch) {
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            Shape shape = new Shape(batch.size(), batch.sequenceLength());
+            NDList inputs = new NDList(inputNames.size());
+            for (String name : inputNames) {
+                long[] data = switch (name) {
+                    case "input_ids" -> batch.inputIds();
+                    case "attention_mask" -> batch.attentionMask();
+                    case "token_type_ids" -> batch.tokenTypeIds();
+                    default -> throw new RecopsException.VerificationFailed(
+                            "signature_mismatch", version.id() + ": unsupported text-embedding input " + name);
+                };
+                NDArray array = manager.create(LongBuffer.wrap(data), shape, DataType.INT64);
+                array.setName(name);
+                inputs.add(array);
+            }
+            NDList outputs = model.getBlock().forward(new ParameterStore(manager, false), inputs, false);
+            NDArray hidden = outputs.get(outputName);
+            if (hidden == null) {
+                throw new RecopsException.VerificationFailed(
+                        "signature_mismatch", version.id() + ": the model has no output " + outputName);
+            }
+            long[] dims = hidden.getShape().getShape();
+            if (dims.length != 3 || dims[0] != batch.size() || dims[2] != dimension()) {
+                throw new RecopsException.VerificationFailed(
+                        "signature_mismatch",
+                        version.id() + ": output " + outputName + " has shape " + hidden.getShape()
+                                + ", expected (" + batch.size() + ", seq, " + dimension() + ")");
+            }
+            return Pooler.pool(hidden.toFloatArray(), batch, (int) dims[1], dimension(),
+                    version.manifest().pooling(), version.manifest().normalize());
+        } catch (EngineException e) {
+            throw new RecopsException.Failure("inference_failed", version.id() + ": inference failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Tokenizes and embeds texts in one batch. */
+    public float[][] embed(List<String> texts) {
+        return infer(tokenize(texts));
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(tokenizer, model);
+    }
+
+    private static void closeQuietly(HuggingFaceTokenizer tokenizer, Model model) {
+        if (model != null) {
+            model.close();
+        }
+        tokenizer.close();
+    }
+}

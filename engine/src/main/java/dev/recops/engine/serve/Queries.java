@@ -1,0 +1,99 @@
+package dev.recops.engine.serve;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/** The validated queries {@link SearchService} answers, and what it answers with. */
+public final class Queries {
+    private Queries() {}
+
+    /** Results per request: 1..{@value}. */
+    public static final int MAX_K = 100;
+
+    /**
+     * Which version answers: a named one, or the primary when {@code version} is empty.
+     */
+    public record Target(String version) {
+        public static final Target PRIMARY = new Target("");
+
+        public Target {
+            Objects.requireNonNull(version, "version");
+        }
+    }
+
+    /**
+     * Exact-match product filters; empty strings match everything. Comparison ignores case.
+     */
+    public record Filters(String brand, String color) {
+        public static final Filters NONE = new Filters("", "");
+
+        public Filters {
+            brand = brand.strip().toLowerCase(Locale.ROOT);
+            color = color.strip().toLowerCase(Locale.ROOT);
+        }
+
+        boolean matches(dev.recops.engine.catalog.Product p) {
+            return (brand.isEmpty() || brand.equals(p.brand().toLowerCase(Locale.ROOT)))
+                    && (color.isEmpty() || color.equals(p.color().toLowerCase(Locale.ROOT)));
+        }
+    }
+
+    public record Search(String query, int k, Filters filters, Target target) {
+        public Search {
+            if (Objects.requireNonNull(query, "query").isBlank()) {
+                throw new IllegalArgumentException("query is empty");
+            }
+            checkK(k);
+            Objects.requireNonNull(filters, "filters");
+            Objects.requireNonNull(target, "target");
+        }
+    }
+
+    public record Recommend(List<String> recentProductIds, int k, Target target) {
+        public Recommend {
+            recentProductIds = List.copyOf(recentProductIds);
+            if (recentProductIds.isEmpty()) {
+                throw new IllegalArgumentException("recent_product_ids is empty");
+            }
+            checkK(k);
+            Objects.requireNonNull(target, "target");
+        }
+    }
+
+    public record Embed(List<String> texts, Target target) {
+        public Embed {
+            texts = List.copyOf(texts);
+            if (texts.isEmpty()) {
+                throw new IllegalArgumentException("texts is empty");
+            }
+            Objects.requireNonNull(target, "target");
+        }
+    }
+
+    private static void checkK(int k) {
+        if (k < 1 || k > MAX_K) {
+            throw new IllegalArgumentException("k must be in 1.." + MAX_K + ", not " + k);
+        }
+    }
+
+    /** Where the time of one request went, in nanoseconds. */
+    public record Timings(long queueNanos, long encodeNanos, long retrieveNanos) {}
+
+    /** One result row. */
+    public record Result(String productId, float score, String title) {}
+
+    /** The answer to a search or a recommendation. */
+    public record Ranked(String model, String version, List<Result> results, int queryTokens, Timings timings) {
+        public Ranked {
+            results = List.copyOf(results);
+        }
+    }
+
+    /** The answer to an embed query: one vector per text, in order. */
+    public record Embedded(String model, String version, int dimension, List<float[]> vectors, Timings timings) {
+        public Embedded {
+            vectors = List.copyOf(vectors);
+        }
+    }
+}

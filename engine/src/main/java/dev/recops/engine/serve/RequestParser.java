@@ -1,0 +1,157 @@
+package dev.recops.engine.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.recops.engine.RecopsException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns request bodies into validated {@link Queries}. Every problem is an
+ * {@link RecopsException.InvalidInput} whose message names the field and what is wrong with it.
+ */
+final class RequestParser {
+    static final int DEFAULT_K = 10;
+    static final int MAX_TEXTS = 64;
+    static final int MAX_RECENT = 100;
+    private static final Set<String> FILTERS = Set.of("brand", "color");
+
+    private final ObjectMapper json;
+
+    RequestParser(ObjectMapper json) {
+        this.json = json;
+    }
+
+    Queries.Search search(byte[] body) {
+        JsonNode root = object(body);
+        String query = requiredText(root, "query");
+        return invalidAsInput(() -> new Queries.Search(query, k(root), filters(root), target(root)));
+    }
+
+    Queries.Recommend recommend(byte[] body) {
+        JsonNode root = object(body);
+        List<String> ids = textArray(root, "recent_product_ids", MAX_RECENT);
+        return invalidAsInput(() -> new Queries.Recommend(ids, k(root), target(root)));
+    }
+
+    Queries.Embed embed(byte[] body) {
+        JsonNode root = object(body);
+        List<String> texts = textArray(root, "texts", MAX_TEXTS);
+        return invalidAsInput(() -> new Queries.Embed(texts, target(root)));
+    }
+
+    JsonNode object(byte[] body) {
+        if (body.length == 0) {
+            throw invalid("empty_body", "the request body is empty; send a JSON object");
+        }
+        JsonNode root;
+        try {
+            root = json.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw invalid("invalid_json", "the body is not valid JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        } catch (java.io.IOException e) {
+            throw invalid("invalid_json", "the body is not valid JSON");
+        }
+        if (root == null || !root.isObject()) {
+            throw invalid("invalid_json", "the body must be a JSON object");
+        }
+        return root;
+    }
+
+    private static String requiredText(JsonNode root, String field) {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            throw invalid("missing_field", "\"" + field + "\" is required");
+        }
+        if (!v.isTextual()) {
+            throw invalid("invalid_field", "\"" + field + "\" must be a string");
+        }
+        if (v.asText().isBlank()) {
+            throw invalid("invalid_field", "\"" + field + "\" is empty");
+        }
+        return v.asText();
+    }
+
+    private static int k(JsonNode root) {
+        JsonNode v = root.get("k");
+        if (v == null || v.isNull()) {
+            return DEFAULT_K;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1 || v.asInt() > Queries.MAX_K) {
+            throw invalid("invalid_field", "\"k\" must be an integer in 1.." + Queries.MAX_K + ", not " + v);
+        }
+        return v.asInt();
+    }
+
+    private static Queries.Target target(JsonNode root) {
+        JsonNode v = root.get("version");
+        if (v == null || v.isNull()) {
+            return Queries.Target.PRIMARY;
+        }
+        if (!(v.isTextual() || v.isIntegralNumber()) || v.asText().isBlank()) {
+            throw invalid("invalid_field", "\"version\" must be a version name such as \"2\"");
+        }
+        return new Queries.Target(v.asText());
+    }
+
+    private static Queries.Filters filters(JsonNode root) {
+        JsonNode v = root.get("filters");
+        if (v == null || v.isNull()) {
+            return Queries.Filters.NONE;
+        }
+        if (!v.isObject()) {
+            throw invalid("invalid_field", "\"filters\" must be an object such as {\"brand\": \"Acme\"}");
+        }
+        for (Map.Entry<String, JsonNode> e : v.properties()) {
+            if (!FILTERS.contains(e.getKey())) {
+                throw invalid("invalid_field", "unknown filter \"" + e.getKey() + "\" (supported: brand, color)");
+            }
+            if (!e.getValue().isTextual()) {
+                throw invalid("invalid_field", "filter \"" + e.getKey() + "\" must be a string");
+            }
+        }
+        return new Queries.Filters(v.path("brand").asText(""), v.path("color").asText(""));
+    }
+
+    private static List<String> textArray(JsonNode root, String field, int max) {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            throw invalid("missing_field", "\"" + field + "\" is required");
+        }
+        if (!v.isArray()) {
+            throw invalid("invalid_field", "\"" + field + "\" must be an array of strings");
+        }
+        if (v.isEmpty()) {
+            throw invalid("invalid_field", "\"" + field + "\" is empty");
+        }
+        if (v.size() > max) {
+            throw invalid("invalid_field", "\"" + field + "\" has " + v.size() + " entries; at most " + max + " are allowed");
+        }
+        List<String> values = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode item = v.get(i);
+            if (!item.isTextual() || item.asText().isBlank()) {
+                throw invalid("invalid_field", "\"" + field + "\"[" + i + "] must be a non-empty string");
+            }
+            values.add(item.asText());
+        }
+        return values;
+    }
+
+    private static <T> T invalidAsInput(java.util.function.Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw invalid("invalid_field", e.getMessage());
+        }
+    }
+
+    private static RecopsException.InvalidInput invalid(String code, String message) {
+        return new RecopsException.InvalidInput(code, message);
+    }
+}

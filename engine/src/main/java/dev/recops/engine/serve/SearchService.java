@@ -1,0 +1,263 @@
+package dev.recops.engine.serve;
+
+import dev.recops.engine.RecopsException;
+import dev.recops.engine.catalog.Catalog;
+import dev.recops.engine.catalog.CatalogIndex;
+import dev.recops.engine.catalog.CatalogLoader;
+import dev.recops.engine.catalog.EmbeddingCache;
+import dev.recops.engine.model.ModelRepository;
+import dev.recops.engine.model.ModelVersion;
+import dev.recops.engine.model.TextEncoder;
+import dev.recops.engine.model.TokenizedBatch;
+import dev.recops.engine.model.Vectors;
+import dev.recops.engine.telemetry.ServerMetrics;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Answers search, recommend and embed queries over the loaded versions of one model. No HTTP:
+ * the server, the load generator's in-process mode and tests call it directly.
+ *
+ * <p>Lifecycle: construct, {@link #load()} (blocking; {@link #ready()} turns true when at least
+ * the primary version serves), query from any thread, {@link #close()}.
+ */
+public final class SearchService implements AutoCloseable {
+
+    /** A version that can serve: its encoder and its catalog index. */
+    private record Loaded(ModelVersion version, TextEncoder encoder, CatalogIndex index) {}
+
+    private final ServeOptions options;
+    private final ServerMetrics metrics;
+    private final ServeListener listener;
+    private final ExecutorService inference;
+    private volatile Map<String, Loaded> loaded = Map.of();
+    private volatile String primary = "";
+
+    public SearchService(ServeOptions options, ServerMetrics metrics, ServeListener listener) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        AtomicInteger n = new AtomicInteger();
+        this.inference = Executors.newFixedThreadPool(options.workers(), r -> {
+            Thread t = new Thread(r, "recops-inference-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Loads the catalog and every valid version of the model, the primary first: {@link #ready()}
+     * turns true as soon as the primary serves, while the other versions are still loading. A
+     * version that fails to load is reported to the listener and skipped; it is an error only if
+     * no version, or not the requested primary, can serve.
+     *
+     * @throws RecopsException when nothing can serve, with the reason of the first failure
+     */
+    public void load() {
+        ModelRepository.Scan scan = new ModelRepository(options.modelRepo()).scan();
+        scan.rejected().forEach(listener::versionRejected);
+        List<ModelVersion> candidates = scan.versionsOf(options.model());
+        if (candidates.isEmpty()) {
+            throw new RecopsException.PreconditionFailed("model_missing",
+                    "model repository " + options.modelRepo() + " has no valid version of " + options.model()
+                            + (scan.rejected().isEmpty() ? "" : " (rejected: " + scan.rejected().getFirst().reason() + ")"));
+        }
+        if (!options.primaryVersion().isEmpty()
+                && candidates.stream().noneMatch(v -> v.version().equals(options.primaryVersion()))) {
+            throw new RecopsException.PreconditionFailed("version_missing",
+                    "model " + options.model() + " has no version " + options.primaryVersion() + " in " + options.modelRepo());
+        }
+        Catalog catalog = CatalogLoader.load(options.catalog());
+        listener.catalogLoaded(catalog);
+        metrics.catalogSize(catalog.size());
+
+        // The primary first, so the service turns ready as soon as it can answer; the other
+        // versions follow and join as each finishes. An implicit primary that fails to load
+        // hands over to the next highest version.
+        List<ModelVersion> order = new ArrayList<>(candidates.reversed());
+        if (!options.primaryVersion().isEmpty()) {
+            order.sort(Comparator.comparing(v -> !v.version().equals(options.primaryVersion())));
+        }
+        RecopsException firstFailure = null;
+        for (ModelVersion version : order) {
+            Loaded l;
+            try {
+                l = loadVersion(version, catalog);
+            } catch (RecopsException e) {
+                listener.versionFailed(version, e.getMessage());
+                if (version.version().equals(options.primaryVersion())) {
+                    throw e;
+                }
+                firstFailure = firstFailure == null ? e : firstFailure;
+                continue;
+            }
+            Map<String, Loaded> next = new LinkedHashMap<>(loaded);
+            next.put(version.version(), l);
+            loaded = Map.copyOf(next);
+            if (primary.isEmpty()) {
+                primary = version.version();
+            }
+        }
+        if (primary.isEmpty()) {
+            throw firstFailure;
+        }
+    }
+
+    private Loaded loadVersion(ModelVersion version, Catalog catalog) {
+        listener.versionLoading(version);
+        long start = System.nanoTime();
+        TextEncoder encoder = TextEncoder.load(version, options.intraOpThreads());
+        try {
+            CatalogIndex index = CatalogIndex.build(catalog, encoder, options.cacheDir().map(EmbeddingCache::new),
+                    (done, total) -> listener.embedding(version, done, total));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            metrics.modelLoaded(version.name(), version.version(), took.toNanos() / 1e9);
+            listener.versionLoaded(version, took, index.fromCache());
+            return new Loaded(version, encoder, index);
+        } catch (RuntimeException e) {
+            encoder.close();
+            throw e;
+        }
+    }
+
+    /** True once a primary version can answer queries. */
+    public boolean ready() {
+        return !primary.isEmpty();
+    }
+
+    public String modelName() {
+        return options.model();
+    }
+
+    /** The version answering queries that name none, or empty before {@link #load()}. */
+    public String primaryVersion() {
+        return primary;
+    }
+
+    /** Loaded versions, oldest first. */
+    public List<String> versions() {
+        List<String> versions = new ArrayList<>(loaded.keySet());
+        versions.sort(ModelRepository.VERSION_ORDER);
+        return versions;
+    }
+
+    /** Products in the served catalog; 0 before {@link #load()}. */
+    public int catalogSize() {
+        return loaded.values().stream().findFirst().map(l -> l.index().size()).orElse(0);
+    }
+
+    public Queries.Ranked search(Queries.Search q) {
+        Loaded v = resolve(q.target());
+        long start = System.nanoTime();
+        Encoded e = encode(v, List.of(q.query()));
+        long t0 = System.nanoTime();
+        List<CatalogIndex.Hit> hits = v.index().search(e.vectors()[0], q.k(), q.filters()::matches, row -> false);
+        long retrieve = System.nanoTime() - t0;
+        return ranked(v, hits, e.tokens()[0], new Queries.Timings(e.startedNanos() - start, e.encodeNanos(), retrieve));
+    }
+
+    public Queries.Ranked recommend(Queries.Recommend q) {
+        Loaded v = resolve(q.target());
+        CatalogIndex index = v.index();
+        Set<Integer> seen = new HashSet<>();
+        List<String> unknown = new ArrayList<>();
+        for (String id : q.recentProductIds()) {
+            index.row(id).ifPresentOrElse(seen::add, () -> unknown.add(id));
+        }
+        if (!unknown.isEmpty()) {
+            throw new RecopsException.InvalidInput("unknown_product",
+                    "unknown product id" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown.subList(0, Math.min(5, unknown.size())))
+                            + (unknown.size() > 5 ? " (and " + (unknown.size() - 5) + " more)" : ""));
+        }
+        long t0 = System.nanoTime();
+        float[] profile = new float[index.dimension()];
+        for (int row : seen) {
+            float[] vec = index.vector(row);
+            for (int d = 0; d < vec.length; d++) {
+                profile[d] += vec[d];
+            }
+        }
+        Vectors.normalize(profile);
+        List<CatalogIndex.Hit> hits = index.search(profile, q.k(), p -> true, seen::contains);
+        return ranked(v, hits, 0, new Queries.Timings(0, 0, System.nanoTime() - t0));
+    }
+
+    public Queries.Embedded embed(Queries.Embed q) {
+        Loaded v = resolve(q.target());
+        long start = System.nanoTime();
+        Encoded e = encode(v, q.texts());
+        return new Queries.Embedded(v.version().name(), v.version().version(), v.encoder().dimension(),
+                List.of(e.vectors()), new Queries.Timings(e.startedNanos() - start, e.encodeNanos(), 0));
+    }
+
+    private Loaded resolve(Queries.Target target) {
+        if (!ready()) {
+            throw new RecopsException.Unavailable("not_ready", "the model is still loading");
+        }
+        String version = target.version().isEmpty() ? primary : target.version();
+        Loaded v = loaded.get(version);
+        if (v == null) {
+            throw new RecopsException.NotFound("version_not_found",
+                    "model " + options.model() + " has no loaded version " + version + " (loaded: " + String.join(", ", versions()) + ")");
+        }
+        return v;
+    }
+
+    private record Encoded(float[][] vectors, int[] tokens, long startedNanos, long encodeNanos) {}
+
+    private Encoded encode(Loaded v, List<String> texts) {
+        Future<Encoded> future = inference.submit(() -> {
+            long started = System.nanoTime();
+            TokenizedBatch batch = v.encoder().tokenize(texts);
+            float[][] vectors = v.encoder().infer(batch);
+            return new Encoded(vectors, batch.tokenCounts(), started, System.nanoTime() - started);
+        });
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new RecopsException.Unavailable("interrupted", "the request was interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RecopsException re) {
+                throw re;
+            }
+            throw new RecopsException.Failure("inference_failed",
+                    v.version().id() + ": inference failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static Queries.Ranked ranked(Loaded v, List<CatalogIndex.Hit> hits, int tokens, Queries.Timings timings) {
+        List<Queries.Result> results = hits.stream()
+                .map(h -> new Queries.Result(h.product().productId(), h.score(), h.product().title()))
+                .toList();
+        return new Queries.Ranked(v.version().name(), v.version().version(), results, tokens, timings);
+    }
+
+    @Override
+    public void close() {
+        inference.shutdown();
+        try {
+            inference.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        loaded.values().forEach(l -> l.encoder().close());
+        loaded = Map.of();
+        primary = "";
+    }
+}

@@ -1,0 +1,48 @@
+package dev.recops.engine.serve;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How to run {@code recops serve}.
+ *
+ * @param host the address to bind
+ * @param port the port, 0 for any free port
+ * @param modelRepo the model repository root
+ * @param model the model to serve
+ * @param primaryVersion the version answering requests that name none; empty for the highest
+ * @param catalog the product catalog file (CSV or JSON Lines)
+ * @param cacheDir where catalog embeddings are cached; empty to disable the cache
+ * @param workers inference threads (concurrent model calls), at least 1
+ * @param intraOpThreads ONNX Runtime threads per model call, at least 1
+ */
+public record ServeOptions(
+        String host,
+        int port,
+        Path modelRepo,
+        String model,
+        String primaryVersion,
+        Path catalog,
+        Optional<Path> cacheDir,
+        int workers,
+        int intraOpThreads) {
+
+    public ServeOptions {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(modelRepo, "modelRepo");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(primaryVersion, "primaryVersion");
+        Objects.requireNonNull(catalog, "catalog");
+        Objects.requireNonNull(cacheDir, "cacheDir");
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("port must be in 0..65535, not " + port);
+        }
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, not " + workers);
+        }
+        if (intraOpThreads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, not " + intraOpThreads);
+        }
+    }
+}

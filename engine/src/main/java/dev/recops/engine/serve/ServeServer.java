@@ -1,0 +1,304 @@
+package dev.recops.engine.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recops.engine.RecopsException;
+import dev.recops.engine.telemetry.ServerMetrics;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The data-plane HTTP server: {@code /v1/search}, {@code /v1/recommend}, {@code /v1/embed},
+ * KServe v2 health, and {@code /metrics}.
+ *
+ * <p>Every response to a client error is JSON {@code {"error": {"code", "message"}}} with a 4xx
+ * status; an unexpected failure is a 500 with a request id to find it in the server's log, never a
+ * stack trace. Every request gets an id: the client's {@code X-Request-Id} when it is sane, else a
+ * generated one; it is echoed in the response header and body.
+ */
+public final class ServeServer implements AutoCloseable {
+    /** Largest request body accepted, in bytes. */
+    public static final int MAX_BODY_BYTES = 1 << 20;
+
+    private static final Logger LOG = Logger.getLogger(ServeServer.class.getName());
+    private static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
+    private static final Set<String> ROUTES = Set.of(
+            "/v1/search", "/v1/recommend", "/v1/embed", "/v2/health/live", "/v2/health/ready", "/metrics");
+
+    private final SearchService service;
+    private final ServerMetrics metrics;
+    private final ObjectMapper json = new ObjectMapper();
+    private final RequestParser parser = new RequestParser(json);
+    private final WebServer server;
+
+    private ServeServer(String host, int port, SearchService service, ServerMetrics metrics) {
+        this.service = service;
+        this.metrics = metrics;
+        this.server = WebServer.builder()
+                .host(host)
+                .port(port)
+                .shutdownHook(false)
+                .routing(this::routes)
+                .build();
+    }
+
+    /**
+     * Binds and starts serving. Queries answer 503 until the service has loaded.
+     *
+     * @throws RecopsException.PreconditionFailed when the address is in use or cannot be bound
+     */
+    public static ServeServer start(String host, int port, SearchService service, ServerMetrics metrics) {
+        ServeServer s = new ServeServer(host, port, service, metrics);
+        try {
+            s.server.start();
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BindException) {
+                    throw new RecopsException.PreconditionFailed("port_busy",
+                            "cannot listen on " + host + ":" + port + ": " + t.getMessage() + " (see --port, --host)", e);
+                }
+            }
+            throw new RecopsException.Failure("server_start_failed", "cannot start the HTTP server: " + e.getMessage(), e);
+        }
+        return s;
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return server.port();
+    }
+
+    private void routes(HttpRouting.Builder r) {
+        r.post("/v1/search", (req, res) -> handle("search", req, res, this::search))
+                .post("/v1/recommend", (req, res) -> handle("recommend", req, res, this::recommend))
+                .post("/v1/embed", (req, res) -> handle("embed", req, res, this::embed))
+                .get("/v2/health/live", (req, res) -> handle("live", req, res, this::live))
+                .get("/v2/health/ready", (req, res) -> handle("ready", req, res, this::ready))
+                .get("/metrics", this::metrics)
+                .any((req, res) -> handle("other", req, res, this::noRoute));
+    }
+
+    /** What an endpoint produced: a status, a JSON body, and the model version that answered. */
+    private record Reply(int status, ObjectNode body, String model, String version) {}
+
+    @FunctionalInterface
+    private interface Endpoint {
+        Reply answer(ServerRequest req, String requestId);
+    }
+
+    private void handle(String endpoint, ServerRequest req, ServerResponse res, Endpoint fn) {
+        long start = System.nanoTime();
+        String requestId = requestId(req);
+        Reply reply;
+        try {
+            reply = fn.answer(req, requestId);
+        } catch (HttpProblem p) {
+            reply = error(requestId, p.status, p.code, p.getMessage());
+        } catch (RecopsException e) {
+            reply = error(requestId, status(e), e.code(), e.getMessage());
+            if (e instanceof RecopsException.Unavailable) {
+                res.header(HeaderNames.RETRY_AFTER, "1");
+            }
+            if (status(e) >= 500) {
+                LOG.log(Level.WARNING, "request " + requestId + " failed: " + e.getMessage(), e);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "request " + requestId + " failed unexpectedly", e);
+            reply = error(requestId, 500, "internal_error", "internal error; the server log has details under request id " + requestId);
+        }
+        res.status(Status.create(reply.status()));
+        res.header(REQUEST_ID, requestId);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        byte[] bytes;
+        try {
+            bytes = json.writeValueAsBytes(reply.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        res.send(bytes);
+        metrics.recordRequest(endpoint, reply.model(), reply.version(), reply.status(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Maps every engine failure to an HTTP status; exhaustive by construction. */
+    static int status(RecopsException e) {
+        return switch (e) {
+            case RecopsException.InvalidInput x -> 400;
+            case RecopsException.NotFound x -> 404;
+            case RecopsException.Unavailable x -> 503;
+            case RecopsException.PreconditionFailed x -> 503;
+            case RecopsException.VerificationFailed x -> 500;
+            case RecopsException.Failure x -> 500;
+        };
+    }
+
+    private Reply search(ServerRequest req, String requestId) {
+        Queries.Ranked r = service.search(parser.search(body(req)));
+        return ranked(requestId, r);
+    }
+
+    private Reply recommend(ServerRequest req, String requestId) {
+        Queries.Ranked r = service.recommend(parser.recommend(body(req)));
+        return ranked(requestId, r);
+    }
+
+    private Reply embed(ServerRequest req, String requestId) {
+        Queries.Embedded e = service.embed(parser.embed(body(req)));
+        ObjectNode out = json.createObjectNode();
+        out.put("request_id", requestId);
+        model(out, e.model(), e.version());
+        out.put("dimension", e.dimension());
+        ArrayNode vectors = out.putArray("embeddings");
+        for (float[] v : e.vectors()) {
+            ArrayNode row = vectors.addArray();
+            for (float x : v) {
+                row.add(x);
+            }
+        }
+        timings(out, e.timings());
+        return new Reply(200, out, e.model(), e.version());
+    }
+
+    private Reply ranked(String requestId, Queries.Ranked r) {
+        ObjectNode out = json.createObjectNode();
+        out.put("request_id", requestId);
+        model(out, r.model(), r.version());
+        ArrayNode results = out.putArray("results");
+        for (Queries.Result hit : r.results()) {
+            results.addObject().put("product_id", hit.productId()).put("score", hit.score()).put("title", hit.title());
+        }
+        out.put("degraded", false);
+        timings(out, r.timings());
+        return new Reply(200, out, r.model(), r.version());
+    }
+
+    private static void model(ObjectNode out, String name, String version) {
+        out.putObject("model").put("name", name).put("version", version);
+    }
+
+    private static void timings(ObjectNode out, Queries.Timings t) {
+        double queue = t.queueNanos() / 1e6;
+        double encode = t.encodeNanos() / 1e6;
+        double retrieve = t.retrieveNanos() / 1e6;
+        out.putObject("timings_ms")
+                .put("queue", round(queue))
+                .put("encode", round(encode))
+                .put("retrieve", round(retrieve))
+                .put("total", round(queue + encode + retrieve));
+    }
+
+    private static double round(double ms) {
+        return Math.round(ms * 1000) / 1000.0;
+    }
+
+    private Reply live(ServerRequest req, String requestId) {
+        ObjectNode out = json.createObjectNode().put("live", true);
+        return new Reply(200, out, "", "");
+    }
+
+    private Reply ready(ServerRequest req, String requestId) {
+        boolean ready = service.ready();
+        ObjectNode out = json.createObjectNode().put("ready", ready);
+        if (ready) {
+            out.put("model", service.modelName()).put("primary_version", service.primaryVersion());
+            ArrayNode versions = out.putArray("versions");
+            service.versions().forEach(versions::add);
+            out.put("catalog_products", service.catalogSize());
+        }
+        return new Reply(ready ? 200 : 503, out, "", "");
+    }
+
+    private Reply noRoute(ServerRequest req, String requestId) {
+        String path = req.path().path();
+        String method = req.prologue().method().text();
+        if (ROUTES.contains(path)) {
+            throw new HttpProblem(405, "method_not_allowed", method + " is not allowed on " + path);
+        }
+        throw new HttpProblem(404, "not_found", "no endpoint " + method + " " + path);
+    }
+
+    private void metrics(ServerRequest req, ServerResponse res) throws IOException {
+        String accept = req.headers().first(HeaderNames.ACCEPT).orElse("");
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        metrics.write(accept, out);
+        res.header(HeaderNames.CONTENT_TYPE, metrics.contentType(accept));
+        res.send(out.toByteArray());
+    }
+
+    private byte[] body(ServerRequest req) {
+        String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
+        if (!type.toLowerCase(Locale.ROOT).strip().startsWith("application/json")) {
+            throw new HttpProblem(415, "unsupported_media_type",
+                    "Content-Type must be application/json" + (type.isEmpty() ? "" : ", not " + type));
+        }
+        if (req.headers().contentLength().orElse(0) > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (body.length > MAX_BODY_BYTES) {
+                throw tooLarge();
+            }
+            return body;
+        } catch (IOException e) {
+            throw new HttpProblem(400, "unreadable_body", "could not read the request body: " + e.getMessage());
+        }
+    }
+
+    private static HttpProblem tooLarge() {
+        return new HttpProblem(413, "body_too_large", "the request body is over " + MAX_BODY_BYTES + " bytes (1 MiB)");
+    }
+
+    private Reply error(String requestId, int status, String code, String message) {
+        ObjectNode out = json.createObjectNode();
+        out.putObject("error").put("code", code).put("message", message);
+        out.put("request_id", requestId);
+        return new Reply(status, out, "", "");
+    }
+
+    private static String requestId(ServerRequest req) {
+        return req.headers().first(REQUEST_ID)
+                .filter(id -> !id.isEmpty() && id.length() <= 128 && id.chars().allMatch(c -> c > 32 && c < 127))
+                .orElseGet(() -> Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE));
+    }
+
+    /** A problem found by the HTTP layer itself, with the status it deserves. */
+    private static final class HttpProblem extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+        final String code;
+
+        HttpProblem(int status, String code, String message) {
+            super(message, null, false, false);
+            this.status = status;
+            this.code = code;
+        }
+    }
+
+    /** Stops accepting connections and closes the server. */
+    @Override
+    public void close() {
+        server.stop();
+    }
+
+    /** For the log line on start: {@code http://host:port}. */
+    public String address(String host) {
+        return "http://" + host + ":" + port();
+    }
+}
