@@ -1,0 +1,100 @@
+package dev.recops.engine.catalog;
+
+import dev.recops.engine.RecopsException;
+import dev.recops.engine.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CatalogLoaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void loadsTheRealEsciCatalogWithQuotedMultiLineFields() {
+        Catalog catalog = CatalogLoader.load(TestData.esciProducts());
+        assertThat(catalog.size()).isEqualTo(485);
+        assertThat(catalog.rejectedRows()).isEmpty();
+        assertThat(catalog.products().getFirst().productId()).isEqualTo("0062502891");
+        assertThat(catalog.products().getFirst().title()).isEqualTo("The Chalice and the Blade: Our History, Our Future");
+        assertThat(catalog.contentHash()).hasSize(64);
+    }
+
+    @Test
+    void reportsBadCsvRowsWithTheirLineNumbersAndKeepsTheGoodOnes() throws IOException {
+        Path csv = write("bad.csv", """
+                product_id,title,brand
+                A1,Good chair,Acme
+                ,No id,Acme
+                A2,,Acme
+                A1,Duplicate id,Acme
+                A3,Too,many,fields
+                "A4","Second good
+                one, two lines",Acme
+                """);
+        Catalog catalog = CatalogLoader.load(csv);
+        assertThat(catalog.products()).extracting(Product::productId).containsExactly("A1", "A4");
+        assertThat(catalog.rejectedRows()).extracting(Catalog.RejectedRow::line).containsExactly(3, 4, 5, 6);
+        assertThat(catalog.rejectedRows().get(0).reason()).contains("product_id");
+        assertThat(catalog.rejectedRows().get(1).reason()).contains("title");
+        assertThat(catalog.rejectedRows().get(2).reason()).contains("duplicate");
+    }
+
+    @Test
+    void loadsJsonLinesAndReportsMalformedLines() throws IOException {
+        Path jsonl = write("c.jsonl", """
+                {"product_id": "P1", "title": "Desk lamp", "brand": "Lumo"}
+                {"product_id": "P2", "title": broken}
+
+                ["not", "an", "object"]
+                {"product_id": "P3", "title": "Floor lamp"}
+                """);
+        Catalog catalog = CatalogLoader.load(jsonl);
+        assertThat(catalog.products()).extracting(Product::productId).containsExactly("P1", "P3");
+        assertThat(catalog.rejectedRows()).extracting(Catalog.RejectedRow::line).containsExactly(2, 4);
+    }
+
+    @Test
+    void missingFileIsAPreconditionFailure() {
+        assertThatThrownBy(() -> CatalogLoader.load(dir.resolve("nope.csv")))
+                .isInstanceOf(RecopsException.PreconditionFailed.class)
+                .hasMessageContaining("nope.csv not found");
+    }
+
+    @Test
+    void headerWithoutTitleIsInvalidInput() throws IOException {
+        Path csv = write("h.csv", "product_id,name\nA,B\n");
+        assertThatThrownBy(() -> CatalogLoader.load(csv))
+                .isInstanceOf(RecopsException.InvalidInput.class)
+                .hasMessageContaining("no title column");
+    }
+
+    @Test
+    void catalogWithoutAnyUsableProductIsInvalidInput() throws IOException {
+        Path csv = write("e.csv", "product_id,title\n,\n");
+        assertThatThrownBy(() -> CatalogLoader.load(csv))
+                .isInstanceOf(RecopsException.InvalidInput.class)
+                .hasMessageContaining("no usable product")
+                .hasMessageContaining("line 2");
+    }
+
+    @Test
+    void unterminatedQuoteFailsTheWholeFileNamingTheLine() throws IOException {
+        Path csv = write("q.csv", "product_id,title\nA,\"open\nB,x\n");
+        assertThatThrownBy(() -> CatalogLoader.load(csv))
+                .isInstanceOf(RecopsException.InvalidInput.class)
+                .hasMessageContaining("line 2");
+    }
+
+    private Path write(String name, String content) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, content);
+        return file;
+    }
+}

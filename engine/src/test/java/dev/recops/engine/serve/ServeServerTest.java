@@ -1,0 +1,209 @@
+package dev.recops.engine.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.recops.engine.TestData;
+import dev.recops.engine.telemetry.ServerMetrics;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The HTTP contract of the data plane, against the real default models on a free port. */
+class ServeServerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static SearchService service;
+    private static ServeServer server;
+    private static String base;
+
+    @BeforeAll
+    static void start() throws IOException {
+        Path cache = Files.createTempDirectory("recops-test-cache");
+        ServeOptions options = new ServeOptions("127.0.0.1", 0, TestData.models(), "search-encoder", "1",
+                TestData.esciProducts(), Optional.of(cache), 2, 1);
+        ServerMetrics metrics = new ServerMetrics();
+        service = new SearchService(options, metrics, ServeListener.NONE);
+        server = ServeServer.start("127.0.0.1", 0, service, metrics);
+        base = "http://127.0.0.1:" + server.port();
+        service.load();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        service.close();
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws IOException {
+        return JSON.readTree(response.body());
+    }
+
+    private static void assertError(HttpResponse<String> response, int status, String code) throws IOException {
+        assertThat(response.statusCode()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+        JsonNode error = json(response).get("error");
+        assertThat(error.get("code").asText()).isEqualTo(code);
+        assertThat(error.get("message").asText()).isNotBlank().doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void searchFindsGamingChairsWithTheDocumentedResponseShape() throws Exception {
+        HttpResponse<String> response = post("/v1/search", "{\"query\": \"gaming chair with footrest and speakers\", \"k\": 5}");
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = json(response);
+        assertThat(body.get("model").get("name").asText()).isEqualTo("search-encoder");
+        assertThat(body.get("model").get("version").asText()).isEqualTo("1");
+        assertThat(body.get("results")).hasSize(5);
+        assertThat(body.get("results").get(0).get("title").asText()).containsIgnoringCase("gaming chair");
+        assertThat(body.get("results").get(0).has("product_id")).isTrue();
+        assertThat(body.get("degraded").asBoolean()).isFalse();
+        assertThat(body.get("timings_ms").get("total").asDouble()).isPositive();
+        assertThat(response.headers().firstValue("X-Request-Id")).hasValue(body.get("request_id").asText());
+    }
+
+    @Test
+    void searchCanTargetAnotherLoadedVersion() throws Exception {
+        JsonNode body = json(post("/v1/search", "{\"query\": \"desk lamp\", \"k\": 1, \"version\": \"2\"}"));
+        assertThat(body.get("model").get("version").asText()).isEqualTo("2");
+    }
+
+    @Test
+    void searchAppliesFilters() throws Exception {
+        JsonNode body = json(post("/v1/search", "{\"query\": \"chair\", \"k\": 3, \"filters\": {\"brand\": \"gtracing\"}}"));
+        assertThat(body.get("results")).isNotEmpty();
+        body.get("results").forEach(r -> assertThat(r.get("title").asText()).containsIgnoringCase("GTRACING"));
+    }
+
+    @Test
+    void clientRequestIdIsEchoed() throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + "/v1/search"))
+                .header("Content-Type", "application/json").header("X-Request-Id", "abc-123")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"query\": \"lamp\"}")));
+        assertThat(response.headers().firstValue("X-Request-Id")).hasValue("abc-123");
+        assertThat(json(response).get("request_id").asText()).isEqualTo("abc-123");
+    }
+
+    @Test
+    void recommendExcludesTheSeenProducts() throws Exception {
+        JsonNode body = json(post("/v1/recommend", "{\"recent_product_ids\": [\"B07QGY4VGK\", \"B07PHT5JLM\"], \"k\": 5}"));
+        assertThat(body.get("results")).hasSize(5);
+        body.get("results").forEach(r -> assertThat(r.get("product_id").asText()).isNotIn("B07QGY4VGK", "B07PHT5JLM"));
+        assertThat(body.get("results").get(0).get("title").asText()).containsIgnoringCase("chair");
+    }
+
+    @Test
+    void embedReturnsOneNormalisedVectorPerText() throws Exception {
+        JsonNode body = json(post("/v1/embed", "{\"texts\": [\"sofa\", \"coffee table\"]}"));
+        assertThat(body.get("dimension").asInt()).isEqualTo(384);
+        assertThat(body.get("embeddings")).hasSize(2);
+        double norm = 0;
+        for (JsonNode x : body.get("embeddings").get(0)) {
+            norm += x.asDouble() * x.asDouble();
+        }
+        assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
+    }
+
+    @Test
+    void malformedJsonIs400() throws Exception {
+        assertError(post("/v1/search", "{\"query\": "), 400, "invalid_json");
+    }
+
+    @Test
+    void missingQueryIs400() throws Exception {
+        assertError(post("/v1/search", "{\"k\": 3}"), 400, "missing_field");
+    }
+
+    @Test
+    void emptyQueryIs400() throws Exception {
+        assertError(post("/v1/search", "{\"query\": \"   \"}"), 400, "invalid_field");
+    }
+
+    @Test
+    void kOutsideOneToHundredIs400() throws Exception {
+        assertError(post("/v1/search", "{\"query\": \"sofa\", \"k\": 0}"), 400, "invalid_field");
+        assertError(post("/v1/search", "{\"query\": \"sofa\", \"k\": 101}"), 400, "invalid_field");
+        assertError(post("/v1/search", "{\"query\": \"sofa\", \"k\": \"ten\"}"), 400, "invalid_field");
+    }
+
+    @Test
+    void unknownFilterIs400() throws Exception {
+        assertError(post("/v1/search", "{\"query\": \"sofa\", \"filters\": {\"size\": \"L\"}}"), 400, "invalid_field");
+    }
+
+    @Test
+    void unknownProductIdsAre400AndNamed() throws Exception {
+        HttpResponse<String> response = post("/v1/recommend", "{\"recent_product_ids\": [\"B07QGY4VGK\", \"NOPE1\"]}");
+        assertError(response, 400, "unknown_product");
+        assertThat(json(response).get("error").get("message").asText()).contains("NOPE1");
+    }
+
+    @Test
+    void unknownVersionIs404() throws Exception {
+        assertError(post("/v1/search", "{\"query\": \"sofa\", \"version\": \"9\"}"), 404, "version_not_found");
+    }
+
+    @Test
+    void wrongContentTypeIs415() throws Exception {
+        assertError(send(HttpRequest.newBuilder(URI.create(base + "/v1/search")).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"query\": \"sofa\"}"))), 415, "unsupported_media_type");
+    }
+
+    @Test
+    void bodyOverOneMebibyteIs413() throws Exception {
+        String big = "{\"query\": \"" + "a".repeat(ServeServer.MAX_BODY_BYTES) + "\"}";
+        assertError(post("/v1/search", big), 413, "body_too_large");
+    }
+
+    @Test
+    void unknownRouteIs404AndWrongMethodIs405() throws Exception {
+        assertError(send(HttpRequest.newBuilder(URI.create(base + "/v1/nothing")).GET()), 404, "not_found");
+        assertError(send(HttpRequest.newBuilder(URI.create(base + "/v1/search")).GET()), 405, "method_not_allowed");
+    }
+
+    @Test
+    void theServerKeepsServingAfterBadRequests() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            post("/v1/search", "garbage");
+        }
+        assertThat(post("/v1/search", "{\"query\": \"rug\"}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void healthEndpointsFollowKServe() throws Exception {
+        assertThat(send(HttpRequest.newBuilder(URI.create(base + "/v2/health/live"))).statusCode()).isEqualTo(200);
+        HttpResponse<String> ready = send(HttpRequest.newBuilder(URI.create(base + "/v2/health/ready")));
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(json(ready).get("versions")).hasSize(2);
+    }
+
+    @Test
+    void metricsCountRequestsAndRecordLatencyInSeconds() throws Exception {
+        post("/v1/search", "{\"query\": \"sofa\"}");
+        HttpResponse<String> metrics = send(HttpRequest.newBuilder(URI.create(base + "/metrics")));
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body())
+                .contains("recops_requests_total{code=\"200\",endpoint=\"search\",model=\"search-encoder\",version=\"1\"}")
+                .contains("recops_request_duration_seconds_bucket{endpoint=\"search\",model=\"search-encoder\",version=\"1\",le=\"0.005\"}")
+                .contains("recops_model_loaded{model=\"search-encoder\",version=\"2\"} 1");
+    }
+}
