@@ -27,7 +27,7 @@ final class LoadProgress implements ServeListener {
 
     @Override
     public void catalogLoaded(Catalog catalog) {
-        err.printf("recops: catalog %s: %d products%n", catalog.source(), catalog.size());
+        err.printf("recops: loaded catalog %s: %d products%n", catalog.source(), catalog.size());
         if (!catalog.rejectedRows().isEmpty()) {
             err.printf("recops: warning: catalog %s: %d rows rejected%n", catalog.source(), catalog.rejectedRows().size());
             catalog.rejectedRows().stream().limit(10).forEach(r -> err.printf("recops: warning:   %s%n", r));

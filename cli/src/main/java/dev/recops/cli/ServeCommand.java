@@ -16,7 +16,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code recops serve}: the data-plane server over the model repository and catalog. */
 @Command(
@@ -35,17 +34,17 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port to listen on, 0 for any free port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Port to listen on, 0 for any free port (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--model-repo", paramLabel = "DIR", defaultValue = "${sys:recops.home:-.}/models",
             description = "Model repository: DIR/<model>/<version>/model.json (default: the one shipped).")
     Path modelRepo;
 
-    @Option(names = "--model", defaultValue = "search-encoder", description = "Model to serve (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "search-encoder", description = "Model to serve (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--primary-version", paramLabel = "VERSION", defaultValue = "",
@@ -56,17 +55,17 @@ final class ServeCommand implements Callable<Integer> {
             description = "Product catalog, CSV with a header or JSON Lines (default: the ESCI sample shipped).")
     Path catalog;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "${env:XDG_CACHE_HOME:-${sys:user.home}/.cache}/recops/embeddings",
-            description = "Where catalog embeddings are cached (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "${sys:recops.cache:-${sys:user.home}/.cache/recops}/embeddings",
+            description = "Where catalog embeddings are cached (default: $XDG_CACHE_HOME/recops/embeddings, else ~/.cache/recops/embeddings).")
     Path cacheDir;
 
     @Option(names = "--no-cache", description = "Always embed the catalog; neither read nor write the cache.")
     boolean noCache;
 
-    @Option(names = "--workers", defaultValue = "2", description = "Concurrent model calls (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "2", description = "Concurrent model calls (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--threads", defaultValue = "1", description = "ONNX Runtime threads per model call (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "ONNX Runtime threads per model call (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Override
@@ -83,32 +82,48 @@ final class ServeCommand implements Callable<Integer> {
         try {
             server = ServeServer.start(host, port, service, metrics);
         } catch (RuntimeException e) {
-            loading.cancel(true);
             service.close();
+            awaitQuietly(loading); // never leave a native model load running into JVM exit
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runnable stop = () -> {
-            server.close();
-            service.close();
-            stopped.countDown();
-        };
-        Thread hook = Thread.ofPlatform().unstarted(stop);
-        Runtime.getRuntime().addShutdownHook(hook);
+        StopSignals signals = new StopSignals();
+        if (!signals.install()) {
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> stop(server, loading, service)));
+        }
         String url = server.address(host);
         err.println("recops: listening on " + url + ", loading " + options.model() + " ...");
         try {
             loading.join();
         } catch (CompletionException e) {
-            Runtime.getRuntime().removeShutdownHook(hook);
-            stop.run();
+            stop(server, loading, service);
             throw e.getCause() instanceof RuntimeException re ? re : e;
         }
         double seconds = ProcessHandle.current().info().startInstant()
                 .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis() / 1e3).orElse(0.0);
         new ReadyRenderer(out, output.json()).render(url, service, seconds);
-        stopped.await();
+        String signal = signals.await();
+        err.println("recops: " + signal + " received, stopping");
+        stop(server, loading, service);
+        err.println("recops: stopped");
         return ExitCodes.OK;
+    }
+
+    /**
+     * Stops in the only safe order: no new requests, then no native work in flight (a model load
+     * cannot be interrupted, so it is waited for), then native resources freed.
+     */
+    private static void stop(ServeServer server, CompletableFuture<Void> loading, SearchService service) {
+        server.close();
+        service.close();
+        awaitQuietly(loading);
+    }
+
+    private static void awaitQuietly(CompletableFuture<Void> loading) {
+        try {
+            loading.join();
+        } catch (CompletionException ignored) {
+            // the load failed; nothing left to wait for
+        }
     }
 
     private ServeOptions options() {

@@ -17,7 +17,8 @@ final class VersionProvider implements IVersionProvider {
             }
         }
         return new String[] {
-            "recops " + p.getProperty("version", "unknown") + " (built " + p.getProperty("built", "unknown") + ")",
+            "recops " + p.getProperty("version", "unknown"),
+            "Built " + p.getProperty("built", "unknown"),
             "Java " + Runtime.version() + " (" + System.getProperty("java.vendor", "unknown vendor") + ")",
             "Licence GPL-3.0-or-later"
         };

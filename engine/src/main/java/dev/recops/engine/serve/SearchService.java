@@ -33,7 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the server, the load generator's in-process mode and tests call it directly.
  *
  * <p>Lifecycle: construct, {@link #load()} (blocking; {@link #ready()} turns true when at least
- * the primary version serves), query from any thread, {@link #close()}.
+ * the primary version serves), query from any thread, {@link #close()}. {@code close()} may be
+ * called while {@code load()} runs on another thread: versions that finish loading afterwards
+ * are freed, not published.
  */
 public final class SearchService implements AutoCloseable {
 
@@ -46,6 +48,7 @@ public final class SearchService implements AutoCloseable {
     private final ExecutorService inference;
     private volatile Map<String, Loaded> loaded = Map.of();
     private volatile String primary = "";
+    private volatile boolean closed;
 
     public SearchService(ServeOptions options, ServerMetrics metrics, ServeListener listener) {
         this.options = Objects.requireNonNull(options, "options");
@@ -68,6 +71,9 @@ public final class SearchService implements AutoCloseable {
      * @throws RecopsException when nothing can serve, with the reason of the first failure
      */
     public void load() {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
         ModelRepository.Scan scan = new ModelRepository(options.modelRepo()).scan();
         scan.rejected().forEach(listener::versionRejected);
         List<ModelVersion> candidates = scan.versionsOf(options.model());
@@ -94,10 +100,16 @@ public final class SearchService implements AutoCloseable {
         }
         RecopsException firstFailure = null;
         for (ModelVersion version : order) {
+            if (closed) {
+                return;
+            }
             Loaded l;
             try {
                 l = loadVersion(version, catalog);
             } catch (RecopsException e) {
+                if (closed) {
+                    return;
+                }
                 listener.versionFailed(version, e.getMessage());
                 if (version.version().equals(options.primaryVersion())) {
                     throw e;
@@ -105,16 +117,28 @@ public final class SearchService implements AutoCloseable {
                 firstFailure = firstFailure == null ? e : firstFailure;
                 continue;
             }
-            Map<String, Loaded> next = new LinkedHashMap<>(loaded);
-            next.put(version.version(), l);
-            loaded = Map.copyOf(next);
-            if (primary.isEmpty()) {
-                primary = version.version();
+            if (!publish(l)) {
+                return;
             }
         }
         if (primary.isEmpty()) {
             throw firstFailure;
         }
+    }
+
+    /** Makes a loaded version servable; false (and the version freed) if the service closed meanwhile. */
+    private synchronized boolean publish(Loaded l) {
+        if (closed) {
+            l.encoder().close();
+            return false;
+        }
+        Map<String, Loaded> next = new LinkedHashMap<>(loaded);
+        next.put(l.version().version(), l);
+        loaded = Map.copyOf(next);
+        if (primary.isEmpty()) {
+            primary = l.version().version();
+        }
+        return true;
     }
 
     private Loaded loadVersion(ModelVersion version, Catalog catalog) {
@@ -123,7 +147,12 @@ public final class SearchService implements AutoCloseable {
         TextEncoder encoder = TextEncoder.load(version, options.intraOpThreads());
         try {
             CatalogIndex index = CatalogIndex.build(catalog, encoder, options.cacheDir().map(EmbeddingCache::new),
-                    (done, total) -> listener.embedding(version, done, total));
+                    (done, total) -> {
+                        if (closed) { // stop embedding for a service nobody will use
+                            throw new RecopsException.Unavailable("closed", "the service closed while loading " + version.id());
+                        }
+                        listener.embedding(version, done, total);
+                    });
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             metrics.modelLoaded(version.name(), version.version(), took.toNanos() / 1e9);
             listener.versionLoaded(version, took, index.fromCache());
@@ -250,14 +279,24 @@ public final class SearchService implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
         inference.shutdown();
         try {
             inference.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        loaded.values().forEach(l -> l.encoder().close());
-        loaded = Map.of();
-        primary = "";
+        Map<String, Loaded> toClose;
+        synchronized (this) {
+            toClose = loaded;
+            loaded = Map.of();
+            primary = "";
+        }
+        toClose.values().forEach(l -> l.encoder().close());
     }
 }

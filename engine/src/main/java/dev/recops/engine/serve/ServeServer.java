@@ -18,6 +18,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -65,19 +67,38 @@ public final class ServeServer implements AutoCloseable {
      * @throws RecopsException.PreconditionFailed when the address is in use or cannot be bound
      */
     public static ServeServer start(String host, int port, SearchService service, ServerMetrics metrics) {
+        checkBindable(host, port);
         ServeServer s = new ServeServer(host, port, service, metrics);
         try {
             s.server.start();
         } catch (RuntimeException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof BindException) {
-                    throw new RecopsException.PreconditionFailed("port_busy",
-                            "cannot listen on " + host + ":" + port + ": " + t.getMessage() + " (see --port, --host)", e);
-                }
-            }
             throw new RecopsException.Failure("server_start_failed", "cannot start the HTTP server: " + e.getMessage(), e);
         }
+        if (!s.server.isRunning()) {
+            // Helidon logs a listener that fails to bind and returns; say it plainly instead.
+            throw new RecopsException.PreconditionFailed("port_busy", "cannot listen on " + host + ":" + port + " (see --port, --host)");
+        }
         return s;
+    }
+
+    /**
+     * Binds and releases the address first, so a busy port or a host that is not ours is one
+     * clear error; Helidon itself only logs such failures.
+     */
+    private static void checkBindable(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (BindException e) {
+            throw new RecopsException.PreconditionFailed("port_busy",
+                    "cannot listen on " + host + ":" + port + ": " + e.getMessage() + " (see --port, --host)", e);
+        } catch (IOException | IllegalArgumentException | SecurityException e) {
+            throw new RecopsException.PreconditionFailed("bind_failed",
+                    "cannot listen on " + host + ":" + port + ": " + e.getMessage() + " (see --port, --host)", e);
+        }
     }
 
     /** The port actually bound (useful with port 0). */

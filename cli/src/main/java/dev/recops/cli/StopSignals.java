@@ -1,0 +1,55 @@
+package dev.recops.cli;
+
+import java.lang.reflect.Proxy;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Turns SIGTERM and SIGINT into a request to stop that the server handles on its own thread,
+ * instead of letting the JVM begin shutting down at once.
+ *
+ * <p>Why not a shutdown hook: ONNX Runtime registers its own hook that frees its native
+ * environment, and JVM hooks run concurrently, so a model call or a model load still running
+ * when the hooks start can crash the process (seen here: SIGSEGV in createSession). With these
+ * handlers the server drains first and the JVM exits normally afterwards.
+ *
+ * <p>{@code sun.misc.Signal} is reached reflectively: it is supported (module jdk.unsupported)
+ * but javac warns on every direct use, and the build treats warnings as errors.
+ */
+final class StopSignals {
+    private static final Logger LOG = Logger.getLogger(StopSignals.class.getName());
+
+    private final CountDownLatch requested = new CountDownLatch(1);
+    private volatile String signal = "";
+
+    /** Installs handlers for TERM and INT; returns false if this JVM cannot, then hooks are the fallback. */
+    boolean install() {
+        try {
+            Class<?> signalClass = Class.forName("sun.misc.Signal");
+            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+            Object handler = Proxy.newProxyInstance(StopSignals.class.getClassLoader(), new Class<?>[] {handlerClass},
+                    (proxy, method, args) -> {
+                        if (method.getName().equals("handle")) {
+                            signal = String.valueOf(args[0]);
+                            requested.countDown();
+                        }
+                        return null;
+                    });
+            for (String name : new String[] {"TERM", "INT"}) {
+                Object sig = signalClass.getConstructor(String.class).newInstance(name);
+                signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, sig, handler);
+            }
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            LOG.log(Level.WARNING, "cannot handle SIGTERM/SIGINT in this JVM; stopping through shutdown hooks instead", e);
+            return false;
+        }
+    }
+
+    /** Blocks until a stop signal arrives; returns its name (for example {@code SIGTERM}). */
+    String await() throws InterruptedException {
+        requested.await();
+        return signal;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.recops.cli;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MainTest {
+    @Test
+    void helpListsTheCommandsAndTheExitCodeContract() {
+        CommandResult r = CommandResult.run("--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("serve").contains("Exit codes:")
+                .contains("0   ok").contains("3   check failed").contains("4   precondition failed");
+    }
+
+    @Test
+    void everySubcommandHelpPrintsTheExitCodes() {
+        CommandResult r = CommandResult.run("serve", "--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("--model-repo").contains("Exit codes:").contains("2   usage error");
+    }
+
+    @Test
+    void versionComesFromTheBuild() {
+        CommandResult r = CommandResult.run("--version");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).startsWith("recops 0.").contains("Java 25");
+    }
+
+    @Test
+    void noCommandIsAUsageError() {
+        CommandResult r = CommandResult.run();
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("Usage: recops").contains("a command is required");
+    }
+
+    @Test
+    void anUnknownOptionIsOneLineAndExitTwo() {
+        CommandResult r = CommandResult.run("serve", "--prot", "9");
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err().lines()).singleElement().asString()
+                .startsWith("recops: Unknown option").contains("'--prot'").contains("recops serve --help");
+    }
+
+    @Test
+    void aNonNumericPortIsAUsageError() {
+        CommandResult r = CommandResult.run("serve", "--port", "http");
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--port");
+    }
+
+    @Test
+    void aPortOutOfRangeIsAUsageError() {
+        CommandResult r = CommandResult.run("serve", "--port", "70000");
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("port must be in 0..65535");
+    }
+}
