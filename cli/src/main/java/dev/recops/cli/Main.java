@@ -19,8 +19,14 @@ public final class Main {
     private static final java.util.List<Logger> QUIETED = java.util.List.of(
             Logger.getLogger("ai.djl.util.cuda.CudaUtils"), Logger.getLogger("ai.djl.onnxruntime.engine.OrtEngine"));
 
-    private static final long JVM_START_MILLIS = ProcessHandle.current().info().startInstant()
-            .map(java.time.Instant::toEpochMilli).orElse(System.currentTimeMillis());
+    /** When this JVM started (not the process: the launchers exec into java from a script). */
+    static long jvmStartMillis() {
+        return JvmStart.MILLIS;
+    }
+
+    private static final class JvmStart { // lazy: only serve and --verbose need it
+        static final long MILLIS = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+    }
 
     private Main() {}
 
@@ -109,7 +115,7 @@ public final class Main {
             public String format(LogRecord r) {
                 StringBuilder line = new StringBuilder("recops: ");
                 if (verbose) {
-                    line.append('[').append(r.getInstant().toEpochMilli() - JVM_START_MILLIS).append(" ms] ");
+                    line.append('[').append(r.getInstant().toEpochMilli() - jvmStartMillis()).append(" ms] ");
                 }
                 line
                         .append(r.getLevel() == Level.SEVERE ? "error" : r.getLevel().getName().toLowerCase(java.util.Locale.ROOT))

@@ -24,7 +24,7 @@ final class ReadyRenderer {
                     String.join(",", service.versions().stream().map(v -> "\"" + v + "\"").toList()),
                     service.catalogSize(), seconds);
         } else {
-            out.printf(Locale.ROOT, "recops serve: %s versions %s (primary %s) over %d products, all loaded %.1f s after start, at %s%n",
+            out.printf(Locale.ROOT, "recops serve: %s versions %s (primary %s) over %d products, all loaded %.1f s after the JVM started, at %s%n",
                     service.modelName(), String.join(", ", service.versions()), service.primaryVersion(),
                     service.catalogSize(), seconds, url);
             out.printf("try: curl -s %s/v1/search -H 'Content-Type: application/json' -d '{\"query\": \"gaming chair with footrest\", \"k\": 3}'%n", url);

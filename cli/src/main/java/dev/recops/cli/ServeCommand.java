@@ -98,8 +98,7 @@ final class ServeCommand implements Callable<Integer> {
             stop(server, loading, service);
             throw e.getCause() instanceof RuntimeException re ? re : e;
         }
-        double seconds = ProcessHandle.current().info().startInstant()
-                .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis() / 1e3).orElse(0.0);
+        double seconds = (System.currentTimeMillis() - Main.jvmStartMillis()) / 1e3;
         new ReadyRenderer(out, output.json()).render(url, service, seconds);
         String signal = signals.await();
         err.println("recops: " + signal + " received, stopping");
