@@ -194,7 +194,7 @@ function _picocli_recops_serve() {
 
   local commands=""
   local flag_opts="'--no-cache' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--host' '--port' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--threads'"
+  local arg_opts="'--format' '--host' '--port' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -236,6 +236,18 @@ function _picocli_recops_serve() {
       return $?
       ;;
     '--workers')
+      return
+      ;;
+    '--batch-max')
+      return
+      ;;
+    '--batch-delay')
+      return
+      ;;
+    '--queue-capacity')
+      return
+      ;;
+    '--request-timeout')
       return
       ;;
     '--threads')

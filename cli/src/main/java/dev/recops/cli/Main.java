@@ -83,6 +83,7 @@ public final class Main {
             case RecopsException.PreconditionFailed x -> ExitCodes.PRECONDITION;
             case RecopsException.VerificationFailed x -> ExitCodes.CHECK_FAILED;
             case RecopsException.Unavailable x -> ExitCodes.FAILURE;
+            case RecopsException.DeadlineExceeded x -> ExitCodes.FAILURE;
             case RecopsException.Failure x -> ExitCodes.FAILURE;
         };
     }

@@ -12,7 +12,9 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -62,8 +64,26 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-cache", description = "Always embed the catalog; neither read nor write the cache.")
     boolean noCache;
 
-    @Option(names = "--workers", paramLabel = "N", defaultValue = "2", description = "Concurrent model calls (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
+            description = "Inference workers (concurrent model calls) per model version (default: ${DEFAULT-VALUE}).")
     int workers;
+
+    @Option(names = "--batch-max", paramLabel = "N",
+            description = "Texts per model call; 1 disables batching (default: the model's serving hint, 16 for the shipped models).")
+    Integer batchMax;
+
+    @Option(names = "--batch-delay", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Longest wait for a batch to fill, only while every other worker is busy; 0 never waits "
+                    + "(default: the model's serving hint, 2ms for the shipped models).")
+    Duration batchDelay;
+
+    @Option(names = "--queue-capacity", paramLabel = "N", defaultValue = "256",
+            description = "Requests that may wait per model version; more are refused at once with 503 (default: ${DEFAULT-VALUE}).")
+    int queueCapacity;
+
+    @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+            description = "Deadline of a request without an X-Request-Timeout-Ms header; past it the answer is 504 (default: ${DEFAULT-VALUE}).")
+    Duration requestTimeout;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "ONNX Runtime threads per model call (default: ${DEFAULT-VALUE}).")
     int threads;
@@ -128,7 +148,9 @@ final class ServeCommand implements Callable<Integer> {
     private ServeOptions options() {
         try {
             return new ServeOptions(host, port, modelRepo, model, primaryVersion, catalog,
-                    noCache ? Optional.empty() : Optional.of(cacheDir), workers, threads);
+                    noCache ? Optional.empty() : Optional.of(cacheDir), workers, threads,
+                    batchMax == null ? OptionalInt.empty() : OptionalInt.of(batchMax), Optional.ofNullable(batchDelay),
+                    queueCapacity, requestTimeout);
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

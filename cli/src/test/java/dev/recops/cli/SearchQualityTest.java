@@ -33,7 +33,8 @@ class SearchQualityTest {
     @BeforeAll
     static void load() {
         ServeOptions options = new ServeOptions("127.0.0.1", 0, Path.of(System.getProperty("recops.defaultModels")),
-                "search-encoder", "", TESTDATA.resolve("esci/products.csv"), Optional.empty(), 1, 1);
+                "search-encoder", "", TESTDATA.resolve("esci/products.csv"), Optional.empty(), 1, 1,
+                java.util.OptionalInt.of(1), Optional.empty(), 64, java.time.Duration.ofSeconds(30));
         service = new SearchService(options, new ServerMetrics(), ServeListener.NONE);
         service.load();
     }
@@ -52,7 +53,7 @@ class SearchQualityTest {
                 .forEach(l -> queries.put(l.substring(0, l.indexOf(',')), l.substring(l.indexOf(',') + 1)));
         double ndcg = 0, recall = 0, mrr = 0;
         for (Map.Entry<String, String> q : queries.entrySet()) {
-            List<String> ranked = service.search(new Queries.Search(q.getValue(), 10, Queries.Filters.NONE, new Queries.Target(version)))
+            List<String> ranked = service.search(new Queries.Search(q.getValue(), 10, Queries.Filters.NONE, new Queries.Target(version)), service.defaultDeadlineNanos())
                     .results().stream().map(Queries.Result::productId).toList();
             Map<String, Double> gains = judgments.of(q.getKey());
             ndcg += RankingMetrics.ndcg(ranked, gains, 10);

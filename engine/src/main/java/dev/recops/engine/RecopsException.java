@@ -16,6 +16,7 @@ public abstract sealed class RecopsException extends RuntimeException
                 RecopsException.PreconditionFailed,
                 RecopsException.VerificationFailed,
                 RecopsException.Unavailable,
+                RecopsException.DeadlineExceeded,
                 RecopsException.Failure {
 
     private static final long serialVersionUID = 1L;
@@ -85,6 +86,15 @@ public abstract sealed class RecopsException extends RuntimeException
         private static final long serialVersionUID = 1L;
 
         public Unavailable(String code, String message) {
+            super(code, message, null);
+        }
+    }
+
+    /** The request's deadline passed before it could be answered; its work was not done or was discarded. */
+    public static final class DeadlineExceeded extends RecopsException {
+        private static final long serialVersionUID = 1L;
+
+        public DeadlineExceeded(String code, String message) {
             super(code, message, null);
         }
     }

@@ -133,34 +133,23 @@ public final class TextEncoder implements AutoCloseable {
         return version.manifest().dimension();
     }
 
-    /** Tokenizes texts, truncating each to the manifest's {@code max_tokens}. */
+    /** Tokenizes texts, truncating each to the manifest's {@code max_tokens}, padded to the longest. */
     public TokenizedBatch tokenize(List<String> texts) {
         if (texts.isEmpty()) {
             throw new IllegalArgumentException("no texts");
         }
         Encoding[] encodings = tokenizer.batchEncode(texts);
-        int size = encodings.length;
-        int seq = 1;
+        List<TokenizedText> tokenized = new java.util.ArrayList<>(encodings.length);
         for (Encoding e : encodings) {
-            seq = Math.max(seq, e.getIds().length);
+            tokenized.add(new TokenizedText(e.getIds(), e.getAttentionMask(), e.getTypeIds()));
         }
-        long[] ids = new long[size * seq];
-        long[] mask = new long[size * seq];
-        long[] types = new long[size * seq];
-        int[] counts = new int[size];
-        for (int i = 0; i < size; i++) {
-            long[] eIds = encodings[i].getIds();
-            System.arraycopy(eIds, 0, ids, i * seq, eIds.length);
-            System.arraycopy(encodings[i].getAttentionMask(), 0, mask, i * seq, eIds.length);
-            System.arraycopy(encodings[i].getTypeIds(), 0, types, i * seq, eIds.length);
-            counts[i] = eIds.length;
-        }
-        return new TokenizedBatch(size, seq, ids, mask, types, counts);
+        return TokenizedBatch.pad(tokenized);
     }
 
-    /** Tokens of one text after truncation, special tokens included. */
-    public int countTokens(String text) {
-        return Math.min(tokenizer.encode(text).getIds().length, version.manifest().maxTokens());
+    /** Tokenizes one text, truncated to the manifest's {@code max_tokens}; for batching later. */
+    public TokenizedText tokenizeOne(String text) {
+        Encoding e = tokenizer.encode(text);
+        return new TokenizedText(e.getIds(), e.getAttentionMask(), e.getTypeIds());
     }
 
     /**

@@ -14,6 +14,27 @@ package dev.recops.engine.model;
 public record TokenizedBatch(
         int size, int sequenceLength, long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int[] tokenCounts) {
 
+    /** Right-pads texts to the longest of them. */
+    public static TokenizedBatch pad(java.util.List<TokenizedText> texts) {
+        if (texts.isEmpty()) {
+            throw new IllegalArgumentException("empty batch");
+        }
+        int size = texts.size();
+        int seq = texts.stream().mapToInt(TokenizedText::length).max().orElseThrow();
+        long[] ids = new long[size * seq];
+        long[] mask = new long[size * seq];
+        long[] types = new long[size * seq];
+        int[] counts = new int[size];
+        for (int i = 0; i < size; i++) {
+            TokenizedText t = texts.get(i);
+            System.arraycopy(t.inputIds(), 0, ids, i * seq, t.length());
+            System.arraycopy(t.attentionMask(), 0, mask, i * seq, t.length());
+            System.arraycopy(t.tokenTypeIds(), 0, types, i * seq, t.length());
+            counts[i] = t.length();
+        }
+        return new TokenizedBatch(size, seq, ids, mask, types, counts);
+    }
+
     public TokenizedBatch {
         if (size < 1 || sequenceLength < 1) {
             throw new IllegalArgumentException("empty batch");

@@ -77,8 +77,11 @@ public final class Queries {
         }
     }
 
-    /** Where the time of one request went, in nanoseconds. */
-    public record Timings(long queueNanos, long encodeNanos, long retrieveNanos) {}
+    /**
+     * Where the time of one request went, in nanoseconds, and the size of the model batch it rode
+     * in (0 when no model ran).
+     */
+    public record Timings(long queueNanos, long encodeNanos, long retrieveNanos, int batchSize) {}
 
     /** One result row. */
     public record Result(String productId, float score, String title) {}

@@ -1,14 +1,15 @@
 package dev.recops.engine.serve;
 
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.batch.Batcher;
 import dev.recops.engine.catalog.Catalog;
 import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.CatalogLoader;
 import dev.recops.engine.catalog.EmbeddingCache;
+import dev.recops.engine.model.ModelManifest;
 import dev.recops.engine.model.ModelRepository;
 import dev.recops.engine.model.ModelVersion;
 import dev.recops.engine.model.TextEncoder;
-import dev.recops.engine.model.TokenizedBatch;
 import dev.recops.engine.model.Vectors;
 import dev.recops.engine.telemetry.ServerMetrics;
 
@@ -22,11 +23,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Answers search, recommend and embed queries over the loaded versions of one model. No HTTP:
@@ -40,12 +39,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SearchService implements AutoCloseable {
 
     /** A version that can serve: its encoder and its catalog index. */
-    private record Loaded(ModelVersion version, TextEncoder encoder, CatalogIndex index) {}
+    private record Loaded(ModelVersion version, TextEncoder encoder, CatalogIndex index, Batcher batcher) {
+        /** Stops the batcher, then frees the model if no inference can still be running. */
+        void close(Duration timeout) {
+            if (batcher.close(timeout)) {
+                encoder.close();
+            }
+        }
+    }
 
     private final ServeOptions options;
     private final ServerMetrics metrics;
     private final ServeListener listener;
-    private final ExecutorService inference;
     private volatile Map<String, Loaded> loaded = Map.of();
     private volatile String primary = "";
     private volatile boolean closed;
@@ -54,12 +59,6 @@ public final class SearchService implements AutoCloseable {
         this.options = Objects.requireNonNull(options, "options");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.listener = Objects.requireNonNull(listener, "listener");
-        AtomicInteger n = new AtomicInteger();
-        this.inference = Executors.newFixedThreadPool(options.workers(), r -> {
-            Thread t = new Thread(r, "recops-inference-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /**
@@ -129,7 +128,7 @@ public final class SearchService implements AutoCloseable {
     /** Makes a loaded version servable; false (and the version freed) if the service closed meanwhile. */
     private synchronized boolean publish(Loaded l) {
         if (closed) {
-            l.encoder().close();
+            l.close(Duration.ZERO);
             return false;
         }
         Map<String, Loaded> next = new LinkedHashMap<>(loaded);
@@ -153,14 +152,31 @@ public final class SearchService implements AutoCloseable {
                         }
                         listener.embedding(version, done, total);
                     });
+            Batcher batcher = new Batcher(version.id(), encoder::infer, batchSettings(version),
+                    metrics.batchObserver(version.name(), version.version()));
+            metrics.queueDepth(version.name(), version.version(), batcher::queueDepth);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             metrics.modelLoaded(version.name(), version.version(), took.toNanos() / 1e9);
             listener.versionLoaded(version, took, index.fromCache());
-            return new Loaded(version, encoder, index);
+            return new Loaded(version, encoder, index, batcher);
         } catch (RuntimeException e) {
             encoder.close();
             throw e;
         }
+    }
+
+    private Batcher.Settings batchSettings(ModelVersion version) {
+        ModelManifest.ServingHints hints = version.manifest().serving();
+        return new Batcher.Settings(
+                options.batchMax().orElse(hints.batchMax()),
+                options.batchDelay().orElse(Duration.ofMillis(hints.batchDelayMillis())),
+                options.queueCapacity(),
+                options.workers());
+    }
+
+    /** The deadline of a request that sets none, from now. */
+    public long defaultDeadlineNanos() {
+        return System.nanoTime() + options.requestTimeout().toNanos();
     }
 
     /** True once a primary version can answer queries. */
@@ -189,14 +205,17 @@ public final class SearchService implements AutoCloseable {
         return loaded.values().stream().findFirst().map(l -> l.index().size()).orElse(0);
     }
 
-    public Queries.Ranked search(Queries.Search q) {
+    /**
+     * @param deadlineNanos {@link System#nanoTime()} after which the answer is useless
+     * @throws RecopsException.Unavailable when shed; {@link RecopsException.DeadlineExceeded} when late
+     */
+    public Queries.Ranked search(Queries.Search q, long deadlineNanos) {
         Loaded v = resolve(q.target());
-        long start = System.nanoTime();
-        Encoded e = encode(v, List.of(q.query()));
+        Batcher.Result r = await(v, v.batcher().submit(v.encoder().tokenizeOne(q.query()), deadlineNanos), deadlineNanos);
         long t0 = System.nanoTime();
-        List<CatalogIndex.Hit> hits = v.index().search(e.vectors()[0], q.k(), q.filters()::matches, row -> false);
+        List<CatalogIndex.Hit> hits = v.index().search(r.vector(), q.k(), q.filters()::matches, row -> false);
         long retrieve = System.nanoTime() - t0;
-        return ranked(v, hits, e.tokens()[0], new Queries.Timings(e.startedNanos() - start, e.encodeNanos(), retrieve));
+        return ranked(v, hits, r.tokens(), new Queries.Timings(r.queueNanos(), r.inferenceNanos(), retrieve, r.batchSize()));
     }
 
     public Queries.Ranked recommend(Queries.Recommend q) {
@@ -222,15 +241,34 @@ public final class SearchService implements AutoCloseable {
         }
         Vectors.normalize(profile);
         List<CatalogIndex.Hit> hits = index.search(profile, q.k(), p -> true, seen::contains);
-        return ranked(v, hits, 0, new Queries.Timings(0, 0, System.nanoTime() - t0));
+        return ranked(v, hits, 0, new Queries.Timings(0, 0, System.nanoTime() - t0, 0));
     }
 
-    public Queries.Embedded embed(Queries.Embed q) {
+    /** Embeds each text through the batcher; see {@link #search} for the deadline. */
+    public Queries.Embedded embed(Queries.Embed q, long deadlineNanos) {
         Loaded v = resolve(q.target());
-        long start = System.nanoTime();
-        Encoded e = encode(v, q.texts());
-        return new Queries.Embedded(v.version().name(), v.version().version(), v.encoder().dimension(),
-                List.of(e.vectors()), new Queries.Timings(e.startedNanos() - start, e.encodeNanos(), 0));
+        List<CompletableFuture<Batcher.Result>> futures = new ArrayList<>(q.texts().size());
+        try {
+            for (String text : q.texts()) {
+                futures.add(v.batcher().submit(v.encoder().tokenizeOne(text), deadlineNanos));
+            }
+        } catch (RecopsException e) {
+            futures.forEach(f -> f.cancel(false));
+            throw e;
+        }
+        List<float[]> vectors = new ArrayList<>(futures.size());
+        long queue = 0;
+        long inference = 0;
+        int batch = 0;
+        for (CompletableFuture<Batcher.Result> f : futures) {
+            Batcher.Result r = await(v, f, deadlineNanos);
+            vectors.add(r.vector());
+            queue = Math.max(queue, r.queueNanos());
+            inference = Math.max(inference, r.inferenceNanos());
+            batch = Math.max(batch, r.batchSize());
+        }
+        return new Queries.Embedded(v.version().name(), v.version().version(), v.encoder().dimension(), vectors,
+                new Queries.Timings(queue, inference, 0, batch));
     }
 
     private Loaded resolve(Queries.Target target) {
@@ -246,27 +284,23 @@ public final class SearchService implements AutoCloseable {
         return v;
     }
 
-    private record Encoded(float[][] vectors, int[] tokens, long startedNanos, long encodeNanos) {}
-
-    private Encoded encode(Loaded v, List<String> texts) {
-        Future<Encoded> future = inference.submit(() -> {
-            long started = System.nanoTime();
-            TokenizedBatch batch = v.encoder().tokenize(texts);
-            float[][] vectors = v.encoder().infer(batch);
-            return new Encoded(vectors, batch.tokenCounts(), started, System.nanoTime() - started);
-        });
+    /** Waits for a batched result until the deadline; a late request is withdrawn from the queue. */
+    private Batcher.Result await(Loaded v, CompletableFuture<Batcher.Result> future, long deadlineNanos) {
         try {
-            return future.get();
+            return future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(false);
+            metrics.deadlineWhileWaiting(v.version().name(), v.version().version());
+            throw new RecopsException.DeadlineExceeded("deadline_exceeded", v.version().id() + " did not answer within the request's deadline");
         } catch (InterruptedException e) {
-            future.cancel(true);
+            future.cancel(false);
             Thread.currentThread().interrupt();
             throw new RecopsException.Unavailable("interrupted", "the request was interrupted");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RecopsException re) {
                 throw re;
             }
-            throw new RecopsException.Failure("inference_failed",
-                    v.version().id() + ": inference failed: " + e.getCause(), e.getCause());
+            throw new RecopsException.Failure("inference_failed", v.version().id() + ": inference failed: " + e.getCause(), e.getCause());
         }
     }
 
@@ -285,18 +319,12 @@ public final class SearchService implements AutoCloseable {
             }
             closed = true;
         }
-        inference.shutdown();
-        try {
-            inference.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         Map<String, Loaded> toClose;
         synchronized (this) {
             toClose = loaded;
             loaded = Map.of();
             primary = "";
         }
-        toClose.values().forEach(l -> l.encoder().close());
+        toClose.values().forEach(l -> l.close(Duration.ofSeconds(10)));
     }
 }

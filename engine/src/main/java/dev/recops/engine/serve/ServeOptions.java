@@ -14,8 +14,12 @@ import java.util.Optional;
  * @param primaryVersion the version answering requests that name none; empty for the highest
  * @param catalog the product catalog file (CSV or JSON Lines)
  * @param cacheDir where catalog embeddings are cached; empty to disable the cache
- * @param workers inference threads (concurrent model calls), at least 1
+ * @param workers inference threads (concurrent model calls) per version, at least 1
  * @param intraOpThreads ONNX Runtime threads per model call, at least 1
+ * @param batchMax texts per model call; empty for the model's serving hint
+ * @param batchDelay longest wait for a batch to fill; empty for the model's serving hint
+ * @param queueCapacity requests waiting per version before shedding
+ * @param requestTimeout the deadline of a request that sets none
  */
 public record ServeOptions(
         String host,
@@ -26,7 +30,11 @@ public record ServeOptions(
         Path catalog,
         Optional<Path> cacheDir,
         int workers,
-        int intraOpThreads) {
+        int intraOpThreads,
+        java.util.OptionalInt batchMax,
+        Optional<java.time.Duration> batchDelay,
+        int queueCapacity,
+        java.time.Duration requestTimeout) {
 
     public ServeOptions {
         Objects.requireNonNull(host, "host");
@@ -40,6 +48,14 @@ public record ServeOptions(
         }
         if (workers < 1) {
             throw new IllegalArgumentException("workers must be at least 1, not " + workers);
+        }
+        Objects.requireNonNull(batchMax, "batchMax");
+        Objects.requireNonNull(batchDelay, "batchDelay");
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("queue capacity must be at least 1, not " + queueCapacity);
+        }
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new IllegalArgumentException("request timeout must be positive, not " + requestTimeout);
         }
         if (intraOpThreads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + intraOpThreads);

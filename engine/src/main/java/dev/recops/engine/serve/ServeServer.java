@@ -41,6 +41,9 @@ public final class ServeServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ServeServer.class.getName());
     private static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
+    private static final HeaderName REQUEST_TIMEOUT = HeaderNames.create("X-Request-Timeout-Ms");
+    /** Longest deadline a client may ask for. */
+    static final long MAX_TIMEOUT_MS = 60_000;
     private static final Set<String> ROUTES = Set.of(
             "/v1/search", "/v1/recommend", "/v1/embed", "/v2/health/live", "/v2/health/ready", "/metrics");
 
@@ -126,13 +129,26 @@ public final class ServeServer implements AutoCloseable {
 
     private void handle(String endpoint, ServerRequest req, ServerResponse res, Endpoint fn) {
         long start = System.nanoTime();
+        metrics.requestStarted();
+        try {
+            answer(endpoint, start, req, res, fn);
+        } finally {
+            metrics.requestFinished();
+        }
+    }
+
+    private void answer(String endpoint, long start, ServerRequest req, ServerResponse res, Endpoint fn) {
         String requestId = requestId(req);
         Reply reply;
         try {
             reply = fn.answer(req, requestId);
         } catch (HttpProblem p) {
             reply = error(requestId, p.status, p.code, p.getMessage());
+            metrics.invalidRequest(endpoint, p.code);
         } catch (RecopsException e) {
+            if (e instanceof RecopsException.InvalidInput || e instanceof RecopsException.NotFound) {
+                metrics.invalidRequest(endpoint, e.code());
+            }
             reply = error(requestId, status(e), e.code(), e.getMessage());
             if (e instanceof RecopsException.Unavailable) {
                 res.header(HeaderNames.RETRY_AFTER, "1");
@@ -163,6 +179,7 @@ public final class ServeServer implements AutoCloseable {
             case RecopsException.InvalidInput x -> 400;
             case RecopsException.NotFound x -> 404;
             case RecopsException.Unavailable x -> 503;
+            case RecopsException.DeadlineExceeded x -> 504;
             case RecopsException.PreconditionFailed x -> 503;
             case RecopsException.VerificationFailed x -> 500;
             case RecopsException.Failure x -> 500;
@@ -170,8 +187,28 @@ public final class ServeServer implements AutoCloseable {
     }
 
     private Reply search(ServerRequest req, String requestId) {
-        Queries.Ranked r = service.search(parser.search(body(req)));
+        long deadline = deadline(req);
+        Queries.Ranked r = service.search(parser.search(body(req)), deadline);
+        metrics.queryTokens(r.model(), r.version(), r.queryTokens());
         return ranked(requestId, r);
+    }
+
+    /** From {@code X-Request-Timeout-Ms} (1..60000), else the server's default timeout. */
+    private long deadline(ServerRequest req) {
+        long now = System.nanoTime();
+        return req.headers().first(REQUEST_TIMEOUT).map(v -> {
+            long ms;
+            try {
+                ms = Long.parseLong(v.strip());
+            } catch (NumberFormatException e) {
+                ms = -1;
+            }
+            if (ms < 1 || ms > MAX_TIMEOUT_MS) {
+                throw new HttpProblem(400, "invalid_header",
+                        "X-Request-Timeout-Ms must be an integer in 1.." + MAX_TIMEOUT_MS + ", not " + v);
+            }
+            return now + ms * 1_000_000;
+        }).orElseGet(service::defaultDeadlineNanos);
     }
 
     private Reply recommend(ServerRequest req, String requestId) {
@@ -180,7 +217,8 @@ public final class ServeServer implements AutoCloseable {
     }
 
     private Reply embed(ServerRequest req, String requestId) {
-        Queries.Embedded e = service.embed(parser.embed(body(req)));
+        long deadline = deadline(req);
+        Queries.Embedded e = service.embed(parser.embed(body(req)), deadline);
         ObjectNode out = json.createObjectNode();
         out.put("request_id", requestId);
         model(out, e.model(), e.version());

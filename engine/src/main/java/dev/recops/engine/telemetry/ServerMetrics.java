@@ -1,7 +1,9 @@
 package dev.recops.engine.telemetry;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import dev.recops.engine.batch.Batcher;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -11,6 +13,10 @@ import io.prometheus.metrics.model.snapshots.Unit;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
 
 /**
  * The server's metrics, registered in their own registry (so tests and several servers in one
@@ -32,6 +38,17 @@ public final class ServerMetrics {
     private final Gauge modelLoaded;
     private final Gauge catalogProducts;
     private final Histogram modelLoadDuration;
+    private final Histogram queueDuration;
+    private final Histogram inferenceDuration;
+    private final Histogram batchSize;
+    private final Histogram batchPaddedTokens;
+    private final Histogram queryTokens;
+    private final Counter shed;
+    private final Counter deadlineExceeded;
+    private final Counter invalidInputs;
+    private final Gauge inFlight;
+    private final GaugeWithCallback queueDepth;
+    private final Map<List<String>, IntSupplier> queueDepths = new ConcurrentHashMap<>();
 
     public ServerMetrics() {
         requests = Counter.builder()
@@ -62,7 +79,124 @@ public final class ServerMetrics {
                 .name("recops_catalog_products")
                 .help("Products in the served catalog.")
                 .register(registry);
+        queueDuration = Histogram.builder()
+                .name("recops_queue_duration_seconds")
+                .help("Time a request waited in its model version's queue before inference.")
+                .unit(Unit.SECONDS)
+                .labelNames("model", "version")
+                .classicUpperBounds(LATENCY_BUCKETS)
+                .register(registry);
+        inferenceDuration = Histogram.builder()
+                .name("recops_inference_duration_seconds")
+                .help("Time of one model call (one batch).")
+                .unit(Unit.SECONDS)
+                .labelNames("model", "version")
+                .classicUpperBounds(LATENCY_BUCKETS)
+                .register(registry);
+        batchSize = Histogram.builder()
+                .name("recops_batch_size")
+                .help("Texts per model call.")
+                .labelNames("model", "version")
+                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128)
+                .register(registry);
+        batchPaddedTokens = Histogram.builder()
+                .name("recops_batch_padded_tokens")
+                .help("Token positions per model call, padding included (batch size x longest text).")
+                .labelNames("model", "version")
+                .classicUpperBounds(8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+                .classicOnly()
+                .register(registry);
+        queryTokens = Histogram.builder()
+                .name("recops_query_tokens")
+                .help("Tokens per query text after truncation, special tokens included.")
+                .labelNames("model", "version")
+                .classicUpperBounds(4, 8, 16, 32, 64, 128, 256, 512)
+                .classicOnly()
+                .register(registry);
+        shed = Counter.builder()
+                .name("recops_shed_total")
+                .help("Requests refused at admission with 503, by reason (queue_full, deadline, draining, not_ready).")
+                .labelNames("model", "version", "reason")
+                .register(registry);
+        deadlineExceeded = Counter.builder()
+                .name("recops_deadline_exceeded_total")
+                .help("Requests answered 504, by where the deadline passed (queue: never computed; wait: discarded).")
+                .labelNames("model", "version", "stage")
+                .register(registry);
+        invalidInputs = Counter.builder()
+                .name("recops_invalid_requests_total")
+                .help("Requests refused as invalid (4xx), by endpoint and error code.")
+                .labelNames("endpoint", "code")
+                .register(registry);
+        inFlight = Gauge.builder()
+                .name("recops_in_flight_requests")
+                .help("Requests being handled right now.")
+                .register(registry);
+        queueDepth = GaugeWithCallback.builder()
+                .name("recops_queue_depth")
+                .help("Requests waiting in a model version's queue.")
+                .labelNames("model", "version")
+                .callback(cb -> queueDepths.forEach((labels, depth) -> cb.call(depth.getAsInt(), labels.get(0), labels.get(1))))
+                .register(registry);
         JvmMetrics.builder().register(registry);
+    }
+
+    /** Records what a version's batcher does. */
+    public Batcher.Observer batchObserver(String model, String version) {
+        return new Batcher.Observer() {
+            @Override
+            public void shed(String reason) {
+                shed.labelValues(model, version, reason).inc();
+            }
+
+            @Override
+            public void expired() {
+                deadlineExceeded.labelValues(model, version, "queue").inc();
+            }
+
+            @Override
+            public void batch(int size, int paddedTokens, long inferenceNanos) {
+                batchSize.labelValues(model, version).observe(size);
+                batchPaddedTokens.labelValues(model, version).observe(paddedTokens);
+                inferenceDuration.labelValues(model, version).observe(inferenceNanos / 1e9);
+            }
+
+            @Override
+            public void dequeued(long queueNanos) {
+                queueDuration.labelValues(model, version).observe(queueNanos / 1e9);
+            }
+        };
+    }
+
+    /** Exposes a version's queue depth, read at scrape time. */
+    public void queueDepth(String model, String version, IntSupplier depth) {
+        queueDepths.put(List.of(model, version), depth);
+    }
+
+    public void queryTokens(String model, String version, int tokens) {
+        queryTokens.labelValues(model, version).observe(tokens);
+    }
+
+    /** A request waited past its deadline for an answer that was then discarded. */
+    public void deadlineWhileWaiting(String model, String version) {
+        deadlineExceeded.labelValues(model, version, "wait").inc();
+    }
+
+    /** A request refused before reaching a model version (draining, not ready). */
+    public void shedBeforeModel(String reason) {
+        shed.labelValues("", "", reason).inc();
+    }
+
+    public void invalidRequest(String endpoint, String code) {
+        invalidInputs.labelValues(endpoint, code).inc();
+    }
+
+    public void requestStarted() {
+        inFlight.inc();
+    }
+
+    public void requestFinished() {
+        inFlight.dec();
     }
 
     /**

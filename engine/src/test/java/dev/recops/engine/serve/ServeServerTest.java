@@ -31,7 +31,8 @@ class ServeServerTest {
     static void start() throws IOException {
         Path cache = Files.createTempDirectory("recops-test-cache");
         ServeOptions options = new ServeOptions("127.0.0.1", 0, TestData.models(), "search-encoder", "1",
-                TestData.esciProducts(), Optional.of(cache), 2, 1);
+                TestData.esciProducts(), Optional.of(cache), 2, 1,
+                java.util.OptionalInt.empty(), Optional.empty(), 64, java.time.Duration.ofSeconds(5));
         ServerMetrics metrics = new ServerMetrics();
         service = new SearchService(options, metrics, ServeListener.NONE);
         server = ServeServer.start("127.0.0.1", 0, service, metrics);

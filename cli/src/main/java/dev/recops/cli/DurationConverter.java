@@ -1,0 +1,30 @@
+package dev.recops.cli;
+
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Durations as people write them: {@code 250ms}, {@code 2s}, {@code 1.5s}, {@code 5m}, {@code 0}. */
+final class DurationConverter implements ITypeConverter<Duration> {
+    private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
+
+    @Override
+    public Duration convert(String value) {
+        Matcher m = FORM.matcher(value.strip().toLowerCase(Locale.ROOT));
+        if (!m.matches() || (m.group(2) == null && Double.parseDouble(m.group(1)) != 0)) {
+            throw new TypeConversionException("'" + value + "' is not a duration such as 250ms, 2s or 5m");
+        }
+        double amount = Double.parseDouble(m.group(1));
+        double millis = switch (m.group(2) == null ? "ms" : m.group(2)) {
+            case "ms" -> amount;
+            case "s" -> amount * 1_000;
+            case "m" -> amount * 60_000;
+            default -> amount * 3_600_000;
+        };
+        return Duration.ofNanos(Math.round(millis * 1_000_000));
+    }
+}

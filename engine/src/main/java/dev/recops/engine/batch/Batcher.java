@@ -1,0 +1,294 @@
+package dev.recops.engine.batch;
+
+import dev.recops.engine.RecopsException;
+import dev.recops.engine.model.TokenizedBatch;
+import dev.recops.engine.model.TokenizedText;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Groups single-text encode requests into model batches.
+ *
+ * <p>Policy, chosen so that batching never costs latency at low load:
+ * <ul>
+ *   <li>A worker that wakes for a request takes everything already queued, up to {@code maxBatch},
+ *       and runs at once. Under load, requests accumulate while workers are busy, so batches grow
+ *       by themselves.
+ *   <li>A worker waits for the batch to fill (at most {@code maxDelay} from the oldest request's
+ *       arrival) only under load: when it found more than one request queued and no other worker
+ *       is idle. A lone request never waits, and an idle worker would take new arrivals at once.
+ *   <li>Admission: a request is shed at once (never queued) when the queue is full, or when the
+ *       estimated wait plus one batch exceeds its deadline.
+ *   <li>Requests whose deadline passed, or whose caller gave up, are dropped before inference.
+ *   <li>A batch is split into groups of similar token length, so short texts are not padded to a
+ *       long one.
+ * </ul>
+ *
+ * <p>Thread-safe. {@link #submit} never blocks.
+ */
+public final class Batcher implements AutoCloseable {
+
+    /**
+     * @param maxBatch texts per model call, 1..1024 (1 disables batching)
+     * @param maxDelay longest wait for a batch to fill when every other worker is busy; zero for none
+     * @param queueCapacity requests waiting at most, 1..1_000_000
+     * @param workers concurrent model calls, 1..256
+     */
+    public record Settings(int maxBatch, Duration maxDelay, int queueCapacity, int workers) {
+        public Settings {
+            check(maxBatch, 1, 1024, "batch size");
+            Objects.requireNonNull(maxDelay, "maxDelay");
+            if (maxDelay.isNegative() || maxDelay.compareTo(Duration.ofSeconds(1)) > 0) {
+                throw new IllegalArgumentException("batch delay must be in 0..1s, not " + maxDelay);
+            }
+            check(queueCapacity, 1, 1_000_000, "queue capacity");
+            check(workers, 1, 256, "workers");
+        }
+
+        private static void check(int v, int min, int max, String what) {
+            if (v < min || v > max) {
+                throw new IllegalArgumentException(what + " must be in " + min + ".." + max + ", not " + v);
+            }
+        }
+    }
+
+    /** The vector of one text and where its time went. Times in nanoseconds. */
+    public record Result(float[] vector, int tokens, long queueNanos, long inferenceNanos, int batchSize) {}
+
+    /** Hooks for metrics; called on worker and request threads, must be quick and thread-safe. */
+    public interface Observer {
+        Observer NONE = new Observer() {};
+
+        /** A request was refused at admission; reason is {@code queue_full} or {@code deadline}. */
+        default void shed(String reason) {}
+
+        /** A queued request's deadline passed before inference; it was never computed. */
+        default void expired() {}
+
+        /** One model call finished. */
+        default void batch(int size, int paddedTokens, long inferenceNanos) {}
+
+        /** One request left the queue for inference after waiting this long. */
+        default void dequeued(long queueNanos) {}
+    }
+
+    private static final class Pending {
+        final TokenizedText text;
+        final long enqueuedNanos;
+        final long deadlineNanos;
+        final CompletableFuture<Result> future = new CompletableFuture<>();
+
+        Pending(TokenizedText text, long enqueuedNanos, long deadlineNanos) {
+            this.text = text;
+            this.enqueuedNanos = enqueuedNanos;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
+
+    private final String name;
+    private final Function<TokenizedBatch, float[][]> model;
+    private final Settings settings;
+    private final Observer observer;
+    private final BlockingQueue<Pending> queue;
+    private final AtomicInteger idleWorkers = new AtomicInteger();
+    private final List<Thread> workers = new ArrayList<>();
+    private volatile boolean running = true;
+    /** Smoothed duration of one model call, for admission; 0 until the first call. */
+    private volatile double batchNanosEwma;
+
+    /**
+     * @param name for thread names and messages, for example {@code search-encoder:2}
+     * @param model runs one padded batch and returns one vector per row; called on worker threads
+     */
+    public Batcher(String name, Function<TokenizedBatch, float[][]> model, Settings settings, Observer observer) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.model = Objects.requireNonNull(model, "model");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.observer = Objects.requireNonNull(observer, "observer");
+        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+        for (int i = 0; i < settings.workers(); i++) {
+            Thread t = Thread.ofPlatform().daemon().name("recops-batch-" + name + "-" + (i + 1)).unstarted(this::work);
+            workers.add(t);
+            t.start();
+        }
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Requests waiting for a worker. */
+    public int queueDepth() {
+        return queue.size();
+    }
+
+    /**
+     * Queues one tokenized text.
+     *
+     * @param deadlineNanos {@link System#nanoTime()} by which the answer is useless
+     * @return completes with the vector, or exceptionally with {@link RecopsException.DeadlineExceeded}
+     *     (expired in the queue) or {@link RecopsException.Failure} (the model failed); cancel it to
+     *     withdraw the request if it has not started
+     * @throws RecopsException.Unavailable when shed: code {@code overloaded} (queue full) or
+     *     {@code deadline_unreachable}
+     */
+    public CompletableFuture<Result> submit(TokenizedText text, long deadlineNanos) {
+        if (!running) {
+            throw new RecopsException.Unavailable("shutting_down", name + " is shutting down");
+        }
+        long now = System.nanoTime();
+        double batch = batchNanosEwma;
+        if (batch > 0) {
+            double rounds = Math.floor((double) queue.size() / ((long) settings.maxBatch() * settings.workers())) + 1;
+            if (now + rounds * batch > deadlineNanos) {
+                observer.shed("deadline");
+                throw new RecopsException.Unavailable("deadline_unreachable",
+                        name + " cannot answer within the request's deadline at the current queue depth (" + queue.size() + ")");
+            }
+        }
+        Pending p = new Pending(text, now, deadlineNanos);
+        if (!queue.offer(p)) {
+            observer.shed("queue_full");
+            throw new RecopsException.Unavailable("overloaded",
+                    name + " is overloaded: " + settings.queueCapacity() + " requests already queued");
+        }
+        return p.future;
+    }
+
+    private void work() {
+        List<Pending> batch = new ArrayList<>(settings.maxBatch());
+        while (running || !queue.isEmpty()) {
+            batch.clear();
+            Pending first;
+            idleWorkers.incrementAndGet();
+            try {
+                first = queue.poll(50, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                idleWorkers.decrementAndGet();
+            }
+            if (first == null) {
+                continue;
+            }
+            batch.add(first);
+            queue.drainTo(batch, settings.maxBatch() - 1);
+            // Wait for more only under load: others are queued alongside and no worker is idle.
+            if (batch.size() > 1 && batch.size() < settings.maxBatch() && !settings.maxDelay().isZero()
+                    && idleWorkers.get() == 0) {
+                fill(batch, first.enqueuedNanos + settings.maxDelay().toNanos());
+            }
+            run(batch);
+        }
+    }
+
+    private void fill(List<Pending> batch, long untilNanos) {
+        try {
+            while (batch.size() < settings.maxBatch()) {
+                long left = untilNanos - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                Pending p = queue.poll(left, TimeUnit.NANOSECONDS);
+                if (p == null) {
+                    return;
+                }
+                batch.add(p);
+                queue.drainTo(batch, settings.maxBatch() - batch.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run(List<Pending> batch) {
+        long now = System.nanoTime();
+        List<Pending> live = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            if (p.future.isDone()) {
+                continue; // the caller gave up (timeout or disconnect): never computed
+            }
+            if (now > p.deadlineNanos) {
+                observer.expired();
+                p.future.completeExceptionally(new RecopsException.DeadlineExceeded("deadline_exceeded",
+                        "the request's deadline passed after " + Duration.ofNanos(now - p.enqueuedNanos).toMillis()
+                                + " ms in the " + name + " queue"));
+                continue;
+            }
+            observer.dequeued(now - p.enqueuedNanos);
+            live.add(p);
+        }
+        live.sort(Comparator.comparingInt(p -> p.text.length()));
+        int from = 0;
+        while (from < live.size()) {
+            int to = from + 1;
+            int shortest = live.get(from).text.length();
+            // Same group while padding stays modest: at most 1.5x the shortest, or 8 tokens more.
+            while (to < live.size() && live.get(to).text.length() <= Math.max(shortest + 8, shortest * 3 / 2)) {
+                to++;
+            }
+            infer(live.subList(from, to), now);
+            from = to;
+        }
+    }
+
+    private void infer(List<Pending> group, long dequeuedNanos) {
+        TokenizedBatch batch = TokenizedBatch.pad(group.stream().map(p -> p.text).toList());
+        long start = System.nanoTime();
+        float[][] vectors;
+        try {
+            vectors = model.apply(batch);
+        } catch (RuntimeException e) {
+            RecopsException failure = e instanceof RecopsException re ? re
+                    : new RecopsException.Failure("inference_failed", name + ": inference failed: " + e, e);
+            group.forEach(p -> p.future.completeExceptionally(failure));
+            return;
+        }
+        long took = System.nanoTime() - start;
+        batchNanosEwma = batchNanosEwma == 0 ? took : 0.8 * batchNanosEwma + 0.2 * took;
+        observer.batch(group.size(), batch.size() * batch.sequenceLength(), took);
+        for (int i = 0; i < group.size(); i++) {
+            Pending p = group.get(i);
+            p.future.complete(new Result(vectors[i], p.text.length(), dequeuedNanos - p.enqueuedNanos, took, group.size()));
+        }
+    }
+
+    /**
+     * Stops taking requests, lets the workers finish what is queued (each request still bounded
+     * by its deadline), and waits for them up to {@code timeout}.
+     *
+     * @return true when every worker has stopped, so the model may be freed
+     */
+    public boolean close(Duration timeout) {
+        running = false;
+        long until = System.nanoTime() + timeout.toNanos();
+        for (Thread t : workers) {
+            try {
+                long left = until - System.nanoTime();
+                if (left <= 0 || !t.join(Duration.ofNanos(left))) {
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+}
