@@ -194,7 +194,7 @@ function _picocli_recops_serve() {
 
   local commands=""
   local flag_opts="'--no-cache' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--host' '--port' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads'"
+  local arg_opts="'--format' '--host' '--port' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--drain-delay' '--drain-timeout'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -251,6 +251,12 @@ function _picocli_recops_serve() {
       return
       ;;
     '--threads')
+      return
+      ;;
+    '--drain-delay')
+      return
+      ;;
+    '--drain-timeout')
       return
       ;;
   esac

@@ -12,6 +12,15 @@ import java.util.regex.Pattern;
 final class DurationConverter implements ITypeConverter<Duration> {
     private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
 
+    /** The inverse, for messages: {@code 250ms}, {@code 2s}, {@code 1.5s}. */
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1000 || ms % 100 != 0) {
+            return ms + "ms";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : (ms / 100) / 10.0 + "s";
+    }
+
     @Override
     public Duration convert(String value) {
         Matcher m = FORM.matcher(value.strip().toLowerCase(Locale.ROOT));

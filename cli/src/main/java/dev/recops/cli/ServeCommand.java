@@ -27,7 +27,8 @@ import java.util.concurrent.CompletionException;
             "Serve search, recommend and embed over HTTP from a model repository and a product catalog.",
             "Listens at once; /v2/health/ready turns 200 when the model and its catalog index are loaded.",
             "Catalog embeddings are cached under --cache-dir, so a restart does not re-embed.",
-            "Stops cleanly on Ctrl-C or SIGTERM."
+            "On SIGTERM or Ctrl-C it drains: readiness turns 503 at once, it keeps serving for --drain-delay,",
+            "stops accepting connections, lets requests in flight finish within --drain-timeout, and exits 0."
         })
 final class ServeCommand implements Callable<Integer> {
     @Spec
@@ -88,6 +89,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "ONNX Runtime threads per model call (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--drain-delay", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+            description = "On SIGTERM, how long to keep serving while not ready, so load balancers stop sending (default: ${DEFAULT-VALUE}).")
+    Duration drainDelay;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Then, how long requests in flight may take to finish before the server closes (default: ${DEFAULT-VALUE}).")
+    Duration drainTimeout;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -100,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
                 runnable -> Thread.ofPlatform().name("recops-load").start(runnable));
         ServeServer server;
         try {
-            server = ServeServer.start(host, port, service, metrics);
+            server = ServeServer.start(host, port, service, metrics, drainTimeout);
         } catch (RuntimeException e) {
             service.close();
             awaitQuietly(loading); // never leave a native model load running into JVM exit
@@ -121,7 +130,10 @@ final class ServeCommand implements Callable<Integer> {
         double seconds = (System.currentTimeMillis() - Main.jvmStartMillis()) / 1e3;
         new ReadyRenderer(out, output.json()).render(url, service, seconds);
         String signal = signals.await();
-        err.println("recops: " + signal + " received, stopping");
+        err.printf("recops: %s: draining: not ready, serving %s more, then up to %s for requests in flight (again to skip the wait)%n",
+                signal, DurationConverter.format(drainDelay), DurationConverter.format(drainTimeout));
+        server.startDraining();
+        signals.awaitAnother(drainDelay);
         stop(server, loading, service);
         err.println("recops: stopped");
         return ExitCodes.OK;

@@ -1,7 +1,9 @@
 package dev.recops.cli;
 
 import java.lang.reflect.Proxy;
-import java.util.concurrent.CountDownLatch;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -20,7 +22,7 @@ import java.util.logging.Logger;
 final class StopSignals {
     private static final Logger LOG = Logger.getLogger(StopSignals.class.getName());
 
-    private final CountDownLatch requested = new CountDownLatch(1);
+    private final Semaphore received = new Semaphore(0);
     private volatile String signal = "";
 
     /** Installs handlers for TERM and INT; returns false if this JVM cannot, then hooks are the fallback. */
@@ -32,7 +34,7 @@ final class StopSignals {
                     (proxy, method, args) -> {
                         if (method.getName().equals("handle")) {
                             signal = String.valueOf(args[0]);
-                            requested.countDown();
+                            received.release();
                         }
                         return null;
                     });
@@ -49,7 +51,12 @@ final class StopSignals {
 
     /** Blocks until a stop signal arrives; returns its name (for example {@code SIGTERM}). */
     String await() throws InterruptedException {
-        requested.await();
+        received.acquire();
         return signal;
+    }
+
+    /** Waits up to {@code timeout} for another signal; true if one came (the operator insists). */
+    boolean awaitAnother(Duration timeout) throws InterruptedException {
+        return received.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 }

@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -52,14 +53,16 @@ public final class ServeServer implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final RequestParser parser = new RequestParser(json);
     private final WebServer server;
+    private volatile boolean draining;
 
-    private ServeServer(String host, int port, SearchService service, ServerMetrics metrics) {
+    private ServeServer(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout) {
         this.service = service;
         this.metrics = metrics;
         this.server = WebServer.builder()
                 .host(host)
                 .port(port)
                 .shutdownHook(false)
+                .shutdownGracePeriod(drainTimeout)
                 .routing(this::routes)
                 .build();
     }
@@ -67,11 +70,12 @@ public final class ServeServer implements AutoCloseable {
     /**
      * Binds and starts serving. Queries answer 503 until the service has loaded.
      *
+     * @param drainTimeout how long {@link #close()} lets requests in flight finish
      * @throws RecopsException.PreconditionFailed when the address is in use or cannot be bound
      */
-    public static ServeServer start(String host, int port, SearchService service, ServerMetrics metrics) {
+    public static ServeServer start(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout) {
         checkBindable(host, port);
-        ServeServer s = new ServeServer(host, port, service, metrics);
+        ServeServer s = new ServeServer(host, port, service, metrics, drainTimeout);
         try {
             s.server.start();
         } catch (RuntimeException e) {
@@ -271,9 +275,20 @@ public final class ServeServer implements AutoCloseable {
         return new Reply(200, out, "", "");
     }
 
+    /**
+     * Readiness turns false for good (the process is going away), while requests are still
+     * served: load balancers stop sending before the listener closes.
+     */
+    public void startDraining() {
+        draining = true;
+    }
+
     private Reply ready(ServerRequest req, String requestId) {
-        boolean ready = service.ready();
+        boolean ready = service.ready() && !draining;
         ObjectNode out = json.createObjectNode().put("ready", ready);
+        if (draining) {
+            out.put("draining", true);
+        }
         if (ready) {
             out.put("model", service.modelName()).put("primary_version", service.primaryVersion());
             ArrayNode versions = out.putArray("versions");
@@ -350,7 +365,7 @@ public final class ServeServer implements AutoCloseable {
         }
     }
 
-    /** Stops accepting connections and closes the server. */
+    /** Stops accepting connections, lets requests in flight finish within the drain timeout, and closes. */
     @Override
     public void close() {
         server.stop();

@@ -35,7 +35,7 @@ class ServeServerTest {
                 java.util.OptionalInt.empty(), Optional.empty(), 64, java.time.Duration.ofSeconds(5));
         ServerMetrics metrics = new ServerMetrics();
         service = new SearchService(options, metrics, ServeListener.NONE);
-        server = ServeServer.start("127.0.0.1", 0, service, metrics);
+        server = ServeServer.start("127.0.0.1", 0, service, metrics, java.time.Duration.ofSeconds(5));
         base = "http://127.0.0.1:" + server.port();
         service.load();
     }
