@@ -194,7 +194,7 @@ function _picocli_recops_serve() {
 
   local commands=""
   local flag_opts="'--no-cache' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--host' '--port' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--drain-delay' '--drain-timeout'"
+  local arg_opts="'--format' '--host' '--port' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--drain-delay' '--drain-timeout' '--access-log' '--access-log-max-size' '--access-log-keep'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -257,6 +257,18 @@ function _picocli_recops_serve() {
       return
       ;;
     '--drain-timeout')
+      return
+      ;;
+    '--access-log')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--access-log-max-size')
+      return
+      ;;
+    '--access-log-keep')
       return
       ;;
   esac

@@ -1,8 +1,10 @@
 package dev.recops.cli;
 
+import dev.recops.engine.RecopsException;
 import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeOptions;
 import dev.recops.engine.serve.ServeServer;
+import dev.recops.engine.telemetry.AccessLog;
 import dev.recops.engine.telemetry.ServerMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -97,19 +99,32 @@ final class ServeCommand implements Callable<Integer> {
             description = "Then, how long requests in flight may take to finish before the server closes (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
+    @Option(names = "--access-log", paramLabel = "FILE",
+            description = "Write one JSON line per request to FILE (JSON Lines; rotated by size). Off by default.")
+    Path accessLogFile;
+
+    @Option(names = "--access-log-max-size", paramLabel = "MIB", defaultValue = "100",
+            description = "Rotate the access log when it reaches this many MiB (default: ${DEFAULT-VALUE}).")
+    int accessLogMaxMib;
+
+    @Option(names = "--access-log-keep", paramLabel = "N", defaultValue = "5",
+            description = "Rotated access log files to keep (default: ${DEFAULT-VALUE}).")
+    int accessLogKeep;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ServeOptions options = options();
         ServerMetrics metrics = new ServerMetrics();
+        AccessLog accessLog = openAccessLog(metrics);
         SearchService service = new SearchService(options, metrics, new LoadProgress(err));
         // Load while the HTTP server starts: both take most of a second, and there are two cores.
         CompletableFuture<Void> loading = CompletableFuture.runAsync(service::load,
                 runnable -> Thread.ofPlatform().name("recops-load").start(runnable));
         ServeServer server;
         try {
-            server = ServeServer.start(host, port, service, metrics, drainTimeout);
+            server = ServeServer.start(host, port, service, metrics, drainTimeout, accessLog);
         } catch (RuntimeException e) {
             service.close();
             awaitQuietly(loading); // never leave a native model load running into JVM exit
@@ -135,6 +150,7 @@ final class ServeCommand implements Callable<Integer> {
         server.startDraining();
         signals.awaitAnother(drainDelay);
         stop(server, loading, service);
+        accessLog.close();
         err.println("recops: stopped");
         return ExitCodes.OK;
     }
@@ -154,6 +170,22 @@ final class ServeCommand implements Callable<Integer> {
             loading.join();
         } catch (CompletionException ignored) {
             // the load failed; nothing left to wait for
+        }
+    }
+
+    private AccessLog openAccessLog(ServerMetrics metrics) {
+        if (accessLogFile == null) {
+            return AccessLog.DISABLED;
+        }
+        if (accessLogMaxMib < 1 || accessLogKeep < 0 || accessLogKeep > 100) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--access-log-max-size must be at least 1 and --access-log-keep in 0..100");
+        }
+        try {
+            return AccessLog.open(accessLogFile, accessLogMaxMib * 1024L * 1024L, accessLogKeep, metrics::accessLogDropped);
+        } catch (java.io.IOException e) {
+            throw new RecopsException.PreconditionFailed("access_log_unwritable",
+                    "cannot write the access log " + accessLogFile + ": " + e.getMessage() + " (see --access-log)", e);
         }
     }
 

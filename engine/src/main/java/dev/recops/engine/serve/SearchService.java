@@ -200,6 +200,12 @@ public final class SearchService implements AutoCloseable {
         return versions;
     }
 
+    /** The vector size of a loaded version (empty for the primary), if that version is loaded. */
+    public java.util.OptionalInt dimensionOf(String version) {
+        Loaded v = loaded.get(version.isEmpty() ? primary : version);
+        return v == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(v.encoder().dimension());
+    }
+
     /** Products in the served catalog; 0 before {@link #load()}. */
     public int catalogSize() {
         return loaded.values().stream().findFirst().map(l -> l.index().size()).orElse(0);

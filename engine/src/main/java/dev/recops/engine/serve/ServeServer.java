@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.telemetry.AccessLog;
 import dev.recops.engine.telemetry.ServerMetrics;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -15,13 +16,11 @@ import io.helidon.webserver.http.ServerResponse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
@@ -37,9 +36,6 @@ import java.util.logging.Logger;
  * generated one; it is echoed in the response header and body.
  */
 public final class ServeServer implements AutoCloseable {
-    /** Largest request body accepted, in bytes. */
-    public static final int MAX_BODY_BYTES = 1 << 20;
-
     private static final Logger LOG = Logger.getLogger(ServeServer.class.getName());
     private static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
     private static final HeaderName REQUEST_TIMEOUT = HeaderNames.create("X-Request-Timeout-Ms");
@@ -52,12 +48,18 @@ public final class ServeServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final ObjectMapper json = new ObjectMapper();
     private final RequestParser parser = new RequestParser(json);
+    private final OpenInference v2;
     private final WebServer server;
     private volatile boolean draining;
+    private final AccessLog accessLog;
 
-    private ServeServer(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout) {
+    private ServeServer(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout,
+            AccessLog accessLog) {
         this.service = service;
         this.metrics = metrics;
+        this.accessLog = accessLog;
+        this.v2 = new OpenInference(service, json, parser,
+                java.util.Objects.requireNonNullElse(ServeServer.class.getPackage().getImplementationVersion(), "dev"));
         this.server = WebServer.builder()
                 .host(host)
                 .port(port)
@@ -71,11 +73,13 @@ public final class ServeServer implements AutoCloseable {
      * Binds and starts serving. Queries answer 503 until the service has loaded.
      *
      * @param drainTimeout how long {@link #close()} lets requests in flight finish
+     * @param accessLog where each request is logged ({@link AccessLog#DISABLED} for nowhere)
      * @throws RecopsException.PreconditionFailed when the address is in use or cannot be bound
      */
-    public static ServeServer start(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout) {
+    public static ServeServer start(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout,
+            AccessLog accessLog) {
         checkBindable(host, port);
-        ServeServer s = new ServeServer(host, port, service, metrics, drainTimeout);
+        ServeServer s = new ServeServer(host, port, service, metrics, drainTimeout, accessLog);
         try {
             s.server.start();
         } catch (RuntimeException e) {
@@ -120,11 +124,25 @@ public final class ServeServer implements AutoCloseable {
                 .get("/v2/health/live", (req, res) -> handle("live", req, res, this::live))
                 .get("/v2/health/ready", (req, res) -> handle("ready", req, res, this::ready))
                 .get("/metrics", this::metrics)
+                .get("/v2", (req, res) -> handle("v2_server", req, res, (q, id) -> v2.server()))
+                .get("/v2/models/{model}", (req, res) -> handle("v2_metadata", req, res,
+                        (q, id) -> v2.metadata(param(q, "model"), "")))
+                .get("/v2/models/{model}/versions/{version}", (req, res) -> handle("v2_metadata", req, res,
+                        (q, id) -> v2.metadata(param(q, "model"), param(q, "version"))))
+                .get("/v2/models/{model}/ready", (req, res) -> handle("v2_ready", req, res,
+                        (q, id) -> v2.ready(param(q, "model"), "")))
+                .get("/v2/models/{model}/versions/{version}/ready", (req, res) -> handle("v2_ready", req, res,
+                        (q, id) -> v2.ready(param(q, "model"), param(q, "version"))))
+                .post("/v2/models/{model}/infer", (req, res) -> handle("v2_infer", req, res,
+                        (q, id) -> v2.infer(param(q, "model"), "", RequestBodies.json(q), deadline(q))))
+                .post("/v2/models/{model}/versions/{version}/infer", (req, res) -> handle("v2_infer", req, res,
+                        (q, id) -> v2.infer(param(q, "model"), param(q, "version"), RequestBodies.json(q), deadline(q))))
                 .any((req, res) -> handle("other", req, res, this::noRoute));
     }
 
-    /** What an endpoint produced: a status, a JSON body, and the model version that answered. */
-    private record Reply(int status, ObjectNode body, String model, String version) {}
+    private static String param(ServerRequest req, String name) {
+        return req.path().pathParameters().get(name);
+    }
 
     @FunctionalInterface
     private interface Endpoint {
@@ -147,13 +165,13 @@ public final class ServeServer implements AutoCloseable {
         try {
             reply = fn.answer(req, requestId);
         } catch (HttpProblem p) {
-            reply = error(requestId, p.status, p.code, p.getMessage());
+            reply = error(endpoint, requestId, p.status, p.code, p.getMessage());
             metrics.invalidRequest(endpoint, p.code);
         } catch (RecopsException e) {
             if (e instanceof RecopsException.InvalidInput || e instanceof RecopsException.NotFound) {
                 metrics.invalidRequest(endpoint, e.code());
             }
-            reply = error(requestId, status(e), e.code(), e.getMessage());
+            reply = error(endpoint, requestId, status(e), e.code(), e.getMessage());
             if (e instanceof RecopsException.Unavailable) {
                 res.header(HeaderNames.RETRY_AFTER, "1");
             }
@@ -162,7 +180,8 @@ public final class ServeServer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "request " + requestId + " failed unexpectedly", e);
-            reply = error(requestId, 500, "internal_error", "internal error; the server log has details under request id " + requestId);
+            reply = error(endpoint, requestId, 500, "internal_error",
+                    "internal error; the server log has details under request id " + requestId);
         }
         res.status(Status.create(reply.status()));
         res.header(REQUEST_ID, requestId);
@@ -174,7 +193,14 @@ public final class ServeServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         res.send(bytes);
-        metrics.recordRequest(endpoint, reply.model(), reply.version(), reply.status(), (System.nanoTime() - start) / 1e9);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        metrics.recordRequest(endpoint, reply.model(), reply.version(), reply.status(), seconds);
+        if (!endpoint.equals("live") && !endpoint.equals("ready")) {
+            Queries.Timings t = reply.timings();
+            accessLog.log(new AccessLog.Entry(java.time.Instant.now(), requestId, endpoint, reply.model(), reply.version(),
+                    reply.status(), seconds * 1e3, t.queueNanos() / 1e6, t.encodeNanos() / 1e6, t.batchSize(), reply.k(),
+                    reply.queryTokens(), reply.results(), false, reply.error()));
+        }
     }
 
     /** Maps every engine failure to an HTTP status; exhaustive by construction. */
@@ -192,9 +218,10 @@ public final class ServeServer implements AutoCloseable {
 
     private Reply search(ServerRequest req, String requestId) {
         long deadline = deadline(req);
-        Queries.Ranked r = service.search(parser.search(body(req)), deadline);
+        Queries.Search q = parser.search(RequestBodies.json(req));
+        Queries.Ranked r = service.search(q, deadline);
         metrics.queryTokens(r.model(), r.version(), r.queryTokens());
-        return ranked(requestId, r);
+        return ranked(requestId, r, q.k());
     }
 
     /** From {@code X-Request-Timeout-Ms} (1..60000), else the server's default timeout. */
@@ -216,13 +243,14 @@ public final class ServeServer implements AutoCloseable {
     }
 
     private Reply recommend(ServerRequest req, String requestId) {
-        Queries.Ranked r = service.recommend(parser.recommend(body(req)));
-        return ranked(requestId, r);
+        Queries.Recommend q = parser.recommend(RequestBodies.json(req));
+        Queries.Ranked r = service.recommend(q);
+        return ranked(requestId, r, q.k());
     }
 
     private Reply embed(ServerRequest req, String requestId) {
         long deadline = deadline(req);
-        Queries.Embedded e = service.embed(parser.embed(body(req)), deadline);
+        Queries.Embedded e = service.embed(parser.embed(RequestBodies.json(req)), deadline);
         ObjectNode out = json.createObjectNode();
         out.put("request_id", requestId);
         model(out, e.model(), e.version());
@@ -235,10 +263,10 @@ public final class ServeServer implements AutoCloseable {
             }
         }
         timings(out, e.timings());
-        return new Reply(200, out, e.model(), e.version());
+        return new Reply(200, out, e.model(), e.version(), e.timings(), 0, 0, e.vectors().size(), "");
     }
 
-    private Reply ranked(String requestId, Queries.Ranked r) {
+    private Reply ranked(String requestId, Queries.Ranked r, int k) {
         ObjectNode out = json.createObjectNode();
         out.put("request_id", requestId);
         model(out, r.model(), r.version());
@@ -248,7 +276,7 @@ public final class ServeServer implements AutoCloseable {
         }
         out.put("degraded", false);
         timings(out, r.timings());
-        return new Reply(200, out, r.model(), r.version());
+        return new Reply(200, out, r.model(), r.version(), r.timings(), k, r.queryTokens(), r.results().size(), "");
     }
 
     private static void model(ObjectNode out, String name, String version) {
@@ -271,8 +299,7 @@ public final class ServeServer implements AutoCloseable {
     }
 
     private Reply live(ServerRequest req, String requestId) {
-        ObjectNode out = json.createObjectNode().put("live", true);
-        return new Reply(200, out, "", "");
+        return Reply.plain(200, json.createObjectNode().put("live", true));
     }
 
     /**
@@ -295,7 +322,7 @@ public final class ServeServer implements AutoCloseable {
             service.versions().forEach(versions::add);
             out.put("catalog_products", service.catalogSize());
         }
-        return new Reply(ready ? 200 : 503, out, "", "");
+        return Reply.plain(ready ? 200 : 503, out);
     }
 
     private Reply noRoute(ServerRequest req, String requestId) {
@@ -315,54 +342,22 @@ public final class ServeServer implements AutoCloseable {
         res.send(out.toByteArray());
     }
 
-    private byte[] body(ServerRequest req) {
-        String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
-        if (!type.toLowerCase(Locale.ROOT).strip().startsWith("application/json")) {
-            throw new HttpProblem(415, "unsupported_media_type",
-                    "Content-Type must be application/json" + (type.isEmpty() ? "" : ", not " + type));
-        }
-        if (req.headers().contentLength().orElse(0) > MAX_BODY_BYTES) {
-            throw tooLarge();
-        }
-        try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (body.length > MAX_BODY_BYTES) {
-                throw tooLarge();
-            }
-            return body;
-        } catch (IOException e) {
-            throw new HttpProblem(400, "unreadable_body", "could not read the request body: " + e.getMessage());
-        }
-    }
-
-    private static HttpProblem tooLarge() {
-        return new HttpProblem(413, "body_too_large", "the request body is over " + MAX_BODY_BYTES + " bytes (1 MiB)");
-    }
-
-    private Reply error(String requestId, int status, String code, String message) {
+    /** The v1 error shape {@code {"error": {"code", "message"}}}; the KServe v2 one {@code {"error": "message"}}. */
+    private Reply error(String endpoint, String requestId, int status, String code, String message) {
         ObjectNode out = json.createObjectNode();
-        out.putObject("error").put("code", code).put("message", message);
+        if (endpoint.startsWith("v2_")) {
+            out.put("error", message);
+        } else {
+            out.putObject("error").put("code", code).put("message", message);
+        }
         out.put("request_id", requestId);
-        return new Reply(status, out, "", "");
+        return new Reply(status, out, "", "", Reply.NO_TIMINGS, 0, 0, 0, code);
     }
 
     private static String requestId(ServerRequest req) {
         return req.headers().first(REQUEST_ID)
                 .filter(id -> !id.isEmpty() && id.length() <= 128 && id.chars().allMatch(c -> c > 32 && c < 127))
                 .orElseGet(() -> Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE));
-    }
-
-    /** A problem found by the HTTP layer itself, with the status it deserves. */
-    private static final class HttpProblem extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final int status;
-        final String code;
-
-        HttpProblem(int status, String code, String message) {
-            super(message, null, false, false);
-            this.status = status;
-            this.code = code;
-        }
     }
 
     /** Stops accepting connections, lets requests in flight finish within the drain timeout, and closes. */

@@ -47,6 +47,7 @@ public final class ServerMetrics {
     private final Counter deadlineExceeded;
     private final Counter invalidInputs;
     private final Gauge inFlight;
+    private final Counter accessLogDropped;
     private final GaugeWithCallback queueDepth;
     private final Map<List<String>, IntSupplier> queueDepths = new ConcurrentHashMap<>();
 
@@ -132,6 +133,10 @@ public final class ServerMetrics {
                 .name("recops_in_flight_requests")
                 .help("Requests being handled right now.")
                 .register(registry);
+        accessLogDropped = Counter.builder()
+                .name("recops_access_log_dropped_total")
+                .help("Access log lines dropped because the writer could not keep up.")
+                .register(registry);
         queueDepth = GaugeWithCallback.builder()
                 .name("recops_queue_depth")
                 .help("Requests waiting in a model version's queue.")
@@ -189,6 +194,10 @@ public final class ServerMetrics {
 
     public void invalidRequest(String endpoint, String code) {
         invalidInputs.labelValues(endpoint, code).inc();
+    }
+
+    public void accessLogDropped() {
+        accessLogDropped.inc();
     }
 
     public void requestStarted() {

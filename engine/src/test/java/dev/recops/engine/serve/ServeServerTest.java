@@ -3,6 +3,7 @@ package dev.recops.engine.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recops.engine.TestData;
+import dev.recops.engine.telemetry.AccessLog;
 import dev.recops.engine.telemetry.ServerMetrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +27,8 @@ class ServeServerTest {
     private static SearchService service;
     private static ServeServer server;
     private static String base;
+    private static AccessLog accessLog;
+    private static Path accessLogFile;
 
     @BeforeAll
     static void start() throws IOException {
@@ -35,7 +38,9 @@ class ServeServerTest {
                 java.util.OptionalInt.empty(), Optional.empty(), 64, java.time.Duration.ofSeconds(5));
         ServerMetrics metrics = new ServerMetrics();
         service = new SearchService(options, metrics, ServeListener.NONE);
-        server = ServeServer.start("127.0.0.1", 0, service, metrics, java.time.Duration.ofSeconds(5));
+        accessLogFile = cache.resolve("access.jsonl");
+        accessLog = AccessLog.open(accessLogFile, 1 << 20, 1, metrics::accessLogDropped);
+        server = ServeServer.start("127.0.0.1", 0, service, metrics, java.time.Duration.ofSeconds(5), accessLog);
         base = "http://127.0.0.1:" + server.port();
         service.load();
     }
@@ -44,6 +49,7 @@ class ServeServerTest {
     static void stop() {
         server.close();
         service.close();
+        accessLog.close();
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
@@ -171,7 +177,7 @@ class ServeServerTest {
 
     @Test
     void bodyOverOneMebibyteIs413() throws Exception {
-        String big = "{\"query\": \"" + "a".repeat(ServeServer.MAX_BODY_BYTES) + "\"}";
+        String big = "{\"query\": \"" + "a".repeat(RequestBodies.MAX_BODY_BYTES) + "\"}";
         assertError(post("/v1/search", big), 413, "body_too_large");
     }
 
@@ -206,5 +212,98 @@ class ServeServerTest {
                 .contains("recops_requests_total{code=\"200\",endpoint=\"search\",model=\"search-encoder\",version=\"1\"}")
                 .contains("recops_request_duration_seconds_bucket{endpoint=\"search\",model=\"search-encoder\",version=\"1\",le=\"0.005\"}")
                 .contains("recops_model_loaded{model=\"search-encoder\",version=\"2\"} 1");
+    }
+
+    @Test
+    void everyRequestIsLoggedAsOneJsonLineWithTheContractFields() throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + "/v1/search"))
+                .header("Content-Type", "application/json").header("X-Request-Id", "log-me-1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"query\": \"standing desk\", \"k\": 4}")));
+        assertThat(response.statusCode()).isEqualTo(200);
+        post("/v1/search", "{\"query\": \"\"}");
+        JsonNode line = awaitLogLine("log-me-1");
+        assertThat(line.get("ts").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+        assertThat(line.get("endpoint").asText()).isEqualTo("search");
+        assertThat(line.get("model").asText()).isEqualTo("search-encoder");
+        assertThat(line.get("version").asText()).isEqualTo("1");
+        assertThat(line.get("status").asInt()).isEqualTo(200);
+        assertThat(line.get("k").asInt()).isEqualTo(4);
+        assertThat(line.get("results").asInt()).isEqualTo(4);
+        assertThat(line.get("query_tokens").asInt()).isEqualTo(4); // [CLS] standing desk [SEP]
+        assertThat(line.get("batch_size").asInt()).isPositive();
+        assertThat(line.get("latency_ms").asDouble()).isPositive();
+        assertThat(line.has("queue_ms") && line.has("inference_ms") && line.has("degraded")).isTrue();
+        assertThat(line.get("error").isNull()).isTrue();
+        assertThat(Files.readString(accessLogFile)).doesNotContain("standing desk");
+        assertThat(Files.readAllLines(accessLogFile).stream().map(ServeServerTest::parse)
+                .filter(n -> n.get("status").asInt() == 400 && "invalid_field".equals(n.get("error").asText()))).isNotEmpty();
+    }
+
+    @Test
+    void aDeadlineTooShortForTheQueueIsAnsweredWith504OrShedWith503() throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + "/v1/search"))
+                .header("Content-Type", "application/json").header("X-Request-Timeout-Ms", "1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"query\": \"a long query about tables and chairs for a dining room\"}")));
+        assertThat(response.statusCode()).isIn(200, 503, 504);
+        assertThat(send(HttpRequest.newBuilder(URI.create(base + "/v1/search")).header("Content-Type", "application/json")
+                .header("X-Request-Timeout-Ms", "soon").POST(HttpRequest.BodyPublishers.ofString("{\"query\": \"x\"}"))).statusCode())
+                .isEqualTo(400);
+    }
+
+    private static JsonNode parse(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            throw new AssertionError(line, e);
+        }
+    }
+
+    private static JsonNode awaitLogLine(String requestId) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            if (Files.exists(accessLogFile)) {
+                for (String l : Files.readAllLines(accessLogFile)) {
+                    JsonNode n = parse(l);
+                    if (n.get("request_id").asText().equals(requestId)) {
+                        return n;
+                    }
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no access log line for " + requestId);
+    }
+
+    @Test
+    void kserveV2MetadataReadinessAndInferWork() throws Exception {
+        JsonNode server = json(send(HttpRequest.newBuilder(URI.create(base + "/v2"))));
+        assertThat(server.get("name").asText()).isEqualTo("recops");
+        JsonNode meta = json(send(HttpRequest.newBuilder(URI.create(base + "/v2/models/search-encoder"))));
+        assertThat(meta.get("versions")).hasSize(2);
+        assertThat(meta.get("inputs").get(0).get("datatype").asText()).isEqualTo("BYTES");
+        assertThat(meta.get("outputs").get(0).get("shape").get(1).asInt()).isEqualTo(384);
+        assertThat(send(HttpRequest.newBuilder(URI.create(base + "/v2/models/search-encoder/versions/2/ready"))).statusCode()).isEqualTo(200);
+        assertThat(send(HttpRequest.newBuilder(URI.create(base + "/v2/models/search-encoder/versions/7/ready"))).statusCode()).isEqualTo(503);
+
+        HttpResponse<String> infer = post("/v2/models/search-encoder/versions/2/infer",
+                "{\"id\": \"q1\", \"inputs\": [{\"name\": \"text\", \"datatype\": \"BYTES\", \"shape\": [2, 1], \"data\": [[\"sofa\"], [\"desk lamp\"]]}]}");
+        assertThat(infer.statusCode()).isEqualTo(200);
+        JsonNode out = json(infer);
+        assertThat(out.get("model_version").asText()).isEqualTo("2");
+        assertThat(out.get("id").asText()).isEqualTo("q1");
+        JsonNode embedding = out.get("outputs").get(0);
+        assertThat(embedding.get("datatype").asText()).isEqualTo("FP32");
+        assertThat(embedding.get("shape").get(0).asInt()).isEqualTo(2);
+        assertThat(embedding.get("data")).hasSize(2 * 384);
+    }
+
+    @Test
+    void kserveV2ErrorsUseItsOwnShape() throws Exception {
+        HttpResponse<String> wrongShape = post("/v2/models/search-encoder/infer",
+                "{\"inputs\": [{\"name\": \"text\", \"datatype\": \"BYTES\", \"shape\": [3], \"data\": [\"a\"]}]}");
+        assertThat(wrongShape.statusCode()).isEqualTo(400);
+        assertThat(json(wrongShape).get("error").asText()).contains("shape");
+        HttpResponse<String> unknown = post("/v2/models/other/infer", "{\"inputs\": []}");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(json(unknown).get("error").isTextual()).isTrue();
     }
 }

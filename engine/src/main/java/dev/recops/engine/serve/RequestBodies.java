@@ -1,0 +1,43 @@
+package dev.recops.engine.serve;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+
+/** Reads a JSON request body, enforcing the content type and the size limit. */
+final class RequestBodies {
+    /** Largest request body accepted, in bytes. */
+    static final int MAX_BODY_BYTES = 1 << 20;
+
+    private RequestBodies() {}
+
+    /**
+     * @throws HttpProblem 415 when the body is not declared JSON, 413 when it is over 1 MiB
+     */
+    static byte[] json(ServerRequest req) {
+        String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
+        if (!type.toLowerCase(Locale.ROOT).strip().startsWith("application/json")) {
+            throw new HttpProblem(415, "unsupported_media_type",
+                    "Content-Type must be application/json" + (type.isEmpty() ? "" : ", not " + type));
+        }
+        if (req.headers().contentLength().orElse(0) > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (body.length > MAX_BODY_BYTES) {
+                throw tooLarge();
+            }
+            return body;
+        } catch (IOException e) {
+            throw new HttpProblem(400, "unreadable_body", "could not read the request body: " + e.getMessage());
+        }
+    }
+
+    private static HttpProblem tooLarge() {
+        return new HttpProblem(413, "body_too_large", "the request body is over " + MAX_BODY_BYTES + " bytes (1 MiB)");
+    }
+}
