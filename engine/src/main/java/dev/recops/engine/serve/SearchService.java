@@ -154,7 +154,7 @@ public final class SearchService implements AutoCloseable {
                     });
             Batcher batcher = new Batcher(version.id(), encoder::infer, batchSettings(version),
                     metrics.batchObserver(version.name(), version.version()));
-            metrics.queueDepth(version.name(), version.version(), batcher::queueDepth);
+            metrics.queue(version.name(), version.version(), batcher::queueDepth, batcher.settings().queueCapacity());
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             metrics.modelLoaded(version.name(), version.version(), took.toNanos() / 1e9);
             listener.versionLoaded(version, took, index.fromCache());

@@ -58,6 +58,7 @@ public final class ServeServer implements AutoCloseable {
         this.service = service;
         this.metrics = metrics;
         this.accessLog = accessLog;
+        metrics.readiness(() -> service.ready() && !draining);
         this.v2 = new OpenInference(service, json, parser,
                 java.util.Objects.requireNonNullElse(ServeServer.class.getPackage().getImplementationVersion(), "dev"));
         this.server = WebServer.builder()

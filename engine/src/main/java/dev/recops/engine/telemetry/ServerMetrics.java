@@ -48,6 +48,8 @@ public final class ServerMetrics {
     private final Counter invalidInputs;
     private final Gauge inFlight;
     private final Counter accessLogDropped;
+    private final Gauge queueCapacity;
+    private volatile java.util.function.BooleanSupplier readiness = () -> false;
     private final GaugeWithCallback queueDepth;
     private final Map<List<String>, IntSupplier> queueDepths = new ConcurrentHashMap<>();
 
@@ -137,6 +139,16 @@ public final class ServerMetrics {
                 .name("recops_access_log_dropped_total")
                 .help("Access log lines dropped because the writer could not keep up.")
                 .register(registry);
+        queueCapacity = Gauge.builder()
+                .name("recops_queue_capacity")
+                .help("Requests a model version's queue holds before shedding.")
+                .labelNames("model", "version")
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("recops_ready")
+                .help("1 when this replica is ready to serve (a version loaded, not draining), else 0.")
+                .callback(cb -> cb.call(readiness.getAsBoolean() ? 1 : 0))
+                .register(registry);
         queueDepth = GaugeWithCallback.builder()
                 .name("recops_queue_depth")
                 .help("Requests waiting in a model version's queue.")
@@ -148,6 +160,13 @@ public final class ServerMetrics {
 
     /** Records what a version's batcher does. */
     public Batcher.Observer batchObserver(String model, String version) {
+        // Zero-valued series from the start: rate() and alerts see 0, not an absent series.
+        for (String reason : List.of("queue_full", "deadline")) {
+            shed.labelValues(model, version, reason);
+        }
+        for (String stage : List.of("queue", "wait")) {
+            deadlineExceeded.labelValues(model, version, stage);
+        }
         return new Batcher.Observer() {
             @Override
             public void shed(String reason) {
@@ -173,9 +192,15 @@ public final class ServerMetrics {
         };
     }
 
-    /** Exposes a version's queue depth, read at scrape time. */
-    public void queueDepth(String model, String version, IntSupplier depth) {
+    /** Exposes a version's queue depth (read at scrape time) and capacity. */
+    public void queue(String model, String version, IntSupplier depth, int capacity) {
         queueDepths.put(List.of(model, version), depth);
+        queueCapacity.labelValues(model, version).set(capacity);
+    }
+
+    /** Where {@code recops_ready} comes from, read at scrape time. */
+    public void readiness(java.util.function.BooleanSupplier ready) {
+        this.readiness = java.util.Objects.requireNonNull(ready, "ready");
     }
 
     public void queryTokens(String model, String version, int tokens) {

@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -305,5 +306,59 @@ class ServeServerTest {
         HttpResponse<String> unknown = post("/v2/models/other/infer", "{\"inputs\": []}");
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(json(unknown).get("error").isTextual()).isTrue();
+    }
+
+    /**
+     * The exposition passes Prometheus' own linter. promtool comes with Debian's prometheus
+     * package; .ci/run installs it and sets RECOPS_REQUIRE_PROMTOOL so that CI never skips this.
+     */
+    @Test
+    void metricsPassPromtoolCheckMetrics() throws Exception {
+        java.util.Optional<Path> promtool = java.util.stream.Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .map(d -> Path.of(d, "promtool")).filter(Files::isExecutable).findFirst();
+        if (promtool.isEmpty()) {
+            assertThat(System.getenv("RECOPS_REQUIRE_PROMTOOL")).as("promtool is required here but not on PATH").isNull();
+            org.junit.jupiter.api.Assumptions.abort("promtool not installed (Debian package prometheus)");
+        }
+        post("/v1/search", "{\"query\": \"sofa\"}");
+        post("/v1/search", "{\"query\": \"\"}");
+        String text = send(HttpRequest.newBuilder(URI.create(base + "/metrics"))).body();
+        Process p = new ProcessBuilder(promtool.get().toString(), "check", "metrics").redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            in.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String report = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("promtool check metrics: %s", report).isZero();
+        assertThat(report).isBlank();
+
+        HttpResponse<String> open = send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                .header("Accept", "application/openmetrics-text; version=1.0.0"));
+        assertThat(open.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("openmetrics"));
+        assertThat(open.body().strip()).endsWith("# EOF");
+    }
+
+    /**
+     * Every recops metric that the shipped alerting rules and dashboard query is one this server
+     * exposes, so a renamed metric cannot silently blind the alerts.
+     */
+    @Test
+    void theShippedRulesAndDashboardOnlyUseMetricsThatExist() throws Exception {
+        post("/v1/search", "{\"query\": \"sofa\"}");
+        String exposition = send(HttpRequest.newBuilder(URI.create(base + "/metrics"))).body();
+        java.util.Set<String> exposed = new java.util.HashSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(recops_\\w+)[{ ]").matcher(exposition);
+        while (m.find()) {
+            exposed.add(m.group(1).replaceAll("_(bucket|count|sum)$", ""));
+        }
+        Path deploy = TestData.testdata().resolveSibling("deploy");
+        for (Path file : List.of(deploy.resolve("prometheus/recops-rules.yml"), deploy.resolve("grafana/recops-serve.json"))) {
+            java.util.regex.Matcher used = java.util.regex.Pattern.compile("\\b(recops_[a-z_]+)").matcher(Files.readString(file));
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            while (used.find()) {
+                names.add(used.group(1).replaceAll("_(bucket|count|sum)$", ""));
+            }
+            assertThat(names).as("metrics queried by %s", file.getFileName()).isNotEmpty();
+            assertThat(exposed).as("metrics exposed, against %s", file.getFileName()).containsAll(names);
+        }
     }
 }
