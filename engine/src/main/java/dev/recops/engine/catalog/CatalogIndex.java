@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.PriorityQueue;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 
@@ -174,30 +173,58 @@ public final class CatalogIndex {
         if (k < 1) {
             throw new IllegalArgumentException("k must be at least 1");
         }
-        Comparator<Hit> worstFirst = Comparator.comparingDouble(Hit::score).thenComparing(Hit::row, Comparator.reverseOrder());
-        PriorityQueue<Hit> top = new PriorityQueue<>(k + 1, worstFirst);
+        // The best k so far, best first, kept by insertion: k is small (at most 100), and after
+        // the first rows most candidates fail the one comparison with the current k-th score.
+        int[] rows = new int[k];
+        float[] scores = new float[k];
+        int found = 0;
         List<Product> products = catalog.products();
         for (int row = 0; row < products.size(); row++) {
             if (excludeRow.test(row) || !filter.test(products.get(row))) {
                 continue;
             }
             float score = dot(query, row * dimension);
-            if (top.size() < k) {
-                top.add(new Hit(row, products.get(row), score));
-            } else if (score > top.peek().score()) {
-                top.poll();
-                top.add(new Hit(row, products.get(row), score));
+            if (found == k && score <= scores[k - 1]) {
+                continue; // ties keep the earlier row
             }
+            int at = found == k ? k - 1 : found++;
+            while (at > 0 && scores[at - 1] < score) {
+                scores[at] = scores[at - 1];
+                rows[at] = rows[at - 1];
+                at--;
+            }
+            scores[at] = score;
+            rows[at] = row;
         }
-        List<Hit> best = new ArrayList<>(top);
-        best.sort(worstFirst.reversed());
+        List<Hit> best = new ArrayList<>(found);
+        for (int i = 0; i < found; i++) {
+            best.add(new Hit(rows[i], products.get(rows[i]), scores[i]));
+        }
         return best;
     }
 
+    /**
+     * Dot product with eight independent accumulators: a single float accumulator is one long
+     * dependency chain the JIT may not reorder, and this scan is most of a search's CPU time.
+     */
     private float dot(float[] q, int offset) {
-        float sum = 0;
-        for (int d = 0; d < dimension; d++) {
-            sum += q[d] * vectors[offset + d];
+        float[] v = vectors;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int d = 0;
+        for (int end = dimension - 7; d < end; d += 8) {
+            int o = offset + d;
+            s0 += q[d] * v[o];
+            s1 += q[d + 1] * v[o + 1];
+            s2 += q[d + 2] * v[o + 2];
+            s3 += q[d + 3] * v[o + 3];
+            s4 += q[d + 4] * v[o + 4];
+            s5 += q[d + 5] * v[o + 5];
+            s6 += q[d + 6] * v[o + 6];
+            s7 += q[d + 7] * v[o + 7];
+        }
+        float sum = (s0 + s1) + (s2 + s3) + (s4 + s5) + (s6 + s7);
+        for (; d < dimension; d++) {
+            sum += q[d] * v[offset + d];
         }
         return sum;
     }

@@ -75,4 +75,30 @@ class CatalogIndexTest {
         assertThat(index.search(query, 5, p -> p.brand().equals("GTRACING"), row -> false))
                 .isNotEmpty().allSatisfy(h -> assertThat(h.product().brand()).isEqualTo("GTRACING"));
     }
+
+    @Test
+    void topKAgreesWithSortingEveryScore() {
+        CatalogIndex index = CatalogIndex.build(catalog, encoder, Optional.empty(), CatalogIndex.Progress.NONE);
+        for (String text : List.of("coffee table", "yellow balloons", "USB cable")) {
+            float[] query = encoder.embed(List.of(text))[0];
+            List<Integer> expected = java.util.stream.IntStream.range(0, index.size()).boxed()
+                    .sorted((a, b) -> {
+                        int byScore = Double.compare(naiveDot(query, index.vector(b)), naiveDot(query, index.vector(a)));
+                        return byScore != 0 ? byScore : Integer.compare(a, b);
+                    })
+                    .limit(50).toList();
+            List<CatalogIndex.Hit> hits = index.search(query, 50, p -> true, row -> false);
+            assertThat(hits).extracting(CatalogIndex.Hit::row).containsExactlyElementsOf(expected);
+            assertThat(hits.getFirst().score()).isCloseTo((float) naiveDot(query, index.vector(expected.getFirst())),
+                    org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
+    private static double naiveDot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
+    }
 }

@@ -1,0 +1,37 @@
+# shellcheck shell=bash
+# Shared by the serve benchmarks: the distribution, the WANDS query list, start/stop a server.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+dist="$root/cli/target/recops"
+[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
+command -v wrk >/dev/null || { echo "needs wrk (Debian package wrk)" >&2; exit 4; }
+QUERIES=$(mktemp)
+export QUERIES
+# WANDS queries: second CSV column (none of them holds a comma inside quotes).
+tail -n +2 "$root/testdata/wands/queries.csv" | cut -d, -f2 | tr -d '"' > "$QUERIES"
+server_pid=""
+
+start_server() { # port, extra serve args...
+  local port=$1; shift
+  "$dist/bin/recops" serve --port "$port" --drain-delay 0s "$@" >/dev/null 2>"$QUERIES.err" &
+  server_pid=$!
+  for _ in $(seq 1 600); do
+    curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "server did not become ready:" >&2; cat "$QUERIES.err" >&2; exit 1
+}
+
+stop_server() {
+  [ -n "$server_pid" ] && kill -TERM "$server_pid" && wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+trap 'stop_server; rm -f "$QUERIES" "$QUERIES.err"' EXIT
+
+load() { # port connections seconds -> RESULT line
+  wrk -t "$(( $2 < 2 ? 1 : 2 ))" -c "$2" -d "${3}s" --timeout 10s -s "$root/scripts/bench/search.lua" "http://127.0.0.1:$1" | grep '^RESULT'
+}
+
+machine() {
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ)"
+}
