@@ -27,10 +27,11 @@ import java.util.concurrent.CompletionException;
         mixinStandardHelpOptions = true,
         description = {
             "Serve search, recommend and embed over HTTP from a model repository and a product catalog.",
-            "Listens at once; /v2/health/ready turns 200 when the model and its catalog index are loaded.",
-            "Catalog embeddings are cached under --cache-dir, so a restart does not re-embed.",
-            "On SIGTERM or Ctrl-C it drains: readiness turns 503 at once, it keeps serving for --drain-delay,",
-            "stops accepting connections, lets requests in flight finish within --drain-timeout, and exits 0."
+            "%nIt listens at once; /v2/health/ready turns 200 when the primary version and its catalog index are loaded. "
+                    + "Catalog embeddings are cached under --cache-dir, so a restart does not re-embed. "
+                    + "On SIGTERM or Ctrl-C it drains: readiness turns 503, it keeps serving for --drain-delay, "
+                    + "stops accepting connections, lets requests in flight finish within --drain-timeout, and exits 0.",
+            ""
         })
 final class ServeCommand implements Callable<Integer> {
     @Spec
@@ -76,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
     Integer batchMax;
 
     @Option(names = "--batch-delay", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Longest wait for a batch to fill, only while every other worker is busy; 0 never waits "
+            description = "Longest wait for a batch to fill, only under load (several requests queued, no worker idle); 0 never waits "
                     + "(default: the model's serving hint, 2ms for the shipped models).")
     Duration batchDelay;
 

@@ -55,4 +55,18 @@ class MainTest {
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("port must be in 0..65535");
     }
+
+    @Test
+    void aBatchDelayOverOneSecondIsAUsageError() {
+        CommandResult r = CommandResult.run("serve", "--batch-delay", "5s");
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("batch delay must be at most 1s");
+    }
+
+    @Test
+    void aDurationWithoutAUnitIsAUsageError() {
+        CommandResult r = CommandResult.run("serve", "--request-timeout", "250");
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("'250' is not a duration such as 250ms, 2s or 5m");
+    }
 }

@@ -51,6 +51,15 @@ public record ServeOptions(
         }
         Objects.requireNonNull(batchMax, "batchMax");
         Objects.requireNonNull(batchDelay, "batchDelay");
+        if (batchMax.isPresent() && (batchMax.getAsInt() < 1 || batchMax.getAsInt() > 1024)) {
+            throw new IllegalArgumentException("batch size must be in 1..1024, not " + batchMax.getAsInt());
+        }
+        if (batchDelay.isPresent() && batchDelay.get().compareTo(java.time.Duration.ofSeconds(1)) > 0) {
+            throw new IllegalArgumentException("batch delay must be at most 1s, not " + batchDelay.get().toMillis() + "ms");
+        }
+        if (workers > 256) {
+            throw new IllegalArgumentException("workers must be at most 256, not " + workers);
+        }
         if (queueCapacity < 1) {
             throw new IllegalArgumentException("queue capacity must be at least 1, not " + queueCapacity);
         }
