@@ -175,6 +175,9 @@ public final class ServeServer implements AutoCloseable {
             reply = error(endpoint, requestId, status(e), e.code(), e.getMessage());
             if (e instanceof RecopsException.Unavailable) {
                 res.header(HeaderNames.RETRY_AFTER, "1");
+                if (e.code().equals("not_ready")) {
+                    metrics.shedBeforeModel("not_ready");
+                }
             }
             if (status(e) >= 500) {
                 LOG.log(Level.WARNING, "request " + requestId + " failed: " + e.getMessage(), e);

@@ -118,7 +118,7 @@ public final class ServerMetrics {
                 .register(registry);
         shed = Counter.builder()
                 .name("recops_shed_total")
-                .help("Requests refused at admission with 503, by reason (queue_full, deadline, draining, not_ready).")
+                .help("Requests refused with 503, by reason: queue_full, deadline (admission), not_ready (still loading).")
                 .labelNames("model", "version", "reason")
                 .register(registry);
         deadlineExceeded = Counter.builder()
@@ -212,7 +212,7 @@ public final class ServerMetrics {
         deadlineExceeded.labelValues(model, version, "wait").inc();
     }
 
-    /** A request refused before reaching a model version (draining, not ready). */
+    /** A request refused before reaching a model version (the service is still loading). */
     public void shedBeforeModel(String reason) {
         shed.labelValues("", "", reason).inc();
     }
