@@ -143,26 +143,45 @@ public final class Batcher implements AutoCloseable {
      *     {@code deadline_unreachable}
      */
     public CompletableFuture<Result> submit(TokenizedText text, long deadlineNanos) {
+        long now = admit(deadlineNanos);
+        Pending p = new Pending(text, now, deadlineNanos);
+        if (!queue.offer(p)) {
+            throw overloaded();
+        }
+        return p.future;
+    }
+
+    /**
+     * The admission checks of {@link #submit} without queueing anything: lets a caller refuse a
+     * request before spending work on it (reading its body, tokenizing).
+     *
+     * @return {@link System#nanoTime()} at the check
+     * @throws RecopsException.Unavailable as {@link #submit} does
+     */
+    public long admit(long deadlineNanos) {
         if (!running) {
             throw new RecopsException.Unavailable("shutting_down", name + " is shutting down");
         }
         long now = System.nanoTime();
+        int depth = queue.size();
+        if (depth >= settings.queueCapacity()) {
+            throw overloaded();
+        }
         double batch = batchNanosEwma;
         if (batch > 0) {
-            double rounds = Math.floor((double) queue.size() / ((long) settings.maxBatch() * settings.workers())) + 1;
+            double rounds = Math.floor((double) depth / ((long) settings.maxBatch() * settings.workers())) + 1;
             if (now + rounds * batch > deadlineNanos) {
                 observer.shed("deadline");
                 throw new RecopsException.Unavailable("deadline_unreachable",
-                        name + " cannot answer within the request's deadline at the current queue depth (" + queue.size() + ")");
+                        name + " cannot answer within the request's deadline at the current queue depth (" + depth + ")");
             }
         }
-        Pending p = new Pending(text, now, deadlineNanos);
-        if (!queue.offer(p)) {
-            observer.shed("queue_full");
-            throw new RecopsException.Unavailable("overloaded",
-                    name + " is overloaded: " + settings.queueCapacity() + " requests already queued");
-        }
-        return p.future;
+        return now;
+    }
+
+    private RecopsException.Unavailable overloaded() {
+        observer.shed("queue_full");
+        return new RecopsException.Unavailable("overloaded", name + " is overloaded: " + settings.queueCapacity() + " requests already queued");
     }
 
     private void work() {

@@ -174,6 +174,17 @@ public final class SearchService implements AutoCloseable {
                 options.workers());
     }
 
+    /**
+     * Refuses a request at once when the primary version would shed it, before any work is spent
+     * on it. Versions share the machine's cores, so a full primary queue means a saturated replica.
+     */
+    public void admitEarly(long deadlineNanos) {
+        Loaded v = loaded.get(primary);
+        if (v != null) {
+            v.batcher().admit(deadlineNanos);
+        }
+    }
+
     /** The deadline of a request that sets none, from now. */
     public long defaultDeadlineNanos() {
         return System.nanoTime() + options.requestTimeout().toNanos();

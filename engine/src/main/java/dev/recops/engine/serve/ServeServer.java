@@ -222,6 +222,7 @@ public final class ServeServer implements AutoCloseable {
 
     private Reply search(ServerRequest req, String requestId) {
         long deadline = deadline(req);
+        service.admitEarly(deadline);
         Queries.Search q = parser.search(RequestBodies.json(req));
         Queries.Ranked r = service.search(q, deadline);
         metrics.queryTokens(r.model(), r.version(), r.queryTokens());
@@ -254,6 +255,7 @@ public final class ServeServer implements AutoCloseable {
 
     private Reply embed(ServerRequest req, String requestId) {
         long deadline = deadline(req);
+        service.admitEarly(deadline);
         Queries.Embedded e = service.embed(parser.embed(RequestBodies.json(req)), deadline);
         ObjectNode out = json.createObjectNode();
         out.put("request_id", requestId);
