@@ -179,7 +179,9 @@ public final class ServeServer implements AutoCloseable {
                     metrics.shedBeforeModel("not_ready");
                 }
             }
-            if (status(e) >= 500) {
+            // Shedding and deadlines are expected under load and counted in metrics; logging each
+            // one would put a synchronous stderr write on the overload path.
+            if (status(e) >= 500 && !(e instanceof RecopsException.Unavailable) && !(e instanceof RecopsException.DeadlineExceeded)) {
                 LOG.log(Level.WARNING, "request " + requestId + " failed: " + e.getMessage(), e);
             }
         } catch (RuntimeException e) {
