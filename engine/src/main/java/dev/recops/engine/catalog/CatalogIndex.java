@@ -4,12 +4,9 @@ import dev.recops.engine.model.ModelVersion;
 import dev.recops.engine.model.TextEncoder;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -115,12 +112,7 @@ public final class CatalogIndex {
                 Boolean.toString(version.manifest().normalize()),
                 Integer.toString(version.manifest().maxTokens()),
                 EMBEDDING_RECIPE);
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(material.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return CatalogLoader.sha256(material.getBytes(StandardCharsets.UTF_8));
     }
 
     public Catalog catalog() {

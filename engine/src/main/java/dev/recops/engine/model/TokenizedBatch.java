@@ -9,10 +9,9 @@ package dev.recops.engine.model;
  * @param inputIds token ids
  * @param attentionMask 1 for a real token, 0 for padding
  * @param tokenTypeIds segment ids (all 0 for single texts)
- * @param tokenCounts real tokens of each text, special tokens included
  */
 public record TokenizedBatch(
-        int size, int sequenceLength, long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int[] tokenCounts) {
+        int size, int sequenceLength, long[] inputIds, long[] attentionMask, long[] tokenTypeIds) {
 
     /** Right-pads texts to the longest of them. */
     public static TokenizedBatch pad(java.util.List<TokenizedText> texts) {
@@ -24,15 +23,13 @@ public record TokenizedBatch(
         long[] ids = new long[size * seq];
         long[] mask = new long[size * seq];
         long[] types = new long[size * seq];
-        int[] counts = new int[size];
         for (int i = 0; i < size; i++) {
             TokenizedText t = texts.get(i);
             System.arraycopy(t.inputIds(), 0, ids, i * seq, t.length());
             System.arraycopy(t.attentionMask(), 0, mask, i * seq, t.length());
             System.arraycopy(t.tokenTypeIds(), 0, types, i * seq, t.length());
-            counts[i] = t.length();
         }
-        return new TokenizedBatch(size, seq, ids, mask, types, counts);
+        return new TokenizedBatch(size, seq, ids, mask, types);
     }
 
     public TokenizedBatch {
@@ -40,8 +37,7 @@ public record TokenizedBatch(
             throw new IllegalArgumentException("empty batch");
         }
         int cells = size * sequenceLength;
-        if (inputIds.length != cells || attentionMask.length != cells || tokenTypeIds.length != cells
-                || tokenCounts.length != size) {
+        if (inputIds.length != cells || attentionMask.length != cells || tokenTypeIds.length != cells) {
             throw new IllegalArgumentException("arrays do not match " + size + " x " + sequenceLength);
         }
     }
