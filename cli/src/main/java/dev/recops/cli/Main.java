@@ -84,6 +84,7 @@ public final class Main {
             case RecopsException.VerificationFailed x -> ExitCodes.CHECK_FAILED;
             case RecopsException.Unavailable x -> ExitCodes.FAILURE;
             case RecopsException.DeadlineExceeded x -> ExitCodes.FAILURE;
+            case RecopsException.Cancelled x -> ExitCodes.FAILURE;
             case RecopsException.Failure x -> ExitCodes.FAILURE;
         };
     }

@@ -17,6 +17,7 @@ public abstract sealed class RecopsException extends RuntimeException
                 RecopsException.VerificationFailed,
                 RecopsException.Unavailable,
                 RecopsException.DeadlineExceeded,
+                RecopsException.Cancelled,
                 RecopsException.Failure {
 
     private static final long serialVersionUID = 1L;
@@ -95,6 +96,15 @@ public abstract sealed class RecopsException extends RuntimeException
         private static final long serialVersionUID = 1L;
 
         public DeadlineExceeded(String code, String message) {
+            super(code, message, null);
+        }
+    }
+
+    /** The caller went away (the client disconnected) before the answer was ready; its queued work was withdrawn. */
+    public static final class Cancelled extends RecopsException {
+        private static final long serialVersionUID = 1L;
+
+        public Cancelled(String code, String message) {
             super(code, message, null);
         }
     }

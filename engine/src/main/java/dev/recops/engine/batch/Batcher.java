@@ -30,8 +30,9 @@ import java.util.function.Function;
  *   <li>Admission: a request is shed at once (never queued) when the queue is full, or when the
  *       estimated wait plus one batch exceeds its deadline.
  *   <li>Requests whose deadline passed, or whose caller gave up, are dropped before inference.
- *   <li>A batch is split into groups of similar token length, so short texts are not padded to a
- *       long one.
+ *   <li>A batch is split into calls of similar token length, choosing the split that costs least
+ *       under a cost model learned from the calls so far (fixed cost per call plus cost per padded
+ *       token; see {@link Grouping}), so short texts are not padded to a long one needlessly.
  * </ul>
  *
  * <p>Thread-safe. {@link #submit} never blocks.
@@ -103,8 +104,9 @@ public final class Batcher implements AutoCloseable {
     private final AtomicInteger idleWorkers = new AtomicInteger();
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running = true;
-    /** Smoothed duration of one model call, for admission; 0 until the first call. */
+    /** Smoothed time a worker spends on one batch (all its calls), for admission; 0 until the first. */
     private volatile double batchNanosEwma;
+    private final CallCost callCost = new CallCost();
 
     /**
      * @param name for thread names and messages, for example {@code search-encoder:2}
@@ -249,20 +251,15 @@ public final class Batcher implements AutoCloseable {
             live.add(p);
         }
         live.sort(Comparator.comparingInt(p -> p.text.length()));
+        int[] lengths = live.stream().mapToInt(p -> p.text.length()).toArray();
         int from = 0;
-        while (from < live.size()) {
-            int to = from + 1;
-            int shortest = live.get(from).text.length();
-            // Same group while padding stays modest: at most 1.5x the shortest, or 8 tokens more.
-            while (to < live.size() && live.get(to).text.length() <= Math.max(shortest + 8, shortest * 3 / 2)) {
-                to++;
-            }
-            infer(live.subList(from, to), now);
+        for (int to : Grouping.split(lengths, callCost.fixedTokens())) {
+            infer(live.subList(from, to), now, to == live.size());
             from = to;
         }
     }
 
-    private void infer(List<Pending> group, long dequeuedNanos) {
+    private void infer(List<Pending> group, long dequeuedNanos, boolean lastOfBatch) {
         TokenizedBatch batch = TokenizedBatch.pad(group.stream().map(p -> p.text).toList());
         long start = System.nanoTime();
         float[][] vectors;
@@ -275,8 +272,13 @@ public final class Batcher implements AutoCloseable {
             return;
         }
         long took = System.nanoTime() - start;
-        batchNanosEwma = batchNanosEwma == 0 ? took : 0.8 * batchNanosEwma + 0.2 * took;
-        observer.batch(group.size(), batch.size() * batch.sequenceLength(), took);
+        int paddedTokens = batch.size() * batch.sequenceLength();
+        callCost.record(paddedTokens, took);
+        if (lastOfBatch) { // before answering, so a caller's next request sees the estimate
+            long batchNanos = System.nanoTime() - dequeuedNanos;
+            batchNanosEwma = batchNanosEwma == 0 ? batchNanos : 0.8 * batchNanosEwma + 0.2 * batchNanos;
+        }
+        observer.batch(group.size(), paddedTokens, took);
         for (int i = 0; i < group.size(); i++) {
             Pending p = group.get(i);
             p.future.complete(new Result(vectors[i], p.text.length(), dequeuedNanos - p.enqueuedNanos, took, group.size()));

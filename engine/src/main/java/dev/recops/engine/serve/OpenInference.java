@@ -9,6 +9,7 @@ import dev.recops.engine.RecopsException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.function.BooleanSupplier;
 
 /**
  * The KServe Open Inference Protocol (v2) REST surface of the text encoder: server and model
@@ -69,11 +70,11 @@ final class OpenInference {
         return Reply.plain(ready ? 200 : 503, out);
     }
 
-    Reply infer(String model, String version, byte[] body, long deadlineNanos) {
+    Reply infer(String model, String version, byte[] body, long deadlineNanos, BooleanSupplier callerGone) {
         dimension(model, version);
         JsonNode root = parser.object(body);
         List<String> texts = texts(root);
-        Queries.Embedded e = service.embed(new Queries.Embed(texts, new Queries.Target(version)), deadlineNanos);
+        Queries.Embedded e = service.embed(new Queries.Embed(texts, new Queries.Target(version)), deadlineNanos, callerGone);
         ObjectNode out = json.createObjectNode().put("model_name", e.model()).put("model_version", e.version());
         if (root.hasNonNull("id")) {
             out.put("id", root.get("id").asText());

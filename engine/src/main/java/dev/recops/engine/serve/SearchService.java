@@ -22,10 +22,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Answers search, recommend and embed queries over the loaded versions of one model. No HTTP:
@@ -37,6 +38,10 @@ import java.util.concurrent.TimeoutException;
  * are freed, not published.
  */
 public final class SearchService implements AutoCloseable {
+    /** How often a waiting request asks whether its caller is still there. */
+    static final long CALLER_CHECK_NANOS = 10_000_000;
+    private static final BooleanSupplier STAYS = () -> false;
+
 
     /** A version that can serve: its encoder and its catalog index. */
     private record Loaded(ModelVersion version, TextEncoder encoder, CatalogIndex index, Batcher batcher) {
@@ -222,13 +227,21 @@ public final class SearchService implements AutoCloseable {
         return loaded.values().stream().findFirst().map(l -> l.index().size()).orElse(0);
     }
 
+    /** {@link #search(Queries.Search, long, BooleanSupplier)} for a caller that never goes away. */
+    public Queries.Ranked search(Queries.Search q, long deadlineNanos) {
+        return search(q, deadlineNanos, STAYS);
+    }
+
     /**
      * @param deadlineNanos {@link System#nanoTime()} after which the answer is useless
-     * @throws RecopsException.Unavailable when shed; {@link RecopsException.DeadlineExceeded} when late
+     * @param callerGone asked while the request waits for the model (first after
+     *     {@link #CALLER_CHECK_NANOS}, then at that interval); true withdraws the request
+     * @throws RecopsException.Unavailable when shed; {@link RecopsException.DeadlineExceeded} when
+     *     late; {@link RecopsException.Cancelled} when the caller went away
      */
-    public Queries.Ranked search(Queries.Search q, long deadlineNanos) {
+    public Queries.Ranked search(Queries.Search q, long deadlineNanos, BooleanSupplier callerGone) {
         Loaded v = resolve(q.target());
-        Batcher.Result r = await(v, v.batcher().submit(v.encoder().tokenizeOne(q.query()), deadlineNanos), deadlineNanos);
+        Batcher.Result r = await(v, v.batcher().submit(v.encoder().tokenizeOne(q.query()), deadlineNanos), deadlineNanos, callerGone);
         long t0 = System.nanoTime();
         List<CatalogIndex.Hit> hits = v.index().search(r.vector(), q.k(), q.filters()::matches, row -> false);
         long retrieve = System.nanoTime() - t0;
@@ -261,8 +274,13 @@ public final class SearchService implements AutoCloseable {
         return ranked(v, hits, 0, new Queries.Timings(0, 0, System.nanoTime() - t0, 0));
     }
 
-    /** Embeds each text through the batcher; see {@link #search} for the deadline. */
+    /** {@link #embed(Queries.Embed, long, BooleanSupplier)} for a caller that never goes away. */
     public Queries.Embedded embed(Queries.Embed q, long deadlineNanos) {
+        return embed(q, deadlineNanos, STAYS);
+    }
+
+    /** Embeds each text through the batcher; see {@link #search(Queries.Search, long, BooleanSupplier)}. */
+    public Queries.Embedded embed(Queries.Embed q, long deadlineNanos, BooleanSupplier callerGone) {
         Loaded v = resolve(q.target());
         List<CompletableFuture<Batcher.Result>> futures = new ArrayList<>(q.texts().size());
         try {
@@ -278,7 +296,13 @@ public final class SearchService implements AutoCloseable {
         long inference = 0;
         int batch = 0;
         for (CompletableFuture<Batcher.Result> f : futures) {
-            Batcher.Result r = await(v, f, deadlineNanos);
+            Batcher.Result r;
+            try {
+                r = await(v, f, deadlineNanos, callerGone);
+            } catch (RecopsException e) {
+                futures.forEach(other -> other.cancel(false)); // the answer is lost: withdraw the rest
+                throw e;
+            }
             vectors.add(r.vector());
             queue = Math.max(queue, r.queueNanos());
             inference = Math.max(inference, r.inferenceNanos());
@@ -301,14 +325,28 @@ public final class SearchService implements AutoCloseable {
         return v;
     }
 
-    /** Waits for a batched result until the deadline; a late request is withdrawn from the queue. */
-    private Batcher.Result await(Loaded v, CompletableFuture<Batcher.Result> future, long deadlineNanos) {
+    /**
+     * Waits for a batched result until the deadline, asking every {@link #CALLER_CHECK_NANOS}
+     * whether the caller is still there; a late or abandoned request is withdrawn from the queue.
+     */
+    private Batcher.Result await(Loaded v, CompletableFuture<Batcher.Result> future, long deadlineNanos, BooleanSupplier callerGone) {
         try {
-            return future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(false);
-            metrics.deadlineWhileWaiting(v.version().name(), v.version().version());
-            throw new RecopsException.DeadlineExceeded("deadline_exceeded", v.version().id() + " did not answer within the request's deadline");
+            while (true) {
+                long left = deadlineNanos - System.nanoTime();
+                try {
+                    return future.get(Math.clamp(left, 0, CALLER_CHECK_NANOS), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    if (left <= CALLER_CHECK_NANOS) {
+                        future.cancel(false);
+                        metrics.deadlineWhileWaiting(v.version().name(), v.version().version());
+                        throw new RecopsException.DeadlineExceeded("deadline_exceeded", v.version().id() + " did not answer within the request's deadline");
+                    }
+                    if (callerGone.getAsBoolean()) {
+                        future.cancel(false);
+                        throw new RecopsException.Cancelled("client_closed", "the client closed the connection while the request waited for " + v.version().id());
+                    }
+                }
+            }
         } catch (InterruptedException e) {
             future.cancel(false);
             Thread.currentThread().interrupt();

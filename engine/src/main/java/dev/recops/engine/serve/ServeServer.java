@@ -41,6 +41,8 @@ public final class ServeServer implements AutoCloseable {
     private static final HeaderName REQUEST_TIMEOUT = HeaderNames.create("X-Request-Timeout-Ms");
     /** Longest deadline a client may ask for. */
     static final long MAX_TIMEOUT_MS = 60_000;
+    /** nginx's status for a request whose client closed the connection first; logged, never received. */
+    static final int CLIENT_CLOSED = 499;
     private static final Set<String> ROUTES = Set.of(
             "/v1/search", "/v1/recommend", "/v1/embed", "/v2/health/live", "/v2/health/ready", "/metrics");
 
@@ -65,6 +67,8 @@ public final class ServeServer implements AutoCloseable {
                 .host(host)
                 .port(port)
                 .shutdownHook(false)
+                // Blocking sockets: only they can watch for a client that leaves (see ClientWatch).
+                .useNio(false)
                 .shutdownGracePeriod(drainTimeout)
                 .routing(this::routes)
                 .build();
@@ -135,9 +139,9 @@ public final class ServeServer implements AutoCloseable {
                 .get("/v2/models/{model}/versions/{version}/ready", (req, res) -> handle("v2_ready", req, res,
                         (q, id) -> v2.ready(param(q, "model"), param(q, "version"))))
                 .post("/v2/models/{model}/infer", (req, res) -> handle("v2_infer", req, res,
-                        (q, id) -> v2.infer(param(q, "model"), "", RequestBodies.json(q), deadline(q))))
+                        (q, id) -> v2.infer(param(q, "model"), "", RequestBodies.json(q), deadline(q), new ClientWatch(q))))
                 .post("/v2/models/{model}/versions/{version}/infer", (req, res) -> handle("v2_infer", req, res,
-                        (q, id) -> v2.infer(param(q, "model"), param(q, "version"), RequestBodies.json(q), deadline(q))))
+                        (q, id) -> v2.infer(param(q, "model"), param(q, "version"), RequestBodies.json(q), deadline(q), new ClientWatch(q))))
                 .any((req, res) -> handle("other", req, res, this::noRoute));
     }
 
@@ -198,7 +202,11 @@ public final class ServeServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        res.send(bytes);
+        try {
+            res.send(bytes);
+        } catch (UncheckedIOException e) {
+            LOG.log(Level.FINE, "request " + requestId + ": the client left before the response was sent", e);
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         metrics.recordRequest(endpoint, reply.model(), reply.version(), reply.status(), seconds);
         if (!endpoint.equals("live") && !endpoint.equals("ready")) {
@@ -216,6 +224,7 @@ public final class ServeServer implements AutoCloseable {
             case RecopsException.NotFound x -> 404;
             case RecopsException.Unavailable x -> 503;
             case RecopsException.DeadlineExceeded x -> 504;
+            case RecopsException.Cancelled x -> CLIENT_CLOSED;
             case RecopsException.PreconditionFailed x -> 503;
             case RecopsException.VerificationFailed x -> 500;
             case RecopsException.Failure x -> 500;
@@ -226,7 +235,7 @@ public final class ServeServer implements AutoCloseable {
         long deadline = deadline(req);
         service.admitEarly(deadline);
         Queries.Search q = parser.search(RequestBodies.json(req));
-        Queries.Ranked r = service.search(q, deadline);
+        Queries.Ranked r = service.search(q, deadline, new ClientWatch(req));
         metrics.queryTokens(r.model(), r.version(), r.queryTokens());
         return ranked(requestId, r, q.k());
     }
@@ -258,7 +267,7 @@ public final class ServeServer implements AutoCloseable {
     private Reply embed(ServerRequest req, String requestId) {
         long deadline = deadline(req);
         service.admitEarly(deadline);
-        Queries.Embedded e = service.embed(parser.embed(RequestBodies.json(req)), deadline);
+        Queries.Embedded e = service.embed(parser.embed(RequestBodies.json(req)), deadline, new ClientWatch(req));
         ObjectNode out = json.createObjectNode();
         out.put("request_id", requestId);
         model(out, e.model(), e.version());

@@ -1,0 +1,43 @@
+package dev.recops.engine.batch;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Splits a batch of texts, sorted by token length, into model calls of least total cost.
+ *
+ * <p>Cost model, fitted to measured calls ({@link CallCost}): a call costs a fixed amount plus a
+ * cost per padded token, {@code fixed + rows * longest}. One call for everything pads short texts
+ * to the longest; one call per text pays the fixed cost every time. The optimum over contiguous
+ * runs of the sorted lengths is found exactly by dynamic programming in O(n²), n <= the batch size.
+ */
+final class Grouping {
+    private Grouping() {}
+
+    /**
+     * @param sortedLengths token lengths in ascending order
+     * @param fixedTokens the fixed cost of one model call, in padded tokens
+     * @return the end index (exclusive) of each group, ascending; the last is {@code sortedLengths.length}
+     */
+    static List<Integer> split(int[] sortedLengths, double fixedTokens) {
+        int n = sortedLengths.length;
+        double[] best = new double[n + 1];
+        int[] start = new int[n + 1];
+        for (int end = 1; end <= n; end++) {
+            best[end] = Double.MAX_VALUE;
+            int longest = sortedLengths[end - 1];
+            for (int from = 0; from < end; from++) {
+                double cost = best[from] + fixedTokens + (double) (end - from) * longest;
+                if (cost < best[end]) {
+                    best[end] = cost;
+                    start[end] = from;
+                }
+            }
+        }
+        List<Integer> ends = new ArrayList<>();
+        for (int end = n; end > 0; end = start[end]) {
+            ends.addFirst(end);
+        }
+        return ends;
+    }
+}
