@@ -13,12 +13,12 @@ import java.util.List;
  * <p>Not thread-safe. A quote inside an unquoted field or an unterminated quoted field is a
  * {@link MalformedCsvException} naming the line.
  */
-final class CsvReader {
+public final class CsvReader {
 
     /** One record and the 1-based line it starts on. */
-    record Row(int line, List<String> fields) {}
+    public record Row(int line, List<String> fields) {}
 
-    static final class MalformedCsvException extends Exception {
+    public static final class MalformedCsvException extends Exception {
         private static final long serialVersionUID = 1L;
         final int line;
 
@@ -33,12 +33,12 @@ final class CsvReader {
     private int pushedBack = -2;
     private boolean afterCr;
 
-    CsvReader(Reader in) {
+    public CsvReader(Reader in) {
         this.in = in;
     }
 
     /** The next record, or {@code null} at end of input. Blank lines are skipped. */
-    Row next() throws IOException, MalformedCsvException {
+    public Row next() throws IOException, MalformedCsvException {
         int c = read();
         while (c == '\n' || c == '\r') {
             c = read();

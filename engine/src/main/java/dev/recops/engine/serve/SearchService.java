@@ -42,6 +42,9 @@ public final class SearchService implements AutoCloseable {
     static final long CALLER_CHECK_NANOS = 10_000_000;
     private static final BooleanSupplier STAYS = () -> false;
 
+    /** How the primary version is served: the settings a latency measurement depends on. */
+    public record Serving(String model, String primaryVersion, List<String> versions, int batchMax, Duration batchDelay,
+                          int workers, int threads, int queueCapacity, int catalogProducts) {}
 
     /** A version that can serve: its encoder and its catalog index. */
     private record Loaded(ModelVersion version, TextEncoder encoder, CatalogIndex index, Batcher batcher) {
@@ -220,6 +223,17 @@ public final class SearchService implements AutoCloseable {
     public java.util.OptionalInt dimensionOf(String version) {
         Loaded v = loaded.get(version.isEmpty() ? primary : version);
         return v == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(v.encoder().dimension());
+    }
+
+    /** How the primary version is served; empty before {@link #load()}. */
+    public java.util.Optional<Serving> serving() {
+        Loaded v = loaded.get(primary);
+        if (v == null) {
+            return java.util.Optional.empty();
+        }
+        Batcher.Settings b = v.batcher().settings();
+        return java.util.Optional.of(new Serving(options.model(), primary, versions(), b.maxBatch(), b.maxDelay(), b.workers(),
+                options.intraOpThreads(), b.queueCapacity(), v.index().size()));
     }
 
     /** Products in the served catalog; 0 before {@link #load()}. */

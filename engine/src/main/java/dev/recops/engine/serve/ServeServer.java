@@ -126,6 +126,7 @@ public final class ServeServer implements AutoCloseable {
         r.post("/v1/search", (req, res) -> handle("search", req, res, this::search))
                 .post("/v1/recommend", (req, res) -> handle("recommend", req, res, this::recommend))
                 .post("/v1/embed", (req, res) -> handle("embed", req, res, this::embed))
+                .get("/v1/models", (req, res) -> handle("models", req, res, this::models))
                 .get("/v2/health/live", (req, res) -> handle("live", req, res, this::live))
                 .get("/v2/health/ready", (req, res) -> handle("ready", req, res, this::ready))
                 .get("/metrics", this::metrics)
@@ -209,7 +210,7 @@ public final class ServeServer implements AutoCloseable {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         metrics.recordRequest(endpoint, reply.model(), reply.version(), reply.status(), seconds);
-        if (!endpoint.equals("live") && !endpoint.equals("ready")) {
+        if (!endpoint.equals("live") && !endpoint.equals("ready") && !endpoint.equals("models")) {
             Queries.Timings t = reply.timings();
             accessLog.log(new AccessLog.Entry(java.time.Instant.now(), requestId, endpoint, reply.model(), reply.version(),
                     reply.status(), seconds * 1e3, t.queueNanos() / 1e6, t.encodeNanos() / 1e6, t.batchSize(), reply.k(),
@@ -218,7 +219,7 @@ public final class ServeServer implements AutoCloseable {
     }
 
     /** Maps every engine failure to an HTTP status; exhaustive by construction. */
-    static int status(RecopsException e) {
+    public static int status(RecopsException e) {
         return switch (e) {
             case RecopsException.InvalidInput x -> 400;
             case RecopsException.NotFound x -> 404;
@@ -313,6 +314,18 @@ public final class ServeServer implements AutoCloseable {
 
     private static double round(double ms) {
         return Math.round(ms * 1000) / 1000.0;
+    }
+
+    /** What is served and how: the facts a benchmark records beside its latencies. */
+    private Reply models(ServerRequest req, String requestId) {
+        SearchService.Serving s = service.serving()
+                .orElseThrow(() -> new RecopsException.Unavailable("not_ready", "the model is still loading"));
+        ObjectNode out = json.createObjectNode().put("model", s.model()).put("primary_version", s.primaryVersion());
+        s.versions().forEach(out.putArray("versions")::add);
+        out.put("catalog_products", s.catalogProducts());
+        out.putObject("serving").put("batch_max", s.batchMax()).put("batch_delay_ms", s.batchDelay().toNanos() / 1e6)
+                .put("workers", s.workers()).put("threads", s.threads()).put("queue_capacity", s.queueCapacity());
+        return Reply.plain(200, out);
     }
 
     private Reply live(ServerRequest req, String requestId) {

@@ -1,0 +1,134 @@
+package dev.recops.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recops.engine.load.Comparison;
+import dev.recops.engine.load.LoadSpec;
+import dev.recops.engine.load.MaxRateSearch;
+import dev.recops.engine.load.RunJson;
+import dev.recops.engine.load.RunResult;
+import dev.recops.engine.load.Slo;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** Renders bench results: a summary for people or JSON for machines. */
+final class BenchRenderer {
+    private final PrintWriter out;
+    private final boolean json;
+
+    BenchRenderer(PrintWriter out, boolean json) {
+        this.out = out;
+        this.json = json;
+    }
+
+    void run(RunResult r, List<Slo.Verdict> verdicts, Optional<RunJson.Baseline> baseline, List<Comparison.Finding> findings) {
+        if (json) {
+            ObjectNode node = RunJson.write(r);
+            verdicts(node.putArray("slo"), verdicts);
+            if (baseline.isPresent()) {
+                ArrayNode cmp = node.putObject("comparison").put("baseline", baseline.get().file().toString()).putArray("findings");
+                for (Comparison.Finding f : findings) {
+                    cmp.addObject().put("metric", f.metric()).put("baseline", f.baseline()).put("current", f.current())
+                            .put("change", f.change()).put("p_value", Double.isNaN(f.pValue()) ? null : f.pValue())
+                            .put("regression", f.regression());
+                }
+            }
+            out.println(node.toPrettyString());
+        } else {
+            summary(r);
+            for (Slo.Verdict v : verdicts) {
+                out.println("  slo        " + v.describe());
+            }
+            baseline.ifPresent(b -> findings.forEach(f -> out.printf(Locale.ROOT, "  compare    %s: %.2f -> %.2f (%+.1f%%%s)%s%n", f.metric(),
+                    f.baseline(), f.current(), f.change() * 100,
+                    Double.isNaN(f.pValue()) ? ", too few seconds to judge noise" : String.format(Locale.ROOT, ", p=%.3g", f.pValue()),
+                    f.regression() ? " REGRESSION" : "")));
+        }
+        out.flush();
+    }
+
+    private void summary(RunResult r) {
+        LoadSpec s = r.spec();
+        String load = s.mode() == LoadSpec.Mode.OPEN
+                ? String.format(Locale.ROOT, "open loop at %s/s (%s)", num(s.rate()), s.arrivals().name().toLowerCase(Locale.ROOT))
+                : "closed loop, " + s.concurrency() + " clients";
+        out.printf(Locale.ROOT, "recops bench: %s, %s, %ss measured after %ss warm-up, mix %s%n", r.target(), load,
+                num(r.measuredSeconds()), num(s.warmup().toMillis() / 1e3), r.mix());
+        out.printf(Locale.ROOT, "  requests   %d sent, %d dropped, %d answered, %.2f%% ok; achieved %.1f/s, throughput %.1f/s%n",
+                r.sent(), r.dropped(), r.responses(), r.sent() + r.dropped() == 0 ? 0 : 100.0 * r.ok() / (r.sent() + r.dropped()),
+                r.achievedRate(), r.throughput());
+        RunResult.Latency l = r.latency();
+        out.printf(Locale.ROOT, "  latency    p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms (%s)%n", l.p50(), l.p90(), l.p99(),
+                l.p999(), l.max(), s.mode() == LoadSpec.Mode.OPEN ? "from intended start" : "corrected for the expected interval");
+        r.lag().ifPresent(g -> out.printf(Locale.ROOT, "  lag        p99 %.3f ms, max %.3f ms (dispatcher behind schedule)%n", g.p99(), g.max()));
+        if (!r.errors().isEmpty()) {
+            out.println("  errors     " + r.errors().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
+        }
+        r.facts().ifPresent(f -> out.printf(Locale.ROOT, "  server     %s v%s, batch-max %d, batch-delay %sms, workers %d, threads %d, %d products%s%n",
+                f.model(), f.version(), f.batchMax(), num(f.batchDelayMillis()), f.workers(), f.threads(), f.catalogProducts(),
+                r.meanQueryTokens().isPresent() ? String.format(Locale.ROOT, ", %.1f tokens per query", r.meanQueryTokens().getAsDouble()) : ""));
+    }
+
+    /** One line per sweep point; returns true when an objective was breached. */
+    boolean sweepRow(String parameter, double value, RunResult r, List<Slo> objectives) {
+        List<Slo.Verdict> verdicts = objectives.stream().map(o -> o.evaluate(r)).toList();
+        boolean breached = verdicts.stream().anyMatch(v -> !v.met());
+        if (json) {
+            ObjectNode node = RunJson.write(r);
+            node.put("sweep_parameter", parameter).put("sweep_value", value);
+            verdicts(node.putArray("slo"), verdicts);
+            out.println(node.toString());
+        } else {
+            out.printf(Locale.ROOT, "%s=%s: throughput %.1f/s, p50 %.2f, p99 %.2f, p99.9 %.2f ms, errors %.2f%%, dropped %d%s%n",
+                    parameter, num(value), r.throughput(), r.latency().p50(), r.latency().p99(), r.latency().p999(), r.errorRate() * 100,
+                    r.dropped(), verdicts.isEmpty() ? "" : breached ? "  SLO BREACHED" : "  SLO met");
+        }
+        out.flush();
+        return breached;
+    }
+
+    void probe(RunResult r, List<Slo> objectives) {
+        if (!json) {
+            sweepRow("rate", r.spec().rate(), r, objectives);
+        }
+    }
+
+    void maxRate(MaxRateSearch.Result found, List<Slo> objectives) {
+        String slo = objectives.stream().map(Slo::text).collect(Collectors.joining(" and "));
+        if (json) {
+            ObjectNode node = JsonNodeFactory.instance.objectNode();
+            node.put("objectives", slo).put("runs", found.probes().size());
+            if (found.bestRate().isPresent()) {
+                node.put("max_rate", found.bestRate().getAsDouble());
+            } else {
+                node.putNull("max_rate");
+            }
+            ArrayNode probes = node.putArray("probes");
+            found.probes().forEach(p -> probes.add(RunJson.write(p)));
+            out.println(node.toPrettyString());
+        } else if (found.bestRate().isPresent()) {
+            out.printf(Locale.ROOT, "max rate meeting %s: %s/s%s (%d runs)%n", slo, num(found.bestRate().getAsDouble()),
+                    found.firstFailingRate().isPresent() ? " (breached at " + num(found.firstFailingRate().getAsDouble()) + "/s)" : "",
+                    found.probes().size());
+        } else {
+            out.printf(Locale.ROOT, "no probed rate met %s (lowest tried: %s/s)%n", slo,
+                    num(found.probes().stream().mapToDouble(p -> p.spec().rate()).min().orElse(0)));
+        }
+        out.flush();
+    }
+
+    private static void verdicts(ArrayNode array, List<Slo.Verdict> verdicts) {
+        for (Slo.Verdict v : verdicts) {
+            array.addObject().put("objective", v.slo().text()).put("actual", v.actual()).put("met", v.met());
+        }
+    }
+
+    static String num(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.2f", v);
+    }
+}

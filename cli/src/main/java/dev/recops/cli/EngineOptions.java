@@ -1,0 +1,72 @@
+package dev.recops.cli;
+
+import dev.recops.engine.serve.ServeOptions;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/** How the engine loads and serves: shared by {@code serve} and by {@code bench --in-process}. */
+public final class EngineOptions {
+    @Option(names = "--model-repo", paramLabel = "DIR", defaultValue = "${sys:recops.home:-.}/models",
+            description = "Model repository: DIR/<model>/<version>/model.json (default: the one shipped).")
+    Path modelRepo;
+
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "search-encoder", description = "Model to serve (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--primary-version", paramLabel = "VERSION", defaultValue = "",
+            description = "Version answering requests that name none (default: the highest loaded).")
+    String primaryVersion;
+
+    @Option(names = "--catalog", paramLabel = "FILE", defaultValue = "${sys:recops.home:-.}/catalog/products.csv",
+            description = "Product catalog, CSV with a header or JSON Lines (default: the ESCI sample shipped).")
+    Path catalog;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "${sys:recops.cache:-${sys:user.home}/.cache/recops}/embeddings",
+            description = "Where catalog embeddings are cached (default: $XDG_CACHE_HOME/recops/embeddings, else ~/.cache/recops/embeddings).")
+    Path cacheDir;
+
+    @Option(names = "--no-cache", description = "Always embed the catalog; neither read nor write the cache.")
+    boolean noCache;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
+            description = "Inference workers (concurrent model calls) per model version (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--batch-max", paramLabel = "N",
+            description = "Texts per model call; 1 disables batching (default: the model's serving hint, 16 for the shipped models).")
+    Integer batchMax;
+
+    @Option(names = "--batch-delay", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Longest wait for a batch to fill, only under load (several requests queued, no worker idle); 0 never waits "
+                    + "(default: the model's serving hint, 2ms for the shipped models).")
+    Duration batchDelay;
+
+    @Option(names = "--queue-capacity", paramLabel = "N", defaultValue = "256",
+            description = "Requests that may wait per model version; more are refused at once with 503 (default: ${DEFAULT-VALUE}).")
+    int queueCapacity;
+
+    @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+            description = "Deadline of a request without an X-Request-Timeout-Ms header; past it the answer is 504 (default: ${DEFAULT-VALUE}).")
+    Duration requestTimeout;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "ONNX Runtime threads per model call (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    /** The engine's options with the given listener address; a bad combination is a usage error. */
+    ServeOptions options(String host, int port, CommandSpec spec) {
+        try {
+            return new ServeOptions(host, port, modelRepo, model, primaryVersion, catalog,
+                    noCache ? Optional.empty() : Optional.of(cacheDir), workers, threads,
+                    batchMax == null ? OptionalInt.empty() : OptionalInt.of(batchMax), Optional.ofNullable(batchDelay),
+                    queueCapacity, requestTimeout);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.recops.engine.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.recops.engine.RecopsException;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An HTTP/1.1 server over keep-alive connections from a shared pool: a call takes an idle
+ * connection or opens one, so connections grow to the number of requests in flight.
+ */
+public final class HttpTarget implements Target {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern TOKENS = Pattern.compile("(?m)^recops_query_tokens_(sum|count)\\{[^}]*\\} (\\S+)$");
+
+    private final URI base;
+    private final InetSocketAddress address;
+    private final ConcurrentLinkedDeque<HttpConnection> idle = new ConcurrentLinkedDeque<>();
+    private final HttpClient sideClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private HttpTarget(URI base) {
+        this.base = base;
+        this.address = new InetSocketAddress(base.getHost(), base.getPort() < 0 ? 80 : base.getPort());
+    }
+
+    /**
+     * @param url {@code http://host[:port]}
+     * @throws RecopsException.InvalidInput for a URL that is not plain http
+     * @throws RecopsException.PreconditionFailed when nothing accepts connections there
+     */
+    public static HttpTarget connect(String url) {
+        URI uri;
+        try {
+            uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+        } catch (IllegalArgumentException e) {
+            throw new RecopsException.InvalidInput("bad_url", "not a URL: " + url);
+        }
+        if (!"http".equals(uri.getScheme()) || uri.getHost() == null || (uri.getPath() != null && !uri.getPath().isEmpty())) {
+            throw new RecopsException.InvalidInput("bad_url", "the target must be http://host[:port], not " + url);
+        }
+        HttpTarget target = new HttpTarget(uri);
+        try (HttpConnection probe = HttpConnection.open(target.address, 2_000)) {
+            target.idle.add(probe);
+        } catch (IOException e) {
+            throw new RecopsException.PreconditionFailed("target_unreachable", "cannot connect to " + url + ": " + e.getMessage());
+        }
+        return target;
+    }
+
+    /** The {@code Host} header value. */
+    public String hostHeader() {
+        return address.getHostString() + ":" + address.getPort();
+    }
+
+    @Override
+    public Outcome call(Workload.Call call, long deadlineNanos) {
+        for (int attempt = 0; ; attempt++) {
+            HttpConnection c = idle.pollFirst();
+            boolean reused = c != null;
+            long leftMillis = (deadlineNanos - System.nanoTime()) / 1_000_000;
+            if (leftMillis <= 0) {
+                if (c != null) {
+                    idle.addFirst(c);
+                }
+                return Outcome.TIMEOUT;
+            }
+            try {
+                if (c == null) {
+                    c = HttpConnection.open(address, (int) Math.min(leftMillis, 5_000));
+                }
+            } catch (SocketTimeoutException e) {
+                return Outcome.TIMEOUT;
+            } catch (IOException e) {
+                return Outcome.CONNECT;
+            }
+            try {
+                int status = c.exchange(call.http(), (int) leftMillis);
+                if (c.reusable()) {
+                    idle.addFirst(c);
+                } else {
+                    c.close();
+                }
+                return new Outcome(status, "");
+            } catch (SocketTimeoutException e) {
+                c.close();
+                return Outcome.TIMEOUT;
+            } catch (EOFException e) {
+                c.close();
+                // A kept-alive connection the server closed while idle: once more on a fresh one.
+                if (!(reused && attempt == 0)) {
+                    return Outcome.IO;
+                }
+            } catch (IOException e) {
+                c.close();
+                return Outcome.IO;
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        return base.toString();
+    }
+
+    @Override
+    public Optional<Facts> facts() {
+        return get("/v1/models").map(n -> {
+            JsonNode s = n.path("serving");
+            return new Facts(n.path("model").asText(""), n.path("primary_version").asText(""), s.path("batch_max").asInt(0),
+                    s.path("batch_delay_ms").asDouble(0), s.path("workers").asInt(0), s.path("threads").asInt(0),
+                    n.path("catalog_products").asInt(0));
+        });
+    }
+
+    @Override
+    public Optional<TokenCount> tokens() {
+        Optional<String> metrics = getText("/metrics");
+        if (metrics.isEmpty()) {
+            return Optional.empty();
+        }
+        double sum = 0;
+        double count = 0;
+        boolean any = false;
+        Matcher m = TOKENS.matcher(metrics.get());
+        while (m.find()) {
+            any = true;
+            if (m.group(1).equals("sum")) {
+                sum += Double.parseDouble(m.group(2));
+            } else {
+                count += Double.parseDouble(m.group(2));
+            }
+        }
+        return any ? Optional.of(new TokenCount(sum, count)) : Optional.empty();
+    }
+
+    private Optional<JsonNode> get(String path) {
+        return getText(path).flatMap(body -> {
+            try {
+                return Optional.of(JSON.readTree(body));
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    private Optional<String> getText(String path) {
+        try {
+            HttpResponse<String> r = sideClient.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? Optional.of(r.body()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (HttpConnection c; (c = idle.poll()) != null; ) {
+            c.close();
+        }
+        sideClient.close();
+    }
+}

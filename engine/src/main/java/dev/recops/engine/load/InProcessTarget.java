@@ -1,0 +1,65 @@
+package dev.recops.engine.load;
+
+import dev.recops.engine.RecopsException;
+import dev.recops.engine.serve.Queries;
+import dev.recops.engine.serve.SearchService;
+import dev.recops.engine.serve.ServeServer;
+
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The engine in this JVM, called directly with the same workload as over HTTP: the difference
+ * between the two is the server's overhead. The caller owns the service (loads and closes it).
+ */
+public final class InProcessTarget implements Target {
+    private final SearchService service;
+    private final LongAdder tokenSum = new LongAdder();
+    private final LongAdder tokenCount = new LongAdder();
+
+    public InProcessTarget(SearchService service) {
+        this.service = service;
+    }
+
+    @Override
+    public Outcome call(Workload.Call call, long deadlineNanos) {
+        try {
+            switch (call.query()) {
+                case Queries.Search q -> count(service.search(q, deadlineNanos).queryTokens());
+                case Queries.Recommend q -> service.recommend(q);
+                case Queries.Embed q -> service.embed(q, deadlineNanos);
+                case null, default -> throw new RecopsException.InvalidInput("not_in_process",
+                        call.endpoint().label + " requests cannot be sent in-process");
+            }
+            return new Outcome(200, "");
+        } catch (RecopsException e) {
+            return new Outcome(ServeServer.status(e), "");
+        }
+    }
+
+    private void count(int tokens) {
+        tokenSum.add(tokens);
+        tokenCount.increment();
+    }
+
+    @Override
+    public String describe() {
+        return "in-process";
+    }
+
+    @Override
+    public Optional<Facts> facts() {
+        return service.serving().map(s -> new Facts(s.model(), s.primaryVersion(), s.batchMax(), s.batchDelay().toNanos() / 1e6,
+                s.workers(), s.threads(), s.catalogProducts()));
+    }
+
+    @Override
+    public Optional<TokenCount> tokens() {
+        return Optional.of(new TokenCount(tokenSum.sum(), tokenCount.sum()));
+    }
+
+    @Override
+    public void close() {
+        // the service belongs to the caller
+    }
+}

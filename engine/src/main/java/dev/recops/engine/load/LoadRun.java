@@ -1,0 +1,263 @@
+package dev.recops.engine.load;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramLogWriter;
+import org.HdrHistogram.Recorder;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * Runs one load: a warm-up that is sent but not measured, then the measured window, reporting
+ * an interval histogram every second (to the {@code .hlog} writer and the progress callback).
+ *
+ * <p>Open loop: one dispatcher thread starts each request at its intended time on a virtual
+ * thread and never waits for responses; latency is measured from the intended time, so a
+ * stalled server shows its whole stall. A request due while {@code maxInFlight} are unanswered
+ * is dropped and counted. Closed loop: each client thread sends, waits, sends again; each
+ * latency is recorded with HdrHistogram's expected-interval correction (the expected interval
+ * being the mean latency so far), which adds the requests a stalled client did not send.
+ *
+ * <pre>{@code
+ * RunResult r = new LoadRun(target, workload, spec, Optional.empty(), p -> {}).run();
+ * }</pre>
+ */
+public final class LoadRun {
+    /** Latencies are recorded in microseconds. */
+    static final double MICROS_PER_MILLI = 1_000;
+
+    /** Once a second during the run. */
+    public record Progress(double elapsedSeconds, boolean warmup, double responsesPerSecond, double p99SoFar, long errorsSoFar) {}
+
+    private final Target target;
+    private final Workload workload;
+    private final LoadSpec spec;
+    private final Optional<HistogramLogWriter> hlog;
+    private final Consumer<Progress> progress;
+
+    private final Recorder recorder = new Recorder(3);
+    private final Histogram total = new Histogram(3);
+    private final Histogram lag = new Histogram(3);
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder responses = new LongAdder();
+    private final LongAdder ok = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final AtomicLong latencySumMicros = new AtomicLong();
+    private final AtomicLong latencyCount = new AtomicLong();
+    private final List<RunResult.Interval> intervals = new ArrayList<>();
+    private long measureStartNanos;
+    private long endNanos;
+
+    public LoadRun(Target target, Workload workload, LoadSpec spec, Optional<HistogramLogWriter> hlog, Consumer<Progress> progress) {
+        this.target = target;
+        this.workload = workload;
+        this.spec = spec;
+        this.hlog = hlog;
+        this.progress = progress;
+    }
+
+    public RunResult run() {
+        Optional<Target.TokenCount> tokensBefore = target.tokens();
+        Instant started = Instant.now();
+        long start = System.nanoTime() + 1_000_000;
+        measureStartNanos = start + spec.warmup().toNanos();
+        endNanos = measureStartNanos + spec.duration().toNanos();
+        Thread reporter = Thread.ofPlatform().daemon().name("recops-bench-report").start(() -> report(start));
+        if (spec.mode() == LoadSpec.Mode.OPEN) {
+            openLoop(start);
+        } else {
+            closedLoop();
+        }
+        reporter.interrupt();
+        try {
+            reporter.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        takeInterval(System.nanoTime(), start); // what completed after the last tick
+        return result(started, tokensBefore);
+    }
+
+    private boolean measured(long intendedNanos) {
+        return intendedNanos >= measureStartNanos && intendedNanos < endNanos;
+    }
+
+    private void openLoop(long start) {
+        Semaphore inFlight = new Semaphore(spec.maxInFlight());
+        SplittableRandom random = new SplittableRandom(workload.spec().seed());
+        Workload.Picker picker = workload.picker(0);
+        double periodNanos = 1e9 / spec.rate();
+        long timeoutNanos = spec.timeout().toNanos();
+        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            double offset = 0;
+            while (true) {
+                long intended = start + (long) offset;
+                if (intended >= endNanos) {
+                    break;
+                }
+                offset += spec.arrivals() == LoadSpec.Arrivals.CONSTANT ? periodNanos : -Math.log(1 - random.nextDouble()) * periodNanos;
+                for (long now = System.nanoTime(); now < intended; now = System.nanoTime()) {
+                    LockSupport.parkNanos(intended - now);
+                }
+                boolean measured = measured(intended);
+                if (measured) {
+                    lag.recordValue(Math.max(0, (System.nanoTime() - intended) / 1_000));
+                }
+                if (!inFlight.tryAcquire()) {
+                    if (measured) {
+                        dropped.increment();
+                        error("dropped");
+                    }
+                    continue;
+                }
+                Workload.Call call = picker.next();
+                executor.execute(() -> {
+                    try {
+                        Target.Outcome o = target.call(call, intended + timeoutNanos);
+                        record(intended, System.nanoTime(), o, 0);
+                    } finally {
+                        inFlight.release();
+                    }
+                });
+                if (measured) {
+                    sent.increment();
+                }
+            }
+        } // close() waits for the requests in flight; each is bounded by the timeout
+    }
+
+    private void closedLoop() {
+        long timeoutNanos = spec.timeout().toNanos();
+        List<Thread> clients = new ArrayList<>(spec.concurrency());
+        for (int i = 0; i < spec.concurrency(); i++) {
+            Workload.Picker picker = workload.picker(i);
+            Runnable client = () -> {
+                for (long begin = System.nanoTime(); begin < endNanos; begin = System.nanoTime()) {
+                    Target.Outcome o = target.call(picker.next(), begin + timeoutNanos);
+                    long done = System.nanoTime();
+                    long count = latencyCount.incrementAndGet();
+                    long expected = latencySumMicros.addAndGet((done - begin) / 1_000) / count;
+                    if (measured(begin)) {
+                        sent.increment();
+                    }
+                    record(begin, done, o, expected);
+                }
+            };
+            // Platform threads for a few clients (fewer hand-offs per request), virtual for many.
+            clients.add(spec.concurrency() <= 64 ? Thread.ofPlatform().daemon().start(client) : Thread.ofVirtual().start(client));
+        }
+        for (Thread t : clients) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void record(long intendedNanos, long doneNanos, Target.Outcome o, long expectedIntervalMicros) {
+        if (!measured(intendedNanos)) {
+            return;
+        }
+        if (o.status() > 0) {
+            responses.increment();
+            long micros = Math.max(1, (doneNanos - intendedNanos) / 1_000);
+            if (expectedIntervalMicros > 0) {
+                recorder.recordValueWithExpectedInterval(micros, expectedIntervalMicros);
+            } else {
+                recorder.recordValue(micros);
+            }
+        } else if (o.failure().equals("timeout")) {
+            recorder.recordValue(Math.max(1, (doneNanos - intendedNanos) / 1_000)); // at least this long: keep it in the tail
+        }
+        if (o.ok()) {
+            ok.increment();
+        } else {
+            error(o.errorKind());
+        }
+    }
+
+    private void error(String kind) {
+        errors.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    private void report(long start) {
+        long tick = start + TimeUnit.SECONDS.toNanos(1);
+        while (!Thread.currentThread().isInterrupted()) {
+            for (long now = System.nanoTime(); now < tick; now = System.nanoTime()) {
+                LockSupport.parkNanos(tick - now);
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+            }
+            Histogram h = takeInterval(tick, start);
+            long errs = errors.values().stream().mapToLong(LongAdder::sum).sum();
+            synchronized (total) {
+                progress.accept(new Progress((tick - start) / 1e9, tick <= measureStartNanos, h.getTotalCount(),
+                        total.getTotalCount() == 0 ? 0 : total.getValueAtPercentile(99) / MICROS_PER_MILLI, errs));
+            }
+            tick += TimeUnit.SECONDS.toNanos(1);
+        }
+    }
+
+    /** Moves what was recorded since the last call into the total, the intervals and the log. */
+    private Histogram takeInterval(long nowNanos, long start) {
+        synchronized (total) {
+            Histogram h = recorder.getIntervalHistogram();
+            if (h.getTotalCount() > 0 || nowNanos > measureStartNanos) {
+                total.add(h);
+                double at = Math.max(0, (nowNanos - measureStartNanos) / 1e9);
+                if (nowNanos > measureStartNanos) {
+                    intervals.add(new RunResult.Interval(Math.floor(at * 1000) / 1000, h.getTotalCount(),
+                            h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50) / MICROS_PER_MILLI,
+                            h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / MICROS_PER_MILLI));
+                    hlog.ifPresent(w -> {
+                        h.setStartTimeStamp(System.currentTimeMillis() - 1_000);
+                        h.setEndTimeStamp(System.currentTimeMillis());
+                        w.outputIntervalHistogram(h);
+                    });
+                }
+            }
+            return h;
+        }
+    }
+
+    private RunResult result(Instant started, Optional<Target.TokenCount> tokensBefore) {
+        double seconds = spec.duration().toNanos() / 1e9;
+        long s = sent.sum();
+        long d = dropped.sum();
+        Map<String, Long> errorCounts = new TreeMap<>();
+        errors.forEach((k, v) -> errorCounts.put(k, v.sum()));
+        long failed = errorCounts.values().stream().mapToLong(Long::longValue).sum();
+        OptionalDouble tokens = OptionalDouble.empty();
+        Optional<Target.TokenCount> after = target.tokens();
+        Target.TokenCount before = tokensBefore.orElse(new Target.TokenCount(0, 0)); // no series yet: nothing counted yet
+        if (after.isPresent() && after.get().count() > before.count()) {
+            tokens = OptionalDouble.of((after.get().sum() - before.sum()) / (after.get().count() - before.count()));
+        }
+        String mix = workload.spec().mix().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey().label + "=" + e.getValue()).reduce((a, b) -> a + "," + b).orElse("");
+        return new RunResult(target.describe(), workload.spec().order(), mix, spec, started, seconds, s, responses.sum(), ok.sum(), d,
+                new TreeMap<>(errorCounts), s + d == 0 ? 0 : failed / (double) (s + d), (s + d) / seconds,
+                responses.sum() / seconds, RunResult.Latency.of(total, MICROS_PER_MILLI),
+                spec.mode() == LoadSpec.Mode.OPEN ? Optional.of(RunResult.Latency.of(lag, MICROS_PER_MILLI)) : Optional.empty(),
+                intervals, target.facts(), tokens);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.recops.engine.load;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.SortedMap;
+
+/**
+ * What one load run measured. Latencies in milliseconds, from HdrHistogram; counts cover the
+ * measured window only (warm-up excluded).
+ *
+ * @param sent requests started (open loop: dispatched; dropped ones are not sent)
+ * @param responses requests answered with any status
+ * @param ok requests answered 2xx
+ * @param dropped open loop: requests not sent because {@code maxInFlight} were unanswered
+ * @param errors failed requests by kind ({@code status_503}, {@code timeout}, {@code connect},
+ *     {@code io}, {@code dropped})
+ * @param errorRate failed / (sent + dropped)
+ * @param achievedRate (sent + dropped) per second: the rate the schedule was kept at
+ * @param throughput responses per second
+ * @param latency from intended start (open loop) or corrected for the expected interval (closed)
+ * @param lag open loop: how late the dispatcher started requests; empty for closed loop
+ * @param intervals one entry per second of the measured window
+ * @param meanQueryTokens tokens per search query as the target counted them, when it can tell
+ */
+public record RunResult(String target, Workload.Order order, String mix, LoadSpec spec, Instant started, double measuredSeconds,
+                        long sent, long responses, long ok, long dropped, SortedMap<String, Long> errors, double errorRate,
+                        double achievedRate, double throughput, Latency latency, Optional<Latency> lag,
+                        List<Interval> intervals, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens) {
+
+    public RunResult {
+        errors = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(errors));
+        intervals = List.copyOf(intervals);
+    }
+
+    /** Percentiles and extremes in milliseconds. */
+    public record Latency(long count, double p50, double p90, double p99, double p999, double max, double mean) {
+        static Latency of(org.HdrHistogram.Histogram h, double unitsPerMilli) {
+            if (h.getTotalCount() == 0) {
+                return new Latency(0, 0, 0, 0, 0, 0, 0);
+            }
+            return new Latency(h.getTotalCount(), h.getValueAtPercentile(50) / unitsPerMilli, h.getValueAtPercentile(90) / unitsPerMilli,
+                    h.getValueAtPercentile(99) / unitsPerMilli, h.getValueAtPercentile(99.9) / unitsPerMilli,
+                    h.getMaxValue() / unitsPerMilli, h.getMean() / unitsPerMilli);
+        }
+    }
+
+    /** One second of the measured window. */
+    public record Interval(double startSeconds, long responses, double p50, double p99) {}
+}
