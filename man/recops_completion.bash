@@ -155,13 +155,19 @@ function compReplyArray() {
 function _complete_recops() {
   # Edge case: if command line has no space after subcommand, then don't assume this subcommand is selected (remkop/picocli#1468).
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} serve" ];    then _picocli_recops; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_recops; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench merge" ];    then _picocli_recops_bench; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(serve)
-  local cmds1=(generate-completion)
+  local cmds1=(bench)
+  local cmds2=(generate-completion)
+  local cmds3=(bench merge)
 
-  if CompWordsContainsArray "${cmds1[@]}"; then _picocli_recops_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_recops_bench_merge; return $?; fi
+  if CompWordsContainsArray "${cmds2[@]}"; then _picocli_recops_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds1[@]}"; then _picocli_recops_bench; return $?; fi
   if CompWordsContainsArray "${cmds0[@]}"; then _picocli_recops_serve; return $?; fi
 
   # No subcommands were specified; generate completions for the top-level command.
@@ -173,7 +179,7 @@ function _picocli_recops() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="serve generate-completion"
+  local commands="serve bench generate-completion"
   local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -194,7 +200,7 @@ function _picocli_recops_serve() {
 
   local commands=""
   local flag_opts="'--no-cache' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--host' '--port' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--drain-delay' '--drain-timeout' '--access-log' '--access-log-max-size' '--access-log-keep'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--host' '--port' '--drain-delay' '--drain-timeout' '--access-log' '--access-log-max-size' '--access-log-keep'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -204,12 +210,6 @@ function _picocli_recops_serve() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
       return $?
-      ;;
-    '--host')
-      return
-      ;;
-    '--port')
-      return
       ;;
     '--model-repo')
       local IFS=$'\n'
@@ -253,6 +253,12 @@ function _picocli_recops_serve() {
     '--threads')
       return
       ;;
+    '--host')
+      return
+      ;;
+    '--port')
+      return
+      ;;
     '--drain-delay')
       return
       ;;
@@ -282,6 +288,177 @@ function _picocli_recops_serve() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `bench` subcommand.
+function _picocli_recops_bench() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands="merge"
+  local flag_opts="'--no-cache' '--in-process' '--find-max-rate' '-v' '--verbose'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--url' '--rate' '--concurrency' '--arrivals' '--duration' '--warmup' '--max-in-flight' '--timeout' '--queries' '--order' '--zipf-exponent' '--seed' '--mix' '--k' '--version' '--body-template' '--path' '--header' '--slo' '--compare' '--sweep' '--csv' '--replicas' '--hdr-log' '--out'"
+  local FORMAT_option_args=("text" "json") # --format values
+  local KIND_option_args=("constant" "poisson") # --arrivals values
+  local ORDER_option_args=("sequential" "zipf") # --order values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--model-repo')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--model')
+      return
+      ;;
+    '--primary-version')
+      return
+      ;;
+    '--catalog')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cache-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--workers')
+      return
+      ;;
+    '--batch-max')
+      return
+      ;;
+    '--batch-delay')
+      return
+      ;;
+    '--queue-capacity')
+      return
+      ;;
+    '--request-timeout')
+      return
+      ;;
+    '--threads')
+      return
+      ;;
+    '--url')
+      return
+      ;;
+    '--rate')
+      return
+      ;;
+    '--concurrency')
+      return
+      ;;
+    '--arrivals')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${KIND_option_args[@]}" ) )
+      return $?
+      ;;
+    '--duration')
+      return
+      ;;
+    '--warmup')
+      return
+      ;;
+    '--max-in-flight')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '--queries')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--order')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${ORDER_option_args[@]}" ) )
+      return $?
+      ;;
+    '--zipf-exponent')
+      return
+      ;;
+    '--seed')
+      return
+      ;;
+    '--mix')
+      return
+      ;;
+    '--k')
+      return
+      ;;
+    '--version')
+      return
+      ;;
+    '--body-template')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--path')
+      return
+      ;;
+    '--header')
+      return
+      ;;
+    '--slo')
+      return
+      ;;
+    '--compare')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--sweep')
+      return
+      ;;
+    '--csv')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--replicas')
+      return
+      ;;
+    '--hdr-log')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--out')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `generate-completion` subcommand.
 function _picocli_recops_generatecompletion() {
   # Get completion data
@@ -295,6 +472,43 @@ function _picocli_recops_generatecompletion() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `merge` subcommand.
+function _picocli_recops_bench_merge() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "merge" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

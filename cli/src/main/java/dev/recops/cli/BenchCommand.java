@@ -125,8 +125,8 @@ final class BenchCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--mix", paramLabel = "MIX", defaultValue = "search=100",
-            description = "Endpoints and weights, e.g. search=80,recommend=20; endpoints: search, recommend, embed, v2, template "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Endpoints and weights, e.g. search=80,recommend=20; endpoints: search, recommend, embed, v2 (KServe infer), "
+                    + "template (POST --body-template to --path), get (GET --path) (default: ${DEFAULT-VALUE}).")
     String mix;
 
     @Option(names = "--k", paramLabel = "K", defaultValue = "10", description = "Results per search or recommend request (default: ${DEFAULT-VALUE}).")
@@ -140,7 +140,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "JSON body for the 'template' endpoint, with {{query}} where the query goes as a JSON string.")
     Path bodyTemplate;
 
-    @Option(names = "--path", paramLabel = "PATH", defaultValue = "/v1/search", description = "Request path of the 'template' endpoint (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--path", paramLabel = "PATH", defaultValue = "/v1/search", description = "Request path of the 'template' and 'get' endpoints (default: ${DEFAULT-VALUE}).")
     String templatePath;
 
     @Option(names = "--header", paramLabel = "'NAME: VALUE'", description = "Extra request header; repeatable.")

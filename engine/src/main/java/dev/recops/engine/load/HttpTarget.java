@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recops.engine.RecopsException;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -53,8 +52,9 @@ public final class HttpTarget implements Target {
             throw new RecopsException.InvalidInput("bad_url", "the target must be http://host[:port], not " + url);
         }
         HttpTarget target = new HttpTarget(uri);
+        // Only to fail early and clearly (exit 4); load opens its own connections.
         try (HttpConnection probe = HttpConnection.open(target.address, 2_000)) {
-            target.idle.add(probe);
+            java.util.Objects.requireNonNull(probe);
         } catch (IOException e) {
             throw new RecopsException.PreconditionFailed("target_unreachable", "cannot connect to " + url + ": " + e.getMessage());
         }
@@ -98,15 +98,12 @@ public final class HttpTarget implements Target {
             } catch (SocketTimeoutException e) {
                 c.close();
                 return Outcome.TIMEOUT;
-            } catch (EOFException e) {
+            } catch (IOException e) {
                 c.close();
-                // A kept-alive connection the server closed while idle: once more on a fresh one.
+                // A kept-alive connection the server closed while it was idle: once more on a fresh one.
                 if (!(reused && attempt == 0)) {
                     return Outcome.IO;
                 }
-            } catch (IOException e) {
-                c.close();
-                return Outcome.IO;
             }
         }
     }

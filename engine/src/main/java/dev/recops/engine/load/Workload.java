@@ -25,7 +25,7 @@ public final class Workload {
 
     /** The endpoints a workload can mix. */
     public enum Endpoint {
-        SEARCH("search"), RECOMMEND("recommend"), EMBED("embed"), V2("v2"), TEMPLATE("template");
+        SEARCH("search"), RECOMMEND("recommend"), EMBED("embed"), V2("v2"), TEMPLATE("template"), GET("get");
 
         public final String label;
 
@@ -39,7 +39,7 @@ public final class Workload {
                     return e;
                 }
             }
-            throw new RecopsException.InvalidInput("bad_mix", "unknown endpoint '" + s + "' in the mix (search, recommend, embed, v2, template)");
+            throw new RecopsException.InvalidInput("bad_mix", "unknown endpoint '" + s + "' in the mix (search, recommend, embed, v2, template, get)");
         }
     }
 
@@ -53,7 +53,7 @@ public final class Workload {
      * @param model the model name, for KServe v2 paths
      * @param productIds catalog product ids for recommend requests (required when the mix has recommend)
      * @param template a JSON body with {@code {{query}}} where the query goes as a JSON string, for {@code template}
-     * @param templatePath the request path for {@code template}
+     * @param templatePath the request path for {@code template} and {@code get}
      * @param headers extra request headers, {@code Name: value}
      */
     public record Spec(List<String> queries, Map<Endpoint, Integer> mix, int k, String version, String model,
@@ -240,6 +240,7 @@ public final class Workload {
             }
             case TEMPLATE -> spec.queries().forEach(q -> out.add(new Call(e,
                     http(spec.templatePath(), host, spec.template().orElseThrow().replace("{{query}}", jsonString(q))), null)));
+            case GET -> out.add(new Call(e, get(spec.templatePath(), host), null));
         }
         return out.toArray(Call[]::new);
     }
@@ -262,6 +263,14 @@ public final class Workload {
         System.arraycopy(headBytes, 0, request, 0, headBytes.length);
         System.arraycopy(content, 0, request, headBytes.length, content.length);
         return request;
+    }
+
+    private byte[] get(String path, String host) {
+        StringBuilder head = new StringBuilder(96).append("GET ").append(path).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+        for (String h : spec.headers()) {
+            head.append(h).append("\r\n");
+        }
+        return head.append("\r\n").toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private static String jsonString(String s) {

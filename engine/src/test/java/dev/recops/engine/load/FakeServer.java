@@ -1,0 +1,75 @@
+package dev.recops.engine.load;
+
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A trivial HTTP server for load-generator tests (the JDK's): answers every request 200 with a
+ * small JSON body, except the status set by {@link #failWith}, and holds every request while a
+ * stall is on ({@link #stall}).
+ */
+public final class FakeServer implements AutoCloseable {
+    private final HttpServer server;
+    private volatile long stallUntilNanos;
+    private volatile int status = 200;
+    private final AtomicLong requests = new AtomicLong();
+
+    public FakeServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", exchange -> {
+            try (InputStream in = exchange.getRequestBody()) {
+                in.readAllBytes();
+            }
+            requests.incrementAndGet();
+            for (long left = stallUntilNanos - System.nanoTime(); left > 0; left = stallUntilNanos - System.nanoTime()) {
+                try {
+                    Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            byte[] body = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public long requests() {
+        return requests.get();
+    }
+
+    /** Every request arriving or waiting in the next {@code millis} is held until then. */
+    public void stall(long millis) {
+        stallUntilNanos = System.nanoTime() + millis * 1_000_000;
+    }
+
+    public void failWith(int status) {
+        this.status = status;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,98 @@
+package dev.recops.engine.load;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The generator against a local server that stalls for one second in the middle of the run. */
+class LoadRunTest {
+    private FakeServer server;
+    private HttpTarget target;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new FakeServer();
+        target = HttpTarget.connect(server.url());
+    }
+
+    @AfterEach
+    void stop() {
+        timer.shutdownNow();
+        target.close();
+        server.close();
+    }
+
+    static Workload workload(String host) {
+        return Workload.build(new Workload.Spec(List.of("desk lamp", "gaming chair", "6 dining chairs"), Map.of(Workload.Endpoint.SEARCH, 1),
+                10, "", "search-encoder", List.of(), Optional.empty(), "/v1/search", List.of(), Workload.Order.SEQUENTIAL, 1, 1), host);
+    }
+
+    private RunResult runWithStall(LoadSpec spec) {
+        timer.schedule(() -> server.stall(1_000), 1_500, TimeUnit.MILLISECONDS);
+        return new LoadRun(target, workload(target.hostHeader()), spec, Optional.empty(), p -> {}).run();
+    }
+
+    @Test
+    void openLoopP99ShowsAOneSecondStall() {
+        RunResult r = runWithStall(new LoadSpec(LoadSpec.Mode.OPEN, 200, LoadSpec.Arrivals.CONSTANT, 1, Duration.ofSeconds(4),
+                Duration.ZERO, 1_000, Duration.ofSeconds(5)));
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.sent()).isBetween(780L, 800L);
+        // A quarter of the requests were due during the stall and waited up to a whole second.
+        assertThat(r.latency().p99()).isGreaterThan(800);
+        assertThat(r.latency().p90()).isGreaterThan(100);
+        assertThat(r.latency().p50()).isLessThan(100);
+    }
+
+    @Test
+    void closedLoopCorrectedP99ShowsTheStallToo() {
+        RunResult r = runWithStall(new LoadSpec(LoadSpec.Mode.CLOSED, 0, LoadSpec.Arrivals.CONSTANT, 4, Duration.ofSeconds(4),
+                Duration.ZERO, 1_000, Duration.ofSeconds(5)));
+        assertThat(r.errors()).isEmpty();
+        // Raw, each of the 4 clients records one 1 s request among thousands; corrected, the
+        // requests it did not send during the stall are counted too.
+        assertThat(r.latency().p99()).isGreaterThan(300);
+        assertThat(r.latency().max()).isGreaterThan(900);
+    }
+
+    @Test
+    void openLoopDropsWhatCannotBeSentOnTimeInsteadOfQueueingIt() {
+        timer.schedule(() -> server.stall(2_500), 20, TimeUnit.MILLISECONDS); // after the run's own GET /metrics
+        RunResult r = new LoadRun(target, workload(target.hostHeader()), new LoadSpec(LoadSpec.Mode.OPEN, 200, LoadSpec.Arrivals.CONSTANT,
+                1, Duration.ofSeconds(1), Duration.ZERO, 10, Duration.ofSeconds(5)), Optional.empty(), p -> {}).run();
+        assertThat(r.sent()).as(r.errors().toString()).isBetween(10L, 20L); // 10 held in flight, a few answered before the stall
+        assertThat(r.sent() + r.dropped()).isEqualTo(200);
+        assertThat(r.errors()).containsEntry("dropped", r.dropped());
+        assertThat(r.achievedRate()).isCloseTo(200, org.assertj.core.data.Offset.offset(10.0));
+    }
+
+    @Test
+    void errorsAreCountedByKind() {
+        server.failWith(503);
+        RunResult r = new LoadRun(target, workload(target.hostHeader()), new LoadSpec(LoadSpec.Mode.OPEN, 100, LoadSpec.Arrivals.POISSON,
+                1, Duration.ofSeconds(1), Duration.ZERO, 100, Duration.ofSeconds(5)), Optional.empty(), p -> {}).run();
+        assertThat(r.errors()).as(r.errors().toString()).containsOnlyKeys("status_503");
+        assertThat(r.errorRate()).isEqualTo(1.0);
+        assertThat(r.responses()).isEqualTo(r.sent());
+    }
+
+    @Test
+    void warmUpIsSentButNotMeasured() {
+        RunResult r = new LoadRun(target, workload(target.hostHeader()), new LoadSpec(LoadSpec.Mode.OPEN, 100, LoadSpec.Arrivals.CONSTANT,
+                1, Duration.ofSeconds(1), Duration.ofSeconds(1), 100, Duration.ofSeconds(5)), Optional.empty(), p -> {}).run();
+        assertThat(server.requests()).isGreaterThanOrEqualTo(195);
+        assertThat(r.sent()).isEqualTo(100);
+        assertThat(r.latency().count()).isEqualTo(100);
+    }
+}
