@@ -69,7 +69,7 @@ public final class HttpTarget implements Target {
     @Override
     public Outcome call(Workload.Call call, long deadlineNanos) {
         for (int attempt = 0; ; attempt++) {
-            HttpConnection c = idle.pollFirst();
+            HttpConnection c = attempt == 0 ? idle.pollFirst() : null;
             boolean reused = c != null;
             long leftMillis = (deadlineNanos - System.nanoTime()) / 1_000_000;
             if (leftMillis <= 0) {

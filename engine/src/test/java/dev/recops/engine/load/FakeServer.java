@@ -13,13 +13,17 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A trivial HTTP server for load-generator tests (the JDK's): answers every request 200 with a
  * small JSON body, except the status set by {@link #failWith}, and holds every request while a
- * stall is on ({@link #stall}).
+ * stall is on ({@link #stallAfter}). Stalls are counted in POSTs, not time, so that a slow start
+ * of the client (its first GET /metrics) cannot move them.
  */
 public final class FakeServer implements AutoCloseable {
     private final HttpServer server;
     private volatile long stallUntilNanos;
     private volatile int status = 200;
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong posts = new AtomicLong();
+    private volatile long stallAtPost = -1;
+    private volatile long stallMillis;
 
     public FakeServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
@@ -29,6 +33,9 @@ public final class FakeServer implements AutoCloseable {
                 in.readAllBytes();
             }
             requests.incrementAndGet();
+            if (exchange.getRequestMethod().equals("POST") && posts.incrementAndGet() == stallAtPost) {
+                stallUntilNanos = System.nanoTime() + stallMillis * 1_000_000;
+            }
             for (long left = stallUntilNanos - System.nanoTime(); left > 0; left = stallUntilNanos - System.nanoTime()) {
                 try {
                     Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
@@ -59,9 +66,10 @@ public final class FakeServer implements AutoCloseable {
         return requests.get();
     }
 
-    /** Every request arriving or waiting in the next {@code millis} is held until then. */
-    public void stall(long millis) {
-        stallUntilNanos = System.nanoTime() + millis * 1_000_000;
+    /** When the {@code post}th POST arrives, every request arriving or waiting in the next {@code millis} is held until then. */
+    public void stallAfter(long post, long millis) {
+        stallMillis = millis;
+        stallAtPost = posts.get() + post;
     }
 
     public void failWith(int status) {
