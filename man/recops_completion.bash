@@ -295,8 +295,8 @@ function _picocli_recops_bench() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands="merge"
-  local flag_opts="'--no-cache' '--in-process' '--find-max-rate' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--url' '--rate' '--concurrency' '--arrivals' '--duration' '--warmup' '--max-in-flight' '--timeout' '--queries' '--order' '--zipf-exponent' '--seed' '--mix' '--k' '--version' '--body-template' '--path' '--header' '--slo' '--compare' '--sweep' '--csv' '--replicas' '--hdr-log' '--out'"
+  local flag_opts="'--no-cache' '--in-process' '--find-max-rate' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--url' '--rate' '--concurrency' '--arrivals' '--duration' '--warmup' '--max-in-flight' '--timeout' '--queries' '--order' '--zipf-exponent' '--seed' '--mix' '--k' '--model-version' '--body-template' '--path' '--header' '--slo' '--compare' '--sweep' '--csv' '--replicas' '--hdr-log' '--out'"
   local FORMAT_option_args=("text" "json") # --format values
   local KIND_option_args=("constant" "poisson") # --arrivals values
   local ORDER_option_args=("sequential" "zipf") # --order values
@@ -400,7 +400,7 @@ function _picocli_recops_bench() {
     '--k')
       return
       ;;
-    '--version')
+    '--model-version')
       return
       ;;
     '--body-template')

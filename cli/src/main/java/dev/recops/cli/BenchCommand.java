@@ -132,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--k", paramLabel = "K", defaultValue = "10", description = "Results per search or recommend request (default: ${DEFAULT-VALUE}).")
     int k;
 
-    @Option(names = "--version", paramLabel = "VERSION", defaultValue = "",
+    @Option(names = "--model-version", paramLabel = "VERSION", defaultValue = "",
             description = "Ask for this model version in every request (default: the server's primary).")
     String version;
 
@@ -147,7 +147,7 @@ final class BenchCommand implements Callable<Integer> {
     List<String> headers = new ArrayList<>();
 
     @Option(names = "--slo", paramLabel = "OBJECTIVE",
-            description = "Objective to gate on, e.g. 'p99<=50ms', 'errors<=0.1%', 'throughput>=500'; repeatable. Exit 3 when breached.")
+            description = "Objective to gate on, e.g. 'p99<=50ms', 'errors<=0.1%%', 'throughput>=500'; repeatable. Exit 3 when breached.")
     List<String> slos = new ArrayList<>();
 
     @Option(names = "--compare", paramLabel = "RUN.json", description = "A baseline run (--out); exit 3 on a regression beyond run-to-run noise.")

@@ -15,9 +15,14 @@ class MainTest {
 
     @Test
     void everySubcommandHelpPrintsTheExitCodes() {
-        CommandResult r = CommandResult.run("serve", "--help");
-        assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).contains("--model-repo").contains("Exit codes:").contains("2   usage error");
+        for (String[] command : new String[][] {{"serve"}, {"bench"}, {"bench", "merge"}}) {
+            String[] args = java.util.Arrays.copyOf(command, command.length + 1);
+            args[command.length] = "--help";
+            CommandResult r = CommandResult.run(args);
+            assertThat(r.exitCode()).as(String.join(" ", args) + ": " + r.err()).isZero();
+            assertThat(r.out()).contains("Exit codes:").contains("2   usage error");
+            assertThat(r.err()).as("picocli format warnings").isEmpty();
+        }
     }
 
     @Test

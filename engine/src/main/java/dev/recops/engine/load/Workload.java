@@ -132,11 +132,6 @@ public final class Workload {
         return spec;
     }
 
-    /** Mean characters per query, a cheap stand-in for length when tokens are not known. */
-    public double meanQueryChars() {
-        return spec.queries().stream().mapToInt(String::length).average().orElse(0);
-    }
-
     /** A picker for one thread: not thread-safe; pickers with different streams differ. */
     public Picker picker(int stream) {
         return new Picker(new SplittableRandom(spec.seed() * 31 + stream));
