@@ -80,6 +80,7 @@ public final class Main {
         return switch (e) {
             case RecopsException.InvalidInput x -> ExitCodes.USAGE;
             case RecopsException.NotFound x -> ExitCodes.USAGE;
+            case RecopsException.Conflict x -> ExitCodes.PRECONDITION;
             case RecopsException.PreconditionFailed x -> ExitCodes.PRECONDITION;
             case RecopsException.VerificationFailed x -> ExitCodes.CHECK_FAILED;
             case RecopsException.Unavailable x -> ExitCodes.FAILURE;

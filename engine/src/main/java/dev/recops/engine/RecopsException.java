@@ -13,6 +13,7 @@ import java.util.Objects;
 public abstract sealed class RecopsException extends RuntimeException
         permits RecopsException.InvalidInput,
                 RecopsException.NotFound,
+                RecopsException.Conflict,
                 RecopsException.PreconditionFailed,
                 RecopsException.VerificationFailed,
                 RecopsException.Unavailable,
@@ -52,6 +53,15 @@ public abstract sealed class RecopsException extends RuntimeException
         private static final long serialVersionUID = 1L;
 
         public NotFound(String code, String message) {
+            super(code, message, null);
+        }
+    }
+
+    /** The request contradicts the current state: loading a loaded version, unloading the primary. */
+    public static final class Conflict extends RecopsException {
+        private static final long serialVersionUID = 1L;
+
+        public Conflict(String code, String message) {
             super(code, message, null);
         }
     }

@@ -18,18 +18,23 @@ final class RequestBodies {
      * @throws HttpProblem 415 when the body is not declared JSON, 413 when it is over 1 MiB
      */
     static byte[] json(ServerRequest req) {
+        return json(req, MAX_BODY_BYTES);
+    }
+
+    /** As {@link #json(ServerRequest)} with another size limit, in bytes. */
+    static byte[] json(ServerRequest req, int maxBytes) {
         String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
         if (!type.toLowerCase(Locale.ROOT).strip().startsWith("application/json")) {
             throw new HttpProblem(415, "unsupported_media_type",
                     "Content-Type must be application/json" + (type.isEmpty() ? "" : ", not " + type));
         }
-        if (req.headers().contentLength().orElse(0) > MAX_BODY_BYTES) {
-            throw tooLarge();
+        if (req.headers().contentLength().orElse(0) > maxBytes) {
+            throw tooLarge(maxBytes);
         }
         try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (body.length > MAX_BODY_BYTES) {
-                throw tooLarge();
+            byte[] body = in.readNBytes(maxBytes + 1);
+            if (body.length > maxBytes) {
+                throw tooLarge(maxBytes);
             }
             return body;
         } catch (IOException e) {
@@ -37,7 +42,7 @@ final class RequestBodies {
         }
     }
 
-    private static HttpProblem tooLarge() {
-        return new HttpProblem(413, "body_too_large", "the request body is over " + MAX_BODY_BYTES + " bytes (1 MiB)");
+    private static HttpProblem tooLarge(int maxBytes) {
+        return new HttpProblem(413, "body_too_large", "the request body is over " + maxBytes + " bytes");
     }
 }

@@ -41,6 +41,8 @@ public final class SearchService implements AutoCloseable {
     /** How often a waiting request asks whether its caller is still there. */
     static final long CALLER_CHECK_NANOS = 10_000_000;
     private static final BooleanSupplier STAYS = () -> false;
+    /** How long an unloaded version still takes requests that chose it just before. */
+    private static final Duration UNLOAD_GRACE = Duration.ofMillis(500);
 
     /** How the primary version is served: the settings a latency measurement depends on. */
     public record Serving(String model, String primaryVersion, List<String> versions, int batchMax, Duration batchDelay,
@@ -61,12 +63,17 @@ public final class SearchService implements AutoCloseable {
     private final ServeListener listener;
     private volatile Map<String, Loaded> loaded = Map.of();
     private volatile String primary = "";
+    private volatile String lastKnownGood = "";
+    private volatile Catalog catalog;
     private volatile boolean closed;
+    private final Object lifecycle = new Object();
+    private final Faults faults = new Faults();
 
     public SearchService(ServeOptions options, ServerMetrics metrics, ServeListener listener) {
         this.options = Objects.requireNonNull(options, "options");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.listener = Objects.requireNonNull(listener, "listener");
+        metrics.faults(() -> faults.active().stream().collect(java.util.stream.Collectors.toMap(Faults.Fault::version, Faults.Fault::kinds)));
     }
 
     /**
@@ -95,6 +102,7 @@ public final class SearchService implements AutoCloseable {
                     "model " + options.model() + " has no version " + options.primaryVersion() + " in " + options.modelRepo());
         }
         Catalog catalog = CatalogLoader.load(options.catalog());
+        this.catalog = catalog;
         listener.catalogLoaded(catalog);
         metrics.catalogSize(catalog.size());
 
@@ -160,7 +168,8 @@ public final class SearchService implements AutoCloseable {
                         }
                         listener.embedding(version, done, total);
                     });
-            Batcher batcher = new Batcher(version.id(), encoder::infer, batchSettings(version),
+            Batcher batcher = new Batcher(version.id(), batch -> faults.around(version.version(), () -> encoder.infer(batch)),
+                    batchSettings(version),
                     metrics.batchObserver(version.name(), version.version()));
             metrics.queue(version.name(), version.version(), batcher::queueDepth, batcher.settings().queueCapacity());
             Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -332,6 +341,10 @@ public final class SearchService implements AutoCloseable {
         }
         String version = target.version().isEmpty() ? primary : target.version();
         Loaded v = loaded.get(version);
+        if (v == null && target.version().isEmpty()) {
+            version = primary; // promoted and the old primary unloaded between the two reads
+            v = loaded.get(version);
+        }
         if (v == null) {
             throw new RecopsException.NotFound("version_not_found",
                     "model " + options.model() + " has no loaded version " + version + " (loaded: " + String.join(", ", versions()) + ")");
@@ -378,6 +391,131 @@ public final class SearchService implements AutoCloseable {
                 .map(h -> new Queries.Result(h.product().productId(), h.score(), h.product().title()))
                 .toList();
         return new Queries.Ranked(v.version().name(), v.version().version(), results, tokens, timings);
+    }
+
+    /** The model repository versions are loaded from. */
+    public java.nio.file.Path repository() {
+        return options.modelRepo();
+    }
+
+    /** The faults injected into this service's versions (drills). */
+    public Faults faults() {
+        return faults;
+    }
+
+    /** The version a rollback returns to: the primary before the last promotion; empty if none. */
+    public String lastKnownGood() {
+        return lastKnownGood;
+    }
+
+    /**
+     * Loads one more version from the repository while the others keep serving: checksums,
+     * graph signature, warm-up and catalog embeddings (or the cache) all pass before it is added.
+     *
+     * @return how long loading took
+     * @throws RecopsException.Conflict when the version is loaded already
+     * @throws RecopsException.NotFound when the repository has no such version
+     * @throws RecopsException.VerificationFailed when the version is invalid or fails to load
+     */
+    public Duration loadVersion(String version) {
+        synchronized (lifecycle) {
+            Catalog c = catalog;
+            if (c == null || primary.isEmpty()) {
+                throw new RecopsException.Unavailable("not_ready", "the service is still loading");
+            }
+            if (loaded.containsKey(version)) {
+                throw new RecopsException.Conflict("version_loaded", options.model() + " version " + version + " is loaded already");
+            }
+            ModelRepository.Scan scan = new ModelRepository(options.modelRepo()).scan();
+            ModelVersion v = scan.versionsOf(options.model()).stream().filter(x -> x.version().equals(version)).findFirst()
+                    .orElseThrow(() -> scan.rejected().stream()
+                            .filter(r -> r.dir().getFileName().toString().equals(version)
+                                    && r.dir().getParent().getFileName().toString().equals(options.model()))
+                            .findFirst()
+                            .<RecopsException>map(r -> new RecopsException.VerificationFailed("version_invalid", r.reason()))
+                            .orElseGet(() -> new RecopsException.NotFound("version_not_found",
+                                    "the repository " + options.modelRepo() + " has no version " + version + " of " + options.model())));
+            long start = System.nanoTime();
+            Loaded l = loadVersion(v, c);
+            if (!publish(l)) {
+                throw new RecopsException.Unavailable("shutting_down", "the service is closing");
+            }
+            return Duration.ofNanos(System.nanoTime() - start);
+        }
+    }
+
+    /**
+     * Stops serving a version that is not the primary; its queued requests finish first.
+     *
+     * @throws RecopsException.Conflict for the primary
+     * @throws RecopsException.NotFound when it is not loaded
+     */
+    public void unloadVersion(String version) {
+        Loaded l;
+        synchronized (lifecycle) {
+            if (version.equals(primary)) {
+                throw new RecopsException.Conflict("version_is_primary",
+                        "version " + version + " is the primary; promote another version first");
+            }
+            synchronized (this) {
+                l = loaded.get(version);
+                if (l == null) {
+                    throw new RecopsException.NotFound("version_not_loaded", "version " + version + " is not loaded");
+                }
+                Map<String, Loaded> next = new LinkedHashMap<>(loaded);
+                next.remove(version);
+                loaded = Map.copyOf(next);
+                if (version.equals(lastKnownGood)) {
+                    lastKnownGood = "";
+                }
+            }
+            metrics.modelUnloaded(l.version().name(), version);
+        }
+        // A request that resolved this version just before it left may still submit to it.
+        try {
+            Thread.sleep(UNLOAD_GRACE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        l.close(options.requestTimeout().plusSeconds(1)); // what was queued is bounded by its deadline
+    }
+
+    /**
+     * Makes a loaded version the primary, atomically: each request reads the primary once. The
+     * old primary becomes the last known good version, the target of {@link #rollback()}.
+     *
+     * @return the previous primary
+     */
+    public String promote(String version) {
+        synchronized (lifecycle) {
+            if (!loaded.containsKey(version)) {
+                throw new RecopsException.NotFound("version_not_loaded", "version " + version + " is not loaded; load it first");
+            }
+            String previous = primary;
+            if (!previous.equals(version)) {
+                lastKnownGood = previous;
+                primary = version;
+            }
+            return previous;
+        }
+    }
+
+    /**
+     * Returns to the last known good version (the primary before the last promotion).
+     *
+     * @return the version now primary
+     * @throws RecopsException.Conflict when there is none to return to
+     */
+    public String rollback() {
+        synchronized (lifecycle) {
+            String target = lastKnownGood;
+            if (target.isEmpty() || !loaded.containsKey(target)) {
+                throw new RecopsException.Conflict("no_rollback_target", "there is no last known good version to roll back to");
+            }
+            lastKnownGood = primary;
+            primary = target;
+            return target;
+        }
     }
 
     @Override

@@ -101,7 +101,7 @@ public final class ServeServer implements AutoCloseable {
      * Binds and releases the address first, so a busy port or a host that is not ours is one
      * clear error; Helidon itself only logs such failures.
      */
-    private static void checkBindable(String host, int port) {
+    static void checkBindable(String host, int port) {
         if (port == 0) {
             return;
         }
@@ -223,6 +223,7 @@ public final class ServeServer implements AutoCloseable {
         return switch (e) {
             case RecopsException.InvalidInput x -> 400;
             case RecopsException.NotFound x -> 404;
+            case RecopsException.Conflict x -> 409;
             case RecopsException.Unavailable x -> 503;
             case RecopsException.DeadlineExceeded x -> 504;
             case RecopsException.Cancelled x -> CLIENT_CLOSED;

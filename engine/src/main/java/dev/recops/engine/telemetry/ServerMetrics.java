@@ -48,6 +48,8 @@ public final class ServerMetrics {
     private final Counter invalidInputs;
     private final Gauge inFlight;
     private final Counter accessLogDropped;
+    private final Counter adminRequests;
+    private volatile java.util.function.Supplier<Map<String, List<String>>> faults = Map::of;
     private final Gauge queueCapacity;
     private volatile java.util.function.BooleanSupplier readiness = () -> false;
     private final GaugeWithCallback queueDepth;
@@ -155,7 +157,28 @@ public final class ServerMetrics {
                 .labelNames("model", "version")
                 .callback(cb -> queueDepths.forEach((labels, depth) -> cb.call(depth.getAsInt(), labels.get(0), labels.get(1))))
                 .register(registry);
+        adminRequests = Counter.builder()
+                .name("recops_admin_requests_total")
+                .help("Admin API calls by action and outcome (ok, denied, rejected, failed).")
+                .labelNames("action", "outcome")
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("recops_fault_active")
+                .help("1 for each fault injected into a model version and in force (drills).")
+                .labelNames("version", "kind")
+                .callback(cb -> faults.get().forEach((version, kinds) -> kinds.forEach(k -> cb.call(1, version, k))))
+                .register(registry);
         JvmMetrics.builder().register(registry);
+    }
+
+    /** One admin API call. */
+    public void adminCall(String action, String outcome) {
+        adminRequests.labelValues(action, outcome).inc();
+    }
+
+    /** Where {@code recops_fault_active} comes from, read at scrape time: the kinds in force per version. */
+    public void faults(java.util.function.Supplier<Map<String, List<String>>> active) {
+        this.faults = java.util.Objects.requireNonNull(active, "active");
     }
 
     /** Records what a version's batcher does. */
@@ -247,6 +270,13 @@ public final class ServerMetrics {
     public void modelLoaded(String model, String version, double loadSeconds) {
         modelLoaded.labelValues(model, version).set(1);
         modelLoadDuration.labelValues(model, version).observe(loadSeconds);
+    }
+
+    /** A version stopped serving: its series go. */
+    public void modelUnloaded(String model, String version) {
+        modelLoaded.remove(model, version);
+        queueDepths.remove(List.of(model, version));
+        queueCapacity.remove(model, version);
     }
 
     public void catalogSize(int products) {

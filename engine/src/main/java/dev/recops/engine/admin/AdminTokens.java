@@ -1,0 +1,132 @@
+package dev.recops.engine.admin;
+
+import dev.recops.engine.RecopsException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The admin API's bearer token: read from a file, or generated on first start into a file only
+ * its owner can read (0600). Requests are checked in constant time (digests compared with
+ * {@link MessageDigest#isEqual}); the token itself is never logged, only its id (the first 12
+ * hex digits of its SHA-256).
+ */
+public final class AdminTokens {
+    /** Tokens shorter than this are refused: guessable. */
+    static final int MIN_LENGTH = 16;
+
+    private final byte[] digest;
+    private final String id;
+    private final Path file;
+    private final boolean generated;
+
+    private AdminTokens(String token, Path file, boolean generated) {
+        this.digest = sha256(token);
+        this.id = HexFormat.of().formatHex(digest, 0, 6);
+        this.file = file;
+        this.generated = generated;
+    }
+
+    /**
+     * Reads the token from {@code file}, creating the file with a new random token (mode 0600) when
+     * it does not exist. The file must hold one line of at least {@value #MIN_LENGTH} characters.
+     *
+     * @throws RecopsException.PreconditionFailed when the file cannot be read or written, or is
+     *     readable by others
+     * @throws RecopsException.InvalidInput when the token in it is too short
+     */
+    public static AdminTokens open(Path file) {
+        try {
+            String token = Files.readString(file, StandardCharsets.UTF_8).strip();
+            checkPrivate(file);
+            if (token.length() < MIN_LENGTH || token.contains("\n")) {
+                throw new RecopsException.InvalidInput("weak_admin_token",
+                        "the admin token in " + file + " must be one line of at least " + MIN_LENGTH + " characters");
+            }
+            return new AdminTokens(token, file, false);
+        } catch (NoSuchFileException e) {
+            return generate(file);
+        } catch (IOException e) {
+            throw new RecopsException.PreconditionFailed("admin_token_unreadable", "cannot read the admin token " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static AdminTokens generate(Path file) {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
+            return new AdminTokens(token, file, true);
+        } catch (FileAlreadyExistsException e) {
+            return open(file); // another process created it first
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new RecopsException.PreconditionFailed("admin_token_unwritable", "cannot create the admin token " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static void checkPrivate(Path file) throws IOException {
+        try {
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
+            if (p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ)) {
+                throw new RecopsException.PreconditionFailed("admin_token_exposed",
+                        "the admin token " + file + " is readable by others; chmod 600 it");
+            }
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: nothing to check
+        }
+    }
+
+    /** Where the token is. */
+    public Path file() {
+        return file;
+    }
+
+    /** True when this start created the token file. */
+    public boolean generated() {
+        return generated;
+    }
+
+    /** The token's id for logs and the audit trail; never the token. */
+    public String id() {
+        return id;
+    }
+
+    /**
+     * @param authorization the {@code Authorization} header, if any
+     * @return the token id when the header carries the token as {@code Bearer <token>}
+     */
+    public Optional<String> authenticate(Optional<String> authorization) {
+        String value = authorization.orElse("");
+        if (!value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            MessageDigest.isEqual(digest, sha256("")); // the same work either way
+            return Optional.empty();
+        }
+        return MessageDigest.isEqual(digest, sha256(value.substring(7).strip())) ? Optional.of(id) : Optional.empty();
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

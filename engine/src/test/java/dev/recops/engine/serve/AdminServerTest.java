@@ -1,0 +1,265 @@
+package dev.recops.engine.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.recops.engine.TestData;
+import dev.recops.engine.admin.AdminTokens;
+import dev.recops.engine.admin.AuditLog;
+import dev.recops.engine.telemetry.AccessLog;
+import dev.recops.engine.telemetry.ServerMetrics;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The admin API: authentication, input limits, version lifecycle, faults and the audit log. */
+class AdminServerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static Path dir;
+    private static SearchService service;
+    private static ServeServer server;
+    private static AdminServer admin;
+    private static AuditLog audit;
+    private static String token;
+    private static String base;
+    private static String adminBase;
+
+    @BeforeAll
+    static void start() throws IOException {
+        dir = Files.createTempDirectory("recops-admin");
+        Path repo = dir.resolve("models");
+        for (String v : List.of("1", "2")) {
+            copy(TestData.models().resolve("search-encoder").resolve(v), repo.resolve("search-encoder").resolve(v));
+        }
+        // Version 3: version 2's files with a model that does not match its checksum.
+        copy(TestData.models().resolve("search-encoder/2"), repo.resolve("search-encoder/3"));
+        Files.write(repo.resolve("search-encoder/3/model.onnx"), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+        ServeOptions options = new ServeOptions("127.0.0.1", 0, repo, "search-encoder", "1", TestData.esciProducts(),
+                Optional.of(dir.resolve("cache")), 2, 1, OptionalInt.empty(), Optional.empty(), 256, Duration.ofSeconds(5));
+        ServerMetrics metrics = new ServerMetrics();
+        service = new SearchService(options, metrics, ServeListener.NONE);
+        server = ServeServer.start("127.0.0.1", 0, service, metrics, Duration.ofSeconds(5), AccessLog.DISABLED);
+        AdminTokens tokens = AdminTokens.open(dir.resolve("admin-token"));
+        token = Files.readString(dir.resolve("admin-token")).strip();
+        audit = AuditLog.open(Optional.of(dir.resolve("audit.jsonl")));
+        admin = AdminServer.start("127.0.0.1", 0, service, tokens, audit, metrics, true);
+        base = "http://127.0.0.1:" + server.port();
+        adminBase = "http://127.0.0.1:" + admin.port() + "/admin/v1";
+        service.load();
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        admin.close();
+        server.close();
+        service.close();
+        audit.close();
+    }
+
+    @AfterEach
+    void backToVersionOne() throws Exception {
+        service.faults().clear("");
+        if (!service.versions().contains("2")) {
+            service.loadVersion("2");
+        }
+        service.promote("1");
+    }
+
+    private static HttpResponse<String> call(String method, String path, String auth, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(adminBase + path)).method(method,
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (auth != null) {
+            b.header("Authorization", auth);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> admin(String method, String path) throws Exception {
+        return call(method, path, "Bearer " + token, null);
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws IOException {
+        return JSON.readTree(r.body());
+    }
+
+    private static HttpResponse<String> search(String query) throws Exception {
+        return CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/v1/search")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"query\": \"" + query + "\", \"k\": 3}")).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void callsWithoutTheRightTokenGet401AndChangeNothing() throws Exception {
+        for (String auth : new String[] {null, "Bearer wrong-token-wrong-token", "Basic " + token, "Bearer", token}) {
+            HttpResponse<String> r = call("POST", "/versions/2/promote", auth, null);
+            assertThat(r.statusCode()).as(String.valueOf(auth)).isEqualTo(401);
+            assertThat(r.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+            assertThat(json(r).get("error").get("code").asText()).isEqualTo("unauthorized");
+        }
+        assertThat(call("GET", "/nothing-here", null, null).statusCode()).as("unknown routes are not revealed").isEqualTo(401);
+        assertThat(service.primaryVersion()).isEqualTo("1");
+    }
+
+    @Test
+    void versionNamesThatCouldLeaveTheRepositoryAre400() throws Exception {
+        for (String bad : List.of("..", "%2e%2e", ".hidden", "-x", "a%20b", "x".repeat(65), "%2E%2E%2Fetc")) {
+            HttpResponse<String> r = admin("POST", "/versions/" + bad + "/load");
+            assertThat(r.statusCode()).as(bad).isIn(400, 404);
+            assertThat(r.body()).as(bad).doesNotContain("Exception");
+        }
+        assertThat(admin("POST", "/versions/%2e%2e/load").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void anOversizedBodyIs413() throws Exception {
+        HttpResponse<String> r = call("POST", "/faults", "Bearer " + token, "{\"x\": \"" + "a".repeat(AdminServer.MAX_BODY_BYTES) + "\"}");
+        assertThat(r.statusCode()).isEqualTo(413);
+    }
+
+    @Test
+    void promoteRollbackUnloadAndLoadChangeWhatAnswers() throws Exception {
+        assertThat(json(search("desk lamp")).get("model").get("version").asText()).isEqualTo("1");
+        assertThat(json(admin("POST", "/versions/2/promote")).get("previous").asText()).isEqualTo("1");
+        assertThat(json(search("desk lamp")).get("model").get("version").asText()).isEqualTo("2");
+        assertThat(json(admin("POST", "/rollback")).get("primary_version").asText()).isEqualTo("1");
+        assertThat(json(search("desk lamp")).get("model").get("version").asText()).isEqualTo("1");
+
+        assertThat(admin("POST", "/versions/1/unload").statusCode()).as("the primary").isEqualTo(409);
+        assertThat(admin("POST", "/versions/2/unload").statusCode()).isEqualTo(200);
+        assertThat(json(admin("GET", "/status")).get("loaded_versions").toString()).isEqualTo("[\"1\"]");
+        assertThat(admin("POST", "/versions/2/load").statusCode()).isEqualTo(200);
+        assertThat(admin("POST", "/versions/2/load").statusCode()).as("loaded already").isEqualTo(409);
+        assertThat(admin("POST", "/versions/9/load").statusCode()).isEqualTo(404);
+        assertThat(admin("POST", "/versions/9/promote").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aCorruptedVersionIsRejectedWithItsReasonAndTheServerKeepsServing() throws Exception {
+        HttpResponse<String> r = admin("POST", "/versions/3/load");
+        assertThat(r.statusCode()).isEqualTo(422);
+        assertThat(json(r).get("error").get("message").asText()).contains("checksum");
+        JsonNode versions = json(admin("GET", "/versions")).get("versions");
+        assertThat(versions.toString()).contains("\"version\":\"3\",\"valid\":true,\"loaded\":false"); // its manifest is fine
+        assertThat(service.primaryVersion()).isEqualTo("1");
+        assertThat(search("desk lamp").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void faultsSlowOrFailAVersionUntilClearedAndShowInStatusAndMetrics() throws Exception {
+        HttpResponse<String> r = call("POST", "/faults", "Bearer " + token, "{\"version\": \"1\", \"latency_ms\": 400, \"duration_s\": 30}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        long t0 = System.nanoTime();
+        assertThat(search("lamp").statusCode()).isEqualTo(200);
+        assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(400);
+        assertThat(json(admin("GET", "/status")).get("fault_injection").get("active").get(0).get("kinds").toString()).isEqualTo("[\"latency\"]");
+        String metrics = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("recops_fault_active{kind=\"latency\",version=\"1\"} 1");
+
+        call("POST", "/faults", "Bearer " + token, "{\"version\": \"1\", \"error_rate\": 1, \"duration_s\": 30}");
+        assertThat(search("lamp").statusCode()).isEqualTo(500);
+        assertThat(json(admin("DELETE", "/faults")).get("cleared").asInt()).isEqualTo(1);
+        assertThat(search("lamp").statusCode()).isEqualTo(200);
+
+        for (String bad : List.of("{\"version\": \"1\"}", "{\"latency_ms\": \"slow\"}", "{\"error_rate\": 2}", "{\"latency_ms\": 5, \"duration_s\": 0}",
+                "[1]", "{\"version\": \"../1\", \"latency_ms\": 5}")) {
+            assertThat(call("POST", "/faults", "Bearer " + token, bad).statusCode()).as(bad).isEqualTo(400);
+        }
+    }
+
+    @Test
+    void versionChangesUnderSteadyLoadFailNoRequest() throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger ok = new AtomicInteger();
+        Map<Integer, AtomicInteger> failures = new ConcurrentHashMap<>();
+        List<Thread> clients = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            clients.add(Thread.ofVirtual().start(() -> {
+                while (running.get()) {
+                    try {
+                        int status = search("gaming chair").statusCode();
+                        if (status == 200) {
+                            ok.incrementAndGet();
+                        } else {
+                            failures.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        failures.computeIfAbsent(-1, s -> new AtomicInteger()).incrementAndGet();
+                    }
+                }
+            }));
+        }
+        Thread.sleep(300);
+        assertThat(admin("POST", "/versions/2/promote").statusCode()).isEqualTo(200);
+        Thread.sleep(300);
+        assertThat(admin("POST", "/versions/3/load").statusCode()).isEqualTo(422);
+        Thread.sleep(300);
+        assertThat(admin("POST", "/rollback").statusCode()).isEqualTo(200);
+        assertThat(admin("POST", "/versions/2/unload").statusCode()).isEqualTo(200);
+        Thread.sleep(300);
+        assertThat(admin("POST", "/versions/2/load").statusCode()).isEqualTo(200);
+        assertThat(admin("POST", "/versions/2/promote").statusCode()).isEqualTo(200);
+        assertThat(admin("POST", "/versions/1/unload").statusCode()).isEqualTo(200);
+        Thread.sleep(300);
+        running.set(false);
+        for (Thread t : clients) {
+            t.join();
+        }
+        assertThat(failures).as("failed requests by status").isEmpty();
+        assertThat(ok.get()).isGreaterThan(20);
+        service.loadVersion("1");
+    }
+
+    @Test
+    void everyCallIsAuditedByTokenIdAndTheTokenIsNeverWritten() throws Exception {
+        admin("GET", "/status");
+        call("GET", "/status", "Bearer nope-nope-nope-nope", null);
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l : Files.readAllLines(dir.resolve("audit.jsonl"))) {
+            lines.add(JSON.readTree(l));
+        }
+        assertThat(lines).anySatisfy(n -> {
+            assertThat(n.get("action").asText()).isEqualTo("status");
+            assertThat(n.get("outcome").asText()).isEqualTo("ok");
+            assertThat(n.get("token_id").asText()).hasSize(12);
+        });
+        assertThat(lines).anySatisfy(n -> {
+            assertThat(n.get("outcome").asText()).isEqualTo("denied");
+            assertThat(n.get("status").asInt()).isEqualTo(401);
+            assertThat(n.get("token_id").asText()).isEmpty();
+        });
+        assertThat(Files.readString(dir.resolve("audit.jsonl"))).doesNotContain(token);
+        assertThat(Files.getPosixFilePermissions(dir.resolve("admin-token")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    }
+}
