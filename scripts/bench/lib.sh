@@ -12,7 +12,7 @@ server_pid=""
 
 start_server() { # port, extra serve args...
   local port=$1; shift
-  "$dist/bin/recops" serve --port "$port" --drain-delay 0s "$@" >/dev/null 2>"$QUERIES.err" &
+  "$dist/bin/recops" serve --port "$port" --admin-port 0 --drain-delay 0s "$@" >/dev/null 2>"$QUERIES.err" &
   server_pid=$!
   for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && return 0

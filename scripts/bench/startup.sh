@@ -16,7 +16,7 @@ ms() { date +%s%3N; }
 start_once() { # prints milliseconds to ready
   local t0 pid
   t0=$(ms)
-  "$dist/bin/recops" serve --port "$port" --cache-dir "$cache" >/dev/null 2>&1 &
+  "$dist/bin/recops" serve --port "$port" --admin-port 0 --cache-dir "$cache" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 1200); do
     if curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1; then break; fi

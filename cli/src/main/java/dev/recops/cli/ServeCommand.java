@@ -1,6 +1,9 @@
 package dev.recops.cli;
 
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.admin.AdminTokens;
+import dev.recops.engine.admin.AuditLog;
+import dev.recops.engine.serve.AdminServer;
 import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeOptions;
 import dev.recops.engine.serve.ServeServer;
@@ -55,6 +58,29 @@ final class ServeCommand implements Callable<Integer> {
             description = "Then, how long requests in flight may take to finish before the server closes (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
+    @Option(names = "--admin-host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address of the admin API listener (default: ${DEFAULT-VALUE}).")
+    String adminHost;
+
+    @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "8081",
+            description = "Port of the admin API, 0 for any free port (default: ${DEFAULT-VALUE}).")
+    int adminPort;
+
+    @Option(names = "--no-admin", description = "Do not start the admin API.")
+    boolean noAdmin;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            defaultValue = "${sys:recops.config:-${sys:user.home}/.config/recops}/admin-token",
+            description = "Bearer token of the admin API; created with a random token (mode 0600) when missing "
+                    + "(default: $XDG_CONFIG_HOME/recops/admin-token, else ~/.config/recops/admin-token).")
+    Path adminTokenFile;
+
+    @Option(names = "--audit-log", paramLabel = "FILE", description = "Append one JSON line per admin call to FILE (default: the server log).")
+    Path auditLogFile;
+
+    @Option(names = "--allow-fault-injection", description = "Let the admin API inject latency, errors or stalls into a version (drills).")
+    boolean allowFaultInjection;
+
     @Option(names = "--access-log", paramLabel = "FILE",
             description = "Write one JSON line per request to FILE (JSON Lines; rotated by size). Off by default.")
     Path accessLogFile;
@@ -79,8 +105,15 @@ final class ServeCommand implements Callable<Integer> {
         CompletableFuture<Void> loading = CompletableFuture.runAsync(service::load,
                 runnable -> Thread.ofPlatform().name("recops-load").start(runnable));
         ServeServer server;
+        AdminServer admin;
         try {
             server = ServeServer.start(host, port, service, metrics, drainTimeout, accessLog);
+            try {
+                admin = startAdmin(service, metrics, err);
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
             service.close();
             awaitQuietly(loading); // never leave a native model load running into JVM exit
@@ -105,10 +138,26 @@ final class ServeCommand implements Callable<Integer> {
                 signal, DurationConverter.format(drainDelay), DurationConverter.format(drainTimeout));
         server.startDraining();
         signals.awaitAnother(drainDelay);
+        if (admin != null) {
+            admin.close();
+        }
         stop(server, loading, service);
         accessLog.close();
         err.println("recops: stopped");
         return ExitCodes.OK;
+    }
+
+    /** The admin API, or null with --no-admin; says where it listens and where its token is. */
+    private AdminServer startAdmin(SearchService service, ServerMetrics metrics, PrintWriter err) {
+        if (noAdmin) {
+            return null;
+        }
+        AdminTokens tokens = AdminTokens.open(adminTokenFile);
+        AuditLog audit = AuditLog.open(java.util.Optional.ofNullable(auditLogFile));
+        AdminServer admin = AdminServer.start(adminHost, adminPort, service, tokens, audit, metrics, allowFaultInjection);
+        err.printf("recops: admin API on http://%s:%d/admin/v1 (bearer token %s in %s%s)%s%n", adminHost, admin.port(), tokens.id(),
+                tokens.file(), tokens.generated() ? ", generated now" : "", allowFaultInjection ? "; fault injection allowed" : "");
+        return admin;
     }
 
     /**

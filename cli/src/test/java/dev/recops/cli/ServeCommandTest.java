@@ -20,7 +20,8 @@ class ServeCommandTest {
     private static final Path CATALOG = Path.of(System.getProperty("recops.testdata"), "esci/products.csv");
 
     private CommandResult serve(String... extra) {
-        String[] base = {"serve", "--port", "0", "--cache-dir", dir.resolve("cache").toString()};
+        String[] base = {"serve", "--port", "0", "--cache-dir", dir.resolve("cache").toString(), "--admin-port", "0",
+            "--admin-token-file", dir.resolve("admin-token").toString()};
         String[] args = new String[base.length + extra.length];
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(extra, 0, args, base.length, extra.length);

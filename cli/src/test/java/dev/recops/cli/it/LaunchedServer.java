@@ -34,7 +34,8 @@ final class LaunchedServer implements AutoCloseable {
 
     static LaunchedServer start(Path home, String... extraArgs) throws IOException {
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of(DIST.resolve("bin/recops").toString(), "serve", "--port", Integer.toString(port)));
+        List<String> command = new ArrayList<>(List.of(DIST.resolve("bin/recops").toString(), "serve", "--port", Integer.toString(port),
+                "--admin-port", "0"));
         command.addAll(List.of(extraArgs));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectOutput(home.resolve("out.log").toFile())

@@ -70,6 +70,7 @@ public final class AdminServer implements AutoCloseable {
         AdminServer s = new AdminServer(host, port, service, tokens, audit, metrics, allowFaults);
         s.server.start();
         if (!s.server.isRunning()) {
+            audit.close();
             throw new RecopsException.PreconditionFailed("port_busy", "cannot listen on " + host + ":" + port + " (see --admin-port)");
         }
         return s;
@@ -289,8 +290,10 @@ public final class AdminServer implements AutoCloseable {
         return n.asDouble();
     }
 
+    /** Stops the listener and closes the audit log. */
     @Override
     public void close() {
         server.stop();
+        audit.close();
     }
 }

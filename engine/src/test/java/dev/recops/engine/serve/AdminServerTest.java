@@ -83,7 +83,6 @@ class AdminServerTest {
         admin.close();
         server.close();
         service.close();
-        audit.close();
     }
 
     @AfterEach
