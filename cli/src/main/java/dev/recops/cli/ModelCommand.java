@@ -1,0 +1,115 @@
+package dev.recops.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code recops model}: verify a model version before deployment, and drive a running server's versions. */
+@Command(
+        name = "model",
+        mixinStandardHelpOptions = true,
+        subcommands = ModelVerifyCommand.class,
+        description = {
+            "Model lifecycle: verify a version directory (a CI gate before deployment), and list, load, unload, promote or "
+                    + "roll back versions of a running server through its admin API.",
+            ""
+        })
+final class ModelCommand {
+    @Spec
+    CommandSpec spec;
+
+    /** Where the admin API is and how to authenticate; shared by the admin subcommands. */
+    static final class AdminOptions {
+        @Option(names = "--admin-url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8081",
+                description = "The server's admin API (default: ${DEFAULT-VALUE}).")
+        String url;
+
+        @Option(names = "--admin-token-file", paramLabel = "FILE",
+                defaultValue = "${sys:recops.config:-${sys:user.home}/.config/recops}/admin-token",
+                description = "The admin token (default: the file serve creates, $XDG_CONFIG_HOME/recops/admin-token).")
+        Path tokenFile;
+
+        AdminClient client() {
+            return new AdminClient(url, tokenFile);
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the primary, the rollback target, loaded versions and faults.")
+    int status(@Mixin AdminOptions admin, @Mixin OutputOptions output) {
+        JsonNode s = admin.client().call("GET", "status", Duration.ofSeconds(10));
+        print(output, s, String.format("%s: primary %s, last known good %s, loaded %s; fault injection %s, active faults: %s",
+                s.path("model").asText(), s.path("primary_version").asText(), orNone(s.path("last_known_good").asText()),
+                join(s.path("loaded_versions")), s.path("fault_injection").path("allowed").asBoolean() ? "allowed" : "off",
+                s.path("fault_injection").path("active").isEmpty() ? "none" : s.path("fault_injection").path("active").toString()));
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the versions in the server's model repository.")
+    int list(@Mixin AdminOptions admin, @Mixin OutputOptions output) {
+        JsonNode v = admin.client().call("GET", "versions", Duration.ofSeconds(10));
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format("%-10s %-8s %-8s %s", "VERSION", "LOADED", "PRIMARY", "NOTE"));
+        for (JsonNode n : v.path("versions")) {
+            lines.add(String.format("%-10s %-8s %-8s %s", n.path("version").asText(), n.path("loaded").asBoolean() ? "yes" : "no",
+                    n.path("primary").asBoolean() ? "yes" : "", n.path("valid").asBoolean(true) ? "" : "invalid: " + n.path("reason").asText()));
+        }
+        print(output, v, String.join("\n", lines));
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "load", mixinStandardHelpOptions = true,
+            description = "Load a version beside the serving ones (verified, warmed up, catalog embedded); exit 3 when it is rejected.")
+    int load(@Mixin AdminOptions admin, @Mixin OutputOptions output, @Parameters(paramLabel = "VERSION") String version) {
+        JsonNode r = admin.client().call("POST", "versions/" + version + "/load", Duration.ofMinutes(10));
+        print(output, r, "loaded version " + version + " in " + r.path("load_seconds").asText() + " s");
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "unload", mixinStandardHelpOptions = true, description = "Stop serving a version that is not the primary.")
+    int unload(@Mixin AdminOptions admin, @Mixin OutputOptions output, @Parameters(paramLabel = "VERSION") String version) {
+        JsonNode r = admin.client().call("POST", "versions/" + version + "/unload", Duration.ofMinutes(1));
+        print(output, r, "unloaded version " + version);
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "promote", mixinStandardHelpOptions = true,
+            description = "Make a loaded version the primary, atomically; the old primary becomes the rollback target.")
+    int promote(@Mixin AdminOptions admin, @Mixin OutputOptions output, @Parameters(paramLabel = "VERSION") String version) {
+        JsonNode r = admin.client().call("POST", "versions/" + version + "/promote", Duration.ofSeconds(30));
+        print(output, r, "primary is now version " + version + " (was " + r.path("previous").asText() + ")");
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Return to the last known good version.")
+    int rollback(@Mixin AdminOptions admin, @Mixin OutputOptions output) {
+        JsonNode r = admin.client().call("POST", "rollback", Duration.ofSeconds(30));
+        print(output, r, "rolled back: primary is now version " + r.path("primary_version").asText());
+        return ExitCodes.OK;
+    }
+
+    private void print(OutputOptions output, JsonNode json, String text) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(output.json() ? json.toPrettyString() : text);
+        out.flush();
+    }
+
+    private static String join(JsonNode array) {
+        List<String> items = new ArrayList<>();
+        array.forEach(n -> items.add(n.asText()));
+        return items.isEmpty() ? "none" : String.join(", ", items);
+    }
+
+    private static String orNone(String s) {
+        return s.isEmpty() ? "none" : s;
+    }
+}

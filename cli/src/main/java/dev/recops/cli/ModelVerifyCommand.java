@@ -1,0 +1,172 @@
+package dev.recops.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recops.analysis.relevance.Judgments;
+import dev.recops.analysis.relevance.RankingMetrics;
+import dev.recops.engine.RecopsException;
+import dev.recops.engine.catalog.Catalog;
+import dev.recops.engine.catalog.CatalogIndex;
+import dev.recops.engine.catalog.CatalogLoader;
+import dev.recops.engine.catalog.CsvReader;
+import dev.recops.engine.model.ModelManifest;
+import dev.recops.engine.model.ModelVersion;
+import dev.recops.engine.model.TextEncoder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** {@code recops model verify}: everything serve checks before a version may take traffic, as a CI gate. */
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Verify a model version directory before deployment: manifest, checksums, ONNX load, input/output signature and "
+                    + "warm-up latency; with --judgments, nDCG@10 on judged queries against --min-ndcg. Exit 3 when a check fails.",
+            ""
+        })
+final class ModelVerifyCommand implements Callable<Integer> {
+    private static final int LATENCY_RUNS = 30;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptions output;
+
+    @Parameters(paramLabel = "DIR", description = "A version directory: DIR/model.json, model.onnx, tokenizer.json.")
+    Path dir;
+
+    @Option(names = "--judgments", paramLabel = "QRELS.csv", description = "Relevance judgments: query_id, product_id, gain.")
+    Path judgments;
+
+    @Option(names = "--queries", paramLabel = "FILE", defaultValue = "${sys:recops.home:-.}/queries/esci.csv",
+            description = "Judged queries, CSV with query_id and query (default: the ESCI queries shipped).")
+    Path queries;
+
+    @Option(names = "--catalog", paramLabel = "FILE", defaultValue = "${sys:recops.home:-.}/catalog/products.csv",
+            description = "The products the judgments refer to (default: the ESCI sample shipped).")
+    Path catalog;
+
+    @Option(names = "--min-ndcg", paramLabel = "X", defaultValue = "0.8", description = "Lowest acceptable nDCG@10 (default: ${DEFAULT-VALUE}).")
+    double minNdcg;
+
+    @Override
+    public Integer call() {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(abs)) {
+            throw new RecopsException.PreconditionFailed("not_a_directory", dir + " is not a directory");
+        }
+        ModelManifest manifest = ModelManifest.read(abs);
+        String name = abs.getParent() == null ? "model" : abs.getParent().getFileName().toString();
+        ModelVersion version = new ModelVersion(name, abs.getFileName().toString(), abs, manifest);
+        ObjectNode report = new ObjectMapper().createObjectNode().put("version", version.id()).put("dir", abs.toString());
+        PrintWriter out = spec.commandLine().getOut();
+        boolean ok;
+        try (TextEncoder encoder = TextEncoder.load(version, 1)) { // checksums, signature, warm-up
+            report.put("checksums", "ok").put("signature", "ok").put("dimension", encoder.dimension());
+            double[] ms = new double[LATENCY_RUNS];
+            for (int i = 0; i < LATENCY_RUNS; i++) {
+                long t0 = System.nanoTime();
+                encoder.embed(List.of("ergonomic office chair with lumbar support"));
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+            Arrays.sort(ms);
+            report.put("warmup_p50_ms", round(ms[LATENCY_RUNS / 2])).put("warmup_max_ms", round(ms[LATENCY_RUNS - 1]));
+            ok = true;
+            if (judgments != null) {
+                double ndcg = ndcg(encoder);
+                ok = ndcg >= minNdcg;
+                report.put("ndcg_at_10", round(ndcg)).put("min_ndcg", minNdcg);
+            }
+        } catch (RecopsException.VerificationFailed e) {
+            report.put("error", e.getMessage());
+            ok = false;
+        }
+        report.put("ok", ok);
+        if (output.json()) {
+            out.println(report.toPrettyString());
+        } else {
+            out.println(version.id() + ": " + (ok ? "OK" : "FAILED"));
+            for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : report.properties()) {
+                if (!List.of("version", "ok").contains(e.getKey())) {
+                    out.println("  " + e.getKey().replace('_', ' ') + ": " + e.getValue().asText());
+                }
+            }
+        }
+        out.flush();
+        return ok ? ExitCodes.OK : ExitCodes.CHECK_FAILED;
+    }
+
+    private double ndcg(TextEncoder encoder) {
+        Judgments j;
+        try {
+            j = Judgments.read(judgments);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new RecopsException.InvalidInput("bad_judgments", e.getMessage());
+        }
+        Catalog c = CatalogLoader.load(catalog);
+        CatalogIndex index = CatalogIndex.build(c, encoder, Optional.empty(), CatalogIndex.Progress.NONE);
+        Map<String, String> judged = new LinkedHashMap<>();
+        readQueries().forEach((id, text) -> {
+            if (!j.of(id).isEmpty()) {
+                judged.put(id, text);
+            }
+        });
+        if (judged.isEmpty()) {
+            throw new RecopsException.InvalidInput("no_judged_queries", "no query in " + queries + " has judgments in " + judgments);
+        }
+        double sum = 0;
+        for (Map.Entry<String, String> q : judged.entrySet()) {
+            float[] vector = encoder.embed(List.of(q.getValue()))[0];
+            List<String> ranked = index.search(vector, 10, p -> true, row -> false).stream().map(h -> h.product().productId()).toList();
+            sum += RankingMetrics.ndcg(ranked, j.of(q.getKey()), 10);
+        }
+        return sum / judged.size();
+    }
+
+    private Map<String, String> readQueries() {
+        Map<String, String> byId = new LinkedHashMap<>();
+        try (var in = Files.newBufferedReader(queries, StandardCharsets.UTF_8)) {
+            CsvReader csv = new CsvReader(in);
+            CsvReader.Row header = csv.next();
+            int id = header == null ? -1 : header.fields().indexOf("query_id");
+            int text = header == null ? -1 : header.fields().indexOf("query");
+            if (id < 0 || text < 0) {
+                throw new RecopsException.InvalidInput("bad_queries", queries + " needs query_id and query columns");
+            }
+            for (CsvReader.Row row = csv.next(); row != null; row = csv.next()) {
+                if (row.fields().size() > Math.max(id, text)) {
+                    byId.put(row.fields().get(id), row.fields().get(text));
+                }
+            }
+            return byId;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new RecopsException.PreconditionFailed("file_not_found", "query file " + queries + " not found (see --queries)");
+        } catch (IOException e) {
+            throw new RecopsException.Failure("io_error", "cannot read " + queries + ": " + e.getMessage(), e);
+        } catch (CsvReader.MalformedCsvException e) {
+            throw new RecopsException.InvalidInput("malformed_csv", queries + ": " + e.getMessage());
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}
