@@ -19,27 +19,34 @@ final class RequestParser {
     static final int MAX_TEXTS = 64;
     static final int MAX_RECENT = 100;
     private static final Set<String> FILTERS = Set.of("brand", "color");
+    private static final Set<String> SEARCH_FIELDS = Set.of("query", "k", "filters", "version");
+    private static final Set<String> RECOMMEND_FIELDS = Set.of("recent_product_ids", "k", "version");
+    private static final Set<String> EMBED_FIELDS = Set.of("texts", "version");
 
-    private final ObjectMapper json;
+    /** Refuses trailing content after the JSON value ({@code {...} garbage}). */
+    private final com.fasterxml.jackson.databind.ObjectReader reader;
 
     RequestParser(ObjectMapper json) {
-        this.json = json;
+        this.reader = json.readerFor(JsonNode.class).with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     Queries.Search search(byte[] body) {
         JsonNode root = object(body);
+        onlyFields(root, SEARCH_FIELDS);
         String query = requiredText(root, "query");
         return invalidAsInput(() -> new Queries.Search(query, k(root), filters(root), target(root)));
     }
 
     Queries.Recommend recommend(byte[] body) {
         JsonNode root = object(body);
+        onlyFields(root, RECOMMEND_FIELDS);
         List<String> ids = textArray(root, "recent_product_ids", MAX_RECENT);
         return invalidAsInput(() -> new Queries.Recommend(ids, k(root), target(root)));
     }
 
     Queries.Embed embed(byte[] body) {
         JsonNode root = object(body);
+        onlyFields(root, EMBED_FIELDS);
         List<String> texts = textArray(root, "texts", MAX_TEXTS);
         return invalidAsInput(() -> new Queries.Embed(texts, target(root)));
     }
@@ -50,10 +57,11 @@ final class RequestParser {
         }
         JsonNode root;
         try {
-            root = json.readTree(body);
+            root = reader.readTree(body);
         } catch (JsonProcessingException e) {
-            throw invalid("invalid_json", "the body is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            // Constraint violations (nesting depth, number length) carry no location.
+            String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            throw invalid("invalid_json", "the body is not valid JSON: " + e.getOriginalMessage() + where);
         } catch (java.io.IOException e) {
             throw invalid("invalid_json", "the body is not valid JSON");
         }
@@ -74,7 +82,32 @@ final class RequestParser {
         if (v.asText().isBlank()) {
             throw invalid("invalid_field", "\"" + field + "\" is empty");
         }
-        return v.asText();
+        return clean(field, v.asText());
+    }
+
+    /** Text a model should see: no control characters but tab and line breaks, no unpaired UTF-16 surrogates. */
+    private static String clean(String field, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f) {
+                throw invalid("invalid_text", "\"" + field + "\" holds a control character (U+" + String.format("%04X", (int) c) + ")");
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw invalid("invalid_text", "\"" + field + "\" is not valid Unicode (an unpaired surrogate)");
+            }
+        }
+        return text;
+    }
+
+    /** Unknown fields are refused, so that a misspelt "qeury" or "K" is an error rather than silently ignored. */
+    private static void onlyFields(JsonNode root, Set<String> allowed) {
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
+            if (!allowed.contains(e.getKey())) {
+                throw invalid("unknown_field", "unknown field \"" + e.getKey() + "\" (allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+            }
+        }
     }
 
     private static int k(JsonNode root) {
@@ -138,7 +171,7 @@ final class RequestParser {
             if (!item.isTextual() || item.asText().isBlank()) {
                 throw invalid("invalid_field", "\"" + field + "\"[" + i + "] must be a non-empty string");
             }
-            values.add(item.asText());
+            values.add(clean(field + "[" + i + "]", item.asText()));
         }
         return values;
     }

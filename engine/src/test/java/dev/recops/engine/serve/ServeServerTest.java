@@ -361,4 +361,71 @@ class ServeServerTest {
             assertThat(exposed).as("metrics exposed, against %s", file.getFileName()).containsAll(names);
         }
     }
+
+    /** At least 50 malformed requests: every one a 4xx with a JSON error, no stack trace; the server stays ready. */
+    @Test
+    void aCorpusOfMalformedRequestsAllGet4xxAndTheServerStaysReady() throws Exception {
+        List<String> searchBodies = List.of(
+                "", " ", "{", "}", "[", "[]", "{\"query\": ", "{\"query\": \"lamp\"", "{\"query\": \"lamp\",}", "{query: \"lamp\"}",
+                "{'query': 'lamp'}", "null", "true", "42", "\"lamp\"", "{\"query\": null}", "{\"query\": 42}", "{\"query\": [\"lamp\"]}",
+                "{\"query\": {\"text\": \"lamp\"}}", "{\"query\": \"\"}", "{\"query\": \"   \"}", "{\"query\": \"lamp\", \"k\": 0}",
+                "{\"query\": \"lamp\", \"k\": -1}", "{\"query\": \"lamp\", \"k\": 101}", "{\"query\": \"lamp\", \"k\": 1e308}",
+                "{\"query\": \"lamp\", \"k\": 99999999999999999999}", "{\"query\": \"lamp\", \"k\": NaN}", "{\"query\": \"lamp\", \"k\": \"10\"}",
+                "{\"query\": \"lamp\", \"k\": 2.5}", "{\"query\": \"lamp\", \"k\": true}", "{\"query\": \"lamp\", \"k\": Infinity}",
+                "{\"query\": \"lamp\", \"filters\": []}", "{\"query\": \"lamp\", \"filters\": {\"size\": \"xl\"}}",
+                "{\"query\": \"lamp\", \"filters\": {\"brand\": 7}}", "{\"query\": \"lamp\", \"version\": 2.5}",
+                "{\"query\": \"lamp\", \"version\": \"../../etc\"}", "{\"query\": \"lamp\", \"unknown\": 1}",
+                "{\"query\": \"lamp\u0000\"}", "{\"query\": \"lamp\\u0000\"}", "{\"query\": \"lamp\\u001b[31m\"}", "{\"query\": \"lamp\u0007\\b\"}", "{\"query\": \"la\nmp\"}",
+                "{\"query\": \"\\ud800\"}", "{\"query\": \"lamp\"} trailing", "{\"query\": \"lamp\"}{\"query\": \"lamp\"}",
+                "[".repeat(5_000) + "]".repeat(5_000), "{\"a\":".repeat(3_000) + "1" + "}".repeat(3_000),
+                "{\"query\": \"" + "x".repeat(200_000) + "\", \"k\": -5}");
+        List<String> problems = new java.util.ArrayList<>();
+        int sent = 0;
+        for (String body : searchBodies) {
+            problems.addAll(check("/v1/search", HttpRequest.BodyPublishers.ofString(body), body));
+            sent++;
+        }
+        byte[][] rawBodies = {
+            {'{', '"', 'q', 'u', 'e', 'r', 'y', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'},
+            {'{', '"', 'q', 'u', 'e', 'r', 'y', '"', ':', '"', (byte) 0xFF, (byte) 0xFE, '"', '}'},
+            {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '{', '}'},
+            {'{', '"', 'q', 'u', 'e', 'r', 'y', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', ',', '"', 'k', '"', ':', '0', '}'},
+        };
+        for (byte[] raw : rawBodies) {
+            problems.addAll(check("/v1/search", HttpRequest.BodyPublishers.ofByteArray(raw), "raw bytes " + java.util.HexFormat.of().formatHex(raw)));
+            sent++;
+        }
+        for (String body : List.of("{}", "{\"recent_product_ids\": []}", "{\"recent_product_ids\": \"B07QGY4VGK\"}",
+                "{\"recent_product_ids\": [42]}", "{\"recent_product_ids\": [\"nope\"]}", "{\"recent_product_ids\": [\"B07QGY4VGK\"], \"k\": 1000}")) {
+            problems.addAll(check("/v1/recommend", HttpRequest.BodyPublishers.ofString(body), body));
+            sent++;
+        }
+        for (String body : List.of("{}", "{\"texts\": []}", "{\"texts\": \"lamp\"}", "{\"texts\": [1, 2]}", "{\"texts\": [\"\"]}",
+                "{\"texts\": [" + "\"a\",".repeat(100) + "\"a\"]}")) {
+            problems.addAll(check("/v1/embed", HttpRequest.BodyPublishers.ofString(body), body));
+            sent++;
+        }
+        for (String body : List.of("{}", "{\"inputs\": []}", "{\"inputs\": [{\"name\": \"text\", \"datatype\": \"FP32\", \"shape\": [1], \"data\": [1.0]}]}",
+                "{\"inputs\": [{\"name\": \"text\", \"datatype\": \"BYTES\", \"shape\": [1], \"data\": [7]}]}", "{\"inputs\": {\"name\": \"text\"}}")) {
+            problems.addAll(check("/v2/models/search-encoder/infer", HttpRequest.BodyPublishers.ofString(body), body));
+            sent++;
+        }
+        assertThat(sent).isGreaterThanOrEqualTo(50);
+        assertThat(problems).isEmpty();
+        assertThat(send(HttpRequest.newBuilder(URI.create(base + "/v2/health/ready"))).statusCode()).isEqualTo(200);
+        assertThat(post("/v1/search", "{\"query\": \"desk lamp\"}").statusCode()).isEqualTo(200);
+    }
+
+    private static List<String> check(String path, HttpRequest.BodyPublisher body, String what) throws Exception {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json").POST(body));
+        String label = path + " " + (what.length() > 60 ? what.substring(0, 60) + "..." : what);
+        List<String> problems = new java.util.ArrayList<>();
+        if (r.statusCode() < 400 || r.statusCode() >= 500) {
+            problems.add(label + ": status " + r.statusCode());
+        }
+        if (r.body().contains("Exception") || r.body().contains("\tat ") || !r.body().startsWith("{\"error\"")) {
+            problems.add(label + ": body " + r.body().substring(0, Math.min(200, r.body().length())));
+        }
+        return problems;
+    }
 }
