@@ -17,7 +17,9 @@ import java.util.logging.Logger;
 public final class Main {
     /** Strongly held: java.util.logging forgets the level of a logger nobody references. */
     private static final java.util.List<Logger> QUIETED = java.util.List.of(
-            Logger.getLogger("ai.djl.util.cuda.CudaUtils"), Logger.getLogger("ai.djl.onnxruntime.engine.OrtEngine"));
+            Logger.getLogger("ai.djl.util.cuda.CudaUtils"), Logger.getLogger("ai.djl.onnxruntime.engine.OrtEngine"),
+            // Suggests the incubating Vector API; the BM25 fallback index is far too small to gain from it.
+            Logger.getLogger("org.apache.lucene.internal.vectorization.VectorizationProvider"));
 
     /** When this JVM started (not the process: the launchers exec into java from a script). */
     static long jvmStartMillis() {

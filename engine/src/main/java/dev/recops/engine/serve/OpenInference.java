@@ -87,7 +87,7 @@ final class OpenInference {
                 data.add(x);
             }
         }
-        return new Reply(200, out, e.model(), e.version(), e.timings(), 0, 0, texts.size(), "");
+        return new Reply(200, out, e.model(), e.version(), e.timings(), 0, 0, texts.size(), false, "");
     }
 
     private int dimension(String model, String version) {

@@ -86,10 +86,20 @@ public final class Queries {
     /** One result row. */
     public record Result(String productId, float score, String title) {}
 
-    /** The answer to a search or a recommendation. */
-    public record Ranked(String model, String version, List<Result> results, int queryTokens, Timings timings) {
+    /**
+     * The answer to a search or a recommendation.
+     *
+     * @param degradedReason why the model was bypassed ({@code timeout}, {@code model_error},
+     *     {@code breaker_open}) and the lexical fallback answered; empty when the model answered
+     */
+    public record Ranked(String model, String version, List<Result> results, int queryTokens, Timings timings, String degradedReason) {
         public Ranked {
             results = List.copyOf(results);
+            Objects.requireNonNull(degradedReason, "degradedReason");
+        }
+
+        public boolean degraded() {
+            return !degradedReason.isEmpty();
         }
     }
 

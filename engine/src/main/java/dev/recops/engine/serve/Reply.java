@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * the access log records about it.
  */
 record Reply(int status, ObjectNode body, String model, String version, Queries.Timings timings,
-        int k, int queryTokens, int results, String error) {
+        int k, int queryTokens, int results, boolean degraded, String error) {
     static final Queries.Timings NO_TIMINGS = new Queries.Timings(0, 0, 0, 0);
 
     static Reply plain(int status, ObjectNode body) {
-        return new Reply(status, body, "", "", NO_TIMINGS, 0, 0, 0, "");
+        return new Reply(status, body, "", "", NO_TIMINGS, 0, 0, 0, false, "");
     }
 }

@@ -6,6 +6,7 @@ import dev.recops.engine.catalog.Catalog;
 import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.CatalogLoader;
 import dev.recops.engine.catalog.EmbeddingCache;
+import dev.recops.engine.catalog.LexicalIndex;
 import dev.recops.engine.model.ModelManifest;
 import dev.recops.engine.model.ModelRepository;
 import dev.recops.engine.model.ModelVersion;
@@ -41,6 +42,8 @@ public final class SearchService implements AutoCloseable {
     /** How often a waiting request asks whether its caller is still there. */
     static final long CALLER_CHECK_NANOS = 10_000_000;
     private static final BooleanSupplier STAYS = () -> false;
+    /** The share of a request's time kept for the lexical fallback: at most this, at most a fifth. */
+    private static final long FALLBACK_RESERVE_NANOS = 50_000_000;
     /** How long an unloaded version still takes requests that chose it just before. */
     private static final Duration UNLOAD_GRACE = Duration.ofMillis(500);
 
@@ -49,7 +52,7 @@ public final class SearchService implements AutoCloseable {
                           int workers, int threads, int queueCapacity, int catalogProducts) {}
 
     /** A version that can serve: its encoder and its catalog index. */
-    private record Loaded(ModelVersion version, TextEncoder encoder, CatalogIndex index, Batcher batcher) {
+    private record Loaded(ModelVersion version, TextEncoder encoder, CatalogIndex index, Batcher batcher, CircuitBreaker breaker) {
         /** Stops the batcher, then frees the model if no inference can still be running. */
         void close(Duration timeout) {
             if (batcher.close(timeout)) {
@@ -65,6 +68,7 @@ public final class SearchService implements AutoCloseable {
     private volatile String primary = "";
     private volatile String lastKnownGood = "";
     private volatile Catalog catalog;
+    private volatile LexicalIndex lexical;
     private volatile boolean closed;
     private final Object lifecycle = new Object();
     private final Faults faults = new Faults();
@@ -102,6 +106,7 @@ public final class SearchService implements AutoCloseable {
                     "model " + options.model() + " has no version " + options.primaryVersion() + " in " + options.modelRepo());
         }
         Catalog catalog = CatalogLoader.load(options.catalog());
+        this.lexical = LexicalIndex.build(catalog);
         this.catalog = catalog;
         listener.catalogLoaded(catalog);
         metrics.catalogSize(catalog.size());
@@ -175,7 +180,9 @@ public final class SearchService implements AutoCloseable {
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             metrics.modelLoaded(version.name(), version.version(), took.toNanos() / 1e9);
             listener.versionLoaded(version, took, index.fromCache());
-            return new Loaded(version, encoder, index, batcher);
+            CircuitBreaker breaker = CircuitBreaker.standard();
+            metrics.breaker(version.name(), version.version(), () -> breaker.state().ordinal());
+            return new Loaded(version, encoder, index, batcher, breaker);
         } catch (RuntimeException e) {
             encoder.close();
             throw e;
@@ -264,11 +271,43 @@ public final class SearchService implements AutoCloseable {
      */
     public Queries.Ranked search(Queries.Search q, long deadlineNanos, BooleanSupplier callerGone) {
         Loaded v = resolve(q.target());
-        Batcher.Result r = await(v, v.batcher().submit(v.encoder().tokenizeOne(q.query()), deadlineNanos), deadlineNanos, callerGone);
+        long start = System.nanoTime();
+        if (!v.breaker().allow()) {
+            return degraded(v, q, "breaker_open", start);
+        }
+        // The model may use the request's time but the fallback's share: a slow model still leaves
+        // time to answer from the lexical index within the deadline.
+        long modelDeadline = deadlineNanos - Math.min(FALLBACK_RESERVE_NANOS, (deadlineNanos - start) / 5);
+        Batcher.Result r;
+        try {
+            r = await(v, v.batcher().submit(v.encoder().tokenizeOne(q.query()), modelDeadline), modelDeadline, callerGone);
+        } catch (RecopsException.DeadlineExceeded e) {
+            v.breaker().failure();
+            return degraded(v, q, "timeout", start);
+        } catch (RecopsException.Failure e) {
+            v.breaker().failure();
+            return degraded(v, q, "model_error", start);
+        } catch (RecopsException e) {
+            v.breaker().abandon(); // shed or cancelled: says nothing about the model
+            throw e;
+        }
+        v.breaker().success();
         long t0 = System.nanoTime();
         List<CatalogIndex.Hit> hits = v.index().search(r.vector(), q.k(), q.filters()::matches, row -> false);
         long retrieve = System.nanoTime() - t0;
-        return ranked(v, hits, r.tokens(), new Queries.Timings(r.queueNanos(), r.inferenceNanos(), retrieve, r.batchSize()));
+        List<Queries.Result> results = hits.stream().map(h -> new Queries.Result(h.product().productId(), h.score(), h.product().title())).toList();
+        return new Queries.Ranked(v.version().name(), v.version().version(), results, r.tokens(),
+                new Queries.Timings(r.queueNanos(), r.inferenceNanos(), retrieve, r.batchSize()), "");
+    }
+
+    /** The answer without the model: BM25 over titles and brands. */
+    private Queries.Ranked degraded(Loaded v, Queries.Search q, String reason, long start) {
+        metrics.degraded("search", reason);
+        long t0 = System.nanoTime();
+        List<Queries.Result> results = lexical.search(q.query(), q.k(), q.filters()::matches).stream()
+                .map(h -> new Queries.Result(h.product().productId(), h.score(), h.product().title())).toList();
+        return new Queries.Ranked(v.version().name(), v.version().version(), results, 0,
+                new Queries.Timings(t0 - start, 0, System.nanoTime() - t0, 0), reason);
     }
 
     public Queries.Ranked recommend(Queries.Recommend q) {
@@ -294,7 +333,8 @@ public final class SearchService implements AutoCloseable {
         }
         Vectors.normalize(profile);
         List<CatalogIndex.Hit> hits = index.search(profile, q.k(), p -> true, seen::contains);
-        return ranked(v, hits, 0, new Queries.Timings(0, 0, System.nanoTime() - t0, 0));
+        List<Queries.Result> results = hits.stream().map(h -> new Queries.Result(h.product().productId(), h.score(), h.product().title())).toList();
+        return new Queries.Ranked(v.version().name(), v.version().version(), results, 0, new Queries.Timings(0, 0, System.nanoTime() - t0, 0), "");
     }
 
     /** {@link #embed(Queries.Embed, long, BooleanSupplier)} for a caller that never goes away. */
@@ -386,12 +426,6 @@ public final class SearchService implements AutoCloseable {
         }
     }
 
-    private static Queries.Ranked ranked(Loaded v, List<CatalogIndex.Hit> hits, int tokens, Queries.Timings timings) {
-        List<Queries.Result> results = hits.stream()
-                .map(h -> new Queries.Result(h.product().productId(), h.score(), h.product().title()))
-                .toList();
-        return new Queries.Ranked(v.version().name(), v.version().version(), results, tokens, timings);
-    }
 
     /** The model repository versions are loaded from. */
     public java.nio.file.Path repository() {

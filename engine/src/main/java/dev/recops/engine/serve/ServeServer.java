@@ -214,7 +214,7 @@ public final class ServeServer implements AutoCloseable {
             Queries.Timings t = reply.timings();
             accessLog.log(new AccessLog.Entry(java.time.Instant.now(), requestId, endpoint, reply.model(), reply.version(),
                     reply.status(), seconds * 1e3, t.queueNanos() / 1e6, t.encodeNanos() / 1e6, t.batchSize(), reply.k(),
-                    reply.queryTokens(), reply.results(), false, reply.error()));
+                    reply.queryTokens(), reply.results(), reply.degraded(), reply.error()));
         }
     }
 
@@ -282,7 +282,7 @@ public final class ServeServer implements AutoCloseable {
             }
         }
         timings(out, e.timings());
-        return new Reply(200, out, e.model(), e.version(), e.timings(), 0, 0, e.vectors().size(), "");
+        return new Reply(200, out, e.model(), e.version(), e.timings(), 0, 0, e.vectors().size(), false, "");
     }
 
     private Reply ranked(String requestId, Queries.Ranked r, int k) {
@@ -293,9 +293,12 @@ public final class ServeServer implements AutoCloseable {
         for (Queries.Result hit : r.results()) {
             results.addObject().put("product_id", hit.productId()).put("score", hit.score()).put("title", hit.title());
         }
-        out.put("degraded", false);
+        out.put("degraded", r.degraded());
+        if (r.degraded()) {
+            out.put("degraded_reason", r.degradedReason());
+        }
         timings(out, r.timings());
-        return new Reply(200, out, r.model(), r.version(), r.timings(), k, r.queryTokens(), r.results().size(), "");
+        return new Reply(200, out, r.model(), r.version(), r.timings(), k, r.queryTokens(), r.results().size(), r.degraded(), "");
     }
 
     private static void model(ObjectNode out, String name, String version) {
@@ -382,7 +385,7 @@ public final class ServeServer implements AutoCloseable {
             out.putObject("error").put("code", code).put("message", message);
         }
         out.put("request_id", requestId);
-        return new Reply(status, out, "", "", Reply.NO_TIMINGS, 0, 0, 0, code);
+        return new Reply(status, out, "", "", Reply.NO_TIMINGS, 0, 0, 0, false, code);
     }
 
     private static String requestId(ServerRequest req) {

@@ -49,6 +49,8 @@ public final class ServerMetrics {
     private final Gauge inFlight;
     private final Counter accessLogDropped;
     private final Counter adminRequests;
+    private final Counter degraded;
+    private final Map<List<String>, IntSupplier> breakers = new ConcurrentHashMap<>();
     private volatile java.util.function.Supplier<Map<String, List<String>>> faults = Map::of;
     private final Gauge queueCapacity;
     private volatile java.util.function.BooleanSupplier readiness = () -> false;
@@ -157,6 +159,20 @@ public final class ServerMetrics {
                 .labelNames("model", "version")
                 .callback(cb -> queueDepths.forEach((labels, depth) -> cb.call(depth.getAsInt(), labels.get(0), labels.get(1))))
                 .register(registry);
+        degraded = Counter.builder()
+                .name("recops_degraded_total")
+                .help("Requests answered by the degraded path (BM25 over titles) instead of the model, by reason.")
+                .labelNames("endpoint", "reason")
+                .register(registry);
+        for (String reason : List.of("timeout", "model_error", "breaker_open")) {
+            degraded.labelValues("search", reason);
+        }
+        GaugeWithCallback.builder()
+                .name("recops_breaker_state")
+                .help("Circuit breaker of a model version: 0 closed, 1 half-open (probing), 2 open (degraded).")
+                .labelNames("model", "version")
+                .callback(cb -> breakers.forEach((labels, state) -> cb.call(state.getAsInt(), labels.get(0), labels.get(1))))
+                .register(registry);
         adminRequests = Counter.builder()
                 .name("recops_admin_requests_total")
                 .help("Admin API calls by action and outcome (ok, denied, rejected, failed).")
@@ -169,6 +185,16 @@ public final class ServerMetrics {
                 .callback(cb -> faults.get().forEach((version, kinds) -> kinds.forEach(k -> cb.call(1, version, k))))
                 .register(registry);
         JvmMetrics.builder().register(registry);
+    }
+
+    /** One request answered without the model. */
+    public void degraded(String endpoint, String reason) {
+        degraded.labelValues(endpoint, reason).inc();
+    }
+
+    /** Where a version's {@code recops_breaker_state} comes from, read at scrape time. */
+    public void breaker(String model, String version, IntSupplier state) {
+        breakers.put(List.of(model, version), state);
     }
 
     /** One admin API call. */
@@ -277,6 +303,7 @@ public final class ServerMetrics {
         modelLoaded.remove(model, version);
         queueDepths.remove(List.of(model, version));
         queueCapacity.remove(model, version);
+        breakers.remove(List.of(model, version));
     }
 
     public void catalogSize(int products) {

@@ -187,7 +187,9 @@ class AdminServerTest {
         assertThat(metrics).contains("recops_fault_active{kind=\"latency\",version=\"1\"} 1");
 
         call("POST", "/faults", "Bearer " + token, "{\"version\": \"1\", \"error_rate\": 1, \"duration_s\": 30}");
-        assertThat(search("lamp").statusCode()).isEqualTo(500);
+        HttpResponse<String> failed = search("lamp");
+        assertThat(failed.statusCode()).as("the model fails; the lexical fallback answers").isEqualTo(200);
+        assertThat(json(failed).get("degraded_reason").asText()).isEqualTo("model_error");
         assertThat(json(admin("DELETE", "/faults")).get("cleared").asInt()).isEqualTo(1);
         assertThat(search("lamp").statusCode()).isEqualTo(200);
 
@@ -195,6 +197,38 @@ class AdminServerTest {
                 "[1]", "{\"version\": \"../1\", \"latency_ms\": 5}")) {
             assertThat(call("POST", "/faults", "Bearer " + token, bad).statusCode()).as(bad).isEqualTo(400);
         }
+    }
+
+    @Test
+    void aSlowModelIsBypassedWithinTheRequestTimeoutAndComesBackByItself() throws Exception {
+        call("POST", "/faults", "Bearer " + token, "{\"version\": \"1\", \"latency_ms\": 1500, \"duration_s\": 3}");
+        long faultEnds = System.nanoTime() + 3_000_000_000L;
+        java.util.Set<String> reasons = new java.util.TreeSet<>();
+        for (int i = 0; i < 8; i++) {
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/v1/search")).header("Content-Type", "application/json")
+                    .header("X-Request-Timeout-Ms", "1000").POST(HttpRequest.BodyPublishers.ofString("{\"query\": \"gaming chair\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(r.statusCode()).isEqualTo(200);
+            JsonNode body = json(r);
+            assertThat(body.get("degraded").asBoolean()).isTrue();
+            assertThat(ms).as("answered within the request timeout").isLessThan(1_000);
+            assertThat(body.get("results").get(0).get("title").asText()).containsIgnoringCase("chair");
+            reasons.add(body.get("degraded_reason").asText());
+        }
+        assertThat(reasons).as("slow calls time out, then the breaker opens").contains("timeout", "breaker_open");
+        String metrics = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("recops_breaker_state{model=\"search-encoder\",version=\"1\"} 2");
+        // After the fault ends, the breaker half-opens within its 5 s and one probe closes it.
+        while (System.nanoTime() < faultEnds) {
+            Thread.sleep(100);
+        }
+        boolean recovered = false;
+        for (long until = System.nanoTime() + 15_000_000_000L; System.nanoTime() < until && !recovered; Thread.sleep(200)) {
+            recovered = !json(search("gaming chair")).get("degraded").asBoolean();
+        }
+        assertThat(recovered).as("the model answers again without anyone clearing anything").isTrue();
     }
 
     @Test

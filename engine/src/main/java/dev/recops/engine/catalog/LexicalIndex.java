@@ -1,0 +1,107 @@
+package dev.recops.engine.catalog;
+
+import dev.recops.engine.RecopsException;
+import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.store.ByteBuffersDirectory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * A BM25 index over product titles and brands, in memory: the degraded search path, which
+ * needs no model and answers in about a millisecond. Built once per catalog. Thread-safe.
+ */
+public final class LexicalIndex {
+    private static final int MAX_CLAUSES = 64;
+
+    /** One match, best first; {@code row} is the product's position in the catalog. */
+    public record Hit(int row, Product product, float score) {}
+
+    private final Catalog catalog;
+    private final StandardAnalyzer analyzer = new StandardAnalyzer();
+    private final IndexSearcher searcher;
+
+    private LexicalIndex(Catalog catalog, IndexSearcher searcher) {
+        this.catalog = catalog;
+        this.searcher = searcher;
+    }
+
+    public static LexicalIndex build(Catalog catalog) {
+        ByteBuffersDirectory dir = new ByteBuffersDirectory();
+        StandardAnalyzer analyzer = new StandardAnalyzer();
+        try (IndexWriter w = new IndexWriter(dir, new IndexWriterConfig(analyzer).setSimilarity(new BM25Similarity()))) {
+            for (int row = 0; row < catalog.size(); row++) {
+                Product p = catalog.products().get(row);
+                Document d = new Document();
+                d.add(new StoredField("row", row));
+                d.add(new TextField("text", p.title() + " " + p.brand(), Field.Store.NO));
+                w.addDocument(d);
+            }
+            w.commit();
+            IndexSearcher searcher = new IndexSearcher(DirectoryReader.open(dir));
+            searcher.setSimilarity(new BM25Similarity());
+            return new LexicalIndex(catalog, searcher);
+        } catch (IOException e) {
+            throw new RecopsException.Failure("lexical_index_failed", "cannot build the BM25 index: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The {@code k} best products for the query's words (any word may match), best first.
+     *
+     * @param filter products that may be returned
+     */
+    public List<Hit> search(String query, int k, Predicate<Product> filter) {
+        BooleanQuery.Builder q = new BooleanQuery.Builder();
+        int clauses = 0;
+        try (var tokens = analyzer.tokenStream("text", query)) {
+            var term = tokens.addAttribute(org.apache.lucene.analysis.tokenattributes.CharTermAttribute.class);
+            tokens.reset();
+            while (tokens.incrementToken() && clauses < MAX_CLAUSES) {
+                q.add(new TermQuery(new Term("text", term.toString())), BooleanClause.Occur.SHOULD);
+                clauses++;
+            }
+            tokens.end();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (clauses == 0) {
+            return List.of();
+        }
+        try {
+            List<Hit> hits = new ArrayList<>(k);
+            // Ask for more than k when filtering, since filtered-out products take places.
+            int want = Math.min(catalog.size(), k * 4 + 16);
+            for (ScoreDoc sd : searcher.search(q.build(), Math.max(1, want)).scoreDocs) {
+                int row = searcher.storedFields().document(sd.doc).getField("row").numericValue().intValue();
+                Product p = catalog.products().get(row);
+                if (filter.test(p)) {
+                    hits.add(new Hit(row, p, sd.score));
+                    if (hits.size() == k) {
+                        break;
+                    }
+                }
+            }
+            return hits;
+        } catch (IOException e) {
+            throw new RecopsException.Failure("lexical_search_failed", "BM25 search failed: " + e.getMessage(), e);
+        }
+    }
+}
