@@ -37,8 +37,19 @@ final class AdminClient {
 
     /** @param path relative to {@code /admin/v1/}, for example {@code versions/2/promote} */
     JsonNode call(String method, String path, Duration timeout) {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("admin/v1/" + path)).timeout(timeout)
-                .header("Authorization", "Bearer " + token).method(method, HttpRequest.BodyPublishers.noBody()).build();
+        return call(method, path, "", timeout);
+    }
+
+    /** @param body a JSON body, empty for none */
+    JsonNode call(String method, String path, String body, Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("admin/v1/" + path)).timeout(timeout)
+                .header("Authorization", "Bearer " + token);
+        if (body.isEmpty()) {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        }
+        HttpRequest request = b.build();
         HttpResponse<String> r;
         try {
             r = client.send(request, HttpResponse.BodyHandlers.ofString());
@@ -50,17 +61,17 @@ final class AdminClient {
             Thread.currentThread().interrupt();
             throw new RecopsException.Failure("interrupted", "interrupted", e);
         }
-        JsonNode body;
+        JsonNode answer;
         try {
-            body = JSON.readTree(r.body());
+            answer = JSON.readTree(r.body());
         } catch (IOException e) {
             throw new RecopsException.Failure("admin_failed", "the admin API answered " + r.statusCode() + " with something that is not JSON", e);
         }
         if (r.statusCode() == 200) {
-            return body;
+            return answer;
         }
-        String code = body.path("error").path("code").asText("error");
-        String message = body.path("error").path("message").asText("the admin API answered " + r.statusCode());
+        String code = answer.path("error").path("code").asText("error");
+        String message = answer.path("error").path("message").asText("the admin API answered " + r.statusCode());
         throw switch (r.statusCode()) {
             case 401 -> new RecopsException.PreconditionFailed("admin_token_rejected",
                     "the admin API refused the token in the token file (see --admin-token-file)");

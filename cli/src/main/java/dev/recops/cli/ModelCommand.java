@@ -90,6 +90,35 @@ final class ModelCommand {
         return ExitCodes.OK;
     }
 
+    @Command(name = "traffic", mixinStandardHelpOptions = true,
+            description = "Show the traffic policy, or set it: --canary VERSION --percent N sends N%% of routing keys "
+                    + "(X-Recops-Key, else each request) to the canary; --shadow VERSION copies searches to a version whose answers "
+                    + "are discarded and measured. Parts not given are cleared.")
+    int traffic(@Mixin AdminOptions admin, @Mixin OutputOptions output,
+            @Option(names = "--canary", paramLabel = "VERSION") String canary,
+            @Option(names = "--percent", paramLabel = "N", defaultValue = "0") int percent,
+            @Option(names = "--shadow", paramLabel = "VERSION") String shadow,
+            @Option(names = "--clear", description = "Remove the canary and the shadow.") boolean clear) {
+        JsonNode r;
+        if (canary == null && shadow == null && !clear) {
+            r = admin.client().call("GET", "traffic", Duration.ofSeconds(10));
+        } else {
+            com.fasterxml.jackson.databind.node.ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            if (canary != null) {
+                body.putObject("canary").put("version", canary).put("percent", percent);
+            }
+            if (shadow != null) {
+                body.put("shadow", shadow);
+            }
+            r = admin.client().call("PUT", "traffic", body.toString(), Duration.ofSeconds(10));
+        }
+        String c = r.path("canary").path("version").asText();
+        print(output, r, String.format("primary %s; canary %s; shadow %s", r.path("primary_version").asText(),
+                c.isEmpty() ? "none" : c + " at " + r.path("canary").path("percent").asInt() + "%",
+                orNone(r.path("shadow").asText())));
+        return ExitCodes.OK;
+    }
+
     @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Return to the last known good version.")
     int rollback(@Mixin AdminOptions admin, @Mixin OutputOptions output) {
         JsonNode r = admin.client().call("POST", "rollback", Duration.ofSeconds(30));

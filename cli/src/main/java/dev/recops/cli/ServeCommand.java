@@ -78,6 +78,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--audit-log", paramLabel = "FILE", description = "Append one JSON line per admin call to FILE (default: the server log).")
     Path auditLogFile;
 
+    @Option(names = "--state-file", paramLabel = "FILE",
+            defaultValue = "${sys:recops.state:-${sys:user.home}/.local/state/recops}/serving-state.json",
+            description = "Where the primary, the rollback target and the traffic policy are kept across restarts "
+                    + "(default: $XDG_STATE_HOME/recops/serving-state.json, else ~/.local/state/recops/...). --primary-version wins over it.")
+    Path stateFile;
+
     @Option(names = "--allow-fault-injection", description = "Let the admin API inject latency, errors or stalls into a version (drills).")
     boolean allowFaultInjection;
 
@@ -101,6 +107,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerMetrics metrics = new ServerMetrics();
         AccessLog accessLog = openAccessLog(metrics);
         SearchService service = new SearchService(options, metrics, new LoadProgress(err));
+        service.stateFile(stateFile);
         // Load while the HTTP server starts: both take most of a second, and there are two cores.
         CompletableFuture<Void> loading = CompletableFuture.runAsync(service::load,
                 runnable -> Thread.ofPlatform().name("recops-load").start(runnable));

@@ -15,7 +15,8 @@ class MainTest {
 
     @Test
     void everySubcommandHelpPrintsTheExitCodes() {
-        for (String[] command : new String[][] {{"serve"}, {"bench"}, {"bench", "merge"}}) {
+        for (String[] command : new String[][] {{"serve"}, {"bench"}, {"bench", "merge"}, {"model"}, {"model", "verify"},
+            {"model", "traffic"}, {"model", "promote"}}) {
             String[] args = java.util.Arrays.copyOf(command, command.length + 1);
             args[command.length] = "--help";
             CommandResult r = CommandResult.run(args);

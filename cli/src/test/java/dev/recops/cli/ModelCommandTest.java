@@ -82,6 +82,15 @@ class ModelCommandTest {
     }
 
     @Test
+    void trafficShowsAndValidatesThePolicy() {
+        CommandResult shown = model("traffic");
+        assertThat(shown.exitCode()).as(shown.err()).isZero();
+        assertThat(shown.out()).contains("primary 1; canary none; shadow none");
+        assertThat(model("traffic", "--canary", "1", "--percent", "10").exitCode()).as("the primary as canary").isEqualTo(ExitCodes.PRECONDITION);
+        assertThat(model("traffic", "--shadow", "7").exitCode()).as("not loaded").isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
     void failuresMapToTheExitCodeContract() throws IOException {
         assertThat(model("promote", "9").exitCode()).as("unknown version").isEqualTo(ExitCodes.USAGE);
         assertThat(model("unload", "1").exitCode()).as("the primary").isEqualTo(ExitCodes.PRECONDITION);

@@ -21,7 +21,7 @@ class ServeCommandTest {
 
     private CommandResult serve(String... extra) {
         String[] base = {"serve", "--port", "0", "--cache-dir", dir.resolve("cache").toString(), "--admin-port", "0",
-            "--admin-token-file", dir.resolve("admin-token").toString()};
+            "--admin-token-file", dir.resolve("admin-token").toString(), "--state-file", dir.resolve("state.json").toString()};
         String[] args = new String[base.length + extra.length];
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(extra, 0, args, base.length, extra.length);

@@ -42,6 +42,8 @@ final class LaunchedServer implements AutoCloseable {
                 .redirectError(home.resolve("err.log").toFile());
         pb.environment().put("HOME", home.toString());
         pb.environment().remove("XDG_CACHE_HOME");
+        pb.environment().remove("XDG_CONFIG_HOME");
+        pb.environment().remove("XDG_STATE_HOME");
         pb.environment().remove("JAVA_HOME");
         return new LaunchedServer(pb.start(), port, home);
     }

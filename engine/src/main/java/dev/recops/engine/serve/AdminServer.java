@@ -87,6 +87,8 @@ public final class AdminServer implements AutoCloseable {
                 .post(PREFIX + "/versions/{version}/unload", (req, res) -> handle("unload", req, res, this::unload))
                 .post(PREFIX + "/versions/{version}/promote", (req, res) -> handle("promote", req, res, this::promote))
                 .post(PREFIX + "/rollback", (req, res) -> handle("rollback", req, res, this::rollback))
+                .get(PREFIX + "/traffic", (req, res) -> handle("traffic", req, res, (q, b) -> traffic()))
+                .put(PREFIX + "/traffic", (req, res) -> handle("set_traffic", req, res, this::setTraffic))
                 .get(PREFIX + "/faults", (req, res) -> handle("faults", req, res, (q, b) -> faults()))
                 .post(PREFIX + "/faults", (req, res) -> handle("inject_fault", req, res, this::injectFault))
                 .delete(PREFIX + "/faults", (req, res) -> handle("clear_faults", req, res, this::clearFaults))
@@ -167,6 +169,7 @@ public final class AdminServer implements AutoCloseable {
                 .put("last_known_good", service.lastKnownGood()).put("ready", service.ready());
         service.versions().forEach(out.putArray("loaded_versions")::add);
         out.putObject("fault_injection").put("allowed", allowFaults).set("active", faultList());
+        out.set("traffic", traffic());
         return out;
     }
 
@@ -206,6 +209,43 @@ public final class AdminServer implements AutoCloseable {
         return json.createObjectNode().put("primary_version", now).put("last_known_good", service.lastKnownGood());
     }
 
+    private ObjectNode traffic() {
+        TrafficPolicy p = service.traffic();
+        ObjectNode out = json.createObjectNode().put("primary_version", service.primaryVersion());
+        out.putObject("canary").put("version", p.canaryVersion()).put("percent", p.canaryPercent());
+        out.put("shadow", p.shadowVersion());
+        return out;
+    }
+
+    /** {@code {"canary": {"version": "2", "percent": 10}, "shadow": "1"}}; omitted parts are cleared. */
+    private ObjectNode setTraffic(ServerRequest req, byte[] bytes) {
+        JsonNode body = object(bytes);
+        JsonNode canary = body.path("canary");
+        if (!canary.isMissingNode() && !canary.isNull() && !canary.isObject()) {
+            throw new HttpProblem(400, "invalid_field", "canary must be an object such as {\"version\": \"2\", \"percent\": 10}");
+        }
+        String canaryVersion = canary.isObject() ? text(canary, "version", "") : "";
+        double percent = canary.isObject() ? number(canary, "percent", 0) : 0;
+        if (percent != Math.rint(percent) || percent < 0 || percent > 100) {
+            throw new HttpProblem(400, "invalid_field", "percent must be a whole number in 0..100");
+        }
+        service.traffic(new TrafficPolicy(canaryVersion, (int) percent, text(body, "shadow", "")));
+        return traffic();
+    }
+
+    private JsonNode object(byte[] bytes) {
+        JsonNode body;
+        try {
+            body = bytes.length == 0 ? null : json.readTree(bytes);
+        } catch (IOException e) {
+            throw new HttpProblem(400, "invalid_json", "the body is not JSON");
+        }
+        if (body == null || !body.isObject()) {
+            throw new HttpProblem(400, "invalid_json", "the body must be a JSON object");
+        }
+        return body;
+    }
+
     private ObjectNode faults() {
         ObjectNode out = json.createObjectNode().put("allowed", allowFaults);
         out.set("active", faultList());
@@ -231,15 +271,7 @@ public final class AdminServer implements AutoCloseable {
     /** {@code {"version": "2", "latency_ms": 200, "error_rate": 0.1, "stall": false, "duration_s": 60}}. */
     private ObjectNode injectFault(ServerRequest req, byte[] bytes) {
         requireFaultsAllowed();
-        JsonNode body;
-        try {
-            body = bytes.length == 0 ? null : json.readTree(bytes);
-        } catch (IOException e) {
-            throw new HttpProblem(400, "invalid_json", "the body is not JSON");
-        }
-        if (body == null || !body.isObject()) {
-            throw new HttpProblem(400, "invalid_json", "the body must be a JSON object");
-        }
+        JsonNode body = object(bytes);
         String version = text(body, "version", service.primaryVersion());
         if (!service.versions().contains(version)) {
             throw new RecopsException.NotFound("version_not_loaded", "version " + version + " is not loaded");

@@ -12,13 +12,26 @@ public final class Queries {
     public static final int MAX_K = 100;
 
     /**
-     * Which version answers: a named one, or the primary when {@code version} is empty.
+     * Which version answers: a named one, or, when {@code version} is empty, the traffic policy's
+     * choice (the primary, or the canary for its share of routing keys).
+     *
+     * @param routingKey keeps a caller on the same side of a canary split (for example a session
+     *     id); empty for a random side per request
      */
-    public record Target(String version) {
+    public record Target(String version, String routingKey) {
         public static final Target PRIMARY = new Target("");
 
         public Target {
             Objects.requireNonNull(version, "version");
+            Objects.requireNonNull(routingKey, "routingKey");
+        }
+
+        public Target(String version) {
+            this(version, "");
+        }
+
+        public Target withRoutingKey(String key) {
+            return new Target(version, key);
         }
     }
 

@@ -14,6 +14,7 @@ import dev.recops.engine.model.TextEncoder;
 import dev.recops.engine.model.Vectors;
 import dev.recops.engine.telemetry.ServerMetrics;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -69,6 +70,8 @@ public final class SearchService implements AutoCloseable {
     private volatile String lastKnownGood = "";
     private volatile Catalog catalog;
     private volatile LexicalIndex lexical;
+    private volatile TrafficPolicy policy = TrafficPolicy.NONE;
+    private volatile java.util.Optional<Path> stateFile = java.util.Optional.empty();
     private volatile boolean closed;
     private final Object lifecycle = new Object();
     private final Faults faults = new Faults();
@@ -105,6 +108,9 @@ public final class SearchService implements AutoCloseable {
             throw new RecopsException.PreconditionFailed("version_missing",
                     "model " + options.model() + " has no version " + options.primaryVersion() + " in " + options.modelRepo());
         }
+        ServingState saved = stateFile.flatMap(ServingState::read).filter(st -> st.model().equals(options.model())).orElse(ServingState.NONE);
+        String wantedPrimary = !options.primaryVersion().isEmpty() ? options.primaryVersion()
+                : candidates.stream().anyMatch(v -> v.version().equals(saved.primary())) ? saved.primary() : "";
         Catalog catalog = CatalogLoader.load(options.catalog());
         this.lexical = LexicalIndex.build(catalog);
         this.catalog = catalog;
@@ -115,8 +121,8 @@ public final class SearchService implements AutoCloseable {
         // versions follow and join as each finishes. An implicit primary that fails to load
         // hands over to the next highest version.
         List<ModelVersion> order = new ArrayList<>(candidates.reversed());
-        if (!options.primaryVersion().isEmpty()) {
-            order.sort(Comparator.comparing(v -> !v.version().equals(options.primaryVersion())));
+        if (!wantedPrimary.isEmpty()) {
+            order.sort(Comparator.comparing(v -> !v.version().equals(wantedPrimary)));
         }
         RecopsException firstFailure = null;
         for (ModelVersion version : order) {
@@ -143,6 +149,54 @@ public final class SearchService implements AutoCloseable {
         }
         if (primary.isEmpty()) {
             throw firstFailure;
+        }
+        restore(saved);
+    }
+
+    /** Where the primary, the rollback target and the traffic policy are kept across restarts; set before {@link #load()}. */
+    public void stateFile(Path file) {
+        this.stateFile = java.util.Optional.of(file);
+    }
+
+    /** Takes back what was saved, as far as the versions it names are loaded. */
+    private void restore(ServingState saved) {
+        synchronized (lifecycle) {
+            if (loaded.containsKey(saved.lastKnownGood()) && !saved.lastKnownGood().equals(primary)) {
+                lastKnownGood = saved.lastKnownGood();
+            }
+            TrafficPolicy p = saved.policy();
+            boolean canaryOk = p.canaryVersion().isEmpty() || loaded.containsKey(p.canaryVersion()) && !p.canaryVersion().equals(primary);
+            boolean shadowOk = p.shadowVersion().isEmpty() || loaded.containsKey(p.shadowVersion());
+            policy = canaryOk && shadowOk ? p : TrafficPolicy.NONE;
+            persist();
+        }
+    }
+
+    private void persist() {
+        stateFile.ifPresent(f -> new ServingState(options.model(), primary, lastKnownGood, policy).write(f));
+    }
+
+    /** The traffic policy in force. */
+    public TrafficPolicy traffic() {
+        return policy;
+    }
+
+    /**
+     * Sets the canary split and the shadow version; both must be loaded, and the canary must not
+     * be the primary. Saved with the serving state.
+     */
+    public void traffic(TrafficPolicy next) {
+        synchronized (lifecycle) {
+            for (String v : List.of(next.canaryVersion(), next.shadowVersion())) {
+                if (!v.isEmpty() && !loaded.containsKey(v)) {
+                    throw new RecopsException.NotFound("version_not_loaded", "version " + v + " is not loaded; load it first");
+                }
+            }
+            if (next.canaryVersion().equals(primary)) {
+                throw new RecopsException.Conflict("canary_is_primary", "version " + primary + " is the primary already");
+            }
+            policy = next;
+            persist();
         }
     }
 
@@ -296,8 +350,41 @@ public final class SearchService implements AutoCloseable {
         List<CatalogIndex.Hit> hits = v.index().search(r.vector(), q.k(), q.filters()::matches, row -> false);
         long retrieve = System.nanoTime() - t0;
         List<Queries.Result> results = hits.stream().map(h -> new Queries.Result(h.product().productId(), h.score(), h.product().title())).toList();
+        shadow(v, q, results);
         return new Queries.Ranked(v.version().name(), v.version().version(), results, r.tokens(),
                 new Queries.Timings(r.queueNanos(), r.inferenceNanos(), retrieve, r.batchSize()), "");
+    }
+
+    /**
+     * Sends a copy of the search to the shadow version, off the request's thread; its answer is
+     * discarded, its latency and its top-k agreement with the answer given are recorded.
+     */
+    private void shadow(Loaded answered, Queries.Search q, List<Queries.Result> given) {
+        String shadowVersion = policy.shadowVersion();
+        Loaded s = shadowVersion.isEmpty() || shadowVersion.equals(answered.version().version()) ? null : loaded.get(shadowVersion);
+        if (s == null) {
+            return;
+        }
+        Thread.ofVirtual().name("recops-shadow").start(() -> {
+            long start = System.nanoTime();
+            try {
+                long deadline = start + options.requestTimeout().toNanos();
+                Batcher.Result r = s.batcher().submit(s.encoder().tokenizeOne(q.query()), deadline)
+                        .get(options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                Set<String> theirs = new HashSet<>();
+                s.index().search(r.vector(), q.k(), q.filters()::matches, row -> false).forEach(h -> theirs.add(h.product().productId()));
+                long same = given.stream().filter(x -> theirs.contains(x.productId())).count();
+                metrics.shadow(s.version().version(), "ok", (System.nanoTime() - start) / 1e9, given.isEmpty() ? 1 : same / (double) given.size());
+            } catch (RecopsException.Unavailable e) {
+                metrics.shadow(s.version().version(), "shed", 0, Double.NaN);
+            } catch (TimeoutException e) {
+                metrics.shadow(s.version().version(), "timeout", 0, Double.NaN);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | RuntimeException e) {
+                metrics.shadow(s.version().version(), "error", 0, Double.NaN);
+            }
+        });
     }
 
     /** The answer without the model: BM25 over titles and brands. */
@@ -379,7 +466,15 @@ public final class SearchService implements AutoCloseable {
         if (!ready()) {
             throw new RecopsException.Unavailable("not_ready", "the model is still loading");
         }
-        String version = target.version().isEmpty() ? primary : target.version();
+        String version = target.version();
+        if (version.isEmpty()) {
+            TrafficPolicy p = policy;
+            Loaded canary = p.toCanary(target.routingKey()) ? loaded.get(p.canaryVersion()) : null;
+            if (canary != null) {
+                return canary;
+            }
+            version = primary;
+        }
         Loaded v = loaded.get(version);
         if (v == null && target.version().isEmpty()) {
             version = primary; // promoted and the old primary unloaded between the two reads
@@ -502,6 +597,10 @@ public final class SearchService implements AutoCloseable {
                 if (version.equals(lastKnownGood)) {
                     lastKnownGood = "";
                 }
+                TrafficPolicy p = policy;
+                policy = new TrafficPolicy(p.canaryVersion().equals(version) ? "" : p.canaryVersion(),
+                        p.canaryVersion().equals(version) ? 0 : p.canaryPercent(), p.shadowVersion().equals(version) ? "" : p.shadowVersion());
+                persist();
             }
             metrics.modelUnloaded(l.version().name(), version);
         }
@@ -529,7 +628,11 @@ public final class SearchService implements AutoCloseable {
             if (!previous.equals(version)) {
                 lastKnownGood = previous;
                 primary = version;
+                if (policy.canaryVersion().equals(version)) { // the canary graduated
+                    policy = new TrafficPolicy("", 0, policy.shadowVersion());
+                }
             }
+            persist();
             return previous;
         }
     }
@@ -548,6 +651,10 @@ public final class SearchService implements AutoCloseable {
             }
             lastKnownGood = primary;
             primary = target;
+            if (policy.canaryVersion().equals(target)) {
+                policy = new TrafficPolicy("", 0, policy.shadowVersion());
+            }
+            persist();
             return target;
         }
     }

@@ -43,6 +43,8 @@ public final class ServeServer implements AutoCloseable {
     static final long MAX_TIMEOUT_MS = 60_000;
     /** nginx's status for a request whose client closed the connection first; logged, never received. */
     static final int CLIENT_CLOSED = 499;
+    /** Keeps a caller on one side of a canary split, for example a session id. */
+    static final HeaderName ROUTING_KEY = HeaderNames.create("X-Recops-Key");
     private static final Set<String> ROUTES = Set.of(
             "/v1/search", "/v1/recommend", "/v1/embed", "/v2/health/live", "/v2/health/ready", "/metrics");
 
@@ -236,7 +238,9 @@ public final class ServeServer implements AutoCloseable {
     private Reply search(ServerRequest req, String requestId) {
         long deadline = deadline(req);
         service.admitEarly(deadline);
-        Queries.Search q = parser.search(RequestBodies.json(req));
+        Queries.Search parsed = parser.search(RequestBodies.json(req));
+        Queries.Search q = new Queries.Search(parsed.query(), parsed.k(), parsed.filters(),
+                parsed.target().withRoutingKey(req.headers().first(ROUTING_KEY).orElse("")));
         Queries.Ranked r = service.search(q, deadline, new ClientWatch(req));
         metrics.queryTokens(r.model(), r.version(), r.queryTokens());
         return ranked(requestId, r, q.k());

@@ -50,6 +50,9 @@ public final class ServerMetrics {
     private final Counter accessLogDropped;
     private final Counter adminRequests;
     private final Counter degraded;
+    private final Counter shadowRequests;
+    private final Histogram shadowDuration;
+    private final Histogram shadowOverlap;
     private final Map<List<String>, IntSupplier> breakers = new ConcurrentHashMap<>();
     private volatile java.util.function.Supplier<Map<String, List<String>>> faults = Map::of;
     private final Gauge queueCapacity;
@@ -173,6 +176,25 @@ public final class ServerMetrics {
                 .labelNames("model", "version")
                 .callback(cb -> breakers.forEach((labels, state) -> cb.call(state.getAsInt(), labels.get(0), labels.get(1))))
                 .register(registry);
+        shadowRequests = Counter.builder()
+                .name("recops_shadow_requests_total")
+                .help("Copies of searches sent to the shadow version, by outcome (ok, shed, timeout, error); answers discarded.")
+                .labelNames("version", "outcome")
+                .register(registry);
+        shadowDuration = Histogram.builder()
+                .name("recops_shadow_duration_seconds")
+                .help("Time the shadow version took to answer a copied search.")
+                .unit(Unit.SECONDS)
+                .labelNames("version")
+                .classicUpperBounds(LATENCY_BUCKETS)
+                .register(registry);
+        shadowOverlap = Histogram.builder()
+                .name("recops_shadow_overlap_ratio")
+                .help("Share of the answered top-k that the shadow version also returned (1 = same products).")
+                .labelNames("version")
+                .classicUpperBounds(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1)
+                .classicOnly()
+                .register(registry);
         adminRequests = Counter.builder()
                 .name("recops_admin_requests_total")
                 .help("Admin API calls by action and outcome (ok, denied, rejected, failed).")
@@ -185,6 +207,15 @@ public final class ServerMetrics {
                 .callback(cb -> faults.get().forEach((version, kinds) -> kinds.forEach(k -> cb.call(1, version, k))))
                 .register(registry);
         JvmMetrics.builder().register(registry);
+    }
+
+    /** One shadow copy: its outcome and, when it answered, its latency and top-k overlap. */
+    public void shadow(String version, String outcome, double seconds, double overlap) {
+        shadowRequests.labelValues(version, outcome).inc();
+        if (outcome.equals("ok")) {
+            shadowDuration.labelValues(version).observe(seconds);
+            shadowOverlap.labelValues(version).observe(overlap);
+        }
     }
 
     /** One request answered without the model. */

@@ -59,6 +59,7 @@ class AdminServerTest {
                 Optional.of(dir.resolve("cache")), 2, 1, OptionalInt.empty(), Optional.empty(), 256, Duration.ofSeconds(5));
         ServerMetrics metrics = new ServerMetrics();
         service = new SearchService(options, metrics, ServeListener.NONE);
+        service.stateFile(dir.resolve("state.json"));
         server = ServeServer.start("127.0.0.1", 0, service, metrics, Duration.ofSeconds(5), AccessLog.DISABLED);
         AdminTokens tokens = AdminTokens.open(dir.resolve("admin-token"));
         token = Files.readString(dir.resolve("admin-token")).strip();
@@ -88,6 +89,7 @@ class AdminServerTest {
     @AfterEach
     void backToVersionOne() throws Exception {
         service.faults().clear("");
+        service.traffic(TrafficPolicy.NONE);
         if (!service.versions().contains("2")) {
             service.loadVersion("2");
         }
@@ -232,6 +234,39 @@ class AdminServerTest {
     }
 
     @Test
+    void aCanaryGetsItsShareStickyByKeyAndTheShadowIsMeasured() throws Exception {
+        HttpResponse<String> set = call("PUT", "/traffic", "Bearer " + token,
+                "{\"canary\": {\"version\": \"2\", \"percent\": 10}, \"shadow\": \"2\"}");
+        assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+        int toCanary = 0;
+        for (int i = 0; i < 200; i++) {
+            if (json(search("lamp")).get("model").get("version").asText().equals("2")) {
+                toCanary++;
+            }
+        }
+        assertThat(toCanary).as("about 10% of 200").isBetween(6, 40);
+        java.util.Set<String> sides = new java.util.HashSet<>();
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/v1/search")).header("Content-Type", "application/json")
+                    .header("X-Recops-Key", "session-42").POST(HttpRequest.BodyPublishers.ofString("{\"query\": \"lamp\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            sides.add(json(r).get("model").get("version").asText());
+        }
+        assertThat(sides).as("one routing key, one side").hasSize(1);
+        String metrics = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).containsPattern("recops_shadow_requests_total\\{outcome=\"ok\",version=\"2\"} [1-9]")
+                .contains("recops_shadow_overlap_ratio_count{version=\"2\"}");
+        assertThat(json(admin("GET", "/traffic")).get("canary").get("percent").asInt()).isEqualTo(10);
+        assertThat(Files.readString(dir.resolve("state.json"))).contains("\"percent\" : 10");
+        assertThat(call("PUT", "/traffic", "Bearer " + token, "{\"canary\": {\"version\": \"1\", \"percent\": 10}}").statusCode())
+                .as("the primary cannot be its own canary").isEqualTo(409);
+        assertThat(call("PUT", "/traffic", "Bearer " + token, "{\"canary\": {\"version\": \"2\", \"percent\": 101}}").statusCode()).isEqualTo(400);
+        assertThat(call("PUT", "/traffic", "Bearer " + token, "{\"canary\": {\"version\": \"9\", \"percent\": 5}}").statusCode()).isEqualTo(404);
+        admin("POST", "/versions/2/promote");
+        assertThat(json(admin("GET", "/traffic")).get("canary").get("version").asText()).as("a promoted canary graduates").isEmpty();
+    }
+
+    @Test
     void versionChangesUnderSteadyLoadFailNoRequest() throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger ok = new AtomicInteger();
@@ -253,6 +288,8 @@ class AdminServerTest {
                 }
             }));
         }
+        Thread.sleep(300);
+        assertThat(call("PUT", "/traffic", "Bearer " + token, "{\"canary\": {\"version\": \"2\", \"percent\": 10}}").statusCode()).isEqualTo(200);
         Thread.sleep(300);
         assertThat(admin("POST", "/versions/2/promote").statusCode()).isEqualTo(200);
         Thread.sleep(300);
