@@ -1,8 +1,8 @@
 package dev.recops.cli;
 
 import dev.recops.engine.RecopsException;
-import dev.recops.engine.admin.AdminTokens;
 import dev.recops.engine.admin.AuditLog;
+import dev.recops.engine.admin.BearerToken;
 import dev.recops.engine.serve.AdminServer;
 import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeOptions;
@@ -78,6 +78,19 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--audit-log", paramLabel = "FILE", description = "Append one JSON line per admin call to FILE (default: the server log).")
     Path auditLogFile;
 
+    @Option(names = "--data-token-file", paramLabel = "FILE",
+            description = "Require 'Authorization: Bearer <token>' on queries (/v1/search, /v1/recommend, /v1/embed, v2 infer); "
+                    + "the token is read from FILE, created with a random one (mode 0600) when missing. Health and metrics stay open.")
+    Path dataTokenFile;
+
+    @Option(names = "--rate-limit", paramLabel = "PER_SECOND",
+            description = "Queries a second each client (by address) may send on average; beyond it, 429 with Retry-After. Off by default.")
+    Double rateLimit;
+
+    @Option(names = "--rate-limit-burst", paramLabel = "N",
+            description = "Queries a client may send at once under --rate-limit (default: the rate, at least 1).")
+    Integer rateLimitBurst;
+
     @Option(names = "--state-file", paramLabel = "FILE",
             defaultValue = "${sys:recops.state:-${sys:user.home}/.local/state/recops}/serving-state.json",
             description = "Where the primary, the rollback target and the traffic policy are kept across restarts "
@@ -116,6 +129,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             server = ServeServer.start(host, port, service, metrics, drainTimeout, accessLog);
             try {
+                guard(server, err);
                 admin = startAdmin(service, metrics, err);
             } catch (RuntimeException e) {
                 server.close();
@@ -154,12 +168,28 @@ final class ServeCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** The data plane's optional token and rate limit. */
+    private void guard(ServeServer server, PrintWriter err) {
+        if (dataTokenFile != null) {
+            BearerToken token = BearerToken.open(dataTokenFile);
+            server.requireToken(token);
+            err.printf("recops: queries need the bearer token %s in %s%s%n", token.id(), token.file(), token.generated() ? " (generated now)" : "");
+        }
+        if (rateLimit != null) {
+            int burst = rateLimitBurst != null ? rateLimitBurst : (int) Math.max(1, Math.ceil(rateLimit));
+            if (!(rateLimit > 0) || burst < 1) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rate-limit must be positive and --rate-limit-burst at least 1");
+            }
+            server.limitRate(new dev.recops.engine.serve.RateLimiter(rateLimit, burst));
+        }
+    }
+
     /** The admin API, or null with --no-admin; says where it listens and where its token is. */
     private AdminServer startAdmin(SearchService service, ServerMetrics metrics, PrintWriter err) {
         if (noAdmin) {
             return null;
         }
-        AdminTokens tokens = AdminTokens.open(adminTokenFile);
+        BearerToken tokens = BearerToken.open(adminTokenFile);
         AuditLog audit = AuditLog.open(java.util.Optional.ofNullable(auditLogFile));
         AdminServer admin = AdminServer.start(adminHost, adminPort, service, tokens, audit, metrics, allowFaultInjection);
         err.printf("recops: admin API on http://%s:%d/admin/v1 (bearer token %s in %s%s)%s%n", adminHost, admin.port(), tokens.id(),

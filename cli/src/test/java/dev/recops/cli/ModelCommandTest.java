@@ -1,7 +1,7 @@
 package dev.recops.cli;
 
-import dev.recops.engine.admin.AdminTokens;
 import dev.recops.engine.admin.AuditLog;
+import dev.recops.engine.admin.BearerToken;
 import dev.recops.engine.serve.AdminServer;
 import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeListener;
@@ -44,7 +44,7 @@ class ModelCommandTest {
         ServerMetrics metrics = new ServerMetrics();
         service = new SearchService(options, metrics, ServeListener.NONE);
         service.load();
-        admin = AdminServer.start("127.0.0.1", 0, service, AdminTokens.open(dir.resolve("token")), AuditLog.open(Optional.empty()),
+        admin = AdminServer.start("127.0.0.1", 0, service, BearerToken.open(dir.resolve("token")), AuditLog.open(Optional.empty()),
                 metrics, false);
         adminUrl = "http://127.0.0.1:" + admin.port();
     }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.RecopsException;
-import dev.recops.engine.admin.AdminTokens;
 import dev.recops.engine.admin.AuditLog;
+import dev.recops.engine.admin.BearerToken;
 import dev.recops.engine.model.ModelRepository;
 import dev.recops.engine.model.ModelVersion;
 import dev.recops.engine.telemetry.ServerMetrics;
@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 /**
  * The admin API, on its own listener (by default 127.0.0.1:8081): list, load, unload and promote
  * model versions, roll back, and inject faults for drills. Every call needs the bearer token
- * ({@link AdminTokens}); every call, allowed or not, is written to the audit log. Bodies are
+ * ({@link BearerToken}); every call, allowed or not, is written to the audit log. Bodies are
  * limited to {@value #MAX_BODY_BYTES} bytes; model version names must be plain names.
  */
 public final class AdminServer implements AutoCloseable {
@@ -38,7 +38,7 @@ public final class AdminServer implements AutoCloseable {
     private static final String PREFIX = "/admin/v1";
 
     private final SearchService service;
-    private final AdminTokens tokens;
+    private final BearerToken tokens;
     private final AuditLog audit;
     private final ServerMetrics metrics;
     private final boolean allowFaults;
@@ -50,7 +50,7 @@ public final class AdminServer implements AutoCloseable {
         ObjectNode run(ServerRequest req, byte[] body);
     }
 
-    private AdminServer(String host, int port, SearchService service, AdminTokens tokens, AuditLog audit, ServerMetrics metrics,
+    private AdminServer(String host, int port, SearchService service, BearerToken tokens, AuditLog audit, ServerMetrics metrics,
             boolean allowFaults) {
         this.service = service;
         this.tokens = tokens;
@@ -64,7 +64,7 @@ public final class AdminServer implements AutoCloseable {
      * @param allowFaults whether fault injection may be used (serve's {@code --allow-fault-injection})
      * @throws RecopsException.PreconditionFailed when the address cannot be bound
      */
-    public static AdminServer start(String host, int port, SearchService service, AdminTokens tokens, AuditLog audit,
+    public static AdminServer start(String host, int port, SearchService service, BearerToken tokens, AuditLog audit,
             ServerMetrics metrics, boolean allowFaults) {
         ServeServer.checkBindable(host, port);
         AdminServer s = new AdminServer(host, port, service, tokens, audit, metrics, allowFaults);

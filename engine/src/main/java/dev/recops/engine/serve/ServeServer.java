@@ -171,6 +171,9 @@ public final class ServeServer implements AutoCloseable {
         String requestId = requestId(req);
         Reply reply;
         try {
+            if (DATA_PLANE.contains(endpoint)) {
+                guard(endpoint, req, res);
+            }
             reply = fn.answer(req, requestId);
         } catch (HttpProblem p) {
             reply = error(endpoint, requestId, p.status, p.code, p.getMessage());
@@ -217,6 +220,37 @@ public final class ServeServer implements AutoCloseable {
             accessLog.log(new AccessLog.Entry(java.time.Instant.now(), requestId, endpoint, reply.model(), reply.version(),
                     reply.status(), seconds * 1e3, t.queueNanos() / 1e6, t.encodeNanos() / 1e6, t.batchSize(), reply.k(),
                     reply.queryTokens(), reply.results(), reply.degraded(), reply.error()));
+        }
+    }
+
+    /** The query endpoints: the ones behind the optional token and the per-client rate limit. */
+    private static final java.util.Set<String> DATA_PLANE = java.util.Set.of("search", "recommend", "embed", "v2_infer");
+
+    private volatile java.util.Optional<dev.recops.engine.admin.BearerToken> dataToken = java.util.Optional.empty();
+    private volatile java.util.Optional<RateLimiter> rateLimiter = java.util.Optional.empty();
+
+    /** Queries need {@code Authorization: Bearer <token>} from now on (401 otherwise). */
+    public void requireToken(dev.recops.engine.admin.BearerToken token) {
+        this.dataToken = java.util.Optional.of(token);
+    }
+
+    /** Queries beyond each client's rate get 429 with {@code Retry-After} from now on. */
+    public void limitRate(RateLimiter limiter) {
+        this.rateLimiter = java.util.Optional.of(limiter);
+    }
+
+    private void guard(String endpoint, ServerRequest req, ServerResponse res) {
+        if (dataToken.isPresent() && dataToken.get().authenticate(req.headers().first(HeaderNames.AUTHORIZATION)).isEmpty()) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"recops\"");
+            throw new HttpProblem(401, "unauthorized", "this server needs 'Authorization: Bearer <token>' for queries");
+        }
+        if (rateLimiter.isPresent()) {
+            long waitNanos = rateLimiter.get().acquire(req.remotePeer().host());
+            if (waitNanos > 0) {
+                metrics.rateLimited(endpoint);
+                res.header(HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, (waitNanos + 999_999_999) / 1_000_000_000)));
+                throw new HttpProblem(429, "rate_limited", "too many requests from this client; retry later");
+            }
         }
     }
 

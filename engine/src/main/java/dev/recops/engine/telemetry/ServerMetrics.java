@@ -50,6 +50,7 @@ public final class ServerMetrics {
     private final Counter accessLogDropped;
     private final Counter adminRequests;
     private final Counter degraded;
+    private final Counter rateLimited;
     private final Counter shadowRequests;
     private final Histogram shadowDuration;
     private final Histogram shadowOverlap;
@@ -176,6 +177,11 @@ public final class ServerMetrics {
                 .labelNames("model", "version")
                 .callback(cb -> breakers.forEach((labels, state) -> cb.call(state.getAsInt(), labels.get(0), labels.get(1))))
                 .register(registry);
+        rateLimited = Counter.builder()
+                .name("recops_rate_limited_total")
+                .help("Queries refused with 429 because their client exceeded the per-client rate limit.")
+                .labelNames("endpoint")
+                .register(registry);
         shadowRequests = Counter.builder()
                 .name("recops_shadow_requests_total")
                 .help("Copies of searches sent to the shadow version, by outcome (ok, shed, timeout, error); answers discarded.")
@@ -216,6 +222,11 @@ public final class ServerMetrics {
             shadowDuration.labelValues(version).observe(seconds);
             shadowOverlap.labelValues(version).observe(overlap);
         }
+    }
+
+    /** One query refused by the per-client rate limit. */
+    public void rateLimited(String endpoint) {
+        rateLimited.labelValues(endpoint).inc();
     }
 
     /** One request answered without the model. */

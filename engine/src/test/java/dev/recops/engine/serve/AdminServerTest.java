@@ -3,8 +3,8 @@ package dev.recops.engine.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recops.engine.TestData;
-import dev.recops.engine.admin.AdminTokens;
 import dev.recops.engine.admin.AuditLog;
+import dev.recops.engine.admin.BearerToken;
 import dev.recops.engine.telemetry.AccessLog;
 import dev.recops.engine.telemetry.ServerMetrics;
 import org.junit.jupiter.api.AfterAll;
@@ -61,7 +61,7 @@ class AdminServerTest {
         service = new SearchService(options, metrics, ServeListener.NONE);
         service.stateFile(dir.resolve("state.json"));
         server = ServeServer.start("127.0.0.1", 0, service, metrics, Duration.ofSeconds(5), AccessLog.DISABLED);
-        AdminTokens tokens = AdminTokens.open(dir.resolve("admin-token"));
+        BearerToken tokens = BearerToken.open(dir.resolve("admin-token"));
         token = Files.readString(dir.resolve("admin-token")).strip();
         audit = AuditLog.open(Optional.of(dir.resolve("audit.jsonl")));
         admin = AdminServer.start("127.0.0.1", 0, service, tokens, audit, metrics, true);

@@ -19,12 +19,12 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The admin API's bearer token: read from a file, or generated on first start into a file only
+ * A bearer token (the admin API's, or the data plane's): read from a file, or generated on first start into a file only
  * its owner can read (0600). Requests are checked in constant time (digests compared with
  * {@link MessageDigest#isEqual}); the token itself is never logged, only its id (the first 12
  * hex digits of its SHA-256).
  */
-public final class AdminTokens {
+public final class BearerToken {
     /** Tokens shorter than this are refused: guessable. */
     static final int MIN_LENGTH = 16;
 
@@ -33,7 +33,7 @@ public final class AdminTokens {
     private final Path file;
     private final boolean generated;
 
-    private AdminTokens(String token, Path file, boolean generated) {
+    private BearerToken(String token, Path file, boolean generated) {
         this.digest = sha256(token);
         this.id = HexFormat.of().formatHex(digest, 0, 6);
         this.file = file;
@@ -48,23 +48,23 @@ public final class AdminTokens {
      *     readable by others
      * @throws RecopsException.InvalidInput when the token in it is too short
      */
-    public static AdminTokens open(Path file) {
+    public static BearerToken open(Path file) {
         try {
             String token = Files.readString(file, StandardCharsets.UTF_8).strip();
             checkPrivate(file);
             if (token.length() < MIN_LENGTH || token.contains("\n")) {
-                throw new RecopsException.InvalidInput("weak_admin_token",
-                        "the admin token in " + file + " must be one line of at least " + MIN_LENGTH + " characters");
+                throw new RecopsException.InvalidInput("weak_token",
+                        "the token in " + file + " must be one line of at least " + MIN_LENGTH + " characters");
             }
-            return new AdminTokens(token, file, false);
+            return new BearerToken(token, file, false);
         } catch (NoSuchFileException e) {
             return generate(file);
         } catch (IOException e) {
-            throw new RecopsException.PreconditionFailed("admin_token_unreadable", "cannot read the admin token " + file + ": " + e.getMessage());
+            throw new RecopsException.PreconditionFailed("token_unreadable", "cannot read the token " + file + ": " + e.getMessage());
         }
     }
 
-    private static AdminTokens generate(Path file) {
+    private static BearerToken generate(Path file) {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
@@ -74,11 +74,11 @@ public final class AdminTokens {
             }
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
-            return new AdminTokens(token, file, true);
+            return new BearerToken(token, file, true);
         } catch (FileAlreadyExistsException e) {
             return open(file); // another process created it first
         } catch (IOException | UnsupportedOperationException e) {
-            throw new RecopsException.PreconditionFailed("admin_token_unwritable", "cannot create the admin token " + file + ": " + e.getMessage());
+            throw new RecopsException.PreconditionFailed("token_unwritable", "cannot create the token " + file + ": " + e.getMessage());
         }
     }
 
@@ -86,8 +86,8 @@ public final class AdminTokens {
         try {
             Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
             if (p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ)) {
-                throw new RecopsException.PreconditionFailed("admin_token_exposed",
-                        "the admin token " + file + " is readable by others; chmod 600 it");
+                throw new RecopsException.PreconditionFailed("token_exposed",
+                        "the token " + file + " is readable by others; chmod 600 it");
             }
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system: nothing to check
