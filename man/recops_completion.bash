@@ -160,10 +160,12 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench merge" ];    then _picocli_recops_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model verify" ];    then _picocli_recops_model; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model keygen" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model list" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model load" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model promote" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model rollback" ];    then _picocli_recops_model; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model sign" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model status" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model traffic" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model unload" ];    then _picocli_recops_model; return $?; fi
@@ -175,21 +177,25 @@ function _complete_recops() {
   local cmds3=(generate-completion)
   local cmds4=(bench merge)
   local cmds5=(model verify)
-  local cmds6=(model list)
-  local cmds7=(model load)
-  local cmds8=(model promote)
-  local cmds9=(model rollback)
-  local cmds10=(model status)
-  local cmds11=(model traffic)
-  local cmds12=(model unload)
+  local cmds6=(model keygen)
+  local cmds7=(model list)
+  local cmds8=(model load)
+  local cmds9=(model promote)
+  local cmds10=(model rollback)
+  local cmds11=(model sign)
+  local cmds12=(model status)
+  local cmds13=(model traffic)
+  local cmds14=(model unload)
 
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_unload; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_traffic; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_model_status; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_model_rollback; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_model_promote; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_model_load; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_recops_model_list; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_unload; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_traffic; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_status; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_sign; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_model_rollback; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_model_promote; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_model_load; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_model_list; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_recops_model_keygen; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_recops_model_verify; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_recops_bench_merge; return $?; fi
   if CompWordsContainsArray "${cmds3[@]}"; then _picocli_recops_generatecompletion; return $?; fi
@@ -227,7 +233,7 @@ function _picocli_recops_serve() {
 
   local commands=""
   local flag_opts="'--no-cache' '--no-admin' '--allow-fault-injection' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--state-file' '--access-log' '--access-log-max-size' '--access-log-keep'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--state-file' '--access-log' '--access-log-max-size' '--access-log-keep'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -321,6 +327,12 @@ function _picocli_recops_serve() {
       ;;
     '--rate-limit-burst')
       return
+      ;;
+    '--trusted-key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
     '--state-file')
       local IFS=$'\n'
@@ -527,7 +539,7 @@ function _picocli_recops_model() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="verify list load promote rollback status traffic unload"
+  local commands="verify keygen list load promote rollback sign status traffic unload"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -603,7 +615,7 @@ function _picocli_recops_model_verify() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--judgments' '--queries' '--catalog' '--min-ndcg'"
+  local arg_opts="'--format' '--judgments' '--queries' '--catalog' '--trusted-key' '--min-ndcg'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -632,6 +644,12 @@ function _picocli_recops_model_verify() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
+    '--trusted-key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
     '--min-ndcg')
       return
       ;;
@@ -643,6 +661,43 @@ function _picocli_recops_model_verify() {
     local positionals=""
     local currIndex
     currIndex=$(currentPositionalIndex "verify" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `keygen` subcommand.
+function _picocli_recops_model_keygen() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "keygen" "${arg_opts}" "${flag_opts}")
     if (( currIndex >= 0 && currIndex <= 0 )); then
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
@@ -804,6 +859,49 @@ function _picocli_recops_model_rollback() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `sign` subcommand.
+function _picocli_recops_model_sign() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--key'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "sign" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

@@ -44,6 +44,27 @@ final class ModelCommand {
         }
     }
 
+    @Command(name = "keygen", mixinStandardHelpOptions = true,
+            description = "Create an Ed25519 key pair for signing manifests: PREFIX.pem (private, mode 0600) and PREFIX.pub.pem.")
+    int keygen(@Mixin OutputOptions output, @Parameters(paramLabel = "PREFIX") Path prefix) {
+        Path priv = Path.of(prefix + ".pem");
+        Path pub = Path.of(prefix + ".pub.pem");
+        dev.recops.engine.model.ManifestSignature.generate(priv, pub);
+        print(output, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("private_key", priv.toString())
+                .put("public_key", pub.toString()), "wrote " + priv + " (keep it secret) and " + pub + " (give it to serve --trusted-key)");
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "sign", mixinStandardHelpOptions = true,
+            description = "Sign a version's model.json (which holds every file's SHA-256) with an Ed25519 private key: writes model.json.sig.")
+    int sign(@Mixin OutputOptions output, @Parameters(paramLabel = "DIR") Path dir,
+            @Option(names = "--key", paramLabel = "FILE", required = true, description = "PEM private key (recops model keygen).") Path key) {
+        dev.recops.engine.model.ManifestSignature.sign(dir, dev.recops.engine.model.ManifestSignature.readPrivateKey(key));
+        Path sig = dir.resolve(dev.recops.engine.model.ManifestSignature.SIGNATURE_FILE);
+        print(output, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("signature", sig.toString()), "wrote " + sig);
+        return ExitCodes.OK;
+    }
+
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the primary, the rollback target, loaded versions and faults.")
     int status(@Mixin AdminOptions admin, @Mixin OutputOptions output) {
         JsonNode s = admin.client().call("GET", "status", Duration.ofSeconds(10));

@@ -9,6 +9,7 @@ import dev.recops.engine.catalog.Catalog;
 import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.CatalogLoader;
 import dev.recops.engine.catalog.CsvReader;
+import dev.recops.engine.model.ManifestSignature;
 import dev.recops.engine.model.ModelManifest;
 import dev.recops.engine.model.ModelVersion;
 import dev.recops.engine.model.TextEncoder;
@@ -64,6 +65,9 @@ final class ModelVerifyCommand implements Callable<Integer> {
             description = "The products the judgments refer to (default: the ESCI sample shipped).")
     Path catalog;
 
+    @Option(names = "--trusted-key", paramLabel = "FILE", description = "Also require an Ed25519 signature of model.json by this PEM public key.")
+    Path trustedKey;
+
     @Option(names = "--min-ndcg", paramLabel = "X", defaultValue = "0.8", description = "Lowest acceptable nDCG@10 (default: ${DEFAULT-VALUE}).")
     double minNdcg;
 
@@ -77,9 +81,17 @@ final class ModelVerifyCommand implements Callable<Integer> {
         String name = abs.getParent() == null ? "model" : abs.getParent().getFileName().toString();
         ModelVersion version = new ModelVersion(name, abs.getFileName().toString(), abs, manifest);
         ObjectNode report = new ObjectMapper().createObjectNode().put("version", version.id()).put("dir", abs.toString());
-        PrintWriter out = spec.commandLine().getOut();
         boolean ok;
-        try (TextEncoder encoder = TextEncoder.load(version, 1)) { // checksums, signature, warm-up
+        if (trustedKey != null) {
+            try {
+                ManifestSignature.verify(abs, ManifestSignature.readPublicKey(trustedKey));
+                report.put("manifest_signature", "ok");
+            } catch (RecopsException.VerificationFailed e) {
+                report.put("manifest_signature", "failed").put("error", e.getMessage()).put("ok", false);
+                return finish(report, version, false);
+            }
+        }
+        try (TextEncoder encoder = TextEncoder.load(version, 1)) { // checksums, graph signature, warm-up
             report.put("checksums", "ok").put("signature", "ok").put("dimension", encoder.dimension());
             double[] ms = new double[LATENCY_RUNS];
             for (int i = 0; i < LATENCY_RUNS; i++) {
@@ -99,6 +111,11 @@ final class ModelVerifyCommand implements Callable<Integer> {
             report.put("error", e.getMessage());
             ok = false;
         }
+        return finish(report, version, ok);
+    }
+
+    private int finish(ObjectNode report, ModelVersion version, boolean ok) {
+        PrintWriter out = spec.commandLine().getOut();
         report.put("ok", ok);
         if (output.json()) {
             out.println(report.toPrettyString());

@@ -3,6 +3,7 @@ package dev.recops.cli;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.admin.AuditLog;
 import dev.recops.engine.admin.BearerToken;
+import dev.recops.engine.model.ManifestSignature;
 import dev.recops.engine.serve.AdminServer;
 import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeOptions;
@@ -91,6 +92,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Queries a client may send at once under --rate-limit (default: the rate, at least 1).")
     Integer rateLimitBurst;
 
+    @Option(names = "--trusted-key", paramLabel = "FILE",
+            description = "Load only versions whose model.json carries an Ed25519 signature (model.json.sig) by this PEM public key.")
+    Path trustedKey;
+
     @Option(names = "--state-file", paramLabel = "FILE",
             defaultValue = "${sys:recops.state:-${sys:user.home}/.local/state/recops}/serving-state.json",
             description = "Where the primary, the rollback target and the traffic policy are kept across restarts "
@@ -121,6 +126,9 @@ final class ServeCommand implements Callable<Integer> {
         AccessLog accessLog = openAccessLog(metrics);
         SearchService service = new SearchService(options, metrics, new LoadProgress(err));
         service.stateFile(stateFile);
+        if (trustedKey != null) {
+            service.trustedKey(ManifestSignature.readPublicKey(trustedKey));
+        }
         // Load while the HTTP server starts: both take most of a second, and there are two cores.
         CompletableFuture<Void> loading = CompletableFuture.runAsync(service::load,
                 runnable -> Thread.ofPlatform().name("recops-load").start(runnable));

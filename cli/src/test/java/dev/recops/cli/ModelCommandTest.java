@@ -91,6 +91,22 @@ class ModelCommandTest {
     }
 
     @Test
+    void keygenSignAndVerifyWithATrustedKey() throws IOException {
+        Path keys = Files.createDirectories(dir.resolve("keys"));
+        assertThat(CommandResult.run("model", "keygen", keys.resolve("release").toString()).exitCode()).isZero();
+        Path version = dir.resolve("signed/search-encoder/1");
+        copy(MODELS.resolve("search-encoder/1"), version);
+        String pub = keys.resolve("release.pub.pem").toString();
+        CommandResult unsigned = CommandResult.run("model", "verify", version.toString(), "--trusted-key", pub);
+        assertThat(unsigned.exitCode()).isEqualTo(ExitCodes.CHECK_FAILED);
+        assertThat(unsigned.out()).contains("has no model.json.sig");
+        assertThat(CommandResult.run("model", "sign", version.toString(), "--key", keys.resolve("release.pem").toString()).exitCode()).isZero();
+        CommandResult signed = CommandResult.run("model", "verify", version.toString(), "--trusted-key", pub);
+        assertThat(signed.exitCode()).as(signed.out() + signed.err()).isZero();
+        assertThat(signed.out()).contains("manifest signature: ok");
+    }
+
+    @Test
     void failuresMapToTheExitCodeContract() throws IOException {
         assertThat(model("promote", "9").exitCode()).as("unknown version").isEqualTo(ExitCodes.USAGE);
         assertThat(model("unload", "1").exitCode()).as("the primary").isEqualTo(ExitCodes.PRECONDITION);

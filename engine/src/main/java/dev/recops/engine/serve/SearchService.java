@@ -7,6 +7,7 @@ import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.CatalogLoader;
 import dev.recops.engine.catalog.EmbeddingCache;
 import dev.recops.engine.catalog.LexicalIndex;
+import dev.recops.engine.model.ManifestSignature;
 import dev.recops.engine.model.ModelManifest;
 import dev.recops.engine.model.ModelRepository;
 import dev.recops.engine.model.ModelVersion;
@@ -72,6 +73,7 @@ public final class SearchService implements AutoCloseable {
     private volatile LexicalIndex lexical;
     private volatile TrafficPolicy policy = TrafficPolicy.NONE;
     private volatile java.util.Optional<Path> stateFile = java.util.Optional.empty();
+    private volatile java.util.Optional<java.security.PublicKey> trustedKey = java.util.Optional.empty();
     private volatile boolean closed;
     private final Object lifecycle = new Object();
     private final Faults faults = new Faults();
@@ -153,6 +155,11 @@ public final class SearchService implements AutoCloseable {
         restore(saved);
     }
 
+    /** From now on, a version loads only with a manifest signature that this key verifies; set before {@link #load()}. */
+    public void trustedKey(java.security.PublicKey key) {
+        this.trustedKey = java.util.Optional.of(key);
+    }
+
     /** Where the primary, the rollback target and the traffic policy are kept across restarts; set before {@link #load()}. */
     public void stateFile(Path file) {
         this.stateFile = java.util.Optional.of(file);
@@ -218,6 +225,7 @@ public final class SearchService implements AutoCloseable {
     private Loaded loadVersion(ModelVersion version, Catalog catalog) {
         listener.versionLoading(version);
         long start = System.nanoTime();
+        trustedKey.ifPresent(key -> ManifestSignature.verify(version.dir(), key));
         TextEncoder encoder = TextEncoder.load(version, options.intraOpThreads());
         try {
             CatalogIndex index = CatalogIndex.build(catalog, encoder, options.cacheDir().map(EmbeddingCache::new),
