@@ -232,8 +232,8 @@ function _picocli_recops_serve() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--no-cache' '--no-admin' '--allow-fault-injection' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--state-file' '--access-log' '--access-log-max-size' '--access-log-keep'"
+  local flag_opts="'--no-cache' '--no-admin' '--canary-analysis' '--allow-fault-injection' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--state-file' '--access-log' '--access-log-max-size' '--access-log-keep'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -333,6 +333,18 @@ function _picocli_recops_serve() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    '--canary-window')
+      return
+      ;;
+    '--canary-max-error-increase')
+      return
+      ;;
+    '--canary-max-p99-ratio')
+      return
+      ;;
+    '--canary-min-requests')
+      return
       ;;
     '--state-file')
       local IFS=$'\n'

@@ -96,6 +96,26 @@ final class ServeCommand implements Callable<Integer> {
             description = "Load only versions whose model.json carries an Ed25519 signature (model.json.sig) by this PEM public key.")
     Path trustedKey;
 
+    @Option(names = "--canary-analysis",
+            description = "Compare the canary with the primary every --canary-window and take it out of the traffic on a breach.")
+    boolean canaryAnalysis;
+
+    @Option(names = "--canary-window", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
+            description = "Window of the canary analysis (default: ${DEFAULT-VALUE}).")
+    Duration canaryWindow;
+
+    @Option(names = "--canary-max-error-increase", paramLabel = "FRACTION", defaultValue = "0.01",
+            description = "Roll back when the canary's error rate (errors and degraded answers) exceeds the primary's by more (default: ${DEFAULT-VALUE}).")
+    double canaryMaxErrorIncrease;
+
+    @Option(names = "--canary-max-p99-ratio", paramLabel = "X", defaultValue = "1.5",
+            description = "Roll back when the canary's p99 exceeds this multiple of the primary's (default: ${DEFAULT-VALUE}).")
+    double canaryMaxP99Ratio;
+
+    @Option(names = "--canary-min-requests", paramLabel = "N", defaultValue = "100",
+            description = "Requests each version needs in a window for a verdict (default: ${DEFAULT-VALUE}).")
+    int canaryMinRequests;
+
     @Option(names = "--state-file", paramLabel = "FILE",
             defaultValue = "${sys:recops.state:-${sys:user.home}/.local/state/recops}/serving-state.json",
             description = "Where the primary, the rollback target and the traffic policy are kept across restarts "
@@ -128,6 +148,14 @@ final class ServeCommand implements Callable<Integer> {
         service.stateFile(stateFile);
         if (trustedKey != null) {
             service.trustedKey(ManifestSignature.readPublicKey(trustedKey));
+        }
+        if (canaryAnalysis) {
+            if (canaryWindow.isZero() || canaryMaxErrorIncrease < 0 || canaryMaxP99Ratio < 1 || canaryMinRequests < 1) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--canary-window must be positive, --canary-max-error-increase >= 0, --canary-max-p99-ratio >= 1, --canary-min-requests >= 1");
+            }
+            service.analyseCanaries(new dev.recops.engine.serve.CanaryAnalysis(canaryWindow, canaryMaxErrorIncrease, canaryMaxP99Ratio,
+                    canaryMinRequests));
         }
         // Load while the HTTP server starts: both take most of a second, and there are two cores.
         CompletableFuture<Void> loading = CompletableFuture.runAsync(service::load,

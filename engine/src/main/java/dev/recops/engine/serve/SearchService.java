@@ -74,6 +74,8 @@ public final class SearchService implements AutoCloseable {
     private volatile TrafficPolicy policy = TrafficPolicy.NONE;
     private volatile java.util.Optional<Path> stateFile = java.util.Optional.empty();
     private volatile java.util.Optional<java.security.PublicKey> trustedKey = java.util.Optional.empty();
+    private final Map<String, CanaryAnalysis.Window> windows = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Thread analysis;
     private volatile boolean closed;
     private final Object lifecycle = new Object();
     private final Faults faults = new Faults();
@@ -181,6 +183,27 @@ public final class SearchService implements AutoCloseable {
 
     private void persist() {
         stateFile.ifPresent(f -> new ServingState(options.model(), primary, lastKnownGood, policy).write(f));
+    }
+
+    /**
+     * Starts automatic canary analysis (see {@link CanaryAnalysis}); it stops when the returned
+     * action runs or the service closes.
+     */
+    public Runnable analyseCanaries(CanaryAnalysis settings) {
+        Thread t = settings.start(windows, () -> primary, () -> policy, this::dropCanary, metrics);
+        analysis = t;
+        return t::interrupt;
+    }
+
+    /** Takes a canary out of the traffic policy, if it is still the canary. */
+    private void dropCanary(String version) {
+        synchronized (lifecycle) {
+            TrafficPolicy p = policy;
+            if (p.canaryVersion().equals(version)) {
+                policy = new TrafficPolicy("", 0, p.shadowVersion());
+                persist();
+            }
+        }
     }
 
     /** The traffic policy in force. */
@@ -334,6 +357,17 @@ public final class SearchService implements AutoCloseable {
     public Queries.Ranked search(Queries.Search q, long deadlineNanos, BooleanSupplier callerGone) {
         Loaded v = resolve(q.target());
         long start = System.nanoTime();
+        boolean error = true;
+        try {
+            Queries.Ranked r = answer(v, q, deadlineNanos, callerGone, start);
+            error = r.degraded();
+            return r;
+        } finally {
+            windows.computeIfAbsent(v.version().version(), x -> new CanaryAnalysis.Window()).record(System.nanoTime() - start, error);
+        }
+    }
+
+    private Queries.Ranked answer(Loaded v, Queries.Search q, long deadlineNanos, BooleanSupplier callerGone, long start) {
         if (!v.breaker().allow()) {
             return degraded(v, q, "breaker_open", start);
         }
@@ -680,6 +714,9 @@ public final class SearchService implements AutoCloseable {
             toClose = loaded;
             loaded = Map.of();
             primary = "";
+        }
+        if (analysis != null) {
+            analysis.interrupt();
         }
         toClose.values().forEach(l -> l.close(Duration.ofSeconds(10)));
     }

@@ -51,6 +51,7 @@ public final class ServerMetrics {
     private final Counter adminRequests;
     private final Counter degraded;
     private final Counter rateLimited;
+    private final Counter canaryDecisions;
     private final Counter shadowRequests;
     private final Histogram shadowDuration;
     private final Histogram shadowOverlap;
@@ -177,6 +178,11 @@ public final class ServerMetrics {
                 .labelNames("model", "version")
                 .callback(cb -> breakers.forEach((labels, state) -> cb.call(state.getAsInt(), labels.get(0), labels.get(1))))
                 .register(registry);
+        canaryDecisions = Counter.builder()
+                .name("recops_canary_decisions_total")
+                .help("Automatic canary analysis verdicts per window: rollback, pass, insufficient (too few requests).")
+                .labelNames("version", "decision")
+                .register(registry);
         rateLimited = Counter.builder()
                 .name("recops_rate_limited_total")
                 .help("Queries refused with 429 because their client exceeded the per-client rate limit.")
@@ -222,6 +228,11 @@ public final class ServerMetrics {
             shadowDuration.labelValues(version).observe(seconds);
             shadowOverlap.labelValues(version).observe(overlap);
         }
+    }
+
+    /** One verdict of the automatic canary analysis. */
+    public void canaryDecision(String version, String decision) {
+        canaryDecisions.labelValues(version, decision).inc();
     }
 
     /** One query refused by the per-client rate limit. */

@@ -267,6 +267,37 @@ class AdminServerTest {
     }
 
     @Test
+    void automaticCanaryAnalysisRollsBackAFailingCanary() throws Exception {
+        // Latency never decides here (ratio 1000): version 2 is about twice as slow as version 1 by nature.
+        boolean rolledBack = false;
+        Runnable stopAnalysis = service.analyseCanaries(new CanaryAnalysis(Duration.ofMillis(300), 0.2, 1000, 5));
+        try {
+            call("POST", "/faults", "Bearer " + token, "{\"version\": \"2\", \"error_rate\": 1, \"duration_s\": 30}");
+            assertThat(call("PUT", "/traffic", "Bearer " + token, "{\"canary\": {\"version\": \"2\", \"percent\": 50}}").statusCode()).isEqualTo(200);
+            for (long until = System.nanoTime() + 10_000_000_000L; System.nanoTime() < until && !rolledBack; ) {
+                search("lamp");
+                rolledBack = service.traffic().canaryVersion().isEmpty();
+            }
+        } finally {
+            stopAnalysis.run();
+        }
+        assertThat(rolledBack).as("the failing canary leaves the traffic policy").isTrue();
+        String metrics = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).containsPattern("recops_canary_decisions_total\\{decision=\"rollback\",version=\"2\"} [1-9]");
+        assertThat(json(search("lamp")).get("model").get("version").asText()).isEqualTo("1");
+    }
+
+    @Test
+    void canaryVerdictsCompareErrorRateAndP99() {
+        CanaryAnalysis a = new CanaryAnalysis(Duration.ofSeconds(1), 0.01, 1.5, 10);
+        CanaryAnalysis.Sample primary = new CanaryAnalysis.Sample(100, 0, 20);
+        assertThat(a.decide(primary, new CanaryAnalysis.Sample(9, 9, 500))).isEqualTo("insufficient");
+        assertThat(a.decide(primary, new CanaryAnalysis.Sample(50, 0, 25))).isEqualTo("pass");
+        assertThat(a.decide(primary, new CanaryAnalysis.Sample(50, 2, 25))).as("4% errors").isEqualTo("rollback");
+        assertThat(a.decide(primary, new CanaryAnalysis.Sample(50, 0, 31))).as("p99 over 1.5x").isEqualTo("rollback");
+    }
+
+    @Test
     void versionChangesUnderSteadyLoadFailNoRequest() throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger ok = new AtomicInteger();
