@@ -233,7 +233,7 @@ function _picocli_recops_serve() {
 
   local commands=""
   local flag_opts="'--no-cache' '--no-admin' '--canary-analysis' '--allow-fault-injection' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--state-file' '--access-log' '--access-log-max-size' '--access-log-keep'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--state-file' '--access-log' '--access-log-max-size' '--access-log-keep'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -311,6 +311,18 @@ function _picocli_recops_serve() {
       return $?
       ;;
     '--audit-log')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--tls-cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--tls-key')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files

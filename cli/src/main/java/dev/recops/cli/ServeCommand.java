@@ -79,6 +79,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--audit-log", paramLabel = "FILE", description = "Append one JSON line per admin call to FILE (default: the server log).")
     Path auditLogFile;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "Serve both listeners over TLS: the PEM certificate chain, leaf first (with --tls-key).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "The PEM private key of --tls-cert (unencrypted PKCS#8: BEGIN PRIVATE KEY).")
+    Path tlsKey;
+
     @Option(names = "--data-token-file", paramLabel = "FILE",
             description = "Require 'Authorization: Bearer <token>' on queries (/v1/search, /v1/recommend, /v1/embed, v2 infer); "
                     + "the token is read from FILE, created with a random one (mode 0600) when missing. Health and metrics stay open.")
@@ -163,7 +170,7 @@ final class ServeCommand implements Callable<Integer> {
         ServeServer server;
         AdminServer admin;
         try {
-            server = ServeServer.start(host, port, service, metrics, drainTimeout, accessLog);
+            server = ServeServer.start(host, port, service, metrics, drainTimeout, accessLog, tls());
             try {
                 guard(server, err);
                 admin = startAdmin(service, metrics, err);
@@ -204,6 +211,14 @@ final class ServeCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** TLS for both listeners, when --tls-cert and --tls-key are given. */
+    private java.util.Optional<io.helidon.common.tls.Tls> tls() {
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+        }
+        return tlsCert == null ? java.util.Optional.empty() : java.util.Optional.of(dev.recops.engine.serve.TlsFiles.load(tlsCert, tlsKey));
+    }
+
     /** The data plane's optional token and rate limit. */
     private void guard(ServeServer server, PrintWriter err) {
         if (dataTokenFile != null) {
@@ -227,8 +242,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         BearerToken tokens = BearerToken.open(adminTokenFile);
         AuditLog audit = AuditLog.open(java.util.Optional.ofNullable(auditLogFile));
-        AdminServer admin = AdminServer.start(adminHost, adminPort, service, tokens, audit, metrics, allowFaultInjection);
-        err.printf("recops: admin API on http://%s:%d/admin/v1 (bearer token %s in %s%s)%s%n", adminHost, admin.port(), tokens.id(),
+        AdminServer admin = AdminServer.start(adminHost, adminPort, service, tokens, audit, metrics, allowFaultInjection, tls());
+        err.printf("recops: admin API on " + (tlsCert != null ? "https" : "http") + "://%s:%d/admin/v1 (bearer token %s in %s%s)%s%n", adminHost, admin.port(), tokens.id(),
                 tokens.file(), tokens.generated() ? ", generated now" : "", allowFaultInjection ? "; fault injection allowed" : "");
         return admin;
     }

@@ -4,6 +4,7 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
 import org.HdrHistogram.Recorder;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,9 @@ import java.util.function.Consumer;
 public final class LoadRun {
     /** Latencies are recorded in microseconds. */
     static final double MICROS_PER_MILLI = 1_000;
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(LoadRun.class.getName());
+    /** Beyond the request timeout, how long the run waits for requests still in flight at its end. */
+    private static final long STRAGGLER_MARGIN_NANOS = 5_000_000_000L;
     /** How long before a request is due the open-loop dispatcher stops sleeping. */
     static final long SPIN_NANOS = 1_500_000;
     /** And how long before it stops yielding its core to other threads. */
@@ -108,7 +112,8 @@ public final class LoadRun {
         Workload.Picker picker = workload.picker(0);
         double periodNanos = 1e9 / spec.rate();
         long timeoutNanos = spec.timeout().toNanos();
-        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        try {
             double offset = 0;
             while (true) {
                 long intended = start + (long) offset;
@@ -141,7 +146,19 @@ public final class LoadRun {
                     sent.increment();
                 }
             }
-        } // close() waits for the requests in flight; each is bounded by the timeout
+        } finally {
+            executor.shutdown();
+            try {
+                // Each request is bounded by its timeout; the margin only guards against a call that is not.
+                if (!executor.awaitTermination(timeoutNanos + STRAGGLER_MARGIN_NANOS, TimeUnit.NANOSECONDS)) {
+                    LOG.warning("requests still running " + Duration.ofNanos(timeoutNanos + STRAGGLER_MARGIN_NANOS)
+                            + " after the last was sent; reporting without them");
+                    executor.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -182,9 +199,16 @@ public final class LoadRun {
             // Platform threads for a few clients (fewer hand-offs per request), virtual for many.
             clients.add(spec.concurrency() <= 64 ? Thread.ofPlatform().daemon().start(client) : Thread.ofVirtual().start(client));
         }
+        long until = endNanos + timeoutNanos + STRAGGLER_MARGIN_NANOS;
         for (Thread t : clients) {
             try {
-                t.join();
+                if (!t.join(Duration.ofNanos(Math.max(1, until - System.nanoTime())))) {
+                    StringBuilder where = new StringBuilder();
+                    for (StackTraceElement e : t.getStackTrace()) {
+                        where.append("\n\tat ").append(e);
+                    }
+                    LOG.warning("a client is still in a request past its timeout; reporting without it" + where);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

@@ -51,13 +51,15 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private AdminServer(String host, int port, SearchService service, BearerToken tokens, AuditLog audit, ServerMetrics metrics,
-            boolean allowFaults) {
+            boolean allowFaults, Optional<io.helidon.common.tls.Tls> tls) {
         this.service = service;
         this.tokens = tokens;
         this.audit = audit;
         this.metrics = metrics;
         this.allowFaults = allowFaults;
-        this.server = WebServer.builder().host(host).port(port).shutdownHook(false).routing(this::routes).build();
+        var builder = WebServer.builder();
+        tls.ifPresent(builder::tls);
+        this.server = builder.host(host).port(port).shutdownHook(false).routing(this::routes).build();
     }
 
     /**
@@ -66,8 +68,14 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(String host, int port, SearchService service, BearerToken tokens, AuditLog audit,
             ServerMetrics metrics, boolean allowFaults) {
+        return start(host, port, service, tokens, audit, metrics, allowFaults, Optional.empty());
+    }
+
+    /** As the other {@code start}, over TLS when given. */
+    public static AdminServer start(String host, int port, SearchService service, BearerToken tokens, AuditLog audit,
+            ServerMetrics metrics, boolean allowFaults, Optional<io.helidon.common.tls.Tls> tls) {
         ServeServer.checkBindable(host, port);
-        AdminServer s = new AdminServer(host, port, service, tokens, audit, metrics, allowFaults);
+        AdminServer s = new AdminServer(host, port, service, tokens, audit, metrics, allowFaults, tls);
         s.server.start();
         if (!s.server.isRunning()) {
             audit.close();

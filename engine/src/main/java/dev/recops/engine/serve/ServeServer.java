@@ -54,18 +54,22 @@ public final class ServeServer implements AutoCloseable {
     private final RequestParser parser = new RequestParser(json);
     private final OpenInference v2;
     private final WebServer server;
+    private final boolean tls;
     private volatile boolean draining;
     private final AccessLog accessLog;
 
     private ServeServer(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout,
-            AccessLog accessLog) {
+            AccessLog accessLog, java.util.Optional<io.helidon.common.tls.Tls> tls) {
         this.service = service;
         this.metrics = metrics;
         this.accessLog = accessLog;
         metrics.readiness(() -> service.ready() && !draining);
         this.v2 = new OpenInference(service, json, parser,
                 java.util.Objects.requireNonNullElse(ServeServer.class.getPackage().getImplementationVersion(), "dev"));
-        this.server = WebServer.builder()
+        this.tls = tls.isPresent();
+        var builder = WebServer.builder();
+        tls.ifPresent(builder::tls);
+        this.server = builder
                 .host(host)
                 .port(port)
                 .shutdownHook(false)
@@ -85,8 +89,14 @@ public final class ServeServer implements AutoCloseable {
      */
     public static ServeServer start(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout,
             AccessLog accessLog) {
+        return start(host, port, service, metrics, drainTimeout, accessLog, java.util.Optional.empty());
+    }
+
+    /** As {@link #start(String, int, SearchService, ServerMetrics, Duration, AccessLog)}, over TLS when given. */
+    public static ServeServer start(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout,
+            AccessLog accessLog, java.util.Optional<io.helidon.common.tls.Tls> tls) {
         checkBindable(host, port);
-        ServeServer s = new ServeServer(host, port, service, metrics, drainTimeout, accessLog);
+        ServeServer s = new ServeServer(host, port, service, metrics, drainTimeout, accessLog, tls);
         try {
             s.server.start();
         } catch (RuntimeException e) {
@@ -438,8 +448,8 @@ public final class ServeServer implements AutoCloseable {
         server.stop();
     }
 
-    /** For the log line on start: {@code http://host:port}. */
+    /** For the log line on start: {@code http://host:port} or {@code https://host:port}. */
     public String address(String host) {
-        return "http://" + host + ":" + port();
+        return (tls ? "https://" : "http://") + host + ":" + port();
     }
 }
