@@ -68,8 +68,12 @@ final class BenchCommand implements Callable<Integer> {
     EngineOptions engine;
 
     @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
-            description = "The server to load (default: ${DEFAULT-VALUE}).")
+            description = "The server to load, http or https (default: ${DEFAULT-VALUE}).")
     String url;
+
+    @Option(names = "--ca-cert", paramLabel = "FILE",
+            description = "For an https --url: PEM certificates to trust instead of the JDK's authorities (a private CA, a self-signed server).")
+    Path caCert;
 
     @Option(names = "--in-process", description = "Drive the engine in this JVM (model and catalog options as for serve) instead of a URL.")
     boolean inProcess;
@@ -243,7 +247,7 @@ final class BenchCommand implements Callable<Integer> {
                     }
                 }
             }
-            try (HttpTarget target = HttpTarget.connect(url)) {
+            try (HttpTarget target = HttpTarget.connect(url, Optional.ofNullable(caCert))) {
                 return run(target, Workload.build(workloadSpec, target.hostHeader()), loadSpec, hlog, progress);
             }
         }

@@ -32,11 +32,26 @@ final class HttpConnection implements Closeable {
     }
 
     static HttpConnection open(InetSocketAddress address, int connectTimeoutMillis) throws IOException {
+        return open(address, connectTimeoutMillis, java.util.Optional.empty());
+    }
+
+    /** @param tls for https: the handshake, with host name verification, happens here, within the connect timeout */
+    static HttpConnection open(InetSocketAddress address, int connectTimeoutMillis, java.util.Optional<javax.net.ssl.SSLSocketFactory> tls)
+            throws IOException {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
             s.connect(address, connectTimeoutMillis);
-            return new HttpConnection(s);
+            if (tls.isEmpty()) {
+                return new HttpConnection(s);
+            }
+            javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.get().createSocket(s, address.getHostString(), address.getPort(), true);
+            javax.net.ssl.SSLParameters parameters = ssl.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            ssl.setSSLParameters(parameters);
+            ssl.setSoTimeout(Math.max(1, connectTimeoutMillis));
+            ssl.startHandshake();
+            return new HttpConnection(ssl);
         } catch (IOException e) {
             s.close();
             throw e;

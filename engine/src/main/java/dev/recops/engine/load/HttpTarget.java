@@ -29,31 +29,45 @@ public final class HttpTarget implements Target {
     private final URI base;
     private final InetSocketAddress address;
     private final ConcurrentLinkedDeque<HttpConnection> idle = new ConcurrentLinkedDeque<>();
-    private final HttpClient sideClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient sideClient;
 
-    private HttpTarget(URI base) {
+    private final Optional<javax.net.ssl.SSLSocketFactory> tls;
+
+    private HttpTarget(URI base, Optional<javax.net.ssl.SSLContext> ssl) {
         this.base = base;
-        this.address = new InetSocketAddress(base.getHost(), base.getPort() < 0 ? 80 : base.getPort());
+        boolean https = base.getScheme().equals("https");
+        this.address = new InetSocketAddress(base.getHost(), base.getPort() < 0 ? (https ? 443 : 80) : base.getPort());
+        this.tls = ssl.map(javax.net.ssl.SSLContext::getSocketFactory);
+        this.sideClient = ssl.map(c -> HttpClient.newBuilder().sslContext(c)).orElseGet(HttpClient::newBuilder)
+                .connectTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    /** {@link #connect(String, Optional)} trusting the JDK's certificate authorities for https. */
+    public static HttpTarget connect(String url) {
+        return connect(url, Optional.empty());
     }
 
     /**
-     * @param url {@code http://host[:port]}
-     * @throws RecopsException.InvalidInput for a URL that is not plain http
-     * @throws RecopsException.PreconditionFailed when nothing accepts connections there
+     * @param url {@code http://host[:port]} or {@code https://host[:port]}
+     * @param caCerts for https: PEM certificates to trust instead of the JDK's authorities (a
+     *     private CA, a self-signed server)
+     * @throws RecopsException.InvalidInput for a URL that is not plain http or https
+     * @throws RecopsException.PreconditionFailed when nothing accepts connections there, or the TLS handshake fails
      */
-    public static HttpTarget connect(String url) {
+    public static HttpTarget connect(String url, Optional<java.nio.file.Path> caCerts) {
         URI uri;
         try {
             uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
         } catch (IllegalArgumentException e) {
             throw new RecopsException.InvalidInput("bad_url", "not a URL: " + url);
         }
-        if (!"http".equals(uri.getScheme()) || uri.getHost() == null || (uri.getPath() != null && !uri.getPath().isEmpty())) {
-            throw new RecopsException.InvalidInput("bad_url", "the target must be http://host[:port], not " + url);
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+                || (uri.getPath() != null && !uri.getPath().isEmpty())) {
+            throw new RecopsException.InvalidInput("bad_url", "the target must be http(s)://host[:port], not " + url);
         }
-        HttpTarget target = new HttpTarget(uri);
+        HttpTarget target = new HttpTarget(uri, uri.getScheme().equals("https") ? Optional.of(sslContext(caCerts)) : Optional.empty());
         // Only to fail early and clearly (exit 4); load opens its own connections.
-        try (HttpConnection probe = HttpConnection.open(target.address, 2_000)) {
+        try (HttpConnection probe = HttpConnection.open(target.address, 2_000, target.tls)) {
             java.util.Objects.requireNonNull(probe);
         } catch (IOException e) {
             throw new RecopsException.PreconditionFailed("target_unreachable", "cannot connect to " + url + ": " + e.getMessage());
@@ -80,7 +94,7 @@ public final class HttpTarget implements Target {
             }
             try {
                 if (c == null) {
-                    c = HttpConnection.open(address, (int) Math.min(leftMillis, 5_000));
+                    c = HttpConnection.open(address, (int) Math.min(leftMillis, 5_000), tls);
                 }
             } catch (SocketTimeoutException e) {
                 return Outcome.TIMEOUT;
@@ -105,6 +119,31 @@ public final class HttpTarget implements Target {
                     return Outcome.IO;
                 }
             }
+        }
+    }
+
+    private static javax.net.ssl.SSLContext sslContext(Optional<java.nio.file.Path> caCerts) {
+        try {
+            if (caCerts.isEmpty()) {
+                return javax.net.ssl.SSLContext.getDefault();
+            }
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            try (var in = java.nio.file.Files.newInputStream(caCerts.get())) {
+                int i = 0;
+                for (var cert : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    trust.setCertificateEntry("ca-" + i++, cert);
+                }
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new RecopsException.PreconditionFailed("file_not_found", "CA certificate file " + caCerts.orElseThrow() + " not found");
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new RecopsException.InvalidInput("bad_ca", "cannot use " + caCerts.orElseThrow() + " as trusted certificates: " + e.getMessage());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.recops.engine.serve;
 
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.SelfSignedCert;
 import dev.recops.engine.TestData;
 import dev.recops.engine.admin.AuditLog;
 import dev.recops.engine.admin.BearerToken;
@@ -11,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -35,22 +34,10 @@ class TlsServeTest {
 
     @Test
     void bothListenersServeHttpsFromPemFilesAndRefusePlainHttp() throws Exception {
-        Path p12 = dir.resolve("server.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1",
-                "-validity", "2", "-storetype", "PKCS12", "-keystore", p12.toString(), "-storepass", "changeit")
-                .redirectErrorStream(true).start();
-        assertThat(keytool.waitFor()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(p12)) {
-            store.load(in, "changeit".toCharArray());
-        }
-        Certificate cert = store.getCertificate("server");
-        Base64.Encoder pem = Base64.getMimeEncoder(64, "\n".getBytes());
-        Path certFile = Files.writeString(dir.resolve("cert.pem"),
-                "-----BEGIN CERTIFICATE-----\n" + pem.encodeToString(cert.getEncoded()) + "\n-----END CERTIFICATE-----\n");
-        Path keyFile = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n"
-                + pem.encodeToString(store.getKey("server", "changeit".toCharArray()).getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        SelfSignedCert self = SelfSignedCert.create(dir);
+        Path certFile = self.certFile();
+        Path keyFile = self.keyFile();
+        Certificate cert = self.certificate();
 
         ServeOptions options = new ServeOptions("127.0.0.1", 0, TestData.models(), "search-encoder", "", TestData.esciProducts(),
                 Optional.empty(), 1, 1, OptionalInt.empty(), Optional.empty(), 16, Duration.ofSeconds(1));
