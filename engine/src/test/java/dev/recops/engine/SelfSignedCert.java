@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
-import java.util.Base64;
 
 /** A self-signed EC certificate for 127.0.0.1 and localhost, made with the JDK's keytool, as PEM files. */
 public record SelfSignedCert(Path certFile, Path keyFile, Certificate certificate) {
@@ -25,11 +24,9 @@ public record SelfSignedCert(Path certFile, Path keyFile, Certificate certificat
             store.load(in, "changeit".toCharArray());
         }
         Certificate cert = store.getCertificate("server");
-        Base64.Encoder pem = Base64.getMimeEncoder(64, "\n".getBytes());
-        Path certFile = Files.writeString(dir.resolve("cert.pem"),
-                "-----BEGIN CERTIFICATE-----\n" + pem.encodeToString(cert.getEncoded()) + "\n-----END CERTIFICATE-----\n");
-        Path keyFile = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n"
-                + pem.encodeToString(store.getKey("server", "changeit".toCharArray()).getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        Path certFile = Files.writeString(dir.resolve("cert.pem"), Pem.encode("CERTIFICATE", cert.getEncoded()));
+        Path keyFile = Files.writeString(dir.resolve("key.pem"),
+                Pem.encode("PRIVATE KEY", store.getKey("server", "changeit".toCharArray()).getEncoded()));
         return new SelfSignedCert(certFile, keyFile, cert);
     }
 }

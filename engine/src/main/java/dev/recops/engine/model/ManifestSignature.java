@@ -1,5 +1,6 @@
 package dev.recops.engine.model;
 
+import dev.recops.engine.Pem;
 import dev.recops.engine.RecopsException;
 
 import java.io.IOException;
@@ -78,8 +79,8 @@ public final class ManifestSignature {
         try {
             KeyPair pair = KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();
             Files.createFile(privateFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(privateFile, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
-            Files.writeString(publicFile, pem("PUBLIC KEY", pair.getPublic().getEncoded()));
+            Files.writeString(privateFile, Pem.encode("PRIVATE KEY", pair.getPrivate().getEncoded()));
+            Files.writeString(publicFile, Pem.encode("PUBLIC KEY", pair.getPublic().getEncoded()));
             return pair;
         } catch (java.nio.file.FileAlreadyExistsException e) {
             throw new RecopsException.PreconditionFailed("file_exists", e.getFile() + " exists; not overwriting a key");
@@ -105,24 +106,8 @@ public final class ManifestSignature {
     }
 
     private static byte[] pemBody(Path file, String type) {
-        String text = new String(read(file), StandardCharsets.US_ASCII);
-        String begin = "-----BEGIN " + type + "-----";
-        String end = "-----END " + type + "-----";
-        int a = text.indexOf(begin);
-        int b = text.indexOf(end);
-        if (a < 0 || b < a) {
-            throw new RecopsException.InvalidInput("bad_key", file + " is not a PEM " + type.toLowerCase(java.util.Locale.ROOT));
-        }
-        try {
-            return Base64.getMimeDecoder().decode(text.substring(a + begin.length(), b));
-        } catch (IllegalArgumentException e) {
-            throw new RecopsException.InvalidInput("bad_key", file + ": the PEM body is not base64");
-        }
-    }
-
-    private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
+        return Pem.decode(new String(read(file), StandardCharsets.US_ASCII), type).orElseThrow(() ->
+                new RecopsException.InvalidInput("bad_key", file + " is not a PEM " + type.toLowerCase(java.util.Locale.ROOT)));
     }
 
     private static byte[] read(Path file) {

@@ -97,7 +97,11 @@ public final class Queries {
     public record Timings(long queueNanos, long encodeNanos, long retrieveNanos, int batchSize) {}
 
     /** One result row. */
-    public record Result(String productId, float score, String title) {}
+    public record Result(String productId, float score, String title) {
+        static Result of(dev.recops.engine.catalog.Product p, float score) {
+            return new Result(p.productId(), score, p.title());
+        }
+    }
 
     /**
      * The answer to a search or a recommendation.

@@ -198,9 +198,9 @@ public final class SearchService implements AutoCloseable {
     /** Takes a canary out of the traffic policy, if it is still the canary. */
     private void dropCanary(String version) {
         synchronized (lifecycle) {
-            TrafficPolicy p = policy;
-            if (p.canaryVersion().equals(version)) {
-                policy = new TrafficPolicy("", 0, p.shadowVersion());
+            TrafficPolicy next = policy.withoutCanary(version);
+            if (next != policy) {
+                policy = next;
                 persist();
             }
         }
@@ -391,7 +391,7 @@ public final class SearchService implements AutoCloseable {
         long t0 = System.nanoTime();
         List<CatalogIndex.Hit> hits = v.index().search(r.vector(), q.k(), q.filters()::matches, row -> false);
         long retrieve = System.nanoTime() - t0;
-        List<Queries.Result> results = hits.stream().map(h -> new Queries.Result(h.product().productId(), h.score(), h.product().title())).toList();
+        List<Queries.Result> results = hits.stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
         shadow(v, q, results);
         return new Queries.Ranked(v.version().name(), v.version().version(), results, r.tokens(),
                 new Queries.Timings(r.queueNanos(), r.inferenceNanos(), retrieve, r.batchSize()), "");
@@ -434,7 +434,7 @@ public final class SearchService implements AutoCloseable {
         metrics.degraded("search", reason);
         long t0 = System.nanoTime();
         List<Queries.Result> results = lexical.search(q.query(), q.k(), q.filters()::matches).stream()
-                .map(h -> new Queries.Result(h.product().productId(), h.score(), h.product().title())).toList();
+                .map(h -> Queries.Result.of(h.product(), h.score())).toList();
         return new Queries.Ranked(v.version().name(), v.version().version(), results, 0,
                 new Queries.Timings(t0 - start, 0, System.nanoTime() - t0, 0), reason);
     }
@@ -462,7 +462,7 @@ public final class SearchService implements AutoCloseable {
         }
         Vectors.normalize(profile);
         List<CatalogIndex.Hit> hits = index.search(profile, q.k(), p -> true, seen::contains);
-        List<Queries.Result> results = hits.stream().map(h -> new Queries.Result(h.product().productId(), h.score(), h.product().title())).toList();
+        List<Queries.Result> results = hits.stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
         return new Queries.Ranked(v.version().name(), v.version().version(), results, 0, new Queries.Timings(0, 0, System.nanoTime() - t0, 0), "");
     }
 
@@ -639,9 +639,7 @@ public final class SearchService implements AutoCloseable {
                 if (version.equals(lastKnownGood)) {
                     lastKnownGood = "";
                 }
-                TrafficPolicy p = policy;
-                policy = new TrafficPolicy(p.canaryVersion().equals(version) ? "" : p.canaryVersion(),
-                        p.canaryVersion().equals(version) ? 0 : p.canaryPercent(), p.shadowVersion().equals(version) ? "" : p.shadowVersion());
+                policy = policy.without(version);
                 persist();
             }
             metrics.modelUnloaded(l.version().name(), version);
@@ -670,9 +668,7 @@ public final class SearchService implements AutoCloseable {
             if (!previous.equals(version)) {
                 lastKnownGood = previous;
                 primary = version;
-                if (policy.canaryVersion().equals(version)) { // the canary graduated
-                    policy = new TrafficPolicy("", 0, policy.shadowVersion());
-                }
+                policy = policy.withoutCanary(version); // a promoted canary graduates
             }
             persist();
             return previous;
@@ -693,9 +689,7 @@ public final class SearchService implements AutoCloseable {
             }
             lastKnownGood = primary;
             primary = target;
-            if (policy.canaryVersion().equals(target)) {
-                policy = new TrafficPolicy("", 0, policy.shadowVersion());
-            }
+            policy = policy.withoutCanary(target);
             persist();
             return target;
         }

@@ -1,5 +1,6 @@
 package dev.recops.engine.serve;
 
+import dev.recops.engine.Pem;
 import dev.recops.engine.RecopsException;
 import io.helidon.common.tls.Tls;
 
@@ -16,7 +17,6 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -64,13 +64,8 @@ public final class TlsFiles {
         } catch (IOException e) {
             throw new RecopsException.Failure("io_error", "cannot read " + file + ": " + e.getMessage(), e);
         }
-        int a = text.indexOf("-----BEGIN PRIVATE KEY-----");
-        int b = text.indexOf("-----END PRIVATE KEY-----");
-        if (a < 0 || b < a) {
-            throw new RecopsException.InvalidInput("bad_tls", file + " is not an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY); "
-                    + "convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8.pem");
-        }
-        byte[] der = Base64.getMimeDecoder().decode(text.substring(a + "-----BEGIN PRIVATE KEY-----".length(), b));
+        byte[] der = Pem.decode(text, "PRIVATE KEY").orElseThrow(() -> new RecopsException.InvalidInput("bad_tls",
+                file + " is not an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY); convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8.pem"));
         for (String algorithm : List.of("RSA", "EC", "Ed25519", "Ed448")) {
             try {
                 return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));

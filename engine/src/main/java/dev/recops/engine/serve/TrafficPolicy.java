@@ -30,6 +30,17 @@ public record TrafficPolicy(String canaryVersion, int canaryPercent, String shad
         }
     }
 
+    /** This policy without {@code version} as its canary (it graduated or failed). */
+    TrafficPolicy withoutCanary(String version) {
+        return canaryVersion.equals(version) ? new TrafficPolicy("", 0, shadowVersion) : this;
+    }
+
+    /** This policy without {@code version} as canary or shadow (it is no longer loaded). */
+    TrafficPolicy without(String version) {
+        TrafficPolicy p = withoutCanary(version);
+        return p.shadowVersion.equals(version) ? new TrafficPolicy(p.canaryVersion, p.canaryPercent, "") : p;
+    }
+
     /** Whether a request with this routing key goes to the canary: the same key always decides the same way. */
     boolean toCanary(String routingKey) {
         if (canaryVersion.isEmpty() || canaryPercent == 0) {
