@@ -156,6 +156,8 @@ function _complete_recops() {
   # Edge case: if command line has no space after subcommand, then don't assume this subcommand is selected (remkop/picocli#1468).
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} serve" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_recops; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} train" ];    then _picocli_recops; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} predict-latency" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench merge" ];    then _picocli_recops_bench; return $?; fi
@@ -173,33 +175,37 @@ function _complete_recops() {
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(serve)
   local cmds1=(bench)
-  local cmds2=(model)
-  local cmds3=(generate-completion)
-  local cmds4=(bench merge)
-  local cmds5=(model verify)
-  local cmds6=(model keygen)
-  local cmds7=(model list)
-  local cmds8=(model load)
-  local cmds9=(model promote)
-  local cmds10=(model rollback)
-  local cmds11=(model sign)
-  local cmds12=(model status)
-  local cmds13=(model traffic)
-  local cmds14=(model unload)
+  local cmds2=(train)
+  local cmds3=(predict-latency)
+  local cmds4=(model)
+  local cmds5=(generate-completion)
+  local cmds6=(bench merge)
+  local cmds7=(model verify)
+  local cmds8=(model keygen)
+  local cmds9=(model list)
+  local cmds10=(model load)
+  local cmds11=(model promote)
+  local cmds12=(model rollback)
+  local cmds13=(model sign)
+  local cmds14=(model status)
+  local cmds15=(model traffic)
+  local cmds16=(model unload)
 
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_unload; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_traffic; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_status; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_sign; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_model_rollback; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_model_promote; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_model_load; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_model_list; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_recops_model_keygen; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_recops_model_verify; return $?; fi
-  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_recops_bench_merge; return $?; fi
-  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_recops_generatecompletion; return $?; fi
-  if CompWordsContainsArray "${cmds2[@]}"; then _picocli_recops_model; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_unload; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_traffic; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_status; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_sign; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_rollback; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_promote; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_model_load; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_model_list; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_model_keygen; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_model_verify; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_recops_bench_merge; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_recops_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_recops_model; return $?; fi
+  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_recops_predictlatency; return $?; fi
+  if CompWordsContainsArray "${cmds2[@]}"; then _picocli_recops_train; return $?; fi
   if CompWordsContainsArray "${cmds1[@]}"; then _picocli_recops_bench; return $?; fi
   if CompWordsContainsArray "${cmds0[@]}"; then _picocli_recops_serve; return $?; fi
 
@@ -212,7 +218,7 @@ function _picocli_recops() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="serve bench model generate-completion"
+  local commands="serve bench train predict-latency model generate-completion"
   local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -552,6 +558,136 @@ function _picocli_recops_bench() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `train` subcommand.
+function _picocli_recops_train() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '-o' '--output' '--algo' '--folds' '--batch-max' '--batch-delay' '--workers' '--threads'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--algo')
+      return
+      ;;
+    '--folds')
+      return
+      ;;
+    '--batch-max')
+      return
+      ;;
+    '--batch-delay')
+      return
+      ;;
+    '--workers')
+      return
+      ;;
+    '--threads')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "train" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `predict-latency` subcommand.
+function _picocli_recops_predictlatency() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--strict' '--no-margin' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--model' '--rate' '--replicas' '--batch-max' '--batch-delay' '--workers' '--threads' '--tokens' '--solve' '--slo' '--headroom'"
+  local FORMAT_option_args=("text" "json") # --format values
+  local WHAT_option_args=("none" "max_rate" "replicas") # --solve values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--model')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--rate')
+      return
+      ;;
+    '--replicas')
+      return
+      ;;
+    '--batch-max')
+      return
+      ;;
+    '--batch-delay')
+      return
+      ;;
+    '--workers')
+      return
+      ;;
+    '--threads')
+      return
+      ;;
+    '--tokens')
+      return
+      ;;
+    '--solve')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--slo')
+      return
+      ;;
+    '--headroom')
+      return
       ;;
   esac
 

@@ -240,9 +240,10 @@ final class BenchCommand implements Callable<Integer> {
         ProgressLine progress = new ProgressLine(spec.commandLine().getErr(), System.console() != null && !output.json());
         try (HlogFiles.Output hlog = hdrLog == null ? null : HlogFiles.create(hdrLog)) {
             if (inProcess) {
-                try (SearchService service = new SearchService(options, new ServerMetrics(), ServeListener.NONE)) {
+                ServerMetrics metrics = new ServerMetrics();
+                try (SearchService service = new SearchService(options, metrics, ServeListener.NONE)) {
                     service.load();
-                    try (Target target = new InProcessTarget(service)) {
+                    try (Target target = new InProcessTarget(service, metrics)) {
                         return run(target, Workload.build(workloadSpec, "in-process"), loadSpec, hlog, progress);
                     }
                 }

@@ -63,7 +63,7 @@ final class BenchRenderer {
                 r.sent(), r.dropped(), r.responses(), r.sent() + r.dropped() == 0 ? 0 : 100.0 * r.ok() / (r.sent() + r.dropped()),
                 r.achievedRate(), r.throughput());
         RunResult.Latency l = r.latency();
-        out.printf(Locale.ROOT, "  latency    p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms (%s)%n", l.p50(), l.p90(), l.p99(),
+        out.printf(Locale.ROOT, "  latency    p50 %.2f  p90 %.2f  p95 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms (%s)%n", l.p50(), l.p90(), l.p95(), l.p99(),
                 l.p999(), l.max(), s.mode() == LoadSpec.Mode.OPEN ? "from intended start" : "corrected for the expected interval");
         r.lag().ifPresent(g -> out.printf(Locale.ROOT, "  lag        p99 %.3f ms, max %.3f ms (dispatcher behind schedule)%n", g.p99(), g.max()));
         if (!r.errors().isEmpty()) {
@@ -72,6 +72,8 @@ final class BenchRenderer {
         r.facts().ifPresent(f -> out.printf(Locale.ROOT, "  server     %s v%s, batch-max %d, batch-delay %sms, workers %d, threads %d, %d products%s%n",
                 f.model(), f.version(), f.batchMax(), num(f.batchDelayMillis()), f.workers(), f.threads(), f.catalogProducts(),
                 r.meanQueryTokens().isPresent() ? String.format(Locale.ROOT, ", %.1f tokens per query", r.meanQueryTokens().getAsDouble()) : ""));
+        r.batches().ifPresent(b -> out.printf(Locale.ROOT, "  model      %d calls, %.2f texts per call, %.2f ms per call%n", b.calls(), b.meanBatch(),
+                b.meanCallMillis()));
     }
 
     /** One line per sweep point; returns true when an objective was breached. */

@@ -76,6 +76,9 @@ public final class Main {
 
     /** Maps an engine failure to the exit-code contract; exhaustive over the sealed hierarchy. */
     static int exitCode(Throwable t) {
+        if (t instanceof dev.recops.analysis.AnalysisException a) {
+            return a.kind() == dev.recops.analysis.AnalysisException.Kind.MISSING ? ExitCodes.PRECONDITION : ExitCodes.USAGE;
+        }
         if (!(t instanceof RecopsException e)) {
             return ExitCodes.FAILURE;
         }
@@ -93,7 +96,7 @@ public final class Main {
     }
 
     private static String message(Throwable t) {
-        if (t instanceof RecopsException) {
+        if (t instanceof RecopsException || t instanceof dev.recops.analysis.AnalysisException) {
             return t.getMessage();
         }
         String m = t.getMessage();

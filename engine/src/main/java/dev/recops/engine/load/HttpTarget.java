@@ -15,8 +15,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * An HTTP/1.1 server over keep-alive connections from a shared pool: a call takes an idle
@@ -24,7 +22,6 @@ import java.util.regex.Pattern;
  */
 public final class HttpTarget implements Target {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern TOKENS = Pattern.compile("(?m)^recops_query_tokens_(sum|count)\\{[^}]*\\} (\\S+)$");
 
     private final URI base;
     private final InetSocketAddress address;
@@ -163,24 +160,8 @@ public final class HttpTarget implements Target {
     }
 
     @Override
-    public Optional<TokenCount> tokens() {
-        Optional<String> metrics = getText("/metrics");
-        if (metrics.isEmpty()) {
-            return Optional.empty();
-        }
-        double sum = 0;
-        double count = 0;
-        boolean any = false;
-        Matcher m = TOKENS.matcher(metrics.get());
-        while (m.find()) {
-            any = true;
-            if (m.group(1).equals("sum")) {
-                sum += Double.parseDouble(m.group(2));
-            } else {
-                count += Double.parseDouble(m.group(2));
-            }
-        }
-        return any ? Optional.of(new TokenCount(sum, count)) : Optional.empty();
+    public Optional<Counters> counters() {
+        return getText("/metrics").map(Counters::parse);
     }
 
     private Optional<JsonNode> get(String path) {

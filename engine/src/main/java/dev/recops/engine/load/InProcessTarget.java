@@ -4,6 +4,7 @@ import dev.recops.engine.RecopsException;
 import dev.recops.engine.serve.Queries;
 import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeServer;
+import dev.recops.engine.telemetry.ServerMetrics;
 
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
@@ -17,8 +18,12 @@ public final class InProcessTarget implements Target {
     private final LongAdder tokenSum = new LongAdder();
     private final LongAdder tokenCount = new LongAdder();
 
-    public InProcessTarget(SearchService service) {
+    private final ServerMetrics metrics;
+
+    /** @param metrics the service's metrics, where its model calls are counted */
+    public InProcessTarget(SearchService service, ServerMetrics metrics) {
         this.service = service;
+        this.metrics = metrics;
     }
 
     @Override
@@ -54,8 +59,15 @@ public final class InProcessTarget implements Target {
     }
 
     @Override
-    public Optional<TokenCount> tokens() {
-        return Optional.of(new TokenCount(tokenSum.sum(), tokenCount.sum()));
+    public Optional<Counters> counters() {
+        var text = new java.io.ByteArrayOutputStream();
+        try {
+            metrics.write("text/plain", text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // writing to memory
+        }
+        Counters c = Counters.parse(text.toString(java.nio.charset.StandardCharsets.UTF_8));
+        return Optional.of(new Counters(tokenSum.sum(), tokenCount.sum(), c.calls(), c.texts(), c.inferenceSeconds()));
     }
 
     @Override

@@ -70,6 +70,13 @@ public final class LoadRun {
     private final AtomicLong latencyCount = new AtomicLong();
     private final List<RunResult.Interval> intervals = new ArrayList<>();
     private long measureStartNanos;
+    /** The target's counters when the measured window began (the reporter takes them after the warm-up). */
+    private volatile Target.Counters atMeasureStart;
+    /**
+     * Set when the load is over: the reporter's signal to stop. An interrupt alone is not enough,
+     * as code it calls (a target's counters, the progress line) may clear the flag.
+     */
+    private volatile boolean loadOver;
     private long endNanos;
 
     public LoadRun(Target target, Workload workload, LoadSpec spec, Optional<HistogramLogWriter> hlog, Consumer<Progress> progress) {
@@ -81,7 +88,7 @@ public final class LoadRun {
     }
 
     public RunResult run() {
-        Optional<Target.TokenCount> tokensBefore = target.tokens();
+        atMeasureStart = target.counters().orElse(Target.Counters.NONE);
         Instant started = Instant.now();
         long start = System.nanoTime() + 1_000_000;
         measureStartNanos = start + spec.warmup().toNanos();
@@ -92,14 +99,15 @@ public final class LoadRun {
         } else {
             closedLoop();
         }
-        reporter.interrupt();
+        loadOver = true;
+        reporter.interrupt(); // wakes it from its wait for the next tick
         try {
             reporter.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         takeInterval(System.nanoTime(), start); // what completed after the last tick
-        return result(started, tokensBefore);
+        return result(started, atMeasureStart);
     }
 
     private boolean measured(long intendedNanos) {
@@ -244,12 +252,17 @@ public final class LoadRun {
 
     private void report(long start) {
         long tick = start + TimeUnit.SECONDS.toNanos(1);
-        while (!Thread.currentThread().isInterrupted()) {
+        boolean counted = spec.warmup().isZero();
+        while (!loadOver) {
             for (long now = System.nanoTime(); now < tick; now = System.nanoTime()) {
                 LockSupport.parkNanos(tick - now);
-                if (Thread.currentThread().isInterrupted()) {
+                if (loadOver) {
                     return;
                 }
+            }
+            if (!counted && tick >= measureStartNanos) {
+                atMeasureStart = target.counters().orElse(atMeasureStart);
+                counted = true;
             }
             Histogram h = takeInterval(tick, start);
             long errs = errors.values().stream().mapToLong(LongAdder::sum).sum();
@@ -283,25 +296,29 @@ public final class LoadRun {
         }
     }
 
-    private RunResult result(Instant started, Optional<Target.TokenCount> tokensBefore) {
+    private RunResult result(Instant started, Target.Counters before) {
         double seconds = spec.duration().toNanos() / 1e9;
         long s = sent.sum();
         long d = dropped.sum();
         Map<String, Long> errorCounts = new TreeMap<>();
         errors.forEach((k, v) -> errorCounts.put(k, v.sum()));
         long failed = errorCounts.values().stream().mapToLong(Long::longValue).sum();
-        OptionalDouble tokens = OptionalDouble.empty();
-        Optional<Target.TokenCount> after = target.tokens();
-        Target.TokenCount before = tokensBefore.orElse(new Target.TokenCount(0, 0)); // no series yet: nothing counted yet
-        if (after.isPresent() && after.get().count() > before.count()) {
-            tokens = OptionalDouble.of((after.get().sum() - before.sum()) / (after.get().count() - before.count()));
-        }
+        // A target without counters before the run had counted nothing yet (no series).
+        Target.Counters after = target.counters().orElse(before);
+        OptionalDouble tokens = after.tokenCount() > before.tokenCount()
+                ? OptionalDouble.of((after.tokenSum() - before.tokenSum()) / (after.tokenCount() - before.tokenCount()))
+                : OptionalDouble.empty();
+        double calls = after.calls() - before.calls();
+        Optional<RunResult.Batches> batches = calls > 0
+                ? Optional.of(new RunResult.Batches(Math.round(calls), (after.texts() - before.texts()) / calls,
+                        (after.inferenceSeconds() - before.inferenceSeconds()) * 1e3 / calls))
+                : Optional.empty();
         String mix = workload.spec().mix().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .map(e -> e.getKey().label + "=" + e.getValue()).reduce((a, b) -> a + "," + b).orElse("");
         return new RunResult(target.describe(), workload.spec().order(), mix, spec, started, seconds, s, responses.sum(), ok.sum(), d,
                 new TreeMap<>(errorCounts), s + d == 0 ? 0 : failed / (double) (s + d), (s + d) / seconds,
                 responses.sum() / seconds, RunResult.Latency.of(total, MICROS_PER_MILLI),
                 spec.mode() == LoadSpec.Mode.OPEN ? Optional.of(RunResult.Latency.of(lag, MICROS_PER_MILLI)) : Optional.empty(),
-                intervals, target.facts(), tokens);
+                intervals, target.facts(), tokens, batches);
     }
 }

@@ -35,6 +35,8 @@ public final class RunJson {
                 .put("batch_max", f.batchMax()).put("batch_delay_ms", f.batchDelayMillis()).put("workers", f.workers())
                 .put("threads", f.threads()).put("catalog_products", f.catalogProducts()));
         r.meanQueryTokens().ifPresent(t -> config.put("mean_query_tokens", round(t)));
+        r.batches().ifPresent(b -> out.putObject("model_calls").put("calls", b.calls()).put("mean_batch", round(b.meanBatch()))
+                .put("mean_call_ms", round(b.meanCallMillis())));
         out.put("sent", r.sent()).put("responses", r.responses()).put("ok", r.ok()).put("dropped", r.dropped())
                 .put("error_rate", r.errorRate()).put("achieved_rate", round(r.achievedRate())).put("throughput_rps", round(r.throughput()));
         ObjectNode errors = out.putObject("errors");
@@ -50,7 +52,7 @@ public final class RunJson {
     }
 
     private static void latency(ObjectNode out, RunResult.Latency l) {
-        out.put("count", l.count()).put("p50", round(l.p50())).put("p90", round(l.p90())).put("p99", round(l.p99()))
+        out.put("count", l.count()).put("p50", round(l.p50())).put("p90", round(l.p90())).put("p95", round(l.p95())).put("p99", round(l.p99()))
                 .put("p99_9", round(l.p999())).put("max", round(l.max())).put("mean", round(l.mean()));
     }
 

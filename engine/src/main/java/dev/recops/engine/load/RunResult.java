@@ -23,11 +23,13 @@ import java.util.SortedMap;
  * @param lag open loop: how late the dispatcher started requests; empty for closed loop
  * @param intervals one entry per second of the measured window
  * @param meanQueryTokens tokens per search query as the target counted them, when it can tell
+ * @param batches the model calls the server made during the measured window, when it can tell
  */
 public record RunResult(String target, Workload.Order order, String mix, LoadSpec spec, Instant started, double measuredSeconds,
                         long sent, long responses, long ok, long dropped, SortedMap<String, Long> errors, double errorRate,
                         double achievedRate, double throughput, Latency latency, Optional<Latency> lag,
-                        List<Interval> intervals, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens) {
+                        List<Interval> intervals, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens,
+                        Optional<Batches> batches) {
 
     public RunResult {
         errors = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(errors));
@@ -35,16 +37,24 @@ public record RunResult(String target, Workload.Order order, String mix, LoadSpe
     }
 
     /** Percentiles and extremes in milliseconds. */
-    public record Latency(long count, double p50, double p90, double p99, double p999, double max, double mean) {
+    public record Latency(long count, double p50, double p90, double p95, double p99, double p999, double max, double mean) {
         static Latency of(org.HdrHistogram.Histogram h, double unitsPerMilli) {
             if (h.getTotalCount() == 0) {
-                return new Latency(0, 0, 0, 0, 0, 0, 0);
+                return new Latency(0, 0, 0, 0, 0, 0, 0, 0);
             }
             return new Latency(h.getTotalCount(), h.getValueAtPercentile(50) / unitsPerMilli, h.getValueAtPercentile(90) / unitsPerMilli,
-                    h.getValueAtPercentile(99) / unitsPerMilli, h.getValueAtPercentile(99.9) / unitsPerMilli,
+                    h.getValueAtPercentile(95) / unitsPerMilli, h.getValueAtPercentile(99) / unitsPerMilli, h.getValueAtPercentile(99.9) / unitsPerMilli,
                     h.getMaxValue() / unitsPerMilli, h.getMean() / unitsPerMilli);
         }
     }
+
+    /**
+     * The server's model calls in the measured window: the service times a latency model learns from.
+     *
+     * @param meanBatch texts per call
+     * @param meanCallMillis time of one call (one batch through the model)
+     */
+    public record Batches(long calls, double meanBatch, double meanCallMillis) {}
 
     /** One second of the measured window. */
     public record Interval(double startSeconds, long responses, double p50, double p99) {}

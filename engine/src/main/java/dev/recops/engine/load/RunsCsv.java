@@ -22,7 +22,8 @@ public final class RunsCsv {
             "ts", "target", "mode", "rate", "arrivals", "concurrency", "duration_s", "warmup_s", "mix", "k",
             "model", "version", "batch_max", "batch_delay_ms", "workers", "threads", "replicas", "mean_query_tokens",
             "catalog_products", "sent", "dropped", "error_rate", "achieved_rate", "throughput_rps",
-            "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "lag_p99_ms");
+            "p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms", "lag_p99_ms",
+            "model_calls", "mean_batch", "mean_call_ms");
 
     private RunsCsv() {}
 
@@ -64,8 +65,10 @@ public final class RunsCsv {
                 r.meanQueryTokens().isPresent() ? num(r.meanQueryTokens().getAsDouble()) : "",
                 f.map(x -> (Object) x.catalogProducts()).orElse(""), r.sent(), r.dropped(), num(r.errorRate()),
                 num(r.achievedRate()), num(r.throughput()), num(r.latency().p50()), num(r.latency().p90()),
-                num(r.latency().p99()), num(r.latency().p999()), num(r.latency().max()),
-                r.lag().map(l -> (Object) num(l.p99())).orElse(""));
+                num(r.latency().p95()), num(r.latency().p99()), num(r.latency().p999()), num(r.latency().max()),
+                r.lag().map(l -> (Object) num(l.p99())).orElse(""),
+                r.batches().map(b -> (Object) b.calls()).orElse(""), r.batches().map(b -> (Object) num(b.meanBatch())).orElse(""),
+                r.batches().map(b -> (Object) num(b.meanCallMillis())).orElse(""));
         return values.stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 public record Slo(String text, Metric metric, boolean atMost, double bound) {
 
     public enum Metric {
-        P50("p50"), P90("p90"), P99("p99"), P999("p99.9"), MAX("max"), MEAN("mean"), ERRORS("errors"), THROUGHPUT("throughput");
+        P50("p50"), P90("p90"), P95("p95"), P99("p99"), P999("p99.9"), MAX("max"), MEAN("mean"), ERRORS("errors"), THROUGHPUT("throughput");
 
         final String label;
 
@@ -39,7 +39,7 @@ public record Slo(String text, Metric metric, boolean atMost, double bound) {
         }
     }
 
-    private static final Pattern FORM = Pattern.compile("(p50|p90|p99|p99\\.9|p999|max|mean|errors|throughput)\\s*(<=|>=)\\s*([0-9]*\\.?[0-9]+)\\s*(ms|s|us|%|/s|rps)?");
+    private static final Pattern FORM = Pattern.compile("(p50|p90|p95|p99|p99\\.9|p999|max|mean|errors|throughput)\\s*(<=|>=)\\s*([0-9]*\\.?[0-9]+)\\s*(ms|s|us|%|/s|rps)?");
 
     public static Slo parse(String text) {
         Matcher m = FORM.matcher(text.strip().toLowerCase(Locale.ROOT));
@@ -49,6 +49,7 @@ public record Slo(String text, Metric metric, boolean atMost, double bound) {
         Metric metric = switch (m.group(1)) {
             case "p50" -> Metric.P50;
             case "p90" -> Metric.P90;
+            case "p95" -> Metric.P95;
             case "p99" -> Metric.P99;
             case "p99.9", "p999" -> Metric.P999;
             case "max" -> Metric.MAX;
@@ -92,6 +93,7 @@ public record Slo(String text, Metric metric, boolean atMost, double bound) {
         double actual = switch (metric) {
             case P50 -> r.latency().p50();
             case P90 -> r.latency().p90();
+            case P95 -> r.latency().p95();
             case P99 -> r.latency().p99();
             case P999 -> r.latency().p999();
             case MAX -> r.latency().max();

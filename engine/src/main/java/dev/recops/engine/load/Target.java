@@ -1,6 +1,8 @@
 package dev.recops.engine.load;
 
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where load goes: an HTTP server ({@link HttpTarget}) or the engine in this JVM
@@ -36,8 +38,39 @@ public interface Target extends AutoCloseable {
      */
     record Facts(String model, String version, int batchMax, double batchDelayMillis, int workers, int threads, int catalogProducts) {}
 
-    /** Query tokens seen so far, as a running sum and count, when the target can tell. */
-    record TokenCount(double sum, double count) {}
+    /**
+     * Running totals the target keeps, read before and after the measured window; a run reports
+     * their differences. Either pair may be zero when the target cannot tell.
+     *
+     * @param tokenSum query tokens of the search requests answered so far
+     * @param tokenCount search requests answered so far
+     * @param calls model calls so far (every version)
+     * @param texts texts in those calls
+     * @param inferenceSeconds time spent in those calls
+     */
+    record Counters(double tokenSum, double tokenCount, double calls, double texts, double inferenceSeconds) {
+        static final Counters NONE = new Counters(0, 0, 0, 0, 0);
+        private static final Pattern SERIES = Pattern.compile(
+                "(?m)^(recops_query_tokens_sum|recops_query_tokens_count|recops_batch_size_count|recops_batch_size_sum"
+                        + "|recops_inference_duration_seconds_sum)(?:\\{[^}]*\\})? (\\S+)$");
+
+        /** The totals in a recops server's Prometheus text exposition, summed over label values. */
+        static Counters parse(String exposition) {
+            double[] v = new double[5];
+            Matcher m = SERIES.matcher(exposition);
+            while (m.find()) {
+                int i = switch (m.group(1)) {
+                    case "recops_query_tokens_sum" -> 0;
+                    case "recops_query_tokens_count" -> 1;
+                    case "recops_batch_size_count" -> 2;
+                    case "recops_batch_size_sum" -> 3;
+                    default -> 4;
+                };
+                v[i] += Double.parseDouble(m.group(2));
+            }
+            return new Counters(v[0], v[1], v[2], v[3], v[4]);
+        }
+    }
 
     /** Performs one call; failures are outcomes, never exceptions. */
     Outcome call(Workload.Call call, long deadlineNanos);
@@ -47,7 +80,8 @@ public interface Target extends AutoCloseable {
 
     Optional<Facts> facts();
 
-    Optional<TokenCount> tokens();
+    /** The running totals now; empty when the target cannot tell. */
+    Optional<Counters> counters();
 
     @Override
     void close();

@@ -90,4 +90,45 @@ class LoadRunTest {
         assertThat(r.sent()).isEqualTo(100);
         assertThat(r.latency().count()).isEqualTo(100);
     }
+
+    @Test
+    void endsAndReportsTheServersModelCallsEvenWhenReadingThemSwallowsAnInterrupt() {
+        var calls = new java.util.concurrent.atomic.AtomicLong();
+        Target counting = new Target() {
+            @Override
+            public Outcome call(Workload.Call call, long deadlineNanos) {
+                calls.incrementAndGet();
+                return target.call(call, deadlineNanos);
+            }
+
+            @Override
+            public String describe() {
+                return target.describe();
+            }
+
+            @Override
+            public Optional<Facts> facts() {
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<Counters> counters() {
+                Thread.interrupted(); // as library code reading counters may do
+                long n = calls.get();
+                return Optional.of(new Counters(0, 0, n / 2.0, n, n * 0.004));
+            }
+
+            @Override
+            public void close() {}
+        };
+        RunResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> new LoadRun(counting, workload(target.hostHeader()), new LoadSpec(LoadSpec.Mode.OPEN, 100, LoadSpec.Arrivals.CONSTANT, 1,
+                        Duration.ofSeconds(2), Duration.ofSeconds(1), 1_000, Duration.ofSeconds(5)), Optional.empty(), p -> {}).run());
+        assertThat(r.batches()).hasValueSatisfying(b -> {
+            assertThat(b.meanBatch()).isEqualTo(2.0, org.assertj.core.api.Assertions.within(1e-9));
+            assertThat(b.meanCallMillis()).isEqualTo(8.0, org.assertj.core.api.Assertions.within(1e-9));
+            // Counted from the end of the warm-up: about the 200 requests of the measured window, as 100 calls.
+            assertThat(b.calls()).isBetween(90L, 110L);
+        });
+    }
 }

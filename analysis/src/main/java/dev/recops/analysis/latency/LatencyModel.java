@@ -1,0 +1,332 @@
+package dev.recops.analysis.latency;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recops.analysis.AnalysisException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InvalidClassException;
+import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * A trained latency model: a predictor per target, and everything needed to say what it was
+ * trained on. Saved as a directory: {@code model.json} describes it (features and their ranges,
+ * targets with their cross-validated errors and algorithm, training date, data hash) for people
+ * and tools; {@code model.ser} holds the fitted predictors (Java serialization, read back under a
+ * filter that admits only recops, Smile and JDK classes).
+ */
+@SuppressWarnings("serial") // List and Map fields hold List.copyOf / EnumMap / Map.of: all serializable
+public final class LatencyModel implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final String DESCRIPTION = "model.json";
+    public static final String PREDICTORS = "model.ser";
+    private static final int FORMAT = 1;
+
+    /** How the queueing model fitted, when one was chosen: service-time kind, its CV MAPE, the batch size β at which calls split in two. */
+    public record QueueFacts(String serviceTime, double serviceTimeMape, double splitBatch) implements Serializable {}
+
+    /** A feature's range in the training data. */
+    public record Range(double min, double max) implements Serializable {
+        boolean contains(double v) {
+            return v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9);
+        }
+    }
+
+    /**
+     * What the model predicts for one query.
+     *
+     * @param maxThroughput requests per second one replica sustains at most
+     * @param utilisation offered rate / max throughput; at or above 1 the latencies do not hold
+     */
+    public record Prediction(double p50, double p95, double p99, double maxThroughput, double utilisation) {
+        public boolean sustainable() {
+            return utilisation < 1;
+        }
+
+        public double latency(Target t) {
+            return switch (t) {
+                case P50 -> p50;
+                case P95 -> p95;
+                case P99 -> p99;
+                case MAX_THROUGHPUT -> maxThroughput;
+            };
+        }
+    }
+
+    private final int format = FORMAT;
+    private final String trainedAt;
+    private final String dataSha256;
+    private final List<String> files;
+    private final int runs;
+    private final int observations;
+    private final List<String> skipped;
+    private final List<String> models;
+    private final int configurations;
+    private final Map<Feature, Range> ranges;
+    private final Map<Feature, Double> defaults;
+    private final Map<Target, Trainer.TargetReport> reports;
+    private final Map<Target, Predictor> predictors;
+    private final QueueFacts queue;
+
+    LatencyModel(String trainedAt, TrainingData data, Map<Target, Trainer.TargetReport> reports, Map<Target, Predictor> predictors,
+                 Optional<QueueFacts> queue) {
+        this.trainedAt = trainedAt;
+        this.dataSha256 = data.sha256();
+        this.files = data.files().stream().map(p -> p.getFileName().toString()).toList();
+        this.runs = data.runs();
+        this.observations = data.observations().size();
+        this.skipped = List.copyOf(data.skipped());
+        this.models = data.observations().stream().map(o -> o.config().model() + (o.config().version().isEmpty() ? "" : " v" + o.config().version()))
+                .distinct().sorted().toList();
+        this.configurations = Samples.byConfig(data.observations()).size();
+        this.ranges = new EnumMap<>(Feature.class);
+        this.defaults = new EnumMap<>(Feature.class);
+        for (Feature f : Feature.values()) {
+            double[] v = data.observations().stream().mapToDouble(o -> o.query().feature(f)).filter(Double::isFinite).toArray();
+            if (v.length > 0) {
+                ranges.put(f, new Range(java.util.Arrays.stream(v).min().orElseThrow(), java.util.Arrays.stream(v).max().orElseThrow()));
+                defaults.put(f, f == Feature.QUERY_TOKENS || f == Feature.RATE ? java.util.Arrays.stream(v).average().orElseThrow() : mode(v));
+            }
+        }
+        this.reports = new EnumMap<>(reports);
+        this.predictors = new EnumMap<>(predictors);
+        this.queue = queue.orElse(null);
+    }
+
+    private static double mode(double[] v) {
+        Map<Double, Long> counts = java.util.Arrays.stream(v).boxed().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+        return counts.entrySet().stream().max(Map.Entry.<Double, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
+                .orElseThrow().getKey();
+    }
+
+    public String trainedAt() {
+        return trainedAt;
+    }
+
+    public String dataSha256() {
+        return dataSha256;
+    }
+
+    public List<String> models() {
+        return models;
+    }
+
+    /** Runs (and access-log minutes) read, before repeats were merged into {@link #observations}. */
+    public int runs() {
+        return runs;
+    }
+
+    public int observations() {
+        return observations;
+    }
+
+    public int configurations() {
+        return configurations;
+    }
+
+    public List<String> skipped() {
+        return skipped;
+    }
+
+    public Map<Feature, Range> ranges() {
+        return ranges;
+    }
+
+    /** The most common value of each configuration feature in the training data (the mean for tokens and rate). */
+    public double defaultOf(Feature f) {
+        return defaults.getOrDefault(f, Double.NaN);
+    }
+
+    public List<Trainer.TargetReport> reports() {
+        return List.copyOf(reports.values());
+    }
+
+    public Optional<QueueFacts> queue() {
+        return Optional.ofNullable(queue);
+    }
+
+    public Prediction predict(Query q) {
+        double p50 = value(Target.P50, q);
+        double p95 = Math.max(p50, value(Target.P95, q));
+        double p99 = Math.max(p95, value(Target.P99, q));
+        double max = value(Target.MAX_THROUGHPUT, q);
+        return new Prediction(p50, p95, p99, max, Double.isNaN(max) ? Double.NaN : q.rate() / max);
+    }
+
+    private double value(Target t, Query q) {
+        Predictor p = predictors.get(t);
+        return p == null ? Double.NaN : p.predict(q);
+    }
+
+    /** One line per feature of the query outside what the model was trained on. */
+    public List<String> outOfRange(Query q) {
+        List<String> out = new ArrayList<>();
+        for (var e : ranges.entrySet()) {
+            double v = q.feature(e.getKey());
+            if (Double.isFinite(v) && !e.getValue().contains(v)) {
+                out.add(String.format(java.util.Locale.ROOT, "%s %s is outside the training range %s..%s", e.getKey().column, Num.format(v),
+                        Num.format(e.getValue().min()), Num.format(e.getValue().max())));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * How far this model's predictions of a target typically miss: its cross-validated MAPE as a
+     * fraction (0 when unknown).
+     */
+    public double typicalError(Target t) {
+        Trainer.TargetReport r = reports.get(t);
+        return r == null ? 0 : r.chosenScore().mape() / 100;
+    }
+
+    /**
+     * The highest rate one replica sustains with every objective met: below its max throughput,
+     * scanning up from zero to the first rate that breaks an objective. Empty when none holds
+     * even at the lowest rate.
+     *
+     * @param margin when true, a prediction must meet each objective with its target's
+     *     {@link #typicalError} to spare: near the knee a configuration's tail is a coin toss from
+     *     run to run, and the edge the model sees is uncertain by about that much
+     */
+    public Optional<Double> maxRate(Query config, List<Objective> objectives, boolean margin) {
+        List<Objective> effective = !margin ? objectives : objectives.stream()
+                .map(o -> new Objective(o.target(), o.maxMillis() / (1 + typicalError(o.target())))).toList();
+        return maxRate(config, effective);
+    }
+
+    private Optional<Double> maxRate(Query config, List<Objective> objectives) {
+        double cap = value(Target.MAX_THROUGHPUT, config.withRate(1));
+        if (!Double.isFinite(cap)) {
+            cap = ranges.getOrDefault(Feature.RATE, new Range(0, 1000)).max();
+        }
+        int steps = 400;
+        double step = cap / steps;
+        double good = 0;
+        for (int i = 1; i < steps; i++) {
+            double r = i * step;
+            if (!meets(config.withRate(r), objectives)) {
+                double lo = good;
+                double hi = r;
+                for (int k = 0; k < 30 && lo > 0; k++) {
+                    double mid = (lo + hi) / 2;
+                    if (meets(config.withRate(mid), objectives)) {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                return good == 0 ? Optional.empty() : Optional.of(lo);
+            }
+            good = r;
+        }
+        return Optional.of(good);
+    }
+
+    private boolean meets(Query q, List<Objective> objectives) {
+        Prediction p = predict(q);
+        return objectives.stream().allMatch(o -> o.met(p));
+    }
+
+    public void save(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            try (OutputStream out = Files.newOutputStream(dir.resolve(PREDICTORS)); ObjectOutputStream oos = new ObjectOutputStream(out)) {
+                oos.writeObject(this);
+            }
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve(DESCRIPTION).toFile(), describe());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the model to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static LatencyModel load(Path dir) {
+        Path file = dir.resolve(PREDICTORS);
+        ObjectInputFilter filter = ObjectInputFilter.Config.createFilter(
+                "maxdepth=200;java.base/*;dev.recops.analysis.latency.*;smile.**;!*");
+        try (InputStream in = Files.newInputStream(file); ObjectInputStream ois = new ObjectInputStream(in)) {
+            ois.setObjectInputFilter(filter);
+            LatencyModel m = (LatencyModel) ois.readObject();
+            if (m.format != FORMAT) {
+                throw AnalysisException.invalid(dir + " was saved in format " + m.format + "; this recops reads " + FORMAT + ": train again");
+            }
+            return m;
+        } catch (NoSuchFileException e) {
+            throw AnalysisException.missing(dir + " is not a latency model (no " + PREDICTORS + "): make one with recops train");
+        } catch (InvalidClassException | ClassNotFoundException | ClassCastException e) {
+            throw AnalysisException.invalid(file + " is not a latency model this recops can read (" + e.getMessage() + "): train again");
+        } catch (IOException e) {
+            throw AnalysisException.invalid(file + " cannot be read as a latency model (" + e.getMessage() + "): train again");
+        }
+    }
+
+    /** The self-description written as {@code model.json}. */
+    public ObjectNode describe() {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        root.put("kind", "recops-latency-model").put("format", FORMAT).put("trained_at", trainedAt);
+        ObjectNode data = root.putObject("data");
+        data.put("sha256", dataSha256).put("runs", runs).put("observations", observations).put("configurations", configurations);
+        files.forEach(data.withArray("files")::add);
+        models.forEach(data.withArray("models")::add);
+        data.put("skipped_rows", skipped.size());
+        ObjectNode features = root.putObject("features");
+        for (Feature f : Feature.values()) {
+            ObjectNode n = features.putObject(f.column).put("meaning", f.meaning);
+            Optional.ofNullable(ranges.get(f)).ifPresent(r -> n.put("min", r.min()).put("max", r.max()));
+            Optional.ofNullable(defaults.get(f)).ifPresent(d -> put(n, "default", d));
+        }
+        ObjectNode targets = root.putObject("targets");
+        for (Trainer.TargetReport r : reports.values()) {
+            ObjectNode n = targets.putObject(r.target().column);
+            n.put("algorithm", r.chosen().label).put("samples", r.samples()).put("configurations", r.configurations());
+            ObjectNode cv = n.putObject("cross_validation");
+            for (Trainer.Score s : r.scores()) {
+                ObjectNode a = cv.putObject(s.algorithm().label);
+                if (s.usable()) {
+                    put(a, "mape_pct", s.mape());
+                    put(a, "rmse", s.rmse());
+                    put(a, "r2", s.r2());
+                    a.put("n", s.n());
+                } else {
+                    a.put("unavailable", s.failure());
+                }
+            }
+            ObjectNode imp = n.putObject("importance_mape_pct");
+            r.importance().forEach(i -> put(imp, i.feature().column, i.mapeIncrease()));
+        }
+        if (queue != null) {
+            ObjectNode q = root.putObject("queue").put("service_time", queue.serviceTime());
+            put(q, "service_time_cv_mape_pct", queue.serviceTimeMape());
+            put(q, "split_batch", queue.splitBatch());
+        }
+        return root;
+    }
+
+    /** JSON has no NaN: what is unknown is null. */
+    private static void put(ObjectNode n, String key, double v) {
+        if (Double.isFinite(v)) {
+            n.put(key, Math.round(v * 1000) / 1000.0);
+        } else {
+            n.putNull(key);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package dev.recops.analysis.latency;
+
+import dev.recops.analysis.AnalysisException;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * Fits every algorithm to every target, judges each by k-fold cross-validation grouped by
+ * configuration (a configuration's runs are all learned or all judged, never split), keeps the
+ * best per target (or the one asked for), refits it on everything, and ranks the features by
+ * permutation importance.
+ */
+public final class Trainer {
+    private Trainer() {}
+
+    /**
+     * Out-of-fold error of one algorithm on one target.
+     *
+     * @param mape mean absolute percentage error, percent
+     * @param rmse root mean squared error, in the target's unit
+     * @param r2 coefficient of determination
+     * @param failure why the algorithm could not be judged ("" when it was)
+     */
+    public record Score(Algorithm algorithm, int n, double mape, double rmse, double r2, String failure) implements java.io.Serializable {
+        public boolean usable() {
+            return failure.isEmpty() && n > 0 && Double.isFinite(mape);
+        }
+    }
+
+    /** How much worse the chosen model gets when one feature's values are shuffled among the samples (MAPE points). */
+    public record Importance(Feature feature, double mapeIncrease) implements java.io.Serializable {}
+
+    /** What training found for one target. */
+    public record TargetReport(Target target, int samples, int configurations, List<Score> scores, Algorithm chosen,
+                               List<Importance> importance) implements java.io.Serializable {
+        public Score chosenScore() {
+            return scores.stream().filter(s -> s.algorithm() == chosen).findFirst().orElseThrow();
+        }
+    }
+
+    /**
+     * @param only the algorithm to use for every target; empty chooses per target by cross-validated MAPE
+     * @param folds at most this many folds (fewer when there are fewer configurations)
+     */
+    public static LatencyModel train(TrainingData data, Optional<Algorithm> only, int folds) {
+        if (folds < 2) {
+            throw AnalysisException.invalid("cross-validation needs at least 2 folds, not " + folds);
+        }
+        List<Observation> obs = data.observations();
+        List<Config> configs = new ArrayList<>(Samples.byConfig(obs).keySet());
+        if (configs.size() < 2) {
+            throw AnalysisException.invalid("the data holds one configuration; cross-validation grouped by configuration needs at least "
+                    + "two (vary --batch-max, --workers or --threads between runs)");
+        }
+        List<List<Config>> split = Folds.assign(configs, Math.min(folds, configs.size()));
+        Map<Target, Predictor> predictors = new EnumMap<>(Target.class);
+        Map<Target, TargetReport> reports = new EnumMap<>(Target.class);
+        for (Target t : Target.values()) {
+            Samples all = Samples.of(t, obs);
+            if (all.size() == 0) {
+                continue;
+            }
+            List<Algorithm> candidates = only.map(List::of).orElse(List.of(Algorithm.values()));
+            List<Score> scores = candidates.stream().map(a -> crossValidate(a, t, obs, split)).toList();
+            Optional<Score> best = scores.stream().filter(Score::usable).min(java.util.Comparator.comparingDouble(Score::mape));
+            if (best.isEmpty()) {
+                if (only.isPresent()) {
+                    throw AnalysisException.invalid(only.get().label + " cannot model " + t.label() + ": " + scores.getFirst().failure());
+                }
+                continue;
+            }
+            Algorithm chosen = best.get().algorithm();
+            Predictor p = chosen.fit(t, obs);
+            predictors.put(t, p);
+            int groups = (int) all.queries().stream().map(Query::config).distinct().count();
+            reports.put(t, new TargetReport(t, all.size(), groups, scores, chosen, importance(p, t, all)));
+        }
+        if (!predictors.containsKey(Target.P99) && !predictors.containsKey(Target.P50)) {
+            throw AnalysisException.invalid("no latency target could be modelled from " + data.files());
+        }
+        Optional<QueueModel> queue = Optional.empty();
+        for (Predictor p : predictors.values()) {
+            if (p instanceof QueueModel.ForTarget q) {
+                queue = Optional.of(q.model());
+            }
+        }
+        return new LatencyModel(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), data, reports, predictors,
+                queue.map(q -> new LatencyModel.QueueFacts(q.service().kind().name().toLowerCase(java.util.Locale.ROOT), q.service().cvMape(),
+                        q.beta())));
+    }
+
+    static Score crossValidate(Algorithm a, Target t, List<Observation> obs, List<List<Config>> folds) {
+        List<Double> truth = new ArrayList<>();
+        List<Double> predicted = new ArrayList<>();
+        try {
+            for (List<Config> test : folds) {
+                List<Observation> train = obs.stream().filter(o -> !test.contains(o.config())).toList();
+                Samples held = Samples.of(t, obs.stream().filter(o -> test.contains(o.config())).toList());
+                if (held.size() == 0) {
+                    continue;
+                }
+                Predictor p = a.fit(t, train);
+                if (p == null) {
+                    return new Score(a, 0, Double.NaN, Double.NaN, Double.NaN, "too few samples in a training fold");
+                }
+                for (int i = 0; i < held.size(); i++) {
+                    truth.add(held.values()[i]);
+                    predicted.add(p.predict(held.queries().get(i)));
+                }
+            }
+        } catch (AnalysisException e) {
+            return new Score(a, 0, Double.NaN, Double.NaN, Double.NaN, e.getMessage());
+        } catch (RuntimeException e) { // Smile refuses degenerate folds (a constant column, too few rows for a tree)
+            return new Score(a, 0, Double.NaN, Double.NaN, Double.NaN, e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        double[] y = truth.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] p = predicted.stream().mapToDouble(Double::doubleValue).toArray();
+        return new Score(a, y.length, mape(y, p), rmse(y, p), r2(y, p), "");
+    }
+
+    /** Smile has no MAPE; percent. */
+    static double mape(double[] truth, double[] predicted) {
+        double sum = 0;
+        for (int i = 0; i < truth.length; i++) {
+            sum += Math.abs(predicted[i] - truth[i]) / Math.abs(truth[i]);
+        }
+        return truth.length == 0 ? Double.NaN : 100 * sum / truth.length;
+    }
+
+    static double rmse(double[] truth, double[] predicted) {
+        double sum = 0;
+        for (int i = 0; i < truth.length; i++) {
+            sum += (predicted[i] - truth[i]) * (predicted[i] - truth[i]);
+        }
+        return truth.length == 0 ? Double.NaN : Math.sqrt(sum / truth.length);
+    }
+
+    static double r2(double[] truth, double[] predicted) {
+        double mean = java.util.Arrays.stream(truth).average().orElse(Double.NaN);
+        double res = 0;
+        double tot = 0;
+        for (int i = 0; i < truth.length; i++) {
+            res += (predicted[i] - truth[i]) * (predicted[i] - truth[i]);
+            tot += (truth[i] - mean) * (truth[i] - mean);
+        }
+        return tot == 0 ? Double.NaN : 1 - res / tot;
+    }
+
+    /** Permutation importance on the training samples, most important first. */
+    static List<Importance> importance(Predictor p, Target t, Samples s) {
+        double[] base = predictAll(p, s.queries());
+        double baseMape = mape(s.values(), base);
+        List<Importance> out = new ArrayList<>();
+        Random random = new Random(Folds.SEED);
+        for (Feature f : Direct.featuresOf(t)) {
+            List<Double> values = new ArrayList<>(s.queries().stream().map(q -> q.feature(f)).toList());
+            java.util.Collections.shuffle(values, random);
+            List<Query> shuffled = new ArrayList<>();
+            for (int i = 0; i < s.size(); i++) {
+                shuffled.add(s.queries().get(i).with(f, values.get(i)));
+            }
+            out.add(new Importance(f, mape(s.values(), predictAll(p, shuffled)) - baseMape));
+        }
+        out.sort(java.util.Comparator.comparingDouble(Importance::mapeIncrease).reversed());
+        return out;
+    }
+
+    private static double[] predictAll(Predictor p, List<Query> queries) {
+        return queries.stream().mapToDouble(p::predict).toArray();
+    }
+}

@@ -1,0 +1,120 @@
+package dev.recops.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recops.analysis.latency.Algorithm;
+import dev.recops.analysis.latency.Config;
+import dev.recops.analysis.latency.LatencyModel;
+import dev.recops.analysis.latency.Trainer;
+import dev.recops.analysis.latency.TrainingData;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/** {@code recops train}: fit a latency model and report how well it predicts configurations it never saw. */
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Fit a latency model (p50, p95, p99, max throughput) from recops bench runs (--csv files) and access logs (.jsonl, "
+                    + "aggregated per minute), for predict-latency.",
+            "%nEvery algorithm is judged by k-fold cross-validation grouped by configuration: the runs of one configuration are "
+                    + "all learned or all judged, so the errors are those of predicting a configuration never measured. Per target "
+                    + "the report gives MAPE, RMSE and R², the algorithm kept and the features that matter (permutation importance).",
+            "%nAlgorithms: queue (a learned service time composed with a batch-service queue; extrapolates towards capacity), "
+                    + "ols, ridge, gbm, gbm-quantile (median loss: robust to disturbed runs), forest.",
+            ""
+        })
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptions output;
+
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "runs.csv files from recops bench --csv, and access logs (.jsonl).")
+    List<Path> files;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", required = true,
+            description = "Where to save the model: DIR/model.json (its description) and DIR/model.ser.")
+    Path out;
+
+    @Option(names = "--algo", paramLabel = "ALGO", defaultValue = "auto",
+            description = "auto (per target, the lowest cross-validated MAPE), queue, ols, ridge, gbm, gbm-quantile or forest "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String algo;
+
+    @Option(names = "--folds", paramLabel = "K", defaultValue = "5",
+            description = "Cross-validation folds, at most one per configuration (default: ${DEFAULT-VALUE}).")
+    int folds;
+
+    @Option(names = "--batch-max", paramLabel = "N", description = "Access logs only: the server's --batch-max when it wrote them.")
+    Integer batchMax;
+
+    @Option(names = "--batch-delay", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "2ms",
+            description = "Access logs only: the server's --batch-delay (default: ${DEFAULT-VALUE}).")
+    Duration batchDelay;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Access logs only: the server's --workers.")
+    Integer workers;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Access logs only: the server's --threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Override
+    public Integer call() {
+        Optional<Algorithm> only = algo.equalsIgnoreCase("auto") ? Optional.empty() : Optional.of(Algorithm.parse(algo));
+        Optional<Config> logConfig = batchMax == null || workers == null ? Optional.empty()
+                : Optional.of(new Config("", "", batchMax, batchDelay.toNanos() / 1e6, workers, threads));
+        TrainingData data = TrainingData.read(files, logConfig);
+        LatencyModel model = Trainer.train(data, only, folds);
+        model.save(out);
+        PrintWriter w = spec.commandLine().getOut();
+        if (output.json()) {
+            ObjectNode n = model.describe();
+            n.put("saved", out.toString());
+            w.println(n.toPrettyString());
+            return ExitCodes.OK;
+        }
+        w.printf(Locale.ROOT, "recops train: %d runs (%d points, repeats merged by median) of %d configurations (%s) from %s, data sha256 %s%n",
+                model.runs(), model.observations(), model.configurations(), String.join(", ", model.models()), files.stream().map(Path::toString).collect(Collectors.joining(", ")),
+                model.dataSha256().substring(0, 12));
+        if (!model.skipped().isEmpty()) {
+            w.printf(Locale.ROOT, "  skipped %d rows, e.g. %s%n", model.skipped().size(), model.skipped().getFirst());
+        }
+        w.printf(Locale.ROOT, "  %-15s %-13s %7s %12s %7s   cross-validated, grouped by configuration%n", "target", "algorithm", "MAPE", "RMSE", "R²");
+        for (Trainer.TargetReport r : model.reports()) {
+            Trainer.Score s = r.chosenScore();
+            w.printf(Locale.ROOT, "  %-15s %-13s %6.1f%% %9.2f %-2s %7.3f   %d samples, %d configurations%n", r.target().label(), r.chosen().label,
+                    s.mape(), s.rmse(), r.target().unit, s.r2(), r.samples(), r.configurations());
+        }
+        w.println("  MAPE of every algorithm:");
+        for (Trainer.TargetReport r : model.reports()) {
+            w.printf(Locale.ROOT, "    %-13s %s%n", r.target().label(), r.scores().stream()
+                    .map(s -> s.algorithm().label + " " + (s.usable() ? String.format(Locale.ROOT, "%.1f%%", s.mape()) : "n/a"))
+                    .collect(Collectors.joining(", ")));
+        }
+        w.println("  feature importance (MAPE points lost when the feature is shuffled):");
+        for (Trainer.TargetReport r : model.reports()) {
+            w.printf(Locale.ROOT, "    %-13s %s%n", r.target().label(), r.importance().stream()
+                    .map(i -> String.format(Locale.ROOT, "%s %+.1f", i.feature().column, i.mapeIncrease())).collect(Collectors.joining(", ")));
+        }
+        model.queue().ifPresent(q -> w.printf(Locale.ROOT, "  queueing model: service time %s (cross-validated MAPE %.1f%%), batches split into calls "
+                + "of similar length from %s texts%n", q.serviceTime(), q.serviceTimeMape(),
+                Double.isInfinite(q.splitBatch()) ? "never" : String.format(Locale.ROOT, "%.0f", q.splitBatch())));
+        w.printf(Locale.ROOT, "saved %s (%s, %s)%n", out, LatencyModel.DESCRIPTION, LatencyModel.PREDICTORS);
+        return ExitCodes.OK;
+    }
+
+}

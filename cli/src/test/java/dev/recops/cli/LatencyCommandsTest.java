@@ -1,0 +1,124 @@
+package dev.recops.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** recops train and predict-latency as a person uses them, on the committed measurements. */
+class LatencyCommandsTest {
+    static final Path RUNS = Path.of(System.getProperty("recops.testdata", "../testdata"), "latency/runs.csv");
+
+    @TempDir
+    static Path dir;
+    static Path model;
+    static CommandResult trained;
+
+    @BeforeAll
+    static void train() {
+        model = dir.resolve("latency-model");
+        trained = CommandResult.run("train", RUNS.toString(), "-o", model.toString());
+    }
+
+    @Test
+    void trainReportsCrossValidatedErrorsPerTargetAndSavesADescribedModel() throws Exception {
+        assertThat(trained.exitCode()).as(trained.err()).isZero();
+        assertThat(trained.out()).contains("grouped by configuration", "p50", "p95", "p99", "max throughput", "MAPE of every algorithm",
+                "feature importance", "saved " + model);
+        JsonNode d = new ObjectMapper().readTree(Files.readString(model.resolve("model.json")));
+        assertThat(d.path("data").path("sha256").asText()).hasSize(64);
+        assertThat(d.path("targets").path("p99_ms").path("algorithm").asText()).isNotEmpty();
+        assertThat(d.path("features").path("rate").path("max").asDouble()).isGreaterThan(d.path("features").path("rate").path("min").asDouble());
+    }
+
+    @Test
+    void predictsLatencyAndUtilisationAsTextAndJson() throws Exception {
+        CommandResult text = CommandResult.run("predict-latency", "--model", model.toString(), "--rate", "400", "--batch-max", "16");
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).contains("p50", "p95", "p99", "utilisation");
+        CommandResult json = CommandResult.run("predict-latency", "--model", model.toString(), "--rate", "800", "--replicas", "2", "--format", "json");
+        assertThat(json.exitCode()).as(json.err()).isZero();
+        JsonNode n = new ObjectMapper().readTree(json.out());
+        assertThat(n.path("config").path("rate_per_replica").asDouble()).isEqualTo(400);
+        assertThat(n.path("prediction").path("p99_ms").asDouble()).isPositive();
+        assertThat(n.path("prediction").path("utilisation").asDouble()).isBetween(0.0, 1.0);
+    }
+
+    @Test
+    void solvesMaxRateAndReplicasUnderAnObjective() throws Exception {
+        CommandResult max = CommandResult.run("predict-latency", "--model", model.toString(), "--batch-max", "16", "--solve", "max-rate",
+                "--slo", "p99<=50ms", "--format", "json");
+        assertThat(max.exitCode()).as(max.err()).isZero();
+        double perReplica = new ObjectMapper().readTree(max.out()).path("max_rate").path("rate_per_replica").asDouble();
+        assertThat(perReplica).isPositive();
+
+        CommandResult replicas = CommandResult.run("predict-latency", "--model", model.toString(), "--batch-max", "16", "--solve", "replicas",
+                "--rate", "5000", "--slo", "p99<=50ms", "--headroom", "0.3", "--format", "json");
+        assertThat(replicas.exitCode()).as(replicas.err()).isZero();
+        JsonNode r = new ObjectMapper().readTree(replicas.out()).path("replicas");
+        int n = r.path("replicas").asInt();
+        assertThat(5000.0 / n).isLessThanOrEqualTo(0.7 * perReplica + 1e-6);
+        assertThat(5000.0 / (n - 1)).isGreaterThan(0.7 * perReplica);
+
+        CommandResult impossible = CommandResult.run("predict-latency", "--model", model.toString(), "--solve", "max-rate", "--slo", "p50<=0.1ms");
+        assertThat(impossible.exitCode()).isEqualTo(ExitCodes.CHECK_FAILED);
+        assertThat(impossible.out()).contains("not met even at the lowest rate");
+    }
+
+    @Test
+    void warnsOutsideTheTrainingRangesAndFailsWithStrict() {
+        CommandResult loose = CommandResult.run("predict-latency", "--model", model.toString(), "--rate", "100", "--batch-max", "128");
+        assertThat(loose.exitCode()).isZero();
+        assertThat(loose.err()).contains("warning: batch_max 128 is outside the training range");
+        CommandResult strict = CommandResult.run("predict-latency", "--model", model.toString(), "--rate", "100", "--batch-max", "128", "--strict");
+        assertThat(strict.exitCode()).isEqualTo(ExitCodes.CHECK_FAILED);
+    }
+
+    @Test
+    void badInputIsOneLineAndTheRightExitCode() throws Exception {
+        assertOneLine(CommandResult.run("predict-latency", "--model", dir.resolve("absent").toString(), "--rate", "10"), ExitCodes.PRECONDITION,
+                "not a latency model");
+        assertOneLine(CommandResult.run("predict-latency", "--model", model.toString()), ExitCodes.USAGE, "--rate");
+        assertOneLine(CommandResult.run("predict-latency", "--model", model.toString(), "--solve", "max-rate"), ExitCodes.USAGE, "--slo");
+        assertOneLine(CommandResult.run("predict-latency", "--model", model.toString(), "--rate", "10", "--slo", "p98<50"), ExitCodes.USAGE,
+                "p99<=50ms");
+        assertOneLine(CommandResult.run("predict-latency", "--model", model.toString(), "--rate", "10", "--solve", "min-cost"), ExitCodes.USAGE,
+                "max-rate");
+        assertOneLine(CommandResult.run("train", dir.resolve("absent.csv").toString(), "-o", dir.resolve("m").toString()), ExitCodes.PRECONDITION,
+                "not found");
+        Path notRuns = Files.writeString(dir.resolve("queries.csv"), "query_id,query\n1,desk\n");
+        assertOneLine(CommandResult.run("train", notRuns.toString(), "-o", dir.resolve("m").toString()), ExitCodes.USAGE, "not a recops bench");
+        assertOneLine(CommandResult.run("train", RUNS.toString(), "-o", dir.resolve("m").toString(), "--algo", "svm"), ExitCodes.USAGE,
+                "unknown algorithm");
+    }
+
+    private static void assertOneLine(CommandResult r, int code, String text) {
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(code);
+        assertThat(r.err().strip()).contains(text).doesNotContain("\n").doesNotContain("Exception");
+    }
+
+    @Test
+    void benchInProcessRecordsTheTrainingColumnsIncludingTheServersModelCalls() throws Exception {
+        Path csv = dir.resolve("runs.csv");
+        CommandResult r = CommandResult.run("bench", "--in-process", "--model-repo", System.getProperty("recops.defaultModels"),
+                "--catalog", Path.of(System.getProperty("recops.testdata"), "esci/products.csv").toString(), "--cache-dir",
+                dir.resolve("cache").toString(), "--queries", Path.of(System.getProperty("recops.testdata"), "wands/queries.csv").toString(),
+                "--rate", "40", "--duration", "2s", "--warmup", "1s", "--csv", csv.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("p95", "texts per call");
+        java.util.List<String> lines = Files.readAllLines(csv);
+        java.util.List<String> header = java.util.List.of(lines.get(0).split(","));
+        String[] row = lines.get(1).split(",");
+        assertThat(Double.parseDouble(row[header.indexOf("model_calls")])).isPositive();
+        assertThat(Double.parseDouble(row[header.indexOf("mean_batch")])).isGreaterThanOrEqualTo(1);
+        assertThat(Double.parseDouble(row[header.indexOf("mean_call_ms")])).isPositive();
+        assertThat(Double.parseDouble(row[header.indexOf("p95_ms")])).isBetween(Double.parseDouble(row[header.indexOf("p50_ms")]),
+                Double.parseDouble(row[header.indexOf("p99_ms")]));
+    }
+}
