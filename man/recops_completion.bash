@@ -158,6 +158,7 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} train" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} predict-latency" ];    then _picocli_recops; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} review" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench merge" ];    then _picocli_recops_bench; return $?; fi
@@ -177,33 +178,35 @@ function _complete_recops() {
   local cmds1=(bench)
   local cmds2=(train)
   local cmds3=(predict-latency)
-  local cmds4=(model)
-  local cmds5=(generate-completion)
-  local cmds6=(bench merge)
-  local cmds7=(model verify)
-  local cmds8=(model keygen)
-  local cmds9=(model list)
-  local cmds10=(model load)
-  local cmds11=(model promote)
-  local cmds12=(model rollback)
-  local cmds13=(model sign)
-  local cmds14=(model status)
-  local cmds15=(model traffic)
-  local cmds16=(model unload)
+  local cmds4=(review)
+  local cmds5=(model)
+  local cmds6=(generate-completion)
+  local cmds7=(bench merge)
+  local cmds8=(model verify)
+  local cmds9=(model keygen)
+  local cmds10=(model list)
+  local cmds11=(model load)
+  local cmds12=(model promote)
+  local cmds13=(model rollback)
+  local cmds14=(model sign)
+  local cmds15=(model status)
+  local cmds16=(model traffic)
+  local cmds17=(model unload)
 
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_unload; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_traffic; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_status; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_sign; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_rollback; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_promote; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_model_load; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_model_list; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_model_keygen; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_model_verify; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_recops_bench_merge; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_recops_generatecompletion; return $?; fi
-  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_recops_model; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_unload; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_traffic; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_status; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_sign; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_rollback; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_promote; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_load; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_model_list; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_model_keygen; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_model_verify; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_bench_merge; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_recops_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_recops_model; return $?; fi
+  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_recops_review; return $?; fi
   if CompWordsContainsArray "${cmds3[@]}"; then _picocli_recops_predictlatency; return $?; fi
   if CompWordsContainsArray "${cmds2[@]}"; then _picocli_recops_train; return $?; fi
   if CompWordsContainsArray "${cmds1[@]}"; then _picocli_recops_bench; return $?; fi
@@ -218,7 +221,7 @@ function _picocli_recops() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="serve bench train predict-latency model generate-completion"
+  local commands="serve bench train predict-latency review model generate-completion"
   local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -695,6 +698,52 @@ function _picocli_recops_predictlatency() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `review` subcommand.
+function _picocli_recops_review() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--from' '--to' '--slo'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--from')
+      return
+      ;;
+    '--to')
+      return
+      ;;
+    '--slo')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "review" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

@@ -1,0 +1,100 @@
+package dev.recops.analysis.review;
+
+import dev.recops.analysis.AnalysisException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ReviewTest {
+    static final Instant START = Instant.parse("2026-11-22T10:00:30Z");
+
+    /**
+     * Ten minutes at 20 requests per second from START (half a minute past the hour, so the
+     * first and last wall-clock minutes are partial); from minute 5 version 2 answers 80 ms
+     * slower. Half the traffic goes to each version.
+     */
+    static void write(Writer w, long seed) throws IOException {
+        Random r = new Random(seed);
+        for (int i = 0; i < 10 * 60 * 20; i++) {
+            Instant ts = START.plusMillis(i * 50L);
+            boolean v2 = i % 2 == 1;
+            boolean slow = v2 && ts.isAfter(START.plusSeconds(270)); // 10:05:00 onwards
+            double latency = 5 + r.nextDouble() * 10 + (slow ? 80 : 0);
+            int status = i % 1000 == 0 ? 503 : 200;
+            w.write(String.format(Locale.ROOT, "{\"ts\":\"%s\",\"request_id\":\"r%d\",\"endpoint\":\"/v1/search\",\"model\":\"search-encoder\","
+                    + "\"version\":\"%s\",\"status\":%d,\"latency_ms\":%.3f,\"queue_ms\":0.1,\"inference_ms\":4.2,\"batch_size\":1,\"k\":10,"
+                    + "\"query_tokens\":6,\"results\":10,\"degraded\":false}%n", ts, i, v2 ? "2" : "1", status, latency));
+        }
+    }
+
+    @Test
+    void loadsPlainAndGzipMergedByTimeCountingMalformedLinesWithTheirPlace(@TempDir Path dir) throws IOException {
+        Path plain = dir.resolve("a.jsonl");
+        try (Writer w = Files.newBufferedWriter(plain)) {
+            write(w, 1);
+            w.write("not json\n{\"ts\":\"yesterday\",\"status\":200,\"latency_ms\":1}\n");
+        }
+        Path gz = dir.resolve("b.jsonl.gz");
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz)); Writer w = new java.io.OutputStreamWriter(o, StandardCharsets.UTF_8)) {
+            write(w, 2);
+        }
+        AccessLogs.Loaded l = AccessLogs.read(List.of(gz, plain), null, null);
+        assertThat(l.table().rowCount()).isEqualTo(24_000);
+        assertThat(l.malformed()).isEqualTo(2);
+        assertThat(l.malformedExamples()).containsExactly("a.jsonl:12001", "a.jsonl:12002");
+        long[] ts = l.table().longColumn("ts_ms").asLongArray();
+        for (int i = 1; i < ts.length; i++) {
+            assertThat(ts[i]).isGreaterThanOrEqualTo(ts[i - 1]);
+        }
+
+        AccessLogs.Loaded window = AccessLogs.read(List.of(plain), Instant.parse("2026-11-22T10:02:00Z"), Instant.parse("2026-11-22T10:03:00Z"));
+        assertThat(window.table().rowCount()).isEqualTo(1200);
+        assertThat(window.outsideWindow()).isEqualTo(12_000 - 1200);
+    }
+
+    @Test
+    void theTimelineRunsOnWallClockMinutesAndShowsTheLatencyStepAsBreaches(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("a.jsonl");
+        try (Writer w = Files.newBufferedWriter(f)) {
+            write(w, 3);
+        }
+        List<Timeline.Minute> minutes = Timeline.perMinute(AccessLogs.read(List.of(f), null, null).table());
+        assertThat(minutes).hasSize(11);
+        assertThat(minutes.getFirst().start()).isEqualTo(Instant.parse("2026-11-22T10:00:00Z"));
+        assertThat(minutes.getFirst().requests()).isEqualTo(600); // the second half of 10:00
+        assertThat(minutes.get(1).perSecond()).isEqualTo(20);
+        assertThat(minutes.get(1).p50()).isBetween(5.0, 15.0);
+        assertThat(minutes.get(1).shedShare()).isCloseTo(1.0 / 1200, org.assertj.core.api.Assertions.within(1e-9)); // request 1000
+
+        Objective p99 = Objective.parse("p99<=50ms");
+        List<Instant> breached = minutes.stream().filter(m -> !p99.met(m)).map(Timeline.Minute::start).toList();
+        assertThat(breached.getFirst()).isEqualTo(Instant.parse("2026-11-22T10:05:00Z"));
+        assertThat(breached).hasSize(6);
+        assertThat(minutes.get(7).p50()).as("half the requests are slow: the median sits at the edge").isGreaterThan(10);
+    }
+
+    @Test
+    void objectivesParseWithUnitsAndRefuseNonsense() {
+        assertThat(Objective.parse("p99.9<=0.2s")).isEqualTo(new Objective(Objective.Metric.P999, 200));
+        assertThat(Objective.parse("errors<=0.1%")).isEqualTo(new Objective(Objective.Metric.ERRORS, 0.001));
+        assertThat(Objective.parse("errors<=0.1%").toString()).isEqualTo("errors<=0.1%");
+        assertThatThrownBy(() -> Objective.parse("errors<=0.1")).isInstanceOf(AnalysisException.class).hasMessageContaining("percent");
+        assertThatThrownBy(() -> Objective.parse("p98<=1ms")).isInstanceOf(AnalysisException.class);
+        assertThatThrownBy(() -> AccessLogs.read(List.of(Path.of("/nonexistent.jsonl")), null, null))
+                .isInstanceOfSatisfying(AnalysisException.class, e -> assertThat(e.kind()).isEqualTo(AnalysisException.Kind.MISSING));
+    }
+}

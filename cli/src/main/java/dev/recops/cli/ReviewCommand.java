@@ -1,0 +1,123 @@
+package dev.recops.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recops.analysis.AnalysisException;
+import dev.recops.analysis.review.AccessLogs;
+import dev.recops.analysis.review.Objective;
+import dev.recops.analysis.review.Timeline;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/** {@code recops review}: what the access logs say happened, minute by minute. */
+@Command(
+        name = "review",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Review serve's access logs (JSON Lines, plain or .gz, several files merged by time): per wall-clock minute the "
+                    + "request rate, error rate, p50/p95/p99/p99.9 latency and the degraded and shed shares, with the minutes that "
+                    + "breach each --slo and the worst one.",
+            "%nMalformed lines are counted and located, never fatal.",
+            ""
+        })
+final class ReviewCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptions output;
+
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "Access logs written by recops serve --access-log.")
+    List<Path> files;
+
+    @Option(names = "--from", paramLabel = "TIME", description = "Only requests at or after this RFC 3339 instant (2026-11-22T10:00:00Z).")
+    String from;
+
+    @Option(names = "--to", paramLabel = "TIME", description = "Only requests before this RFC 3339 instant.")
+    String to;
+
+    @Option(names = "--slo", paramLabel = "OBJECTIVE", description = "A per-minute objective: p99<=50ms (p50, p95, p99, p99.9) or "
+            + "errors<=0.1%%; repeatable.")
+    List<String> slo = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        List<Objective> objectives = slo.stream().map(Objective::parse).toList();
+        Instant fromTime = instant("--from", from);
+        Instant toTime = instant("--to", to);
+        if (fromTime != null && toTime != null && !fromTime.isBefore(toTime)) {
+            throw AnalysisException.invalid("--from must be before --to");
+        }
+        AccessLogs.Loaded loaded = AccessLogs.read(files, fromTime, toTime);
+        List<Timeline.Minute> minutes = Timeline.perMinute(loaded.table());
+        PrintWriter out = spec.commandLine().getOut();
+        if (output.json()) {
+            ObjectMapper json = new ObjectMapper();
+            ObjectNode root = json.createObjectNode();
+            root.put("requests", loaded.table().rowCount()).put("malformed_lines", loaded.malformed()).put("outside_window", loaded.outsideWindow());
+            loaded.malformedExamples().forEach(root.withArray("malformed_examples")::add);
+            ArrayNode arr = root.putArray("minutes");
+            for (Timeline.Minute m : minutes) {
+                ObjectNode n = arr.addObject().put("start", m.start().toString()).put("requests", m.requests()).put("per_second", round(m.perSecond()))
+                        .put("error_rate", round(m.errorRate())).put("p50_ms", round(m.p50())).put("p95_ms", round(m.p95()))
+                        .put("p99_ms", round(m.p99())).put("p99_9_ms", round(m.p999())).put("degraded_share", round(m.degradedShare()))
+                        .put("shed_share", round(m.shedShare()));
+                objectives.stream().filter(o -> !o.met(m)).forEach(o -> n.withArray("breaches").add(o.toString()));
+            }
+            out.println(root.toPrettyString());
+            return ExitCodes.OK;
+        }
+        out.printf(Locale.ROOT, "recops review: %d requests in %d minutes from %s%n", loaded.table().rowCount(), minutes.size(),
+                files.stream().map(Path::toString).collect(Collectors.joining(", ")));
+        if (loaded.malformed() > 0) {
+            out.printf(Locale.ROOT, "  %d malformed lines skipped, e.g. %s%n", loaded.malformed(), String.join(", ", loaded.malformedExamples()));
+        }
+        if (loaded.outsideWindow() > 0) {
+            out.printf(Locale.ROOT, "  %d requests outside --from/--to left out%n", loaded.outsideWindow());
+        }
+        out.printf(Locale.ROOT, "  %-17s %8s %7s %8s %8s %8s %8s %6s %6s  %s%n", "minute (UTC)", "req/s", "errors", "p50", "p95", "p99", "p99.9",
+                "degr.", "shed", objectives.isEmpty() ? "" : "breaches");
+        for (Timeline.Minute m : minutes) {
+            String breaches = objectives.stream().filter(o -> !o.met(m)).map(Objective::toString).collect(Collectors.joining(" "));
+            out.printf(Locale.ROOT, "  %-17s %8.1f %6.2f%% %8.1f %8.1f %8.1f %8.1f %5.1f%% %5.1f%%  %s%n", m.start().toString().substring(0, 16) + "Z",
+                    m.perSecond(), 100 * m.errorRate(), m.p50(), m.p95(), m.p99(), m.p999(), 100 * m.degradedShare(), 100 * m.shedShare(), breaches);
+        }
+        for (Objective o : objectives) {
+            List<Timeline.Minute> bad = minutes.stream().filter(m -> !o.met(m)).toList();
+            Timeline.Minute worst = minutes.stream().max(java.util.Comparator.comparingDouble(m -> m.metric(o.metric()))).orElse(null);
+            out.printf(Locale.ROOT, "  %s: %d of %d minutes breached%s%n", o, bad.size(), minutes.size(),
+                    worst == null ? "" : ", worst " + worst.start().toString().substring(0, 16) + "Z");
+        }
+        return ExitCodes.OK;
+    }
+
+    private static Instant instant(String option, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw AnalysisException.invalid(option + " \"" + value + "\" is not an RFC 3339 instant such as 2026-11-22T10:00:00Z");
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}
