@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.analysis.AnalysisException;
 import dev.recops.analysis.review.AccessLogs;
+import dev.recops.analysis.review.Incident;
 import dev.recops.analysis.review.Objective;
 import dev.recops.analysis.review.Timeline;
 import picocli.CommandLine.Command;
@@ -32,6 +33,11 @@ import java.util.stream.Collectors;
             "Review serve's access logs (JSON Lines, plain or .gz, several files merged by time): per wall-clock minute the "
                     + "request rate, error rate, p50/p95/p99/p99.9 latency and the degraded and shed shares, with the minutes that "
                     + "breach each --slo and the worst one.",
+            "%nThe incident: minutes whose p99 or error rate stand out from the first half of the period (robust z-score with the "
+                    + "median and MAD, accumulated by a one-sided CUSUM; any --slo breach counts), with its start (the CUSUM's onset), "
+                    + "end, the requests it hurt, the error budget it took (with an errors objective), and what differs: per dimension "
+                    + "(endpoint, model version, status, degraded, k, query tokens), the value most over-represented among its failed "
+                    + "or slow requests against every request outside it.",
             "%nMalformed lines are counted and located, never fatal.",
             ""
         })
@@ -65,6 +71,7 @@ final class ReviewCommand implements Callable<Integer> {
         }
         AccessLogs.Loaded loaded = AccessLogs.read(files, fromTime, toTime);
         List<Timeline.Minute> minutes = Timeline.perMinute(loaded.table());
+        java.util.Optional<Incident.Found> incident = Incident.find(loaded.table(), minutes, objectives);
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             ObjectMapper json = new ObjectMapper();
@@ -79,6 +86,17 @@ final class ReviewCommand implements Callable<Integer> {
                         .put("shed_share", round(m.shedShare()));
                 objectives.stream().filter(o -> !o.met(m)).forEach(o -> n.withArray("breaches").add(o.toString()));
             }
+            incident.ifPresentOrElse(f -> {
+                ObjectNode n = root.putObject("incident").put("start", f.start().toString()).put("end", f.end().toString())
+                        .put("requests", f.requests()).put("bad_requests", f.badRequests()).put("worst_minute", f.worst().start().toString())
+                        .put("worst_p99_ms", round(f.worst().p99()));
+                if (Double.isFinite(f.budgetShare())) {
+                    n.put("error_budget_consumed", round(f.budgetShare()));
+                }
+                ArrayNode d = n.putArray("differences");
+                f.differences().forEach(x -> d.addObject().put("dimension", x.dimension()).put("value", x.value())
+                        .put("incident_share", round(x.incidentShare())).put("baseline_share", round(x.baselineShare())));
+            }, () -> root.putNull("incident"));
             out.println(root.toPrettyString());
             return ExitCodes.OK;
         }
@@ -103,6 +121,16 @@ final class ReviewCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  %s: %d of %d minutes breached%s%n", o, bad.size(), minutes.size(),
                     worst == null ? "" : ", worst " + worst.start().toString().substring(0, 16) + "Z");
         }
+        incident.ifPresentOrElse(f -> {
+            out.printf(Locale.ROOT, "incident %s to %s: %d of %d requests failed or were slow%s; worst minute %s (p99 %.1f ms)%n",
+                    f.start().toString().substring(0, 16) + "Z", f.end().toString().substring(0, 16) + "Z", f.badRequests(), f.requests(),
+                    Double.isFinite(f.budgetShare()) ? String.format(Locale.ROOT, ", %.0f%% of the period's error budget", 100 * f.budgetShare()) : "",
+                    f.worst().start().toString().substring(0, 16) + "Z", f.worst().p99());
+            out.println("  what differs (share of the bad requests in the incident / of all requests outside it):");
+            for (Incident.Difference d : f.differences()) {
+                out.printf(Locale.ROOT, "    %-14s %-28s %5.1f%% / %5.1f%%%n", d.dimension(), d.value(), 100 * d.incidentShare(), 100 * d.baselineShare());
+            }
+        }, () -> out.println("no incident: no minute stands out from the first half of the period (robust z-score, CUSUM)"));
         return ExitCodes.OK;
     }
 

@@ -29,7 +29,8 @@ class ReviewCommandTest {
         CommandResult text = CommandResult.run("review", f.toString(), "--slo", "p99<=50ms", "--slo", "errors<=0.1%");
         assertThat(text.exitCode()).as(text.err()).isZero();
         assertThat(text.out()).contains("180 requests in 3 minutes", "1 malformed lines skipped, e.g. access.jsonl:181",
-                "p99<=50ms: 1 of 3 minutes breached, worst 2026-11-22T10:02Z", "errors<=0.1%: 1 of 3 minutes breached, worst 2026-11-22T10:01Z");
+                "p99<=50ms: 1 of 3 minutes breached, worst 2026-11-22T10:02Z", "errors<=0.1%: 1 of 3 minutes breached, worst 2026-11-22T10:01Z",
+                "incident 2026-11-22T10:01Z to 2026-11-22T10:03Z", "what differs");
 
         CommandResult json = CommandResult.run("review", f.toString(), "--slo", "p99<=50ms", "--from", "2026-11-22T10:01:00Z", "--format", "json");
         assertThat(json.exitCode()).as(json.err()).isZero();

@@ -97,4 +97,35 @@ class ReviewTest {
         assertThatThrownBy(() -> AccessLogs.read(List.of(Path.of("/nonexistent.jsonl")), null, null))
                 .isInstanceOfSatisfying(AnalysisException.class, e -> assertThat(e.kind()).isEqualTo(AnalysisException.Kind.MISSING));
     }
+
+    @Test
+    void detectsTheLatencyStepWithinAMinuteAndNamesTheVersionThatCausedIt(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("a.jsonl");
+        try (Writer w = Files.newBufferedWriter(f)) {
+            write(w, 4);
+        }
+        var t = AccessLogs.read(List.of(f), null, null).table();
+        List<Timeline.Minute> minutes = Timeline.perMinute(t);
+        for (List<Objective> objectives : List.of(List.<Objective>of(), List.of(Objective.parse("p99<=50ms"), Objective.parse("errors<=1%")))) {
+            Incident.Found found = Incident.find(t, minutes, objectives).orElseThrow();
+            assertThat(java.time.Duration.between(Instant.parse("2026-11-22T10:05:00Z"), found.start()).abs().toSeconds())
+                    .as("detected start %s with %s", found.start(), objectives).isLessThanOrEqualTo(60);
+            assertThat(found.differences().getFirst().dimension()).isEqualTo("model version");
+            assertThat(found.differences().getFirst().value()).isEqualTo("search-encoder v2");
+            assertThat(found.differences().getFirst().incidentShare()).isGreaterThan(0.9);
+        }
+    }
+
+    @Test
+    void findsNothingInACalmPeriod(@TempDir Path dir) throws IOException {
+        StringBuilder b = new StringBuilder();
+        Random r = new Random(5);
+        for (int i = 0; i < 20 * 60 * 10; i++) {
+            b.append(String.format(Locale.ROOT, "{\"ts\":\"%s\",\"status\":200,\"latency_ms\":%.3f,\"version\":\"1\"}%n",
+                    START.plusMillis(i * 100L), 5 + r.nextDouble() * 10));
+        }
+        Path f = Files.writeString(dir.resolve("calm.jsonl"), b);
+        var t = AccessLogs.read(List.of(f), null, null).table();
+        assertThat(Incident.find(t, Timeline.perMinute(t), List.of())).isEmpty();
+    }
 }
