@@ -162,6 +162,7 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench merge" ];    then _picocli_recops_bench; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} review drift" ];    then _picocli_recops_review; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model verify" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model keygen" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model list" ];    then _picocli_recops_model; return $?; fi
@@ -182,27 +183,29 @@ function _complete_recops() {
   local cmds5=(model)
   local cmds6=(generate-completion)
   local cmds7=(bench merge)
-  local cmds8=(model verify)
-  local cmds9=(model keygen)
-  local cmds10=(model list)
-  local cmds11=(model load)
-  local cmds12=(model promote)
-  local cmds13=(model rollback)
-  local cmds14=(model sign)
-  local cmds15=(model status)
-  local cmds16=(model traffic)
-  local cmds17=(model unload)
+  local cmds8=(review drift)
+  local cmds9=(model verify)
+  local cmds10=(model keygen)
+  local cmds11=(model list)
+  local cmds12=(model load)
+  local cmds13=(model promote)
+  local cmds14=(model rollback)
+  local cmds15=(model sign)
+  local cmds16=(model status)
+  local cmds17=(model traffic)
+  local cmds18=(model unload)
 
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_unload; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_traffic; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_status; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_sign; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_rollback; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_promote; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_load; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_model_list; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_model_keygen; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_model_verify; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_unload; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_traffic; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_status; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_sign; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_rollback; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_promote; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_load; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_list; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_model_keygen; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_model_verify; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_review_drift; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_bench_merge; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_recops_generatecompletion; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_recops_model; return $?; fi
@@ -709,7 +712,7 @@ function _picocli_recops_review() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands=""
+  local commands="drift"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--format' '--from' '--to' '--slo'"
   local FORMAT_option_args=("text" "json") # --format values
@@ -817,6 +820,54 @@ function _picocli_recops_bench_merge() {
       type compopt &>/dev/null && compopt -o filenames
       positionals=$( compgen -f -- "${curr_word}" ) # files
     fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `drift` subcommand.
+function _picocli_recops_review_drift() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--baseline' '--current' '--psi-threshold' '--ks-threshold'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--baseline')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--current')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--psi-threshold')
+      return
+      ;;
+    '--ks-threshold')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

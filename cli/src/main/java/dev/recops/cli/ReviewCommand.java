@@ -29,6 +29,7 @@ import java.util.stream.Collectors;
 @Command(
         name = "review",
         mixinStandardHelpOptions = true,
+        subcommands = ReviewDriftCommand.class,
         description = {
             "Review serve's access logs (JSON Lines, plain or .gz, several files merged by time): per wall-clock minute the "
                     + "request rate, error rate, p50/p95/p99/p99.9 latency and the degraded and shed shares, with the minutes that "
@@ -48,8 +49,9 @@ final class ReviewCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Parameters(paramLabel = "FILE", arity = "1..*", description = "Access logs written by recops serve --access-log.")
-    List<Path> files;
+    // Not arity 1..*: picocli would then demand FILE of `review drift` too.
+    @Parameters(paramLabel = "FILE", arity = "0..*", description = "Access logs written by recops serve --access-log (at least one).")
+    List<Path> files = new ArrayList<>();
 
     @Option(names = "--from", paramLabel = "TIME", description = "Only requests at or after this RFC 3339 instant (2026-11-22T10:00:00Z).")
     String from;
@@ -63,6 +65,9 @@ final class ReviewCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (files.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'FILE'");
+        }
         List<Objective> objectives = slo.stream().map(Objective::parse).toList();
         Instant fromTime = instant("--from", from);
         Instant toTime = instant("--to", to);

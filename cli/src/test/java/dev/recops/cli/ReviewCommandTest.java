@@ -52,4 +52,30 @@ class ReviewCommandTest {
         CommandResult badSlo = CommandResult.run("review", log(dir).toString(), "--slo", "p99<50");
         assertThat(badSlo.exitCode()).isEqualTo(ExitCodes.USAGE);
     }
+
+    static Path requests(Path dir, String name, int tokensFrom, int tokensSpread) throws Exception {
+        StringBuilder b = new StringBuilder();
+        java.util.Random r = new java.util.Random(name.hashCode());
+        for (int i = 0; i < 2000; i++) {
+            b.append(String.format(java.util.Locale.ROOT, "{\"ts\":\"2026-11-22T10:00:%02d.%03dZ\",\"endpoint\":\"/v1/search\",\"status\":200,"
+                    + "\"latency_ms\":5,\"k\":10,\"query_tokens\":%d,\"degraded\":false}%n", i / 100 % 60, i % 1000, tokensFrom + r.nextInt(tokensSpread)));
+        }
+        return Files.writeString(dir.resolve(name), b);
+    }
+
+    @Test
+    void driftExitsThreeWhenQueriesGetLongerAndZeroWhenNothingChanged(@TempDir Path dir) throws Exception {
+        Path a = requests(dir, "a.jsonl", 3, 8);
+        Path same = requests(dir, "b.jsonl", 3, 8);
+        Path longer = requests(dir, "c.jsonl", 9, 8);
+        CommandResult stable = CommandResult.run("review", "drift", "--baseline", a.toString(), "--current", same.toString());
+        assertThat(stable.exitCode()).as(stable.out() + stable.err()).isZero();
+        assertThat(stable.out()).contains("query_tokens").doesNotContain("DRIFT");
+        CommandResult drift = CommandResult.run("review", "drift", "--baseline", a.toString(), "--current", longer.toString(), "--format", "json");
+        assertThat(drift.exitCode()).isEqualTo(ExitCodes.CHECK_FAILED);
+        JsonNode n = new ObjectMapper().readTree(drift.out());
+        assertThat(n.path("features").path("query_tokens").path("drift").asBoolean()).isTrue();
+        assertThat(n.path("features").path("query_tokens").path("ks").asDouble()).isGreaterThan(0.5);
+        assertThat(n.path("features").path("endpoint").path("drift").asBoolean()).isFalse();
+    }
 }
