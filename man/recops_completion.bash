@@ -714,7 +714,7 @@ function _picocli_recops_review() {
 
   local commands="drift"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--from' '--to' '--slo'"
+  local arg_opts="'--format' '--from' '--to' '--events' '--slo'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -730,6 +730,12 @@ function _picocli_recops_review() {
       ;;
     '--to')
       return
+      ;;
+    '--events')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
     '--slo')
       return

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.analysis.AnalysisException;
 import dev.recops.analysis.review.AccessLogs;
+import dev.recops.analysis.review.Events;
 import dev.recops.analysis.review.Incident;
 import dev.recops.analysis.review.Objective;
 import dev.recops.analysis.review.Timeline;
@@ -59,6 +60,10 @@ final class ReviewCommand implements Callable<Integer> {
     @Option(names = "--to", paramLabel = "TIME", description = "Only requests before this RFC 3339 instant.")
     String to;
 
+    @Option(names = "--events", paramLabel = "FILE", description = "Events to place on the timeline: serve's admin audit log, or "
+            + "JSON Lines with ts and event (deploys, config changes); repeatable.")
+    List<Path> eventFiles = new ArrayList<>();
+
     @Option(names = "--slo", paramLabel = "OBJECTIVE", description = "A per-minute objective: p99<=50ms (p50, p95, p99, p99.9) or "
             + "errors<=0.1%%; repeatable.")
     List<String> slo = new ArrayList<>();
@@ -77,6 +82,8 @@ final class ReviewCommand implements Callable<Integer> {
         AccessLogs.Loaded loaded = AccessLogs.read(files, fromTime, toTime);
         List<Timeline.Minute> minutes = Timeline.perMinute(loaded.table());
         java.util.Optional<Incident.Found> incident = Incident.find(loaded.table(), minutes, objectives);
+        List<Events.Event> events = Events.read(eventFiles);
+        java.util.Optional<Events.Event> trigger = incident.flatMap(f -> Events.lastBefore(events, f.start().plusSeconds(59)));
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             ObjectMapper json = new ObjectMapper();
@@ -91,6 +98,8 @@ final class ReviewCommand implements Callable<Integer> {
                         .put("shed_share", round(m.shedShare()));
                 objectives.stream().filter(o -> !o.met(m)).forEach(o -> n.withArray("breaches").add(o.toString()));
             }
+            ArrayNode ev = root.putArray("events");
+            events.forEach(e -> ev.addObject().put("ts", e.at().toString()).put("event", e.what()).put("source", e.source()));
             incident.ifPresentOrElse(f -> {
                 ObjectNode n = root.putObject("incident").put("start", f.start().toString()).put("end", f.end().toString())
                         .put("requests", f.requests()).put("bad_requests", f.badRequests()).put("worst_minute", f.worst().start().toString())
@@ -98,6 +107,7 @@ final class ReviewCommand implements Callable<Integer> {
                 if (Double.isFinite(f.budgetShare())) {
                     n.put("error_budget_consumed", round(f.budgetShare()));
                 }
+                trigger.ifPresent(e -> n.putObject("last_event_before").put("ts", e.at().toString()).put("event", e.what()));
                 ArrayNode d = n.putArray("differences");
                 f.differences().forEach(x -> d.addObject().put("dimension", x.dimension()).put("value", x.value())
                         .put("incident_share", round(x.incidentShare())).put("baseline_share", round(x.baselineShare())));
@@ -120,6 +130,9 @@ final class ReviewCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  %-17s %8.1f %6.2f%% %8.1f %8.1f %8.1f %8.1f %5.1f%% %5.1f%%  %s%n", m.start().toString().substring(0, 16) + "Z",
                     m.perSecond(), 100 * m.errorRate(), m.p50(), m.p95(), m.p99(), m.p999(), 100 * m.degradedShare(), 100 * m.shedShare(), breaches);
         }
+        for (Events.Event e : events) {
+            out.printf(Locale.ROOT, "  event %s  %s%n", e.at(), e.what());
+        }
         for (Objective o : objectives) {
             List<Timeline.Minute> bad = minutes.stream().filter(m -> !o.met(m)).toList();
             Timeline.Minute worst = minutes.stream().max(java.util.Comparator.comparingDouble(m -> m.metric(o.metric()))).orElse(null);
@@ -131,6 +144,7 @@ final class ReviewCommand implements Callable<Integer> {
                     f.start().toString().substring(0, 16) + "Z", f.end().toString().substring(0, 16) + "Z", f.badRequests(), f.requests(),
                     Double.isFinite(f.budgetShare()) ? String.format(Locale.ROOT, ", %.0f%% of the period's error budget", 100 * f.budgetShare()) : "",
                     f.worst().start().toString().substring(0, 16) + "Z", f.worst().p99());
+            trigger.ifPresent(e -> out.printf(Locale.ROOT, "  last event before it: %s %s (%s)%n", e.at(), e.what(), e.source()));
             out.println("  what differs (share of the bad requests in the incident / of all requests outside it):");
             for (Incident.Difference d : f.differences()) {
                 out.printf(Locale.ROOT, "    %-14s %-28s %5.1f%% / %5.1f%%%n", d.dimension(), d.value(), 100 * d.incidentShare(), 100 * d.baselineShare());

@@ -32,6 +32,12 @@ class ReviewCommandTest {
                 "p99<=50ms: 1 of 3 minutes breached, worst 2026-11-22T10:02Z", "errors<=0.1%: 1 of 3 minutes breached, worst 2026-11-22T10:01Z",
                 "incident 2026-11-22T10:01Z to 2026-11-22T10:03Z", "what differs");
 
+        Path events = Files.writeString(dir.resolve("audit.jsonl"), "{\"ts\":\"2026-11-22T10:00:40Z\",\"action\":\"promote\",\"outcome\":\"ok\","
+                + "\"detail\":\"search-encoder 2\"}\n{\"ts\":\"2026-11-22T10:30:00Z\",\"event\":\"later deploy\"}\n");
+        CommandResult withEvents = CommandResult.run("review", f.toString(), "--slo", "p99<=50ms", "--slo", "errors<=0.1%", "--events", events.toString());
+        assertThat(withEvents.out()).contains("last event before it: 2026-11-22T10:00:40Z admin promote ok: search-encoder 2 (audit.jsonl:1)",
+                "event 2026-11-22T10:30:00Z  later deploy");
+
         CommandResult json = CommandResult.run("review", f.toString(), "--slo", "p99<=50ms", "--from", "2026-11-22T10:01:00Z", "--format", "json");
         assertThat(json.exitCode()).as(json.err()).isZero();
         JsonNode n = new ObjectMapper().readTree(json.out());

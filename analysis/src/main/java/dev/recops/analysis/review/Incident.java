@@ -26,8 +26,9 @@ import java.util.Optional;
  * the alarm) and ends at the last minute still scoring above {@code K} before three calm minutes
  * or the end. A minute that breaches an objective also counts as scoring above the alarm.
  *
- * <p>Comparison (BubbleUp): the requests that went wrong inside the window (failed, or slower
- * than the latency objective, or than the baseline's p99 without one) against every request
+ * <p>Comparison (BubbleUp): the requests that went wrong inside the window (failed, with an
+ * errors objective; slower than the bound, with a latency objective; without objectives,
+ * either, slow meaning above the baseline's p99) against every request
  * outside it, per dimension: the value most over-represented among the bad requests, dimensions
  * ranked by how much.
  */
@@ -140,8 +141,14 @@ public final class Incident {
         long[] ts = t.longColumn("ts_ms").asLongArray();
         double[] latency = t.doubleColumn("latency_ms").asDoubleArray();
         int[] status = t.intColumn("status").asIntArray();
-        double slow = objectives.stream().filter(o -> o.metric() != Objective.Metric.ERRORS).mapToDouble(Objective::bound).min()
-                .orElseGet(() -> baselineP99(minutes, from, to));
+        // Bad means what the objectives care about: failures with an errors objective, slowness
+        // with a latency one (past its bound), both without objectives (slower than the baseline's p99).
+        boolean latencyObjective = objectives.stream().anyMatch(o -> o.metric() != Objective.Metric.ERRORS);
+        boolean errorObjective = objectives.stream().anyMatch(o -> o.metric() == Objective.Metric.ERRORS);
+        boolean countFailures = errorObjective || objectives.isEmpty();
+        double slow = latencyObjective
+                ? objectives.stream().filter(o -> o.metric() != Objective.Metric.ERRORS).mapToDouble(Objective::bound).min().orElseThrow()
+                : objectives.isEmpty() ? baselineP99(minutes, from, to) : Double.POSITIVE_INFINITY;
         long fromMs = from.toEpochMilli();
         long toMs = to.toEpochMilli();
         boolean[] bad = new boolean[ts.length];
@@ -150,7 +157,7 @@ public final class Incident {
         long insideCount = 0;
         for (int i = 0; i < ts.length; i++) {
             inside[i] = ts[i] >= fromMs && ts[i] < toMs;
-            boolean wrong = status[i] >= 500 || latency[i] > slow;
+            boolean wrong = (countFailures && status[i] >= 500) || latency[i] > slow;
             bad[i] = inside[i] && wrong;
             insideCount += inside[i] ? 1 : 0;
             badCount += bad[i] ? 1 : 0;

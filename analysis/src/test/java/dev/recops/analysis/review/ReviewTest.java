@@ -128,4 +128,34 @@ class ReviewTest {
         var t = AccessLogs.read(List.of(f), null, null).table();
         assertThat(Incident.find(t, Timeline.perMinute(t), List.of())).isEmpty();
     }
+
+    @Test
+    void detectsAnErrorBurstAfterADeployAndCallsTheDeployOut(@TempDir Path dir) throws IOException {
+        StringBuilder b = new StringBuilder();
+        Random r = new Random(6);
+        for (int i = 0; i < 20 * 60 * 12; i++) { // 12 minutes at 20/s from 10:00:30; from 10:07:00 a third of /v1/recommend fails
+            Instant ts = START.plusMillis(i * 50L);
+            boolean recommend = i % 4 == 0;
+            boolean burst = recommend && !ts.isBefore(Instant.parse("2026-11-22T10:07:00Z")) && r.nextInt(3) == 0;
+            b.append(String.format(Locale.ROOT, "{\"ts\":\"%s\",\"endpoint\":\"%s\",\"version\":\"2\",\"status\":%d,\"latency_ms\":%.3f}%n", ts,
+                    recommend ? "/v1/recommend" : "/v1/search", burst ? 500 : 200, 5 + r.nextDouble() * 10));
+        }
+        Path f = Files.writeString(dir.resolve("a.jsonl"), b);
+        Path events = Files.writeString(dir.resolve("deploys.jsonl"), """
+                {"ts":"2026-11-22T10:02:10Z","event":"config reload"}
+                {"ts":"2026-11-22T10:06:45Z","event":"deploy recommender 2026.11.22-3"}
+                """);
+        var t = AccessLogs.read(List.of(f), null, null).table();
+        Incident.Found found = Incident.find(t, Timeline.perMinute(t), List.of(Objective.parse("errors<=1%"))).orElseThrow();
+        assertThat(java.time.Duration.between(Instant.parse("2026-11-22T10:07:00Z"), found.start()).abs().toSeconds()).isLessThanOrEqualTo(60);
+        assertThat(found.differences().getFirst().dimension()).isIn("endpoint", "status");
+        assertThat(found.differences()).anySatisfy(d -> {
+            assertThat(d.dimension()).isEqualTo("endpoint");
+            assertThat(d.value()).isEqualTo("/v1/recommend");
+            assertThat(d.incidentShare()).isEqualTo(1.0);
+        });
+        assertThat(found.budgetShare()).isGreaterThan(1); // a third of a quarter of the traffic failing for 5 minutes, against 1% of 12
+        assertThat(Events.lastBefore(Events.read(List.of(events)), found.start().plusSeconds(59)).orElseThrow().what())
+                .isEqualTo("deploy recommender 2026.11.22-3");
+    }
 }
