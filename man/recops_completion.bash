@@ -714,7 +714,7 @@ function _picocli_recops_review() {
 
   local commands="drift"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--from' '--to' '--events' '--slo'"
+  local arg_opts="'--format' '--from' '--to' '--events' '--out' '--slo'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -732,6 +732,12 @@ function _picocli_recops_review() {
       return
       ;;
     '--events')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--out')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files

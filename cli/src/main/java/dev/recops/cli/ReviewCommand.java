@@ -8,6 +8,7 @@ import dev.recops.analysis.review.AccessLogs;
 import dev.recops.analysis.review.Events;
 import dev.recops.analysis.review.Incident;
 import dev.recops.analysis.review.Objective;
+import dev.recops.analysis.review.Postmortem;
 import dev.recops.analysis.review.Timeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,6 +65,10 @@ final class ReviewCommand implements Callable<Integer> {
             + "JSON Lines with ts and event (deploys, config changes); repeatable.")
     List<Path> eventFiles = new ArrayList<>();
 
+    @Option(names = "--out", paramLabel = "FILE.md", description = "Also write a postmortem draft in Markdown (SRE template; the parts only "
+            + "people can write are left as prompts).")
+    Path postmortem;
+
     @Option(names = "--slo", paramLabel = "OBJECTIVE", description = "A per-minute objective: p99<=50ms (p50, p95, p99, p99.9) or "
             + "errors<=0.1%%; repeatable.")
     List<String> slo = new ArrayList<>();
@@ -85,6 +90,14 @@ final class ReviewCommand implements Callable<Integer> {
         List<Events.Event> events = Events.read(eventFiles);
         java.util.Optional<Events.Event> trigger = incident.flatMap(f -> Events.lastBefore(events, f.start().plusSeconds(59)));
         PrintWriter out = spec.commandLine().getOut();
+        if (postmortem != null) {
+            try {
+                java.nio.file.Files.writeString(postmortem, Postmortem.draft(files.stream().map(Path::toString).toList(), loaded.table().rowCount(),
+                        minutes, objectives, incident, events));
+            } catch (java.io.IOException e) {
+                throw new dev.recops.engine.RecopsException.Failure("io_error", "cannot write " + postmortem + ": " + e.getMessage(), e);
+            }
+        }
         if (output.json()) {
             ObjectMapper json = new ObjectMapper();
             ObjectNode root = json.createObjectNode();

@@ -34,7 +34,12 @@ class ReviewCommandTest {
 
         Path events = Files.writeString(dir.resolve("audit.jsonl"), "{\"ts\":\"2026-11-22T10:00:40Z\",\"action\":\"promote\",\"outcome\":\"ok\","
                 + "\"detail\":\"search-encoder 2\"}\n{\"ts\":\"2026-11-22T10:30:00Z\",\"event\":\"later deploy\"}\n");
-        CommandResult withEvents = CommandResult.run("review", f.toString(), "--slo", "p99<=50ms", "--slo", "errors<=0.1%", "--events", events.toString());
+        Path draft = dir.resolve("postmortem.md");
+        CommandResult withEvents = CommandResult.run("review", f.toString(), "--slo", "p99<=50ms", "--slo", "errors<=0.1%", "--events", events.toString(),
+                "--out", draft.toString());
+        assertThat(Files.readString(draft)).contains("# Postmortem draft: incident of 2026-11-22T10:01Z", "## Impact", "## Detection",
+                "## Timeline (UTC)", "| 2026-11-22T10:00:40Z | admin promote ok: search-encoder 2 |", "## What the data shows", "## Action items",
+                "Last event before the start: 2026-11-22T10:00:40Z");
         assertThat(withEvents.out()).contains("last event before it: 2026-11-22T10:00:40Z admin promote ok: search-encoder 2 (audit.jsonl:1)",
                 "event 2026-11-22T10:30:00Z  later deploy");
 
