@@ -23,11 +23,11 @@ import java.util.Map;
  *       configurations driven past capacity (infinite, i.e. {@code Be = B}, without such data).
  *   <li>Capacity (max throughput): calls of {@code Be} back to back on every worker,
  *       {@code μ = 1000·c·Be/S(Be)} per second.
- *   <li>Batch size under load: a worker takes what arrived while the others were busy, the fixed
- *       point {@code b = clamp(λ·S(b)/(1000·c), 1, Be)}.
  *   <li>Utilisation {@code ρ = λ/μ}. Waiting grows like {@code 1/(1-ρ)} (M/G/c heavy traffic):
- *       each percentile is {@code log p = θ0 + θ1·log S(b) + θ2·log(1/(1-ρ)) + θ3·ρ}, the θ fitted
- *       by least squares on the sustainable runs.
+ *       each percentile is {@code log p = θ0 + θ1·log S(1) + θ2·log(1/(1-ρ)) + θ3·ρ + θ4·log c +
+ *       θ5·log threads}, the θ fitted by least squares on the steady-state runs. (The unloaded call
+ *       time S(1), not a modelled batch size: the fixed point {@code b = λ·S(b)/c} overshot the
+ *       batches measured under load several times over.)
  * </ul>
  */
 @SuppressWarnings("serial") // the Map field holds an EnumMap or Map.of: both serializable
@@ -67,20 +67,6 @@ final class QueueModel implements Serializable {
 
     private static double capacity(ServiceTime s, double call, Config c, double tokens) {
         return 1000.0 * c.workers() * call / s.millis(call, tokens, c.workers(), c.threads());
-    }
-
-    double batch(Query q) {
-        Config c = q.config();
-        double most = Math.max(1, largestCall(c));
-        double b = 1;
-        for (int i = 0; i < 60; i++) {
-            double next = Math.clamp(q.rate() * service.millis(b, q.queryTokens(), c.workers(), c.threads()) / 1000.0 / c.workers(), 1, most);
-            if (Math.abs(next - b) < 1e-6) {
-                break;
-            }
-            b = next;
-        }
-        return b;
     }
 
     double utilisation(Query q) {

@@ -3,6 +3,7 @@ package dev.recops.analysis.latency;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recops.analysis.AnalysisException;
+import dev.recops.analysis.review.Timeline;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -261,13 +262,6 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
         return out;
     }
 
-    static double quantile(double[] sorted, double q) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
-    }
-
     private static MessageDigest newDigest() {
         try {
             return MessageDigest.getInstance("SHA-256");
@@ -305,8 +299,8 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
         Observation observation(Config c, String where) {
             double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             double rate = sorted.length / 60.0;
-            return new Observation(new Query(c, rate, searches == 0 ? Double.NaN : tokens / searches), quantile(sorted, 0.50),
-                    quantile(sorted, 0.95), quantile(sorted, 0.99), errors / (double) sorted.length, rate,
+            return new Observation(new Query(c, rate, searches == 0 ? Double.NaN : tokens / searches), Timeline.quantile(sorted, 0.50),
+                    Timeline.quantile(sorted, 0.95), Timeline.quantile(sorted, 0.99), errors / (double) sorted.length, rate,
                     calls > 0 ? batched / calls : Double.NaN, calls > 0 ? callMillis / calls : Double.NaN, where);
         }
     }

@@ -76,7 +76,7 @@ public final class Timeline {
     }
 
     /** The nearest-rank quantile of sorted values (the value at or below which q of them lie). */
-    static double quantile(double[] sorted, double q) {
+    public static double quantile(double[] sorted, double q) {
         return sorted[Math.max(0, (int) Math.ceil(q * sorted.length) - 1)];
     }
 }
