@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.analysis.AnalysisException;
 import dev.recops.analysis.review.AccessLogs;
+import dev.recops.analysis.review.Charts;
 import dev.recops.analysis.review.Events;
 import dev.recops.analysis.review.Incident;
 import dev.recops.analysis.review.Objective;
@@ -45,6 +46,8 @@ import java.util.stream.Collectors;
             ""
         })
 final class ReviewCommand implements Callable<Integer> {
+    private static final String CHARTS = "charts";
+
     @Spec
     CommandSpec spec;
 
@@ -66,7 +69,8 @@ final class ReviewCommand implements Callable<Integer> {
     List<Path> eventFiles = new ArrayList<>();
 
     @Option(names = "--out", paramLabel = "FILE.md", description = "Also write a postmortem draft in Markdown (SRE template; the parts only "
-            + "people can write are left as prompts).")
+            + "people can write are left as prompts), with PNG charts in charts/ beside it: latency percentiles, and error, degraded and "
+            + "shed shares per minute, the incident shaded, events marked.")
     Path postmortem;
 
     @Option(names = "--slo", paramLabel = "OBJECTIVE", description = "A per-minute objective: p99<=50ms (p50, p95, p99, p99.9) or "
@@ -84,6 +88,9 @@ final class ReviewCommand implements Callable<Integer> {
         if (fromTime != null && toTime != null && !fromTime.isBefore(toTime)) {
             throw AnalysisException.invalid("--from must be before --to");
         }
+        if (postmortem != null) {
+            Charts.warmUp();
+        }
         AccessLogs.Loaded loaded = AccessLogs.read(files, fromTime, toTime);
         List<Timeline.Minute> minutes = Timeline.perMinute(loaded.table());
         java.util.Optional<Incident.Found> incident = Incident.find(loaded.table(), minutes, objectives);
@@ -91,12 +98,7 @@ final class ReviewCommand implements Callable<Integer> {
         java.util.Optional<Events.Event> trigger = incident.flatMap(f -> Events.lastBefore(events, f.start().plusSeconds(59)));
         PrintWriter out = spec.commandLine().getOut();
         if (postmortem != null) {
-            try {
-                java.nio.file.Files.writeString(postmortem, Postmortem.draft(files.stream().map(Path::toString).toList(), loaded.table().rowCount(),
-                        minutes, objectives, incident, events));
-            } catch (java.io.IOException e) {
-                throw new dev.recops.engine.RecopsException.Failure("io_error", "cannot write " + postmortem + ": " + e.getMessage(), e);
-            }
+            writePostmortem(loaded.table().rowCount(), minutes, objectives, incident, events);
         }
         if (output.json()) {
             ObjectMapper json = new ObjectMapper();
@@ -164,6 +166,20 @@ final class ReviewCommand implements Callable<Integer> {
             }
         }, () -> out.println("no incident: no minute stands out from the first half of the period (robust z-score, CUSUM)"));
         return ExitCodes.OK;
+    }
+
+    /** The draft, and its charts in charts/ beside it (linked from the draft by relative path). */
+    private void writePostmortem(long requests, List<Timeline.Minute> minutes, List<Objective> objectives,
+                                 java.util.Optional<Incident.Found> incident, List<Events.Event> events) {
+        Path dir = postmortem.toAbsolutePath().getParent();
+        try {
+            List<String> charts = Charts.write(dir.resolve(CHARTS), minutes, objectives, incident, events).stream()
+                    .map(p -> CHARTS + "/" + p.getFileName()).toList();
+            java.nio.file.Files.writeString(postmortem, Postmortem.draft(files.stream().map(Path::toString).toList(), requests,
+                    minutes, objectives, incident, events, charts));
+        } catch (java.io.IOException e) {
+            throw new dev.recops.engine.RecopsException.Failure("io_error", "cannot write " + postmortem + " or its charts: " + e.getMessage(), e);
+        }
     }
 
     private static Instant instant(String option, String value) {

@@ -39,7 +39,12 @@ class ReviewCommandTest {
                 "--out", draft.toString());
         assertThat(Files.readString(draft)).contains("# Postmortem draft: incident of 2026-11-22T10:01Z", "## Impact", "## Detection",
                 "## Timeline (UTC)", "| 2026-11-22T10:00:40Z | admin promote ok: search-encoder 2 |", "## What the data shows", "## Action items",
-                "Last event before the start: 2026-11-22T10:00:40Z");
+                "Last event before the start: 2026-11-22T10:00:40Z", "![charts/latency.png](charts/latency.png)");
+        for (String chart : new String[] {"latency.png", "errors.png"}) {
+            java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(dir.resolve("charts").resolve(chart).toFile());
+            assertThat(png).as(chart).isNotNull();
+            assertThat(png.getWidth()).isEqualTo(1000);
+        }
         assertThat(withEvents.out()).contains("last event before it: 2026-11-22T10:00:40Z admin promote ok: search-encoder 2 (audit.jsonl:1)",
                 "event 2026-11-22T10:30:00Z  later deploy");
 

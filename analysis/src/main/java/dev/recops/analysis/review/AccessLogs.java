@@ -21,10 +21,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -57,35 +61,142 @@ public final class AccessLogs {
         if (files.isEmpty()) {
             throw AnalysisException.invalid("no access logs given");
         }
-        Columns c = new Columns();
         long fromMs = from == null ? Long.MIN_VALUE : from.toEpochMilli();
         long toMs = to == null ? Long.MAX_VALUE : to.toEpochMilli();
-        for (Path f : files) {
-            try (InputStream raw = Files.newInputStream(f);
-                 InputStream in = f.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
-                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
-                int n = 0;
-                for (String line; (line = r.readLine()) != null; ) {
-                    n++;
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    if (!c.add(line, fromMs, toMs)) {
-                        c.malformed++;
-                        if (c.examples.size() < KEPT_BAD_LINES) {
-                            c.examples.add(f.getFileName() + ":" + n);
+        Columns all = new Columns();
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        // One thread reads lines, the pool parses chunks of them; chunks are merged in order, so
+        // the table and the malformed-line examples come out as if parsed in one pass.
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "review-parse");
+            t.setDaemon(true);
+            return t;
+        });
+        // Tablesaw's Table scans the class path for its readers when first used (about 0.4 s here):
+        // let that happen while the logs are read.
+        pool.submit(() -> Table.create());
+        try {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                ArrayDeque<Future<Columns>> inFlight = new ArrayDeque<>();
+                try (InputStream raw = Files.newInputStream(f);
+                     InputStream in = name.endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+                     BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
+                    int n = 0;
+                    String[] chunk = new String[CHUNK];
+                    int filled = 0;
+                    for (String line; (line = r.readLine()) != null; ) {
+                        chunk[filled++] = line;
+                        if (filled == CHUNK) {
+                            submit(pool, inFlight, chunk, filled, name, n, fromMs, toMs);
+                            n += filled;
+                            chunk = new String[CHUNK];
+                            filled = 0;
+                            while (inFlight.size() > 2 * threads) {
+                                all.append(take(inFlight));
+                            }
                         }
                     }
+                    submit(pool, inFlight, chunk, filled, name, n, fromMs, toMs);
+                    while (!inFlight.isEmpty()) {
+                        all.append(take(inFlight));
+                    }
+                } catch (NoSuchFileException e) {
+                    throw AnalysisException.missing("access log " + f + " not found");
+                } catch (java.util.zip.ZipException e) {
+                    throw AnalysisException.invalid(f + " is not gzip data: " + e.getMessage());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+                } finally {
+                    inFlight.forEach(x -> x.cancel(true));
                 }
-            } catch (NoSuchFileException e) {
-                throw AnalysisException.missing("access log " + f + " not found");
-            } catch (java.util.zip.ZipException e) {
-                throw AnalysisException.invalid(f + " is not gzip data: " + e.getMessage());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+            }
+        } finally {
+            // not shutdownNow: an interrupt would break Table's class initialisation for good
+            pool.shutdown();
+        }
+        return new Loaded(all.table(), all.malformed, List.copyOf(all.examples), all.outside);
+    }
+
+    private static final int CHUNK = 8192;
+
+    private static void submit(ExecutorService pool, ArrayDeque<Future<Columns>> inFlight, String[] lines, int count, String file,
+                               int firstLine, long fromMs, long toMs) {
+        inFlight.add(pool.submit(() -> {
+            Columns c = new Columns();
+            for (int i = 0; i < count; i++) {
+                String line = lines[i];
+                if (line.isBlank()) {
+                    continue;
+                }
+                if (!c.add(line, fromMs, toMs)) {
+                    c.malformed++;
+                    if (c.examples.size() < KEPT_BAD_LINES) {
+                        c.examples.add(file + ":" + (firstLine + i + 1));
+                    }
+                }
+            }
+            return c;
+        }));
+    }
+
+    private static Columns take(ArrayDeque<Future<Columns>> inFlight) {
+        try {
+            return inFlight.removeFirst().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading access logs", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Epoch milliseconds of an RFC 3339 UTC instant. Serve writes {@code 2026-11-22T10:00:00.005Z}
+     * (seconds, optional fraction, Z), read here by position, as fast as the rest of the line;
+     * anything else goes through {@link Instant#parse}.
+     */
+    static long epochMillis(String s) {
+        int n = s.length();
+        if (n >= 20 && s.charAt(4) == '-' && s.charAt(7) == '-' && s.charAt(10) == 'T' && s.charAt(13) == ':' && s.charAt(16) == ':'
+                && s.charAt(n - 1) == 'Z' && (n == 20 || s.charAt(19) == '.')) {
+            int year = digits(s, 0, 4);
+            int month = digits(s, 5, 7);
+            int day = digits(s, 8, 10);
+            int hour = digits(s, 11, 13);
+            int minute = digits(s, 14, 16);
+            int second = digits(s, 17, 19);
+            int millis = 0;
+            int scale = 100;
+            for (int i = 20; i < n - 1; i++) {
+                int d = s.charAt(i) - '0';
+                if (d < 0 || d > 9) {
+                    millis = -1;
+                    break;
+                }
+                millis += d * scale;
+                scale /= 10;
+            }
+            if (year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= java.time.YearMonth.of(year, month).lengthOfMonth()
+                    && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && millis >= 0) {
+                long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+                return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
             }
         }
-        return new Loaded(c.table(), c.malformed, List.copyOf(c.examples), c.outside);
+        return Instant.parse(s).toEpochMilli();
+    }
+
+    /** The decimal number in {@code s[from, to)}, or -1 when a character is not a digit. */
+    private static int digits(String s, int from, int to) {
+        int v = 0;
+        for (int i = from; i < to; i++) {
+            int d = s.charAt(i) - '0';
+            if (d < 0 || d > 9) {
+                return -1;
+            }
+            v = v * 10 + d;
+        }
+        return v;
     }
 
     /** Growable primitive arrays, one per field; strings interned through the columns' dictionaries. */
@@ -131,7 +242,7 @@ public final class AccessLogs {
                     String name = p.currentName();
                     JsonToken v = p.nextToken();
                     switch (name) {
-                        case "ts" -> t = Instant.parse(p.getText()).toEpochMilli();
+                        case "ts" -> t = epochMillis(p.getText());
                         case "status" -> st = p.getIntValue();
                         case "latency_ms" -> lat = p.getDoubleValue();
                         case "queue_ms" -> q = p.getDoubleValue();
@@ -147,7 +258,7 @@ public final class AccessLogs {
                         default -> p.skipChildren();
                     }
                 }
-            } catch (IOException | DateTimeParseException | IllegalStateException e) {
+            } catch (IOException | java.time.DateTimeException | IllegalStateException e) {
                 return false;
             }
             if (t == Long.MIN_VALUE || st < 0 || Double.isNaN(lat)) {
@@ -175,6 +286,34 @@ public final class AccessLogs {
             error.add(er);
             size++;
             return true;
+        }
+
+        /** Appends another chunk's rows and counts after this one's. */
+        void append(Columns o) {
+            while (ts.length < size + o.size) {
+                grow();
+            }
+            System.arraycopy(o.ts, 0, ts, size, o.size);
+            System.arraycopy(o.status, 0, status, size, o.size);
+            System.arraycopy(o.batch, 0, batch, size, o.size);
+            System.arraycopy(o.k, 0, k, size, o.size);
+            System.arraycopy(o.tokens, 0, tokens, size, o.size);
+            System.arraycopy(o.latency, 0, latency, size, o.size);
+            System.arraycopy(o.queue, 0, queue, size, o.size);
+            System.arraycopy(o.inference, 0, inference, size, o.size);
+            System.arraycopy(o.degraded, 0, degraded, size, o.size);
+            endpoint.addAll(o.endpoint);
+            model.addAll(o.model);
+            version.addAll(o.version);
+            error.addAll(o.error);
+            size += o.size;
+            malformed += o.malformed;
+            outside += o.outside;
+            for (String e : o.examples) {
+                if (examples.size() < KEPT_BAD_LINES) {
+                    examples.add(e);
+                }
+            }
         }
 
         private void grow() {

@@ -19,8 +19,9 @@ import java.util.Optional;
  *
  * <p>Detection: each minute's p99 and error rate become robust z-scores against the baseline,
  * the first half of the period (median and MAD, scaled by 1.4826 so that a normal series has unit
- * spread; for the error rate at least the binomial spread of a minute's count, so that one
- * error more is not an alarm): review a window that starts well before the incident. A one-sided
+ * spread; at least a tenth of the median for p99, and for the error rate at least the Poisson
+ * spread of a minute's expected count, so that chance errors are no alarm): review a window that
+ * starts well before the incident. A one-sided
  * CUSUM over those scores, {@code S = max(0, S + z - K)}, raises an alarm when it passes
  * {@code H}. The incident starts where the alarming run of the CUSUM left zero (the onset, not
  * the alarm) and ends at the last minute still scoring above {@code K} before three calm minutes
@@ -33,7 +34,7 @@ import java.util.Optional;
  * ranked by how much.
  */
 public final class Incident {
-    static final double K = 1.0;
+    static final double K = 2.0;
     static final double H = 8.0;
     static final int CALM = 3;
 
@@ -65,12 +66,13 @@ public final class Incident {
         }
         double[] p99 = minutes.stream().mapToDouble(Timeline.Minute::p99).toArray();
         double[] errors = minutes.stream().mapToDouble(Timeline.Minute::errorRate).toArray();
-        double[] zp = robustZ(p99, new double[p99.length]);
-        double[] floor = new double[errors.length];
-        for (int i = 0; i < floor.length; i++) {
-            floor[i] = 1.0 / Math.max(1, minutes.get(i).requests()); // one request's worth
-        }
-        double[] ze = robustZ(errors, floor);
+        // latency: a tenth of the baseline level is the least spread that counts as one unit
+        double[] zp = robustZ(p99, (i, median) -> 0.1 * Math.abs(median));
+        // errors: at least the Poisson spread of a minute's expected count, so chance errors do not add up
+        double[] ze = robustZ(errors, (i, median) -> {
+            long n = Math.max(1, minutes.get(i).requests());
+            return Math.sqrt(Math.max(1, median * n)) / n;
+        });
         double[] score = new double[minutes.size()];
         for (int i = 0; i < score.length; i++) {
             Timeline.Minute m = minutes.get(i);
@@ -111,8 +113,12 @@ public final class Incident {
         return Optional.of(compare(requests, minutes, objectives, from, to, worst));
     }
 
-    /** @param floor per point, the smallest spread that counts as one unit */
-    static double[] robustZ(double[] x, double[] floor) {
+    /** The smallest spread that counts as one unit at point {@code i}, given the baseline's median. */
+    interface Floor {
+        double at(int i, double median);
+    }
+
+    static double[] robustZ(double[] x, Floor floor) {
         double[] base = Arrays.copyOf(x, Math.max(2, x.length / 2));
         Arrays.sort(base);
         double median = median(base);
@@ -124,8 +130,7 @@ public final class Incident {
         double mad = 1.4826 * median(dev);
         double[] z = new double[x.length];
         for (int i = 0; i < x.length; i++) {
-            // a flat baseline: 5% of its level is one unit
-            double scale = Math.max(Math.max(mad, floor[i]), Math.max(Math.abs(median) * 0.05, 1e-9));
+            double scale = Math.max(Math.max(mad, floor.at(i, median)), 1e-9);
             z[i] = (x[i] - median) / scale;
         }
         return z;

@@ -15,7 +15,7 @@ public final class Postmortem {
     private Postmortem() {}
 
     public static String draft(List<String> files, long requests, List<Timeline.Minute> minutes, List<Objective> objectives,
-                               Optional<Incident.Found> incident, List<Events.Event> events) {
+                               Optional<Incident.Found> incident, List<Events.Event> events, List<String> charts) {
         StringBuilder md = new StringBuilder();
         Instant first = minutes.isEmpty() ? null : minutes.getFirst().start();
         Instant last = minutes.isEmpty() ? null : minutes.getLast().start().plusSeconds(60);
@@ -28,6 +28,7 @@ public final class Postmortem {
         md.append("## Summary\n\n");
         if (incident.isEmpty()) {
             md.append("No minute stood out from the first half of the period. _Was the window right?_\n");
+            appendCharts(md, charts);
             return md.toString();
         }
         Incident.Found f = incident.get();
@@ -58,7 +59,9 @@ public final class Postmortem {
         md.append("| ").append(f.start()).append(" | incident starts (detected) |\n");
         md.append("| ").append(f.worst().start()).append(String.format(Locale.ROOT, " | worst minute: p99 %.1f ms |%n", f.worst().p99()));
         md.append("| ").append(f.end()).append(" | incident ends (detected) |\n\n");
-        md.append("## What the data shows\n\n");
+        md.append("## What the data shows\n");
+        appendCharts(md, charts);
+        md.append("\n");
         Events.lastBefore(events, f.start().plusSeconds(59)).ifPresent(e -> md.append("Last event before the start: ").append(e.at())
                 .append(" ").append(e.what()).append(".\n\n"));
         md.append("Share of the failed or slow requests in the incident against all requests outside it:\n\n");
@@ -71,6 +74,15 @@ public final class Postmortem {
         md.append("## Action items\n\n| action | type (prevent / mitigate / detect) | owner | issue |\n|---|---|---|---|\n| | | | |\n\n");
         md.append("## Lessons learned\n\n_What went well, what went wrong, where we got lucky._\n");
         return md.toString();
+    }
+
+    private static void appendCharts(StringBuilder md, List<String> charts) {
+        if (!charts.isEmpty()) {
+            md.append("\n");
+        }
+        for (String c : charts) {
+            md.append("![").append(c).append("](").append(c).append(")\n");
+        }
     }
 
     private static String minute(Instant t) {

@@ -42,6 +42,17 @@ class ReviewTest {
     }
 
     @Test
+    void readsServesTimestampsByPositionAndAnyOtherInstantThroughTheJdk() {
+        for (String ts : List.of("2026-11-22T10:00:00Z", "2026-11-22T10:00:00.005Z", "2026-11-22T23:59:59.999999Z", "2024-02-29T00:00:00.1Z",
+                "1999-12-31T12:34:56.78Z", "2026-11-22T10:00:00+01:00")) {
+            assertThat(AccessLogs.epochMillis(ts)).as(ts).isEqualTo(Instant.parse(ts).toEpochMilli());
+        }
+        for (String bad : List.of("2026-02-30T10:00:00Z", "2026-11-22T10:00:00.x5Z", "yesterday")) {
+            assertThatThrownBy(() -> AccessLogs.epochMillis(bad)).as(bad).isInstanceOf(java.time.DateTimeException.class);
+        }
+    }
+
+    @Test
     void loadsPlainAndGzipMergedByTimeCountingMalformedLinesWithTheirPlace(@TempDir Path dir) throws IOException {
         Path plain = dir.resolve("a.jsonl");
         try (Writer w = Files.newBufferedWriter(plain)) {
