@@ -128,12 +128,14 @@ class ReviewTest {
     }
 
     @Test
-    void findsNothingInACalmPeriod(@TempDir Path dir) throws IOException {
+    void findsNothingInACalmPeriodWithChanceErrorsAndATailThatComesAndGoes(@TempDir Path dir) throws IOException {
         StringBuilder b = new StringBuilder();
         Random r = new Random(5);
-        for (int i = 0; i < 20 * 60 * 10; i++) {
-            b.append(String.format(Locale.ROOT, "{\"ts\":\"%s\",\"status\":200,\"latency_ms\":%.3f,\"version\":\"1\"}%n",
-                    START.plusMillis(i * 100L), 5 + r.nextDouble() * 10));
+        // 40 minutes at 50/s; one request in 2,000 shed at random; one in 100 up to 40 ms slower (so p99 jitters)
+        for (int i = 0; i < 40 * 60 * 50; i++) {
+            double latency = 5 + r.nextDouble() * 10 + (r.nextInt(100) == 0 ? r.nextDouble() * 40 : 0);
+            b.append(String.format(Locale.ROOT, "{\"ts\":\"%s\",\"status\":%d,\"latency_ms\":%.3f,\"version\":\"1\"}%n",
+                    START.plusMillis(i * 20L), r.nextInt(2000) == 0 ? 503 : 200, latency));
         }
         Path f = Files.writeString(dir.resolve("calm.jsonl"), b);
         var t = AccessLogs.read(List.of(f), null, null).table();
