@@ -40,6 +40,11 @@ public final class Events {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
             }
+            Optional<List<Event>> journal = drillJournal(f, String.join("\n", lines));
+            if (journal.isPresent()) {
+                out.addAll(journal.get());
+                continue;
+            }
             for (int i = 0; i < lines.size(); i++) {
                 if (lines.get(i).isBlank()) {
                     continue;
@@ -56,6 +61,33 @@ public final class Events {
         }
         out.sort(Comparator.comparing(Event::at));
         return out;
+    }
+
+    /** A drill journal ({@code recops drill --journal}): one JSON document whose timeline holds ts and event. */
+    private static Optional<List<Event>> drillJournal(Path f, String text) {
+        if (!text.stripLeading().startsWith("{") || text.lines().filter(l -> !l.isBlank()).count() < 2) {
+            return Optional.empty();
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(text);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        if (root == null || !root.path("timeline").isArray()) {
+            return Optional.empty();
+        }
+        List<Event> events = new ArrayList<>();
+        JsonNode timeline = root.get("timeline");
+        for (int i = 0; i < timeline.size(); i++) {
+            JsonNode n = timeline.get(i);
+            try {
+                events.add(new Event(Instant.parse(n.path("ts").asText()), describe(n), f.getFileName() + " timeline[" + i + "]"));
+            } catch (DateTimeParseException e) {
+                throw AnalysisException.invalid(f.getFileName() + " timeline[" + i + "]: no RFC 3339 ts");
+            }
+        }
+        return Optional.of(events);
     }
 
     private static String describe(JsonNode n) {

@@ -170,7 +170,12 @@ public final class Batcher implements AutoCloseable {
             throw overloaded();
         }
         double batch = batchNanosEwma;
-        if (batch > 0) {
+        // An idle worker and an empty queue always take the request: the estimate only learns from
+        // batches that run, so refusing these too would keep a model that was slow once (an
+        // injected fault, a pause) refused for good, long after it is fast again. If it is still
+        // slow, the request's deadline and the version's circuit breaker deal with it.
+        boolean startsNow = depth == 0 && idleWorkers.get() > 0;
+        if (batch > 0 && (!startsNow || now >= deadlineNanos)) {
             double rounds = Math.floor((double) depth / ((long) settings.maxBatch() * settings.workers())) + 1;
             if (now + rounds * batch > deadlineNanos) {
                 observer.shed("deadline");

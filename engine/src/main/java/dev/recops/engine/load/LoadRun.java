@@ -77,7 +77,7 @@ public final class LoadRun {
      * as code it calls (a target's counters, the progress line) may clear the flag.
      */
     private volatile boolean loadOver;
-    private long endNanos;
+    private volatile long endNanos = Long.MAX_VALUE;
 
     public LoadRun(Target target, Workload workload, LoadSpec spec, Optional<HistogramLogWriter> hlog, Consumer<Progress> progress) {
         this.target = target;
@@ -92,7 +92,7 @@ public final class LoadRun {
         Instant started = Instant.now();
         long start = System.nanoTime() + 1_000_000;
         measureStartNanos = start + spec.warmup().toNanos();
-        endNanos = measureStartNanos + spec.duration().toNanos();
+        endNanos = Math.min(endNanos, measureStartNanos + spec.duration().toNanos()); // stop() may have come first
         Thread reporter = Thread.ofPlatform().daemon().name("recops-bench-report").start(() -> report(start));
         if (spec.mode() == LoadSpec.Mode.OPEN) {
             openLoop(start);
@@ -108,6 +108,17 @@ public final class LoadRun {
         }
         takeInterval(System.nanoTime(), start); // what completed after the last tick
         return result(started, atMeasureStart);
+    }
+
+    /**
+     * Ends the load now rather than at the end of its duration: no request starts after this call,
+     * those in flight finish and {@link #run} returns (a drill's load lasts as long as the drill).
+     */
+    public void stop() {
+        long now = System.nanoTime();
+        if (now < endNanos) {
+            endNanos = now;
+        }
     }
 
     private boolean measured(long intendedNanos) {

@@ -184,6 +184,25 @@ class BatcherTest {
     }
 
     @Test
+    void aModelThatWasSlowOnceIsTriedAgainWhenAWorkerIsFreeRatherThanRefusedForGood() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        batcher = new Batcher("test:slow-once", b -> {
+            if (n.incrementAndGet() == 1) {
+                try {
+                    Thread.sleep(300); // an injected latency fault, say
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return new float[b.size()][1];
+        }, new Batcher.Settings(1, Duration.ZERO, 8, 1), Batcher.Observer.NONE);
+        batcher.submit(text(1, 3), in(Duration.ofSeconds(5))).get(5, TimeUnit.SECONDS); // the estimate is now 300 ms
+        Thread.sleep(100); // the worker is back waiting for work
+        // 50 ms is less than the estimate, but nothing is queued and a worker is free: it runs, and is fast again
+        assertThat(batcher.submit(text(2, 3), in(Duration.ofMillis(50))).get(5, TimeUnit.SECONDS).vector()).hasSize(1);
+    }
+
+    @Test
     void aModelFailureFailsItsBatchAndTheWorkerGoesOn() throws Exception {
         AtomicInteger n = new AtomicInteger();
         batcher = new Batcher("test:2", b -> {

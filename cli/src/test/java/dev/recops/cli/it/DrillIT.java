@@ -1,0 +1,120 @@
+package dev.recops.cli.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The shipped drills, end to end through the distribution's launcher: replicas behind a real
+ * HAProxy (Debian package haproxy; .ci/run installs it), faults, measurements, journal, report
+ * and exit codes.
+ */
+class DrillIT {
+    static final Path DRILLS = Path.of(System.getProperty("recops.drills"));
+
+    @TempDir
+    static Path cache; // one embedding cache for every drill's replicas: only the first embeds the catalog
+
+    record Run(int exit, String out, String err, JsonNode journal, String report) {}
+
+    static Run drill(Path dir, String experiment, String... extra) throws IOException, InterruptedException {
+        Path journal = dir.resolve("journal.json");
+        Path report = dir.resolve("report.md");
+        List<String> cmd = new ArrayList<>(List.of(LaunchedServer.DIST.resolve("bin/recops").toString(), "drill",
+                DRILLS.resolve(experiment).toString(), "--journal", journal.toString(), "--report", report.toString(),
+                "--cache-dir", cache.toString(), "--work-dir", dir.resolve("work").toString()));
+        cmd.addAll(List.of(extra));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
+        pb.environment().put("HOME", dir.toString());
+        pb.environment().remove("JAVA_HOME");
+        Process p = pb.start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("drill " + experiment + " ran over 5 minutes");
+        }
+        String err = Files.readString(dir.resolve("err.txt"));
+        JsonNode j = Files.exists(journal) ? new ObjectMapper().readTree(journal.toFile()) : null;
+        return new Run(p.exitValue(), Files.readString(dir.resolve("out.txt")), err, j, Files.exists(report) ? Files.readString(report) : "");
+    }
+
+    @BeforeAll
+    static void needsHaproxy() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("haproxy", "-v").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).as("haproxy (Debian package haproxy) must be installed for the drill tests").isZero();
+    }
+
+    @Test
+    void killingOneOfThreeReplicasBehindHaproxyLosesNothingAndRecoversWithinTwoSeconds(@TempDir Path dir) throws Exception {
+        Run r = drill(dir, "replica-kill.yaml");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        JsonNode m = r.journal().path("measurements");
+        assertThat(r.journal().path("status").asText()).isEqualTo("held");
+        assertThat(m.path("lost_requests").asLong()).isZero();
+        assertThat(m.path("requests").asLong()).isGreaterThan(300);
+        assertThat(m.path("rto_s").asDouble()).isLessThanOrEqualTo(2.0);
+        assertThat(m.path("detected_by").asText()).isNotBlank();
+        assertThat(r.journal().path("activities").get(0).path("output").asText()).startsWith("SIGKILL to replica 2");
+        assertThat(r.journal().path("activities").findValuesAsText("status")).containsOnly("succeeded");
+        assertThat(r.report()).contains("# Drill: Replica kill behind HAProxy", "**Held**", "| RTO |");
+        assertThat(r.out()).startsWith("held: Replica kill behind HAProxy");
+        // every process the drill started is gone
+        assertThat(Files.readString(dir.resolve("work/haproxy.cfg"))).contains("server r3 127.0.0.1:");
+        for (String pid : pids(r.err())) {
+            assertThat(ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)).as("pid " + pid).isFalse();
+        }
+    }
+
+    @Test
+    void aCorruptedModelVersionIsRejectedByEveryReplicaWithoutImpact(@TempDir Path dir) throws Exception {
+        Run r = drill(dir, "corrupted-deploy.yaml");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(r.journal().path("measurements").path("lost_requests").asLong()).isZero();
+        String output = r.journal().path("activities").get(0).path("output").asText();
+        assertThat(output).contains("version 99 planted", "rejected by http://127.0.0.1:");
+        assertThat(output.split("rejected by").length - 1).isEqualTo(2);
+    }
+
+    @Test
+    void aDrillWhoseExpectationCannotHoldExitsThreeAndNamesIt(@TempDir Path dir) throws Exception {
+        Run r = drill(dir, "replica-kill-single.yaml");
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(3);
+        assertThat(r.journal().path("status").asText()).isEqualTo("deviated");
+        assertThat(r.journal().path("measurements").path("lost_requests").asLong()).isPositive();
+        assertThat(r.out()).contains("deviated: Replica kill with no spare", "expect lost_requests==0", "NOT MET");
+        assertThat(r.report()).contains("**Deviated**", "expectation lost_requests==0 not met: measured");
+    }
+
+    @Test
+    void anInvalidExperimentRunsNothingAndExitsTwo(@TempDir Path dir) throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), "title: x\ntarget: {type: local, replicas: 2}\nload: {rate: 10}\n"
+                + "steady_state: {probes: [\"errors<=1%\"]}\nmethod:\n  - action: kill_replica\n    replica: 7\n");
+        ProcessBuilder pb = new ProcessBuilder(LaunchedServer.DIST.resolve("bin/recops").toString(), "drill", bad.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("HOME", dir.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).isEqualTo(2);
+        assertThat(out.strip()).isEqualTo("recops: " + bad + ":7: method[0].replica: a replica number in 1..2");
+    }
+
+    private static List<String> pids(String log) {
+        List<String> pids = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("pid (\\d+)").matcher(log);
+        while (m.find()) {
+            pids.add(m.group(1));
+        }
+        return pids;
+    }
+}

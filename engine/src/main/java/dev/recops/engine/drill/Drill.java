@@ -1,0 +1,617 @@
+package dev.recops.engine.drill;
+
+import dev.recops.engine.RecopsException;
+import dev.recops.engine.load.HttpTarget;
+import dev.recops.engine.load.LoadRun;
+import dev.recops.engine.load.LoadSpec;
+import dev.recops.engine.load.RunResult;
+import dev.recops.engine.load.Target;
+import dev.recops.engine.load.Workload;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs an experiment: brings up the target, starts open-loop load through it, checks the steady
+ * state, runs the method (stopping early on a stop condition), watches until the steady state
+ * holds again, always runs the rollbacks, checks the steady state after, and measures from what
+ * the load's clients saw: time to detect, RTO, lost requests by kind, error budget burned.
+ *
+ * <p>Detection is the first sign after the fault: a probe failing over its window, a replica's
+ * readiness flipping, or the load balancer marking a server down. Recovery is the later of the
+ * detection and the end of the last probe failure, provided every probe then held for the hold
+ * time; RTO runs from the fault to it.
+ */
+public final class Drill {
+    private static final Pattern METRIC = Pattern.compile("(?m)^(recops_degraded_total|recops_requests_total)(?:\\{[^}]*\\})? (\\S+)$");
+
+    /**
+     * @param serveCommand how to start {@code recops serve} for local replicas
+     * @param modelRepo the model repository local replicas serve
+     * @param work where local replicas, HAProxy and their logs live
+     * @param workload the requests of the load (search queries)
+     * @param log progress lines for a person
+     */
+    public record Options(List<String> serveCommand, Path modelRepo, Path work, Workload.Spec workload, Consumer<String> log) {}
+
+    private final Experiment e;
+    private final Options options;
+    private final List<Journal.Activity> activities = Collections.synchronizedList(new ArrayList<>());
+    private final List<Journal.Event> timeline = Collections.synchronizedList(new ArrayList<>());
+    private Observations seen;
+    private Deployment deployment;
+    private volatile String abortedBy;
+    private final List<LoadRun> bursts = Collections.synchronizedList(new ArrayList<>());
+    private final java.util.concurrent.atomic.AtomicLong burstDropped = new java.util.concurrent.atomic.AtomicLong();
+
+    private Drill(Experiment e, Options options) {
+        this.e = e;
+        this.options = options;
+    }
+
+    public static Journal run(Experiment e, Options options) {
+        return new Drill(e, options).run();
+    }
+
+    /** What the drill would do, for {@code --dry-run}. */
+    public static List<String> plan(Experiment e) {
+        List<String> plan = new ArrayList<>();
+        Experiment.Target t = e.target();
+        plan.add(t.local() ? "start " + t.replicas() + " recops serve replicas on free loopback ports" + (t.serveArgs().isEmpty() ? "" : " with "
+                + String.join(" ", t.serveArgs())) + ", HAProxy in front (health checks on /v2/health/ready, retries, redispatch)"
+                : "use the deployment at " + t.url() + (t.adminUrls().isEmpty() ? "" : ", admin APIs " + t.adminUrls()));
+        plan.add(String.format(Locale.ROOT, "send %.1f search requests/s, open loop, timeout %s, for the whole drill", e.load().rate(),
+                Experiment.format(e.load().timeout())));
+        Experiment.SteadyState s = e.steadyState();
+        plan.add("check the steady state for " + Experiment.format(s.before()) + ": " + s.probes().stream().map(Experiment.Probe::text).toList()
+                + " over " + Experiment.format(s.window()) + " windows");
+        e.method().forEach(m -> plan.add("method: " + m.describe() + "  (" + m.where() + ")"));
+        plan.add("watch until the steady state holds for " + Experiment.format(s.hold()) + " (at most " + Experiment.format(observeLimit(e)) + ")");
+        e.rollbacks().forEach(m -> plan.add("rollback: " + m.describe() + "  (" + m.where() + ")"));
+        plan.add("check the steady state for " + Experiment.format(s.hold()) + " after");
+        e.stopConditions().forEach(c -> plan.add("abort when " + c.text()));
+        e.expect().forEach(x -> plan.add("expect " + x.text()));
+        if (t.local()) {
+            plan.add("stop HAProxy and the replicas");
+        }
+        return plan;
+    }
+
+    private static Duration observeLimit(Experiment e) {
+        return Duration.ofMillis(Math.max(15_000, 10 * e.steadyState().hold().toMillis()));
+    }
+
+    private void event(String what) {
+        timeline.add(new Journal.Event(Instant.now(), what));
+        options.log().accept(what);
+    }
+
+    private Journal run() {
+        Instant started = Instant.now();
+        deployment = e.target().local()
+                ? LocalDeployment.start(options.serveCommand(), e.target(), options.work(), options.modelRepo(), e.deploysCorrupted(),
+                        options.log())
+                : new UrlDeployment(e.target());
+        try (Deployment d = deployment; HttpTarget http = HttpTarget.connect(d.dataUrl())) {
+            event("target up: " + d.dataUrl());
+            return drive(started, http);
+        }
+    }
+
+    private Journal drive(Instant started, HttpTarget http) {
+        long t0 = System.nanoTime();
+        seen = new Observations(t0);
+        Instant wallAtT0 = Instant.now();
+        Workload workload = Workload.build(options.workload(), http.hostHeader());
+        long timeoutNanos = e.load().timeout().toNanos();
+        Target target = seen.recording(http, timeoutNanos);
+        LoadRun load = new LoadRun(target, workload, loadSpec(e.load().rate(), Duration.ofHours(2)), Optional.empty(), p -> { });
+        CompletableFuture<RunResult> loadDone = CompletableFuture.supplyAsync(load::run, r -> Thread.ofPlatform().name("drill-load").start(r));
+        Monitor monitor = new Monitor();
+        Thread watcher = Thread.ofPlatform().daemon().name("drill-watch").start(monitor);
+        int faultSlot = -1;
+        Instant faultAt = null;
+        int methodEndSlot;
+        int observeEndSlot;
+        List<Journal.ProbeResult> before;
+        List<Journal.ProbeResult> after;
+        int beforeFrom;
+        try {
+            event(String.format(Locale.ROOT, "load started: %.1f requests/s", e.load().rate()));
+            // the first half second warms connections up; the hypothesis is judged on the rest
+            beforeFrom = seen.now() + 5;
+            pause(e.steadyState().before().plusMillis(500), false);
+            before = verdicts(beforeFrom, seen.now());
+            boolean heldBefore = before.stream().allMatch(Journal.ProbeResult::held);
+            event("steady state before: " + (heldBefore ? "held" : "failed " + failed(before)));
+            List<CompletableFuture<Void>> background = new ArrayList<>();
+            if (heldBefore) {
+                for (Experiment.Step step : e.method()) {
+                    if (abortedBy != null) {
+                        break;
+                    }
+                    if (faultSlot < 0 && !step.action().equals("pause")) {
+                        faultSlot = seen.now();
+                        faultAt = Instant.now();
+                        event("fault: " + step.describe());
+                    }
+                    if (step.background()) {
+                        background.add(CompletableFuture.runAsync(() -> activity("method", step), r -> Thread.ofPlatform().start(r)));
+                    } else {
+                        activity("method", step);
+                    }
+                }
+                for (CompletableFuture<Void> f : background) {
+                    awaitWatching(f);
+                }
+            }
+            methodEndSlot = seen.now();
+            if (heldBefore && abortedBy == null) {
+                observe(methodEndSlot);
+            }
+            observeEndSlot = seen.now();
+            for (Experiment.Step step : e.rollbacks()) {
+                activity("rollback", step);
+            }
+            int afterFrom = seen.now();
+            pause(e.steadyState().hold(), false);
+            after = verdicts(afterFrom, seen.now());
+            event("steady state after: " + (after.stream().allMatch(Journal.ProbeResult::held) ? "held" : "failed " + failed(after)));
+        } finally {
+            bursts.forEach(LoadRun::stop);
+            load.stop();
+            monitor.stop = true;
+        }
+        RunResult result = join(loadDone);
+        try {
+            watcher.join(2000);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        event(String.format(Locale.ROOT, "load stopped: %d requests sent", result.sent()));
+        Journal.Measurements m = measure(faultSlot, faultAt, observeEndSlot, wallAtT0, result, monitor);
+        if (m.detectedAt() != null) {
+            timeline.add(new Journal.Event(m.detectedAt(), "detected by " + m.detectedBy()));
+        }
+        if (m.recoveredAt() != null) {
+            timeline.add(new Journal.Event(m.recoveredAt(), "recovered: every probe held again"));
+        }
+        List<Journal.Event> sorted = new ArrayList<>(timeline);
+        sorted.sort(java.util.Comparator.comparing(Journal.Event::at));
+        List<Journal.ExpectationResult> expectations = new ArrayList<>();
+        for (Experiment.Expectation x : e.expect()) {
+            double v = switch (x.metric()) {
+                case "rto" -> m.rtoSeconds();
+                case "time_to_detect" -> m.timeToDetectSeconds();
+                case "lost_requests" -> m.lost();
+                case "lost_share" -> m.lostShare();
+                case "error_budget" -> m.errorBudgetBurned();
+                default -> m.p99Ms();
+            };
+            expectations.add(new Journal.ExpectationResult(x.text(), v, x.met(v)));
+        }
+        List<String> deviations = new ArrayList<>();
+        if (before.stream().anyMatch(p -> !p.held())) {
+            deviations.add("the steady state did not hold before the method (" + failed(before) + "); the method was not run");
+        }
+        if (abortedBy != null) {
+            deviations.add("aborted: " + abortedBy);
+        }
+        activities.stream().filter(a -> !a.status().equals("succeeded"))
+                .forEach(a -> deviations.add(a.phase() + " activity " + a.name() + " " + a.status() + ": " + a.output()));
+        if (after.stream().anyMatch(p -> !p.held())) {
+            deviations.add("the steady state did not hold after (" + failed(after) + ")");
+        }
+        expectations.stream().filter(x -> !x.met()).forEach(x -> deviations.add("expectation " + x.expect() + " not met: measured "
+                + (Double.isFinite(x.measured()) ? Journal.num(x.measured()) : "nothing (never reached)")));
+        return new Journal(e, started, Instant.now(), List.copyOf(activities), List.copyOf(sorted), m, before, after, expectations, deviations);
+    }
+
+    private LoadSpec loadSpec(double rate, Duration duration) {
+        int maxInFlight = (int) Math.max(64, Math.ceil(rate * e.load().timeout().toMillis() / 1000.0 * 2));
+        return new LoadSpec(LoadSpec.Mode.OPEN, rate, LoadSpec.Arrivals.CONSTANT, 1, duration, Duration.ZERO, maxInFlight, e.load().timeout());
+    }
+
+    private static String failed(List<Journal.ProbeResult> results) {
+        return results.stream().filter(p -> !p.held())
+                .map(p -> p.probe() + " measured " + (Double.isFinite(p.value()) ? Journal.num(p.value()) : "nothing")).toList().toString();
+    }
+
+    private List<Journal.ProbeResult> verdicts(int from, int to) {
+        Observations.Window w = seen.window(from, to);
+        return e.steadyState().probes().stream().map(p -> {
+            double v = w.value(p.metric());
+            return new Journal.ProbeResult(p.text(), display(p, v), !Double.isNaN(v) && p.holds(v));
+        }).toList();
+    }
+
+    /** A probe's value as its author wrote it: percent for shares. */
+    private static double display(Experiment.Probe p, double v) {
+        return p.metric().equals("errors") || p.metric().equals("degraded") ? 100 * v : v;
+    }
+
+    private int windowSlots() {
+        return (int) Math.max(1, e.steadyState().window().toMillis() / Observations.SLOT_MS);
+    }
+
+    /** Whether every probe holds over the window ending at slot {@code end} (exclusive). */
+    private boolean holds(int end) {
+        Observations.Window w = seen.window(Math.max(0, end - windowSlots()), end);
+        return e.steadyState().probes().stream().allMatch(p -> {
+            double v = w.value(p.metric());
+            return !Double.isNaN(v) && p.holds(v);
+        });
+    }
+
+    /** After the method: until every probe has held for the hold time, at most {@link #observeLimit}. */
+    private void observe(int from) {
+        int hold = (int) (e.steadyState().hold().toMillis() / Observations.SLOT_MS);
+        long deadline = System.nanoTime() + observeLimit(e).toNanos();
+        while (System.nanoTime() < deadline && abortedBy == null) {
+            int now = seen.now();
+            boolean all = now - from >= hold;
+            for (int i = Math.max(from, now - hold); all && i <= now; i++) {
+                all = holds(i);
+            }
+            if (all) {
+                return;
+            }
+            LocalDeployment.sleep(Observations.SLOT_MS);
+            checkStops();
+        }
+        event("the steady state did not hold for " + Experiment.format(e.steadyState().hold()) + " within " + Experiment.format(observeLimit(e))
+                + " after the method");
+    }
+
+    /** Sleeps in slots, checking the stop conditions (unless told not to, before the method). */
+    private void pause(Duration d, boolean checkStops) {
+        long end = System.nanoTime() + d.toNanos();
+        while (System.nanoTime() < end) {
+            LocalDeployment.sleep(Math.min(Observations.SLOT_MS, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            if (checkStops) {
+                checkStops();
+            }
+        }
+    }
+
+    private void checkStops() {
+        int now = seen.now();
+        for (Experiment.StopCondition c : e.stopConditions()) {
+            int slots = (int) Math.max(1, c.sustained().toMillis() / Observations.SLOT_MS);
+            if (now < slots || abortedBy != null) {
+                continue;
+            }
+            boolean met = true;
+            for (int i = now - slots + 1; met && i <= now; i++) {
+                double v = seen.window(Math.max(0, i - windowSlots()), i).value(c.when().metric());
+                met = !Double.isNaN(v) && c.when().holds(v);
+            }
+            if (met) {
+                abortedBy = "stop condition " + c.text();
+                event("abort: " + c.text() + "; the rest of the method is skipped, the rollbacks run");
+            }
+        }
+    }
+
+    private void awaitWatching(CompletableFuture<?> f) {
+        while (!f.isDone()) {
+            try {
+                f.get(Observations.SLOT_MS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException ex) {
+                checkStops();
+            } catch (ExecutionException ex) {
+                return; // recorded as the activity's failure
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new RecopsException.Cancelled("interrupted", "the drill was interrupted");
+            }
+        }
+    }
+
+    private void activity(String phase, Experiment.Step step) {
+        Instant start = Instant.now();
+        String status = "succeeded";
+        String output;
+        try {
+            output = act(step);
+        } catch (ActivityFailed ex) {
+            status = "failed";
+            output = ex.getMessage();
+        } catch (RuntimeException ex) {
+            status = "failed";
+            output = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+        }
+        activities.add(new Journal.Activity(phase, step.describe(), start, Instant.now(), status, output));
+        if (!step.action().equals("pause")) {
+            event(phase + ": " + step.describe() + ": " + status + (output.isEmpty() ? "" : " (" + output + ")"));
+        }
+    }
+
+    /** An action that ran but did not do what it must (a corrupted version accepted, an admin call refused). */
+    private static final class ActivityFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ActivityFailed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private String act(Experiment.Step s) {
+        return switch (s.action()) {
+            case "pause" -> {
+                pause(s.duration("for"), true);
+                yield "";
+            }
+            case "kill_replica" -> deployment.kill(replicaOf(s));
+            case "pause_replica" -> {
+                String out = deployment.pause(replicaOf(s));
+                if (s.duration("for") != null) {
+                    pause(s.duration("for"), true);
+                    out += "; " + deployment.resume(replicaOf(s));
+                }
+                yield out;
+            }
+            case "resume_replica" -> deployment.resume(replicaOf(s));
+            case "restart_replica" -> deployment.restart(replicaOf(s));
+            case "inject_fault" -> {
+                StringBuilder body = new StringBuilder("{");
+                s.args().forEach((k, v) -> {
+                    if (!k.equals("replica")) {
+                        String field = k.equals("for") ? "duration_s" : k;
+                        Object value = v instanceof Duration d ? d.toMillis() / 1000.0 : v;
+                        body.append(body.length() > 1 ? "," : "").append('"').append(field).append("\":")
+                                .append(value instanceof String str ? "\"" + str + "\"" : value);
+                    }
+                });
+                yield admin(s, "POST", "/faults", body.append('}').toString());
+            }
+            case "clear_faults" -> admin(s, "DELETE", "/faults", null);
+            case "rollback" -> admin(s, "POST", "/rollback", null);
+            case "hot_swap" -> {
+                String v = (String) s.args().get("version");
+                List<String> out = new ArrayList<>();
+                for (AdminApi a : deployment.admins()) { // one replica after the other, like a rolling update
+                    AdminApi.Answer load = a.call("POST", "/versions/" + v + "/load", null, Duration.ofSeconds(120));
+                    if (!load.ok() && load.status() != 409) {
+                        throw new ActivityFailed(a.base() + " did not load version " + v + ": " + load);
+                    }
+                    AdminApi.Answer promote = a.call("POST", "/versions/" + v + "/promote", null, Duration.ofSeconds(30));
+                    if (!promote.ok()) {
+                        throw new ActivityFailed(a.base() + " did not promote version " + v + ": " + promote);
+                    }
+                    out.add("promoted on " + a.base());
+                }
+                yield String.join("; ", out);
+            }
+            case "deploy_corrupted" -> {
+                String v = (String) s.args().getOrDefault("version", "99");
+                String planted = deployment.plantCorrupted(v);
+                List<String> out = new ArrayList<>(List.of(planted));
+                for (AdminApi a : deployment.admins()) {
+                    AdminApi.Answer load = a.call("POST", "/versions/" + v + "/load", null, Duration.ofSeconds(120));
+                    if (load.ok()) {
+                        throw new ActivityFailed(a.base() + " accepted the corrupted version " + v + ": " + load);
+                    }
+                    out.add("rejected by " + a.base() + " (" + load + ")");
+                }
+                yield String.join("; ", out);
+            }
+            case "overload" -> {
+                double multiple = ((Number) s.args().getOrDefault("multiple", 3.0)).doubleValue();
+                double extra = e.load().rate() * (multiple - 1);
+                try (HttpTarget http = HttpTarget.connect(deployment.dataUrl())) {
+                    LoadRun burst = new LoadRun(seen.recording(http, e.load().timeout().toNanos()), Workload.build(options.workload(), http.hostHeader()),
+                            loadSpec(extra, s.duration("for")), Optional.empty(), p -> { });
+                    bursts.add(burst);
+                    RunResult r = burst.run();
+                    burstDropped.addAndGet(r.dropped());
+                    yield String.format(Locale.ROOT, "%.1f extra requests/s for %s (%.1fx the load): %d sent, %d ok", extra,
+                            Experiment.format(s.duration("for")), multiple, r.sent(), r.ok());
+                }
+            }
+            default -> throw new IllegalStateException("unknown action " + s.action());
+        };
+    }
+
+    private static int replicaOf(Experiment.Step s) {
+        return Math.max(1, s.replica());
+    }
+
+    /** Calls every admin API (or the step's replica's); fails the activity when one refuses. */
+    private String admin(Experiment.Step s, String method, String path, String body) {
+        List<AdminApi> admins = deployment.admins();
+        if (admins.isEmpty()) {
+            throw new ActivityFailed("the target has no admin API (target.admin)");
+        }
+        if (s.replica() > 0) {
+            admins = List.of(admins.get(s.replica() - 1));
+        }
+        List<String> out = new ArrayList<>();
+        for (AdminApi a : admins) {
+            AdminApi.Answer r = a.call(method, path, body, Duration.ofSeconds(10));
+            if (!r.ok()) {
+                throw new ActivityFailed(method + " " + a.base() + path + ": " + r);
+            }
+            out.add(a.base() + ": HTTP " + r.status());
+        }
+        return String.join("; ", out);
+    }
+
+    private Journal.Measurements measure(int faultSlot, Instant faultAt, int observeEndSlot, Instant wallAtT0, RunResult load, Monitor monitor) {
+        Observations.Window all = seen.window(0, Integer.MAX_VALUE);
+        TreeMap<String, Long> lost = new TreeMap<>(all.failures());
+        long dropped = load.dropped() + burstDropped.get();
+        if (dropped > 0) {
+            lost.merge("dropped", dropped, Long::sum);
+        }
+        long lostTotal = lost.values().stream().mapToLong(Long::longValue).sum();
+        long requests = all.requests() + dropped;
+        double budget = e.steadyState().probes().stream().filter(p -> p.metric().equals("errors")).mapToDouble(Experiment.Probe::bound)
+                .filter(b -> b > 0).min().orElse(Double.NaN);
+        double burned = requests == 0 ? 0 : ((double) lostTotal / requests) / budget;
+        Instant detectedAt = null;
+        String detectedBy = "";
+        Instant recoveredAt = null;
+        Instant isolatedAt = null;
+        if (faultAt != null) {
+            isolatedAt = monitor.firstAfter(faultAt, " DOWN").map(Monitor.Change::at).orElse(null);
+            int firstBreach = -1;
+            int lastBreach = -1;
+            for (int i = faultSlot + 1; i <= observeEndSlot; i++) {
+                if (!holds(i)) {
+                    if (firstBreach < 0) {
+                        firstBreach = i;
+                    }
+                    lastBreach = i;
+                }
+            }
+            if (firstBreach >= 0) {
+                detectedAt = max(faultAt, at(wallAtT0, firstBreach));
+                detectedBy = "a failing probe";
+            }
+            Optional<Monitor.Change> change = monitor.firstAfter(faultAt, "");
+            if (change.isPresent() && (detectedAt == null || change.get().at().isBefore(detectedAt))) {
+                detectedAt = change.get().at();
+                detectedBy = change.get().what();
+            }
+            int hold = (int) (e.steadyState().hold().toMillis() / Observations.SLOT_MS);
+            Instant recovered = lastBreach >= 0 ? max(faultAt, at(wallAtT0, lastBreach + 1)) : faultAt;
+            if (detectedAt != null && detectedAt.isAfter(recovered)) {
+                recovered = detectedAt;
+            }
+            int recoveredSlot = (int) (Duration.between(wallAtT0, recovered).toMillis() / Observations.SLOT_MS);
+            if (recoveredSlot + hold <= observeEndSlot) {
+                recoveredAt = recovered;
+            }
+        }
+        return new Journal.Measurements(faultAt, detectedAt, detectedBy, isolatedAt, recoveredAt, requests, lostTotal, lost, burned, all.p99());
+    }
+
+    private static Instant max(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+
+    private static Instant at(Instant wallAtT0, int slot) {
+        return wallAtT0.plusMillis((long) slot * Observations.SLOT_MS);
+    }
+
+    private static RunResult join(CompletableFuture<RunResult> f) {
+        try {
+            return f.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new RecopsException.Cancelled("interrupted", "the drill was interrupted");
+        } catch (ExecutionException | TimeoutException ex) {
+            throw new RecopsException.Failure("load_failed", "the drill's load failed: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Polls readiness (every replica), the load balancer's view and the degraded share, and notes
+     * every change on the timeline.
+     */
+    private final class Monitor implements Runnable {
+        record Change(Instant at, String what) {}
+
+        volatile boolean stop;
+        private final List<Change> changes = Collections.synchronizedList(new ArrayList<>());
+
+        /** The first change after {@code t} whose description contains {@code containing}. */
+        Optional<Change> firstAfter(Instant t, String containing) {
+            synchronized (changes) {
+                return changes.stream().filter(c -> c.at().isAfter(t) && c.what().contains(containing)).findFirst();
+            }
+        }
+
+        @Override
+        public void run() {
+            List<String> ready = deployment.readinessUrls();
+            boolean[] was = new boolean[ready.size()];
+            java.util.Arrays.fill(was, true);
+            Map<String, String> lb = deployment.balancerView();
+            double[] lastCounts = null;
+            long lastMetrics = 0;
+            boolean wantDegraded = e.steadyState().probes().stream().anyMatch(p -> p.metric().equals("degraded"));
+            while (!stop) {
+                long begin = System.nanoTime();
+                List<CompletableFuture<Boolean>> checks = ready.stream()
+                        .map(u -> CompletableFuture.supplyAsync(() -> AdminApi.get(u, Duration.ofMillis(300)).ok(),
+                                r -> Thread.ofVirtual().start(r)))
+                        .toList();
+                int count = 0;
+                for (int i = 0; i < checks.size(); i++) {
+                    boolean ok = checks.get(i).join();
+                    count += ok ? 1 : 0;
+                    if (ok != was[i]) {
+                        change((ready.size() == 1 ? "target" : "replica " + (i + 1)) + (ok ? " ready again" : " not ready"));
+                        was[i] = ok;
+                    }
+                }
+                seen.ready(count);
+                Map<String, String> view = deployment.balancerView();
+                for (Map.Entry<String, String> s : view.entrySet()) {
+                    String before = lb.get(s.getKey());
+                    String now = s.getValue().split(" ")[0];
+                    if (before != null && !before.split(" ")[0].equals(now)) {
+                        change("haproxy marked " + s.getKey() + " " + now);
+                    }
+                }
+                if (!view.isEmpty()) {
+                    lb = view;
+                }
+                if (wantDegraded && System.nanoTime() - lastMetrics > 500_000_000L) {
+                    lastMetrics = System.nanoTime();
+                    double[] counts = metrics();
+                    if (lastCounts != null && counts[1] > lastCounts[1]) {
+                        seen.degraded((counts[0] - lastCounts[0]) / (counts[1] - lastCounts[1]));
+                    }
+                    lastCounts = counts;
+                }
+                long left = Observations.SLOT_MS - (System.nanoTime() - begin) / 1_000_000;
+                if (left > 0) {
+                    try {
+                        Thread.sleep(left);
+                    } catch (InterruptedException ex) {
+                        return;
+                    }
+                }
+            }
+        }
+
+        private void change(String what) {
+            changes.add(new Change(Instant.now(), what));
+            event(what);
+        }
+
+        /** Degraded answers and requests, summed over the replicas that answer. */
+        private double[] metrics() {
+            double[] sum = new double[2];
+            for (String u : deployment.metricsUrls()) {
+                AdminApi.Answer a = AdminApi.get(u, Duration.ofMillis(300));
+                if (!a.ok()) {
+                    continue;
+                }
+                Matcher m = METRIC.matcher(a.body());
+                while (m.find()) {
+                    sum[m.group(1).equals("recops_degraded_total") ? 0 : 1] += Double.parseDouble(m.group(2));
+                }
+            }
+            return sum;
+        }
+    }
+}

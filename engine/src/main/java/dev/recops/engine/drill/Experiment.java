@@ -1,0 +1,479 @@
+package dev.recops.engine.drill;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A drill, shaped like a Chaos Toolkit experiment: what runs ({@code target}), the background
+ * traffic ({@code load}), the steady-state hypothesis ({@code steady_state}), the faults
+ * ({@code method}), what always runs afterwards ({@code rollbacks}), when to abort
+ * ({@code stop_conditions}) and what must hold ({@code expect}). Every field is checked before
+ * anything runs; an error names the field and its line.
+ */
+public record Experiment(Path file, String title, String description, List<String> tags, Target target, Load load,
+                         SteadyState steadyState, List<Step> method, List<Step> rollbacks, List<StopCondition> stopConditions,
+                         List<Expectation> expect) {
+
+    /**
+     * @param type {@code local} (replicas behind HAProxy, started and torn down by the drill) or {@code url}
+     * @param replicas local: how many
+     * @param serveArgs local: extra {@code recops serve} options for every replica
+     * @param url url: the data plane; @param adminUrls url: admin APIs to act on; @param adminTokenFile url: their token
+     */
+    public record Target(String type, int replicas, List<String> serveArgs, String url, List<String> adminUrls, Path adminTokenFile) {
+        public boolean local() {
+            return type.equals("local");
+        }
+    }
+
+    /** Open-loop search traffic for the whole drill. */
+    public record Load(double rate, Duration timeout, int k) {}
+
+    /**
+     * @param before how long the hypothesis is checked before the method
+     * @param window probes are evaluated over the last {@code window} of traffic
+     * @param hold recovered means every probe held this long again
+     */
+    public record SteadyState(Duration before, Duration window, Duration hold, List<Probe> probes) {}
+
+    /** {@code errors<=1%}, {@code p99<=200ms}, {@code degraded<=5%}, {@code ready>=3}. */
+    public record Probe(String text, String metric, String op, double bound) {
+        static final Pattern FORM = Pattern.compile("\\s*(errors|p50|p95|p99|degraded|ready)\\s*(<=|>=|<|>)\\s*([0-9]*\\.?[0-9]+)\\s*(ms|s|%)?\\s*");
+
+        static Probe parse(String s) {
+            Matcher m = FORM.matcher(s.toLowerCase(Locale.ROOT));
+            if (!m.matches()) {
+                throw new IllegalArgumentException("\"" + s + "\" is not a probe like errors<=1%, p99<=200ms, degraded<=5% or ready>=3");
+            }
+            String metric = m.group(1);
+            double v = Double.parseDouble(m.group(3));
+            String unit = m.group(4) == null ? "" : m.group(4);
+            boolean share = metric.equals("errors") || metric.equals("degraded");
+            if (share && !unit.equals("%")) {
+                throw new IllegalArgumentException("\"" + s + "\": give " + metric + " in percent");
+            }
+            if (metric.startsWith("p") && !(unit.equals("ms") || unit.equals("s"))) {
+                throw new IllegalArgumentException("\"" + s + "\": give a latency in ms or s");
+            }
+            if (metric.equals("ready") && !unit.isEmpty()) {
+                throw new IllegalArgumentException("\"" + s + "\": ready counts replicas, without a unit");
+            }
+            double bound = share ? v / 100 : unit.equals("s") ? v * 1000 : v;
+            return new Probe(s.strip(), metric, m.group(2), bound);
+        }
+
+        public boolean holds(double value) {
+            return switch (op) {
+                case "<=" -> value <= bound;
+                case "<" -> value < bound;
+                case ">=" -> value >= bound;
+                default -> value > bound;
+            };
+        }
+    }
+
+    /** {@code errors>=20% for 10s}: abort when the probe's condition lasts that long. */
+    public record StopCondition(String text, Probe when, Duration sustained) {}
+
+    /** {@code rto<=2s}, {@code lost_requests==0}, {@code time_to_detect<=1s}, {@code error_budget<=50%}. */
+    public record Expectation(String text, String metric, String op, double value) {
+        static final Pattern FORM = Pattern.compile("\\s*(rto|time_to_detect|lost_requests|lost_share|error_budget|p99)\\s*(<=|>=|==|<|>)\\s*([0-9]*\\.?[0-9]+)\\s*(ms|s|%)?\\s*");
+
+        static Expectation parse(String s) {
+            Matcher m = FORM.matcher(s.toLowerCase(Locale.ROOT));
+            if (!m.matches()) {
+                throw new IllegalArgumentException("\"" + s + "\" is not an expectation like rto<=2s, time_to_detect<=1s, lost_requests==0, "
+                        + "lost_share<=0.1%, error_budget<=50% or p99<=500ms");
+            }
+            String metric = m.group(1);
+            String unit = m.group(4) == null ? "" : m.group(4);
+            double v = Double.parseDouble(m.group(3));
+            double value = switch (metric) {
+                case "rto", "time_to_detect" -> {
+                    requireUnit(s, unit, "s", "ms");
+                    yield unit.equals("ms") ? v / 1000 : v;
+                }
+                case "p99" -> {
+                    requireUnit(s, unit, "ms", "s");
+                    yield unit.equals("s") ? v * 1000 : v;
+                }
+                case "lost_share", "error_budget" -> {
+                    requireUnit(s, unit, "%", "%");
+                    yield v / 100;
+                }
+                default -> {
+                    if (!unit.isEmpty()) {
+                        throw new IllegalArgumentException("\"" + s + "\": lost_requests is a count, without a unit");
+                    }
+                    yield v;
+                }
+            };
+            return new Expectation(s.strip(), metric, m.group(2), value);
+        }
+
+        private static void requireUnit(String s, String unit, String a, String b) {
+            if (!unit.equals(a) && !unit.equals(b)) {
+                throw new IllegalArgumentException("\"" + s + "\": give a unit (" + a + (a.equals(b) ? "" : " or " + b) + ")");
+            }
+        }
+
+        /** Whether {@code measured} meets it; NaN (not measured, e.g. never recovered) never does. */
+        public boolean met(double measured) {
+            if (Double.isNaN(measured)) {
+                return false;
+            }
+            return switch (op) {
+                case "<=" -> measured <= value + 1e-9;
+                case "<" -> measured < value;
+                case ">=" -> measured >= value - 1e-9;
+                case ">" -> measured > value;
+                default -> Math.abs(measured - value) < 1e-9;
+            };
+        }
+    }
+
+    /**
+     * One activity of the method or the rollbacks.
+     *
+     * @param action the action, or {@code pause}
+     * @param args its arguments, checked
+     * @param background start it and go on at once (its end is waited for before the rollbacks)
+     * @param where file:line, for messages
+     */
+    public record Step(String action, Map<String, Object> args, boolean background, String where) {
+        public String describe() {
+            if (action.equals("pause")) {
+                return "pause " + format((Duration) args.get("for"));
+            }
+            StringBuilder b = new StringBuilder(action);
+            args.forEach((k, v) -> b.append(' ').append(k).append('=').append(v instanceof Duration d ? format(d) : v));
+            return background ? b + " (background)" : b.toString();
+        }
+
+        public int replica() {
+            return ((Number) args.getOrDefault("replica", 0)).intValue();
+        }
+
+        public Duration duration(String name) {
+            return (Duration) args.get(name);
+        }
+    }
+
+    /** Actions, the arguments each takes, and whether it needs a local target. */
+    static final Map<String, Set<String>> ACTIONS = Map.ofEntries(
+            Map.entry("pause", Set.of("for")),
+            Map.entry("kill_replica", Set.of("replica")),
+            Map.entry("pause_replica", Set.of("replica", "for")),
+            Map.entry("resume_replica", Set.of("replica")),
+            Map.entry("restart_replica", Set.of("replica")),
+            Map.entry("inject_fault", Set.of("replica", "version", "latency_ms", "error_rate", "stall", "for")),
+            Map.entry("clear_faults", Set.of("replica")),
+            Map.entry("deploy_corrupted", Set.of("version")),
+            Map.entry("hot_swap", Set.of("version")),
+            Map.entry("rollback", Set.of()),
+            Map.entry("overload", Set.of("multiple", "for")));
+    static final Set<String> LOCAL_ONLY = Set.of("kill_replica", "pause_replica", "resume_replica", "restart_replica", "deploy_corrupted");
+    static final Set<String> TOP = Set.of("title", "description", "tags", "target", "load", "steady_state", "method", "rollbacks",
+            "stop_conditions", "expect");
+
+    /** Reads and checks an experiment file (YAML, or JSON by its .json name). */
+    public static Experiment read(Path file) {
+        Located doc = Located.read(file);
+        JsonNode root = doc.root();
+        if (!root.isObject()) {
+            throw doc.invalid("", "an experiment is a mapping with title, target, load, steady_state, method...");
+        }
+        unknownFields(doc, root, "", TOP);
+        String title = text(doc, root, "title", null);
+        String description = text(doc, root, "description", "");
+        List<String> tags = new ArrayList<>();
+        JsonNode t = root.path("tags");
+        if (!t.isMissingNode()) {
+            if (!t.isArray()) {
+                throw doc.invalid("tags", "a list of words");
+            }
+            t.forEach(x -> tags.add(x.asText()));
+        }
+        Target target = target(doc, root.path("target"));
+        JsonNode l = object(doc, root, "load");
+        unknownFields(doc, l, "load", Set.of("rate", "timeout", "k"));
+        Load load = new Load(number(doc, l, "load.rate", 50, 0.1, 100_000), duration(doc, l, "load.timeout", "2s"),
+                (int) number(doc, l, "load.k", 10, 1, 100));
+        if (load.rate() != Math.rint(load.rate() * 10) / 10) {
+            throw doc.invalid("load.rate", "requests per second, at most one decimal");
+        }
+        JsonNode s = object(doc, root, "steady_state");
+        unknownFields(doc, s, "steady_state", Set.of("before", "window", "hold", "probes"));
+        List<Probe> probes = new ArrayList<>();
+        JsonNode ps = s.path("probes");
+        if (!ps.isArray() || ps.isEmpty()) {
+            throw doc.invalid("steady_state.probes", "a list of at least one probe, like [\"errors<=1%\", \"p99<=250ms\"]");
+        }
+        for (int i = 0; i < ps.size(); i++) {
+            try {
+                Probe p = Probe.parse(ps.get(i).asText());
+                if (p.metric().equals("ready") && !target.local()) {
+                    throw new IllegalArgumentException("ready counts local replicas; a url target has none");
+                }
+                probes.add(p);
+            } catch (IllegalArgumentException e) {
+                throw doc.invalid("steady_state.probes[" + i + "]", e.getMessage());
+            }
+        }
+        SteadyState steady = new SteadyState(duration(doc, s, "steady_state.before", "3s"), duration(doc, s, "steady_state.window", "1s"),
+                duration(doc, s, "steady_state.hold", "2s"), probes);
+        List<Step> method = steps(doc, root, "method", target, true);
+        List<Step> rollbacks = steps(doc, root, "rollbacks", target, false);
+        List<StopCondition> stops = new ArrayList<>();
+        JsonNode sc = root.path("stop_conditions");
+        for (int i = 0; i < sc.size(); i++) {
+            String path = "stop_conditions[" + i + "]";
+            String text = sc.get(i).asText();
+            Matcher m = Pattern.compile("(.*?)\\s+for\\s+(\\S+)\\s*").matcher(text);
+            try {
+                if (!m.matches()) {
+                    throw new IllegalArgumentException("\"" + text + "\" is not like \"errors>=20% for 10s\"");
+                }
+                stops.add(new StopCondition(text.strip(), Probe.parse(m.group(1)), parseDuration(m.group(2))));
+            } catch (IllegalArgumentException e) {
+                throw doc.invalid(path, e.getMessage());
+            }
+        }
+        List<Expectation> expect = new ArrayList<>();
+        JsonNode ex = root.path("expect");
+        for (int i = 0; i < ex.size(); i++) {
+            try {
+                expect.add(Expectation.parse(ex.get(i).asText()));
+            } catch (IllegalArgumentException e) {
+                throw doc.invalid("expect[" + i + "]", e.getMessage());
+            }
+        }
+        return new Experiment(file, title, description, List.copyOf(tags), target, load, steady, method, rollbacks, stops, expect);
+    }
+
+    private static Target target(Located doc, JsonNode t) {
+        if (!t.isObject()) {
+            throw doc.invalid("target", "required: {type: local, replicas: 3} or {type: url, url: http://..., admin: [...]}");
+        }
+        String type = text(doc, t, "target.type", null);
+        if (type.equals("local")) {
+            unknownFields(doc, t, "target", Set.of("type", "replicas", "serve_args"));
+            List<String> args = new ArrayList<>();
+            JsonNode a = t.path("serve_args");
+            if (!a.isMissingNode()) {
+                if (!a.isArray()) {
+                    throw doc.invalid("target.serve_args", "a list of recops serve options, like [\"--workers\", \"1\"]");
+                }
+                a.forEach(x -> args.add(x.asText()));
+                for (String reserved : List.of("--port", "--admin-port", "--admin-token-file", "--model-repo", "--access-log")) {
+                    if (args.contains(reserved)) {
+                        throw doc.invalid("target.serve_args", reserved + " is set by the drill for each replica");
+                    }
+                }
+            }
+            return new Target(type, (int) number(doc, t, "target.replicas", 3, 1, 9), List.copyOf(args), "", List.of(), null);
+        }
+        if (type.equals("url")) {
+            unknownFields(doc, t, "target", Set.of("type", "url", "admin", "admin_token_file"));
+            String url = text(doc, t, "target.url", null);
+            if (!url.matches("https?://[^/\\s]+(/.*)?")) {
+                throw doc.invalid("target.url", "an http:// or https:// URL");
+            }
+            List<String> admins = new ArrayList<>();
+            t.path("admin").forEach(x -> admins.add(x.asText()));
+            String token = text(doc, t, "target.admin_token_file", "");
+            return new Target(type, 0, List.of(), url, List.copyOf(admins), token.isEmpty() ? null : Path.of(token));
+        }
+        throw doc.invalid("target.type", "local or url, not " + type);
+    }
+
+    private static List<Step> steps(Located doc, JsonNode root, String field, Target target, boolean required) {
+        JsonNode list = root.path(field);
+        if (list.isMissingNode() && !required) {
+            return List.of();
+        }
+        if (!list.isArray() || (required && list.isEmpty())) {
+            throw doc.invalid(field, "a list of activities, like [{action: kill_replica, replica: 2}, {pause: 5s}]");
+        }
+        List<Step> steps = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String path = field + "[" + i + "]";
+            JsonNode n = list.get(i);
+            if (!n.isObject()) {
+                throw doc.invalid(path, "an activity is a mapping: {action: NAME, ...} or {pause: 5s}");
+            }
+            String action = n.has("pause") ? "pause" : text(doc, n, path + ".action", null);
+            Set<String> allowed = ACTIONS.get(action);
+            if (allowed == null) {
+                throw doc.invalid(path + ".action", "unknown action " + action + "; one of " + new java.util.TreeSet<>(ACTIONS.keySet()));
+            }
+            if (LOCAL_ONLY.contains(action) && !target.local()) {
+                throw doc.invalid(path + ".action", action + " needs a local target (the drill owns those processes)");
+            }
+            java.util.Set<String> fields = new java.util.HashSet<>(allowed);
+            fields.add(action.equals("pause") ? "pause" : "action");
+            fields.add("background");
+            unknownFields(doc, n, path, fields);
+            Map<String, Object> args = new java.util.LinkedHashMap<>();
+            if (action.equals("pause")) {
+                args.put("for", duration(doc, n, path + ".pause", null));
+            }
+            for (String a : allowed) {
+                if (!n.has(a)) {
+                    continue;
+                }
+                String p = path + "." + a;
+                switch (a) {
+                    case "replica" -> {
+                        int r = (int) number(doc, n, p, 1, 1, 9);
+                        if (r > target.replicas() || r != n.get(a).asDouble()) {
+                            throw doc.invalid(p, "a replica number in 1.." + target.replicas());
+                        }
+                        args.put(a, r);
+                    }
+                    case "for" -> args.put(a, duration(doc, n, p, null));
+                    case "version" -> {
+                        String v = n.get(a).asText();
+                        if (!v.matches("[A-Za-z0-9._-]{1,64}")) {
+                            throw doc.invalid(p, "a version name");
+                        }
+                        args.put(a, v);
+                    }
+                    case "latency_ms" -> args.put(a, (long) number(doc, n, p, 0, 0, 60_000));
+                    case "error_rate" -> args.put(a, number(doc, n, p, 0, 0, 1));
+                    case "stall" -> args.put(a, bool(doc, n, p));
+                    case "multiple" -> args.put(a, number(doc, n, p, 3, 1.1, 100));
+                    default -> throw new IllegalStateException(a);
+                }
+            }
+            if (action.equals("inject_fault") && !args.containsKey("latency_ms") && !args.containsKey("error_rate") && !args.containsKey("stall")) {
+                throw doc.invalid(path, "inject_fault needs latency_ms, error_rate or stall");
+            }
+            if (action.equals("hot_swap") && !args.containsKey("version")) {
+                throw doc.invalid(path, "hot_swap needs the version to swap to");
+            }
+            if (action.equals("overload") && !args.containsKey("for")) {
+                args.put("for", Duration.ofSeconds(5));
+            }
+            boolean background = n.has("background") && bool(doc, n, path + ".background");
+            steps.add(new Step(action, Map.copyOf(args), background, doc.file().getFileName() + ":" + doc.line(path)));
+        }
+        return List.copyOf(steps);
+    }
+
+    private static void unknownFields(Located doc, JsonNode n, String path, Set<String> allowed) {
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                throw doc.invalid(path.isEmpty() ? f : path + "." + f, "unknown field; expected one of " + new java.util.TreeSet<>(allowed));
+            }
+        }
+    }
+
+    private static JsonNode object(Located doc, JsonNode root, String field) {
+        JsonNode n = root.path(field);
+        if (!n.isObject()) {
+            throw doc.invalid(field, "required, a mapping");
+        }
+        return n;
+    }
+
+    private static String text(Located doc, JsonNode parent, String path, String otherwise) {
+        JsonNode n = parent.get(last(path));
+        if (n == null || n.isNull()) {
+            if (otherwise == null) {
+                throw doc.invalid(path, "required");
+            }
+            return otherwise;
+        }
+        if (!n.isValueNode()) {
+            throw doc.invalid(path, "a single value");
+        }
+        return n.asText();
+    }
+
+    private static double number(Located doc, JsonNode parent, String path, double otherwise, double min, double max) {
+        JsonNode n = parent.get(last(path));
+        if (n == null || n.isNull()) {
+            return otherwise;
+        }
+        if (!n.isNumber() || !(n.asDouble() >= min && n.asDouble() <= max)) {
+            throw doc.invalid(path, "a number in " + fmt(min) + ".." + fmt(max));
+        }
+        return n.asDouble();
+    }
+
+    private static boolean bool(Located doc, JsonNode parent, String path) {
+        JsonNode n = parent.get(last(path));
+        if (!n.isBoolean()) {
+            throw doc.invalid(path, "true or false");
+        }
+        return n.asBoolean();
+    }
+
+    private static Duration duration(Located doc, JsonNode parent, String path, String otherwise) {
+        JsonNode n = parent.get(last(path));
+        if (n == null || n.isNull()) {
+            if (otherwise == null) {
+                throw doc.invalid(path, "required, a duration like 500ms, 5s or 2m");
+            }
+            return parseDuration(otherwise);
+        }
+        try {
+            return parseDuration(n.asText());
+        } catch (IllegalArgumentException e) {
+            throw doc.invalid(path, e.getMessage());
+        }
+    }
+
+    static Duration parseDuration(String s) {
+        Matcher m = Pattern.compile("([0-9]*\\.?[0-9]+)(ms|s|m)").matcher(s.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("\"" + s + "\" is not a duration like 500ms, 5s or 2m");
+        }
+        double v = Double.parseDouble(m.group(1));
+        long ms = Math.round(switch (m.group(2)) {
+            case "ms" -> v;
+            case "s" -> v * 1000;
+            default -> v * 60_000;
+        });
+        if (ms <= 0 || ms > 3_600_000) {
+            throw new IllegalArgumentException("\"" + s + "\" must be more than 0 and at most an hour");
+        }
+        return Duration.ofMillis(ms);
+    }
+
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 != 0 ? ms + "ms" : ms % 60_000 != 0 || ms == 0 ? ms / 1000 + "s" : ms / 60_000 + "m";
+    }
+
+    private static String last(String path) {
+        int dot = path.lastIndexOf('.');
+        return dot < 0 ? path : path.substring(dot + 1);
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    /** Actions that change a deployment someone else runs: they need {@code --yes} on a url target. */
+    public boolean destructiveOnUrl() {
+        return !target.local() && java.util.stream.Stream.concat(method.stream(), rollbacks.stream()).anyMatch(s -> !s.action().equals("pause"));
+    }
+
+    /** Whether the method deploys a corrupted version (the local replicas then need a model repository of their own). */
+    public boolean deploysCorrupted() {
+        return method.stream().anyMatch(s -> s.action().equals("deploy_corrupted"));
+    }
+}

@@ -1,0 +1,200 @@
+package dev.recops.engine.drill;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a drill did and measured: the experiment, each activity (start, end, status, output),
+ * the timeline (fault, detection, recovery, readiness and load-balancer changes), the
+ * measurements, the steady-state verdicts before and after, the expectations, and the verdict.
+ * Written as JSON (its {@code timeline} is what {@code recops review --events} reads) and as a
+ * Markdown report.
+ */
+public record Journal(Experiment experiment, Instant started, Instant ended, List<Activity> activities, List<Event> timeline,
+                      Measurements measurements, List<ProbeResult> before, List<ProbeResult> after, List<ExpectationResult> expectations,
+                      List<String> deviations) {
+
+    public record Activity(String phase, String name, Instant start, Instant end, String status, String output) {}
+
+    public record Event(Instant at, String what) {}
+
+    public record ProbeResult(String probe, double value, boolean held) {}
+
+    public record ExpectationResult(String expect, double measured, boolean met) {}
+
+    /**
+     * @param faultAt the first activity of the method
+     * @param detectedAt the first sign after it: a probe failing, a replica not ready, the load balancer marking a server down
+     * @param isolatedAt when the load balancer first marked a server down after the fault (local targets)
+     * @param recoveredAt from when every probe held again, for at least the hold time
+     * @param lostByKind client-visible failures by kind ({@code status_503}, {@code timeout}, {@code connect}, {@code dropped}...)
+     * @param errorBudgetBurned lost share over the errors probe's bound; NaN without one
+     * @param p99Ms client-side p99 over the whole drill
+     */
+    public record Measurements(Instant faultAt, Instant detectedAt, String detectedBy, Instant isolatedAt, Instant recoveredAt, long requests,
+                               long lost,
+                               Map<String, Long> lostByKind, double errorBudgetBurned, double p99Ms) {
+        public double timeToDetectSeconds() {
+            return faultAt == null || detectedAt == null ? Double.NaN : Duration.between(faultAt, detectedAt).toMillis() / 1e3;
+        }
+
+        public double timeToIsolateSeconds() {
+            return faultAt == null || isolatedAt == null ? Double.NaN : Duration.between(faultAt, isolatedAt).toMillis() / 1e3;
+        }
+
+        public double rtoSeconds() {
+            return faultAt == null || recoveredAt == null ? Double.NaN : Duration.between(faultAt, recoveredAt).toMillis() / 1e3;
+        }
+
+        public double lostShare() {
+            return requests == 0 ? 0 : (double) lost / requests;
+        }
+    }
+
+    public boolean held() {
+        return deviations.isEmpty();
+    }
+
+    public ObjectNode toJson() {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        ObjectNode e = root.putObject("experiment").put("title", experiment.title()).put("description", experiment.description())
+                .put("file", experiment.file().toString());
+        experiment.tags().forEach(e.putArray("tags")::add);
+        e.put("target", experiment.target().local() ? "local, " + experiment.target().replicas() + " replicas behind haproxy"
+                : experiment.target().url());
+        root.put("started", started.toString()).put("ended", ended.toString()).put("status", held() ? "held" : "deviated");
+        deviations.forEach(root.withArray("deviations")::add);
+        ArrayNode acts = root.putArray("activities");
+        for (Activity a : activities) {
+            acts.addObject().put("phase", a.phase()).put("name", a.name()).put("start", a.start().toString()).put("end", a.end().toString())
+                    .put("status", a.status()).put("output", a.output());
+        }
+        Measurements m = measurements;
+        ObjectNode mn = root.putObject("measurements");
+        putInstant(mn, "fault_at", m.faultAt());
+        putInstant(mn, "detected_at", m.detectedAt());
+        mn.put("detected_by", m.detectedBy());
+        putInstant(mn, "isolated_at", m.isolatedAt());
+        putNumber(mn, "time_to_isolate_s", m.timeToIsolateSeconds());
+        putInstant(mn, "recovered_at", m.recoveredAt());
+        putNumber(mn, "time_to_detect_s", m.timeToDetectSeconds());
+        putNumber(mn, "rto_s", m.rtoSeconds());
+        mn.put("requests", m.requests()).put("lost_requests", m.lost());
+        ObjectNode kinds = mn.putObject("lost_by_kind");
+        m.lostByKind().forEach(kinds::put);
+        putNumber(mn, "lost_share", m.lostShare());
+        putNumber(mn, "error_budget_burned", m.errorBudgetBurned());
+        putNumber(mn, "p99_ms", m.p99Ms());
+        probes(root.putArray("steady_state_before"), before);
+        probes(root.putArray("steady_state_after"), after);
+        ArrayNode ex = root.putArray("expectations");
+        for (ExpectationResult r : expectations) {
+            ObjectNode n = ex.addObject().put("expect", r.expect());
+            putNumber(n, "measured", r.measured());
+            n.put("met", r.met());
+        }
+        ArrayNode tl = root.putArray("timeline");
+        timeline.forEach(t -> tl.addObject().put("ts", t.at().toString()).put("event", "drill: " + t.what()));
+        return root;
+    }
+
+    private static void probes(ArrayNode arr, List<ProbeResult> results) {
+        for (ProbeResult p : results) {
+            ObjectNode n = arr.addObject().put("probe", p.probe());
+            putNumber(n, "value", p.value());
+            n.put("held", p.held());
+        }
+    }
+
+    private static void putInstant(ObjectNode n, String field, Instant t) {
+        if (t == null) {
+            n.putNull(field);
+        } else {
+            n.put(field, t.toString());
+        }
+    }
+
+    private static void putNumber(ObjectNode n, String field, double v) {
+        if (Double.isFinite(v)) {
+            n.put(field, Math.round(v * 10_000) / 10_000.0);
+        } else {
+            n.putNull(field);
+        }
+    }
+
+    /** The report people read: verdict first, then measurements, expectations, timeline and activities. */
+    public String toMarkdown() {
+        StringBuilder md = new StringBuilder();
+        Measurements m = measurements;
+        md.append("# Drill: ").append(experiment.title()).append("\n\n");
+        if (!experiment.description().isBlank()) {
+            md.append(experiment.description().strip()).append("\n\n");
+        }
+        md.append("**").append(held() ? "Held" : "Deviated").append("**: ");
+        md.append(held() ? "the steady state held before and after, every activity succeeded and every expectation was met."
+                : String.join("; ", deviations) + ".");
+        md.append("\n\n");
+        md.append("From ").append(started).append(" to ").append(ended).append(", experiment `").append(experiment.file()).append("`, target ")
+                .append(experiment.target().local() ? experiment.target().replicas() + " local replicas behind HAProxy" : experiment.target().url())
+                .append(String.format(Locale.ROOT, ", load %.1f requests/s.%n%n", experiment.load().rate()));
+        md.append("## Measurements\n\n| measure | value |\n|---|---|\n");
+        row(md, "fault", m.faultAt() == null ? "none" : m.faultAt().toString());
+        row(md, "detected", m.detectedAt() == null ? "not detected" : m.detectedAt() + " by " + m.detectedBy());
+        row(md, "time to detect", seconds(m.timeToDetectSeconds()));
+        row(md, "load balancer isolated it", m.isolatedAt() == null ? "-" : m.isolatedAt() + " (" + seconds(m.timeToIsolateSeconds()) + ")");
+        row(md, "recovered", m.recoveredAt() == null ? "not recovered" : m.recoveredAt().toString());
+        row(md, "RTO", seconds(m.rtoSeconds()));
+        row(md, "requests", String.valueOf(m.requests()));
+        row(md, "lost requests", m.lost() + (m.lostByKind().isEmpty() ? "" : " " + m.lostByKind()));
+        row(md, "lost share", String.format(Locale.ROOT, "%.3f%%", 100 * m.lostShare()));
+        row(md, "error budget burned", Double.isFinite(m.errorBudgetBurned()) ? String.format(Locale.ROOT, "%.1f%%", 100 * m.errorBudgetBurned())
+                : "no errors probe");
+        row(md, "p99 (client, whole drill)", Double.isFinite(m.p99Ms()) ? String.format(Locale.ROOT, "%.1f ms", m.p99Ms()) : "-");
+        md.append("\n## Steady state\n\n| probe | before | after |\n|---|---|---|\n");
+        for (int i = 0; i < experiment.steadyState().probes().size(); i++) {
+            md.append("| `").append(experiment.steadyState().probes().get(i).text()).append("` | ")
+                    .append(i < before.size() ? verdict(before.get(i)) : "-").append(" | ")
+                    .append(i < after.size() ? verdict(after.get(i)) : "-").append(" |\n");
+        }
+        if (!expectations.isEmpty()) {
+            md.append("\n## Expectations\n\n| expectation | measured | met |\n|---|---|---|\n");
+            for (ExpectationResult r : expectations) {
+                md.append("| `").append(r.expect()).append("` | ").append(Double.isFinite(r.measured()) ? num(r.measured()) : "not measured")
+                        .append(" | ").append(r.met() ? "yes" : "**no**").append(" |\n");
+            }
+        }
+        md.append("\n## Timeline (UTC)\n\n| time | event |\n|---|---|\n");
+        timeline.forEach(t -> md.append("| ").append(t.at()).append(" | ").append(t.what().replace("|", "\\|")).append(" |\n"));
+        md.append("\n## Activities\n\n| phase | activity | start | took | status | output |\n|---|---|---|---|---|---|\n");
+        for (Activity a : activities) {
+            md.append("| ").append(a.phase()).append(" | ").append(a.name()).append(" | ").append(a.start()).append(" | ")
+                    .append(seconds(Duration.between(a.start(), a.end()).toMillis() / 1e3)).append(" | ").append(a.status()).append(" | ")
+                    .append(a.output().replace("|", "\\|").replace("\n", " ")).append(" |\n");
+        }
+        return md.toString();
+    }
+
+    private static String verdict(ProbeResult p) {
+        return (p.held() ? "held" : "**failed**") + " (" + (Double.isFinite(p.value()) ? num(p.value()) : "no data") + ")";
+    }
+
+    private static void row(StringBuilder md, String k, String v) {
+        md.append("| ").append(k).append(" | ").append(v).append(" |\n");
+    }
+
+    private static String seconds(double s) {
+        return Double.isFinite(s) ? String.format(Locale.ROOT, "%.2f s", s) : "-";
+    }
+
+    static String num(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.4g", v);
+    }
+}

@@ -1,0 +1,433 @@
+package dev.recops.engine.drill;
+
+import dev.recops.engine.RecopsException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * N {@code recops serve} replicas on free loopback ports behind a real HAProxy (health checks on
+ * {@code /v2/health/ready}, retries and redispatch: the shape of a Kubernetes Service), all
+ * started by the drill in its work directory and torn down afterwards, whatever happened.
+ */
+final class LocalDeployment implements Deployment {
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+
+    private final List<String> serveCommand;
+    private final Experiment.Target target;
+    private final Path work;
+    private final Path modelRepo;
+    private final String token;
+    private final Consumer<String> log;
+    private final List<Replica> replicas = new ArrayList<>();
+    private final int balancerPort;
+    private final int statsPort;
+    private Process haproxy;
+
+    private static final class Replica {
+        final int index;
+        final int port;
+        final int adminPort;
+        volatile Process process;
+
+        Replica(int index, int port, int adminPort) {
+            this.index = index;
+            this.port = port;
+            this.adminPort = adminPort;
+        }
+    }
+
+    private LocalDeployment(List<String> serveCommand, Experiment.Target target, Path work, Path modelRepo, String token,
+                            Consumer<String> log) {
+        this.serveCommand = List.copyOf(serveCommand);
+        this.target = target;
+        this.work = work;
+        this.modelRepo = modelRepo;
+        this.token = token;
+        this.log = log;
+        List<Integer> ports = freePorts(2 * target.replicas() + 2);
+        for (int i = 0; i < target.replicas(); i++) {
+            replicas.add(new Replica(i + 1, ports.get(2 * i), ports.get(2 * i + 1)));
+        }
+        balancerPort = ports.get(ports.size() - 2);
+        statsPort = ports.getLast();
+    }
+
+    /**
+     * Starts the replicas (the first alone, so that it fills the embedding cache the others then
+     * read) and HAProxy in front of them, and waits until traffic flows through it.
+     *
+     * @param serveCommand how to run {@code recops serve} (the JVM and class path of this one)
+     * @param ownRepo copy the model repository into the work directory (the drill will plant versions in it)
+     */
+    static LocalDeployment start(List<String> serveCommand, Experiment.Target target, Path work, Path modelRepo, boolean ownRepo,
+                                 Consumer<String> log) {
+        requireHaproxy();
+        try {
+            Files.createDirectories(work);
+            Path repo = modelRepo;
+            if (ownRepo) {
+                repo = work.resolve("models");
+                copyTree(modelRepo, repo);
+            }
+            Path tokenFile = work.resolve("admin.token");
+            String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+            Files.writeString(tokenFile, token + "\n");
+            Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+            LocalDeployment d = new LocalDeployment(serveCommand, target, work, repo, token, log);
+            try {
+                d.launch(d.replicas.getFirst());
+                d.awaitReady(d.replicas.getFirst());
+                d.replicas.stream().skip(1).forEach(d::launch);
+                d.replicas.stream().skip(1).forEach(d::awaitReady);
+                d.startHaproxy();
+                return d;
+            } catch (RuntimeException e) {
+                d.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the drill's work directory " + work + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void requireHaproxy() {
+        try {
+            Process p = new ProcessBuilder("haproxy", "-v").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new RecopsException.PreconditionFailed("haproxy_missing",
+                    "a local drill target needs HAProxy on the PATH (Debian: apt-get install haproxy)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RecopsException.Cancelled("interrupted", "interrupted while checking for haproxy");
+        }
+    }
+
+    private void launch(Replica r) {
+        List<String> cmd = new ArrayList<>(serveCommand);
+        cmd.addAll(List.of("--host", "127.0.0.1", "--port", String.valueOf(r.port), "--admin-port", String.valueOf(r.adminPort),
+                "--admin-token-file", work.resolve("admin.token").toString(), "--allow-fault-injection", "--drain-delay", "0s",
+                "--model-repo", modelRepo.toString(), "--access-log", work.resolve("replica-" + r.index + ".access.jsonl").toString(),
+                "--audit-log", work.resolve("replica-" + r.index + ".audit.jsonl").toString()));
+        cmd.addAll(target.serveArgs());
+        Path out = work.resolve("replica-" + r.index + ".log");
+        try {
+            r.process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
+        } catch (IOException e) {
+            throw new RecopsException.PreconditionFailed("cannot_start", "cannot start replica " + r.index + ": " + e.getMessage());
+        }
+        log.accept("replica " + r.index + ": pid " + r.process.pid() + ", port " + r.port + ", admin " + r.adminPort);
+    }
+
+    private void awaitReady(Replica r) {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!r.process.isAlive()) {
+                throw new RecopsException.PreconditionFailed("replica_failed", "replica " + r.index + " exited with " + r.process.exitValue()
+                        + " before it was ready: " + tail(work.resolve("replica-" + r.index + ".log")));
+            }
+            if (AdminApi.get(readyUrl(r), Duration.ofSeconds(1)).ok()) {
+                return;
+            }
+            sleep(100);
+        }
+        throw new RecopsException.PreconditionFailed("replica_not_ready", "replica " + r.index + " was not ready within " + READY_TIMEOUT.toSeconds()
+                + " s: " + tail(work.resolve("replica-" + r.index + ".log")));
+    }
+
+    private void startHaproxy() throws IOException {
+        Path cfg = work.resolve("haproxy.cfg");
+        StringBuilder b = new StringBuilder();
+        b.append("""
+                # written by recops drill: the replicas behind one frontend, like a Kubernetes Service
+                global
+                  maxconn 4096
+                defaults
+                  mode http
+                  timeout connect 500ms
+                  timeout client 30s
+                  timeout server 1s
+                  timeout check 500ms
+                  timeout http-request 10s
+                  # a refused connection, a reset or a stalled replica: the request goes to another one
+                  retries 3
+                  option redispatch 1
+                  option http-buffer-request
+                  retry-on conn-failure empty-response junk-response response-timeout
+                frontend drill
+                  bind 127.0.0.1:%d
+                  default_backend replicas
+                frontend stats
+                  bind 127.0.0.1:%d
+                  stats enable
+                  stats uri /stats
+                backend replicas
+                  balance roundrobin
+                  # HTTP/1.1: the replicas' server answers HAProxy's default HTTP/1.0 check with 505
+                  option httpchk
+                  http-check send meth GET uri /v2/health/ready ver HTTP/1.1 hdr Host localhost
+                  http-check expect status 200
+                  default-server inter 250ms fastinter 250ms downinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down
+                """.formatted(balancerPort, statsPort));
+        for (Replica r : replicas) {
+            b.append("  server r").append(r.index).append(" 127.0.0.1:").append(r.port).append(" check\n");
+        }
+        Files.writeString(cfg, b.toString());
+        Path out = work.resolve("haproxy.log");
+        haproxy = new ProcessBuilder("haproxy", "-db", "-f", cfg.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!haproxy.isAlive()) {
+                throw new RecopsException.PreconditionFailed("haproxy_failed", "haproxy exited with " + haproxy.exitValue() + ": " + tail(out));
+            }
+            Map<String, String> view = balancerView();
+            if (view.size() == replicas.size() && view.values().stream().allMatch(s -> s.startsWith("UP"))) {
+                log.accept("haproxy: pid " + haproxy.pid() + ", frontend 127.0.0.1:" + balancerPort + ", " + replicas.size() + " servers UP");
+                return;
+            }
+            sleep(100);
+        }
+        throw new RecopsException.PreconditionFailed("haproxy_not_ready", "haproxy did not see every replica UP within 20 s: " + balancerView());
+    }
+
+    @Override
+    public String dataUrl() {
+        return "http://127.0.0.1:" + balancerPort;
+    }
+
+    @Override
+    public List<AdminApi> admins() {
+        return replicas.stream().map(r -> new AdminApi("http://127.0.0.1:" + r.adminPort + "/admin/v1", token)).toList();
+    }
+
+    @Override
+    public List<String> readinessUrls() {
+        return replicas.stream().map(LocalDeployment::readyUrl).toList();
+    }
+
+    @Override
+    public List<String> metricsUrls() {
+        return replicas.stream().map(r -> "http://127.0.0.1:" + r.port + "/metrics").toList();
+    }
+
+    private static String readyUrl(Replica r) {
+        return "http://127.0.0.1:" + r.port + "/v2/health/ready";
+    }
+
+    /** HAProxy's CSV statistics: each server's status (UP, DOWN, "UP 1/2"...). */
+    @Override
+    public Map<String, String> balancerView() {
+        AdminApi.Answer a = AdminApi.get("http://127.0.0.1:" + statsPort + "/stats;csv", Duration.ofMillis(500));
+        Map<String, String> view = new LinkedHashMap<>();
+        if (!a.ok()) {
+            return view;
+        }
+        for (String line : a.body().split("\n")) {
+            String[] f = line.split(",", -1);
+            if (f.length > 17 && f[0].equals("replicas") && !f[1].equals("BACKEND") && !f[1].equals("FRONTEND")) {
+                view.put(f[1], f[17]);
+            }
+        }
+        return view;
+    }
+
+    @Override
+    public String kill(int replica) {
+        Replica r = replicas.get(replica - 1);
+        Process p = r.process;
+        p.destroyForcibly(); // SIGKILL on Linux
+        waitFor(p, 10);
+        return "SIGKILL to replica " + replica + " (pid " + p.pid() + ", port " + r.port + ")";
+    }
+
+    @Override
+    public String pause(int replica) {
+        return signal(replica, "STOP");
+    }
+
+    @Override
+    public String resume(int replica) {
+        return signal(replica, "CONT");
+    }
+
+    private String signal(int replica, String signal) {
+        Process p = replicas.get(replica - 1).process;
+        if (!p.isAlive()) {
+            throw new IllegalStateException("replica " + replica + " is not running");
+        }
+        try {
+            Process k = new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).redirectErrorStream(true).start();
+            String out = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + p.pid() + " failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+        return "SIG" + signal + " to replica " + replica + " (pid " + p.pid() + ")";
+    }
+
+    @Override
+    public String restart(int replica) {
+        Replica r = replicas.get(replica - 1);
+        long t0 = System.nanoTime();
+        Process old = r.process;
+        if (old.isAlive()) {
+            signalQuietly(old, "CONT");
+            old.destroy(); // SIGTERM: drains
+            if (!waitFor(old, 15)) {
+                old.destroyForcibly();
+                waitFor(old, 10);
+            }
+        }
+        launch(r);
+        awaitReady(r);
+        return String.format(java.util.Locale.ROOT, "replica %d restarted (pid %d), ready after %.1f s", replica, r.process.pid(),
+                (System.nanoTime() - t0) / 1e9);
+    }
+
+    @Override
+    public String plantCorrupted(String version) {
+        String model = modelName();
+        Path modelDir = modelRepo.resolve(model);
+        try (Stream<Path> versions = Files.list(modelDir)) {
+            Path source = versions.filter(p -> Files.isRegularFile(p.resolve("model.onnx"))).sorted().findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no version of " + model + " in " + modelDir));
+            Path dest = modelDir.resolve(version);
+            if (Files.exists(dest)) {
+                throw new IllegalStateException("version " + version + " already exists in " + modelDir);
+            }
+            copyTree(source, dest);
+            Path onnx = dest.resolve("model.onnx");
+            byte[] bytes = Files.readAllBytes(onnx);
+            // flip a run of bytes in the middle: the weights no longer match the manifest's checksum
+            for (int i = bytes.length / 2; i < Math.min(bytes.length, bytes.length / 2 + 4096); i++) {
+                bytes[i] = (byte) ~bytes[i];
+            }
+            Files.write(onnx, bytes);
+            return "version " + version + " planted in " + modelDir + " as a copy of " + source.getFileName() + " with 4096 bytes of model.onnx flipped";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String modelName() {
+        int i = target.serveArgs().indexOf("--model");
+        return i >= 0 && i + 1 < target.serveArgs().size() ? target.serveArgs().get(i + 1) : "search-encoder";
+    }
+
+    @Override
+    public void close() {
+        List<Process> all = new ArrayList<>();
+        if (haproxy != null) {
+            all.add(haproxy);
+        }
+        replicas.stream().map(r -> r.process).filter(p -> p != null).forEach(all::add);
+        for (Process p : all) {
+            if (p.isAlive()) {
+                signalQuietly(p, "CONT");
+                p.destroy();
+            }
+        }
+        for (Process p : all) {
+            if (!waitFor(p, 15)) {
+                p.destroyForcibly();
+                waitFor(p, 5);
+            }
+        }
+    }
+
+    private static void signalQuietly(Process p, String signal) {
+        try {
+            new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // the process is gone or kill is missing: destroy() follows
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean waitFor(Process p, int seconds) {
+        try {
+            return p.waitFor(seconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static List<Integer> freePorts(int n) {
+        List<ServerSocket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                open.add(s);
+            }
+            return open.stream().map(ServerSocket::getLocalPort).toList();
+        } catch (IOException e) {
+            throw new RecopsException.PreconditionFailed("no_ports", "cannot find free loopback ports: " + e.getMessage());
+        } finally {
+            for (ServerSocket s : open) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // closing a listening socket we own; nothing to do
+                }
+            }
+        }
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path dest = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(p, dest, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RecopsException.Cancelled("interrupted", "the drill was interrupted");
+        }
+    }
+}
