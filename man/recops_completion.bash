@@ -159,6 +159,7 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} train" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} predict-latency" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} review" ];    then _picocli_recops; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} drill" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench merge" ];    then _picocli_recops_bench; return $?; fi
@@ -180,35 +181,37 @@ function _complete_recops() {
   local cmds2=(train)
   local cmds3=(predict-latency)
   local cmds4=(review)
-  local cmds5=(model)
-  local cmds6=(generate-completion)
-  local cmds7=(bench merge)
-  local cmds8=(review drift)
-  local cmds9=(model verify)
-  local cmds10=(model keygen)
-  local cmds11=(model list)
-  local cmds12=(model load)
-  local cmds13=(model promote)
-  local cmds14=(model rollback)
-  local cmds15=(model sign)
-  local cmds16=(model status)
-  local cmds17=(model traffic)
-  local cmds18=(model unload)
+  local cmds5=(drill)
+  local cmds6=(model)
+  local cmds7=(generate-completion)
+  local cmds8=(bench merge)
+  local cmds9=(review drift)
+  local cmds10=(model verify)
+  local cmds11=(model keygen)
+  local cmds12=(model list)
+  local cmds13=(model load)
+  local cmds14=(model promote)
+  local cmds15=(model rollback)
+  local cmds16=(model sign)
+  local cmds17=(model status)
+  local cmds18=(model traffic)
+  local cmds19=(model unload)
 
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_unload; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_traffic; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_status; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_sign; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_rollback; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_promote; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_load; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_list; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_model_keygen; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_model_verify; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_review_drift; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_bench_merge; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_recops_generatecompletion; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_recops_model; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_recops_model_unload; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_traffic; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_status; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_sign; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_rollback; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_promote; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_load; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_list; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_keygen; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_model_verify; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_review_drift; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_bench_merge; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_recops_model; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_recops_drill; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_recops_review; return $?; fi
   if CompWordsContainsArray "${cmds3[@]}"; then _picocli_recops_predictlatency; return $?; fi
   if CompWordsContainsArray "${cmds2[@]}"; then _picocli_recops_train; return $?; fi
@@ -224,7 +227,7 @@ function _picocli_recops() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="serve bench train predict-latency review model generate-completion"
+  local commands="serve bench train predict-latency review drill model generate-completion"
   local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -755,6 +758,85 @@ function _picocli_recops_review() {
     local currIndex
     currIndex=$(currentPositionalIndex "review" "${arg_opts}" "${flag_opts}")
     if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `drill` subcommand.
+function _picocli_recops_drill() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--dry-run' '--yes' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--journal' '--report' '--work-dir' '--model-repo' '--catalog' '--cache-dir' '--queries'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--journal')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--report')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--work-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--model-repo')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--catalog')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cache-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--queries')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "drill" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       positionals=$( compgen -f -- "${curr_word}" ) # files

@@ -171,4 +171,22 @@ class ReviewTest {
         assertThat(Events.lastBefore(Events.read(List.of(events)), found.start().plusSeconds(59)).orElseThrow().what())
                 .isEqualTo("deploy recommender 2026.11.22-3");
     }
+
+    @Test
+    void readsADrillJournalsTimelineAsEvents(@TempDir Path dir) throws IOException {
+        Path journal = Files.writeString(dir.resolve("journal.json"), """
+                {
+                  "experiment" : { "title" : "Replica kill behind HAProxy" },
+                  "status" : "held",
+                  "timeline" : [
+                    { "ts" : "2026-11-22T10:05:01.500Z", "event" : "drill: fault: kill_replica replica=2" },
+                    { "ts" : "2026-11-22T10:05:01.600Z", "event" : "drill: replica 2 not ready" }
+                  ]
+                }
+                """);
+        List<Events.Event> events = Events.read(List.of(journal));
+        assertThat(events).extracting(Events.Event::what).containsExactly("drill: fault: kill_replica replica=2", "drill: replica 2 not ready");
+        assertThat(events.getFirst().source()).isEqualTo("journal.json timeline[0]");
+        assertThat(Events.lastBefore(events, Instant.parse("2026-11-22T10:05:59Z")).orElseThrow().what()).isEqualTo("drill: replica 2 not ready");
+    }
 }
