@@ -33,9 +33,9 @@ import java.util.regex.Pattern;
  * the load's clients saw: time to detect, RTO, lost requests by kind, error budget burned.
  *
  * <p>Detection is the first sign after the fault: a probe failing over its window, a replica's
- * readiness flipping, or the load balancer marking a server down. Recovery is the later of the
- * detection and the end of the last probe failure, provided every probe then held for the hold
- * time; RTO runs from the fault to it.
+ * readiness flipping, or the load balancer marking a server down. Recovery is the latest of the
+ * detection, the load balancer isolating a server, and the end of the last probe failure,
+ * provided every probe then held for the hold time; RTO runs from the fault to it.
  */
 public final class Drill {
     private static final Pattern METRIC = Pattern.compile("(?m)^(recops_degraded_total|recops_requests_total)(?:\\{[^}]*\\})? (\\S+)$");
@@ -491,8 +491,10 @@ public final class Drill {
             }
             int hold = (int) (e.steadyState().hold().toMillis() / Observations.SLOT_MS);
             Instant recovered = lastBreach >= 0 ? max(faultAt, at(wallAtT0, lastBreach + 1)) : faultAt;
-            if (detectedAt != null && detectedAt.isAfter(recovered)) {
-                recovered = detectedAt;
+            for (Instant t : new Instant[] {detectedAt, isolatedAt}) { // not before the fault was seen and routed around
+                if (t != null && t.isAfter(recovered)) {
+                    recovered = t;
+                }
             }
             int recoveredSlot = (int) (Duration.between(wallAtT0, recovered).toMillis() / Observations.SLOT_MS);
             if (recoveredSlot + hold <= observeEndSlot) {
