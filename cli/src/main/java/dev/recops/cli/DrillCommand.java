@@ -37,7 +37,8 @@ import java.util.stream.Stream;
             "%nA local target starts N recops serve replicas on free loopback ports behind HAProxy (health checks, retries, "
                     + "redispatch) and tears them down afterwards; a url target only gets admin-API faults and HTTP probes, and needs "
                     + "--yes for them. Faults: kill_replica (SIGKILL), pause_replica (SIGSTOP/SIGCONT), restart_replica, inject_fault "
-                    + "(latency, errors, stall), clear_faults, deploy_corrupted, hot_swap, rollback, overload.",
+                    + "(latency, errors, stall), clear_faults, deploy_corrupted, hot_swap, rollback, overload, reload_catalog (damage: missing "
+                    + "or corrupt).",
             "%nExit 0 when the hypothesis held and every expectation was met, 3 when the drill deviated (the report says which probe "
                     + "or expectation, by how much), 2 for an invalid experiment (field and line named), 4 for a missing precondition "
                     + "(haproxy, files).",
@@ -117,7 +118,7 @@ final class DrillCommand implements Callable<Integer> {
         Journal j;
         try {
             err.println("recops drill: " + e.title());
-            j = Drill.run(e, new Drill.Options(serveCommand(), modelRepo, work, workload, line -> {
+            j = Drill.run(e, new Drill.Options(serveCommand(), modelRepo, catalog, work, workload, line -> {
                 err.println("  " + line);
                 err.flush();
             }));
@@ -162,8 +163,7 @@ final class DrillCommand implements Callable<Integer> {
                 cmd.add(arg);
             }
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--catalog", catalog.toString(),
-                "--cache-dir", cacheDir.toString()));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--cache-dir", cacheDir.toString()));
         return cmd;
     }
 

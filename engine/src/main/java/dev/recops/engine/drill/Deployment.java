@@ -42,6 +42,15 @@ interface Deployment extends AutoCloseable {
         throw new UnsupportedOperationException("deploy_corrupted needs a local target");
     }
 
+    /** Makes the replicas' catalog file {@code missing} or {@code corrupt}; {@link #restoreCatalog} undoes it. */
+    default String damageCatalog(String how) {
+        throw new UnsupportedOperationException("damaging the catalog needs a local target");
+    }
+
+    default void restoreCatalog() {
+        throw new UnsupportedOperationException("damaging the catalog needs a local target");
+    }
+
     @Override
     void close();
 }

@@ -43,11 +43,12 @@ public final class Drill {
     /**
      * @param serveCommand how to start {@code recops serve} for local replicas
      * @param modelRepo the model repository local replicas serve
+     * @param catalog the catalog local replicas serve
      * @param work where local replicas, HAProxy and their logs live
      * @param workload the requests of the load (search queries)
      * @param log progress lines for a person
      */
-    public record Options(List<String> serveCommand, Path modelRepo, Path work, Workload.Spec workload, Consumer<String> log) {}
+    public record Options(List<String> serveCommand, Path modelRepo, Path catalog, Path work, Workload.Spec workload, Consumer<String> log) {}
 
     private final Experiment e;
     private final Options options;
@@ -105,7 +106,7 @@ public final class Drill {
         Instant started = Instant.now();
         deployment = e.target().local()
                 ? LocalDeployment.start(options.serveCommand(), e.target(), options.work(), options.modelRepo(), e.deploysCorrupted(),
-                        options.log())
+                        options.catalog(), e.damagesCatalog(), options.log())
                 : new UrlDeployment(e.target());
         try (Deployment d = deployment; HttpTarget http = HttpTarget.connect(d.dataUrl())) {
             event("target up: " + d.dataUrl());
@@ -381,6 +382,25 @@ public final class Drill {
                 yield admin(s, "POST", "/faults", body.append('}').toString());
             }
             case "clear_faults" -> admin(s, "DELETE", "/faults", null);
+            case "reload_catalog" -> {
+                String damage = (String) s.args().getOrDefault("damage", "none");
+                if (damage.equals("none")) {
+                    yield admin(s, "POST", "/catalog/reload", null);
+                }
+                List<String> out = new ArrayList<>(List.of(deployment.damageCatalog(damage)));
+                try {
+                    for (AdminApi a : deployment.admins()) {
+                        AdminApi.Answer r = a.call("POST", "/catalog/reload", null, Duration.ofSeconds(60));
+                        if (r.ok()) {
+                            throw new ActivityFailed(a.base() + " accepted a " + damage + " catalog: " + r);
+                        }
+                        out.add("refused by " + a.base() + " (" + r + ")");
+                    }
+                } finally {
+                    deployment.restoreCatalog();
+                }
+                yield String.join("; ", out) + "; file restored";
+            }
             case "rollback" -> admin(s, "POST", "/rollback", null);
             case "hot_swap" -> {
                 String v = (String) s.args().get("version");

@@ -181,7 +181,8 @@ public record Experiment(Path file, String title, String description, List<Strin
             Map.entry("deploy_corrupted", Set.of("version")),
             Map.entry("hot_swap", Set.of("version")),
             Map.entry("rollback", Set.of()),
-            Map.entry("overload", Set.of("multiple", "for")));
+            Map.entry("overload", Set.of("multiple", "for")),
+            Map.entry("reload_catalog", Set.of("damage")));
     static final Set<String> LOCAL_ONLY = Set.of("kill_replica", "pause_replica", "resume_replica", "restart_replica", "deploy_corrupted");
     static final Set<String> TOP = Set.of("title", "description", "tags", "target", "load", "steady_state", "method", "rollbacks",
             "stop_conditions", "expect");
@@ -351,6 +352,16 @@ public record Experiment(Path file, String title, String description, List<Strin
                     case "error_rate" -> args.put(a, number(doc, n, p, 0, 0, 1));
                     case "stall" -> args.put(a, bool(doc, n, p));
                     case "multiple" -> args.put(a, number(doc, n, p, 3, 1.1, 100));
+                    case "damage" -> {
+                        String d = n.get(a).asText();
+                        if (!Set.of("none", "missing", "corrupt").contains(d)) {
+                            throw doc.invalid(p, "none, missing or corrupt");
+                        }
+                        if (!d.equals("none") && !target.local()) {
+                            throw doc.invalid(p, "damaging the catalog file needs a local target");
+                        }
+                        args.put(a, d);
+                    }
                     default -> throw new IllegalStateException(a);
                 }
             }
@@ -474,5 +485,11 @@ public record Experiment(Path file, String title, String description, List<Strin
     /** Whether the method deploys a corrupted version (the local replicas then need a model repository of their own). */
     public boolean deploysCorrupted() {
         return method.stream().anyMatch(s -> s.action().equals("deploy_corrupted"));
+    }
+
+    /** Whether an activity damages the catalog file (the local replicas then need a copy of their own). */
+    public boolean damagesCatalog() {
+        return java.util.stream.Stream.concat(method.stream(), rollbacks.stream())
+                .anyMatch(s -> s.action().equals("reload_catalog") && !s.args().getOrDefault("damage", "none").equals("none"));
     }
 }

@@ -34,6 +34,7 @@ final class LocalDeployment implements Deployment {
     private final Experiment.Target target;
     private final Path work;
     private final Path modelRepo;
+    private final Path catalog;
     private final String token;
     private final Consumer<String> log;
     private final List<Replica> replicas = new ArrayList<>();
@@ -54,12 +55,13 @@ final class LocalDeployment implements Deployment {
         }
     }
 
-    private LocalDeployment(List<String> serveCommand, Experiment.Target target, Path work, Path modelRepo, String token,
+    private LocalDeployment(List<String> serveCommand, Experiment.Target target, Path work, Path modelRepo, Path catalog, String token,
                             Consumer<String> log) {
         this.serveCommand = List.copyOf(serveCommand);
         this.target = target;
         this.work = work;
         this.modelRepo = modelRepo;
+        this.catalog = catalog;
         this.token = token;
         this.log = log;
         List<Integer> ports = freePorts(2 * target.replicas() + 2);
@@ -76,9 +78,10 @@ final class LocalDeployment implements Deployment {
      *
      * @param serveCommand how to run {@code recops serve} (the JVM and class path of this one)
      * @param ownRepo copy the model repository into the work directory (the drill will plant versions in it)
+     * @param ownCatalog copy the catalog into the work directory (the drill will damage it)
      */
     static LocalDeployment start(List<String> serveCommand, Experiment.Target target, Path work, Path modelRepo, boolean ownRepo,
-                                 Consumer<String> log) {
+                                 Path catalog, boolean ownCatalog, Consumer<String> log) {
         requireHaproxy();
         try {
             Files.createDirectories(work);
@@ -87,11 +90,16 @@ final class LocalDeployment implements Deployment {
                 repo = work.resolve("models");
                 copyTree(modelRepo, repo);
             }
+            Path products = catalog;
+            if (ownCatalog) {
+                products = work.resolve("products.csv");
+                Files.copy(catalog, products, StandardCopyOption.REPLACE_EXISTING);
+            }
             Path tokenFile = work.resolve("admin.token");
             String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
             Files.writeString(tokenFile, token + "\n");
             Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
-            LocalDeployment d = new LocalDeployment(serveCommand, target, work, repo, token, log);
+            LocalDeployment d = new LocalDeployment(serveCommand, target, work, repo, products, token, log);
             try {
                 d.launch(d.replicas.getFirst());
                 d.awaitReady(d.replicas.getFirst());
@@ -126,7 +134,7 @@ final class LocalDeployment implements Deployment {
         List<String> cmd = new ArrayList<>(serveCommand);
         cmd.addAll(List.of("--host", "127.0.0.1", "--port", String.valueOf(r.port), "--admin-port", String.valueOf(r.adminPort),
                 "--admin-token-file", work.resolve("admin.token").toString(), "--allow-fault-injection", "--drain-delay", "0s",
-                "--model-repo", modelRepo.toString(), "--access-log", work.resolve("replica-" + r.index + ".access.jsonl").toString(),
+                "--model-repo", modelRepo.toString(), "--catalog", catalog.toString(), "--access-log", work.resolve("replica-" + r.index + ".access.jsonl").toString(),
                 "--audit-log", work.resolve("replica-" + r.index + ".audit.jsonl").toString()));
         cmd.addAll(target.serveArgs());
         Path out = work.resolve("replica-" + r.index + ".log");
@@ -329,6 +337,35 @@ final class LocalDeployment implements Deployment {
             }
             Files.write(onnx, bytes);
             return "version " + version + " planted in " + modelDir + " as a copy of " + source.getFileName() + " with 4096 bytes of model.onnx flipped";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String damageCatalog(String how) {
+        Path saved = catalog.resolveSibling(catalog.getFileName() + ".saved");
+        try {
+            Files.move(catalog, saved, StandardCopyOption.REPLACE_EXISTING);
+            if (how.equals("corrupt")) {
+                byte[] bytes = Files.readAllBytes(saved);
+                // half a file, cut inside a row, with bytes that are not UTF-8: a copy that failed midway
+                byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length / 2 + 2);
+                cut[cut.length - 2] = (byte) 0xff;
+                cut[cut.length - 1] = (byte) 0xfe;
+                Files.write(catalog, cut);
+                return catalog + " cut to " + cut.length + " of " + bytes.length + " bytes, ending in bytes that are not UTF-8";
+            }
+            return catalog + " moved away";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void restoreCatalog() {
+        try {
+            Files.move(catalog.resolveSibling(catalog.getFileName() + ".saved"), catalog, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -616,6 +616,39 @@ public final class SearchService implements AutoCloseable {
     }
 
     /**
+     * Reads the catalog file again and swaps it in for every loaded version at once, while the
+     * old one keeps serving: the file is checked and every version's embeddings (or the cache)
+     * and the lexical index are built first. A missing or invalid file changes nothing.
+     *
+     * @return the products now served
+     * @throws RecopsException.PreconditionFailed when the file is missing
+     * @throws RecopsException.InvalidInput when it is not a usable catalog
+     */
+    public int reloadCatalog() {
+        synchronized (lifecycle) {
+            if (catalog == null || primary.isEmpty()) {
+                throw new RecopsException.Unavailable("not_ready", "the service is still loading");
+            }
+            Catalog c = CatalogLoader.load(options.catalog());
+            LexicalIndex lex = LexicalIndex.build(c);
+            Map<String, Loaded> next = new LinkedHashMap<>();
+            for (Loaded l : loaded.values()) {
+                CatalogIndex index = CatalogIndex.build(c, l.encoder(), options.cacheDir().map(EmbeddingCache::new),
+                        (done, total) -> listener.embedding(l.version(), done, total));
+                next.put(l.version().version(), new Loaded(l.version(), l.encoder(), index, l.batcher(), l.breaker()));
+            }
+            synchronized (this) {
+                loaded = Map.copyOf(next);
+                catalog = c;
+                lexical = lex;
+            }
+            listener.catalogLoaded(c);
+            metrics.catalogSize(c.size());
+            return c.size();
+        }
+    }
+
+    /**
      * Stops serving a version that is not the primary; its queued requests finish first.
      *
      * @throws RecopsException.Conflict for the primary
