@@ -100,6 +100,8 @@ final class LocalDeployment implements Deployment {
             Files.writeString(tokenFile, token + "\n");
             Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
             LocalDeployment d = new LocalDeployment(serveCommand, target, work, repo, products, token, log);
+            // Ctrl-C or a kill of the drill must not leave replicas and HAProxy running
+            Runtime.getRuntime().addShutdownHook(d.onExit);
             try {
                 d.launch(d.replicas.getFirst());
                 d.awaitReady(d.replicas.getFirst());
@@ -376,8 +378,19 @@ final class LocalDeployment implements Deployment {
         return i >= 0 && i + 1 < target.serveArgs().size() ? target.serveArgs().get(i + 1) : "search-encoder";
     }
 
+    private final Thread onExit = Thread.ofPlatform().unstarted(this::stopAll);
+
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException e) {
+            // the JVM is exiting: the hook is running or has run stopAll
+        }
+        stopAll();
+    }
+
+    private synchronized void stopAll() {
         List<Process> all = new ArrayList<>();
         if (haproxy != null) {
             all.add(haproxy);
