@@ -96,7 +96,8 @@ public final class AdminServer implements AutoCloseable {
                 .post(PREFIX + "/versions/{version}/promote", (req, res) -> handle("promote", req, res, this::promote))
                 .post(PREFIX + "/rollback", (req, res) -> handle("rollback", req, res, this::rollback))
                 .post(PREFIX + "/catalog/reload", (req, res) -> handle("reload_catalog", req, res,
-                        (q, b) -> json.createObjectNode().put("products", service.reloadCatalog())))
+                        (q, b) -> json.createObjectNode().put("products",
+                                service.reloadCatalog(q.query().first("force").map("true"::equals).orElse(false)))))
                 .get(PREFIX + "/traffic", (req, res) -> handle("traffic", req, res, (q, b) -> traffic()))
                 .put(PREFIX + "/traffic", (req, res) -> handle("set_traffic", req, res, this::setTraffic))
                 .get(PREFIX + "/faults", (req, res) -> handle("faults", req, res, (q, b) -> faults()))

@@ -70,6 +70,7 @@ public final class SearchService implements AutoCloseable {
     private volatile String primary = "";
     private volatile String lastKnownGood = "";
     private volatile Catalog catalog;
+    private volatile boolean initialLoadDone;
     private volatile LexicalIndex lexical;
     private volatile TrafficPolicy policy = TrafficPolicy.NONE;
     private volatile java.util.Optional<Path> stateFile = java.util.Optional.empty();
@@ -155,6 +156,7 @@ public final class SearchService implements AutoCloseable {
             throw firstFailure;
         }
         restore(saved);
+        initialLoadDone = true;
     }
 
     /** From now on, a version loads only with a manifest signature that this key verifies; set before {@link #load()}. */
@@ -620,16 +622,23 @@ public final class SearchService implements AutoCloseable {
      * old one keeps serving: the file is checked and every version's embeddings (or the cache)
      * and the lexical index are built first. A missing or invalid file changes nothing.
      *
+     * @param force take a catalog with fewer than half the products served (otherwise refused as a
+     *     likely half-copied file)
      * @return the products now served
      * @throws RecopsException.PreconditionFailed when the file is missing
      * @throws RecopsException.InvalidInput when it is not a usable catalog
+     * @throws RecopsException.Conflict when it shrank by more than half without {@code force}
      */
-    public int reloadCatalog() {
+    public int reloadCatalog(boolean force) {
         synchronized (lifecycle) {
-            if (catalog == null || primary.isEmpty()) {
-                throw new RecopsException.Unavailable("not_ready", "the service is still loading");
+            if (!initialLoadDone) { // a version still loading would keep the old catalog
+                throw new RecopsException.Unavailable("not_ready", "the service is still loading its versions");
             }
             Catalog c = CatalogLoader.load(options.catalog());
+            if (!force && c.size() < catalog.size() / 2.0) {
+                throw new RecopsException.Conflict("catalog_shrunk", "the catalog " + options.catalog() + " has " + c.size()
+                        + " products, fewer than half of the " + catalog.size() + " served; reload with force if that is meant");
+            }
             LexicalIndex lex = LexicalIndex.build(c);
             Map<String, Loaded> next = new LinkedHashMap<>();
             for (Loaded l : loaded.values()) {

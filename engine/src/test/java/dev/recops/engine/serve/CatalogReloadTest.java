@@ -67,7 +67,11 @@ class CatalogReloadTest {
     }
 
     private static HttpResponse<String> reload() throws Exception {
-        return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + "/admin/v1/catalog/reload"))
+        return reload("");
+    }
+
+    private static HttpResponse<String> reload(String query) throws Exception {
+        return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + "/admin/v1/catalog/reload" + query))
                 .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -101,5 +105,13 @@ class CatalogReloadTest {
         assertThat(new ObjectMapper().readTree(good.body()).path("products").asInt()).isEqualTo(200);
         assertThat(service.catalogSize()).isEqualTo(200);
         assertThat(search()).isEqualTo(200);
+
+        Files.write(catalog, original.subList(0, 51)); // 50 products: a half-copied file, likely
+        HttpResponse<String> shrunk = reload();
+        assertThat(shrunk.statusCode()).isEqualTo(409);
+        assertThat(shrunk.body()).contains("catalog_shrunk", "50 products, fewer than half of the 200 served");
+        assertThat(service.catalogSize()).isEqualTo(200);
+        assertThat(reload("?force=true").statusCode()).isEqualTo(200);
+        assertThat(service.catalogSize()).isEqualTo(50);
     }
 }
