@@ -447,25 +447,15 @@ public record Experiment(Path file, String title, String description, List<Strin
     }
 
     static Duration parseDuration(String s) {
-        Matcher m = Pattern.compile("([0-9]*\\.?[0-9]+)(ms|s|m)").matcher(s.strip());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("\"" + s + "\" is not a duration like 500ms, 5s or 2m");
-        }
-        double v = Double.parseDouble(m.group(1));
-        long ms = Math.round(switch (m.group(2)) {
-            case "ms" -> v;
-            case "s" -> v * 1000;
-            default -> v * 60_000;
-        });
-        if (ms <= 0 || ms > 3_600_000) {
+        Duration d = dev.recops.engine.Durations.parse(s);
+        if (d.isZero() || d.compareTo(Duration.ofHours(1)) > 0) {
             throw new IllegalArgumentException("\"" + s + "\" must be more than 0 and at most an hour");
         }
-        return Duration.ofMillis(ms);
+        return d;
     }
 
     static String format(Duration d) {
-        long ms = d.toMillis();
-        return ms % 1000 != 0 ? ms + "ms" : ms % 60_000 != 0 || ms == 0 ? ms / 1000 + "s" : ms / 60_000 + "m";
+        return dev.recops.engine.Durations.format(d);
     }
 
     private static String last(String path) {
