@@ -1,10 +1,13 @@
 package dev.recops.engine.serve;
 
+import io.helidon.common.buffers.DataReader;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.RequestException;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Locale;
 
 /** Reads a JSON request body, enforcing the content type and the size limit. */
@@ -37,8 +40,18 @@ final class RequestBodies {
                 throw tooLarge(maxBytes);
             }
             return body;
-        } catch (IOException e) {
-            throw new HttpProblem(400, "unreadable_body", "could not read the request body: " + e.getMessage());
+        } catch (IOException | UncheckedIOException | DataReader.InsufficientDataAvailableException e) {
+            // The client closed or broke the connection before its body was complete.
+            throw new HttpProblem(400, "incomplete_body", "the request body ended before its declared length", true);
+        } catch (RequestException e) {
+            // Helidon's own framing checks (chunk sizes, terminators, the payload limit) fail while
+            // the body is read: they are the client's errors, never the server's.
+            int status = e.status().code();
+            throw new HttpProblem(status == 413 ? 413 : 400, status == 413 ? "body_too_large" : "malformed_body",
+                    "the request body is not well framed" + (e.getMessage() == null ? "" : ": " + e.getMessage()), true);
+        } catch (IllegalArgumentException e) {
+            // A chunk size that is not hexadecimal, too large, or has an extension (not supported).
+            throw new HttpProblem(400, "malformed_body", "the request body is not well framed: bad chunk size", true);
         }
     }
 

@@ -8,7 +8,9 @@ import dev.recops.engine.telemetry.AccessLog;
 import dev.recops.engine.telemetry.ServerMetrics;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -135,6 +137,7 @@ public final class ServeServer implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder r) {
+        r.addFilter(this::closeAnnounced);
         r.post("/v1/search", (req, res) -> handle("search", req, res, this::search))
                 .post("/v1/recommend", (req, res) -> handle("recommend", req, res, this::recommend))
                 .post("/v1/embed", (req, res) -> handle("embed", req, res, this::embed))
@@ -156,6 +159,26 @@ public final class ServeServer implements AutoCloseable {
                 .post("/v2/models/{model}/versions/{version}/infer", (req, res) -> handle("v2_infer", req, res,
                         (q, id) -> v2.infer(param(q, "model"), param(q, "version"), RequestBodies.json(q), deadline(q), new ClientWatch(q))))
                 .any((req, res) -> handle("other", req, res, this::noRoute));
+    }
+
+    /**
+     * A response that says {@code Connection: close} closes its connection once it is sent. While
+     * draining every response says so, as Envoy and nginx do: a keep-alive client then opens a new
+     * connection for its next request (answered while the listener is open, refused after) instead
+     * of writing it on a connection the server is about to close. A connection is never closed
+     * after a response that did not announce it: that unannounced close is the race this avoids.
+     */
+    private void closeAnnounced(io.helidon.webserver.http.FilterChain chain, io.helidon.webserver.http.RoutingRequest req,
+            io.helidon.webserver.http.RoutingResponse res) {
+        res.beforeSend(() -> {
+            if (draining) {
+                res.header(HeaderValues.CONNECTION_CLOSE);
+            }
+        });
+        chain.proceed();
+        if (res.isSent() && res.headers().contains(HeaderValues.CONNECTION_CLOSE)) {
+            throw new CloseConnectionException("the response said Connection: close");
+        }
     }
 
     private static String param(ServerRequest req, String name) {
@@ -188,6 +211,9 @@ public final class ServeServer implements AutoCloseable {
         } catch (HttpProblem p) {
             reply = error(endpoint, requestId, p.status, p.code, p.getMessage());
             metrics.invalidRequest(endpoint, p.code);
+            if (p.closeConnection) {
+                res.header(HeaderValues.CONNECTION_CLOSE);
+            }
         } catch (RecopsException e) {
             if (e instanceof RecopsException.InvalidInput || e instanceof RecopsException.NotFound) {
                 metrics.invalidRequest(endpoint, e.code());

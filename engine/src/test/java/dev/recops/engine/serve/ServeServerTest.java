@@ -428,4 +428,56 @@ class ServeServerTest {
         }
         return problems;
     }
+
+    /**
+     * The framing layer, below JSON: broken lengths and chunking, header and line limits,
+     * pipelining, {@code Expect: 100-continue}, absolute-form targets. Each gets a 4xx (or, for
+     * HTTP/1.0, which Helidon does not speak, its 505 that never reaches the metrics), never a 500;
+     * the server counts no server error and stays ready.
+     */
+    @Test
+    void framingErrorsAre4xxNeverA5xxAndTheServerStaysReady() throws Exception {
+        String json = "Content-Type: application/json\r\n";
+        String post = "POST /v1/search HTTP/1.1\r\nHost: x\r\n" + json;
+        String chunked = post + "Transfer-Encoding: chunked\r\n\r\n";
+        String body = "{\"query\":\"a\"}";
+        record Case(String name, String request, boolean halfClose, String expected) {}
+        List<Case> cases = List.of(
+                new Case("body shorter than Content-Length", post + "Content-Length: 100\r\n\r\n" + body, true, "400"),
+                new Case("chunk size not hexadecimal", chunked + "ZZ\r\n" + body + "\r\n0\r\n\r\n", false, "400"),
+                new Case("chunk size over 32 bits", chunked + "FFFFFFFFFFFFFFFF\r\n" + body + "\r\n0\r\n\r\n", false, "400"),
+                new Case("chunk extension", chunked + "d;foo=bar\r\n" + body + "\r\n0\r\n\r\n", false, "400"),
+                new Case("chunk shorter than its size", chunked + "20\r\n" + body, true, "400"),
+                new Case("negative Content-Length", post + "Content-Length: -5\r\n\r\n", false, "400"),
+                new Case("two Content-Lengths", post + "Content-Length: 13\r\nContent-Length: 14\r\n\r\n" + body, false, "400"),
+                new Case("Content-Length with chunked", post + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n" + body + "\r\n0\r\n\r\n", false, "400"),
+                new Case("header over the limit", "GET /v2/health/live HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n", false, "400"),
+                new Case("request line over the limit", "GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", false, "414"),
+                new Case("unknown protocol version", "GET /v2/health/live HTTP/9.9\r\nHost: x\r\n\r\n", false, "400"),
+                new Case("no Host", "GET /v2/health/live HTTP/1.1\r\n\r\n", false, "400"),
+                new Case("bare LF line ends", "GET /v2/health/live HTTP/1.1\nHost: x\n\n", false, "400"),
+                new Case("space in a header name", "GET /v2/health/live HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n", false, "400"),
+                new Case("obsolete line folding", "GET /v2/health/live HTTP/1.1\r\nHost: x\r\nX-A: y\r\n  z\r\n\r\n", false, "400"),
+                new Case("HTTP/1.0", "POST /v1/search HTTP/1.0\r\n" + json + "Content-Length: 13\r\n\r\n" + body, false, "505"),
+                new Case("absolute-form target", "POST http://127.0.0.1/v1/search HTTP/1.1\r\nHost: x\r\n" + json + "Content-Length: 13\r\nConnection: close\r\n\r\n" + body, false, "200"),
+                new Case("Expect: 100-continue", post + "Expect: 100-continue\r\nContent-Length: 13\r\nConnection: close\r\n\r\n" + body, false, "100 200"),
+                new Case("two pipelined requests", "GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", false, "200 200"));
+        double serverErrorsBefore = serverErrors();
+        List<String> problems = new java.util.ArrayList<>();
+        for (Case c : cases) {
+            String statuses = String.join(" ", RawHttp.statuses(server.port(), c.request(), c.halfClose()));
+            if (!statuses.equals(c.expected())) {
+                problems.add(c.name() + ": " + (statuses.isEmpty() ? "no answer" : statuses) + ", expected " + c.expected());
+            }
+        }
+        assertThat(problems).isEmpty();
+        assertThat(serverErrors()).as("5xx counted in recops_requests_total").isEqualTo(serverErrorsBefore);
+        assertThat(send(HttpRequest.newBuilder(URI.create(base + "/v2/health/ready"))).statusCode()).isEqualTo(200);
+    }
+
+    private static double serverErrors() throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(base + "/metrics"))).body().lines()
+                .filter(l -> l.startsWith("recops_requests_total{") && l.contains("code=\"5"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
 }
