@@ -66,6 +66,10 @@ final class BenchRenderer {
         out.printf(Locale.ROOT, "  latency    p50 %.2f  p90 %.2f  p95 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms (%s)%n", l.p50(), l.p90(), l.p95(), l.p99(),
                 l.p999(), l.max(), s.mode() == LoadSpec.Mode.OPEN ? "from intended start" : "corrected for the expected interval");
         r.lag().ifPresent(g -> out.printf(Locale.ROOT, "  lag        p99 %.3f ms, max %.3f ms (dispatcher behind schedule)%n", g.p99(), g.max()));
+        if (r.connections().opened() + r.connections().reused() > 0) {
+            out.printf(Locale.ROOT, "  connections %d opened, %d requests on a reused one (never retried)%n", r.connections().opened(),
+                    r.connections().reused());
+        }
         if (!r.errors().isEmpty()) {
             out.println("  errors     " + r.errors().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
         }

@@ -72,6 +72,7 @@ public final class LoadRun {
     private long measureStartNanos;
     /** The target's counters when the measured window began (the reporter takes them after the warm-up). */
     private volatile Target.Counters atMeasureStart;
+    private volatile Target.Connections connectionsAtStart = Target.Connections.NONE;
     /**
      * Set when the load is over: the reporter's signal to stop. An interrupt alone is not enough,
      * as code it calls (a target's counters, the progress line) may clear the flag.
@@ -89,6 +90,7 @@ public final class LoadRun {
 
     public RunResult run() {
         atMeasureStart = target.counters().orElse(Target.Counters.NONE);
+        connectionsAtStart = target.connections();
         Instant started = Instant.now();
         long start = System.nanoTime() + 1_000_000;
         measureStartNanos = start + spec.warmup().toNanos();
@@ -273,6 +275,7 @@ public final class LoadRun {
             }
             if (!counted && tick >= measureStartNanos) {
                 atMeasureStart = target.counters().orElse(atMeasureStart);
+                connectionsAtStart = target.connections();
                 counted = true;
             }
             Histogram h = takeInterval(tick, start);
@@ -330,6 +333,6 @@ public final class LoadRun {
                 new TreeMap<>(errorCounts), s + d == 0 ? 0 : failed / (double) (s + d), (s + d) / seconds,
                 responses.sum() / seconds, RunResult.Latency.of(total, MICROS_PER_MILLI),
                 spec.mode() == LoadSpec.Mode.OPEN ? Optional.of(RunResult.Latency.of(lag, MICROS_PER_MILLI)) : Optional.empty(),
-                intervals, target.facts(), tokens, batches);
+                intervals, target.facts(), tokens, batches, target.connections().minus(connectionsAtStart));
     }
 }

@@ -39,6 +39,7 @@ public final class RunJson {
                 .put("mean_call_ms", round(b.meanCallMillis())));
         out.put("sent", r.sent()).put("responses", r.responses()).put("ok", r.ok()).put("dropped", r.dropped())
                 .put("error_rate", r.errorRate()).put("achieved_rate", round(r.achievedRate())).put("throughput_rps", round(r.throughput()));
+        out.putObject("connections").put("opened", r.connections().opened()).put("reused", r.connections().reused());
         ObjectNode errors = out.putObject("errors");
         r.errors().forEach(errors::put);
         latency(out.putObject("latency_ms"), r.latency());

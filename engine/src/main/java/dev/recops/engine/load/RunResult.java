@@ -29,7 +29,7 @@ public record RunResult(String target, Workload.Order order, String mix, LoadSpe
                         long sent, long responses, long ok, long dropped, SortedMap<String, Long> errors, double errorRate,
                         double achievedRate, double throughput, Latency latency, Optional<Latency> lag,
                         List<Interval> intervals, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens,
-                        Optional<Batches> batches) {
+                        Optional<Batches> batches, Target.Connections connections) {
 
     public RunResult {
         errors = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(errors));

@@ -14,12 +14,33 @@ public interface Target extends AutoCloseable {
      * What answered one call: a status code, or no response and why.
      *
      * @param status the HTTP status (the engine's status mapping in-process); 0 without a response
-     * @param failure empty with a response; else {@code timeout}, {@code connect} or {@code io}
+     * @param failure empty with a response; else {@code timeout} (no answer in time),
+     *     {@code connect} (no connection: refused, unreachable), {@code reset} (the server reset
+     *     the connection), {@code eof} (the server closed it before a whole response) or {@code io}
+     *     (any other transport failure)
      */
     record Outcome(int status, String failure) {
         static final Outcome TIMEOUT = new Outcome(0, "timeout");
         static final Outcome CONNECT = new Outcome(0, "connect");
+        static final Outcome RESET = new Outcome(0, "reset");
+        static final Outcome EOF = new Outcome(0, "eof");
         static final Outcome IO = new Outcome(0, "io");
+
+        /** The kind of a transport failure after the connection was made. */
+        static Outcome of(java.io.IOException e) {
+            return switch (e) {
+                case java.net.SocketTimeoutException x -> TIMEOUT;
+                case java.io.EOFException x -> EOF;
+                case java.net.ConnectException x -> CONNECT;
+                case java.net.SocketException x when isReset(x) -> RESET;
+                default -> IO;
+            };
+        }
+
+        private static boolean isReset(java.net.SocketException e) {
+            String m = String.valueOf(e.getMessage());
+            return m.contains("reset") || m.contains("Broken pipe") || m.contains("abort");
+        }
 
         public boolean ok() {
             return status >= 200 && status < 300;
@@ -29,6 +50,23 @@ public interface Target extends AutoCloseable {
         public String errorKind() {
             return ok() ? "" : failure.isEmpty() ? "status_" + status : failure;
         }
+    }
+
+    /**
+     * Connections the target opened and requests it sent on a kept-alive one, so far; a run reports
+     * the differences over its measured window.
+     */
+    record Connections(long opened, long reused) {
+        public static final Connections NONE = new Connections(0, 0);
+
+        Connections minus(Connections before) {
+            return new Connections(opened - before.opened, reused - before.reused);
+        }
+    }
+
+    /** Connections so far; {@link Connections#NONE} for a target without any (in-process). */
+    default Connections connections() {
+        return Connections.NONE;
     }
 
     /**

@@ -17,6 +17,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * of the client (its first GET /metrics) cannot move them.
  */
 public final class FakeServer implements AutoCloseable {
+    static {
+        // The JDK server keeps at most 200 idle connections and closes the rest; after a stall at
+        // hundreds of requests a second the generator holds more than that, and (never retrying)
+        // would count requests written on the closed ones as lost. The fixture is not under test.
+        System.setProperty("sun.net.httpserver.maxIdleConnections", "100000");
+    }
+
     private final HttpServer server;
     private volatile long stallUntilNanos;
     private volatile int status = 200;
