@@ -1,7 +1,7 @@
 package dev.recops.engine.catalog;
 
 import dev.recops.engine.model.ModelVersion;
-import dev.recops.engine.model.TextEncoder;
+import dev.recops.engine.model.Encoder;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -62,7 +62,7 @@ public final class CatalogIndex {
      *
      * @param cache where embeddings persist between starts; empty to always embed
      */
-    public static CatalogIndex build(Catalog catalog, TextEncoder encoder, Optional<EmbeddingCache> cache, Progress progress) {
+    public static CatalogIndex build(Catalog catalog, Encoder encoder, Optional<EmbeddingCache> cache, Progress progress) {
         Objects.requireNonNull(progress, "progress");
         int dim = encoder.dimension();
         int n = catalog.size();
@@ -77,7 +77,7 @@ public final class CatalogIndex {
         return new CatalogIndex(catalog, dim, vectors, false);
     }
 
-    private static float[] embedAll(Catalog catalog, TextEncoder encoder, Progress progress) {
+    private static float[] embedAll(Catalog catalog, Encoder encoder, Progress progress) {
         int n = catalog.size();
         int dim = encoder.dimension();
         List<String> texts = catalog.products().stream().map(Product::embeddingText).toList();

@@ -3,6 +3,6 @@
  * with bad rows reported by line number, embedding them with a model version, caching those
  * embeddings on disk by content hash, and exact top-k retrieval by dot product.
  *
- * <p>Knows nothing of HTTP; takes a {@link dev.recops.engine.model.TextEncoder} to embed.
+ * <p>Knows nothing of HTTP; takes a {@link dev.recops.engine.model.Encoder} to embed.
  */
 package dev.recops.engine.catalog;

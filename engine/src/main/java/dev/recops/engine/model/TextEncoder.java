@@ -34,7 +34,7 @@ import java.util.Set;
  * }
  * }</pre>
  */
-public final class TextEncoder implements AutoCloseable {
+public final class TextEncoder implements Encoder {
 
     static {
         // Everything is local: never reach for a model hub or DJL's usage tracking.
@@ -124,11 +124,12 @@ public final class TextEncoder implements AutoCloseable {
         }
     }
 
+    @Override
     public ModelVersion version() {
         return version;
     }
 
-    /** The length of every vector this encoder returns. */
+    @Override
     public int dimension() {
         return version.manifest().dimension();
     }
@@ -146,7 +147,7 @@ public final class TextEncoder implements AutoCloseable {
         return TokenizedBatch.pad(tokenized);
     }
 
-    /** Tokenizes one text, truncated to the manifest's {@code max_tokens}; for batching later. */
+    @Override
     public TokenizedText tokenizeOne(String text) {
         Encoding e = tokenizer.encode(text);
         return new TokenizedText(e.getIds(), e.getAttentionMask(), e.getTypeIds());
@@ -158,6 +159,7 @@ public final class TextEncoder implements AutoCloseable {
      * @return {@code [batch.size()][dimension()]}, L2-normalised when the manifest says so
      * @throws RecopsException.Failure when ONNX Runtime fails
      */
+    @Override
     public float[][] infer(TokenizedBatch batch) {
         try (NDManager manager = model.getNDManager().newSubManager()) {
             Shape shape = new Shape(batch.size(), batch.sequenceLength());
@@ -194,7 +196,8 @@ public final class TextEncoder implements AutoCloseable {
         }
     }
 
-    /** Tokenizes and embeds texts in one batch. */
+    /** Tokenizes and embeds texts in one batch (the tokenizer's own batch encoding). */
+    @Override
     public float[][] embed(List<String> texts) {
         return infer(tokenize(texts));
     }

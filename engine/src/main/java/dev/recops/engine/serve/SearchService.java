@@ -5,35 +5,39 @@ import dev.recops.engine.batch.Batcher;
 import dev.recops.engine.catalog.Catalog;
 import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.CatalogLoader;
-import dev.recops.engine.catalog.EmbeddingCache;
 import dev.recops.engine.catalog.LexicalIndex;
-import dev.recops.engine.model.ManifestSignature;
-import dev.recops.engine.model.ModelManifest;
+import dev.recops.engine.model.Encoder;
 import dev.recops.engine.model.ModelRepository;
 import dev.recops.engine.model.ModelVersion;
-import dev.recops.engine.model.TextEncoder;
 import dev.recops.engine.model.Vectors;
 import dev.recops.engine.telemetry.ServerMetrics;
 
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 
 /**
- * Answers search, recommend and embed queries over the loaded versions of one model. No HTTP:
- * the server, the load generator's in-process mode and tests call it directly.
+ * Answers search, recommend and embed queries over the loaded versions of one model, and runs
+ * their lifecycle. No HTTP: the server, the load generator's in-process mode and tests call it
+ * directly. What serves lives in a {@link VersionRegistry}; {@link VersionLoader} builds versions
+ * outside any lock; {@link Router} chooses and leases the version of each request.
  *
  * <p>Lifecycle: construct, {@link #load()} (blocking; {@link #ready()} turns true when at least
  * the primary version serves), query from any thread, {@link #close()}. {@code close()} may be
@@ -46,46 +50,41 @@ public final class SearchService implements AutoCloseable {
     private static final BooleanSupplier STAYS = () -> false;
     /** The share of a request's time kept for the lexical fallback: at most this, at most a fifth. */
     private static final long FALLBACK_RESERVE_NANOS = 50_000_000;
-    /** How long an unloaded version still takes requests that chose it just before. */
-    private static final Duration UNLOAD_GRACE = Duration.ofMillis(500);
+    /** Longest a request may hold a version: the longest deadline a client may ask for, and a second. */
+    private static final Duration LONGEST_LEASE = Duration.ofMillis(ServeServer.MAX_TIMEOUT_MS).plusSeconds(1);
 
     /** How the primary version is served: the settings a latency measurement depends on. */
     public record Serving(String model, String primaryVersion, List<String> versions, int batchMax, Duration batchDelay,
                           int workers, int threads, int queueCapacity, int catalogProducts) {}
 
-    /** A version that can serve: its encoder and its catalog index. */
-    private record Loaded(ModelVersion version, TextEncoder encoder, CatalogIndex index, Batcher batcher, CircuitBreaker breaker) {
-        /** Stops the batcher, then frees the model if no inference can still be running. */
-        void close(Duration timeout) {
-            if (batcher.close(timeout)) {
-                encoder.close();
-            }
-        }
-    }
-
     private final ServeOptions options;
     private final ServerMetrics metrics;
     private final ServeListener listener;
-    private volatile Map<String, Loaded> loaded = Map.of();
-    private volatile String primary = "";
-    private volatile String lastKnownGood = "";
-    private volatile Catalog catalog;
+    private final Faults faults = new Faults();
+    private final VersionRegistry registry;
+    private final VersionLoader loader;
+    private final Router router;
+    /** Versions being loaded now, so that one version is never loaded twice at once. */
+    private final Set<String> loading = ConcurrentHashMap.newKeySet();
+    /** Catalog reloads, one at a time; never held by anything a query or a rollback waits for. */
+    private final Object reloads = new Object();
     private volatile boolean initialLoadDone;
-    private volatile LexicalIndex lexical;
-    private volatile TrafficPolicy policy = TrafficPolicy.NONE;
-    private volatile java.util.Optional<Path> stateFile = java.util.Optional.empty();
-    private volatile java.util.Optional<java.security.PublicKey> trustedKey = java.util.Optional.empty();
-    private final Map<String, CanaryAnalysis.Window> windows = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Thread analysis;
     private volatile boolean closed;
-    private final Object lifecycle = new Object();
-    private final Faults faults = new Faults();
 
     public SearchService(ServeOptions options, ServerMetrics metrics, ServeListener listener) {
+        this(options, metrics, listener, Encoder.ONNX);
+    }
+
+    /** As {@link #SearchService(ServeOptions, ServerMetrics, ServeListener)} with another way to open encoders (tests: fakes). */
+    public SearchService(ServeOptions options, ServerMetrics metrics, ServeListener listener, Encoder.Factory encoders) {
         this.options = Objects.requireNonNull(options, "options");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.listener = Objects.requireNonNull(listener, "listener");
-        metrics.faults(() -> faults.active().stream().collect(java.util.stream.Collectors.toMap(Faults.Fault::version, Faults.Fault::kinds)));
+        this.registry = new VersionRegistry(options.model());
+        this.loader = new VersionLoader(options, metrics, listener, faults, encoders, () -> closed);
+        this.router = new Router(registry, options.model());
+        metrics.faults(() -> faults.active().stream().collect(Collectors.toMap(Faults.Fault::version, Faults.Fault::kinds)));
     }
 
     /**
@@ -113,12 +112,12 @@ public final class SearchService implements AutoCloseable {
             throw new RecopsException.PreconditionFailed("version_missing",
                     "model " + options.model() + " has no version " + options.primaryVersion() + " in " + options.modelRepo());
         }
-        ServingState saved = stateFile.flatMap(ServingState::read).filter(st -> st.model().equals(options.model())).orElse(ServingState.NONE);
+        ServingState saved = registry.stateFile().flatMap(ServingState::read).filter(st -> st.model().equals(options.model()))
+                .orElse(ServingState.NONE);
         String wantedPrimary = !options.primaryVersion().isEmpty() ? options.primaryVersion()
                 : candidates.stream().anyMatch(v -> v.version().equals(saved.primary())) ? saved.primary() : "";
         Catalog catalog = CatalogLoader.load(options.catalog());
-        this.lexical = LexicalIndex.build(catalog);
-        this.catalog = catalog;
+        registry.catalog(new VersionRegistry.CatalogState(catalog, LexicalIndex.build(catalog)));
         listener.catalogLoaded(catalog);
         metrics.catalogSize(catalog.size());
 
@@ -134,9 +133,8 @@ public final class SearchService implements AutoCloseable {
             if (closed) {
                 return;
             }
-            Loaded l;
             try {
-                l = loadVersion(version, catalog);
+                loadAndPublish(version);
             } catch (RecopsException e) {
                 if (closed) {
                     return;
@@ -146,45 +144,23 @@ public final class SearchService implements AutoCloseable {
                     throw e;
                 }
                 firstFailure = firstFailure == null ? e : firstFailure;
-                continue;
-            }
-            if (!publish(l)) {
-                return;
             }
         }
-        if (primary.isEmpty()) {
+        if (registry.current().primary().isEmpty()) {
             throw firstFailure;
         }
-        restore(saved);
+        registry.restore(saved);
         initialLoadDone = true;
     }
 
     /** From now on, a version loads only with a manifest signature that this key verifies; set before {@link #load()}. */
-    public void trustedKey(java.security.PublicKey key) {
-        this.trustedKey = java.util.Optional.of(key);
+    public void trustedKey(PublicKey key) {
+        loader.trustedKey(key);
     }
 
     /** Where the primary, the rollback target and the traffic policy are kept across restarts; set before {@link #load()}. */
     public void stateFile(Path file) {
-        this.stateFile = java.util.Optional.of(file);
-    }
-
-    /** Takes back what was saved, as far as the versions it names are loaded. */
-    private void restore(ServingState saved) {
-        synchronized (lifecycle) {
-            if (loaded.containsKey(saved.lastKnownGood()) && !saved.lastKnownGood().equals(primary)) {
-                lastKnownGood = saved.lastKnownGood();
-            }
-            TrafficPolicy p = saved.policy();
-            boolean canaryOk = p.canaryVersion().isEmpty() || loaded.containsKey(p.canaryVersion()) && !p.canaryVersion().equals(primary);
-            boolean shadowOk = p.shadowVersion().isEmpty() || loaded.containsKey(p.shadowVersion());
-            policy = canaryOk && shadowOk ? p : TrafficPolicy.NONE;
-            persist();
-        }
-    }
-
-    private void persist() {
-        stateFile.ifPresent(f -> new ServingState(options.model(), primary, lastKnownGood, policy).write(f));
+        registry.stateFile(file);
     }
 
     /**
@@ -192,25 +168,14 @@ public final class SearchService implements AutoCloseable {
      * action runs or the service closes.
      */
     public Runnable analyseCanaries(CanaryAnalysis settings) {
-        Thread t = settings.start(windows, () -> primary, () -> policy, this::dropCanary, metrics);
+        Thread t = router.analyse(settings, metrics);
         analysis = t;
         return t::interrupt;
     }
 
-    /** Takes a canary out of the traffic policy, if it is still the canary. */
-    private void dropCanary(String version) {
-        synchronized (lifecycle) {
-            TrafficPolicy next = policy.withoutCanary(version);
-            if (next != policy) {
-                policy = next;
-                persist();
-            }
-        }
-    }
-
     /** The traffic policy in force. */
     public TrafficPolicy traffic() {
-        return policy;
+        return registry.current().policy();
     }
 
     /**
@@ -218,71 +183,33 @@ public final class SearchService implements AutoCloseable {
      * be the primary. Saved with the serving state.
      */
     public void traffic(TrafficPolicy next) {
-        synchronized (lifecycle) {
-            for (String v : List.of(next.canaryVersion(), next.shadowVersion())) {
-                if (!v.isEmpty() && !loaded.containsKey(v)) {
-                    throw new RecopsException.NotFound("version_not_loaded", "version " + v + " is not loaded; load it first");
-                }
-            }
-            if (next.canaryVersion().equals(primary)) {
-                throw new RecopsException.Conflict("canary_is_primary", "version " + primary + " is the primary already");
-            }
-            policy = next;
-            persist();
-        }
+        registry.traffic(next);
     }
 
-    /** Makes a loaded version servable; false (and the version freed) if the service closed meanwhile. */
-    private synchronized boolean publish(Loaded l) {
-        if (closed) {
-            l.close(Duration.ZERO);
-            return false;
+    /**
+     * Loads a version outside any lock and publishes it; if the catalog was reloaded meanwhile,
+     * its index is rebuilt for the catalog now served first.
+     *
+     * @throws RecopsException.Conflict when the version is loading already
+     */
+    private void loadAndPublish(ModelVersion version) {
+        if (!loading.add(version.version())) {
+            throw new RecopsException.Conflict("version_loading", options.model() + " version " + version.version() + " is loading already");
         }
-        Map<String, Loaded> next = new LinkedHashMap<>(loaded);
-        next.put(l.version().version(), l);
-        loaded = Map.copyOf(next);
-        if (primary.isEmpty()) {
-            primary = l.version().version();
-        }
-        return true;
-    }
-
-    private Loaded loadVersion(ModelVersion version, Catalog catalog) {
-        listener.versionLoading(version);
-        long start = System.nanoTime();
-        trustedKey.ifPresent(key -> ManifestSignature.verify(version.dir(), key));
-        TextEncoder encoder = TextEncoder.load(version, options.intraOpThreads());
         try {
-            CatalogIndex index = CatalogIndex.build(catalog, encoder, options.cacheDir().map(EmbeddingCache::new),
-                    (done, total) -> {
-                        if (closed) { // stop embedding for a service nobody will use
-                            throw new RecopsException.Unavailable("closed", "the service closed while loading " + version.id());
-                        }
-                        listener.embedding(version, done, total);
-                    });
-            Batcher batcher = new Batcher(version.id(), batch -> faults.around(version.version(), () -> encoder.infer(batch)),
-                    batchSettings(version),
-                    metrics.batchObserver(version.name(), version.version()));
-            metrics.queue(version.name(), version.version(), batcher::queueDepth, batcher.settings().queueCapacity());
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            metrics.modelLoaded(version.name(), version.version(), took.toNanos() / 1e9);
-            listener.versionLoaded(version, took, index.fromCache());
-            CircuitBreaker breaker = CircuitBreaker.standard();
-            metrics.breaker(version.name(), version.version(), () -> breaker.state().ordinal());
-            return new Loaded(version, encoder, index, batcher, breaker);
-        } catch (RuntimeException e) {
-            encoder.close();
-            throw e;
+            Catalog builtFor = registry.current().catalog().catalog();
+            ServedVersion v = loader.load(version, builtFor);
+            while (!registry.publish(v, builtFor)) {
+                if (closed) {
+                    v.retire(Duration.ZERO);
+                    throw new RecopsException.Unavailable("shutting_down", "the service is closing");
+                }
+                builtFor = registry.current().catalog().catalog();
+                v = v.withIndex(loader.index(v.encoder(), builtFor));
+            }
+        } finally {
+            loading.remove(version.version());
         }
-    }
-
-    private Batcher.Settings batchSettings(ModelVersion version) {
-        ModelManifest.ServingHints hints = version.manifest().serving();
-        return new Batcher.Settings(
-                options.batchMax().orElse(hints.batchMax()),
-                options.batchDelay().orElse(Duration.ofMillis(hints.batchDelayMillis())),
-                options.queueCapacity(),
-                options.workers());
     }
 
     /**
@@ -290,7 +217,8 @@ public final class SearchService implements AutoCloseable {
      * on it. Versions share the machine's cores, so a full primary queue means a saturated replica.
      */
     public void admitEarly(long deadlineNanos) {
-        Loaded v = loaded.get(primary);
+        VersionRegistry.State s = registry.current();
+        ServedVersion v = s.versions().get(s.primary());
         if (v != null) {
             v.batcher().admit(deadlineNanos);
         }
@@ -303,7 +231,7 @@ public final class SearchService implements AutoCloseable {
 
     /** True once a primary version can answer queries. */
     public boolean ready() {
-        return !primary.isEmpty();
+        return !registry.current().primary().isEmpty();
     }
 
     public String modelName() {
@@ -312,36 +240,37 @@ public final class SearchService implements AutoCloseable {
 
     /** The version answering queries that name none, or empty before {@link #load()}. */
     public String primaryVersion() {
-        return primary;
+        return registry.current().primary();
     }
 
     /** Loaded versions, oldest first. */
     public List<String> versions() {
-        List<String> versions = new ArrayList<>(loaded.keySet());
-        versions.sort(ModelRepository.VERSION_ORDER);
-        return versions;
+        return registry.current().names();
     }
 
     /** The vector size of a loaded version (empty for the primary), if that version is loaded. */
-    public java.util.OptionalInt dimensionOf(String version) {
-        Loaded v = loaded.get(version.isEmpty() ? primary : version);
-        return v == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(v.encoder().dimension());
+    public OptionalInt dimensionOf(String version) {
+        VersionRegistry.State s = registry.current();
+        ServedVersion v = s.versions().get(version.isEmpty() ? s.primary() : version);
+        return v == null ? OptionalInt.empty() : OptionalInt.of(v.encoder().dimension());
     }
 
     /** How the primary version is served; empty before {@link #load()}. */
-    public java.util.Optional<Serving> serving() {
-        Loaded v = loaded.get(primary);
+    public Optional<Serving> serving() {
+        VersionRegistry.State s = registry.current();
+        ServedVersion v = s.versions().get(s.primary());
         if (v == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Batcher.Settings b = v.batcher().settings();
-        return java.util.Optional.of(new Serving(options.model(), primary, versions(), b.maxBatch(), b.maxDelay(), b.workers(),
+        return Optional.of(new Serving(options.model(), s.primary(), s.names(), b.maxBatch(), b.maxDelay(), b.workers(),
                 options.intraOpThreads(), b.queueCapacity(), v.index().size()));
     }
 
     /** Products in the served catalog; 0 before {@link #load()}. */
     public int catalogSize() {
-        return loaded.values().stream().findFirst().map(l -> l.index().size()).orElse(0);
+        VersionRegistry.CatalogState c = registry.current().catalog();
+        return c == null ? 0 : c.catalog().size();
     }
 
     /** {@link #search(Queries.Search, long, BooleanSupplier)} for a caller that never goes away. */
@@ -357,19 +286,21 @@ public final class SearchService implements AutoCloseable {
      *     late; {@link RecopsException.Cancelled} when the caller went away
      */
     public Queries.Ranked search(Queries.Search q, long deadlineNanos, BooleanSupplier callerGone) {
-        Loaded v = resolve(q.target());
-        long start = System.nanoTime();
-        boolean error = true;
-        try {
-            Queries.Ranked r = answer(v, q, deadlineNanos, callerGone, start);
-            error = r.degraded();
-            return r;
-        } finally {
-            windows.computeIfAbsent(v.version().version(), x -> new CanaryAnalysis.Window()).record(System.nanoTime() - start, error);
+        try (ServedVersion.Lease lease = router.route(q.target())) {
+            ServedVersion v = lease.version();
+            long start = System.nanoTime();
+            boolean error = true;
+            try {
+                Queries.Ranked r = answer(v, q, deadlineNanos, callerGone, start);
+                error = r.degraded();
+                return r;
+            } finally {
+                router.record(v.name(), System.nanoTime() - start, error);
+            }
         }
     }
 
-    private Queries.Ranked answer(Loaded v, Queries.Search q, long deadlineNanos, BooleanSupplier callerGone, long start) {
+    private Queries.Ranked answer(ServedVersion v, Queries.Search q, long deadlineNanos, BooleanSupplier callerGone, long start) {
         if (!v.breaker().allow()) {
             return degraded(v, q, "breaker_open", start);
         }
@@ -394,8 +325,8 @@ public final class SearchService implements AutoCloseable {
         List<CatalogIndex.Hit> hits = v.index().search(r.vector(), q.k(), q.filters()::matches, row -> false);
         long retrieve = System.nanoTime() - t0;
         List<Queries.Result> results = hits.stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
-        shadow(v, q, results);
-        return new Queries.Ranked(v.version().name(), v.version().version(), results, r.tokens(),
+        shadow(v.name(), q, results);
+        return new Queries.Ranked(v.version().name(), v.name(), results, r.tokens(),
                 new Queries.Timings(r.queueNanos(), r.inferenceNanos(), retrieve, r.batchSize()), "");
     }
 
@@ -403,69 +334,71 @@ public final class SearchService implements AutoCloseable {
      * Sends a copy of the search to the shadow version, off the request's thread; its answer is
      * discarded, its latency and its top-k agreement with the answer given are recorded.
      */
-    private void shadow(Loaded answered, Queries.Search q, List<Queries.Result> given) {
-        String shadowVersion = policy.shadowVersion();
-        Loaded s = shadowVersion.isEmpty() || shadowVersion.equals(answered.version().version()) ? null : loaded.get(shadowVersion);
-        if (s == null) {
+    private void shadow(String answered, Queries.Search q, List<Queries.Result> given) {
+        ServedVersion.Lease lease = router.shadowOf(answered);
+        if (lease == null) {
             return;
         }
         Thread.ofVirtual().name("recops-shadow").start(() -> {
+            ServedVersion s = lease.version();
             long start = System.nanoTime();
-            try {
+            try (lease) {
                 long deadline = start + options.requestTimeout().toNanos();
                 Batcher.Result r = s.batcher().submit(s.encoder().tokenizeOne(q.query()), deadline)
                         .get(options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
                 Set<String> theirs = new HashSet<>();
                 s.index().search(r.vector(), q.k(), q.filters()::matches, row -> false).forEach(h -> theirs.add(h.product().productId()));
                 long same = given.stream().filter(x -> theirs.contains(x.productId())).count();
-                metrics.shadow(s.version().version(), "ok", (System.nanoTime() - start) / 1e9, given.isEmpty() ? 1 : same / (double) given.size());
+                metrics.shadow(s.name(), "ok", (System.nanoTime() - start) / 1e9, given.isEmpty() ? 1 : same / (double) given.size());
             } catch (RecopsException.Unavailable e) {
-                metrics.shadow(s.version().version(), "shed", 0, Double.NaN);
+                metrics.shadow(s.name(), "shed", 0, Double.NaN);
             } catch (TimeoutException e) {
-                metrics.shadow(s.version().version(), "timeout", 0, Double.NaN);
+                metrics.shadow(s.name(), "timeout", 0, Double.NaN);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | RuntimeException e) {
-                metrics.shadow(s.version().version(), "error", 0, Double.NaN);
+                metrics.shadow(s.name(), "error", 0, Double.NaN);
             }
         });
     }
 
     /** The answer without the model: BM25 over titles and brands. */
-    private Queries.Ranked degraded(Loaded v, Queries.Search q, String reason, long start) {
+    private Queries.Ranked degraded(ServedVersion v, Queries.Search q, String reason, long start) {
         metrics.degraded("search", reason);
         long t0 = System.nanoTime();
-        List<Queries.Result> results = lexical.search(q.query(), q.k(), q.filters()::matches).stream()
+        List<Queries.Result> results = registry.current().catalog().lexical().search(q.query(), q.k(), q.filters()::matches).stream()
                 .map(h -> Queries.Result.of(h.product(), h.score())).toList();
-        return new Queries.Ranked(v.version().name(), v.version().version(), results, 0,
+        return new Queries.Ranked(v.version().name(), v.name(), results, 0,
                 new Queries.Timings(t0 - start, 0, System.nanoTime() - t0, 0), reason);
     }
 
     public Queries.Ranked recommend(Queries.Recommend q) {
-        Loaded v = resolve(q.target());
-        CatalogIndex index = v.index();
-        Set<Integer> seen = new HashSet<>();
-        List<String> unknown = new ArrayList<>();
-        for (String id : q.recentProductIds()) {
-            index.row(id).ifPresentOrElse(seen::add, () -> unknown.add(id));
-        }
-        if (!unknown.isEmpty()) {
-            throw new RecopsException.InvalidInput("unknown_product",
-                    "unknown product id" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown.subList(0, Math.min(5, unknown.size())))
-                            + (unknown.size() > 5 ? " (and " + (unknown.size() - 5) + " more)" : ""));
-        }
-        long t0 = System.nanoTime();
-        float[] profile = new float[index.dimension()];
-        for (int row : seen) {
-            float[] vec = index.vector(row);
-            for (int d = 0; d < vec.length; d++) {
-                profile[d] += vec[d];
+        try (ServedVersion.Lease lease = router.route(q.target())) {
+            ServedVersion v = lease.version();
+            CatalogIndex index = v.index();
+            Set<Integer> seen = new HashSet<>();
+            List<String> unknown = new ArrayList<>();
+            for (String id : q.recentProductIds()) {
+                index.row(id).ifPresentOrElse(seen::add, () -> unknown.add(id));
             }
+            if (!unknown.isEmpty()) {
+                throw new RecopsException.InvalidInput("unknown_product",
+                        "unknown product id" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown.subList(0, Math.min(5, unknown.size())))
+                                + (unknown.size() > 5 ? " (and " + (unknown.size() - 5) + " more)" : ""));
+            }
+            long t0 = System.nanoTime();
+            float[] profile = new float[index.dimension()];
+            for (int row : seen) {
+                float[] vec = index.vector(row);
+                for (int d = 0; d < vec.length; d++) {
+                    profile[d] += vec[d];
+                }
+            }
+            Vectors.normalize(profile);
+            List<CatalogIndex.Hit> hits = index.search(profile, q.k(), p -> true, seen::contains);
+            List<Queries.Result> results = hits.stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
+            return new Queries.Ranked(v.version().name(), v.name(), results, 0, new Queries.Timings(0, 0, System.nanoTime() - t0, 0), "");
         }
-        Vectors.normalize(profile);
-        List<CatalogIndex.Hit> hits = index.search(profile, q.k(), p -> true, seen::contains);
-        List<Queries.Result> results = hits.stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
-        return new Queries.Ranked(v.version().name(), v.version().version(), results, 0, new Queries.Timings(0, 0, System.nanoTime() - t0, 0), "");
     }
 
     /** {@link #embed(Queries.Embed, long, BooleanSupplier)} for a caller that never goes away. */
@@ -475,67 +408,44 @@ public final class SearchService implements AutoCloseable {
 
     /** Embeds each text through the batcher; see {@link #search(Queries.Search, long, BooleanSupplier)}. */
     public Queries.Embedded embed(Queries.Embed q, long deadlineNanos, BooleanSupplier callerGone) {
-        Loaded v = resolve(q.target());
-        List<CompletableFuture<Batcher.Result>> futures = new ArrayList<>(q.texts().size());
-        try {
-            for (String text : q.texts()) {
-                futures.add(v.batcher().submit(v.encoder().tokenizeOne(text), deadlineNanos));
-            }
-        } catch (RecopsException e) {
-            futures.forEach(f -> f.cancel(false));
-            throw e;
-        }
-        List<float[]> vectors = new ArrayList<>(futures.size());
-        long queue = 0;
-        long inference = 0;
-        int batch = 0;
-        for (CompletableFuture<Batcher.Result> f : futures) {
-            Batcher.Result r;
+        try (ServedVersion.Lease lease = router.route(q.target())) {
+            ServedVersion v = lease.version();
+            List<CompletableFuture<Batcher.Result>> futures = new ArrayList<>(q.texts().size());
             try {
-                r = await(v, f, deadlineNanos, callerGone);
+                for (String text : q.texts()) {
+                    futures.add(v.batcher().submit(v.encoder().tokenizeOne(text), deadlineNanos));
+                }
             } catch (RecopsException e) {
-                futures.forEach(other -> other.cancel(false)); // the answer is lost: withdraw the rest
+                futures.forEach(f -> f.cancel(false));
                 throw e;
             }
-            vectors.add(r.vector());
-            queue = Math.max(queue, r.queueNanos());
-            inference = Math.max(inference, r.inferenceNanos());
-            batch = Math.max(batch, r.batchSize());
-        }
-        return new Queries.Embedded(v.version().name(), v.version().version(), v.encoder().dimension(), vectors,
-                new Queries.Timings(queue, inference, 0, batch));
-    }
-
-    private Loaded resolve(Queries.Target target) {
-        if (!ready()) {
-            throw new RecopsException.Unavailable("not_ready", "the model is still loading");
-        }
-        String version = target.version();
-        if (version.isEmpty()) {
-            TrafficPolicy p = policy;
-            Loaded canary = p.toCanary(target.routingKey()) ? loaded.get(p.canaryVersion()) : null;
-            if (canary != null) {
-                return canary;
+            List<float[]> vectors = new ArrayList<>(futures.size());
+            long queue = 0;
+            long inference = 0;
+            int batch = 0;
+            for (CompletableFuture<Batcher.Result> f : futures) {
+                Batcher.Result r;
+                try {
+                    r = await(v, f, deadlineNanos, callerGone);
+                } catch (RecopsException e) {
+                    futures.forEach(other -> other.cancel(false)); // the answer is lost: withdraw the rest
+                    throw e;
+                }
+                vectors.add(r.vector());
+                queue = Math.max(queue, r.queueNanos());
+                inference = Math.max(inference, r.inferenceNanos());
+                batch = Math.max(batch, r.batchSize());
             }
-            version = primary;
+            return new Queries.Embedded(v.version().name(), v.name(), v.encoder().dimension(), vectors,
+                    new Queries.Timings(queue, inference, 0, batch));
         }
-        Loaded v = loaded.get(version);
-        if (v == null && target.version().isEmpty()) {
-            version = primary; // promoted and the old primary unloaded between the two reads
-            v = loaded.get(version);
-        }
-        if (v == null) {
-            throw new RecopsException.NotFound("version_not_found",
-                    "model " + options.model() + " has no loaded version " + version + " (loaded: " + String.join(", ", versions()) + ")");
-        }
-        return v;
     }
 
     /**
      * Waits for a batched result until the deadline, asking every {@link #CALLER_CHECK_NANOS}
      * whether the caller is still there; a late or abandoned request is withdrawn from the queue.
      */
-    private Batcher.Result await(Loaded v, CompletableFuture<Batcher.Result> future, long deadlineNanos, BooleanSupplier callerGone) {
+    private Batcher.Result await(ServedVersion v, CompletableFuture<Batcher.Result> future, long deadlineNanos, BooleanSupplier callerGone) {
         try {
             while (true) {
                 long left = deadlineNanos - System.nanoTime();
@@ -544,7 +454,7 @@ public final class SearchService implements AutoCloseable {
                 } catch (TimeoutException e) {
                     if (left <= CALLER_CHECK_NANOS) {
                         future.cancel(false);
-                        metrics.deadlineWhileWaiting(v.version().name(), v.version().version());
+                        metrics.deadlineWhileWaiting(v.version().name(), v.name());
                         throw new RecopsException.DeadlineExceeded("deadline_exceeded", v.version().id() + " did not answer within the request's deadline");
                     }
                     if (callerGone.getAsBoolean()) {
@@ -565,9 +475,8 @@ public final class SearchService implements AutoCloseable {
         }
     }
 
-
     /** The model repository versions are loaded from. */
-    public java.nio.file.Path repository() {
+    public Path repository() {
         return options.modelRepo();
     }
 
@@ -578,49 +487,46 @@ public final class SearchService implements AutoCloseable {
 
     /** The version a rollback returns to: the primary before the last promotion; empty if none. */
     public String lastKnownGood() {
-        return lastKnownGood;
+        return registry.current().lastKnownGood();
     }
 
     /**
      * Loads one more version from the repository while the others keep serving: checksums,
      * graph signature, warm-up and catalog embeddings (or the cache) all pass before it is added.
+     * Holds no lock while it loads: promote, rollback and traffic changes take effect meanwhile.
      *
      * @return how long loading took
-     * @throws RecopsException.Conflict when the version is loaded already
+     * @throws RecopsException.Conflict when the version is loaded or loading already
      * @throws RecopsException.NotFound when the repository has no such version
      * @throws RecopsException.VerificationFailed when the version is invalid or fails to load
      */
     public Duration loadVersion(String version) {
-        synchronized (lifecycle) {
-            Catalog c = catalog;
-            if (c == null || primary.isEmpty()) {
-                throw new RecopsException.Unavailable("not_ready", "the service is still loading");
-            }
-            if (loaded.containsKey(version)) {
-                throw new RecopsException.Conflict("version_loaded", options.model() + " version " + version + " is loaded already");
-            }
-            ModelRepository.Scan scan = new ModelRepository(options.modelRepo()).scan();
-            ModelVersion v = scan.versionsOf(options.model()).stream().filter(x -> x.version().equals(version)).findFirst()
-                    .orElseThrow(() -> scan.rejected().stream()
-                            .filter(r -> r.dir().getFileName().toString().equals(version)
-                                    && r.dir().getParent().getFileName().toString().equals(options.model()))
-                            .findFirst()
-                            .<RecopsException>map(r -> new RecopsException.VerificationFailed("version_invalid", r.reason()))
-                            .orElseGet(() -> new RecopsException.NotFound("version_not_found",
-                                    "the repository " + options.modelRepo() + " has no version " + version + " of " + options.model())));
-            long start = System.nanoTime();
-            Loaded l = loadVersion(v, c);
-            if (!publish(l)) {
-                throw new RecopsException.Unavailable("shutting_down", "the service is closing");
-            }
-            return Duration.ofNanos(System.nanoTime() - start);
+        VersionRegistry.State s = registry.current();
+        if (s.catalog() == null || s.primary().isEmpty()) {
+            throw new RecopsException.Unavailable("not_ready", "the service is still loading");
         }
+        if (s.versions().containsKey(version)) {
+            throw new RecopsException.Conflict("version_loaded", options.model() + " version " + version + " is loaded already");
+        }
+        ModelRepository.Scan scan = new ModelRepository(options.modelRepo()).scan();
+        ModelVersion v = scan.versionsOf(options.model()).stream().filter(x -> x.version().equals(version)).findFirst()
+                .orElseThrow(() -> scan.rejected().stream()
+                        .filter(r -> r.dir().getFileName().toString().equals(version)
+                                && r.dir().getParent().getFileName().toString().equals(options.model()))
+                        .findFirst()
+                        .<RecopsException>map(r -> new RecopsException.VerificationFailed("version_invalid", r.reason()))
+                        .orElseGet(() -> new RecopsException.NotFound("version_not_found",
+                                "the repository " + options.modelRepo() + " has no version " + version + " of " + options.model())));
+        long start = System.nanoTime();
+        loadAndPublish(v);
+        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     /**
      * Reads the catalog file again and swaps it in for every loaded version at once, while the
      * old one keeps serving: the file is checked and every version's embeddings (or the cache)
-     * and the lexical index are built first. A missing or invalid file changes nothing.
+     * and the lexical index are built first, outside any lock a query or a rollback waits for.
+     * A missing or invalid file changes nothing.
      *
      * @param force take a catalog with fewer than half the products served (otherwise refused as a
      *     likely half-copied file)
@@ -630,27 +536,29 @@ public final class SearchService implements AutoCloseable {
      * @throws RecopsException.Conflict when it shrank by more than half without {@code force}
      */
     public int reloadCatalog(boolean force) {
-        synchronized (lifecycle) {
+        synchronized (reloads) {
             if (!initialLoadDone) { // a version still loading would keep the old catalog
                 throw new RecopsException.Unavailable("not_ready", "the service is still loading its versions");
             }
             Catalog c = CatalogLoader.load(options.catalog());
-            if (!force && c.size() < catalog.size() / 2.0) {
+            int served = catalogSize();
+            if (!force && c.size() < served / 2.0) {
                 throw new RecopsException.Conflict("catalog_shrunk", "the catalog " + options.catalog() + " has " + c.size()
-                        + " products, fewer than half of the " + catalog.size() + " served; reload with force if that is meant");
+                        + " products, fewer than half of the " + served + " served; reload with force if that is meant");
             }
-            LexicalIndex lex = LexicalIndex.build(c);
-            Map<String, Loaded> next = new LinkedHashMap<>();
-            for (Loaded l : loaded.values()) {
-                CatalogIndex index = CatalogIndex.build(c, l.encoder(), options.cacheDir().map(EmbeddingCache::new),
-                        (done, total) -> listener.embedding(l.version(), done, total));
-                next.put(l.version().version(), new Loaded(l.version(), l.encoder(), index, l.batcher(), l.breaker()));
-            }
-            synchronized (this) {
-                loaded = Map.copyOf(next);
-                catalog = c;
-                lexical = lex;
-            }
+            VersionRegistry.CatalogState next = new VersionRegistry.CatalogState(c, LexicalIndex.build(c));
+            Map<String, CatalogIndex> indexes = new HashMap<>();
+            do {
+                for (ServedVersion v : registry.current().versions().values()) {
+                    if (!indexes.containsKey(v.name())) {
+                        try (ServedVersion.Lease lease = v.lease()) { // never embed with a version being freed
+                            if (lease != null) {
+                                indexes.put(v.name(), loader.index(v.encoder(), c));
+                            }
+                        }
+                    }
+                }
+            } while (!registry.swapCatalog(next, indexes) && !closed);
             listener.catalogLoaded(c);
             metrics.catalogSize(c.size());
             return c.size();
@@ -658,41 +566,17 @@ public final class SearchService implements AutoCloseable {
     }
 
     /**
-     * Stops serving a version that is not the primary; its queued requests finish first.
+     * Stops serving a version that is not the primary: from now on no request chooses it; the
+     * requests that chose it before keep it until they finish (their leases), then its queue
+     * drains and the model is freed.
      *
      * @throws RecopsException.Conflict for the primary
      * @throws RecopsException.NotFound when it is not loaded
      */
     public void unloadVersion(String version) {
-        Loaded l;
-        synchronized (lifecycle) {
-            if (version.equals(primary)) {
-                throw new RecopsException.Conflict("version_is_primary",
-                        "version " + version + " is the primary; promote another version first");
-            }
-            synchronized (this) {
-                l = loaded.get(version);
-                if (l == null) {
-                    throw new RecopsException.NotFound("version_not_loaded", "version " + version + " is not loaded");
-                }
-                Map<String, Loaded> next = new LinkedHashMap<>(loaded);
-                next.remove(version);
-                loaded = Map.copyOf(next);
-                if (version.equals(lastKnownGood)) {
-                    lastKnownGood = "";
-                }
-                policy = policy.without(version);
-                persist();
-            }
-            metrics.modelUnloaded(l.version().name(), version);
-        }
-        // A request that resolved this version just before it left may still submit to it.
-        try {
-            Thread.sleep(UNLOAD_GRACE);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        l.close(options.requestTimeout().plusSeconds(1)); // what was queued is bounded by its deadline
+        ServedVersion v = registry.remove(version);
+        metrics.modelUnloaded(v.version().name(), version);
+        v.retire(LONGEST_LEASE);
     }
 
     /**
@@ -702,19 +586,7 @@ public final class SearchService implements AutoCloseable {
      * @return the previous primary
      */
     public String promote(String version) {
-        synchronized (lifecycle) {
-            if (!loaded.containsKey(version)) {
-                throw new RecopsException.NotFound("version_not_loaded", "version " + version + " is not loaded; load it first");
-            }
-            String previous = primary;
-            if (!previous.equals(version)) {
-                lastKnownGood = previous;
-                primary = version;
-                policy = policy.withoutCanary(version); // a promoted canary graduates
-            }
-            persist();
-            return previous;
-        }
+        return registry.promote(version);
     }
 
     /**
@@ -724,17 +596,7 @@ public final class SearchService implements AutoCloseable {
      * @throws RecopsException.Conflict when there is none to return to
      */
     public String rollback() {
-        synchronized (lifecycle) {
-            String target = lastKnownGood;
-            if (target.isEmpty() || !loaded.containsKey(target)) {
-                throw new RecopsException.Conflict("no_rollback_target", "there is no last known good version to roll back to");
-            }
-            lastKnownGood = primary;
-            primary = target;
-            policy = policy.withoutCanary(target);
-            persist();
-            return target;
-        }
+        return registry.rollback();
     }
 
     @Override
@@ -745,15 +607,10 @@ public final class SearchService implements AutoCloseable {
             }
             closed = true;
         }
-        Map<String, Loaded> toClose;
-        synchronized (this) {
-            toClose = loaded;
-            loaded = Map.of();
-            primary = "";
-        }
+        Map<String, ServedVersion> toClose = registry.close();
         if (analysis != null) {
             analysis.interrupt();
         }
-        toClose.values().forEach(l -> l.close(Duration.ofSeconds(10)));
+        toClose.values().forEach(v -> v.retire(Duration.ofSeconds(10)));
     }
 }

@@ -1,0 +1,94 @@
+package dev.recops.engine.serve;
+
+import dev.recops.engine.RecopsException;
+import dev.recops.engine.batch.Batcher;
+import dev.recops.engine.catalog.Catalog;
+import dev.recops.engine.catalog.CatalogIndex;
+import dev.recops.engine.catalog.EmbeddingCache;
+import dev.recops.engine.model.Encoder;
+import dev.recops.engine.model.ManifestSignature;
+import dev.recops.engine.model.ModelManifest;
+import dev.recops.engine.model.ModelVersion;
+import dev.recops.engine.telemetry.ServerMetrics;
+
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Makes a version ready to serve, holding no lock of the service: signature, encoder (through the
+ * {@link Encoder.Factory}, the seam for fake encoders in tests), catalog index (embedded or from
+ * the cache), batcher and circuit breaker. What it builds is published by {@link VersionRegistry};
+ * a load may take minutes and never delays a promote or a rollback.
+ */
+final class VersionLoader {
+    private final ServeOptions options;
+    private final ServerMetrics metrics;
+    private final ServeListener listener;
+    private final Faults faults;
+    private final Encoder.Factory encoders;
+    private final BooleanSupplier closed;
+    private volatile Optional<PublicKey> trustedKey = Optional.empty();
+
+    VersionLoader(ServeOptions options, ServerMetrics metrics, ServeListener listener, Faults faults, Encoder.Factory encoders,
+            BooleanSupplier closed) {
+        this.options = options;
+        this.metrics = metrics;
+        this.listener = listener;
+        this.faults = faults;
+        this.encoders = encoders;
+        this.closed = closed;
+    }
+
+    /** From now on, a version loads only with a manifest signature that this key verifies. */
+    void trustedKey(PublicKey key) {
+        this.trustedKey = Optional.of(key);
+    }
+
+    /**
+     * @throws RecopsException when the version cannot serve (its signature, model, warm-up or
+     *     catalog embeddings fail), or {@link RecopsException.Unavailable} when the service closed
+     */
+    ServedVersion load(ModelVersion version, Catalog catalog) {
+        listener.versionLoading(version);
+        long start = System.nanoTime();
+        trustedKey.ifPresent(key -> ManifestSignature.verify(version.dir(), key));
+        Encoder encoder = encoders.open(version, options.intraOpThreads());
+        try {
+            CatalogIndex index = index(encoder, catalog);
+            Batcher batcher = new Batcher(version.id(), batch -> faults.around(version.version(), () -> encoder.infer(batch)),
+                    batchSettings(version), metrics.batchObserver(version.name(), version.version()));
+            metrics.queue(version.name(), version.version(), batcher::queueDepth, batcher.settings().queueCapacity());
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            metrics.modelLoaded(version.name(), version.version(), took.toNanos() / 1e9);
+            listener.versionLoaded(version, took, index.fromCache());
+            CircuitBreaker breaker = CircuitBreaker.standard();
+            metrics.breaker(version.name(), version.version(), () -> breaker.state().ordinal());
+            return new ServedVersion(version, encoder, batcher, breaker, index);
+        } catch (RuntimeException e) {
+            encoder.close();
+            throw e;
+        }
+    }
+
+    /** The catalog's vectors for this encoder: from the embedding cache, or embedded now (with progress). */
+    CatalogIndex index(Encoder encoder, Catalog catalog) {
+        ModelVersion version = encoder.version();
+        return CatalogIndex.build(catalog, encoder, options.cacheDir().map(EmbeddingCache::new), (done, total) -> {
+            if (closed.getAsBoolean()) { // stop embedding for a service nobody will use
+                throw new RecopsException.Unavailable("closed", "the service closed while loading " + version.id());
+            }
+            listener.embedding(version, done, total);
+        });
+    }
+
+    private Batcher.Settings batchSettings(ModelVersion version) {
+        ModelManifest.ServingHints hints = version.manifest().serving();
+        return new Batcher.Settings(
+                options.batchMax().orElse(hints.batchMax()),
+                options.batchDelay().orElse(Duration.ofMillis(hints.batchDelayMillis())),
+                options.queueCapacity(),
+                options.workers());
+    }
+}
