@@ -38,7 +38,8 @@ import java.util.regex.Pattern;
  * provided every probe then held for the hold time; RTO runs from the fault to it.
  */
 public final class Drill {
-    private static final Pattern METRIC = Pattern.compile("(?m)^(recops_degraded_total|recops_requests_total)(?:\\{[^}]*\\})? (\\S+)$");
+    /** Searches answered and searches degraded: the degraded share is of searches, not of health checks. */
+    private static final Pattern METRIC = Pattern.compile("(?m)^(recops_degraded_total|recops_requests_total)\\{[^}]*endpoint=\"search\"[^}]*} (\\S+)$");
 
     /**
      * @param serveCommand how to start {@code recops serve} for local replicas
@@ -125,7 +126,6 @@ public final class Drill {
         CompletableFuture<RunResult> loadDone = CompletableFuture.supplyAsync(load::run, r -> Thread.ofPlatform().name("drill-load").start(r));
         Monitor monitor = new Monitor();
         Thread watcher = Thread.ofPlatform().daemon().name("drill-watch").start(monitor);
-        int faultSlot = -1;
         Instant faultAt = null;
         int methodEndSlot;
         int observeEndSlot;
@@ -146,8 +146,7 @@ public final class Drill {
                     if (abortedBy != null) {
                         break;
                     }
-                    if (faultSlot < 0 && !step.action().equals("pause")) {
-                        faultSlot = seen.now();
+                    if (faultAt == null && !step.action().equals("pause")) {
                         faultAt = Instant.now();
                         event("fault: " + step.describe());
                     }
@@ -185,7 +184,7 @@ public final class Drill {
             Thread.currentThread().interrupt();
         }
         event(String.format(Locale.ROOT, "load stopped: %d requests sent", result.sent()));
-        Journal.Measurements m = measure(faultSlot, faultAt, observeEndSlot, wallAtT0, result, monitor);
+        Journal.Measurements m = measure(faultAt, observeEndSlot, wallAtT0, result, monitor);
         if (m.detectedAt() != null) {
             timeline.add(new Journal.Event(m.detectedAt(), "detected by " + m.detectedBy()));
         }
@@ -472,7 +471,7 @@ public final class Drill {
         return String.join("; ", out);
     }
 
-    private Journal.Measurements measure(int faultSlot, Instant faultAt, int observeEndSlot, Instant wallAtT0, RunResult load, Monitor monitor) {
+    private Journal.Measurements measure(Instant faultAt, int observeEndSlot, Instant wallAtT0, RunResult load, Monitor monitor) {
         Observations.Window all = seen.window(0, Integer.MAX_VALUE);
         TreeMap<String, Long> lost = new TreeMap<>(all.failures());
         long dropped = load.dropped() + burstDropped.get();
@@ -490,46 +489,20 @@ public final class Drill {
         Instant isolatedAt = null;
         if (faultAt != null) {
             isolatedAt = monitor.firstAfter(faultAt, " DOWN").map(Monitor.Change::at).orElse(null);
-            int firstBreach = -1;
-            int lastBreach = -1;
-            for (int i = faultSlot + 1; i <= observeEndSlot; i++) {
-                if (!holds(i)) {
-                    if (firstBreach < 0) {
-                        firstBreach = i;
-                    }
-                    lastBreach = i;
-                }
-            }
-            if (firstBreach >= 0) {
-                detectedAt = max(faultAt, at(wallAtT0, firstBreach));
-                detectedBy = "a failing probe";
-            }
             Optional<Monitor.Change> change = monitor.firstAfter(faultAt, "");
-            if (change.isPresent() && (detectedAt == null || change.get().at().isBefore(detectedAt))) {
-                detectedAt = change.get().at();
-                detectedBy = change.get().what();
-            }
-            int hold = (int) (e.steadyState().hold().toMillis() / Observations.SLOT_MS);
-            Instant recovered = lastBreach >= 0 ? max(faultAt, at(wallAtT0, lastBreach + 1)) : faultAt;
-            for (Instant t : new Instant[] {detectedAt, isolatedAt}) { // not before the fault was seen and routed around
-                if (t != null && t.isAfter(recovered)) {
-                    recovered = t;
-                }
-            }
-            int recoveredSlot = (int) (Duration.between(wallAtT0, recovered).toMillis() / Observations.SLOT_MS);
-            if (recoveredSlot + hold <= observeEndSlot) {
-                recoveredAt = recovered;
-            }
+            Recovery r = Recovery.measure(this::holds, millisFrom(wallAtT0, faultAt), observeEndSlot,
+                    (int) (e.steadyState().hold().toMillis() / Observations.SLOT_MS),
+                    change.map(c -> millisFrom(wallAtT0, c.at())).orElse(Recovery.NEVER), change.map(Monitor.Change::what).orElse(""),
+                    isolatedAt == null ? Recovery.NEVER : millisFrom(wallAtT0, isolatedAt));
+            detectedAt = r.detectedMs() == Recovery.NEVER ? null : wallAtT0.plusMillis(r.detectedMs());
+            detectedBy = r.detectedBy();
+            recoveredAt = r.recoveredMs() == Recovery.NEVER ? null : wallAtT0.plusMillis(r.recoveredMs());
         }
         return new Journal.Measurements(faultAt, detectedAt, detectedBy, isolatedAt, recoveredAt, requests, lostTotal, lost, burned, all.p99());
     }
 
-    private static Instant max(Instant a, Instant b) {
-        return a.isAfter(b) ? a : b;
-    }
-
-    private static Instant at(Instant wallAtT0, int slot) {
-        return wallAtT0.plusMillis((long) slot * Observations.SLOT_MS);
+    private static long millisFrom(Instant wallAtT0, Instant t) {
+        return Math.max(0, Duration.between(wallAtT0, t).toMillis());
     }
 
     private static RunResult join(CompletableFuture<RunResult> f) {
@@ -625,15 +598,23 @@ public final class Drill {
             double[] sum = new double[2];
             for (String u : deployment.metricsUrls()) {
                 AdminApi.Answer a = AdminApi.get(u, Duration.ofMillis(300));
-                if (!a.ok()) {
-                    continue;
-                }
-                Matcher m = METRIC.matcher(a.body());
-                while (m.find()) {
-                    sum[m.group(1).equals("recops_degraded_total") ? 0 : 1] += Double.parseDouble(m.group(2));
+                if (a.ok()) {
+                    addSearchCounts(a.body(), sum);
                 }
             }
             return sum;
+        }
+    }
+
+    /**
+     * Adds one replica's degraded searches to {@code sum[0]} and its searches to {@code sum[1]}:
+     * the degraded share is of searches only, never of the health checks and metric scrapes that
+     * the drill and the balancer send (counting those read a third of the true share).
+     */
+    static void addSearchCounts(String exposition, double[] sum) {
+        Matcher m = METRIC.matcher(exposition);
+        while (m.find()) {
+            sum[m.group(1).equals("recops_degraded_total") ? 0 : 1] += Double.parseDouble(m.group(2));
         }
     }
 }

@@ -29,7 +29,7 @@ record Located(JsonNode root, Map<String, Integer> lines, Path file) {
         String name = file.getFileName().toString();
         JsonFactory factory = name.endsWith(".json") ? new JsonFactory() : new YAMLFactory();
         Map<String, Integer> lines = new HashMap<>();
-        try (JsonParser p = factory.createParser(Files.newBufferedReader(file))) {
+        try (JsonParser p = factory.createParser(utf8(Files.readAllBytes(file), file))) {
             if (p.nextToken() == null) {
                 throw new RecopsException.InvalidInput("bad_experiment", file + ": empty file");
             }
@@ -42,6 +42,15 @@ record Located(JsonNode root, Map<String, Integer> lines, Path file) {
                     + (factory instanceof YAMLFactory ? "YAML" : "JSON") + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
         } catch (IOException e) {
             throw new RecopsException.PreconditionFailed("unreadable", "cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** The file's text; a file that is not UTF-8 is invalid input (exit 2), not an unreadable file (exit 4). */
+    private static String utf8(byte[] bytes, Path file) {
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new RecopsException.InvalidInput("bad_experiment", file + ": not UTF-8 text");
         }
     }
 

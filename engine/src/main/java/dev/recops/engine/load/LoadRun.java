@@ -123,8 +123,13 @@ public final class LoadRun {
         }
     }
 
+    /**
+     * Whether a request about to be sent at {@code intendedNanos} (before the end, checked by the
+     * caller) counts: decided once, at send time, so that a {@link #stop()} meanwhile never leaves
+     * a request counted as sent and not as answered, or the other way round.
+     */
     private boolean measured(long intendedNanos) {
-        return intendedNanos >= measureStartNanos && intendedNanos < endNanos;
+        return intendedNanos >= measureStartNanos;
     }
 
     private void openLoop(long start) {
@@ -143,6 +148,9 @@ public final class LoadRun {
                 }
                 offset += spec.arrivals() == LoadSpec.Arrivals.CONSTANT ? periodNanos : -Math.log(1 - random.nextDouble()) * periodNanos;
                 waitUntil(intended);
+                if (intended >= endNanos) {
+                    break; // stopped while waiting: this request is not sent, so it is not counted either
+                }
                 boolean measured = measured(intended);
                 if (measured) {
                     lag.recordValue(Math.max(0, (System.nanoTime() - intended) / 1_000));
@@ -158,7 +166,7 @@ public final class LoadRun {
                 executor.execute(() -> {
                     try {
                         Target.Outcome o = target.call(call, intended + timeoutNanos);
-                        record(intended, System.nanoTime(), o, 0);
+                        record(measured, intended, System.nanoTime(), o, 0);
                     } finally {
                         inFlight.release();
                     }
@@ -207,14 +215,15 @@ public final class LoadRun {
             Workload.Picker picker = workload.picker(i);
             Runnable client = () -> {
                 for (long begin = System.nanoTime(); begin < endNanos; begin = System.nanoTime()) {
+                    boolean measured = measured(begin);
                     Target.Outcome o = target.call(picker.next(), begin + timeoutNanos);
                     long done = System.nanoTime();
                     long count = latencyCount.incrementAndGet();
                     long expected = latencySumMicros.addAndGet((done - begin) / 1_000) / count;
-                    if (measured(begin)) {
+                    if (measured) {
                         sent.increment();
                     }
-                    record(begin, done, o, expected);
+                    record(measured, begin, done, o, expected);
                 }
             };
             // Platform threads for a few clients (fewer hand-offs per request), virtual for many.
@@ -237,8 +246,8 @@ public final class LoadRun {
         }
     }
 
-    private void record(long intendedNanos, long doneNanos, Target.Outcome o, long expectedIntervalMicros) {
-        if (!measured(intendedNanos)) {
+    private void record(boolean measured, long intendedNanos, long doneNanos, Target.Outcome o, long expectedIntervalMicros) {
+        if (!measured) {
             return;
         }
         if (o.status() > 0) {
@@ -311,7 +320,8 @@ public final class LoadRun {
     }
 
     private RunResult result(Instant started, Target.Counters before) {
-        double seconds = spec.duration().toNanos() / 1e9;
+        // The window actually measured: shorter than planned when the load was stopped early.
+        double seconds = Math.max(1e-9, Math.min(endNanos - measureStartNanos, spec.duration().toNanos()) / 1e9);
         long s = sent.sum();
         long d = dropped.sum();
         Map<String, Long> errorCounts = new TreeMap<>();

@@ -63,6 +63,7 @@ public final class Faults {
 
     public void inject(Fault fault) {
         active.put(fault.version(), fault);
+        wakeWaiters();
     }
 
     /** Clears the fault of one version, or every fault for an empty version; returns how many were cleared. */
@@ -73,6 +74,7 @@ public final class Faults {
         } else {
             active.remove(version);
         }
+        wakeWaiters();
         return before - active.size();
     }
 
@@ -81,6 +83,22 @@ public final class Faults {
         Instant now = Instant.now();
         active.values().removeIf(f -> !f.expires().isAfter(now));
         return active.values().stream().sorted(java.util.Comparator.comparing(Fault::version)).toList();
+    }
+
+    private synchronized void wakeWaiters() {
+        notifyAll();
+    }
+
+    /** Waits until the deadline, or less if the fault is cleared or replaced meanwhile (a drill's clear_faults ends a stall at once). */
+    private synchronized void awaitWhileInForce(String version, Fault f, long deadlineNanos) {
+        for (long left = deadlineNanos - System.nanoTime(); left > 0 && active.get(version) == f; left = deadlineNanos - System.nanoTime()) {
+            try {
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Runs one model call of {@code version} under its fault, if one is in force. */
@@ -95,13 +113,7 @@ public final class Faults {
             return call.get();
         }
         Duration wait = f.stall() ? Duration.between(now, f.expires()) : f.latency();
-        if (!wait.isZero()) {
-            try {
-                Thread.sleep(wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        awaitWhileInForce(version, f, System.nanoTime() + wait.toNanos());
         if (f.errorRate() > 0 && ThreadLocalRandom.current().nextDouble() < f.errorRate()) {
             throw new RecopsException.Failure("injected_fault", version + ": injected fault (drill)", null);
         }

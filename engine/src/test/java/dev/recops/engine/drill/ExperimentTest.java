@@ -95,6 +95,15 @@ class ExperimentTest {
         assertThatThrownBy(() -> Experiment.read(dir.resolve("none.yaml"))).isInstanceOf(RecopsException.PreconditionFailed.class);
     }
 
+    /** Found by ExperimentFuzzTest: a file that is not UTF-8 was "cannot read ...: Input length = 1", exit 4. */
+    @Test
+    void aFileThatIsNotUtf8IsInvalidInputNotAMissingPrecondition(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("drill.yaml");
+        java.nio.file.Files.write(file, new byte[] {'t', 'i', 't', 'l', 'e', ':', ' ', (byte) 0xC3, (byte) 0x28});
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Experiment.read(file))
+                .isInstanceOf(dev.recops.engine.RecopsException.InvalidInput.class).hasMessageEndingWith("not UTF-8 text");
+    }
+
     @Test
     void expectationsAndProbesCompareInTheirUnits() {
         assertThat(Experiment.Expectation.parse("rto<=1500ms").met(1.5)).isTrue();
