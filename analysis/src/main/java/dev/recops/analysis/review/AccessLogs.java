@@ -200,7 +200,7 @@ public final class AccessLogs {
     }
 
     /** Growable primitive arrays, one per field; strings interned through the columns' dictionaries. */
-    private static final class Columns {
+    static final class Columns {
         int size;
         long[] ts = new long[1 << 12];
         int[] status = new int[ts.length];
@@ -261,7 +261,9 @@ public final class AccessLogs {
             } catch (IOException | java.time.DateTimeException | IllegalStateException e) {
                 return false;
             }
-            if (t == Long.MIN_VALUE || st < 0 || Double.isNaN(lat)) {
+            // A latency that is not a finite, non-negative number (1e400 parses as Infinity) or a
+            // status outside HTTP's would poison every percentile and share after it.
+            if (t == Long.MIN_VALUE || st < 100 || st > 599 || !(lat >= 0) || Double.isInfinite(lat)) {
                 return false;
             }
             if (t < fromMs || t >= toMs) {

@@ -41,6 +41,16 @@ class ReviewTest {
         }
     }
 
+    /** Found while fuzzing access-log lines: 1e400 parsed as an infinite latency and was kept. */
+    @Test
+    void aLineWithAnImpossibleLatencyOrStatusIsMalformed() {
+        String ok = "{\"ts\":\"2026-11-22T10:00:00.005Z\",\"status\":200,\"latency_ms\":3.5}";
+        assertThat(new AccessLogs.Columns().add(ok, Long.MIN_VALUE, Long.MAX_VALUE)).isTrue();
+        for (String bad : List.of(ok.replace("3.5", "1e400"), ok.replace("3.5", "-1"), ok.replace("200", "0"), ok.replace("200", "1000"))) {
+            assertThat(new AccessLogs.Columns().add(bad, Long.MIN_VALUE, Long.MAX_VALUE)).as(bad).isFalse();
+        }
+    }
+
     @Test
     void readsServesTimestampsByPositionAndAnyOtherInstantThroughTheJdk() {
         for (String ts : List.of("2026-11-22T10:00:00Z", "2026-11-22T10:00:00.005Z", "2026-11-22T23:59:59.999999Z", "2024-02-29T00:00:00.1Z",

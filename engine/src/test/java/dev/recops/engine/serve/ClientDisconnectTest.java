@@ -75,7 +75,8 @@ class ClientDisconnectTest {
                     out.flush();
                     leavers.add(s);
                 }
-                Thread.sleep(200); // read and queued
+                dev.recops.engine.Await.until("the leavers' requests are being served", () -> value(metrics(client, base),
+                        "recops_in_flight_requests") >= BUSY_REQUESTS + LEAVERS);
                 for (Socket s : leavers) {
                     s.close();
                 }
@@ -105,16 +106,12 @@ class ClientDisconnectTest {
         });
     }
 
-    private static void awaitQueueDepthAbove(HttpClient client, String base, int depth) throws Exception {
-        for (int i = 0; i < 200; i++) {
-            String exposition = client.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            if (value(exposition, "recops_queue_depth\\{[^}]*\\}") > depth) {
-                return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("the queue never filled");
+    private static void awaitQueueDepthAbove(HttpClient client, String base, int depth) {
+        dev.recops.engine.Await.until("the queue holds over " + depth, () -> value(metrics(client, base), "recops_queue_depth\\{[^}]*\\}") > depth);
+    }
+
+    private static String metrics(HttpClient client, String base) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static double value(String exposition, String series) {

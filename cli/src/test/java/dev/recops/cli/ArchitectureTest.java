@@ -1,0 +1,67 @@
+package dev.recops.cli;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+/**
+ * The dependency rules of docs/architecture.md, checked on the compiled classes so they cannot
+ * erode: modules point one way (cli -> engine, cli -> analysis); engine and analysis never see
+ * picocli; inside engine, drill -> load -> serve and never back, and the layers under serve
+ * (model, batch, catalog, telemetry, admin) know nothing of the server or the load generator.
+ */
+class ArchitectureTest {
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("dev.recops");
+    }
+
+    private static void check(ArchRule rule) {
+        rule.check(classes);
+    }
+
+    @Test
+    void engineNeverSeesAnalysisTheCliOrPicocli() {
+        check(noClasses().that().resideInAPackage("dev.recops.engine..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.recops.analysis..", "dev.recops.cli..", "picocli.."));
+    }
+
+    @Test
+    void analysisReadsFilesNeverEngineClassesTheCliOrPicocli() {
+        check(noClasses().that().resideInAPackage("dev.recops.analysis..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.recops.engine..", "dev.recops.cli..", "picocli.."));
+    }
+
+    @Test
+    void theServerNeverSeesTheLoadGeneratorOrTheDrills() {
+        check(noClasses().that().resideInAPackage("dev.recops.engine.serve..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.recops.engine.load..", "dev.recops.engine.drill.."));
+    }
+
+    @Test
+    void theLoadGeneratorNeverSeesTheDrills() {
+        check(noClasses().that().resideInAPackage("dev.recops.engine.load..")
+                .should().dependOnClassesThat().resideInAPackage("dev.recops.engine.drill.."));
+    }
+
+    @Test
+    void theLayersUnderTheServerKnowNothingOfItNorOfHttp() {
+        check(noClasses().that().resideInAnyPackage("dev.recops.engine.model..", "dev.recops.engine.batch..", "dev.recops.engine.catalog..",
+                        "dev.recops.engine.telemetry..", "dev.recops.engine.admin..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.recops.engine.serve..", "dev.recops.engine.load..",
+                        "dev.recops.engine.drill..", "io.helidon.webserver.."));
+    }
+
+    @Test
+    void batchingHasNoHttpInItLikeDjlServingsWlm() {
+        check(noClasses().that().resideInAPackage("dev.recops.engine.batch..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.helidon..", "com.fasterxml.jackson.."));
+    }
+}
