@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 public class AccessLogGen {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: java AccessLogGen.java LINES [latency|errors]");
+            System.err.println("usage: java AccessLogGen.java LINES [latency|errors] [SEED]");
             System.exit(2);
         }
         long lines = Long.parseLong(args[0]);
@@ -24,7 +24,7 @@ public class AccessLogGen {
         long onsetMs = lines * 5 * 2 / 5; // 200/s: 5 ms apart; the incident from 40% of the period
         System.err.printf(Locale.ROOT, "{\"ts\":\"%s\",\"event\":\"deploy %s\"}%n", start.plusMillis(onsetMs - 20_000),
                 incident.equals("errors") ? "recommend-index 7" : "search-encoder 2");
-        SplittableRandom r = new SplittableRandom(20261122);
+        SplittableRandom r = new SplittableRandom(args.length > 2 ? Long.parseLong(args[2]) : 20261122);
         StringBuilder line = new StringBuilder(300);
         try (BufferedWriter w = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16)) {
             for (long i = 0; i < lines; i++) {

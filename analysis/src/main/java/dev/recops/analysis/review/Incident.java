@@ -23,9 +23,10 @@ import java.util.Optional;
  * spread of a minute's expected count, so that chance errors are no alarm): review a window that
  * starts well before the incident. A one-sided
  * CUSUM over those scores, {@code S = max(0, S + z - K)}, raises an alarm when it passes
- * {@code H}. The incident starts where the alarming run of the CUSUM left zero (the onset, not
- * the alarm) and ends at the last minute still scoring above {@code K} before three calm minutes
- * or the end. A minute that breaches an objective also counts as scoring above the alarm.
+ * {@code H}. The incident starts at the first minute of the unbroken run of minutes scoring above
+ * {@code K} that raised the alarm (the onset, not the alarm; never a chance minute before a calm
+ * one) and ends at the last minute still scoring above {@code K} before three calm minutes or the
+ * end. A minute that breaches an objective also counts as scoring above the alarm.
  *
  * <p>Comparison (BubbleUp): the requests that went wrong inside the window (failed, with an
  * errors objective; slower than the bound, with a latency objective; without objectives,
@@ -81,21 +82,25 @@ public final class Incident {
                 score[i] = Math.max(score[i], H);
             }
         }
-        int onset = -1;
+        int alarm = -1;
         double s = 0;
-        int lastZero = 0;
         for (int i = 0; i < score.length; i++) {
             s = Math.max(0, s + score[i] - K);
-            if (s == 0) {
-                lastZero = i + 1;
-            }
             if (s > H) {
-                onset = Math.min(lastZero, i);
+                alarm = i;
                 break;
             }
         }
-        if (onset < 0) {
+        if (alarm < 0) {
             return Optional.empty();
+        }
+        // The onset is the first minute of the run of anomalous minutes (score above K) that raised
+        // the alarm. Where the CUSUM last left zero is no onset: a chance minute before the
+        // incident, followed by a calm one, leaves it a hair above zero and would date the
+        // incident minutes before anything happened (and before the change that caused it).
+        int onset = alarm;
+        while (onset > 0 && score[onset - 1] > K) {
+            onset--;
         }
         int end = onset;
         int calm = 0;
