@@ -25,14 +25,7 @@ final class AdminClient {
 
     AdminClient(String url, Path tokenFile) {
         this.base = URI.create(url.endsWith("/") ? url : url + "/");
-        try {
-            this.token = Files.readString(tokenFile).strip();
-        } catch (NoSuchFileException e) {
-            throw new RecopsException.PreconditionFailed("admin_token_missing",
-                    "admin token file " + tokenFile + " not found (see --admin-token-file; serve creates it on first start)");
-        } catch (IOException e) {
-            throw new RecopsException.PreconditionFailed("admin_token_unreadable", "cannot read " + tokenFile + ": " + e.getMessage());
-        }
+        this.token = dev.recops.engine.admin.BearerToken.readForClient(tokenFile);
     }
 
     /** @param path relative to {@code /admin/v1/}, for example {@code versions/2/promote} */

@@ -42,7 +42,8 @@ import java.util.stream.Collectors;
                     + "end, the requests it hurt, the error budget it took (with an errors objective), and what differs: per dimension "
                     + "(endpoint, model version, status, degraded, k, query tokens), the value most over-represented among its failed "
                     + "or slow requests against every request outside it.",
-            "%nMalformed lines are counted and located, never fatal.",
+            "%nMalformed lines are counted and located, never fatal. Exit 3 when any minute breaches an --slo (so a cron job or a "
+                    + "CI step fails on it), else 0.",
             ""
         })
 final class ReviewCommand implements Callable<Integer> {
@@ -128,7 +129,7 @@ final class ReviewCommand implements Callable<Integer> {
                         .put("incident_share", round(x.incidentShare())).put("baseline_share", round(x.baselineShare())));
             }, () -> root.putNull("incident"));
             out.println(root.toPrettyString());
-            return ExitCodes.OK;
+            return exitCode(minutes, objectives);
         }
         out.printf(Locale.ROOT, "recops review: %d requests in %d minutes from %s%n", loaded.table().rowCount(), minutes.size(),
                 files.stream().map(Path::toString).collect(Collectors.joining(", ")));
@@ -165,7 +166,12 @@ final class ReviewCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "    %-14s %-28s %5.1f%% / %5.1f%%%n", d.dimension(), d.value(), 100 * d.incidentShare(), 100 * d.baselineShare());
             }
         }, () -> out.println("no incident: no minute stands out from the first half of the period (robust z-score, CUSUM)"));
-        return ExitCodes.OK;
+        return exitCode(minutes, objectives);
+    }
+
+    /** 3 when any minute breaches an objective: the gate a cron job or CI step relies on. */
+    private static int exitCode(List<Timeline.Minute> minutes, List<Objective> objectives) {
+        return objectives.stream().anyMatch(o -> minutes.stream().anyMatch(m -> !o.met(m))) ? ExitCodes.CHECK_FAILED : ExitCodes.OK;
     }
 
     /** The draft, and its charts in charts/ beside it (linked from the draft by relative path). */

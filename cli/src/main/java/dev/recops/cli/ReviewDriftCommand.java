@@ -78,13 +78,18 @@ final class ReviewDriftCommand implements Callable<Integer> {
             if (!output.json()) {
                 out.printf(Locale.ROOT, "  %-13s %8.3f %8s %10s %10s  %s%n", f.name(), f.psi(), Double.isNaN(f.ks()) ? "-" : String.format(Locale.ROOT, "%.3f", f.ks()),
                         Double.isNaN(f.baselineMean()) ? "-" : String.format(Locale.ROOT, "%.2f", f.baselineMean()),
-                        Double.isNaN(f.currentMean()) ? "-" : String.format(Locale.ROOT, "%.2f", f.currentMean()), over ? "DRIFT" : "stable");
+                        Double.isNaN(f.currentMean()) ? "-" : String.format(Locale.ROOT, "%.2f", f.currentMean()), over ? "DRIFT" : label(f.psi()));
             }
         }
         if (output.json()) {
             out.println(json.put("drift", drifted).toPrettyString());
         }
         return drifted ? ExitCodes.CHECK_FAILED : ExitCodes.OK;
+    }
+
+    /** Below the threshold, the conventional reading of a PSI the help states: stable below 0.1, moderate to 0.2. */
+    static String label(double psi) {
+        return psi < 0.1 ? "stable" : psi <= 0.2 ? "moderate" : "shifted";
     }
 
     private static double round(double v) {

@@ -97,6 +97,9 @@ class ModelCommandTest {
         Path version = dir.resolve("signed/search-encoder/1");
         copy(MODELS.resolve("search-encoder/1"), version);
         String pub = keys.resolve("release.pub.pem").toString();
+        CommandResult noKey = CommandResult.run("model", "verify", version.toString());
+        assertThat(noKey.out()).as("without a key nothing about a signature is 'ok'").contains("manifest signature: unsigned")
+                .contains("graph inputs outputs: ok").doesNotContain("signature: ok");
         CommandResult unsigned = CommandResult.run("model", "verify", version.toString(), "--trusted-key", pub);
         assertThat(unsigned.exitCode()).isEqualTo(ExitCodes.CHECK_FAILED);
         assertThat(unsigned.out()).contains("has no model.json.sig");
@@ -121,6 +124,12 @@ class ModelCommandTest {
         CommandResult unreachable = CommandResult.run("model", "status", "--admin-url", "http://127.0.0.1:1",
                 "--admin-token-file", dir.resolve("token").toString());
         assertThat(unreachable.exitCode()).isEqualTo(ExitCodes.PRECONDITION);
+        String secret = "first-line-of-a-secret\nsecond-line-of-a-secret";
+        Path twoLines = Files.writeString(dir.resolve("two-line-token"), secret);
+        CommandResult multiLine = CommandResult.run("model", "status", "--admin-url", adminUrl, "--admin-token-file", twoLines.toString());
+        assertThat(multiLine.exitCode()).as("a token file of two lines is invalid input").isEqualTo(ExitCodes.USAGE);
+        assertThat(multiLine.err().lines().count()).isEqualTo(1);
+        assertThat(multiLine.err()).contains("must hold one line").doesNotContain("secret").doesNotContain("Exception");
         assertThat(service.primaryVersion()).isEqualTo("1");
     }
 

@@ -27,7 +27,7 @@ class ReviewCommandTest {
     void printsTheTimelineWithBreachesAsTextAndJson(@TempDir Path dir) throws Exception {
         Path f = log(dir);
         CommandResult text = CommandResult.run("review", f.toString(), "--slo", "p99<=50ms", "--slo", "errors<=0.1%");
-        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.exitCode()).as("a breached objective fails the check: " + text.err()).isEqualTo(ExitCodes.CHECK_FAILED);
         assertThat(text.out()).contains("180 requests in 3 minutes", "1 malformed lines skipped, e.g. access.jsonl:181",
                 "p99<=50ms: 1 of 3 minutes breached, worst 2026-11-22T10:02Z", "errors<=0.1%: 1 of 3 minutes breached, worst 2026-11-22T10:01Z",
                 "incident 2026-11-22T10:01Z to 2026-11-22T10:03Z", "what differs");
@@ -49,7 +49,9 @@ class ReviewCommandTest {
                 "event 2026-11-22T10:30:00Z  later deploy");
 
         CommandResult json = CommandResult.run("review", f.toString(), "--slo", "p99<=50ms", "--from", "2026-11-22T10:01:00Z", "--format", "json");
-        assertThat(json.exitCode()).as(json.err()).isZero();
+        assertThat(json.exitCode()).as(json.err()).isEqualTo(ExitCodes.CHECK_FAILED);
+        CommandResult met = CommandResult.run("review", f.toString(), "--slo", "p99<=500ms", "--format", "json");
+        assertThat(met.exitCode()).as("every objective met: " + met.err()).isZero();
         JsonNode n = new ObjectMapper().readTree(json.out());
         assertThat(n.path("requests").asInt()).isEqualTo(120);
         assertThat(n.path("outside_window").asInt()).isEqualTo(60);
@@ -77,6 +79,13 @@ class ReviewCommandTest {
                     + "\"latency_ms\":5,\"k\":10,\"query_tokens\":%d,\"degraded\":false}%n", i / 100 % 60, i % 1000, tokensFrom + r.nextInt(tokensSpread)));
         }
         return Files.writeString(dir.resolve(name), b);
+    }
+
+    @Test
+    void aPsiBelowTheThresholdReadsAsTheHelpSays() {
+        assertThat(ReviewDriftCommand.label(0.05)).isEqualTo("stable");
+        assertThat(ReviewDriftCommand.label(0.106)).isEqualTo("moderate");
+        assertThat(ReviewDriftCommand.label(0.2)).isEqualTo("moderate");
     }
 
     @Test

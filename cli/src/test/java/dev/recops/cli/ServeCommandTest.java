@@ -77,6 +77,16 @@ class ServeCommandTest {
     }
 
     @Test
+    void aBusyAdminPortNamesTheAdminOptions() throws IOException {
+        try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CommandResult r = CommandResult.run("serve", "--port", "0", "--admin-port", Integer.toString(busy.getLocalPort()),
+                    "--admin-token-file", dir.resolve("admin-token").toString(), "--state-file", dir.resolve("state.json").toString(),
+                    "--model-repo", MODELS.toString(), "--catalog", CATALOG.toString(), "--no-cache");
+            assertOneLineError(r, ExitCodes.PRECONDITION, "(see --admin-port, --admin-host, --no-admin)");
+        }
+    }
+
+    @Test
     void verboseAddsTheStackTrace() {
         CommandResult r = serve("--verbose", "--model-repo", dir.resolve("nowhere").toString());
         assertThat(r.exitCode()).isEqualTo(ExitCodes.PRECONDITION);

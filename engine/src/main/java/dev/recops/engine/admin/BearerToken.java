@@ -64,6 +64,30 @@ public final class BearerToken {
         }
     }
 
+    /**
+     * Reads a token for a client of the admin API (recops model, drills against a URL): one line
+     * of visible ASCII, never echoed in an error, since it is a secret.
+     *
+     * @throws RecopsException.PreconditionFailed when the file is missing or unreadable
+     * @throws RecopsException.InvalidInput when it is not one line of visible characters
+     */
+    public static String readForClient(Path file) {
+        String token;
+        try {
+            token = Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (NoSuchFileException e) {
+            throw new RecopsException.PreconditionFailed("admin_token_missing",
+                    "admin token file " + file + " not found (see --admin-token-file; serve creates it on first start)");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new RecopsException.PreconditionFailed("admin_token_unreadable", "cannot read the admin token file " + file);
+        }
+        if (token.isEmpty() || !token.chars().allMatch(c -> c > 32 && c < 127)) {
+            throw new RecopsException.InvalidInput("bad_token", "the admin token file " + file
+                    + " must hold one line of visible characters (the token serve wrote there)");
+        }
+        return token;
+    }
+
     private static BearerToken generate(Path file) {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);

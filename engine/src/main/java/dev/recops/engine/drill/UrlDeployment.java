@@ -15,17 +15,7 @@ final class UrlDeployment implements Deployment {
 
     UrlDeployment(Experiment.Target target) {
         this.url = target.url().replaceAll("/+$", "");
-        String token = "";
-        if (target.adminTokenFile() != null) {
-            try {
-                token = Files.readString(target.adminTokenFile()).strip();
-            } catch (NoSuchFileException e) {
-                throw new RecopsException.PreconditionFailed("file_not_found", "admin token file " + target.adminTokenFile() + " not found");
-            } catch (IOException e) {
-                throw new RecopsException.PreconditionFailed("unreadable", "cannot read " + target.adminTokenFile() + ": " + e.getMessage());
-            }
-        }
-        String t = token;
+        String t = target.adminTokenFile() == null ? "" : dev.recops.engine.admin.BearerToken.readForClient(target.adminTokenFile());
         this.admins = target.adminUrls().stream().map(a -> new AdminApi(a.replaceAll("/+$", "") + "/admin/v1", t)).toList();
     }
 

@@ -74,7 +74,7 @@ public final class AdminServer implements AutoCloseable {
     /** As the other {@code start}, over TLS when given. */
     public static AdminServer start(String host, int port, SearchService service, BearerToken tokens, AuditLog audit,
             ServerMetrics metrics, boolean allowFaults, Optional<io.helidon.common.tls.Tls> tls) {
-        ServeServer.checkBindable(host, port);
+        ServeServer.checkBindable(host, port, "--admin-port, --admin-host, --no-admin");
         AdminServer s = new AdminServer(host, port, service, tokens, audit, metrics, allowFaults, tls);
         s.server.start();
         if (!s.server.isRunning()) {

@@ -97,7 +97,7 @@ public final class ServeServer implements AutoCloseable {
     /** As {@link #start(String, int, SearchService, ServerMetrics, Duration, AccessLog)}, over TLS when given. */
     public static ServeServer start(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout,
             AccessLog accessLog, java.util.Optional<io.helidon.common.tls.Tls> tls) {
-        checkBindable(host, port);
+        checkBindable(host, port, "--port, --host");
         ServeServer s = new ServeServer(host, port, service, metrics, drainTimeout, accessLog, tls);
         try {
             s.server.start();
@@ -115,7 +115,7 @@ public final class ServeServer implements AutoCloseable {
      * Binds and releases the address first, so a busy port or a host that is not ours is one
      * clear error; Helidon itself only logs such failures.
      */
-    static void checkBindable(String host, int port) {
+    static void checkBindable(String host, int port, String options) {
         if (port == 0) {
             return;
         }
@@ -124,10 +124,10 @@ public final class ServeServer implements AutoCloseable {
             probe.bind(new InetSocketAddress(host, port));
         } catch (BindException e) {
             throw new RecopsException.PreconditionFailed("port_busy",
-                    "cannot listen on " + host + ":" + port + ": " + e.getMessage() + " (see --port, --host)", e);
+                    "cannot listen on " + host + ":" + port + ": " + e.getMessage() + " (see " + options + ")", e);
         } catch (IOException | IllegalArgumentException | SecurityException e) {
             throw new RecopsException.PreconditionFailed("bind_failed",
-                    "cannot listen on " + host + ":" + port + ": " + e.getMessage() + " (see --port, --host)", e);
+                    "cannot listen on " + host + ":" + port + ": " + e.getMessage() + " (see " + options + ")", e);
         }
     }
 
