@@ -132,10 +132,17 @@ final class LocalDeployment implements Deployment {
         }
     }
 
+    /**
+     * How long a restarted replica keeps serving after readiness turned 503: longer than HAProxy
+     * takes to mark it down (two failed checks 250 ms apart), as a Kubernetes preStop and
+     * readiness probe would be set, so that a graceful restart relies on no retry.
+     */
+    static final String DRAIN_DELAY = "1s";
+
     private void launch(Replica r) {
         List<String> cmd = new ArrayList<>(serveCommand);
         cmd.addAll(List.of("--host", "127.0.0.1", "--port", String.valueOf(r.port), "--admin-port", String.valueOf(r.adminPort),
-                "--admin-token-file", work.resolve("admin.token").toString(), "--allow-fault-injection", "--drain-delay", "0s",
+                "--admin-token-file", work.resolve("admin.token").toString(), "--allow-fault-injection", "--drain-delay", DRAIN_DELAY,
                 "--model-repo", modelRepo.toString(), "--catalog", catalog.toString(), "--access-log", work.resolve("replica-" + r.index + ".access.jsonl").toString(),
                 "--audit-log", work.resolve("replica-" + r.index + ".audit.jsonl").toString()));
         cmd.addAll(target.serveArgs());

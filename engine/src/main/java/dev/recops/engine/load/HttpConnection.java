@@ -24,6 +24,7 @@ final class HttpConnection implements Closeable {
     private int pos;
     private int lim;
     private boolean reusable = true;
+    private long lastUsedNanos = System.nanoTime();
 
     private HttpConnection(Socket socket) throws IOException {
         this.socket = socket;
@@ -61,6 +62,11 @@ final class HttpConnection implements Closeable {
     /** False once the server said {@code Connection: close} or an exchange failed. */
     boolean reusable() {
         return reusable;
+    }
+
+    /** {@link System#nanoTime()} when the last exchange ended (or the connection opened). */
+    long lastUsedNanos() {
+        return lastUsedNanos;
     }
 
     /**
@@ -103,6 +109,7 @@ final class HttpConnection implements Closeable {
             throw new IOException("response without Content-Length or chunked encoding");
         }
         reusable = !close;
+        lastUsedNanos = System.nanoTime();
         return status;
     }
 

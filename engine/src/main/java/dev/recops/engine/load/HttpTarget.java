@@ -21,6 +21,13 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  */
 public final class HttpTarget implements Target {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * A kept-alive connection idle longer than this is closed, not reused: servers and balancers
+     * close idle connections after their own timeout (HAProxy's http-keep-alive, 10 s in the
+     * drills; nginx 75 s; Go 90 s), and a request written just as they do is lost. Go's client
+     * and Apache HttpClient evict idle connections the same way. Nothing is ever re-sent.
+     */
+    static final java.time.Duration MAX_IDLE = java.time.Duration.ofSeconds(2);
 
     private final URI base;
     private final InetSocketAddress address;
@@ -28,6 +35,7 @@ public final class HttpTarget implements Target {
     private final HttpClient sideClient;
     private final java.util.concurrent.atomic.LongAdder opened = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder reused = new java.util.concurrent.atomic.LongAdder();
+    private volatile long maxIdleNanos = MAX_IDLE.toNanos();
 
     private final Optional<javax.net.ssl.SSLSocketFactory> tls;
 
@@ -73,6 +81,12 @@ public final class HttpTarget implements Target {
         return target;
     }
 
+    /** Reuses no connection idle longer than this (tests); {@link #MAX_IDLE} by default. */
+    HttpTarget maxIdle(java.time.Duration maxIdle) {
+        this.maxIdleNanos = maxIdle.toNanos();
+        return this;
+    }
+
     /** The {@code Host} header value. */
     public String hostHeader() {
         return address.getHostString() + ":" + address.getPort();
@@ -91,6 +105,10 @@ public final class HttpTarget implements Target {
             return Outcome.TIMEOUT;
         }
         HttpConnection c = idle.pollFirst();
+        while (c != null && System.nanoTime() - c.lastUsedNanos() > maxIdleNanos) {
+            c.close(); // idle too long: the server may be closing it right now
+            c = idle.pollFirst();
+        }
         if (c != null) {
             reused.increment();
         } else {

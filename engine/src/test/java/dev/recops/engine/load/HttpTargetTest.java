@@ -51,6 +51,25 @@ class HttpTargetTest {
         }
     }
 
+    /** A connection idle past the bound is closed unused and the request goes out on a new one. */
+    @Test
+    void aConnectionIdleTooLongIsNotReused() throws Exception {
+        try (FakeServer server = new FakeServer(); HttpTarget target = HttpTarget.connect(server.url()).maxIdle(java.time.Duration.ZERO)) {
+            Workload.Call call = new Workload.Call(Workload.Endpoint.SEARCH, POST, "{}");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            assertThat(target.call(call, deadline).status()).isEqualTo(200);
+            assertThat(target.call(call, deadline).status()).isEqualTo(200);
+            assertThat(target.connections()).isEqualTo(new Target.Connections(2, 0));
+        }
+        try (FakeServer server = new FakeServer(); HttpTarget target = HttpTarget.connect(server.url())) {
+            Workload.Call call = new Workload.Call(Workload.Endpoint.SEARCH, POST, "{}");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            target.call(call, deadline);
+            target.call(call, deadline);
+            assertThat(target.connections()).as("reused within the bound").isEqualTo(new Target.Connections(1, 1));
+        }
+    }
+
     @Test
     void failuresAreNamedByKind() {
         assertThat(Target.Outcome.of(new java.io.EOFException()).errorKind()).isEqualTo("eof");
