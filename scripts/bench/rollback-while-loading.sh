@@ -21,7 +21,7 @@ admin=$((port + 1))
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 call() { # method path -> "status seconds"
-  curl -s -o /dev/null -w '%{http_code} %{time_total}' -X "$1" -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$admin/admin/v1$2"
+  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X "$1" -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$admin/admin/v1$2"
 }
 for _ in $(seq 1 900); do
   [ "$(curl -s "http://127.0.0.1:$admin/admin/v1/status" -H "Authorization: Bearer $(cat "$work/token" 2>/dev/null)" | jq -r '.loaded_versions | length' 2>/dev/null)" = 3 ] && break

@@ -103,6 +103,23 @@ record Located(JsonNode root, Map<String, Integer> lines, Path file) {
     }
 
     RecopsException.InvalidInput invalid(String path, String message) {
-        return new RecopsException.InvalidInput("bad_experiment", file + ":" + line(path) + ": " + path + ": " + message);
+        return new RecopsException.InvalidInput("bad_experiment", file + ":" + line(path) + ": " + printable(path) + ": " + printable(message));
+    }
+
+    /**
+     * The text with control characters escaped, at most 200 characters: field names come from the
+     * file and may hold line breaks (a quoted YAML key, found by fuzzing), but an error is one line.
+     */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 200));
+        for (int i = 0; i < s.length() && b.length() < 200; i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c)) {
+                b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.length() < s.length() ? b + "..." : b.toString();
     }
 }

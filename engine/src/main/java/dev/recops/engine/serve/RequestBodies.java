@@ -49,9 +49,10 @@ final class RequestBodies {
             int status = e.status().code();
             throw new HttpProblem(status == 413 ? 413 : 400, status == 413 ? "body_too_large" : "malformed_body",
                     "the request body is not well framed" + (e.getMessage() == null ? "" : ": " + e.getMessage()), true);
-        } catch (IllegalArgumentException e) {
-            // A chunk size that is not hexadecimal, too large, or has an extension (not supported).
-            throw new HttpProblem(400, "malformed_body", "the request body is not well framed: bad chunk size", true);
+        } catch (RuntimeException e) {
+            // Anything else Helidon's entity reader throws is a frame it could not read: a chunk size
+            // that is not hexadecimal, too large or has an extension; a CR without LF (found by zzuf).
+            throw new HttpProblem(400, "malformed_body", "the request body is not well framed", true);
         }
     }
 

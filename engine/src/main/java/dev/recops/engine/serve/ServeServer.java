@@ -59,12 +59,14 @@ public final class ServeServer implements AutoCloseable {
     private final boolean tls;
     private volatile boolean draining;
     private final AccessLog accessLog;
+    private final Duration drainTimeout;
 
     private ServeServer(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout,
             AccessLog accessLog, java.util.Optional<io.helidon.common.tls.Tls> tls) {
         this.service = service;
         this.metrics = metrics;
         this.accessLog = accessLog;
+        this.drainTimeout = drainTimeout;
         metrics.readiness(() -> service.ready() && !draining);
         this.v2 = new OpenInference(service, json, parser,
                 java.util.Objects.requireNonNullElse(ServeServer.class.getPackage().getImplementationVersion(), "dev"));
@@ -78,7 +80,26 @@ public final class ServeServer implements AutoCloseable {
                 // Blocking sockets: only they can watch for a client that leaves (see ClientWatch).
                 .useNio(false)
                 .shutdownGracePeriod(drainTimeout)
+                .directHandlers(d -> d.addHandler(io.helidon.http.DirectHandler.EventType.INTERNAL_ERROR, ServeServer::unparsable))
                 .routing(this::routes)
+                .build();
+    }
+
+    /**
+     * Helidon answers a request it could not even parse (a method token with a byte no token may
+     * hold, found by the zzuf corpus) as an internal error, 500. Before a request is parsed there
+     * is nothing of ours that could have failed: the client sent something that is not HTTP, so it
+     * gets a 400 and the connection closes. Errors inside our routes never come here: {@link
+     * #answer} turns them into JSON itself.
+     */
+    private static io.helidon.http.DirectHandler.TransportResponse unparsable(io.helidon.http.DirectHandler.TransportRequest request,
+            io.helidon.http.DirectHandler.EventType type, Status status, io.helidon.http.ServerResponseHeaders headers, String message) {
+        if (request != io.helidon.http.DirectHandler.TransportRequest.empty()) {
+            return io.helidon.http.DirectHandler.defaultHandler().handle(request, type, status, headers, message);
+        }
+        return io.helidon.http.DirectHandler.TransportResponse.builder().status(Status.BAD_REQUEST_400).headers(headers)
+                .header(HeaderValues.CONNECTION_CLOSE).header(HeaderNames.CONTENT_TYPE, "application/json").keepAlive(false)
+                .entity("{\"error\":{\"code\":\"malformed_request\",\"message\":\"the request line or headers are not HTTP/1.1\"}}")
                 .build();
     }
 
@@ -468,9 +489,16 @@ public final class ServeServer implements AutoCloseable {
                 .orElseGet(() -> Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE));
     }
 
-    /** Stops accepting connections, lets requests in flight finish within the drain timeout, and closes. */
+    /**
+     * Stops accepting connections, lets requests in flight finish within the drain timeout, and
+     * closes. After {@link #startDraining()}, the listener is drained first (see
+     * {@link ListenerDrain}): no request a client already sent is lost to the close.
+     */
     @Override
     public void close() {
+        if (draining) {
+            ListenerDrain.drain(server, port(), drainTimeout);
+        }
         server.stop();
     }
 

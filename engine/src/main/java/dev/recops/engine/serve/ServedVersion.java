@@ -71,11 +71,6 @@ final class ServedVersion {
         return leases.acquire() ? new Lease(this) : null;
     }
 
-    /** Requests holding a lease now. */
-    int leasesHeld() {
-        return leases.held();
-    }
-
     /**
      * Takes no new lease, waits up to {@code timeout} for the leases held, then stops the batcher
      * (what it queued finishes) and frees the model if no inference can still be running.
@@ -132,10 +127,6 @@ final class ServedVersion {
             if (--held == 0 && retired) {
                 notifyAll();
             }
-        }
-
-        synchronized int held() {
-            return held;
         }
 
         /** @return true when no lease was held by the deadline ({@link System#nanoTime()}) */

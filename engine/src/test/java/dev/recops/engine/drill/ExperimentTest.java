@@ -104,6 +104,16 @@ class ExperimentTest {
                 .isInstanceOf(dev.recops.engine.RecopsException.InvalidInput.class).hasMessageEndingWith("not UTF-8 text");
     }
 
+    /** Found by ExperimentFuzzTest in the suite's fuzz pass: a quoted YAML key with line breaks made a three-line error. */
+    @Test
+    void aFieldNameWithLineBreaksIsNamedOnOneLine(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("drill.yaml");
+        java.nio.file.Files.writeString(file, "title: x\n\"g\\ng\\ns\": 1\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Experiment.read(file))
+                .isInstanceOf(dev.recops.engine.RecopsException.InvalidInput.class)
+                .satisfies(e -> org.assertj.core.api.Assertions.assertThat(e.getMessage()).doesNotContain("\n").contains("g\\u000ag\\u000as: unknown field"));
+    }
+
     @Test
     void expectationsAndProbesCompareInTheirUnits() {
         assertThat(Experiment.Expectation.parse("rto<=1500ms").met(1.5)).isTrue();

@@ -73,6 +73,11 @@ public final class FakeServer implements AutoCloseable {
         return requests.get();
     }
 
+    /** POSTs received: the load's requests, without the target's own GETs of /metrics. */
+    public long posts() {
+        return posts.get();
+    }
+
     /** When the {@code post}th POST arrives, every request arriving or waiting in the next {@code millis} is held until then. */
     public void stallAfter(long post, long millis) {
         stallMillis = millis;

@@ -141,43 +141,15 @@ class LoadRunTest {
      */
     @Test
     void aLoadStoppedEarlyCountsEveryRequestOnceAndRatesOverWhatRan() throws Exception {
-        java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
-        Target counting = new Target() {
-            @Override
-            public Outcome call(Workload.Call call, long deadlineNanos) {
-                calls.incrementAndGet();
-                return target.call(call, deadlineNanos);
-            }
-
-            @Override
-            public String describe() {
-                return target.describe();
-            }
-
-            @Override
-            public Optional<Facts> facts() {
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<Counters> counters() {
-                return Optional.empty();
-            }
-
-            @Override
-            public void close() {
-                // the test closes the real target
-            }
-        };
-        LoadRun run = new LoadRun(counting, workload(target.hostHeader()), new LoadSpec(LoadSpec.Mode.OPEN, 200, LoadSpec.Arrivals.CONSTANT,
+        LoadRun run = new LoadRun(target, workload(target.hostHeader()), new LoadSpec(LoadSpec.Mode.OPEN, 200, LoadSpec.Arrivals.CONSTANT,
                 1, Duration.ofSeconds(30), Duration.ZERO, 1_000, Duration.ofSeconds(5)), Optional.empty(), p -> {});
         java.util.concurrent.CompletableFuture<RunResult> done = java.util.concurrent.CompletableFuture.supplyAsync(run::run,
                 r -> Thread.ofPlatform().start(r));
-        dev.recops.engine.Await.until("300 requests sent", () -> calls.get() >= 300);
+        dev.recops.engine.Await.until("300 requests sent", () -> server.posts() >= 300);
         run.stop();
         RunResult r = done.get(60, java.util.concurrent.TimeUnit.SECONDS);
 
-        assertThat(calls.get()).as("requests the target received").isEqualTo(r.sent());
+        assertThat(server.posts()).as("requests the server received").isEqualTo(r.sent());
         long failed = r.errors().entrySet().stream().filter(e -> !e.getKey().equals("dropped")).mapToLong(java.util.Map.Entry::getValue).sum();
         assertThat(r.ok() + failed).as("answered or failed").isEqualTo(r.sent());
         assertThat(r.achievedRate()).as("over the time it ran, not the 30 s planned").isCloseTo(200, org.assertj.core.data.Percentage.withPercentage(25));
