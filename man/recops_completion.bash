@@ -165,6 +165,7 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench merge" ];    then _picocli_recops_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} review drift" ];    then _picocli_recops_review; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model verify" ];    then _picocli_recops_model; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model import" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model keygen" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model list" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model load" ];    then _picocli_recops_model; return $?; fi
@@ -187,25 +188,27 @@ function _complete_recops() {
   local cmds8=(bench merge)
   local cmds9=(review drift)
   local cmds10=(model verify)
-  local cmds11=(model keygen)
-  local cmds12=(model list)
-  local cmds13=(model load)
-  local cmds14=(model promote)
-  local cmds15=(model rollback)
-  local cmds16=(model sign)
-  local cmds17=(model status)
-  local cmds18=(model traffic)
-  local cmds19=(model unload)
+  local cmds11=(model import)
+  local cmds12=(model keygen)
+  local cmds13=(model list)
+  local cmds14=(model load)
+  local cmds15=(model promote)
+  local cmds16=(model rollback)
+  local cmds17=(model sign)
+  local cmds18=(model status)
+  local cmds19=(model traffic)
+  local cmds20=(model unload)
 
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_recops_model_unload; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_traffic; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_status; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_sign; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_rollback; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_promote; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_load; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_list; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_keygen; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_recops_model_unload; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_recops_model_traffic; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_status; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_sign; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_rollback; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_promote; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_load; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_list; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_keygen; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_import; return $?; fi
   if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_model_verify; return $?; fi
   if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_review_drift; return $?; fi
   if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_bench_merge; return $?; fi
@@ -248,7 +251,7 @@ function _picocli_recops_serve() {
 
   local commands=""
   local flag_opts="'--no-cache' '--no-admin' '--canary-analysis' '--allow-fault-injection' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--state-file' '--access-log' '--access-log-max-size' '--access-log-keep'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--state-file' '--search-mode' '--access-log' '--access-log-max-size' '--access-log-keep'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -378,6 +381,9 @@ function _picocli_recops_serve() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    '--search-mode')
+      return
       ;;
     '--access-log')
       local IFS=$'\n'
@@ -851,7 +857,7 @@ function _picocli_recops_model() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="verify keygen list load promote rollback sign status traffic unload"
+  local commands="verify import keygen list load promote rollback sign status traffic unload"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -975,7 +981,7 @@ function _picocli_recops_model_verify() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--judgments' '--queries' '--catalog' '--trusted-key' '--min-ndcg'"
+  local arg_opts="'--format' '--judgments' '--queries' '--catalog' '--trusted-key' '--min-ndcg' '--search-mode'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -1013,6 +1019,9 @@ function _picocli_recops_model_verify() {
     '--min-ndcg')
       return
       ;;
+    '--search-mode')
+      return
+      ;;
   esac
 
   if [[ "${curr_word}" == -* ]]; then
@@ -1022,6 +1031,77 @@ function _picocli_recops_model_verify() {
     local currIndex
     currIndex=$(currentPositionalIndex "verify" "${arg_opts}" "${flag_opts}")
     if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `import` subcommand.
+function _picocli_recops_model_import() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--normalize' '-v' '--verbose'"
+  local arg_opts="'--format' '--repo' '--name' '--version' '--pooling' '--max-tokens' '--query-prefix' '--document-prefix' '--licence'"
+  local FORMAT_option_args=("text" "json") # --format values
+  local KIND_option_args=("mean" "cls") # --pooling values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--repo')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--name')
+      return
+      ;;
+    '--version')
+      return
+      ;;
+    '--pooling')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${KIND_option_args[@]}" ) )
+      return $?
+      ;;
+    '--max-tokens')
+      return
+      ;;
+    '--query-prefix')
+      return
+      ;;
+    '--document-prefix')
+      return
+      ;;
+    '--licence')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "import" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    elif (( currIndex >= 1 && currIndex <= 1 )); then
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       positionals=$( compgen -f -- "${curr_word}" ) # files

@@ -16,7 +16,8 @@ public final class EngineOptions {
             description = "Model repository: DIR/<model>/<version>/model.json (default: the one shipped).")
     Path modelRepo;
 
-    @Option(names = "--model", paramLabel = "NAME", defaultValue = "search-encoder", description = "Model to serve (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "",
+            description = "Model to serve (default: the repository's only model, or search-encoder when it has several).")
     String model;
 
     @Option(names = "--primary-version", paramLabel = "VERSION", defaultValue = "",
@@ -61,7 +62,8 @@ public final class EngineOptions {
     /** The engine's options with the given listener address; a bad combination is a usage error. */
     ServeOptions options(String host, int port, CommandSpec spec) {
         try {
-            return new ServeOptions(host, port, modelRepo, model, primaryVersion, catalog,
+            return new ServeOptions(host, port, modelRepo, model.isEmpty() ? dev.recops.engine.model.ModelRepository.defaultModel(modelRepo) : model,
+                    primaryVersion, catalog,
                     noCache ? Optional.empty() : Optional.of(cacheDir), workers, threads,
                     batchMax == null ? OptionalInt.empty() : OptionalInt.of(batchMax), Optional.ofNullable(batchDelay),
                     queueCapacity, requestTimeout);

@@ -18,7 +18,7 @@ import java.util.List;
 @Command(
         name = "model",
         mixinStandardHelpOptions = true,
-        subcommands = ModelVerifyCommand.class,
+        subcommands = {ModelVerifyCommand.class, ModelImportCommand.class},
         description = {
             "Model lifecycle: verify a version directory (a CI gate before deployment), and list, load, unload, promote or "
                     + "roll back versions of a running server through its admin API.",

@@ -27,7 +27,8 @@ final class ReadyRenderer {
             out.printf(Locale.ROOT, "recops serve: %s versions %s (primary %s) over %d products, all loaded %.1f s after the JVM started, at %s%n",
                     service.modelName(), String.join(", ", service.versions()), service.primaryVersion(),
                     service.catalogSize(), seconds, url);
-            out.printf("try: curl -s %s/v1/search -H 'Content-Type: application/json' -d '{\"query\": \"gaming chair with footrest\", \"k\": 3}'%n", url);
+            out.printf("try: curl -s %s/v1/search -H 'Content-Type: application/json' -d '{\"query\": \"%s\", \"k\": 3}'%n", url,
+                    service.exampleQuery());
         }
         out.flush();
     }

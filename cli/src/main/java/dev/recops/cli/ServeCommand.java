@@ -129,6 +129,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "(default: $XDG_STATE_HOME/recops/serving-state.json, else ~/.local/state/recops/...). --primary-version wins over it.")
     Path stateFile;
 
+    @Option(names = "--search-mode", paramLabel = "MODE", defaultValue = "vector",
+            description = "How a search that names no \"mode\" retrieves: vector, lexical (BM25 over titles and brands), hybrid "
+                    + "(both, reciprocal rank fusion) or hybrid-weighted (both, weighted normalised scores) (default: ${DEFAULT-VALUE}).")
+    String searchMode;
+
     @Option(names = "--allow-fault-injection", description = "Let the admin API inject latency, errors or stalls into a version (drills).")
     boolean allowFaultInjection;
 
@@ -153,6 +158,7 @@ final class ServeCommand implements Callable<Integer> {
         AccessLog accessLog = openAccessLog(metrics);
         SearchService service = new SearchService(options, metrics, new LoadProgress(err));
         service.stateFile(stateFile);
+        service.defaultSearchMode(searchMode());
         if (trustedKey != null) {
             service.trustedKey(ManifestSignature.readPublicKey(trustedKey));
         }
@@ -209,6 +215,14 @@ final class ServeCommand implements Callable<Integer> {
         accessLog.close();
         err.println("recops: stopped");
         return ExitCodes.OK;
+    }
+
+    private dev.recops.engine.serve.Queries.Mode searchMode() {
+        try {
+            return dev.recops.engine.serve.Queries.Mode.of(searchMode);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--search-mode: " + e.getMessage());
+        }
     }
 
     /** TLS for both listeners, when --tls-cert and --tls-key are given. */

@@ -47,13 +47,17 @@ class SearchQualityTest {
     record Quality(double ndcg, double recall, double mrr) {}
 
     static Quality evaluate(String version) throws IOException {
+        return evaluate(version, Queries.Mode.VECTOR);
+    }
+
+    static Quality evaluate(String version, Queries.Mode mode) throws IOException {
         Judgments judgments = Judgments.read(TESTDATA.resolve("esci/qrels.csv"));
         Map<String, String> queries = new LinkedHashMap<>();
         Files.readAllLines(TESTDATA.resolve("esci/queries.csv")).stream().skip(1)
                 .forEach(l -> queries.put(l.substring(0, l.indexOf(',')), l.substring(l.indexOf(',') + 1)));
         double ndcg = 0, recall = 0, mrr = 0;
         for (Map.Entry<String, String> q : queries.entrySet()) {
-            List<String> ranked = service.search(new Queries.Search(q.getValue(), 10, Queries.Filters.NONE, new Queries.Target(version)), service.defaultDeadlineNanos())
+            List<String> ranked = service.search(new Queries.Search(q.getValue(), 10, Queries.Filters.NONE, new Queries.Target(version), mode), service.defaultDeadlineNanos())
                     .results().stream().map(Queries.Result::productId).toList();
             Map<String, Double> gains = judgments.of(q.getKey());
             ndcg += RankingMetrics.ndcg(ranked, gains, 10);
@@ -62,8 +66,8 @@ class SearchQualityTest {
         }
         int n = queries.size();
         Quality quality = new Quality(ndcg / n, recall / n, mrr / n);
-        System.out.printf(Locale.ROOT, "search-encoder:%s on %d ESCI queries: nDCG@10 %.3f, Recall@10 %.3f, MRR@10 %.3f%n",
-                version, n, quality.ndcg(), quality.recall(), quality.mrr());
+        System.out.printf(Locale.ROOT, "search-encoder:%s %s on %d ESCI queries: nDCG@10 %.3f, Recall@10 %.3f, MRR@10 %.3f%n",
+                version, mode.label, n, quality.ndcg(), quality.recall(), quality.mrr());
         return quality;
     }
 
@@ -75,5 +79,18 @@ class SearchQualityTest {
     @Test
     void version2ReachesNdcgAt10OfAtLeast085() throws IOException {
         assertThat(evaluate("2").ndcg()).isGreaterThanOrEqualTo(0.85);
+    }
+
+    /**
+     * serve's default --search-mode is the one measured best on these judgments: for each shipped
+     * version it is not worse than the best single mode (vector or lexical).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"1", "2"})
+    void theDefaultSearchModeIsNotWorseThanTheBestSingleMode(String version) throws IOException {
+        Queries.Mode serveDefault = Queries.Mode.of(new picocli.CommandLine(new ServeCommand()).getCommandSpec()
+                .findOption("--search-mode").defaultValue());
+        double best = Math.max(evaluate(version, Queries.Mode.VECTOR).ndcg(), evaluate(version, Queries.Mode.LEXICAL).ndcg());
+        assertThat(evaluate(version, serveDefault).ndcg()).isGreaterThanOrEqualTo(best - 1e-9);
     }
 }

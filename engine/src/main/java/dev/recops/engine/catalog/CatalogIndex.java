@@ -80,7 +80,8 @@ public final class CatalogIndex {
     private static float[] embedAll(Catalog catalog, Encoder encoder, Progress progress) {
         int n = catalog.size();
         int dim = encoder.dimension();
-        List<String> texts = catalog.products().stream().map(Product::embeddingText).toList();
+        String prefix = encoder.version().manifest().documentPrefix();
+        List<String> texts = catalog.products().stream().map(p -> prefix + p.embeddingText()).toList();
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -111,6 +112,7 @@ public final class CatalogIndex {
                 version.manifest().pooling().name(),
                 Boolean.toString(version.manifest().normalize()),
                 Integer.toString(version.manifest().maxTokens()),
+                version.manifest().documentPrefix(),
                 EMBEDDING_RECIPE);
         return CatalogLoader.sha256(material.getBytes(StandardCharsets.UTF_8));
     }

@@ -63,14 +63,27 @@ public final class CatalogLoader {
         return new Catalog(file, sha256(bytes), rows.products, rows.rejected);
     }
 
+    /** Columns a product has fields for. */
+    private static final java.util.Set<String> CORE = java.util.Set.of("product_id", "title", "brand", "color", "price", "in_stock");
+    /** Columns too long to filter on; kept out of the attributes. */
+    private static final java.util.Set<String> LONG_TEXT = java.util.Set.of("bullet_points", "description");
+
     private static final class Rows {
         final List<Product> products = new ArrayList<>();
         final List<Catalog.RejectedRow> rejected = new ArrayList<>();
         final Set<String> ids = new HashSet<>();
 
-        void add(int line, String id, String title, String brand, String color) {
+        /** @param fields every column of the row by lower-case name */
+        void add(int line, Map<String, String> fields) {
             try {
-                Product p = new Product(trim(id), trim(title), trim(brand), trim(color));
+                Map<String, String> attributes = new HashMap<>();
+                fields.forEach((name, value) -> {
+                    if (!CORE.contains(name) && !LONG_TEXT.contains(name) && value != null && !value.isBlank()) {
+                        attributes.put(name, value.strip());
+                    }
+                });
+                Product p = new Product(trim(fields.get("product_id")), trim(fields.get("title")), trim(fields.get("brand")),
+                        trim(fields.get("color")), attributes, price(fields.get("price")), inStock(fields.get("in_stock")));
                 if (!ids.add(p.productId())) {
                     rejected.add(new Catalog.RejectedRow(line, "duplicate product_id " + p.productId()));
                     return;
@@ -83,6 +96,37 @@ public final class CatalogLoader {
 
         private static String trim(String s) {
             return s == null ? null : s.strip();
+        }
+
+        private static double price(String s) {
+            if (s == null || s.isBlank()) {
+                return Double.NaN;
+            }
+            try {
+                double v = Double.parseDouble(s.strip());
+                if (v >= 0 && Double.isFinite(v)) {
+                    return v;
+                }
+            } catch (NumberFormatException e) {
+                // below
+            }
+            throw new IllegalArgumentException("price must be a non-negative number, not " + abbreviate(s));
+        }
+
+        private static boolean inStock(String s) {
+            if (s == null || s.isBlank()) {
+                return true;
+            }
+            return switch (s.strip().toLowerCase(Locale.ROOT)) {
+                case "true", "1", "yes", "y" -> true;
+                case "false", "0", "no", "n" -> false;
+                default -> throw new IllegalArgumentException("in_stock must be true or false (or 1/0, yes/no), not " + abbreviate(s));
+            };
+        }
+
+        private static String abbreviate(String s) {
+            String t = s.strip();
+            return t.length() > 20 ? t.substring(0, 20) + "..." : t;
         }
     }
 
@@ -98,11 +142,11 @@ public final class CatalogLoader {
             for (int i = 0; i < header.fields().size(); i++) {
                 columns.putIfAbsent(header.fields().get(i).strip().toLowerCase(Locale.ROOT), i);
             }
-            for (String required : List.of("product_id", "title")) {
-                if (!columns.containsKey(required)) {
-                    throw new RecopsException.InvalidInput(
-                            "invalid_catalog", "catalog " + file + " line " + header.line() + ": header has no " + required + " column");
-                }
+            List<String> missing = List.of("product_id", "title").stream().filter(c -> !columns.containsKey(c)).toList();
+            if (!missing.isEmpty()) {
+                throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " line " + header.line()
+                        + ": the header has no " + String.join(" and no ", missing) + " column (required: product_id, title; it has "
+                        + String.join(", ", header.fields().stream().map(String::strip).limit(20).toList()) + ")");
             }
             for (CsvReader.Row row; (row = csv.next()) != null; ) {
                 if (row.fields().size() != header.fields().size()) {
@@ -110,8 +154,10 @@ public final class CatalogLoader {
                             row.fields().size() + " fields, header has " + header.fields().size()));
                     continue;
                 }
-                rows.add(row.line(), field(row, columns, "product_id"), field(row, columns, "title"),
-                        field(row, columns, "brand"), field(row, columns, "color"));
+                Map<String, String> fields = new HashMap<>();
+                List<String> values = row.fields();
+                columns.forEach((name, i) -> fields.put(name, values.get(i)));
+                rows.add(row.line(), fields);
             }
         } catch (CsvReader.MalformedCsvException e) {
             throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " " + e.getMessage());
@@ -119,11 +165,6 @@ public final class CatalogLoader {
             throw new IllegalStateException("reading a string cannot fail", e);
         }
         return rows;
-    }
-
-    private static String field(CsvReader.Row row, Map<String, Integer> columns, String name) {
-        Integer i = columns.get(name);
-        return i == null ? "" : row.fields().get(i);
     }
 
     private static Rows readJsonLines(Path file, String text) {
@@ -146,17 +187,18 @@ public final class CatalogLoader {
                     rows.rejected.add(new Catalog.RejectedRow(lineNo, "not a JSON object"));
                     continue;
                 }
-                rows.add(lineNo, text(node, "product_id"), text(node, "title"), text(node, "brand"), text(node, "color"));
+                Map<String, String> fields = new HashMap<>();
+                for (Map.Entry<String, JsonNode> f : node.properties()) {
+                    if (!f.getValue().isNull() && !f.getValue().isContainerNode()) {
+                        fields.put(f.getKey().strip().toLowerCase(Locale.ROOT), f.getValue().asText());
+                    }
+                }
+                rows.add(lineNo, fields);
             }
         } catch (IOException e) {
             throw new IllegalStateException("reading a string cannot fail", e);
         }
         return rows;
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        return v == null || v.isNull() ? "" : v.asText();
     }
 
     private static String decodeUtf8(Path file, byte[] bytes) {

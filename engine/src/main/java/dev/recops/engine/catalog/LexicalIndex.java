@@ -86,20 +86,26 @@ public final class LexicalIndex {
             return List.of();
         }
         try {
-            List<Hit> hits = new ArrayList<>(k);
-            // Ask for more than k when filtering, since filtered-out products take places.
-            int want = Math.min(catalog.size(), k * 4 + 16);
-            for (ScoreDoc sd : searcher.search(q.build(), Math.max(1, want)).scoreDocs) {
-                int row = searcher.storedFields().document(sd.doc).getField("row").numericValue().intValue();
-                Product p = catalog.products().get(row);
-                if (filter.test(p)) {
-                    hits.add(new Hit(row, p, sd.score));
-                    if (hits.size() == k) {
-                        break;
+            // Filtered-out products take places: ask for more until k match or every match was seen,
+            // so a selective filter never leaves fewer than k when k exist.
+            BooleanQuery built = q.build();
+            for (int want = Math.min(catalog.size(), k * 4 + 16); ; want = Math.min(catalog.size(), want * 4)) {
+                List<Hit> hits = new ArrayList<>(k);
+                ScoreDoc[] docs = searcher.search(built, Math.max(1, want)).scoreDocs;
+                for (ScoreDoc sd : docs) {
+                    int row = searcher.storedFields().document(sd.doc).getField("row").numericValue().intValue();
+                    Product p = catalog.products().get(row);
+                    if (filter.test(p)) {
+                        hits.add(new Hit(row, p, sd.score));
+                        if (hits.size() == k) {
+                            return hits;
+                        }
                     }
                 }
+                if (docs.length < want || want >= catalog.size()) {
+                    return hits;
+                }
             }
-            return hits;
         } catch (IOException e) {
             throw new RecopsException.Failure("lexical_search_failed", "BM25 search failed: " + e.getMessage(), e);
         }

@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
  * @param sha256 lower-case hex SHA-256 of every file of the version, by file name
  * @param licence the SPDX licence of the model weights
  * @param serving serving hints from the model's owner
+ * @param queryPrefix put before every search query before it is embedded (e5: {@code "query: "}); may be empty
+ * @param documentPrefix put before every product's text before it is embedded (e5: {@code "passage: "}); may be empty
  */
 public record ModelManifest(
         String task,
@@ -42,7 +44,9 @@ public record ModelManifest(
         int maxTokens,
         Map<String, String> sha256,
         String licence,
-        ServingHints serving) {
+        ServingHints serving,
+        String queryPrefix,
+        String documentPrefix) {
 
     public static final String FILE_NAME = "model.json";
     public static final String TEXT_EMBEDDING = "text-embedding";
@@ -58,6 +62,8 @@ public record ModelManifest(
         sha256 = Collections.unmodifiableSortedMap(new TreeMap<>(sha256));
         Objects.requireNonNull(licence, "licence");
         Objects.requireNonNull(serving, "serving");
+        Objects.requireNonNull(queryPrefix, "queryPrefix");
+        Objects.requireNonNull(documentPrefix, "documentPrefix");
     }
 
     /**
@@ -114,7 +120,20 @@ public record ModelManifest(
                     intIn(hints, "batch_delay_ms", 0, 1000),
                     intIn(hints, "threads", 1, 256));
         }
-        return new ModelManifest(task, inputs, outputs, pooling, normalize, dimension, maxTokens, sha256, licence, serving);
+        return new ModelManifest(task, inputs, outputs, pooling, normalize, dimension, maxTokens, sha256, licence, serving,
+                prefix(root, "query_prefix"), prefix(root, "document_prefix"));
+    }
+
+    /** An optional instruction prefix: a string of at most 64 characters, no control characters. */
+    private static String prefix(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return "";
+        }
+        if (!n.isTextual() || n.asText().length() > 64 || n.asText().chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("\"" + field + "\" must be a string of at most 64 characters without control characters");
+        }
+        return n.asText();
     }
 
     private static String text(JsonNode node, String field) {

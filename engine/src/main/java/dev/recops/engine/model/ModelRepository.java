@@ -83,6 +83,31 @@ public final class ModelRepository {
         return new Scan(versions, rejected);
     }
 
+    /** The model shipped with recops, served when a repository holds it among others. */
+    public static final String SHIPPED_MODEL = "search-encoder";
+
+    /**
+     * The model to serve when none is named: the repository's only model, else the shipped one.
+     *
+     * @throws RecopsException.InvalidInput when the repository holds several models and not the shipped one
+     */
+    public static String defaultModel(Path root) {
+        if (!Files.isDirectory(root)) {
+            return SHIPPED_MODEL; // scan() reports the missing repository
+        }
+        List<String> models = children(root).stream()
+                .filter(m -> children(m).stream().anyMatch(v -> Files.isRegularFile(v.resolve(ModelManifest.FILE_NAME))))
+                .map(m -> m.getFileName().toString()).toList();
+        if (models.size() == 1) {
+            return models.getFirst();
+        }
+        if (models.isEmpty() || models.contains(SHIPPED_MODEL)) {
+            return SHIPPED_MODEL;
+        }
+        throw new RecopsException.InvalidInput("model_ambiguous", "the model repository " + root + " holds " + String.join(", ", models)
+                + ": name one with --model");
+    }
+
     private static List<Path> children(Path dir) {
         try (Stream<Path> entries = Files.list(dir)) {
             return entries.filter(Files::isDirectory)

@@ -36,23 +36,98 @@ public final class Queries {
     }
 
     /**
-     * Exact-match product filters; empty strings match everything. Comparison ignores case.
+     * Product filters, all of which must hold: exact matches on attributes (brand, color or any
+     * other catalog column; case ignored), a price range, and stock. Applied inside retrieval:
+     * the {@code k} results are the best of the products that match, never fewer because the best
+     * overall did not.
+     *
+     * @param equal attribute name to the value it must have (lower case)
+     * @param minPrice lowest price, inclusive (0 for none)
+     * @param maxPrice highest price, inclusive (infinity for none); a price filter excludes products without a price
+     * @param stock whether a product must be in stock, out of it, or either
      */
-    public record Filters(String brand, String color) {
-        public static final Filters NONE = new Filters("", "");
+    public record Filters(java.util.Map<String, String> equal, double minPrice, double maxPrice, Stock stock) {
+        public static final Filters NONE = new Filters(java.util.Map.of(), 0, Double.POSITIVE_INFINITY, Stock.ANY);
+
+        public enum Stock { ANY, IN_STOCK, OUT_OF_STOCK }
 
         public Filters {
-            brand = brand.strip().toLowerCase(Locale.ROOT);
-            color = color.strip().toLowerCase(Locale.ROOT);
+            java.util.Map<String, String> lowered = new java.util.TreeMap<>();
+            equal.forEach((k, v) -> lowered.put(k, v.strip().toLowerCase(Locale.ROOT)));
+            equal = java.util.Collections.unmodifiableMap(lowered);
+            if (!(minPrice >= 0) || !(maxPrice >= minPrice)) {
+                throw new IllegalArgumentException("the price range must have 0 <= min <= max");
+            }
+            Objects.requireNonNull(stock, "stock");
+        }
+
+        /** Brand and colour only, as the first API had them; empty matches everything. */
+        public Filters(String brand, String color) {
+            this(brandAndColor(brand, color), 0, Double.POSITIVE_INFINITY, Stock.ANY);
+        }
+
+        private static java.util.Map<String, String> brandAndColor(String brand, String color) {
+            java.util.Map<String, String> m = new java.util.HashMap<>();
+            if (!brand.isBlank()) {
+                m.put("brand", brand);
+            }
+            if (!color.isBlank()) {
+                m.put("color", color);
+            }
+            return m;
+        }
+
+        /** The attribute names this filter uses, to check against the catalog's. */
+        public java.util.Set<String> names() {
+            java.util.Set<String> names = new java.util.TreeSet<>(equal.keySet());
+            if (minPrice > 0 || maxPrice < Double.POSITIVE_INFINITY) {
+                names.add("price");
+            }
+            if (stock != Stock.ANY) {
+                names.add("in_stock");
+            }
+            return names;
         }
 
         boolean matches(dev.recops.engine.catalog.Product p) {
-            return (brand.isEmpty() || brand.equals(p.brand().toLowerCase(Locale.ROOT)))
-                    && (color.isEmpty() || color.equals(p.color().toLowerCase(Locale.ROOT)));
+            for (java.util.Map.Entry<String, String> e : equal.entrySet()) {
+                if (!e.getValue().equals(p.attribute(e.getKey()).toLowerCase(Locale.ROOT))) {
+                    return false;
+                }
+            }
+            if ((minPrice > 0 || maxPrice < Double.POSITIVE_INFINITY) && !(p.price() >= minPrice && p.price() <= maxPrice)) {
+                return false;
+            }
+            return stock == Stock.ANY || p.inStock() == (stock == Stock.IN_STOCK);
         }
     }
 
-    public record Search(String query, int k, Filters filters, Target target) {
+    /**
+     * How a search retrieves: the vector index, BM25 over titles and brands, or both fused by
+     * reciprocal rank ({@code hybrid}) or by weighted normalised scores ({@code hybrid-weighted});
+     * {@code DEFAULT} is the server's {@code --search-mode}.
+     */
+    public enum Mode {
+        DEFAULT("default"), VECTOR("vector"), LEXICAL("lexical"), HYBRID("hybrid"), HYBRID_WEIGHTED("hybrid-weighted");
+
+        public final String label;
+
+        Mode(String label) {
+            this.label = label;
+        }
+
+        /** The mode named {@code label}; {@link IllegalArgumentException} names the ones there are. */
+        public static Mode of(String label) {
+            for (Mode m : values()) {
+                if (m.label.equals(label) && m != DEFAULT) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("the search mode must be vector, lexical, hybrid or hybrid-weighted, not " + label);
+        }
+    }
+
+    public record Search(String query, int k, Filters filters, Target target, Mode mode) {
         public Search {
             if (Objects.requireNonNull(query, "query").isBlank()) {
                 throw new IllegalArgumentException("query is empty");
@@ -60,6 +135,12 @@ public final class Queries {
             checkK(k);
             Objects.requireNonNull(filters, "filters");
             Objects.requireNonNull(target, "target");
+            Objects.requireNonNull(mode, "mode");
+        }
+
+        /** A search in the server's default mode. */
+        public Search(String query, int k, Filters filters, Target target) {
+            this(query, k, filters, target, Mode.DEFAULT);
         }
     }
 

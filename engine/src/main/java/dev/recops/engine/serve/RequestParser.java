@@ -18,8 +18,7 @@ final class RequestParser {
     static final int DEFAULT_K = 10;
     static final int MAX_TEXTS = 64;
     static final int MAX_RECENT = 100;
-    private static final Set<String> FILTERS = Set.of("brand", "color");
-    private static final Set<String> SEARCH_FIELDS = Set.of("query", "k", "filters", "version");
+    private static final Set<String> SEARCH_FIELDS = Set.of("query", "k", "filters", "version", "mode");
     private static final Set<String> RECOMMEND_FIELDS = Set.of("recent_product_ids", "k", "version");
     private static final Set<String> EMBED_FIELDS = Set.of("texts", "version");
 
@@ -34,7 +33,7 @@ final class RequestParser {
         JsonNode root = object(body);
         onlyFields(root, SEARCH_FIELDS);
         String query = requiredText(root, "query");
-        return invalidAsInput(() -> new Queries.Search(query, k(root), filters(root), target(root)));
+        return invalidAsInput(() -> new Queries.Search(query, k(root), filters(root), target(root), mode(root)));
     }
 
     Queries.Recommend recommend(byte[] body) {
@@ -121,6 +120,17 @@ final class RequestParser {
         return v.asInt();
     }
 
+    private static Queries.Mode mode(JsonNode root) {
+        JsonNode v = root.get("mode");
+        if (v == null || v.isNull()) {
+            return Queries.Mode.DEFAULT;
+        }
+        if (!v.isTextual()) {
+            throw invalid("invalid_field", "\"mode\" must be one of vector, lexical, hybrid, hybrid-weighted");
+        }
+        return Queries.Mode.of(v.asText()); // IllegalArgumentException becomes a 400 in invalidAsInput
+    }
+
     private static Queries.Target target(JsonNode root) {
         JsonNode v = root.get("version");
         if (v == null || v.isNull()) {
@@ -132,23 +142,59 @@ final class RequestParser {
         return new Queries.Target(v.asText());
     }
 
+    private static final java.util.regex.Pattern ATTRIBUTE = java.util.regex.Pattern.compile("[a-z0-9_]{1,64}");
+
+    /**
+     * {@code {"brand": "Acme", "category": "chairs", "price": {"min": 10, "max": 50}, "in_stock": true}}:
+     * attributes by exact value, a price range, stock. Whether the catalog has each attribute is
+     * checked by the service, which knows the catalog.
+     */
     private static Queries.Filters filters(JsonNode root) {
         JsonNode v = root.get("filters");
         if (v == null || v.isNull()) {
             return Queries.Filters.NONE;
         }
         if (!v.isObject()) {
-            throw invalid("invalid_field", "\"filters\" must be an object such as {\"brand\": \"Acme\"}");
+            throw invalid("invalid_field", "\"filters\" must be an object such as {\"brand\": \"Acme\", \"price\": {\"max\": 50}}");
         }
+        Map<String, String> equal = new java.util.HashMap<>();
+        double min = 0;
+        double max = Double.POSITIVE_INFINITY;
+        Queries.Filters.Stock stock = Queries.Filters.Stock.ANY;
         for (Map.Entry<String, JsonNode> e : v.properties()) {
-            if (!FILTERS.contains(e.getKey())) {
-                throw invalid("invalid_field", "unknown filter \"" + e.getKey() + "\" (supported: brand, color)");
-            }
-            if (!e.getValue().isTextual()) {
-                throw invalid("invalid_field", "filter \"" + e.getKey() + "\" must be a string");
+            String name = e.getKey();
+            JsonNode value = e.getValue();
+            switch (name) {
+                case "price" -> {
+                    if (!value.isObject() || value.isEmpty() || !value.properties().stream().allMatch(p -> Set.of("min", "max").contains(p.getKey())
+                            && p.getValue().isNumber() && Double.isFinite(p.getValue().asDouble()))) {
+                        throw invalid("invalid_field", "filter \"price\" must be {\"min\": number, \"max\": number} (either or both)");
+                    }
+                    min = value.path("min").asDouble(0);
+                    max = value.has("max") ? value.get("max").asDouble() : Double.POSITIVE_INFINITY;
+                }
+                case "in_stock" -> {
+                    if (!value.isBoolean()) {
+                        throw invalid("invalid_field", "filter \"in_stock\" must be true or false");
+                    }
+                    stock = value.asBoolean() ? Queries.Filters.Stock.IN_STOCK : Queries.Filters.Stock.OUT_OF_STOCK;
+                }
+                default -> {
+                    if (!ATTRIBUTE.matcher(name).matches()) {
+                        throw invalid("invalid_field", "unknown filter \"" + abbreviate(name) + "\" (attributes are lower-case catalog columns)");
+                    }
+                    if (!value.isTextual()) {
+                        throw invalid("invalid_field", "filter \"" + name + "\" must be a string");
+                    }
+                    equal.put(name, value.asText());
+                }
             }
         }
-        return new Queries.Filters(v.path("brand").asText(""), v.path("color").asText(""));
+        return new Queries.Filters(equal, min, max, stock);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 
     private static List<String> textArray(JsonNode root, String field, int max) {

@@ -69,6 +69,7 @@ public final class SearchService implements AutoCloseable {
     /** Catalog reloads, one at a time; never held by anything a query or a rollback waits for. */
     private final Object reloads = new Object();
     private volatile boolean initialLoadDone;
+    private volatile Queries.Mode defaultMode = Queries.Mode.VECTOR;
     private volatile Thread analysis;
     private volatile boolean closed;
 
@@ -151,6 +152,14 @@ public final class SearchService implements AutoCloseable {
         }
         registry.restore(saved);
         initialLoadDone = true;
+    }
+
+    /** How searches that name no mode retrieve (serve's --search-mode). */
+    public void defaultSearchMode(Queries.Mode mode) {
+        if (mode == Queries.Mode.DEFAULT) {
+            throw new IllegalArgumentException("the default search mode must be a mode");
+        }
+        this.defaultMode = mode;
     }
 
     /** From now on, a version loads only with a manifest signature that this key verifies; set before {@link #load()}. */
@@ -267,6 +276,20 @@ public final class SearchService implements AutoCloseable {
                 options.intraOpThreads(), b.queueCapacity(), v.index().size()));
     }
 
+    /**
+     * A query that fits the catalog served, for the start-up hint: the first words of the first
+     * product's title (letters, digits and spaces only, so it needs no quoting in a shell).
+     */
+    public String exampleQuery() {
+        VersionRegistry.CatalogState c = registry.current().catalog();
+        if (c == null || c.catalog().products().isEmpty()) {
+            return "chair";
+        }
+        String words = String.join(" ", java.util.Arrays.stream(c.catalog().products().getFirst().title()
+                .replaceAll("[^\\p{L}\\p{N} ]", " ").strip().split("\\s+")).limit(4).toList());
+        return words.isBlank() ? "chair" : words;
+    }
+
     /** Products in the served catalog; 0 before {@link #load()}. */
     public int catalogSize() {
         VersionRegistry.CatalogState c = registry.current().catalog();
@@ -286,6 +309,7 @@ public final class SearchService implements AutoCloseable {
      *     late; {@link RecopsException.Cancelled} when the caller went away
      */
     public Queries.Ranked search(Queries.Search q, long deadlineNanos, BooleanSupplier callerGone) {
+        checkFilters(q.filters());
         try (ServedVersion.Lease lease = router.route(q.target())) {
             ServedVersion v = lease.version();
             long start = System.nanoTime();
@@ -301,6 +325,10 @@ public final class SearchService implements AutoCloseable {
     }
 
     private Queries.Ranked answer(ServedVersion v, Queries.Search q, long deadlineNanos, BooleanSupplier callerGone, long start) {
+        Queries.Mode mode = q.mode() == Queries.Mode.DEFAULT ? defaultMode : q.mode();
+        if (mode == Queries.Mode.LEXICAL) {
+            return lexical(v, q, start, "");
+        }
         if (!v.breaker().allow()) {
             return degraded(v, q, "breaker_open", start);
         }
@@ -309,7 +337,7 @@ public final class SearchService implements AutoCloseable {
         long modelDeadline = deadlineNanos - Math.min(FALLBACK_RESERVE_NANOS, (deadlineNanos - start) / 5);
         Batcher.Result r;
         try {
-            r = await(v, v.batcher().submit(v.encoder().tokenizeOne(q.query()), modelDeadline), modelDeadline, callerGone);
+            r = await(v, v.batcher().submit(tokenizeQuery(v, q.query()), modelDeadline), modelDeadline, callerGone);
         } catch (RecopsException.DeadlineExceeded e) {
             v.breaker().failure();
             return degraded(v, q, "timeout", start);
@@ -322,9 +350,8 @@ public final class SearchService implements AutoCloseable {
         }
         v.breaker().success();
         long t0 = System.nanoTime();
-        List<CatalogIndex.Hit> hits = v.index().search(r.vector(), q.k(), q.filters()::matches, row -> false);
+        List<Queries.Result> results = retrieve(v, q, mode, r.vector());
         long retrieve = System.nanoTime() - t0;
-        List<Queries.Result> results = hits.stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
         shadow(v.name(), q, results);
         return new Queries.Ranked(v.version().name(), v.name(), results, r.tokens(),
                 new Queries.Timings(r.queueNanos(), r.inferenceNanos(), retrieve, r.batchSize()), "");
@@ -344,7 +371,7 @@ public final class SearchService implements AutoCloseable {
             long start = System.nanoTime();
             try (lease) {
                 long deadline = start + options.requestTimeout().toNanos();
-                Batcher.Result r = s.batcher().submit(s.encoder().tokenizeOne(q.query()), deadline)
+                Batcher.Result r = s.batcher().submit(tokenizeQuery(s, q.query()), deadline)
                         .get(options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
                 Set<String> theirs = new HashSet<>();
                 s.index().search(r.vector(), q.k(), q.filters()::matches, row -> false).forEach(h -> theirs.add(h.product().productId()));
@@ -362,14 +389,55 @@ public final class SearchService implements AutoCloseable {
         });
     }
 
+    /** A filter on an attribute no product has is a mistake in the request (a typo), not an empty answer. */
+    private void checkFilters(Queries.Filters filters) {
+        VersionRegistry.CatalogState c = registry.current().catalog();
+        if (c == null || filters.names().isEmpty()) {
+            return;
+        }
+        java.util.SortedSet<String> known = c.catalog().filterable();
+        for (String name : filters.names()) {
+            if (!known.contains(name)) {
+                throw new RecopsException.InvalidInput("invalid_field", "unknown filter \"" + name + "\": this catalog can be filtered on "
+                        + String.join(", ", known));
+            }
+        }
+    }
+
+    /** A search query as the version's model expects it: with its query prefix (e5: "query: "), if any. */
+    private static dev.recops.engine.model.TokenizedText tokenizeQuery(ServedVersion v, String query) {
+        return v.encoder().tokenizeOne(v.version().manifest().queryPrefix() + query);
+    }
+
+    /** The vector ranking, or it fused with BM25's; filters apply inside both. */
+    private List<Queries.Result> retrieve(ServedVersion v, Queries.Search q, Queries.Mode mode, float[] vector) {
+        if (mode == Queries.Mode.VECTOR) {
+            return v.index().search(vector, q.k(), q.filters()::matches, row -> false).stream()
+                    .map(h -> Queries.Result.of(h.product(), h.score())).toList();
+        }
+        int depth = dev.recops.engine.catalog.Fusion.depth(q.k());
+        List<CatalogIndex.Hit> byVector = v.index().search(vector, depth, q.filters()::matches, row -> false);
+        List<dev.recops.engine.catalog.LexicalIndex.Hit> byWords = registry.current().catalog().lexical().search(q.query(), depth,
+                q.filters()::matches);
+        List<dev.recops.engine.catalog.Fusion.Hit> fused = mode == Queries.Mode.HYBRID
+                ? dev.recops.engine.catalog.Fusion.rrf(byVector, byWords, q.k())
+                : dev.recops.engine.catalog.Fusion.weighted(byVector, byWords, q.k());
+        return fused.stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
+    }
+
     /** The answer without the model: BM25 over titles and brands. */
     private Queries.Ranked degraded(ServedVersion v, Queries.Search q, String reason, long start) {
         metrics.degraded("search", reason);
+        return lexical(v, q, start, reason);
+    }
+
+    /** BM25 over titles and brands: the lexical mode, and the degraded answer (with its reason). */
+    private Queries.Ranked lexical(ServedVersion v, Queries.Search q, long start, String degradedReason) {
         long t0 = System.nanoTime();
         List<Queries.Result> results = registry.current().catalog().lexical().search(q.query(), q.k(), q.filters()::matches).stream()
                 .map(h -> Queries.Result.of(h.product(), h.score())).toList();
         return new Queries.Ranked(v.version().name(), v.name(), results, 0,
-                new Queries.Timings(t0 - start, 0, System.nanoTime() - t0, 0), reason);
+                new Queries.Timings(t0 - start, 0, System.nanoTime() - t0, 0), degradedReason);
     }
 
     public Queries.Ranked recommend(Queries.Recommend q) {

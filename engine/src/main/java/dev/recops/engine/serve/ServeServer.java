@@ -331,7 +331,7 @@ public final class ServeServer implements AutoCloseable {
         service.admitEarly(deadline);
         Queries.Search parsed = parser.search(RequestBodies.json(req));
         Queries.Search q = new Queries.Search(parsed.query(), parsed.k(), parsed.filters(),
-                parsed.target().withRoutingKey(req.headers().first(ROUTING_KEY).orElse("")));
+                parsed.target().withRoutingKey(req.headers().first(ROUTING_KEY).orElse("")), parsed.mode());
         Queries.Ranked r = service.search(q, deadline, new ClientWatch(req));
         metrics.queryTokens(r.model(), r.version(), r.queryTokens());
         return ranked(requestId, r, q.k());

@@ -76,6 +76,36 @@ class CatalogLoaderTest {
     }
 
     @Test
+    void aHeaderMissingBothRequiredColumnsNamesBoth() throws IOException {
+        Path csv = write("n.csv", "id,name\nA,B\n");
+        assertThatThrownBy(() -> CatalogLoader.load(csv))
+                .isInstanceOf(RecopsException.InvalidInput.class)
+                .hasMessageContaining("no product_id and no title column").hasMessageContaining("it has id, name");
+    }
+
+    @Test
+    void priceStockAndEveryOtherColumnAreReadAndBadValuesRejectedWithTheirLine() throws IOException {
+        Path csv = write("p.csv", "product_id,title,category,price,in_stock,size,description\n"
+                + "A,Desk lamp,lighting,19.99,yes,M,long text\n"
+                + "B,Sofa,seating,-5,true,L,\n"
+                + "C,Rug,floor,twelve,true,S,\n"
+                + "D,Shelf,storage,,maybe,,\n"
+                + "E,Chair,seating,,,XL,\n");
+        Catalog c = CatalogLoader.load(csv);
+        assertThat(c.products()).extracting(Product::productId).containsExactly("A", "E");
+        Product a = c.products().getFirst();
+        assertThat(a.price()).isEqualTo(19.99);
+        assertThat(a.inStock()).isTrue();
+        assertThat(a.attributes()).containsEntry("category", "lighting").containsEntry("size", "M").doesNotContainKey("description");
+        assertThat(c.products().get(1).price()).isNaN();
+        assertThat(c.products().get(1).inStock()).as("no stock column value: sellable").isTrue();
+        assertThat(c.rejectedRows()).extracting(Catalog.RejectedRow::toString).containsExactly(
+                "line 3: price must be a non-negative number, not -5", "line 4: price must be a non-negative number, not twelve",
+                "line 5: in_stock must be true or false (or 1/0, yes/no), not maybe");
+        assertThat(c.filterable()).containsExactly("brand", "category", "color", "in_stock", "price", "size");
+    }
+
+    @Test
     void catalogWithoutAnyUsableProductIsInvalidInput() throws IOException {
         Path csv = write("e.csv", "product_id,title\n,\n");
         assertThatThrownBy(() -> CatalogLoader.load(csv))

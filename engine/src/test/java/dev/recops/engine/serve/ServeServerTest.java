@@ -96,6 +96,21 @@ class ServeServerTest {
     }
 
     @Test
+    void everySearchModeAnswersAndLexicalNeedsNoModel() throws Exception {
+        for (String mode : List.of("vector", "lexical", "hybrid", "hybrid-weighted")) {
+            HttpResponse<String> r = post("/v1/search", "{\"query\": \"gaming chair\", \"k\": 3, \"mode\": \"" + mode + "\"}");
+            assertThat(r.statusCode()).as(mode + ": " + r.body()).isEqualTo(200);
+            JsonNode body = json(r);
+            assertThat(body.get("degraded").asBoolean()).isFalse();
+            assertThat(body.get("results")).hasSize(3);
+            assertThat(body.get("results").get(0).get("title").asText()).as(mode).containsIgnoringCase("chair");
+            if (mode.equals("lexical")) {
+                assertThat(body.get("timings_ms").get("encode").asDouble()).isZero();
+            }
+        }
+    }
+
+    @Test
     void searchAppliesFilters() throws Exception {
         JsonNode body = json(post("/v1/search", "{\"query\": \"chair\", \"k\": 3, \"filters\": {\"brand\": \"gtracing\"}}"));
         assertThat(body.get("results")).isNotEmpty();
@@ -375,6 +390,7 @@ class ServeServerTest {
                 "{\"query\": \"lamp\", \"filters\": []}", "{\"query\": \"lamp\", \"filters\": {\"size\": \"xl\"}}",
                 "{\"query\": \"lamp\", \"filters\": {\"brand\": 7}}", "{\"query\": \"lamp\", \"version\": 2.5}",
                 "{\"query\": \"lamp\", \"version\": \"../../etc\"}", "{\"query\": \"lamp\", \"unknown\": 1}",
+                "{\"query\": \"lamp\", \"mode\": \"semantic\"}", "{\"query\": \"lamp\", \"mode\": 3}", "{\"query\": \"lamp\", \"mode\": \"default\"}",
                 "{\"query\": \"lamp\u0000\"}", "{\"query\": \"lamp\\u0000\"}", "{\"query\": \"lamp\\u001b[31m\"}", "{\"query\": \"lamp\u0007\\b\"}", "{\"query\": \"la\nmp\"}",
                 "{\"query\": \"\\ud800\"}", "{\"query\": \"lamp\"} trailing", "{\"query\": \"lamp\"}{\"query\": \"lamp\"}",
                 "[".repeat(5_000) + "]".repeat(5_000), "{\"a\":".repeat(3_000) + "1" + "}".repeat(3_000),
