@@ -179,12 +179,8 @@ final class ModelVerifyCommand implements Callable<Integer> {
             List<CatalogIndex.Hit> byVector = index.search(vector, depth, p -> true, row -> false);
             List<dev.recops.engine.catalog.LexicalIndex.Hit> byWords = lexical.search(q.getValue(), depth, p -> true);
             for (String m : modes) {
-                List<String> ranked = switch (m) {
-                    case "vector" -> byVector.stream().limit(10).map(h -> h.product().productId()).toList();
-                    case "lexical" -> byWords.stream().limit(10).map(h -> h.product().productId()).toList();
-                    case "hybrid" -> dev.recops.engine.catalog.Fusion.rrf(byVector, byWords, 10).stream().map(h -> h.product().productId()).toList();
-                    default -> dev.recops.engine.catalog.Fusion.weighted(byVector, byWords, 10).stream().map(h -> h.product().productId()).toList();
-                };
+                List<String> ranked = dev.recops.engine.serve.Queries.Mode.of(m).rank(byVector, byWords, 10).stream()
+                        .map(h -> h.product().productId()).toList();
                 sums.merge(m, RankingMetrics.ndcg(ranked, j.of(q.getKey()), 10), Double::sum);
             }
         }

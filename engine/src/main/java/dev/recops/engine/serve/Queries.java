@@ -61,22 +61,6 @@ public final class Queries {
             Objects.requireNonNull(stock, "stock");
         }
 
-        /** Brand and colour only, as the first API had them; empty matches everything. */
-        public Filters(String brand, String color) {
-            this(brandAndColor(brand, color), 0, Double.POSITIVE_INFINITY, Stock.ANY);
-        }
-
-        private static java.util.Map<String, String> brandAndColor(String brand, String color) {
-            java.util.Map<String, String> m = new java.util.HashMap<>();
-            if (!brand.isBlank()) {
-                m.put("brand", brand);
-            }
-            if (!color.isBlank()) {
-                m.put("color", color);
-            }
-            return m;
-        }
-
         /** The attribute names this filter uses, to check against the catalog's. */
         public java.util.Set<String> names() {
             java.util.Set<String> names = new java.util.TreeSet<>(equal.keySet());
@@ -114,6 +98,22 @@ public final class Queries {
 
         Mode(String label) {
             this.label = label;
+        }
+
+        /**
+         * One ranking of at most {@code k} from the vector ranking and the BM25 ranking of the same
+         * candidates (each {@link dev.recops.engine.catalog.Fusion#depth} long for a fusion): the
+         * one this mode uses, or both fused. Serve and {@code model verify} rank through this.
+         */
+        public List<dev.recops.engine.catalog.Fusion.Hit> rank(List<dev.recops.engine.catalog.CatalogIndex.Hit> byVector,
+                List<dev.recops.engine.catalog.LexicalIndex.Hit> byWords, int k) {
+            return switch (this) {
+                case VECTOR -> byVector.stream().limit(k).map(h -> new dev.recops.engine.catalog.Fusion.Hit(h.row(), h.product(), h.score())).toList();
+                case LEXICAL -> byWords.stream().limit(k).map(h -> new dev.recops.engine.catalog.Fusion.Hit(h.row(), h.product(), h.score())).toList();
+                case HYBRID -> dev.recops.engine.catalog.Fusion.rrf(byVector, byWords, k);
+                case HYBRID_WEIGHTED -> dev.recops.engine.catalog.Fusion.weighted(byVector, byWords, k);
+                case DEFAULT -> throw new IllegalStateException("the default mode stands for the server's; resolve it first");
+            };
         }
 
         /** The mode named {@code label}; {@link IllegalArgumentException} names the ones there are. */

@@ -419,10 +419,7 @@ public final class SearchService implements AutoCloseable {
         List<CatalogIndex.Hit> byVector = v.index().search(vector, depth, q.filters()::matches, row -> false);
         List<dev.recops.engine.catalog.LexicalIndex.Hit> byWords = registry.current().catalog().lexical().search(q.query(), depth,
                 q.filters()::matches);
-        List<dev.recops.engine.catalog.Fusion.Hit> fused = mode == Queries.Mode.HYBRID
-                ? dev.recops.engine.catalog.Fusion.rrf(byVector, byWords, q.k())
-                : dev.recops.engine.catalog.Fusion.weighted(byVector, byWords, q.k());
-        return fused.stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
+        return mode.rank(byVector, byWords, q.k()).stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
     }
 
     /** The answer without the model: BM25 over titles and brands. */
