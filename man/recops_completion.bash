@@ -1047,8 +1047,8 @@ function _picocli_recops_model_import() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--normalize' '-v' '--verbose'"
-  local arg_opts="'--format' '--repo' '--name' '--version' '--pooling' '--max-tokens' '--query-prefix' '--document-prefix' '--licence'"
+  local flag_opts="'--normalize' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--repo' '--name' '--model-version' '--pooling' '--max-tokens' '--query-prefix' '--document-prefix' '--licence'"
   local FORMAT_option_args=("text" "json") # --format values
   local KIND_option_args=("mean" "cls") # --pooling values
 
@@ -1069,7 +1069,7 @@ function _picocli_recops_model_import() {
     '--name')
       return
       ;;
-    '--version')
+    '--model-version')
       return
       ;;
     '--pooling')

@@ -51,7 +51,7 @@ final class ModelImportCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "NAME", required = true, description = "The model's name in the repository (serve --model).")
     String name;
 
-    @Option(names = "--version", paramLabel = "V", description = "The version to create (default: the next free number).")
+    @Option(names = "--model-version", paramLabel = "V", description = "The version to create (default: the next free number).")
     String version;
 
     @Option(names = "--pooling", paramLabel = "KIND", description = "Token pooling: ${COMPLETION-CANDIDATES} (default: what "

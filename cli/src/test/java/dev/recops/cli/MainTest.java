@@ -15,7 +15,7 @@ class MainTest {
 
     @Test
     void everySubcommandHelpPrintsTheExitCodes() {
-        for (String[] command : new String[][] {{"serve"}, {"bench"}, {"bench", "merge"}, {"model"}, {"model", "verify"},
+        for (String[] command : new String[][] {{"serve"}, {"bench"}, {"bench", "merge"}, {"model"}, {"model", "verify"}, {"model", "import"},
             {"model", "traffic"}, {"model", "promote"}, {"model", "sign"}, {"model", "keygen"}}) {
             String[] args = java.util.Arrays.copyOf(command, command.length + 1);
             args[command.length] = "--help";

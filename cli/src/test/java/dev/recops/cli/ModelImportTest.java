@@ -123,7 +123,7 @@ class ModelImportTest {
         assertThat(importAs("all-minilm-l6-v2-q", "m").path("version").asText()).isEqualTo("2");
         Path[] files = {dir.resolve("all-minilm-l6-v2-q.onnx"), dir.resolve("all-minilm-l6-v2-q-tokenizer.json")};
         CommandResult again = CommandResult.run("model", "import", files[0].toString(), files[1].toString(), "--repo",
-                dir.resolve("repo").toString(), "--name", "m", "--version", "2");
+                dir.resolve("repo").toString(), "--name", "m", "--model-version", "2");
         assertThat(again.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(again.err().strip()).startsWith("recops: version 2 of m exists already");
     }

@@ -108,7 +108,7 @@ public final class ModelImport {
         Path target = modelDir.resolve(version);
         if (Files.exists(target)) {
             throw new RecopsException.InvalidInput("version_exists", "version " + version + " of " + r.name() + " exists already in "
-                    + r.repository() + " (choose another --version, or let import take the next)");
+                    + r.repository() + " (choose another --model-version, or let import take the next)");
         }
         Path staging = stage(r, onnx, tokenizer, graph, pooling, normalize, maxTokens, modelDir);
         try {
