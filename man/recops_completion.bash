@@ -161,6 +161,7 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} review" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} drill" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model" ];    then _picocli_recops; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench merge" ];    then _picocli_recops_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} review drift" ];    then _picocli_recops_review; return $?; fi
@@ -175,6 +176,10 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model status" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model traffic" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model unload" ];    then _picocli_recops_model; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog delete" ];    then _picocli_recops_catalog; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog patch" ];    then _picocli_recops_catalog; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog status" ];    then _picocli_recops_catalog; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog upsert" ];    then _picocli_recops_catalog; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(serve)
@@ -184,35 +189,45 @@ function _complete_recops() {
   local cmds4=(review)
   local cmds5=(drill)
   local cmds6=(model)
-  local cmds7=(generate-completion)
-  local cmds8=(bench merge)
-  local cmds9=(review drift)
-  local cmds10=(model verify)
-  local cmds11=(model import)
-  local cmds12=(model keygen)
-  local cmds13=(model list)
-  local cmds14=(model load)
-  local cmds15=(model promote)
-  local cmds16=(model rollback)
-  local cmds17=(model sign)
-  local cmds18=(model status)
-  local cmds19=(model traffic)
-  local cmds20=(model unload)
+  local cmds7=(catalog)
+  local cmds8=(generate-completion)
+  local cmds9=(bench merge)
+  local cmds10=(review drift)
+  local cmds11=(model verify)
+  local cmds12=(model import)
+  local cmds13=(model keygen)
+  local cmds14=(model list)
+  local cmds15=(model load)
+  local cmds16=(model promote)
+  local cmds17=(model rollback)
+  local cmds18=(model sign)
+  local cmds19=(model status)
+  local cmds20=(model traffic)
+  local cmds21=(model unload)
+  local cmds22=(catalog delete)
+  local cmds23=(catalog patch)
+  local cmds24=(catalog status)
+  local cmds25=(catalog upsert)
 
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_recops_model_unload; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_recops_model_traffic; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_status; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_sign; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_rollback; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_promote; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_load; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_list; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_keygen; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_import; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_model_verify; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_review_drift; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_bench_merge; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_catalog_upsert; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_recops_catalog_status; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_recops_catalog_patch; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_recops_catalog_delete; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_recops_model_unload; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_recops_model_traffic; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_recops_model_status; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_sign; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_rollback; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_promote; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_load; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_list; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_keygen; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_import; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_model_verify; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_review_drift; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_bench_merge; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_catalog; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_recops_model; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_recops_drill; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_recops_review; return $?; fi
@@ -230,7 +245,7 @@ function _picocli_recops() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="serve bench train predict-latency review drill model generate-completion"
+  local commands="serve bench train predict-latency review drill model catalog generate-completion"
   local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -250,8 +265,8 @@ function _picocli_recops_serve() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--no-cache' '--no-admin' '--canary-analysis' '--allow-fault-injection' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--state-file' '--search-mode' '--access-log' '--access-log-max-size' '--access-log-keep'"
+  local flag_opts="'--no-cache' '--no-admin' '--canary-analysis' '--no-catalog-journal' '--allow-fault-injection' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--state-file' '--catalog-journal' '--search-mode' '--access-log' '--access-log-max-size' '--access-log-keep'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -377,6 +392,12 @@ function _picocli_recops_serve() {
       return
       ;;
     '--state-file')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--catalog-journal')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
@@ -858,6 +879,24 @@ function _picocli_recops_model() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
   local commands="verify import keygen list load promote rollback sign status traffic unload"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `catalog` subcommand.
+function _picocli_recops_catalog() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="delete patch status upsert"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -1468,6 +1507,175 @@ function _picocli_recops_model_unload() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `delete` subcommand.
+function _picocli_recops_catalog_delete() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--admin-url' '--admin-token-file' '--format'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--admin-url')
+      return
+      ;;
+    '--admin-token-file')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `patch` subcommand.
+function _picocli_recops_catalog_patch() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--in-stock' '-v' '--verbose'"
+  local arg_opts="'--admin-url' '--admin-token-file' '--format' '--price' '--set'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--admin-url')
+      return
+      ;;
+    '--admin-token-file')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--price')
+      return
+      ;;
+    '--set')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `status` subcommand.
+function _picocli_recops_catalog_status() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--admin-url' '--admin-token-file' '--format'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--admin-url')
+      return
+      ;;
+    '--admin-token-file')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `upsert` subcommand.
+function _picocli_recops_catalog_upsert() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--admin-url' '--admin-token-file' '--format'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--admin-url')
+      return
+      ;;
+    '--admin-token-file')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "upsert" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

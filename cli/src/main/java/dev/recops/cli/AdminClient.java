@@ -35,12 +35,17 @@ final class AdminClient {
 
     /** @param body a JSON body, empty for none */
     JsonNode call(String method, String path, String body, Duration timeout) {
+        return call(method, path, body, "application/json", timeout);
+    }
+
+    /** @param body a body of {@code contentType}, empty for none */
+    JsonNode call(String method, String path, String body, String contentType, Duration timeout) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("admin/v1/" + path)).timeout(timeout)
                 .header("Authorization", "Bearer " + token);
         if (body.isEmpty()) {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+            b.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
         }
         HttpRequest request = b.build();
         HttpResponse<String> r;

@@ -129,6 +129,14 @@ final class ServeCommand implements Callable<Integer> {
                     + "(default: $XDG_STATE_HOME/recops/serving-state.json, else ~/.local/state/recops/...). --primary-version wins over it.")
     Path stateFile;
 
+    @Option(names = "--catalog-journal", paramLabel = "DIR",
+            description = "Where live catalog updates (the admin API, recops catalog) are journaled so a restart keeps them "
+                    + "(default: catalog-journal/<catalog name>-<hash of its path> beside --state-file). One server per directory.")
+    Path catalogJournal;
+
+    @Option(names = "--no-catalog-journal", description = "Keep live catalog updates in memory only: a restart serves the catalog file as it is.")
+    boolean noCatalogJournal;
+
     @Option(names = "--search-mode", paramLabel = "MODE", defaultValue = "vector",
             description = "How a search that names no \"mode\" retrieves: vector, lexical (BM25 over titles and brands), hybrid "
                     + "(both, reciprocal rank fusion) or hybrid-weighted (both, weighted normalised scores) (default: ${DEFAULT-VALUE}).")
@@ -159,6 +167,7 @@ final class ServeCommand implements Callable<Integer> {
         SearchService service = new SearchService(options, metrics, new LoadProgress(err));
         service.stateFile(stateFile);
         service.defaultSearchMode(searchMode());
+        openJournal(options, err).ifPresent(service::catalogJournal);
         if (trustedKey != null) {
             service.trustedKey(ManifestSignature.readPublicKey(trustedKey));
         }
@@ -215,6 +224,29 @@ final class ServeCommand implements Callable<Integer> {
         accessLog.close();
         err.println("recops: stopped");
         return ExitCodes.OK;
+    }
+
+    /**
+     * The catalog journal: --catalog-journal, else the default beside the state file. A default
+     * directory that another server holds is not an error (the two would share it): this server
+     * then keeps its updates in memory, and says so.
+     */
+    private java.util.Optional<dev.recops.engine.catalog.CatalogJournal> openJournal(ServeOptions options, PrintWriter err) {
+        if (noCatalogJournal) {
+            return java.util.Optional.empty();
+        }
+        if (catalogJournal != null) {
+            return java.util.Optional.of(dev.recops.engine.catalog.CatalogJournal.open(catalogJournal));
+        }
+        Path file = options.catalog().toAbsolutePath().normalize();
+        String id = String.format("%012x", dev.recops.engine.catalog.EmbeddingCache.TextKey.of(file.toString()).high() >>> 16);
+        Path dir = stateFile.toAbsolutePath().getParent().resolve("catalog-journal").resolve(file.getFileName() + "-" + id);
+        try {
+            return java.util.Optional.of(dev.recops.engine.catalog.CatalogJournal.open(dir));
+        } catch (RecopsException.PreconditionFailed e) {
+            err.println("recops: warning: live catalog updates are kept in memory only: " + e.getMessage());
+            return java.util.Optional.empty();
+        }
     }
 
     private dev.recops.engine.serve.Queries.Mode searchMode() {

@@ -30,6 +30,11 @@ import java.util.function.Function;
  *   <li>Admission: a request is shed at once (never queued) when the queue is full, or when the
  *       estimated wait plus one batch exceeds its deadline.
  *   <li>Requests whose deadline passed, or whose caller gave up, are dropped before inference.
+ *   <li>Background work ({@link #submitBackground}: products of a live catalog update) has its own
+ *       queue and runs only when no query is queued, on at most {@code workers - 1} workers (one
+ *       when there is one), in calls of at most {@value #BACKGROUND_BATCH} texts, so a query waits
+ *       at most for one short background call. It has no deadline and is never shed: its queue
+ *       makes the submitter wait instead.
  *   <li>A batch is split into calls of similar token length, choosing the split that costs least
  *       under a cost model learned from the calls so far (fixed cost per call plus cost per padded
  *       token; see {@link Grouping}), so short texts are not padded to a long one needlessly.
@@ -96,11 +101,17 @@ public final class Batcher implements AutoCloseable {
         }
     }
 
+    /** Texts per background model call: small, so a query arriving meanwhile waits little. */
+    static final int BACKGROUND_BATCH = 8;
+    private static final int BACKGROUND_QUEUE = 256;
+
     private final String name;
     private final Function<TokenizedBatch, float[][]> model;
     private final Settings settings;
     private final Observer observer;
     private final BlockingQueue<Pending> queue;
+    private final BlockingQueue<Pending> background = new ArrayBlockingQueue<>(BACKGROUND_QUEUE);
+    private final java.util.concurrent.Semaphore backgroundWorkers;
     private final AtomicInteger idleWorkers = new AtomicInteger();
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running = true;
@@ -118,6 +129,7 @@ public final class Batcher implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.observer = Objects.requireNonNull(observer, "observer");
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+        this.backgroundWorkers = new java.util.concurrent.Semaphore(Math.max(1, settings.workers() - 1));
         for (int i = 0; i < settings.workers(); i++) {
             Thread t = Thread.ofPlatform().daemon().name("recops-batch-" + name + "-" + (i + 1)).unstarted(this::work);
             workers.add(t);
@@ -132,6 +144,27 @@ public final class Batcher implements AutoCloseable {
     /** Requests waiting for a worker. */
     public int queueDepth() {
         return queue.size();
+    }
+
+    /**
+     * Queues one text at background priority (see the class comment), waiting while the
+     * background queue is full.
+     *
+     * @return completes with the vector, or exceptionally when the model fails or the batcher closes
+     * @throws RecopsException.Unavailable when the batcher is closing
+     * @throws InterruptedException while waiting for room
+     */
+    public CompletableFuture<Result> submitBackground(TokenizedText text) throws InterruptedException {
+        Pending p = new Pending(text, System.nanoTime(), Long.MAX_VALUE);
+        while (!background.offer(p, 50, TimeUnit.MILLISECONDS)) {
+            if (!running) {
+                throw new RecopsException.Unavailable("shutting_down", name + " is shutting down");
+            }
+        }
+        if (!running && background.remove(p)) {
+            throw new RecopsException.Unavailable("shutting_down", name + " is shutting down");
+        }
+        return p.future;
     }
 
     /**
@@ -193,12 +226,16 @@ public final class Batcher implements AutoCloseable {
 
     private void work() {
         List<Pending> batch = new ArrayList<>(settings.maxBatch());
-        while (running || !queue.isEmpty()) {
+        while (running || !queue.isEmpty() || !background.isEmpty()) {
             batch.clear();
-            Pending first;
+            Pending first = queue.poll();
+            if (first == null && runBackground(batch)) {
+                continue;
+            }
             idleWorkers.incrementAndGet();
             try {
-                first = queue.poll(50, TimeUnit.MILLISECONDS);
+                // Background work waiting is picked up within this poll's timeout.
+                first = first != null ? first : queue.poll(background.isEmpty() ? 50 : 1, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -216,6 +253,40 @@ public final class Batcher implements AutoCloseable {
                 fill(batch, first.enqueuedNanos + settings.maxDelay().toNanos());
             }
             run(batch);
+        }
+    }
+
+    /** Runs one background call if background work waits and a background slot is free. */
+    private boolean runBackground(List<Pending> batch) {
+        if (background.isEmpty() || !backgroundWorkers.tryAcquire()) {
+            return false;
+        }
+        try {
+            background.drainTo(batch, BACKGROUND_BATCH);
+            batch.removeIf(p -> p.future.isDone());
+            if (batch.isEmpty()) {
+                return false;
+            }
+            batch.sort(Comparator.comparingInt(p -> p.text.length()));
+            TokenizedBatch padded = TokenizedBatch.pad(batch.stream().map(p -> p.text).toList());
+            long start = System.nanoTime();
+            float[][] vectors;
+            try {
+                vectors = model.apply(padded);
+            } catch (RuntimeException e) {
+                RecopsException failure = e instanceof RecopsException re ? re
+                        : new RecopsException.Failure("inference_failed", name + ": inference failed: " + e, e);
+                batch.forEach(p -> p.future.completeExceptionally(failure));
+                return true;
+            }
+            long took = System.nanoTime() - start;
+            for (int i = 0; i < batch.size(); i++) {
+                Pending p = batch.get(i);
+                p.future.complete(new Result(vectors[i], p.text.length(), start - p.enqueuedNanos, took, batch.size()));
+            }
+            return true;
+        } finally {
+            backgroundWorkers.release();
         }
     }
 
@@ -298,6 +369,9 @@ public final class Batcher implements AutoCloseable {
      */
     public boolean close(Duration timeout) {
         running = false;
+        List<Pending> dropped = new ArrayList<>();
+        background.drainTo(dropped);
+        dropped.forEach(p -> p.future.completeExceptionally(new RecopsException.Unavailable("shutting_down", name + " is shutting down")));
         long until = System.nanoTime() + timeout.toNanos();
         for (Thread t : workers) {
             try {

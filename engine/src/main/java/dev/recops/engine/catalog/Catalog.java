@@ -1,22 +1,21 @@
 package dev.recops.engine.catalog;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
- * A loaded catalog.
- *
- * @param source the file it was read from
- * @param contentHash lower-case hex SHA-256 of the file's bytes: the embedding cache key
- * @param products the valid products, in file order, unique by id
- * @param rejectedRows rows that could not be used, each with its line number and reason
- * @param filterable what a search may filter on: brand, color, price, in_stock, and every other
- *     column some product has
+ * A loaded catalog: the products in order, unique by id, and what was rejected. Immutable; a
+ * live update makes a new catalog ({@link #withProducts}).
  */
-public record Catalog(Path source, String contentHash, List<Product> products, List<RejectedRow> rejectedRows,
-                      java.util.SortedSet<String> filterable) {
-
+public final class Catalog {
     /** A catalog row that was not loaded, and why. */
     public record RejectedRow(int line, String reason) {
         @Override
@@ -25,25 +24,99 @@ public record Catalog(Path source, String contentHash, List<Product> products, L
         }
     }
 
-    public Catalog {
-        Objects.requireNonNull(source, "source");
-        Objects.requireNonNull(contentHash, "contentHash");
-        products = List.copyOf(products);
-        rejectedRows = List.copyOf(rejectedRows);
-        filterable = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(filterable));
-    }
+    private final Path source;
+    private final String contentHash;
+    private final List<Product> products;
+    private final List<RejectedRow> rejectedRows;
+    private final SortedSet<String> filterable;
+    private final Map<String, Integer> rowById;
 
+    /**
+     * @param source the file it was read from
+     * @param contentHash lower-case hex SHA-256 of that file's bytes
+     * @param products the valid products, in file order, unique by id
+     * @param rejectedRows rows that could not be used, each with its line number and reason
+     */
     public Catalog(Path source, String contentHash, List<Product> products, List<RejectedRow> rejectedRows) {
-        this(source, contentHash, products, rejectedRows, filterableOf(products));
+        this.source = Objects.requireNonNull(source, "source");
+        this.contentHash = Objects.requireNonNull(contentHash, "contentHash");
+        this.products = List.copyOf(products);
+        this.rejectedRows = List.copyOf(rejectedRows);
+        Map<String, Integer> rows = HashMap.newHashMap(this.products.size());
+        SortedSet<String> names = new TreeSet<>(List.of("brand", "color", "price", "in_stock"));
+        for (int i = 0; i < this.products.size(); i++) {
+            Product p = this.products.get(i);
+            if (rows.put(p.productId(), i) != null) {
+                throw new IllegalArgumentException("duplicate product_id " + p.productId());
+            }
+            names.addAll(p.attributes().keySet());
+        }
+        this.rowById = rows;
+        this.filterable = Collections.unmodifiableSortedSet(names);
     }
 
-    private static java.util.SortedSet<String> filterableOf(List<Product> products) {
-        java.util.SortedSet<String> names = new java.util.TreeSet<>(List.of("brand", "color", "price", "in_stock"));
-        products.forEach(p -> names.addAll(p.attributes().keySet()));
-        return names;
+    /** The file the catalog (or, after live updates, the catalog they were applied to) was read from. */
+    public Path source() {
+        return source;
+    }
+
+    /** Lower-case hex SHA-256 of the bytes of {@link #source()}. */
+    public String contentHash() {
+        return contentHash;
+    }
+
+    public List<Product> products() {
+        return products;
+    }
+
+    public List<RejectedRow> rejectedRows() {
+        return rejectedRows;
+    }
+
+    /** What a search may filter on: brand, color, price, in_stock, and every other column some product has. */
+    public SortedSet<String> filterable() {
+        return filterable;
     }
 
     public int size() {
         return products.size();
+    }
+
+    /** The row of a product, if the catalog has it. */
+    public OptionalInt row(String productId) {
+        Integer row = rowById.get(productId);
+        return row == null ? OptionalInt.empty() : OptionalInt.of(row);
+    }
+
+    /** The product with this id, or null. */
+    public Product product(String productId) {
+        Integer row = rowById.get(productId);
+        return row == null ? null : products.get(row);
+    }
+
+    /**
+     * This catalog with products replaced or added (upserts, by id: a known product keeps its row,
+     * a new one is appended) and others removed; the source and hash stay those of the base file.
+     */
+    public Catalog withProducts(List<Product> upserts, java.util.Collection<String> deletes) {
+        List<Product> next = new ArrayList<>(products);
+        Map<String, Integer> added = new HashMap<>();
+        for (Product p : upserts) {
+            Integer row = rowById.get(p.productId());
+            if (row == null) {
+                row = added.get(p.productId());
+            }
+            if (row != null) {
+                next.set(row, p);
+            } else {
+                added.put(p.productId(), next.size());
+                next.add(p);
+            }
+        }
+        if (!deletes.isEmpty()) {
+            java.util.Set<String> gone = new java.util.HashSet<>(deletes);
+            next.removeIf(p -> gone.contains(p.productId()));
+        }
+        return new Catalog(source, contentHash, next, rejectedRows);
     }
 }

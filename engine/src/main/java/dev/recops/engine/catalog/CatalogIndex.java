@@ -6,7 +6,6 @@ import dev.recops.engine.model.Encoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,7 +24,7 @@ public final class CatalogIndex {
     /** Texts embedded per model call when building; sorted by length so batches pad little. */
     private static final int BUILD_BATCH = 32;
     /** Bump when what is embedded for a product changes, so old cache files stop matching. */
-    private static final String EMBEDDING_RECIPE = "title | brand, v1";
+    private static final String EMBEDDING_RECIPE = "title | brand, v2";
 
     /** Reports embedding progress: {@code done} of {@code total} products. */
     @FunctionalInterface
@@ -41,7 +40,6 @@ public final class CatalogIndex {
     private final Catalog catalog;
     private final int dimension;
     private final float[] vectors;
-    private final Map<String, Integer> rowById;
     private final boolean fromCache;
 
     private CatalogIndex(Catalog catalog, int dimension, float[] vectors, boolean fromCache) {
@@ -49,70 +47,128 @@ public final class CatalogIndex {
         this.dimension = dimension;
         this.vectors = vectors;
         this.fromCache = fromCache;
-        Map<String, Integer> rows = new HashMap<>();
-        for (int i = 0; i < catalog.size(); i++) {
-            rows.put(catalog.products().get(i).productId(), i);
-        }
-        this.rowById = Map.copyOf(rows);
     }
 
     /**
-     * Embeds every product with {@code encoder}, or reads the vectors from {@code cache} when
-     * this catalog content was embedded by this exact model before.
+     * Embeds the products with {@code encoder}, except those whose text this exact model embedded
+     * before and {@code cache} kept; what it embeds is added to the cache.
      *
      * @param cache where embeddings persist between starts; empty to always embed
+     * @param progress told about the products embedded, not those read from the cache
      */
     public static CatalogIndex build(Catalog catalog, Encoder encoder, Optional<EmbeddingCache> cache, Progress progress) {
         Objects.requireNonNull(progress, "progress");
         int dim = encoder.dimension();
         int n = catalog.size();
-        String key = cacheKey(catalog, encoder.version());
-        String label = encoder.version().name() + "-" + encoder.version().version();
-        Optional<float[]> cached = cache.flatMap(c -> c.load(label, key, n, dim));
-        if (cached.isPresent()) {
-            return new CatalogIndex(catalog, dim, cached.get(), true);
+        String key = modelKey(encoder.version());
+        String label = label(encoder.version());
+        EmbeddingCache.Entries cached = cache.map(c -> c.load(label, key, dim)).orElse(EmbeddingCache.Entries.NONE);
+        float[] vectors = new float[n * dim];
+        List<String> texts = new ArrayList<>(n);
+        List<EmbeddingCache.TextKey> keys = new ArrayList<>(n);
+        List<Integer> missing = new ArrayList<>();
+        for (int row = 0; row < n; row++) {
+            String text = text(encoder.version(), catalog.products().get(row));
+            EmbeddingCache.TextKey k = EmbeddingCache.TextKey.of(text);
+            texts.add(text);
+            keys.add(k);
+            if (!cached.copy(k, vectors, row * dim)) {
+                missing.add(row);
+            }
         }
-        float[] vectors = embedAll(catalog, encoder, progress);
-        cache.ifPresent(c -> c.store(label, key, vectors, n, dim));
-        return new CatalogIndex(catalog, dim, vectors, false);
+        if (!missing.isEmpty()) {
+            embed(texts, missing, vectors, encoder, progress);
+        }
+        cache.ifPresent(c -> {
+            if (cached.records() > 2 * n + 1024) { // mostly superseded records: keep only what is served
+                c.rewrite(label, key, dim, keys, vectors);
+            } else if (!missing.isEmpty()) {
+                float[] added = new float[missing.size() * dim];
+                for (int i = 0; i < missing.size(); i++) {
+                    System.arraycopy(vectors, missing.get(i) * dim, added, i * dim, dim);
+                }
+                c.append(label, key, dim, missing.stream().map(keys::get).toList(), added);
+            }
+        });
+        return new CatalogIndex(catalog, dim, vectors, missing.isEmpty());
     }
 
-    private static float[] embedAll(Catalog catalog, Encoder encoder, Progress progress) {
-        int n = catalog.size();
-        int dim = encoder.dimension();
-        String prefix = encoder.version().manifest().documentPrefix();
-        List<String> texts = catalog.products().stream().map(p -> prefix + p.embeddingText()).toList();
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
+    /**
+     * This index over {@code next}: each product keeps its vector unless its text changed, when
+     * {@code embedded} must hold the vector of its new text (as {@link #text} makes it).
+     *
+     * @throws IllegalArgumentException when a new or changed product has no vector in {@code embedded}
+     */
+    public CatalogIndex updated(Catalog next, ModelVersion version, Map<String, float[]> embedded) {
+        float[] out = new float[next.size() * dimension];
+        for (int row = 0; row < next.size(); row++) {
+            Product p = next.products().get(row);
+            OptionalInt old = catalog.row(p.productId());
+            if (old.isPresent() && catalog.products().get(old.getAsInt()).embeddingText().equals(p.embeddingText())) {
+                System.arraycopy(vectors, old.getAsInt() * dimension, out, row * dimension, dimension);
+                continue;
+            }
+            float[] v = embedded.get(text(version, p));
+            if (v == null || v.length != dimension) {
+                throw new IllegalArgumentException("no vector for the new text of product " + p.productId());
+            }
+            System.arraycopy(v, 0, out, row * dimension, dimension);
         }
-        java.util.Arrays.sort(order, Comparator.comparingInt(i -> texts.get(i).length()));
-        float[] vectors = new float[n * dim];
+        return new CatalogIndex(next, dimension, out, false);
+    }
+
+    /** Adds vectors embedded outside {@link #build} (live updates) to the model's cache file, so a restart need not embed them. */
+    public static void remember(Optional<EmbeddingCache> cache, ModelVersion version, int dimension, Map<String, float[]> byText) {
+        if (cache.isEmpty() || byText.isEmpty()) {
+            return;
+        }
+        List<EmbeddingCache.TextKey> keys = new ArrayList<>(byText.size());
+        float[] vectors = new float[byText.size() * dimension];
+        int i = 0;
+        for (Map.Entry<String, float[]> e : byText.entrySet()) {
+            keys.add(EmbeddingCache.TextKey.of(e.getKey()));
+            System.arraycopy(e.getValue(), 0, vectors, i++ * dimension, dimension);
+        }
+        cache.get().append(label(version), modelKey(version), dimension, keys, vectors);
+    }
+
+    /** The text a version embeds for a product: its document prefix, then {@code title | brand}. */
+    public static String text(ModelVersion version, Product p) {
+        return version.manifest().documentPrefix() + p.embeddingText();
+    }
+
+    private static void embed(List<String> texts, List<Integer> rows, float[] vectors, Encoder encoder, Progress progress) {
+        int dim = encoder.dimension();
+        List<Integer> order = new ArrayList<>(rows);
+        order.sort(Comparator.comparingInt(i -> texts.get(i).length())); // similar lengths pad little
+        int n = order.size();
         progress.update(0, n);
         for (int from = 0; from < n; from += BUILD_BATCH) {
             int to = Math.min(n, from + BUILD_BATCH);
             List<String> batch = new ArrayList<>(to - from);
             for (int j = from; j < to; j++) {
-                batch.add(texts.get(order[j]));
+                batch.add(texts.get(order.get(j)));
             }
             float[][] embedded = encoder.embed(batch);
             for (int j = from; j < to; j++) {
-                System.arraycopy(embedded[j - from], 0, vectors, order[j] * dim, dim);
+                System.arraycopy(embedded[j - from], 0, vectors, order.get(j) * dim, dim);
             }
             progress.update(to, n);
         }
-        return vectors;
     }
 
-    static String cacheKey(Catalog catalog, ModelVersion version) {
+    private static String label(ModelVersion version) {
+        return version.name() + "-" + version.version();
+    }
+
+    /** What decides a model's vectors for a given text: its files, pooling, normalisation, token limit and prefix. */
+    static String modelKey(ModelVersion version) {
         String material = String.join("\n",
-                catalog.contentHash(),
                 version.id(),
                 version.manifest().sha256().toString(),
                 version.manifest().pooling().name(),
                 Boolean.toString(version.manifest().normalize()),
                 Integer.toString(version.manifest().maxTokens()),
-                version.manifest().documentPrefix(),
                 EMBEDDING_RECIPE);
         return CatalogLoader.sha256(material.getBytes(StandardCharsets.UTF_8));
     }
@@ -129,15 +185,14 @@ public final class CatalogIndex {
         return dimension;
     }
 
-    /** Whether the vectors came from the on-disk cache rather than the model. */
+    /** Whether every vector came from the on-disk cache rather than the model. */
     public boolean fromCache() {
         return fromCache;
     }
 
     /** The row of a product, if the catalog has it. */
     public OptionalInt row(String productId) {
-        Integer row = rowById.get(productId);
-        return row == null ? OptionalInt.empty() : OptionalInt.of(row);
+        return catalog.row(productId);
     }
 
     public Product product(int row) {

@@ -63,6 +63,35 @@ public final class CatalogLoader {
         return new Catalog(file, sha256(bytes), rows.products, rows.rejected);
     }
 
+    /** Products read from text, and the rows that could not be used. */
+    public record Parsed(List<Product> products, List<Catalog.RejectedRow> rejected) {}
+
+    /**
+     * Products from JSON Lines (one object per line, the catalog's columns as fields), as a live
+     * upsert sends them; the same checks as a catalog file, duplicate ids included.
+     */
+    public static Parsed parseJsonLines(String text) {
+        Rows rows = readJsonLines(Path.of("request"), text);
+        return new Parsed(List.copyOf(rows.products), List.copyOf(rows.rejected));
+    }
+
+    /** A product as a JSON Lines catalog holds it: what {@link #parseJsonLines} and {@link #load} read back to an equal product. */
+    public static com.fasterxml.jackson.databind.node.ObjectNode toJson(Product p) {
+        var o = JSON.createObjectNode().put("product_id", p.productId()).put("title", p.title());
+        if (!p.brand().isEmpty()) {
+            o.put("brand", p.brand());
+        }
+        if (!p.color().isEmpty()) {
+            o.put("color", p.color());
+        }
+        if (!Double.isNaN(p.price())) {
+            o.put("price", p.price());
+        }
+        o.put("in_stock", p.inStock());
+        new java.util.TreeMap<>(p.attributes()).forEach(o::put);
+        return o;
+    }
+
     /** Columns a product has fields for. */
     private static final java.util.Set<String> CORE = java.util.Set.of("product_id", "title", "brand", "color", "price", "in_stock");
     /** Columns too long to filter on; kept out of the attributes. */

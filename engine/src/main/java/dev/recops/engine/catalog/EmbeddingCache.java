@@ -10,26 +10,81 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Catalog embeddings on disk, one file per (catalog content, model version), so a restart does
- * not re-embed. A file holds a header (magic, key, count, dimension) and the vectors as
- * little-endian floats. Files are written to a temporary name and moved into place, so a crash
- * never leaves a torn file under the real name; a file whose header does not match is ignored
- * and rewritten. A cache that cannot be written only costs the next start its speed: failures
- * are logged, never thrown.
+ * Product embeddings on disk, one file per model (its files, pooling, prefixes: the model key),
+ * each vector keyed by a hash of the exact text embedded. A restart, a reloaded catalog or a live
+ * update embeds only texts this model never embedded: an unchanged product is never embedded
+ * twice, whatever else changed around it.
  *
- * <p>Thread-safe for distinct keys.
+ * <p>A file is a header (magic, model key, dimension) and then records (16-byte text key, the
+ * vector as little-endian floats), appended as products are embedded; a later record for the
+ * same text wins. A torn last record (a crash while appending) is ignored; a file whose header
+ * does not match is ignored and rewritten. Files are rewritten through a temporary name, so a
+ * crash never leaves a torn header. A cache that cannot be written only costs the next start its
+ * speed: failures are logged, never thrown.
+ *
+ * <p>Thread-safe; writers within one process are serialised.
  */
 public final class EmbeddingCache {
     private static final Logger LOG = Logger.getLogger(EmbeddingCache.class.getName());
-    private static final int MAGIC = 0x52454D42; // "REMB"
+    private static final int MAGIC = 0x52454D32; // "REM2"
     private static final int KEY_BYTES = 64;
-    private static final int HEADER_BYTES = 4 + KEY_BYTES + 4 + 4;
+    private static final int HEADER_BYTES = 4 + KEY_BYTES + 4;
+    private static final int TEXT_KEY_BYTES = 16;
+    private static final Object WRITES = new Object();
+
+    /** The first 128 bits of the SHA-256 of a text: the key of its vector. */
+    public record TextKey(long high, long low) {
+        public static TextKey of(String text) {
+            try {
+                ByteBuffer d = ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+                return new TextKey(d.getLong(), d.getLong());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JDK has SHA-256", e);
+            }
+        }
+    }
+
+    /** The vectors of one model file, by text key. */
+    public static final class Entries {
+        static final Entries NONE = new Entries(Map.of(), new float[0], 0, 0);
+
+        private final Map<TextKey, Integer> index;
+        private final float[] vectors;
+        private final int dimension;
+        private final int records;
+
+        private Entries(Map<TextKey, Integer> index, float[] vectors, int dimension, int records) {
+            this.index = index;
+            this.vectors = vectors;
+            this.dimension = dimension;
+            this.records = records;
+        }
+
+        /** Copies the vector of {@code key} into {@code into} at {@code offset}; false when it is not cached. */
+        public boolean copy(TextKey key, float[] into, int offset) {
+            Integer at = index.get(key);
+            if (at == null) {
+                return false;
+            }
+            System.arraycopy(vectors, at * dimension, into, offset, dimension);
+            return true;
+        }
+
+        /** Records in the file, superseded ones included. */
+        int records() {
+            return records;
+        }
+    }
 
     private final Path dir;
 
@@ -41,67 +96,152 @@ public final class EmbeddingCache {
         return dir;
     }
 
-    Path fileFor(String label, String key) {
-        return dir.resolve(label + "-" + key.substring(0, 16) + ".vec");
+    Path fileFor(String label, String modelKey) {
+        return dir.resolve(label + "-" + modelKey.substring(0, 16) + ".vec");
     }
 
     /**
-     * @param key 64 hex characters identifying catalog content and model version
-     * @return the vectors, row-major {@code [count][dimension]}, if a matching file exists
+     * @param modelKey 64 hex characters identifying the model and how it embeds
+     * @return what the file holds, nothing when there is no matching file
      */
-    Optional<float[]> load(String label, String key, int count, int dimension) {
-        Path file = fileFor(label, key);
+    Entries load(String label, String modelKey, int dimension) {
+        Path file = fileFor(label, modelKey);
         if (!Files.isRegularFile(file)) {
-            return Optional.empty();
+            return Entries.NONE;
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long expected = HEADER_BYTES + 4L * count * dimension;
-            if (ch.size() != expected) {
-                return Optional.empty();
+            long size = ch.size();
+            if (size < HEADER_BYTES || size > Integer.MAX_VALUE) {
+                return Entries.NONE;
             }
-            ByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, expected).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size).order(ByteOrder.LITTLE_ENDIAN);
             byte[] keyBytes = new byte[KEY_BYTES];
             if (buf.getInt() != MAGIC) {
-                return Optional.empty();
+                return Entries.NONE;
             }
             buf.get(keyBytes);
-            if (!key.equals(new String(keyBytes, StandardCharsets.US_ASCII)) || buf.getInt() != count || buf.getInt() != dimension) {
-                return Optional.empty();
+            if (!modelKey.equals(new String(keyBytes, StandardCharsets.US_ASCII)) || buf.getInt() != dimension) {
+                return Entries.NONE;
             }
-            float[] vectors = new float[count * dimension];
-            buf.asFloatBuffer().get(vectors);
-            return Optional.of(vectors);
+            int recordBytes = TEXT_KEY_BYTES + 4 * dimension;
+            int records = (int) ((size - HEADER_BYTES) / recordBytes); // a torn last record is left out
+            Map<TextKey, Integer> index = HashMap.newHashMap(records);
+            float[] vectors = new float[records * dimension];
+            for (int r = 0; r < records; r++) {
+                int at = HEADER_BYTES + r * recordBytes;
+                buf.order(ByteOrder.BIG_ENDIAN);
+                TextKey key = new TextKey(buf.getLong(at), buf.getLong(at + 8));
+                buf.order(ByteOrder.LITTLE_ENDIAN);
+                buf.position(at + TEXT_KEY_BYTES);
+                buf.asFloatBuffer().get(vectors, r * dimension, dimension);
+                index.put(key, r);
+            }
+            return new Entries(index, vectors, dimension, records);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "ignoring unreadable embedding cache " + file + ": " + e.getMessage());
-            return Optional.empty();
+            return Entries.NONE;
         }
     }
 
-    void store(String label, String key, float[] vectors, int count, int dimension) {
-        Path file = fileFor(label, key);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        try {
-            Files.createDirectories(dir);
-            ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES + 4 * vectors.length).order(ByteOrder.LITTLE_ENDIAN);
-            buf.putInt(MAGIC).put(key.getBytes(StandardCharsets.US_ASCII)).putInt(count).putInt(dimension);
-            buf.asFloatBuffer().put(vectors);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE)) {
-                ch.write(buf.rewind());
-                ch.force(true);
+    /**
+     * Adds vectors to the model's file, creating it when it is missing or does not match.
+     *
+     * @param vectors row-major, one row per key
+     */
+    void append(String label, String modelKey, int dimension, List<TextKey> keys, float[] vectors) {
+        if (keys.isEmpty()) {
+            return;
+        }
+        Path file = fileFor(label, modelKey);
+        synchronized (WRITES) {
+            if (!matches(file, modelKey, dimension)) {
+                rewrite(label, modelKey, dimension, keys, vectors);
+                return;
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot write embedding cache " + file + " (next start re-embeds): " + e.getMessage());
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort: a stray temporary file is harmless
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+                ByteBuffer buf = records(keys, vectors, dimension);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot append to embedding cache " + file + " (these products are embedded again at the next start): "
+                        + e.getMessage());
             }
         }
+    }
+
+    /** Replaces the model's file with exactly these vectors (dropping superseded records). */
+    void rewrite(String label, String modelKey, int dimension, List<TextKey> keys, float[] vectors) {
+        Path file = fileFor(label, modelKey);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        synchronized (WRITES) {
+            try {
+                Files.createDirectories(dir);
+                ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                header.putInt(MAGIC).put(modelKey.getBytes(StandardCharsets.US_ASCII)).putInt(dimension).flip();
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE)) {
+                    ByteBuffer body = records(keys, vectors, dimension);
+                    while (header.hasRemaining()) {
+                        ch.write(header);
+                    }
+                    while (body.hasRemaining()) {
+                        ch.write(body);
+                    }
+                    ch.force(true);
+                }
+                try {
+                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot write embedding cache " + file + " (next start re-embeds): " + e.getMessage());
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: a stray temporary file is harmless
+                }
+            }
+        }
+    }
+
+    private static boolean matches(Path file, String modelKey, int dimension) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            while (header.hasRemaining() && ch.read(header) > 0) {
+                // read the whole header
+            }
+            if (header.hasRemaining()) {
+                return false;
+            }
+            header.flip();
+            byte[] keyBytes = new byte[KEY_BYTES];
+            if (header.getInt() != MAGIC) {
+                return false;
+            }
+            header.get(keyBytes);
+            return modelKey.equals(new String(keyBytes, StandardCharsets.US_ASCII)) && header.getInt() == dimension;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static ByteBuffer records(List<TextKey> keys, float[] vectors, int dimension) {
+        if (vectors.length != keys.size() * dimension) {
+            throw new IllegalArgumentException(keys.size() + " keys but " + vectors.length / Math.max(1, dimension) + " vectors");
+        }
+        ByteBuffer buf = ByteBuffer.allocate(keys.size() * (TEXT_KEY_BYTES + 4 * dimension));
+        for (int r = 0; r < keys.size(); r++) {
+            buf.order(ByteOrder.BIG_ENDIAN).putLong(keys.get(r).high()).putLong(keys.get(r).low());
+            buf.order(ByteOrder.LITTLE_ENDIAN);
+            for (int d = 0; d < dimension; d++) {
+                buf.putFloat(vectors[r * dimension + d]);
+            }
+        }
+        return buf.flip();
     }
 }

@@ -143,7 +143,8 @@ final class LocalDeployment implements Deployment {
         List<String> cmd = new ArrayList<>(serveCommand);
         cmd.addAll(List.of("--host", "127.0.0.1", "--port", String.valueOf(r.port), "--admin-port", String.valueOf(r.adminPort),
                 "--admin-token-file", work.resolve("admin.token").toString(), "--allow-fault-injection", "--drain-delay", DRAIN_DELAY,
-                "--model-repo", modelRepo.toString(), "--catalog", catalog.toString(), "--access-log", work.resolve("replica-" + r.index + ".access.jsonl").toString(),
+                "--model-repo", modelRepo.toString(), "--catalog", catalog.toString(),
+                "--catalog-journal", work.resolve("replica-" + r.index + ".catalog-journal").toString(), "--access-log", work.resolve("replica-" + r.index + ".access.jsonl").toString(),
                 "--audit-log", work.resolve("replica-" + r.index + ".audit.jsonl").toString()));
         cmd.addAll(target.serveArgs());
         Path out = work.resolve("replica-" + r.index + ".log");

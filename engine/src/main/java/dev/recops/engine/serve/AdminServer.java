@@ -34,8 +34,12 @@ import java.util.regex.Pattern;
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AdminServer.class.getName());
     static final int MAX_BODY_BYTES = 64 * 1024;
+    /** Largest body of a product update: some 100,000 products. */
+    static final int MAX_PRODUCTS_BYTES = 64 << 20;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final String PREFIX = "/admin/v1";
+    /** A field an action may add to its answer for the audit log; taken out before the answer is sent. */
+    private static final String AUDIT = "_audit";
 
     private final SearchService service;
     private final BearerToken tokens;
@@ -98,6 +102,13 @@ public final class AdminServer implements AutoCloseable {
                 .post(PREFIX + "/catalog/reload", (req, res) -> handle("reload_catalog", req, res,
                         (q, b) -> json.createObjectNode().put("products",
                                 service.reloadCatalog(q.query().first("force").map("true"::equals).orElse(false)))))
+                .get(PREFIX + "/catalog", (req, res) -> handle("catalog", req, res, (q, b) -> catalogStatus()))
+                .post(PREFIX + "/catalog/products", (req, res) -> handle("upsert_products", req, res, AdminServer::productsBody,
+                        this::upsertProducts))
+                .patch(PREFIX + "/catalog/products", (req, res) -> handle("patch_products", req, res, AdminServer::productsBody,
+                        this::patchProducts))
+                .delete(PREFIX + "/catalog/products", (req, res) -> handle("delete_products", req, res, AdminServer::productsBody,
+                        this::deleteProducts))
                 .get(PREFIX + "/traffic", (req, res) -> handle("traffic", req, res, (q, b) -> traffic()))
                 .put(PREFIX + "/traffic", (req, res) -> handle("set_traffic", req, res, this::setTraffic))
                 .get(PREFIX + "/faults", (req, res) -> handle("faults", req, res, (q, b) -> faults()))
@@ -109,6 +120,11 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private void handle(String action, ServerRequest req, ServerResponse res, Action fn) {
+        handle(action, req, res, AdminServer::body, fn);
+    }
+
+    private void handle(String action, ServerRequest req, ServerResponse res, java.util.function.Function<ServerRequest, byte[]> reader,
+            Action fn) {
         Optional<String> tokenId = tokens.authenticate(req.headers().first(HeaderNames.AUTHORIZATION));
         ObjectNode body;
         int status;
@@ -121,9 +137,11 @@ public final class AdminServer implements AutoCloseable {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"recops-admin\"");
         } else {
             try {
-                body = fn.run(req, body(req));
+                body = fn.run(req, reader.apply(req));
                 status = 200;
                 outcome = "ok";
+                JsonNode summary = body.remove(AUDIT);
+                detail = summary == null ? "" : summary.asText();
             } catch (HttpProblem p) {
                 status = p.status;
                 outcome = "rejected";
@@ -159,6 +177,136 @@ public final class AdminServer implements AutoCloseable {
         boolean hasBody = req.headers().contentLength().orElse(0) > 0
                 || req.headers().first(HeaderNames.TRANSFER_ENCODING).isPresent();
         return hasBody ? RequestBodies.json(req, MAX_BODY_BYTES) : new byte[0];
+    }
+
+    /** Product updates: JSON Lines, up to {@value #MAX_PRODUCTS_BYTES} bytes. */
+    private static byte[] productsBody(ServerRequest req) {
+        return RequestBodies.jsonLines(req, MAX_PRODUCTS_BYTES);
+    }
+
+    private ObjectNode catalogStatus() {
+        LiveCatalog.Status s = service.catalogStatus();
+        ObjectNode out = json.createObjectNode().put("products", s.products()).put("embedding_backlog", s.backlog());
+        s.journal().ifPresentOrElse(j -> out.putObject("journal").put("dir", j.dir().toString()).put("origin_sha256", j.originSha256())
+                        .put("generation", j.generation()).put("changes", j.changes()).put("products", j.products()),
+                () -> out.putNull("journal"));
+        return out;
+    }
+
+    private ObjectNode updated(LiveCatalog.Result r) {
+        ObjectNode out = json.createObjectNode().put("op", r.op()).put("requested", r.requested()).put("changed", r.changed())
+                .put("embedded", r.embedded()).put("products", r.products());
+        if (!r.notFound().isEmpty()) {
+            r.notFound().forEach(out.putArray("not_found")::add);
+        }
+        out.put(AUDIT, r.op() + " requested " + r.requested() + " changed " + r.changed() + " embedded " + r.embedded());
+        return out;
+    }
+
+    /** JSON Lines of whole products, the catalog's columns as fields; one bad line refuses the call. */
+    private ObjectNode upsertProducts(ServerRequest req, byte[] body) {
+        dev.recops.engine.catalog.CatalogLoader.Parsed parsed = dev.recops.engine.catalog.CatalogLoader.parseJsonLines(utf8(body));
+        if (!parsed.rejected().isEmpty()) {
+            throw new HttpProblem(400, "invalid_products", parsed.rejected().size() + " line(s) rejected, nothing was changed: "
+                    + String.join("; ", parsed.rejected().stream().limit(5).map(Object::toString).toList()));
+        }
+        if (parsed.products().isEmpty()) {
+            throw new HttpProblem(400, "invalid_products", "the body holds no product (JSON Lines, one product object per line)");
+        }
+        return updated(service.upsertProducts(parsed.products()));
+    }
+
+    /** {@code {"product_ids": ["B0...", ...]}}. */
+    private ObjectNode deleteProducts(ServerRequest req, byte[] body) {
+        JsonNode ids = object(body).get("product_ids");
+        if (ids == null || !ids.isArray() || ids.isEmpty()) {
+            throw new HttpProblem(400, "invalid_field", "product_ids must be a non-empty array of product ids");
+        }
+        java.util.List<String> list = new java.util.ArrayList<>();
+        for (JsonNode id : ids) {
+            if (!id.isTextual() || id.asText().isBlank()) {
+                throw new HttpProblem(400, "invalid_field", "product_ids must hold non-empty strings");
+            }
+            list.add(id.asText().strip());
+        }
+        return updated(service.deleteProducts(list));
+    }
+
+    /**
+     * JSON Lines of {@code {"product_id": ..., "price": 12.5, "in_stock": false, "color": ..., "size": ...}}:
+     * what needs no new embedding; an empty or null attribute removes it. One bad line refuses the call.
+     */
+    private ObjectNode patchProducts(ServerRequest req, byte[] body) {
+        java.util.List<dev.recops.engine.catalog.ProductPatch> patches = new java.util.ArrayList<>();
+        String[] lines = utf8(body).split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].isBlank()) {
+                continue;
+            }
+            try {
+                patches.add(patch(json.readTree(lines[i])));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new HttpProblem(400, "invalid_patch", "line " + (i + 1) + ": "
+                        + (e instanceof IOException ? "not valid JSON" : e.getMessage()) + "; nothing was changed");
+            }
+        }
+        if (patches.isEmpty()) {
+            throw new HttpProblem(400, "invalid_patch", "the body holds no patch (JSON Lines, one object with a product_id per line)");
+        }
+        return updated(service.patchProducts(patches));
+    }
+
+    private static dev.recops.engine.catalog.ProductPatch patch(JsonNode line) {
+        if (line == null || !line.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        String id = line.path("product_id").asText("");
+        java.util.OptionalDouble price = java.util.OptionalDouble.empty();
+        Optional<Boolean> inStock = Optional.empty();
+        Optional<String> color = Optional.empty();
+        java.util.Map<String, String> attributes = new java.util.HashMap<>();
+        for (var f : line.properties()) {
+            String name = f.getKey().strip().toLowerCase(java.util.Locale.ROOT);
+            JsonNode v = f.getValue();
+            switch (name) {
+                case "product_id" -> { }
+                case "title", "brand" -> throw new IllegalArgumentException(name + " is embedded: upsert the whole product to change it");
+                case "price" -> {
+                    if (!v.isNumber()) {
+                        throw new IllegalArgumentException("price must be a number");
+                    }
+                    price = java.util.OptionalDouble.of(v.asDouble());
+                }
+                case "in_stock" -> {
+                    if (!v.isBoolean()) {
+                        throw new IllegalArgumentException("in_stock must be true or false");
+                    }
+                    inStock = Optional.of(v.asBoolean());
+                }
+                case "color" -> color = Optional.of(v.isNull() ? "" : v.asText().strip());
+                default -> {
+                    if (v.isContainerNode()) {
+                        throw new IllegalArgumentException(name + " must be a string, number or boolean");
+                    }
+                    if (!name.matches("[a-z0-9_]{1,64}")) {
+                        throw new IllegalArgumentException("attribute names are lower-case letters, digits and '_'");
+                    }
+                    attributes.put(name, v.isNull() ? "" : v.asText());
+                }
+            }
+        }
+        if (id.isBlank()) {
+            throw new IllegalArgumentException("product_id is missing");
+        }
+        return new dev.recops.engine.catalog.ProductPatch(id.strip(), price, inStock, color, attributes);
+    }
+
+    private static String utf8(byte[] body) {
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(body)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new HttpProblem(400, "invalid_encoding", "the body is not UTF-8");
+        }
     }
 
     private ObjectNode error(String code, String message) {

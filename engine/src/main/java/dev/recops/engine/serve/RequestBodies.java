@@ -26,10 +26,20 @@ final class RequestBodies {
 
     /** As {@link #json(ServerRequest)} with another size limit, in bytes. */
     static byte[] json(ServerRequest req, int maxBytes) {
+        return read(req, maxBytes, "application/json");
+    }
+
+    /** A JSON Lines body ({@code application/x-ndjson}, {@code application/jsonl} or {@code application/json}) of at most {@code maxBytes}. */
+    static byte[] jsonLines(ServerRequest req, int maxBytes) {
+        return read(req, maxBytes, "application/x-ndjson", "application/jsonl", "application/json");
+    }
+
+    private static byte[] read(ServerRequest req, int maxBytes, String... types) {
         String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
-        if (!type.toLowerCase(Locale.ROOT).strip().startsWith("application/json")) {
+        String declared = type.toLowerCase(Locale.ROOT).strip();
+        if (java.util.Arrays.stream(types).noneMatch(declared::startsWith)) {
             throw new HttpProblem(415, "unsupported_media_type",
-                    "Content-Type must be application/json" + (type.isEmpty() ? "" : ", not " + type));
+                    "Content-Type must be " + String.join(" or ", types) + (type.isEmpty() ? "" : ", not " + type));
         }
         if (req.headers().contentLength().orElse(0) > maxBytes) {
             throw tooLarge(maxBytes);

@@ -3,6 +3,9 @@ package dev.recops.engine.serve;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.batch.Batcher;
 import dev.recops.engine.catalog.Catalog;
+import dev.recops.engine.catalog.CatalogJournal;
+import dev.recops.engine.catalog.Product;
+import dev.recops.engine.catalog.ProductPatch;
 import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.CatalogLoader;
 import dev.recops.engine.catalog.LexicalIndex;
@@ -66,9 +69,7 @@ public final class SearchService implements AutoCloseable {
     private final Router router;
     /** Versions being loaded now, so that one version is never loaded twice at once. */
     private final Set<String> loading = ConcurrentHashMap.newKeySet();
-    /** Catalog reloads, one at a time; never held by anything a query or a rollback waits for. */
-    private final Object reloads = new Object();
-    private volatile boolean initialLoadDone;
+    private final LiveCatalog catalog;
     private volatile Queries.Mode defaultMode = Queries.Mode.VECTOR;
     private volatile Thread analysis;
     private volatile boolean closed;
@@ -85,6 +86,7 @@ public final class SearchService implements AutoCloseable {
         this.registry = new VersionRegistry(options.model());
         this.loader = new VersionLoader(options, metrics, listener, faults, encoders, () -> closed);
         this.router = new Router(registry, options.model());
+        this.catalog = new LiveCatalog(options, registry, loader, listener, metrics, () -> closed);
         metrics.faults(() -> faults.active().stream().collect(Collectors.toMap(Faults.Fault::version, Faults.Fault::kinds)));
     }
 
@@ -117,10 +119,7 @@ public final class SearchService implements AutoCloseable {
                 .orElse(ServingState.NONE);
         String wantedPrimary = !options.primaryVersion().isEmpty() ? options.primaryVersion()
                 : candidates.stream().anyMatch(v -> v.version().equals(saved.primary())) ? saved.primary() : "";
-        Catalog catalog = CatalogLoader.load(options.catalog());
-        registry.catalog(new VersionRegistry.CatalogState(catalog, LexicalIndex.build(catalog)));
-        listener.catalogLoaded(catalog);
-        metrics.catalogSize(catalog.size());
+        catalog.initial();
 
         // The primary first, so the service turns ready as soon as it can answer; the other
         // versions follow and join as each finishes. An implicit primary that fails to load
@@ -151,7 +150,7 @@ public final class SearchService implements AutoCloseable {
             throw firstFailure;
         }
         registry.restore(saved);
-        initialLoadDone = true;
+        catalog.initialLoadDone();
     }
 
     /** How searches that name no mode retrieve (serve's --search-mode). */
@@ -591,7 +590,9 @@ public final class SearchService implements AutoCloseable {
      * Reads the catalog file again and swaps it in for every loaded version at once, while the
      * old one keeps serving: the file is checked and every version's embeddings (or the cache)
      * and the lexical index are built first, outside any lock a query or a rollback waits for.
-     * A missing or invalid file changes nothing.
+     * A missing or invalid file changes nothing; neither does the file whose content the live
+     * updates were applied to. A new file replaces the catalog and its live updates (those are set
+     * aside in the journal directory).
      *
      * @param force take a catalog with fewer than half the products served (otherwise refused as a
      *     likely half-copied file)
@@ -601,32 +602,47 @@ public final class SearchService implements AutoCloseable {
      * @throws RecopsException.Conflict when it shrank by more than half without {@code force}
      */
     public int reloadCatalog(boolean force) {
-        synchronized (reloads) {
-            if (!initialLoadDone) { // a version still loading would keep the old catalog
-                throw new RecopsException.Unavailable("not_ready", "the service is still loading its versions");
-            }
-            Catalog c = CatalogLoader.load(options.catalog());
-            int served = catalogSize();
-            if (!force && c.size() < served / 2.0) {
-                throw new RecopsException.Conflict("catalog_shrunk", "the catalog " + options.catalog() + " has " + c.size()
-                        + " products, fewer than half of the " + served + " served; reload with force if that is meant");
-            }
-            VersionRegistry.CatalogState next = new VersionRegistry.CatalogState(c, LexicalIndex.build(c));
-            Map<String, CatalogIndex> indexes = new HashMap<>();
-            do {
-                for (ServedVersion v : registry.current().versions().values()) {
-                    if (!indexes.containsKey(v.name())) {
-                        try (ServedVersion.Lease lease = v.lease()) { // never embed with a version being freed
-                            if (lease != null) {
-                                indexes.put(v.name(), loader.index(v.encoder(), c));
-                            }
-                        }
-                    }
-                }
-            } while (!registry.swapCatalog(next, indexes) && !closed);
-            listener.catalogLoaded(c);
-            metrics.catalogSize(c.size());
-            return c.size();
+        return catalog.reload(force);
+    }
+
+    /**
+     * Keeps live catalog updates in this journal directory, so a restart serves them (see
+     * {@link CatalogJournal}); set before {@link #load()}. Without it, updates last until the
+     * process ends.
+     */
+    public void catalogJournal(CatalogJournal journal) {
+        catalog.journal(journal);
+    }
+
+    /**
+     * Adds or replaces whole products; returns once every loaded version can find them. New and
+     * changed texts are embedded at background priority: queries go first.
+     */
+    public LiveCatalog.Result upsertProducts(List<Product> products) {
+        requireReady();
+        return catalog.upsert(products);
+    }
+
+    /** Removes products, at once. */
+    public LiveCatalog.Result deleteProducts(List<String> productIds) {
+        requireReady();
+        return catalog.delete(productIds);
+    }
+
+    /** Changes price, stock or other attributes that need no new embedding, at once. */
+    public LiveCatalog.Result patchProducts(List<ProductPatch> patches) {
+        requireReady();
+        return catalog.patch(patches);
+    }
+
+    /** The catalog served, its journal and the products waiting to be embedded. */
+    public LiveCatalog.Status catalogStatus() {
+        return catalog.status();
+    }
+
+    private void requireReady() {
+        if (registry.current().primary().isEmpty()) {
+            throw new RecopsException.Unavailable("not_ready", "the service is still loading");
         }
     }
 
@@ -677,5 +693,6 @@ public final class SearchService implements AutoCloseable {
             analysis.interrupt();
         }
         toClose.values().forEach(v -> v.retire(Duration.ofSeconds(10)));
+        catalog.close();
     }
 }

@@ -37,6 +37,9 @@ public final class ServerMetrics {
     private final Histogram requestDuration;
     private final Gauge modelLoaded;
     private final Gauge catalogProducts;
+    private final Counter catalogUpdates;
+    private final Gauge embeddingBacklog;
+    private final java.util.concurrent.atomic.AtomicLong backlog = new java.util.concurrent.atomic.AtomicLong();
     private final Histogram modelLoadDuration;
     private final Histogram queueDuration;
     private final Histogram inferenceDuration;
@@ -90,6 +93,15 @@ public final class ServerMetrics {
         catalogProducts = Gauge.builder()
                 .name("recops_catalog_products")
                 .help("Products in the served catalog.")
+                .register(registry);
+        catalogUpdates = Counter.builder()
+                .name("recops_catalog_updates")
+                .help("Products changed by live catalog updates, by operation (upsert, delete, patch).")
+                .labelNames("op")
+                .register(registry);
+        embeddingBacklog = Gauge.builder()
+                .name("recops_catalog_embedding_backlog")
+                .help("Product texts of live updates waiting to be embedded, over every loaded version.")
                 .register(registry);
         queueDuration = Histogram.builder()
                 .name("recops_queue_duration_seconds")
@@ -361,6 +373,16 @@ public final class ServerMetrics {
 
     public void catalogSize(int products) {
         catalogProducts.set(products);
+    }
+
+    /** Products a live update changed. */
+    public void catalogUpdated(String op, int products) {
+        catalogUpdates.labelValues(op).inc(products);
+    }
+
+    /** Texts added to ({@code delta > 0}) or embedded from ({@code delta < 0}) the update backlog. */
+    public void embeddingBacklog(long delta) {
+        embeddingBacklog.set(backlog.addAndGet(delta));
     }
 
     /** The content type that {@link #write} produces for this {@code Accept} header. */

@@ -226,4 +226,40 @@ class BatcherTest {
         assertThatThrownBy(() -> batcher.submit(text(2, 3), in(Duration.ofSeconds(5))))
                 .isInstanceOf(RecopsException.Unavailable.class);
     }
+
+    @Test
+    void backgroundWorkWaitsForQueriesAndRunsInSmallCalls() throws Exception {
+        start(32, Duration.ZERO, 64, 1);
+        hold = new CountDownLatch(1);
+        CompletableFuture<Batcher.Result> first = batcher.submit(text(100, 4), in(Duration.ofSeconds(10)));
+        assertThat(firstCallStarted.await(10, TimeUnit.SECONDS)).isTrue(); // the only worker is busy
+        List<CompletableFuture<Batcher.Result>> background = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            background.add(batcher.submitBackground(text(i, 4)));
+        }
+        CompletableFuture<Batcher.Result> query = batcher.submit(text(200, 4), in(Duration.ofSeconds(10)));
+        hold.countDown();
+
+        assertThat(first.get(10, TimeUnit.SECONDS).vector()[0]).isEqualTo(100f);
+        assertThat(query.get(10, TimeUnit.SECONDS).vector()[0]).isEqualTo(200f);
+        for (int i = 0; i < background.size(); i++) {
+            assertThat(background.get(i).get(10, TimeUnit.SECONDS).vector()[0]).isEqualTo(i + 1f);
+        }
+        assertThat(calls.get(1).inputIds()[0]).as("the query queued after the background work ran before it").isEqualTo(200L);
+        assertThat(calls.subList(2, calls.size())).allSatisfy(c -> assertThat(c.size()).isLessThanOrEqualTo(Batcher.BACKGROUND_BATCH));
+        assertThat(calls.subList(2, calls.size()).stream().mapToInt(TokenizedBatch::size).sum()).isEqualTo(20);
+    }
+
+    @Test
+    void closingFailsTheBackgroundWorkNotStarted() throws Exception {
+        start(32, Duration.ZERO, 64, 1);
+        hold = new CountDownLatch(1);
+        batcher.submit(text(100, 4), in(Duration.ofSeconds(10)));
+        assertThat(firstCallStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Batcher.Result> waiting = batcher.submitBackground(text(1, 4));
+        CompletableFuture<Boolean> closing = CompletableFuture.supplyAsync(() -> batcher.close(Duration.ofSeconds(10)));
+        assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(RecopsException.Unavailable.class);
+        hold.countDown();
+        assertThat(closing.get(10, TimeUnit.SECONDS)).isTrue();
+    }
 }

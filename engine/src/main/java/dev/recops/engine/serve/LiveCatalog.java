@@ -1,0 +1,333 @@
+package dev.recops.engine.serve;
+
+import dev.recops.engine.RecopsException;
+import dev.recops.engine.batch.Batcher;
+import dev.recops.engine.catalog.Catalog;
+import dev.recops.engine.catalog.CatalogIndex;
+import dev.recops.engine.catalog.CatalogJournal;
+import dev.recops.engine.catalog.CatalogLoader;
+import dev.recops.engine.catalog.EmbeddingCache;
+import dev.recops.engine.catalog.LexicalIndex;
+import dev.recops.engine.catalog.Product;
+import dev.recops.engine.catalog.ProductPatch;
+import dev.recops.engine.telemetry.ServerMetrics;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The catalog's life while serving: the first load (the file and its journaled updates), whole
+ * reloads, and live updates of single products.
+ *
+ * <p>An upsert embeds its new and changed texts with every loaded version through the version's
+ * batcher at background priority (queries go first), holding no lock, so deletes, patches and
+ * queries go on meanwhile; then, under the one lock of catalog changes, it writes the journal,
+ * builds the next catalog (each product keeps its vector unless its text changed) and swaps it in
+ * for every version at once. Deletes and patches need no model and take effect at once.
+ */
+public final class LiveCatalog {
+    /** Texts a version embeds per lease: an unload waits at most for one such chunk. */
+    private static final int EMBED_CHUNK = 64;
+
+    /**
+     * What an update did.
+     *
+     * @param requested products named in the call
+     * @param changed products that differed from what was served, now applied
+     * @param embedded texts embedded, over all versions
+     * @param notFound ids of a delete that the catalog did not have
+     * @param products products served after it
+     */
+    public record Result(String op, int requested, int changed, int embedded, List<String> notFound, int products) {}
+
+    /** The catalog served and its journal. */
+    public record Status(int products, Optional<CatalogJournal.Status> journal, long backlog) {}
+
+    private final ServeOptions options;
+    private final VersionRegistry registry;
+    private final VersionLoader loader;
+    private final ServeListener listener;
+    private final ServerMetrics metrics;
+    private final BooleanSupplier closed;
+    /** Catalog changes, one at a time; never held by anything a query or a rollback waits for. */
+    private final Object changes = new Object();
+    private final java.util.concurrent.atomic.AtomicLong backlog = new java.util.concurrent.atomic.AtomicLong();
+    private volatile Optional<CatalogJournal> journal = Optional.empty();
+    private volatile boolean ready;
+
+    LiveCatalog(ServeOptions options, VersionRegistry registry, VersionLoader loader, ServeListener listener, ServerMetrics metrics,
+            BooleanSupplier closed) {
+        this.options = options;
+        this.registry = registry;
+        this.loader = loader;
+        this.listener = listener;
+        this.metrics = metrics;
+        this.closed = closed;
+    }
+
+    /** Keeps updates in this journal (taken over: closed with the service); without one they last until the process ends. */
+    void journal(CatalogJournal j) {
+        journal = Optional.of(j);
+    }
+
+    /** Loads the catalog file and the updates journaled for it, and serves it (before any version loads). */
+    Catalog initial() {
+        Catalog file = CatalogLoader.load(options.catalog());
+        Catalog served = journal.map(j -> j.recover(file)).orElse(file);
+        registry.catalog(new VersionRegistry.CatalogState(served, LexicalIndex.build(served)));
+        listener.catalogLoaded(served);
+        metrics.catalogSize(served.size());
+        return served;
+    }
+
+    /** Every version of the first load is in: whole reloads may start. */
+    void initialLoadDone() {
+        ready = true;
+    }
+
+    /**
+     * Reads the catalog file again and swaps it in for every loaded version at once; see
+     * {@link SearchService#reloadCatalog}. A file whose content is what the live updates were
+     * applied to changes nothing; a new file replaces the catalog and its updates.
+     */
+    int reload(boolean force) {
+        synchronized (changes) {
+            if (!ready) { // a version still loading would keep the old catalog
+                throw new RecopsException.Unavailable("not_ready", "the service is still loading its versions");
+            }
+            Catalog c = CatalogLoader.load(options.catalog());
+            Catalog served = registry.current().catalog().catalog();
+            if (journal.isPresent() && c.contentHash().equals(journal.get().status().originSha256())) {
+                return served.size(); // the same file: what is served is it with its updates
+            }
+            if (!force && c.size() < served.size() / 2.0) {
+                throw new RecopsException.Conflict("catalog_shrunk", "the catalog " + options.catalog() + " has " + c.size()
+                        + " products, fewer than half of the " + served.size() + " served; reload with force if that is meant");
+            }
+            Catalog next = journal.map(j -> j.recover(c)).orElse(c);
+            swap(next, (v, cat) -> loader.index(v.encoder(), cat));
+            listener.catalogLoaded(next);
+            return next.size();
+        }
+    }
+
+    /**
+     * Adds or replaces whole products. Returns once they are searchable with every loaded version.
+     *
+     * @throws RecopsException.InvalidInput when an id appears twice
+     * @throws RecopsException.Failure when embedding or the journal fails: then nothing changed
+     */
+    Result upsert(List<Product> products) {
+        Set<String> ids = new java.util.HashSet<>();
+        for (Product p : products) {
+            if (!ids.add(p.productId())) {
+                throw new RecopsException.InvalidInput("duplicate_product", "product_id " + p.productId() + " appears twice in one upsert");
+            }
+        }
+        Catalog before = registry.current().catalog().catalog();
+        List<Product> toEmbed = products.stream().filter(p -> {
+            Product old = before.product(p.productId());
+            return old == null || !old.embeddingText().equals(p.embeddingText());
+        }).toList();
+        Map<String, Map<String, float[]>> embedded = embed(toEmbed);
+        synchronized (changes) {
+            Catalog cur = registry.current().catalog().catalog();
+            List<Product> changed = products.stream().filter(p -> !p.equals(cur.product(p.productId()))).toList();
+            if (!changed.isEmpty()) {
+                journal.ifPresent(j -> j.append(new CatalogJournal.Change.Upsert(changed)));
+                Catalog next = cur.withProducts(changed, List.of());
+                swap(next, (v, cat) -> updatedIndex(v, cat, embedded.getOrDefault(v.name(), Map.of())));
+                compact(next);
+                metrics.catalogUpdated("upsert", changed.size());
+            }
+            int texts = embedded.values().stream().mapToInt(Map::size).sum();
+            return new Result("upsert", products.size(), changed.size(), texts, List.of(), registry.current().catalog().catalog().size());
+        }
+    }
+
+    /** Removes products by id, at once; ids the catalog does not have are reported, not an error. */
+    Result delete(List<String> productIds) {
+        synchronized (changes) {
+            Catalog cur = registry.current().catalog().catalog();
+            Set<String> present = new LinkedHashSet<>();
+            List<String> missing = new ArrayList<>();
+            for (String id : productIds) {
+                if (cur.product(id) != null) {
+                    present.add(id);
+                } else {
+                    missing.add(id);
+                }
+            }
+            if (!present.isEmpty()) {
+                if (present.size() == cur.size()) {
+                    throw new RecopsException.Conflict("catalog_emptied", "a delete may not remove every product of the catalog");
+                }
+                journal.ifPresent(j -> j.append(new CatalogJournal.Change.Delete(List.copyOf(present))));
+                Catalog next = cur.withProducts(List.of(), present);
+                swap(next, (v, cat) -> v.index().updated(cat, v.version(), Map.of()));
+                compact(next);
+                metrics.catalogUpdated("delete", present.size());
+            }
+            return new Result("delete", productIds.size(), present.size(), 0, missing, registry.current().catalog().catalog().size());
+        }
+    }
+
+    /**
+     * Changes attributes that need no embedding (price, stock, colour, others), at once.
+     *
+     * @throws RecopsException.NotFound naming the ids the catalog does not have: then nothing changed
+     */
+    Result patch(List<ProductPatch> patches) {
+        synchronized (changes) {
+            Catalog cur = registry.current().catalog().catalog();
+            List<String> missing = patches.stream().map(ProductPatch::productId).filter(id -> cur.product(id) == null).toList();
+            if (!missing.isEmpty()) {
+                throw new RecopsException.NotFound("unknown_product", "no product " + String.join(", ", missing.subList(0, Math.min(5, missing.size())))
+                        + (missing.size() > 5 ? " (and " + (missing.size() - 5) + " more)" : "") + " to patch; nothing was changed");
+            }
+            Map<String, Product> patched = new java.util.LinkedHashMap<>();
+            for (ProductPatch p : patches) {
+                patched.put(p.productId(), p.apply(patched.getOrDefault(p.productId(), cur.product(p.productId()))));
+            }
+            List<Product> changed = patched.values().stream().filter(p -> !p.equals(cur.product(p.productId()))).toList();
+            if (!changed.isEmpty()) {
+                journal.ifPresent(j -> j.append(new CatalogJournal.Change.Upsert(changed)));
+                Catalog next = cur.withProducts(changed, List.of());
+                swap(next, (v, cat) -> v.index().updated(cat, v.version(), Map.of()));
+                compact(next);
+                metrics.catalogUpdated("patch", changed.size());
+            }
+            return new Result("patch", patches.size(), changed.size(), 0, List.of(), registry.current().catalog().catalog().size());
+        }
+    }
+
+    Status status() {
+        VersionRegistry.CatalogState c = registry.current().catalog();
+        return new Status(c == null ? 0 : c.catalog().size(), journal.map(CatalogJournal::status), backlog.get());
+    }
+
+    void close() {
+        journal.ifPresent(CatalogJournal::close);
+    }
+
+    /** How a version gets its index for the next catalog. */
+    private interface Indexer {
+        CatalogIndex index(ServedVersion v, Catalog next);
+    }
+
+    /**
+     * Serves {@code next} with every loaded version's index for it at once (versions published
+     * meanwhile get theirs too), and the lexical index.
+     */
+    private void swap(Catalog next, Indexer indexer) {
+        VersionRegistry.CatalogState state = new VersionRegistry.CatalogState(next, LexicalIndex.build(next));
+        Map<String, CatalogIndex> indexes = new HashMap<>();
+        do {
+            for (ServedVersion v : registry.current().versions().values()) {
+                if (!indexes.containsKey(v.name())) {
+                    try (ServedVersion.Lease lease = v.lease()) { // never embed with a version being freed
+                        if (lease != null) {
+                            indexes.put(v.name(), indexer.index(v, next));
+                        }
+                    }
+                }
+            }
+        } while (!registry.swapCatalog(state, indexes) && !closed.getAsBoolean());
+        metrics.catalogSize(next.size());
+    }
+
+    /** The version's index moved to {@code next} with the vectors embedded for the update; rebuilt (from the cache) if they do not fit. */
+    private CatalogIndex updatedIndex(ServedVersion v, Catalog next, Map<String, float[]> vectors) {
+        try {
+            return v.index().updated(next, v.version(), vectors);
+        } catch (IllegalArgumentException e) { // a version published after the embedding started
+            return loader.index(v.encoder(), next);
+        }
+    }
+
+    private void compact(Catalog served) {
+        journal.ifPresent(j -> j.compactIfDue(served));
+    }
+
+    /**
+     * Embeds the products' texts with every loaded version at background priority, the versions
+     * in parallel, and adds them to the embedding cache.
+     *
+     * @return by version name, vectors by text
+     */
+    private Map<String, Map<String, float[]>> embed(List<Product> products) {
+        if (products.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Map<String, float[]>> out = new ConcurrentHashMap<>();
+        List<CompletableFuture<Void>> perVersion = new ArrayList<>();
+        for (ServedVersion v : registry.current().versions().values()) {
+            perVersion.add(CompletableFuture.runAsync(() -> out.put(v.name(), embed(v, products)),
+                    r -> Thread.ofVirtual().name("recops-update-" + v.name()).start(r)));
+        }
+        try {
+            CompletableFuture.allOf(perVersion.toArray(CompletableFuture[]::new)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RecopsException.Unavailable("interrupted", "the update was interrupted; nothing was changed");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RecopsException re) {
+                throw re;
+            }
+            throw new RecopsException.Failure("embedding_failed", "embedding the updated products failed; nothing was changed: "
+                    + e.getCause(), e.getCause());
+        }
+        return out;
+    }
+
+    private Map<String, float[]> embed(ServedVersion v, List<Product> products) {
+        List<String> texts = products.stream().map(p -> CatalogIndex.text(v.version(), p)).distinct().toList();
+        Map<String, float[]> vectors = new HashMap<>(texts.size());
+        add(texts.size());
+        try {
+            for (int from = 0; from < texts.size(); from += EMBED_CHUNK) {
+                List<String> chunk = texts.subList(from, Math.min(texts.size(), from + EMBED_CHUNK));
+                try (ServedVersion.Lease lease = v.lease()) {
+                    if (lease == null) {
+                        return Map.of(); // unloaded meanwhile: it will not serve the next catalog
+                    }
+                    List<CompletableFuture<Batcher.Result>> futures = new ArrayList<>(chunk.size());
+                    for (String text : chunk) {
+                        futures.add(v.batcher().submitBackground(v.encoder().tokenizeOne(text)));
+                    }
+                    for (int i = 0; i < chunk.size(); i++) {
+                        vectors.put(chunk.get(i), futures.get(i).get().vector());
+                        add(-1);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RecopsException.Unavailable("interrupted", "the update was interrupted; nothing was changed");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RecopsException re) {
+                throw re;
+            }
+            throw new RecopsException.Failure("embedding_failed", v.version().id() + " failed to embed the updated products: " + e.getCause(),
+                    e.getCause());
+        } finally {
+            add(-(texts.size() - vectors.size()));
+        }
+        CatalogIndex.remember(options.cacheDir().map(EmbeddingCache::new), v.version(), v.encoder().dimension(), vectors);
+        return vectors;
+    }
+
+    private void add(long delta) {
+        backlog.addAndGet(delta);
+        metrics.embeddingBacklog(delta);
+    }
+}
