@@ -44,6 +44,9 @@ final class CatalogCommand {
                     + "Every row is checked first; one bad row changes nothing (exit 2). Returns when they are searchable.")
     int upsert(@Mixin ModelCommand.AdminOptions admin, @Mixin OutputOptions output,
             @Parameters(paramLabel = "FILE", description = "Products, .csv or .jsonl.") Path file) {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new RecopsException.PreconditionFailed("file_missing", file + " not found");
+        }
         Catalog products = CatalogLoader.load(file);
         if (!products.rejectedRows().isEmpty()) {
             throw new RecopsException.InvalidInput("invalid_products", file + ": " + products.rejectedRows().size()

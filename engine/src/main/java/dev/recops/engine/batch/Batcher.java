@@ -31,10 +31,13 @@ import java.util.function.Function;
  *       estimated wait plus one batch exceeds its deadline.
  *   <li>Requests whose deadline passed, or whose caller gave up, are dropped before inference.
  *   <li>Background work ({@link #submitBackground}: products of a live catalog update) has its own
- *       queue and runs only when no query is queued, on at most {@code workers - 1} workers (one
- *       when there is one), in calls of at most {@value #BACKGROUND_BATCH} texts, so a query waits
- *       at most for one short background call. It has no deadline and is never shed: its queue
- *       makes the submitter wait instead.
+ *       queue. A background call starts only when no query is queued here and no query's model
+ *       call runs anywhere in the process, at most one per core but one at a time in the process
+ *       (the cores are shared by every version and the HTTP server), in calls of at most
+ *       {@value #BACKGROUND_BATCH} texts, so a query waits at most for one short background call.
+ *       Under saturation it still gets one call every {@value #BACKGROUND_STARVATION_MS} ms, so
+ *       an update finishes. It has no deadline and is never shed: its queue makes the submitter
+ *       wait instead.
  *   <li>A batch is split into calls of similar token length, choosing the split that costs least
  *       under a cost model learned from the calls so far (fixed cost per call plus cost per padded
  *       token; see {@link Grouping}), so short texts are not padded to a long one needlessly.
@@ -104,6 +107,11 @@ public final class Batcher implements AutoCloseable {
     /** Texts per background model call: small, so a query arriving meanwhile waits little. */
     static final int BACKGROUND_BATCH = 8;
     private static final int BACKGROUND_QUEUE = 256;
+    static final long BACKGROUND_STARVATION_MS = 500;
+    /** Query model calls running in the process, over every batcher: background work waits for none. */
+    private static final AtomicInteger QUERY_CALLS = new AtomicInteger();
+    /** One background call at a time in the process: it never takes more than one core from queries. */
+    private static final java.util.concurrent.Semaphore BACKGROUND_CALL = new java.util.concurrent.Semaphore(1);
 
     private final String name;
     private final Function<TokenizedBatch, float[][]> model;
@@ -111,7 +119,7 @@ public final class Batcher implements AutoCloseable {
     private final Observer observer;
     private final BlockingQueue<Pending> queue;
     private final BlockingQueue<Pending> background = new ArrayBlockingQueue<>(BACKGROUND_QUEUE);
-    private final java.util.concurrent.Semaphore backgroundWorkers;
+    private volatile long lastBackgroundNanos = System.nanoTime();
     private final AtomicInteger idleWorkers = new AtomicInteger();
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running = true;
@@ -129,7 +137,6 @@ public final class Batcher implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.observer = Objects.requireNonNull(observer, "observer");
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
-        this.backgroundWorkers = new java.util.concurrent.Semaphore(Math.max(1, settings.workers() - 1));
         for (int i = 0; i < settings.workers(); i++) {
             Thread t = Thread.ofPlatform().daemon().name("recops-batch-" + name + "-" + (i + 1)).unstarted(this::work);
             workers.add(t);
@@ -228,8 +235,11 @@ public final class Batcher implements AutoCloseable {
         List<Pending> batch = new ArrayList<>(settings.maxBatch());
         while (running || !queue.isEmpty() || !background.isEmpty()) {
             batch.clear();
+            if (starved() && runBackground(batch, true)) {
+                continue;
+            }
             Pending first = queue.poll();
-            if (first == null && runBackground(batch)) {
+            if (first == null && runBackground(batch, false)) {
                 continue;
             }
             idleWorkers.incrementAndGet();
@@ -256,12 +266,21 @@ public final class Batcher implements AutoCloseable {
         }
     }
 
-    /** Runs one background call if background work waits and a background slot is free. */
-    private boolean runBackground(List<Pending> batch) {
-        if (background.isEmpty() || !backgroundWorkers.tryAcquire()) {
+    /** Background work has waited for queries longer than {@value #BACKGROUND_STARVATION_MS} ms. */
+    private boolean starved() {
+        return !background.isEmpty() && System.nanoTime() - lastBackgroundNanos > BACKGROUND_STARVATION_MS * 1_000_000;
+    }
+
+    /**
+     * Runs one background call if background work waits, no query's model call runs in the
+     * process (unless {@code starved}) and no other background call does.
+     */
+    private boolean runBackground(List<Pending> batch, boolean starved) {
+        if (background.isEmpty() || (!starved && QUERY_CALLS.get() > 0) || !BACKGROUND_CALL.tryAcquire()) {
             return false;
         }
         try {
+            lastBackgroundNanos = System.nanoTime();
             background.drainTo(batch, BACKGROUND_BATCH);
             batch.removeIf(p -> p.future.isDone());
             if (batch.isEmpty()) {
@@ -270,13 +289,8 @@ public final class Batcher implements AutoCloseable {
             batch.sort(Comparator.comparingInt(p -> p.text.length()));
             TokenizedBatch padded = TokenizedBatch.pad(batch.stream().map(p -> p.text).toList());
             long start = System.nanoTime();
-            float[][] vectors;
-            try {
-                vectors = model.apply(padded);
-            } catch (RuntimeException e) {
-                RecopsException failure = e instanceof RecopsException re ? re
-                        : new RecopsException.Failure("inference_failed", name + ": inference failed: " + e, e);
-                batch.forEach(p -> p.future.completeExceptionally(failure));
+            float[][] vectors = call(batch, padded);
+            if (vectors == null) {
                 return true;
             }
             long took = System.nanoTime() - start;
@@ -286,7 +300,8 @@ public final class Batcher implements AutoCloseable {
             }
             return true;
         } finally {
-            backgroundWorkers.release();
+            lastBackgroundNanos = System.nanoTime();
+            BACKGROUND_CALL.release();
         }
     }
 
@@ -339,12 +354,13 @@ public final class Batcher implements AutoCloseable {
         TokenizedBatch batch = TokenizedBatch.pad(group.stream().map(p -> p.text).toList());
         long start = System.nanoTime();
         float[][] vectors;
+        QUERY_CALLS.incrementAndGet();
         try {
-            vectors = model.apply(batch);
-        } catch (RuntimeException e) {
-            RecopsException failure = e instanceof RecopsException re ? re
-                    : new RecopsException.Failure("inference_failed", name + ": inference failed: " + e, e);
-            group.forEach(p -> p.future.completeExceptionally(failure));
+            vectors = call(group, batch);
+        } finally {
+            QUERY_CALLS.decrementAndGet();
+        }
+        if (vectors == null) {
             return;
         }
         long took = System.nanoTime() - start;
@@ -358,6 +374,18 @@ public final class Batcher implements AutoCloseable {
         for (int i = 0; i < group.size(); i++) {
             Pending p = group.get(i);
             p.future.complete(new Result(vectors[i], p.text.length(), dequeuedNanos - p.enqueuedNanos, took, group.size()));
+        }
+    }
+
+    /** One model call; on failure every request of the group fails with the reason, and null is returned. */
+    private float[][] call(List<Pending> group, TokenizedBatch batch) {
+        try {
+            return model.apply(batch);
+        } catch (RuntimeException e) {
+            RecopsException failure = e instanceof RecopsException re ? re
+                    : new RecopsException.Failure("inference_failed", name + ": inference failed: " + e, e);
+            group.forEach(p -> p.future.completeExceptionally(failure));
+            return null;
         }
     }
 

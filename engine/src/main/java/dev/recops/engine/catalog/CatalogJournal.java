@@ -89,7 +89,8 @@ public final class CatalogJournal implements AutoCloseable {
      *
      * @throws RecopsException.PreconditionFailed when another process holds it, or it cannot be created
      */
-    public static CatalogJournal open(Path dir) {
+    public static CatalogJournal open(Path directory) {
+        Path dir = directory.toAbsolutePath().normalize();
         try {
             Files.createDirectories(dir);
             FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);

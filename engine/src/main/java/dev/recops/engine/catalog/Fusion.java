@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Hybrid retrieval: one ranking from a vector ranking and a BM25 ranking of the same catalog.
+ * Hybrid retrieval: one ranking from a vector ranking and a BM25 ranking. Products are matched by
+ * id, never by row: the two rankings may come from catalogs a live update apart.
  * Reciprocal rank fusion ({@link #rrf}) uses ranks only, so the two scores' scales never meet;
  * the weighted fusion ({@link #weighted}) min-max normalises each list's scores and mixes them.
  * Published product-search results warn that naive fusion can lose to BM25 alone on ESCI: both
@@ -21,7 +22,7 @@ public final class Fusion {
     static final double VECTOR_WEIGHT = 0.5;
 
     /** A fused result, best first. */
-    public record Hit(int row, Product product, float score) {}
+    public record Hit(Product product, float score) {}
 
     private Fusion() {}
 
@@ -32,17 +33,17 @@ public final class Fusion {
 
     /** {@code score = sum over the rankings of 1 / (60 + rank)}, rank from 1. */
     public static List<Hit> rrf(List<CatalogIndex.Hit> vector, List<LexicalIndex.Hit> lexical, int k) {
-        Map<Integer, Double> score = new HashMap<>();
-        Map<Integer, Product> products = new LinkedHashMap<>();
+        Map<String, Double> score = new HashMap<>();
+        Map<String, Product> products = new LinkedHashMap<>();
         for (int i = 0; i < vector.size(); i++) {
             CatalogIndex.Hit h = vector.get(i);
-            score.merge(h.row(), 1.0 / (RRF_K + i + 1), Double::sum);
-            products.putIfAbsent(h.row(), h.product());
+            score.merge(h.product().productId(), 1.0 / (RRF_K + i + 1), Double::sum);
+            products.putIfAbsent(h.product().productId(), h.product());
         }
         for (int i = 0; i < lexical.size(); i++) {
             LexicalIndex.Hit h = lexical.get(i);
-            score.merge(h.row(), 1.0 / (RRF_K + i + 1), Double::sum);
-            products.putIfAbsent(h.row(), h.product());
+            score.merge(h.product().productId(), 1.0 / (RRF_K + i + 1), Double::sum);
+            products.putIfAbsent(h.product().productId(), h.product());
         }
         return top(score, products, k);
     }
@@ -53,17 +54,17 @@ public final class Fusion {
      */
     public static List<Hit> weighted(List<CatalogIndex.Hit> vector, List<LexicalIndex.Hit> lexical, int k) {
         double vectorWeight = VECTOR_WEIGHT;
-        Map<Integer, Double> score = new HashMap<>();
-        Map<Integer, Product> products = new LinkedHashMap<>();
+        Map<String, Double> score = new HashMap<>();
+        Map<String, Product> products = new LinkedHashMap<>();
         double[] v = normalised(vector.stream().mapToDouble(CatalogIndex.Hit::score).toArray());
         double[] l = normalised(lexical.stream().mapToDouble(LexicalIndex.Hit::score).toArray());
         for (int i = 0; i < vector.size(); i++) {
-            score.merge(vector.get(i).row(), vectorWeight * v[i], Double::sum);
-            products.putIfAbsent(vector.get(i).row(), vector.get(i).product());
+            score.merge(vector.get(i).product().productId(), vectorWeight * v[i], Double::sum);
+            products.putIfAbsent(vector.get(i).product().productId(), vector.get(i).product());
         }
         for (int i = 0; i < lexical.size(); i++) {
-            score.merge(lexical.get(i).row(), (1 - vectorWeight) * l[i], Double::sum);
-            products.putIfAbsent(lexical.get(i).row(), lexical.get(i).product());
+            score.merge(lexical.get(i).product().productId(), (1 - vectorWeight) * l[i], Double::sum);
+            products.putIfAbsent(lexical.get(i).product().productId(), lexical.get(i).product());
         }
         return top(score, products, k);
     }
@@ -83,9 +84,9 @@ public final class Fusion {
     }
 
     /** The {@code k} best by score; ties keep the order products were first seen (vector first). */
-    private static List<Hit> top(Map<Integer, Double> score, Map<Integer, Product> products, int k) {
+    private static List<Hit> top(Map<String, Double> score, Map<String, Product> products, int k) {
         List<Hit> all = new ArrayList<>(products.size());
-        products.forEach((row, p) -> all.add(new Hit(row, p, (float) (double) score.get(row))));
+        products.forEach((id, p) -> all.add(new Hit(p, (float) (double) score.get(id))));
         all.sort(Comparator.comparingDouble((Hit h) -> h.score()).reversed());
         return all.size() > k ? List.copyOf(all.subList(0, k)) : List.copyOf(all);
     }

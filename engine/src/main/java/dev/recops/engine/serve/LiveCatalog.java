@@ -277,14 +277,9 @@ public final class LiveCatalog {
         try {
             CompletableFuture.allOf(perVersion.toArray(CompletableFuture[]::new)).get();
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RecopsException.Unavailable("interrupted", "the update was interrupted; nothing was changed");
+            throw interrupted();
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RecopsException re) {
-                throw re;
-            }
-            throw new RecopsException.Failure("embedding_failed", "embedding the updated products failed; nothing was changed: "
-                    + e.getCause(), e.getCause());
+            throw failed(e, "embedding the updated products failed");
         }
         return out;
     }
@@ -311,19 +306,25 @@ public final class LiveCatalog {
                 }
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RecopsException.Unavailable("interrupted", "the update was interrupted; nothing was changed");
+            throw interrupted();
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RecopsException re) {
-                throw re;
-            }
-            throw new RecopsException.Failure("embedding_failed", v.version().id() + " failed to embed the updated products: " + e.getCause(),
-                    e.getCause());
+            throw failed(e, v.version().id() + " failed to embed the updated products");
         } finally {
             add(-(texts.size() - vectors.size()));
         }
         CatalogIndex.remember(options.cacheDir().map(EmbeddingCache::new), v.version(), v.encoder().dimension(), vectors);
         return vectors;
+    }
+
+    private static RecopsException interrupted() {
+        Thread.currentThread().interrupt();
+        return new RecopsException.Unavailable("interrupted", "the update was interrupted; nothing was changed");
+    }
+
+    /** The embedding's own failure when it is one of ours, else a failure naming what failed. */
+    private static RecopsException failed(ExecutionException e, String what) {
+        return e.getCause() instanceof RecopsException re ? re
+                : new RecopsException.Failure("embedding_failed", what + "; nothing was changed: " + e.getCause(), e.getCause());
     }
 
     private void add(long delta) {

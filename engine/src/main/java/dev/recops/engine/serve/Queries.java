@@ -108,8 +108,8 @@ public final class Queries {
         public List<dev.recops.engine.catalog.Fusion.Hit> rank(List<dev.recops.engine.catalog.CatalogIndex.Hit> byVector,
                 List<dev.recops.engine.catalog.LexicalIndex.Hit> byWords, int k) {
             return switch (this) {
-                case VECTOR -> byVector.stream().limit(k).map(h -> new dev.recops.engine.catalog.Fusion.Hit(h.row(), h.product(), h.score())).toList();
-                case LEXICAL -> byWords.stream().limit(k).map(h -> new dev.recops.engine.catalog.Fusion.Hit(h.row(), h.product(), h.score())).toList();
+                case VECTOR -> byVector.stream().limit(k).map(h -> new dev.recops.engine.catalog.Fusion.Hit(h.product(), h.score())).toList();
+                case LEXICAL -> byWords.stream().limit(k).map(h -> new dev.recops.engine.catalog.Fusion.Hit(h.product(), h.score())).toList();
                 case HYBRID -> dev.recops.engine.catalog.Fusion.rrf(byVector, byWords, k);
                 case HYBRID_WEIGHTED -> dev.recops.engine.catalog.Fusion.weighted(byVector, byWords, k);
                 case DEFAULT -> throw new IllegalStateException("the default mode stands for the server's; resolve it first");
