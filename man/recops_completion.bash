@@ -177,6 +177,7 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model traffic" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model unload" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog delete" ];    then _picocli_recops_catalog; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog generate" ];    then _picocli_recops_catalog; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog patch" ];    then _picocli_recops_catalog; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog status" ];    then _picocli_recops_catalog; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog upsert" ];    then _picocli_recops_catalog; return $?; fi
@@ -205,13 +206,15 @@ function _complete_recops() {
   local cmds20=(model traffic)
   local cmds21=(model unload)
   local cmds22=(catalog delete)
-  local cmds23=(catalog patch)
-  local cmds24=(catalog status)
-  local cmds25=(catalog upsert)
+  local cmds23=(catalog generate)
+  local cmds24=(catalog patch)
+  local cmds25=(catalog status)
+  local cmds26=(catalog upsert)
 
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_catalog_upsert; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_recops_catalog_status; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_recops_catalog_patch; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_recops_catalog_upsert; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_catalog_status; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_recops_catalog_patch; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_recops_catalog_generate; return $?; fi
   if CompWordsContainsArray "${cmds22[@]}"; then _picocli_recops_catalog_delete; return $?; fi
   if CompWordsContainsArray "${cmds21[@]}"; then _picocli_recops_model_unload; return $?; fi
   if CompWordsContainsArray "${cmds20[@]}"; then _picocli_recops_model_traffic; return $?; fi
@@ -266,7 +269,7 @@ function _picocli_recops_serve() {
 
   local commands=""
   local flag_opts="'--no-cache' '--no-admin' '--canary-analysis' '--no-catalog-journal' '--allow-fault-injection' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--state-file' '--catalog-journal' '--search-mode' '--access-log' '--access-log-max-size' '--access-log-keep'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--index' '--hnsw-m' '--hnsw-beam' '--hnsw-ef' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--state-file' '--catalog-journal' '--search-mode' '--access-log' '--access-log-max-size' '--access-log-keep'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -317,6 +320,18 @@ function _picocli_recops_serve() {
       return
       ;;
     '--threads')
+      return
+      ;;
+    '--index')
+      return
+      ;;
+    '--hnsw-m')
+      return
+      ;;
+    '--hnsw-beam')
+      return
+      ;;
+    '--hnsw-ef')
       return
       ;;
     '--host')
@@ -437,7 +452,7 @@ function _picocli_recops_bench() {
 
   local commands="merge"
   local flag_opts="'--no-cache' '--in-process' '--find-max-rate' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--url' '--ca-cert' '--rate' '--concurrency' '--arrivals' '--duration' '--warmup' '--max-in-flight' '--timeout' '--queries' '--order' '--zipf-exponent' '--seed' '--mix' '--k' '--model-version' '--body-template' '--path' '--header' '--slo' '--compare' '--sweep' '--csv' '--replicas' '--hdr-log' '--out'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--index' '--hnsw-m' '--hnsw-beam' '--hnsw-ef' '--url' '--ca-cert' '--rate' '--concurrency' '--arrivals' '--duration' '--warmup' '--max-in-flight' '--timeout' '--queries' '--order' '--zipf-exponent' '--seed' '--mix' '--k' '--model-version' '--body-template' '--path' '--header' '--slo' '--compare' '--sweep' '--csv' '--replicas' '--hdr-log' '--out'"
   local FORMAT_option_args=("text" "json") # --format values
   local KIND_option_args=("constant" "poisson") # --arrivals values
   local ORDER_option_args=("sequential" "zipf") # --order values
@@ -490,6 +505,18 @@ function _picocli_recops_bench() {
       return
       ;;
     '--threads')
+      return
+      ;;
+    '--index')
+      return
+      ;;
+    '--hnsw-m')
+      return
+      ;;
+    '--hnsw-beam')
+      return
+      ;;
+    '--hnsw-ef')
       return
       ;;
     '--url')
@@ -896,7 +923,7 @@ function _picocli_recops_catalog() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="delete patch status upsert"
+  local commands="delete generate patch status upsert"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -1538,6 +1565,51 @@ function _picocli_recops_catalog_delete() {
     '--format')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `generate` subcommand.
+function _picocli_recops_catalog_generate() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--out' '--seed' '--from'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--out')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--seed')
+      return
+      ;;
+    '--from')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac

@@ -242,6 +242,7 @@ final class BenchCommand implements Callable<Integer> {
             if (inProcess) {
                 ServerMetrics metrics = new ServerMetrics();
                 try (SearchService service = new SearchService(options, metrics, ServeListener.NONE)) {
+                    service.indexChoice(engine.indexChoice(spec));
                     service.load();
                     try (Target target = new InProcessTarget(service, metrics)) {
                         return run(target, Workload.build(workloadSpec, "in-process"), loadSpec, hlog, progress);

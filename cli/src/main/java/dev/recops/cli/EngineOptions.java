@@ -59,6 +59,32 @@ public final class EngineOptions {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "ONNX Runtime threads per model call (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--index", paramLabel = "KIND", defaultValue = "auto",
+            description = "Vector index: exact (scan every product), hnsw (Lucene HNSW graph of 8-bit quantized vectors, on disk beside "
+                    + "--cache-dir, candidates rescored exactly) or auto (exact below 20,000 products, hnsw from there) (default: ${DEFAULT-VALUE}).")
+    String index;
+
+    @Option(names = "--hnsw-m", paramLabel = "N", defaultValue = "16", description = "HNSW: neighbours per node (default: ${DEFAULT-VALUE}).")
+    int hnswM;
+
+    @Option(names = "--hnsw-beam", paramLabel = "N", defaultValue = "100",
+            description = "HNSW: candidates considered while building (efConstruction) (default: ${DEFAULT-VALUE}).")
+    int hnswBeam;
+
+    @Option(names = "--hnsw-ef", paramLabel = "N", defaultValue = "100",
+            description = "HNSW: candidates a search collects and rescores, at least k; more is slower and finds more (default: ${DEFAULT-VALUE}).")
+    int hnswEf;
+
+    /** The vector index chosen; bad values are a usage error. */
+    dev.recops.engine.catalog.IndexChoice indexChoice(CommandSpec spec) {
+        try {
+            return new dev.recops.engine.catalog.IndexChoice(dev.recops.engine.catalog.IndexChoice.kindOf(index),
+                    new dev.recops.engine.catalog.HnswIndex.Params(hnswM, hnswBeam, hnswEf));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--index, --hnsw-*: " + e.getMessage());
+        }
+    }
+
     /** The engine's options with the given listener address; a bad combination is a usage error. */
     ServeOptions options(String host, int port, CommandSpec spec) {
         try {

@@ -46,17 +46,27 @@ final class LoadProgress implements ServeListener {
 
     @Override
     public void embedding(ModelVersion version, int done, int total) {
+        progress(version, "embedding", "products (cached for the next start)", "catalog", done, total);
+    }
+
+    @Override
+    public void indexing(ModelVersion version, int done, int total) {
+        progress(version, "building the HNSW index of", "products (kept for the next start)", "HNSW index", done, total);
+    }
+
+    /** A live line on a terminal; otherwise one line when the work starts. */
+    private void progress(ModelVersion version, String doing, String what, String thing, int done, int total) {
         if (!terminal) {
             if (done == 0) {
-                err.printf("recops: %s: embedding %d products (cached for the next start)%n", version.id(), total);
+                err.printf("recops: %s: %s %d %s%n", version.id(), doing, total, what);
                 err.flush();
             }
             return;
         }
-        int percent = total == 0 ? 100 : done * 100 / total;
+        int percent = total == 0 ? 100 : (int) (done * 100L / total);
         if (percent != lastPercent) {
             lastPercent = percent;
-            err.printf("\rrecops: %s: embedding catalog %3d%% (%d/%d)", version.id(), percent, done, total);
+            err.printf("\rrecops: %s: %s %3d%% (%d/%d)", version.id(), thing, percent, done, total);
             if (done == total) {
                 err.print("\r\033[K");
                 lastPercent = -1;

@@ -167,6 +167,7 @@ final class ServeCommand implements Callable<Integer> {
         SearchService service = new SearchService(options, metrics, new LoadProgress(err));
         service.stateFile(stateFile);
         service.defaultSearchMode(searchMode());
+        service.indexChoice(engine.indexChoice(spec));
         openJournal(options, err).ifPresent(service::catalogJournal);
         if (trustedKey != null) {
             service.trustedKey(ManifestSignature.readPublicKey(trustedKey));

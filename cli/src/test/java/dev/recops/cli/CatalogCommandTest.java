@@ -1,5 +1,6 @@
 package dev.recops.cli;
 
+import dev.recops.engine.catalog.ProductFilter;
 import dev.recops.engine.admin.AuditLog;
 import dev.recops.engine.admin.BearerToken;
 import dev.recops.engine.serve.AdminServer;
@@ -60,7 +61,7 @@ class CatalogCommandTest {
     }
 
     private static List<String> search(String query) {
-        return service.search(new Queries.Search(query, 3, Queries.Filters.NONE, Queries.Target.PRIMARY),
+        return service.search(new Queries.Search(query, 3, ProductFilter.NONE, Queries.Target.PRIMARY),
                 System.nanoTime() + Duration.ofSeconds(10).toNanos()).results().stream().map(Queries.Result::productId).toList();
     }
 

@@ -1,5 +1,6 @@
 package dev.recops.cli;
 
+import dev.recops.engine.catalog.ProductFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recops.engine.serve.Queries;
@@ -70,7 +71,7 @@ class ModelImportTest {
     }
 
     private static List<String> titles(SearchService service, String query, int k) {
-        return service.search(new Queries.Search(query, k, Queries.Filters.NONE, Queries.Target.PRIMARY),
+        return service.search(new Queries.Search(query, k, ProductFilter.NONE, Queries.Target.PRIMARY),
                 System.nanoTime() + TimeUnit.SECONDS.toNanos(30)).results().stream().map(Queries.Result::title).toList();
     }
 
@@ -110,7 +111,7 @@ class ModelImportTest {
                 "保温杯", "ZH010");       // vacuum flask
         try (SearchService service = serve("zh", TESTDATA.resolve("zh/products.csv"))) {
             judged.forEach((query, id) -> {
-                List<String> top3 = service.search(new Queries.Search(query, 3, Queries.Filters.NONE, Queries.Target.PRIMARY),
+                List<String> top3 = service.search(new Queries.Search(query, 3, ProductFilter.NONE, Queries.Target.PRIMARY),
                         System.nanoTime() + TimeUnit.SECONDS.toNanos(30)).results().stream().map(Queries.Result::productId).toList();
                 assertThat(top3).as(query).contains(id);
             });

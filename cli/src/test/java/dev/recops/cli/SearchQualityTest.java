@@ -1,5 +1,6 @@
 package dev.recops.cli;
 
+import dev.recops.engine.catalog.ProductFilter;
 import dev.recops.analysis.relevance.Judgments;
 import dev.recops.analysis.relevance.RankingMetrics;
 import dev.recops.engine.serve.Queries;
@@ -57,7 +58,7 @@ class SearchQualityTest {
                 .forEach(l -> queries.put(l.substring(0, l.indexOf(',')), l.substring(l.indexOf(',') + 1)));
         double ndcg = 0, recall = 0, mrr = 0;
         for (Map.Entry<String, String> q : queries.entrySet()) {
-            List<String> ranked = service.search(new Queries.Search(q.getValue(), 10, Queries.Filters.NONE, new Queries.Target(version), mode), service.defaultDeadlineNanos())
+            List<String> ranked = service.search(new Queries.Search(q.getValue(), 10, ProductFilter.NONE, new Queries.Target(version), mode), service.defaultDeadlineNanos())
                     .results().stream().map(Queries.Result::productId).toList();
             Map<String, Double> gains = judgments.of(q.getKey());
             ndcg += RankingMetrics.ndcg(ranked, gains, 10);

@@ -9,7 +9,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalInt;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
@@ -41,12 +43,46 @@ public final class CatalogIndex {
     private final int dimension;
     private final float[] vectors;
     private final boolean fromCache;
+    /** The approximate index that finds candidates, when one is used; null for exact search. */
+    private final HnswIndex ann;
 
-    private CatalogIndex(Catalog catalog, int dimension, float[] vectors, boolean fromCache) {
+    private CatalogIndex(Catalog catalog, int dimension, float[] vectors, boolean fromCache, HnswIndex ann) {
         this.catalog = catalog;
         this.dimension = dimension;
         this.vectors = vectors;
         this.fromCache = fromCache;
+        this.ann = ann;
+    }
+
+    /**
+     * This index with an HNSW index over the same vectors, built or opened in {@code dir}: searches
+     * through {@link #search(float[], int, ProductFilter, Set)} then take its candidates and
+     * rescore them exactly.
+     */
+    public CatalogIndex withHnsw(Path root, ModelVersion version, Path catalogFile, HnswIndex.Params params, Progress progress) {
+        String key = modelKey(version);
+        String base = label(version) + "-" + key.substring(0, 12) + "-"
+                + Long.toHexString(EmbeddingCache.TextKey.of(catalogFile.toAbsolutePath().normalize().toString()).high() >>> 16);
+        return withHnsw(HnswIndex.openOrBuildUnder(root, base, catalog, dimension, version.manifest().normalize(), key, params,
+                (row, into) -> System.arraycopy(vectors, row * dimension, into, 0, dimension), progress));
+    }
+
+    /** This index searching through {@code index}, which must index this catalog's vectors. */
+    CatalogIndex withHnsw(HnswIndex index) {
+        return new CatalogIndex(catalog, dimension, vectors, fromCache, index);
+    }
+
+    /** An exact index over vectors already computed (row-major, one row per product): benchmarks and tests. */
+    public static CatalogIndex fromVectors(Catalog catalog, int dimension, float[] vectors) {
+        if (vectors.length != catalog.size() * dimension) {
+            throw new IllegalArgumentException(catalog.size() + " products but " + vectors.length / Math.max(1, dimension) + " vectors");
+        }
+        return new CatalogIndex(catalog, dimension, vectors, false, null);
+    }
+
+    /** The HNSW index in use, if any. */
+    public Optional<HnswIndex> hnsw() {
+        return Optional.ofNullable(ann);
     }
 
     /**
@@ -90,7 +126,7 @@ public final class CatalogIndex {
                 c.append(label, key, dim, missing.stream().map(keys::get).toList(), added);
             }
         });
-        return new CatalogIndex(catalog, dim, vectors, missing.isEmpty());
+        return new CatalogIndex(catalog, dim, vectors, missing.isEmpty(), null);
     }
 
     /**
@@ -100,6 +136,11 @@ public final class CatalogIndex {
      * @throws IllegalArgumentException when a new or changed product has no vector in {@code embedded}
      */
     public CatalogIndex updated(Catalog next, ModelVersion version, Map<String, float[]> embedded) {
+        return updated(next, p -> text(version, p), embedded, modelKey(version));
+    }
+
+    /** {@link #updated(Catalog, ModelVersion, Map)} with the text of a product and the model key given. */
+    CatalogIndex updated(Catalog next, java.util.function.Function<Product, String> text, Map<String, float[]> embedded, String modelKey) {
         float[] out = new float[next.size() * dimension];
         for (int row = 0; row < next.size(); row++) {
             Product p = next.products().get(row);
@@ -108,13 +149,15 @@ public final class CatalogIndex {
                 System.arraycopy(vectors, old.getAsInt() * dimension, out, row * dimension, dimension);
                 continue;
             }
-            float[] v = embedded.get(text(version, p));
+            float[] v = embedded.get(text.apply(p));
             if (v == null || v.length != dimension) {
                 throw new IllegalArgumentException("no vector for the new text of product " + p.productId());
             }
             System.arraycopy(v, 0, out, row * dimension, dimension);
         }
-        return new CatalogIndex(next, dimension, out, false);
+        HnswIndex nextAnn = ann == null ? null
+                : ann.updated(next, (row, into) -> System.arraycopy(out, row * dimension, into, 0, dimension), dimension, modelKey);
+        return new CatalogIndex(next, dimension, out, false, nextAnn);
     }
 
     /** Adds vectors embedded outside {@link #build} (live updates) to the model's cache file, so a restart need not embed them. */
@@ -204,6 +247,39 @@ public final class CatalogIndex {
         float[] v = new float[dimension];
         System.arraycopy(vectors, row * dimension, v, 0, dimension);
         return v;
+    }
+
+    /**
+     * The {@code k} best products for {@code query} among those {@code filter} keeps, never one of
+     * {@code excludedRows}: with an HNSW index, its candidates rescored with the full-precision
+     * vectors (approximate: a product the graph search missed is missed); without one, exact.
+     */
+    public List<Hit> search(float[] query, int k, ProductFilter filter, Set<Integer> excludedRows) {
+        if (ann == null) {
+            return search(query, k, filter::matches, excludedRows::contains);
+        }
+        List<String> excludedIds = excludedRows.stream().map(r -> catalog.products().get(r).productId()).toList();
+        List<HnswIndex.Candidate> candidates = ann.search(query, k, filter, excludedIds);
+        List<Hit> hits = new ArrayList<>(candidates.size());
+        for (HnswIndex.Candidate c : candidates) {
+            hits.add(new Hit(c.row(), catalog.products().get(c.row()), dot(query, c.row() * dimension)));
+        }
+        hits.sort(Comparator.comparingDouble((Hit h) -> -h.score()).thenComparingInt(Hit::row));
+        return hits.size() > k ? List.copyOf(hits.subList(0, k)) : hits;
+    }
+
+    /** Frees the HNSW index's files and writer (the version is unloaded). */
+    public void close() {
+        if (ann != null) {
+            ann.close();
+        }
+    }
+
+    /** Frees this snapshot's reader of the HNSW index; the index itself stays with its successor. */
+    public void release() {
+        if (ann != null) {
+            ann.release();
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.recops.engine.load;
 
+import dev.recops.engine.catalog.ProductFilter;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -201,7 +202,7 @@ public final class Workload {
                 ObjectNode body = JSON.createObjectNode().put("query", q).put("k", spec.k());
                 versioned(body);
                 out.add(new Call(e, http("/v1/search", host, body.toString()),
-                        new Queries.Search(q, spec.k(), Queries.Filters.NONE, target)));
+                        new Queries.Search(q, spec.k(), ProductFilter.NONE, target)));
             });
             case RECOMMEND -> {
                 for (int i = 0; i < RECOMMEND_SETS; i++) {

@@ -7,6 +7,7 @@ import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.CatalogJournal;
 import dev.recops.engine.catalog.CatalogLoader;
 import dev.recops.engine.catalog.EmbeddingCache;
+import dev.recops.engine.catalog.HnswIndex;
 import dev.recops.engine.catalog.LexicalIndex;
 import dev.recops.engine.catalog.Product;
 import dev.recops.engine.catalog.ProductPatch;
@@ -35,6 +36,10 @@ import java.util.function.BooleanSupplier;
  * for every version at once. Deletes and patches need no model and take effect at once.
  */
 public final class LiveCatalog {
+    /** How long a replaced index stays open: past the longest deadline a request may have. */
+    private static final java.time.Duration RETIRE_AFTER = java.time.Duration.ofMillis(ServeServer.MAX_TIMEOUT_MS).plusSeconds(30);
+    private static final java.util.concurrent.ScheduledExecutorService RETIRE = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("recops-index-retire").factory());
     /** Texts a version embeds per lease: an unload waits at most for one such chunk. */
     private static final int EMBED_CHUNK = 64;
 
@@ -231,6 +236,8 @@ public final class LiveCatalog {
     private void swap(Catalog next, Indexer indexer) {
         VersionRegistry.CatalogState state = new VersionRegistry.CatalogState(next, LexicalIndex.build(next));
         Map<String, CatalogIndex> indexes = new HashMap<>();
+        Map<String, CatalogIndex> before = new HashMap<>();
+        registry.current().versions().forEach((name, v) -> before.put(name, v.index()));
         do {
             for (ServedVersion v : registry.current().versions().values()) {
                 if (!indexes.containsKey(v.name())) {
@@ -243,6 +250,30 @@ public final class LiveCatalog {
             }
         } while (!registry.swapCatalog(state, indexes) && !closed.getAsBoolean());
         metrics.catalogSize(next.size());
+        before.forEach((name, old) -> retireLater(old, indexes.get(name)));
+    }
+
+    /**
+     * Frees what an index replaced by a swap holds, once no request can still be using it (the
+     * longest deadline has passed): its reader when its successor carries its HNSW index on, the
+     * whole HNSW index when the successor has another one (a reload).
+     */
+    private static void retireLater(CatalogIndex old, CatalogIndex successor) {
+        if (old.hnsw().isEmpty() || old == successor) {
+            return;
+        }
+        boolean sameIndex = successor != null && successor.hnsw().map(HnswIndex::dir).equals(old.hnsw().map(HnswIndex::dir));
+        RETIRE.schedule(() -> {
+            try {
+                if (sameIndex) {
+                    old.release();
+                } else {
+                    old.close();
+                }
+            } catch (RuntimeException e) {
+                java.util.logging.Logger.getLogger(LiveCatalog.class.getName()).fine("freeing an old index: " + e);
+            }
+        }, RETIRE_AFTER.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** The version's index moved to {@code next} with the vectors embedded for the update; rebuilt (from the cache) if they do not fit. */

@@ -1,5 +1,6 @@
 package dev.recops.engine.serve;
 
+import dev.recops.engine.catalog.ProductFilter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -32,57 +33,6 @@ public final class Queries {
 
         public Target withRoutingKey(String key) {
             return new Target(version, key);
-        }
-    }
-
-    /**
-     * Product filters, all of which must hold: exact matches on attributes (brand, color or any
-     * other catalog column; case ignored), a price range, and stock. Applied inside retrieval:
-     * the {@code k} results are the best of the products that match, never fewer because the best
-     * overall did not.
-     *
-     * @param equal attribute name to the value it must have (lower case)
-     * @param minPrice lowest price, inclusive (0 for none)
-     * @param maxPrice highest price, inclusive (infinity for none); a price filter excludes products without a price
-     * @param stock whether a product must be in stock, out of it, or either
-     */
-    public record Filters(java.util.Map<String, String> equal, double minPrice, double maxPrice, Stock stock) {
-        public static final Filters NONE = new Filters(java.util.Map.of(), 0, Double.POSITIVE_INFINITY, Stock.ANY);
-
-        public enum Stock { ANY, IN_STOCK, OUT_OF_STOCK }
-
-        public Filters {
-            java.util.Map<String, String> lowered = new java.util.TreeMap<>();
-            equal.forEach((k, v) -> lowered.put(k, v.strip().toLowerCase(Locale.ROOT)));
-            equal = java.util.Collections.unmodifiableMap(lowered);
-            if (!(minPrice >= 0) || !(maxPrice >= minPrice)) {
-                throw new IllegalArgumentException("the price range must have 0 <= min <= max");
-            }
-            Objects.requireNonNull(stock, "stock");
-        }
-
-        /** The attribute names this filter uses, to check against the catalog's. */
-        public java.util.Set<String> names() {
-            java.util.Set<String> names = new java.util.TreeSet<>(equal.keySet());
-            if (minPrice > 0 || maxPrice < Double.POSITIVE_INFINITY) {
-                names.add("price");
-            }
-            if (stock != Stock.ANY) {
-                names.add("in_stock");
-            }
-            return names;
-        }
-
-        boolean matches(dev.recops.engine.catalog.Product p) {
-            for (java.util.Map.Entry<String, String> e : equal.entrySet()) {
-                if (!e.getValue().equals(p.attribute(e.getKey()).toLowerCase(Locale.ROOT))) {
-                    return false;
-                }
-            }
-            if ((minPrice > 0 || maxPrice < Double.POSITIVE_INFINITY) && !(p.price() >= minPrice && p.price() <= maxPrice)) {
-                return false;
-            }
-            return stock == Stock.ANY || p.inStock() == (stock == Stock.IN_STOCK);
         }
     }
 
@@ -127,7 +77,7 @@ public final class Queries {
         }
     }
 
-    public record Search(String query, int k, Filters filters, Target target, Mode mode) {
+    public record Search(String query, int k, ProductFilter filters, Target target, Mode mode) {
         public Search {
             if (Objects.requireNonNull(query, "query").isBlank()) {
                 throw new IllegalArgumentException("query is empty");
@@ -139,7 +89,7 @@ public final class Queries {
         }
 
         /** A search in the server's default mode. */
-        public Search(String query, int k, Filters filters, Target target) {
+        public Search(String query, int k, ProductFilter filters, Target target) {
             this(query, k, filters, target, Mode.DEFAULT);
         }
     }

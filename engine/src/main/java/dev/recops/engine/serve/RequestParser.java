@@ -1,5 +1,6 @@
 package dev.recops.engine.serve;
 
+import dev.recops.engine.catalog.ProductFilter;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -149,10 +150,10 @@ final class RequestParser {
      * attributes by exact value, a price range, stock. Whether the catalog has each attribute is
      * checked by the service, which knows the catalog.
      */
-    private static Queries.Filters filters(JsonNode root) {
+    private static ProductFilter filters(JsonNode root) {
         JsonNode v = root.get("filters");
         if (v == null || v.isNull()) {
-            return Queries.Filters.NONE;
+            return ProductFilter.NONE;
         }
         if (!v.isObject()) {
             throw invalid("invalid_field", "\"filters\" must be an object such as {\"brand\": \"Acme\", \"price\": {\"max\": 50}}");
@@ -160,7 +161,7 @@ final class RequestParser {
         Map<String, String> equal = new java.util.HashMap<>();
         double min = 0;
         double max = Double.POSITIVE_INFINITY;
-        Queries.Filters.Stock stock = Queries.Filters.Stock.ANY;
+        ProductFilter.Stock stock = ProductFilter.Stock.ANY;
         for (Map.Entry<String, JsonNode> e : v.properties()) {
             String name = e.getKey();
             JsonNode value = e.getValue();
@@ -177,7 +178,7 @@ final class RequestParser {
                     if (!value.isBoolean()) {
                         throw invalid("invalid_field", "filter \"in_stock\" must be true or false");
                     }
-                    stock = value.asBoolean() ? Queries.Filters.Stock.IN_STOCK : Queries.Filters.Stock.OUT_OF_STOCK;
+                    stock = value.asBoolean() ? ProductFilter.Stock.IN_STOCK : ProductFilter.Stock.OUT_OF_STOCK;
                 }
                 default -> {
                     if (!ATTRIBUTE.matcher(name).matches()) {
@@ -190,7 +191,7 @@ final class RequestParser {
                 }
             }
         }
-        return new Queries.Filters(equal, min, max, stock);
+        return new ProductFilter(equal, min, max, stock);
     }
 
     private static String abbreviate(String s) {

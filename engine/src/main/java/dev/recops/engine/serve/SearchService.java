@@ -1,5 +1,6 @@
 package dev.recops.engine.serve;
 
+import dev.recops.engine.catalog.ProductFilter;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.batch.Batcher;
 import dev.recops.engine.catalog.Catalog;
@@ -56,7 +57,16 @@ public final class SearchService implements AutoCloseable {
 
     /** How the primary version is served: the settings a latency measurement depends on. */
     public record Serving(String model, String primaryVersion, List<String> versions, int batchMax, Duration batchDelay,
-                          int workers, int threads, int queueCapacity, int catalogProducts) {}
+                          int workers, int threads, int queueCapacity, int catalogProducts, VectorIndex index) {}
+
+    /**
+     * The primary version's vector index.
+     *
+     * @param kind {@code exact} or {@code hnsw}
+     * @param hnsw its parameters, for {@code hnsw}
+     * @param bytesOnDisk its files' size, 0 for {@code exact}
+     */
+    public record VectorIndex(String kind, Optional<dev.recops.engine.catalog.HnswIndex.Params> hnsw, long bytesOnDisk) {}
 
     private final ServeOptions options;
     private final ServerMetrics metrics;
@@ -159,6 +169,11 @@ public final class SearchService implements AutoCloseable {
         this.defaultMode = mode;
     }
 
+    /** Which vector index catalogs get (exact, HNSW, or by size); set before {@link #load()}. */
+    public void indexChoice(dev.recops.engine.catalog.IndexChoice choice) {
+        loader.indexChoice(choice);
+    }
+
     /** From now on, a version loads only with a manifest signature that this key verifies; set before {@link #load()}. */
     public void trustedKey(PublicKey key) {
         loader.trustedKey(key);
@@ -211,7 +226,9 @@ public final class SearchService implements AutoCloseable {
                     throw new RecopsException.Unavailable("shutting_down", "the service is closing");
                 }
                 builtFor = registry.current().catalog().catalog();
+                CatalogIndex stale = v.index(); // built for a catalog no longer served, and never published
                 v = v.withIndex(loader.index(v.encoder(), builtFor));
+                stale.close();
             }
         } finally {
             loading.remove(version.version());
@@ -269,8 +286,11 @@ public final class SearchService implements AutoCloseable {
             return Optional.empty();
         }
         Batcher.Settings b = v.batcher().settings();
+        var hnsw = v.index().hnsw();
+        VectorIndex index = new VectorIndex(hnsw.isPresent() ? "hnsw" : "exact", hnsw.map(dev.recops.engine.catalog.HnswIndex::params),
+                hnsw.map(dev.recops.engine.catalog.HnswIndex::sizeOnDisk).orElse(0L));
         return Optional.of(new Serving(options.model(), s.primary(), s.names(), b.maxBatch(), b.maxDelay(), b.workers(),
-                options.intraOpThreads(), b.queueCapacity(), v.index().size()));
+                options.intraOpThreads(), b.queueCapacity(), v.index().size(), index));
     }
 
     /**
@@ -371,7 +391,7 @@ public final class SearchService implements AutoCloseable {
                 Batcher.Result r = s.batcher().submit(tokenizeQuery(s, q.query()), deadline)
                         .get(options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
                 Set<String> theirs = new HashSet<>();
-                s.index().search(r.vector(), q.k(), q.filters()::matches, row -> false).forEach(h -> theirs.add(h.product().productId()));
+                s.index().search(r.vector(), q.k(), q.filters(), Set.of()).forEach(h -> theirs.add(h.product().productId()));
                 long same = given.stream().filter(x -> theirs.contains(x.productId())).count();
                 metrics.shadow(s.name(), "ok", (System.nanoTime() - start) / 1e9, given.isEmpty() ? 1 : same / (double) given.size());
             } catch (RecopsException.Unavailable e) {
@@ -387,7 +407,7 @@ public final class SearchService implements AutoCloseable {
     }
 
     /** A filter on an attribute no product has is a mistake in the request (a typo), not an empty answer. */
-    private void checkFilters(Queries.Filters filters) {
+    private void checkFilters(ProductFilter filters) {
         VersionRegistry.CatalogState c = registry.current().catalog();
         if (c == null || filters.names().isEmpty()) {
             return;
@@ -409,11 +429,11 @@ public final class SearchService implements AutoCloseable {
     /** The vector ranking, or it fused with BM25's; filters apply inside both. */
     private List<Queries.Result> retrieve(ServedVersion v, Queries.Search q, Queries.Mode mode, float[] vector) {
         if (mode == Queries.Mode.VECTOR) {
-            return v.index().search(vector, q.k(), q.filters()::matches, row -> false).stream()
+            return v.index().search(vector, q.k(), q.filters(), Set.of()).stream()
                     .map(h -> Queries.Result.of(h.product(), h.score())).toList();
         }
         int depth = dev.recops.engine.catalog.Fusion.depth(q.k());
-        List<CatalogIndex.Hit> byVector = v.index().search(vector, depth, q.filters()::matches, row -> false);
+        List<CatalogIndex.Hit> byVector = v.index().search(vector, depth, q.filters(), Set.of());
         List<dev.recops.engine.catalog.LexicalIndex.Hit> byWords = registry.current().catalog().lexical().search(q.query(), depth,
                 q.filters()::matches);
         return mode.rank(byVector, byWords, q.k()).stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
@@ -457,7 +477,7 @@ public final class SearchService implements AutoCloseable {
                 }
             }
             Vectors.normalize(profile);
-            List<CatalogIndex.Hit> hits = index.search(profile, q.k(), p -> true, seen::contains);
+            List<CatalogIndex.Hit> hits = index.search(profile, q.k(), ProductFilter.NONE, seen);
             List<Queries.Result> results = hits.stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
             return new Queries.Ranked(v.version().name(), v.name(), results, 0, new Queries.Timings(0, 0, System.nanoTime() - t0, 0), "");
         }

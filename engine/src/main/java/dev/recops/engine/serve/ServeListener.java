@@ -22,6 +22,9 @@ public interface ServeListener {
     /** Catalog embedding progress of one version; not called when embeddings come from cache. */
     default void embedding(ModelVersion version, int done, int total) {}
 
+    /** HNSW index building progress of one version (products added to the graph); not called when a persisted index is opened. */
+    default void indexing(ModelVersion version, int done, int total) {}
+
     default void versionLoaded(ModelVersion version, Duration took, boolean embeddingsFromCache) {}
 
     default void versionFailed(ModelVersion version, String reason) {}

@@ -83,6 +83,7 @@ final class ServedVersion {
         boolean released = leases.retireAndAwait(deadline);
         if (batcher.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))) && released) {
             encoder.close();
+            index.close();
             return true;
         }
         return false;

@@ -11,6 +11,9 @@ import dev.recops.engine.model.ModelManifest;
 import dev.recops.engine.model.ModelVersion;
 import dev.recops.engine.telemetry.ServerMetrics;
 
+import dev.recops.engine.catalog.IndexChoice;
+
+import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.Optional;
@@ -30,6 +33,7 @@ final class VersionLoader {
     private final Encoder.Factory encoders;
     private final BooleanSupplier closed;
     private volatile Optional<PublicKey> trustedKey = Optional.empty();
+    private volatile IndexChoice indexChoice = IndexChoice.AUTO;
 
     VersionLoader(ServeOptions options, ServerMetrics metrics, ServeListener listener, Faults faults, Encoder.Factory encoders,
             BooleanSupplier closed) {
@@ -72,15 +76,39 @@ final class VersionLoader {
         }
     }
 
-    /** The catalog's vectors for this encoder: from the embedding cache, or embedded now (with progress). */
+    /** Which vector index catalogs get from now on. */
+    void indexChoice(IndexChoice choice) {
+        this.indexChoice = choice;
+    }
+
+    /**
+     * The catalog's vectors for this encoder (from the embedding cache, or embedded now, with
+     * progress) and, when the index choice says so for its size, its HNSW index (opened when
+     * persisted for this content, else built, with progress).
+     */
     CatalogIndex index(Encoder encoder, Catalog catalog) {
         ModelVersion version = encoder.version();
-        return CatalogIndex.build(catalog, encoder, options.cacheDir().map(EmbeddingCache::new), (done, total) -> {
-            if (closed.getAsBoolean()) { // stop embedding for a service nobody will use
-                throw new RecopsException.Unavailable("closed", "the service closed while loading " + version.id());
-            }
+        CatalogIndex exact = CatalogIndex.build(catalog, encoder, options.cacheDir().map(EmbeddingCache::new), (done, total) -> {
+            stopIfClosed(version);
             listener.embedding(version, done, total);
         });
+        IndexChoice choice = indexChoice;
+        if (!choice.hnswFor(catalog.size())) {
+            return exact;
+        }
+        Path root = options.cacheDir().map(d -> d.resolveSibling("vector-index"))
+                .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "recops-index-" + ProcessHandle.current().pid()));
+        return exact.withHnsw(root, version, catalog.source(), choice.params(), (done, total) -> {
+            stopIfClosed(version);
+            listener.indexing(version, done, total);
+        });
+    }
+
+    /** Stops work for a service nobody will use. */
+    private void stopIfClosed(ModelVersion version) {
+        if (closed.getAsBoolean()) {
+            throw new RecopsException.Unavailable("closed", "the service closed while loading " + version.id());
+        }
     }
 
     private Batcher.Settings batchSettings(ModelVersion version) {

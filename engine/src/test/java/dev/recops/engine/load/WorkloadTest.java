@@ -1,5 +1,6 @@
 package dev.recops.engine.load;
 
+import dev.recops.engine.catalog.ProductFilter;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.serve.Queries;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class WorkloadTest {
         Workload.Call c = w.picker(0).next();
         assertThat(text(c)).startsWith("POST /v1/search HTTP/1.1\r\nHost: h:1\r\n").contains("X-Test: 1\r\n")
                 .endsWith("\r\n\r\n{\"query\":\"query 0\",\"k\":5}");
-        assertThat(c.query()).isEqualTo(new Queries.Search("query 0", 5, Queries.Filters.NONE, Queries.Target.PRIMARY));
+        assertThat(c.query()).isEqualTo(new Queries.Search("query 0", 5, ProductFilter.NONE, Queries.Target.PRIMARY));
         assertThat(text(w.picker(0).next())).contains("Content-Length: " + "{\"query\":\"query 0\",\"k\":5}".length() + "\r\n");
     }
 

@@ -1,5 +1,6 @@
 package dev.recops.engine.serve;
 
+import dev.recops.engine.catalog.ProductFilter;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.TestData;
 import dev.recops.engine.telemetry.ServerMetrics;
@@ -53,7 +54,7 @@ class FiltersTest {
         service.close();
     }
 
-    private List<Queries.Result> search(Queries.Filters filters, Queries.Mode mode, int k) {
+    private List<Queries.Result> search(ProductFilter filters, Queries.Mode mode, int k) {
         return service.search(new Queries.Search("office chair", k, filters, Queries.Target.PRIMARY, mode),
                 System.nanoTime() + TimeUnit.SECONDS.toNanos(30)).results();
     }
@@ -61,15 +62,15 @@ class FiltersTest {
     @ParameterizedTest
     @EnumSource(value = Queries.Mode.class, names = {"VECTOR", "LEXICAL", "HYBRID", "HYBRID_WEIGHTED"})
     void aFilterKeepingOnePercentStillFillsTheAnswer(Queries.Mode mode) {
-        List<Queries.Result> rare = search(new Queries.Filters(Map.of("category", "RARE"), 0, Double.POSITIVE_INFINITY,
-                Queries.Filters.Stock.ANY), mode, 5);
+        List<Queries.Result> rare = search(new ProductFilter(Map.of("category", "RARE"), 0, Double.POSITIVE_INFINITY,
+                ProductFilter.Stock.ANY), mode, 5);
         assertThat(rare).extracting(Queries.Result::productId).containsExactlyInAnyOrder("P7", "P107", "P207", "P307", "P407");
     }
 
     @ParameterizedTest
     @EnumSource(value = Queries.Mode.class, names = {"VECTOR", "LEXICAL", "HYBRID"})
     void priceRangesAndStockFilterToo(Queries.Mode mode) {
-        List<Queries.Result> r = search(new Queries.Filters(Map.of(), 100, 120, Queries.Filters.Stock.IN_STOCK), mode, 50);
+        List<Queries.Result> r = search(new ProductFilter(Map.of(), 100, 120, ProductFilter.Stock.IN_STOCK), mode, 50);
         // prices 10 + i in [100, 120]: i in 90..110, in stock unless i % 3 == 0: 14 products
         assertThat(r).hasSize(14).allSatisfy(x -> {
             int i = Integer.parseInt(x.productId().substring(1));
@@ -80,7 +81,7 @@ class FiltersTest {
 
     @Test
     void aFilterOnAnAttributeNoProductHasIsInvalidInputNamingWhatThereIs() {
-        assertThatThrownBy(() -> search(new Queries.Filters(Map.of("colour", "red"), 0, Double.POSITIVE_INFINITY, Queries.Filters.Stock.ANY),
+        assertThatThrownBy(() -> search(new ProductFilter(Map.of("colour", "red"), 0, Double.POSITIVE_INFINITY, ProductFilter.Stock.ANY),
                 Queries.Mode.VECTOR, 5))
                 .isInstanceOf(RecopsException.InvalidInput.class)
                 .hasMessageContaining("unknown filter \"colour\"").hasMessageContaining("brand, category, color, in_stock, price");

@@ -1,5 +1,6 @@
 package dev.recops.engine.serve;
 
+import dev.recops.engine.catalog.ProductFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recops.engine.RecopsException;
@@ -80,7 +81,7 @@ class LiveCatalogTest {
         return new Product(id, "Zorblax titanium camping spork", "Zorblax", "", Map.of("category", "outdoor"), price, true);
     }
 
-    private List<String> search(String query, String version, Queries.Filters filters) {
+    private List<String> search(String query, String version, ProductFilter filters) {
         return service.search(new Queries.Search(query, 5, filters, new Queries.Target(version), Queries.Mode.DEFAULT),
                 System.nanoTime() + Duration.ofSeconds(10).toNanos()).results().stream().map(Queries.Result::productId).toList();
     }
@@ -92,23 +93,23 @@ class LiveCatalogTest {
         assertThat(r.embedded()).as("one text, two versions").isEqualTo(2);
         assertThat(service.catalogSize()).isEqualTo(486);
         for (String version : List.of("1", "2")) {
-            assertThat(search("zorblax titanium camping spork", version, Queries.Filters.NONE)).first().isEqualTo("NEW-1");
+            assertThat(search("zorblax titanium camping spork", version, ProductFilter.NONE)).first().isEqualTo("NEW-1");
         }
         assertThat(service.recommend(new Queries.Recommend(List.of("NEW-1"), 3, Queries.Target.PRIMARY)).results()).hasSize(3);
-        Queries.Filters outdoor = new Queries.Filters(Map.of("category", "outdoor"), 0, Double.POSITIVE_INFINITY, Queries.Filters.Stock.ANY);
+        ProductFilter outdoor = new ProductFilter(Map.of("category", "outdoor"), 0, Double.POSITIVE_INFINITY, ProductFilter.Stock.ANY);
         assertThat(search("spork", "", outdoor)).containsExactly("NEW-1");
 
         assertThat(service.patchProducts(List.of(new ProductPatch("NEW-1", OptionalDouble.of(9.5), Optional.of(false), Optional.empty(),
                 Map.of()))).embedded()).isZero();
-        Queries.Filters inStock = new Queries.Filters(Map.of(), 0, Double.POSITIVE_INFINITY, Queries.Filters.Stock.IN_STOCK);
+        ProductFilter inStock = new ProductFilter(Map.of(), 0, Double.POSITIVE_INFINITY, ProductFilter.Stock.IN_STOCK);
         assertThat(search("zorblax titanium camping spork", "", inStock)).doesNotContain("NEW-1");
-        Queries.Filters cheap = new Queries.Filters(Map.of(), 0, 10, Queries.Filters.Stock.ANY);
+        ProductFilter cheap = new ProductFilter(Map.of(), 0, 10, ProductFilter.Stock.ANY);
         assertThat(search("zorblax titanium camping spork", "", cheap)).first().isEqualTo("NEW-1");
 
         LiveCatalog.Result deleted = service.deleteProducts(List.of("NEW-1", "NO-SUCH-ID"));
         assertThat(deleted.changed()).isEqualTo(1);
         assertThat(deleted.notFound()).containsExactly("NO-SUCH-ID");
-        assertThat(search("zorblax titanium camping spork", "1", Queries.Filters.NONE)).doesNotContain("NEW-1");
+        assertThat(search("zorblax titanium camping spork", "1", ProductFilter.NONE)).doesNotContain("NEW-1");
         assertThatThrownBy(() -> service.recommend(new Queries.Recommend(List.of("NEW-1"), 3, Queries.Target.PRIMARY)))
                 .isInstanceOf(RecopsException.InvalidInput.class);
         assertThatThrownBy(() -> service.patchProducts(List.of(new ProductPatch("NEW-1", OptionalDouble.of(1), Optional.empty(),
@@ -140,9 +141,9 @@ class LiveCatalogTest {
 
         service = open();
         assertThat(service.catalogSize()).isEqualTo(served);
-        assertThat(search("zorblax titanium camping spork", "1", Queries.Filters.NONE)).first().isEqualTo("NEW-1");
-        assertThat(search("zorblax titanium camping spork", "2", Queries.Filters.NONE)).doesNotContain("NEW-2");
-        assertThat(search("zorblax titanium camping spork", "2", new Queries.Filters(Map.of(), 0, 7, Queries.Filters.Stock.ANY)))
+        assertThat(search("zorblax titanium camping spork", "1", ProductFilter.NONE)).first().isEqualTo("NEW-1");
+        assertThat(search("zorblax titanium camping spork", "2", ProductFilter.NONE)).doesNotContain("NEW-2");
+        assertThat(search("zorblax titanium camping spork", "2", new ProductFilter(Map.of(), 0, 7, ProductFilter.Stock.ANY)))
                 .first().isEqualTo("NEW-1");
         assertThat(loadedFromCache).containsExactlyInAnyOrderEntriesOf(Map.of("1", true, "2", true));
         assertThat(service.catalogStatus().journal().orElseThrow().changes()).isEqualTo(3);
@@ -160,7 +161,7 @@ class LiveCatalogTest {
             running.add(clients.submit(() -> {
                 for (int i = 0; i < 100_000 && !done.get(); i++) { // bounded; stops when the updates are done
                     try {
-                        Queries.Ranked r = service.search(new Queries.Search("camping spork", 10, Queries.Filters.NONE,
+                        Queries.Ranked r = service.search(new Queries.Search("camping spork", 10, ProductFilter.NONE,
                                 new Queries.Target(version), Queries.Mode.DEFAULT), System.nanoTime() + Duration.ofSeconds(10).toNanos());
                         if (r.degraded() || r.results().isEmpty()) {
                             failures.add(new AssertionError("degraded or empty: " + r));
@@ -180,8 +181,8 @@ class LiveCatalogTest {
                             round + i, true));
                 }
                 service.upsertProducts(batch);
-                Queries.Filters thisRound = new Queries.Filters(Map.of("round", "r" + round), 0, Double.POSITIVE_INFINITY,
-                        Queries.Filters.Stock.ANY);
+                ProductFilter thisRound = new ProductFilter(Map.of("round", "r" + round), 0, Double.POSITIVE_INFINITY,
+                        ProductFilter.Stock.ANY);
                 for (String version : List.of("1", "2")) {
                     assertThat(search("camping spork", version, thisRound)).hasSize(5);
                 }

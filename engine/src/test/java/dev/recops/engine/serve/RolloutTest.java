@@ -1,5 +1,6 @@
 package dev.recops.engine.serve;
 
+import dev.recops.engine.catalog.ProductFilter;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.TestData;
 import dev.recops.engine.telemetry.ServerMetrics;
@@ -121,7 +122,7 @@ class RolloutTest {
     }
 
     private Queries.Ranked search(String query, String version) {
-        return service.search(new Queries.Search(query, 5, Queries.Filters.NONE, new Queries.Target(version)),
+        return service.search(new Queries.Search(query, 5, ProductFilter.NONE, new Queries.Target(version)),
                 System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
     }
 

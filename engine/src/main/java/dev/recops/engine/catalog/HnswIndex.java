@@ -1,0 +1,468 @@
+package dev.recops.engine.catalog;
+
+import dev.recops.engine.RecopsException;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.DoublePoint;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.quantization.QuantizedByteVectorValues;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * Approximate nearest neighbours over a catalog's vectors: a Lucene HNSW graph of vectors
+ * quantized to 8 bits per dimension (Lucene 10.4's optimized scalar quantization), on disk under
+ * the cache directory and memory-mapped, with the filterable attributes indexed beside them so
+ * that a filter runs inside the graph search (Lucene falls back to an exact search of the
+ * matching products when a filter is very selective). It returns candidates; the caller rescoring
+ * them with the full-precision vectors makes the final order exact among them.
+ *
+ * <p>A directory holds one index for one (catalog file, model); its commit carries the
+ * fingerprint of what it indexes (model, graph parameters, every product), so a restart with the
+ * same content opens it in milliseconds and anything else rebuilds it. A build commits every
+ * {@value #CHECKPOINT} products: an interrupted build resumes where it stopped. Live updates go
+ * into the index product by product ({@link #updated}). One process writes a directory (Lucene's
+ * write lock).
+ *
+ * <p>Thread-safe for searches; {@link #updated} is called by one thread at a time.
+ */
+public final class HnswIndex implements AutoCloseable {
+    /** Products between two commits of a build. */
+    static final int CHECKPOINT = 50_000;
+    private static final String VECTOR = "v";
+    private static final String ID = "id";
+    private static final String PRICE = "price";
+    private static final String STOCK = "in_stock";
+    private static final String ATTRIBUTE = "a.";
+    private static final String FINGERPRINT = "recops.fingerprint";
+    private static final String BUILT = "recops.built";
+
+    /**
+     * How the graph is built and searched.
+     *
+     * @param maxConn neighbours per node (Lucene's M)
+     * @param beamWidth candidates considered while inserting (efConstruction)
+     * @param efSearch candidates a search collects before the best k are taken (at least k)
+     */
+    public record Params(int maxConn, int beamWidth, int efSearch) {
+        public static final Params DEFAULT = new Params(16, 100, 100);
+
+        public Params {
+            if (maxConn < 2 || maxConn > 512 || beamWidth < 1 || beamWidth > 3200 || efSearch < 1 || efSearch > 10_000) {
+                throw new IllegalArgumentException("HNSW parameters out of range: M " + maxConn + ", beam " + beamWidth + ", ef " + efSearch);
+            }
+        }
+    }
+
+    /** A candidate: its catalog row and its approximate similarity. */
+    public record Candidate(int row, float score) {}
+
+    private final Path dir;
+    private final FSDirectory directory;
+    private final IndexWriter writer;
+    private final DirectoryReader reader;
+    private final IndexSearcher searcher;
+    private final Catalog catalog;
+    private final Params params;
+    private final VectorSimilarityFunction similarity;
+    private final long fingerprint;
+    private final boolean opened;
+
+    private HnswIndex(Path dir, FSDirectory directory, IndexWriter writer, DirectoryReader reader, Catalog catalog, Params params,
+            VectorSimilarityFunction similarity, long fingerprint, boolean opened) {
+        this.dir = dir;
+        this.directory = directory;
+        this.writer = writer;
+        this.reader = reader;
+        this.searcher = new IndexSearcher(reader);
+        this.searcher.setQueryCache(null); // filters differ per query; caching them costs more than it saves
+        this.catalog = catalog;
+        this.params = params;
+        this.similarity = similarity;
+        this.fingerprint = fingerprint;
+        this.opened = opened;
+    }
+
+    /** Where the vectors of a catalog row come from while building. */
+    @FunctionalInterface
+    public interface Vectors {
+        /** Copies the vector of {@code row} into {@code into}. */
+        void copy(int row, float[] into);
+    }
+
+    /**
+     * Opens the index in {@code dir} when it indexes exactly this catalog with this model and
+     * these parameters; otherwise builds it (resuming a build that was interrupted).
+     *
+     * @param modelKey identifies the model and how it embeds (see {@link CatalogIndex})
+     * @param normalized whether the vectors have unit length (dot product), else cosine
+     */
+    public static HnswIndex openOrBuild(Path dir, Catalog catalog, int dimension, boolean normalized, String modelKey, Params params,
+            Vectors vectors, CatalogIndex.Progress progress) {
+        return openOrBuild(dir, catalog, dimension, normalized, modelKey, params, vectors, progress, CHECKPOINT);
+    }
+
+    /** Directories tried for one (catalog file, model): a reload builds beside the index that serves. */
+    static final int SLOTS = 4;
+
+    /**
+     * {@link #openOrBuild} in one of the directories {@code root/base-0} to {@code base-3}: the one
+     * whose commit indexes exactly this content if there is one, else the first that no index
+     * holds open (a reload builds beside the index serving); Lucene's write lock tells which.
+     */
+    public static HnswIndex openOrBuildUnder(Path root, String base, Catalog catalog, int dimension, boolean normalized, String modelKey,
+            Params params, Vectors vectors, CatalogIndex.Progress progress) {
+        String want = Long.toString(fingerprint(catalog, modelKey, params, dimension));
+        List<Path> slots = new ArrayList<>();
+        for (int i = 0; i < SLOTS; i++) {
+            slots.add(root.resolve(base + "-" + i));
+        }
+        slots.sort(java.util.Comparator.comparing(dir -> !want.equals(committed(dir).get(FINGERPRINT)))); // the matching one first
+        RecopsException last = null;
+        for (Path dir : slots) {
+            try {
+                return openOrBuild(dir, catalog, dimension, normalized, modelKey, params, vectors, progress, CHECKPOINT);
+            } catch (RecopsException e) {
+                if (!(e.getCause() instanceof org.apache.lucene.store.LockObtainFailedException)) {
+                    throw e;
+                }
+                last = e;
+            }
+        }
+        throw new RecopsException.Unavailable("index_busy", "every vector index directory " + root.resolve(base) + "-0.." + (SLOTS - 1)
+                + " is held open by another index (" + (last == null ? "" : last.getMessage()) + ")");
+    }
+
+    /** The user data of the last commit in {@code dir}; empty when there is no index. */
+    private static Map<String, String> committed(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return Map.of();
+        }
+        try (FSDirectory d = FSDirectory.open(dir)) {
+            return DirectoryReader.indexExists(d) ? lastCommit(d) : Map.of();
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+
+    /** As the public one, committing every {@code checkpoint} products (tests use small ones). */
+    static HnswIndex openOrBuild(Path dir, Catalog catalog, int dimension, boolean normalized, String modelKey, Params params,
+            Vectors vectors, CatalogIndex.Progress progress, int checkpoint) {
+        long fingerprint = fingerprint(catalog, modelKey, params, dimension);
+        VectorSimilarityFunction similarity = normalized ? VectorSimilarityFunction.DOT_PRODUCT : VectorSimilarityFunction.COSINE;
+        FSDirectory directory = null;
+        IndexWriter writer = null;
+        try {
+            Files.createDirectories(dir);
+            directory = FSDirectory.open(dir);
+            IndexWriterConfig config = new IndexWriterConfig().setCodec(codec(params)).setRAMBufferSizeMB(128)
+                    .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND).setCommitOnClose(false);
+            writer = new IndexWriter(directory, config);
+            Map<String, String> committed = DirectoryReader.indexExists(directory) ? lastCommit(directory) : Map.of();
+            boolean same = Long.toString(fingerprint).equals(committed.get(FINGERPRINT));
+            int built = same ? Integer.parseInt(committed.getOrDefault(BUILT, "0")) : 0;
+            if (!same) {
+                writer.deleteAll();
+            }
+            boolean opened = same && built == catalog.size();
+            if (!opened) {
+                build(writer, catalog, dimension, similarity, vectors, built, fingerprint, progress, checkpoint);
+            }
+            DirectoryReader reader = DirectoryReader.open(writer);
+            return new HnswIndex(dir, directory, writer, reader, catalog, params, similarity, fingerprint, opened);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(writer, directory);
+            if (e instanceof RecopsException re) {
+                throw re;
+            }
+            throw new RecopsException.Failure("index_failed", "cannot build or open the vector index in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, String> lastCommit(FSDirectory directory) throws IOException {
+        try (DirectoryReader r = DirectoryReader.open(directory)) {
+            return r.getIndexCommit().getUserData();
+        }
+    }
+
+    private static void build(IndexWriter writer, Catalog catalog, int dimension, VectorSimilarityFunction similarity, Vectors vectors,
+            int from, long fingerprint, CatalogIndex.Progress progress, int checkpoint) throws IOException {
+        int n = catalog.size();
+        progress.update(from, n);
+        for (int row = from; row < n; row++) {
+            float[] v = new float[dimension];
+            vectors.copy(row, v);
+            writer.addDocument(document(catalog.products().get(row), v, similarity));
+            if ((row + 1) % checkpoint == 0 || row + 1 == n) {
+                writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(fingerprint), BUILT, Integer.toString(row + 1)).entrySet());
+                writer.commit();
+                progress.update(row + 1, n);
+            }
+        }
+        if (n == 0) {
+            writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(fingerprint), BUILT, "0").entrySet());
+            writer.commit();
+        }
+    }
+
+    private static Document document(Product p, float[] vector, VectorSimilarityFunction similarity) {
+        Document d = new Document();
+        d.add(new StringField(ID, p.productId(), Field.Store.NO));
+        d.add(new SortedDocValuesField(ID, new BytesRef(p.productId())));
+        d.add(new KnnFloatVectorField(VECTOR, vector, similarity));
+        if (!p.brand().isEmpty()) {
+            d.add(new StringField(ATTRIBUTE + "brand", p.brand().toLowerCase(Locale.ROOT), Field.Store.NO));
+        }
+        if (!p.color().isEmpty()) {
+            d.add(new StringField(ATTRIBUTE + "color", p.color().toLowerCase(Locale.ROOT), Field.Store.NO));
+        }
+        p.attributes().forEach((name, value) -> d.add(new StringField(ATTRIBUTE + name, value.toLowerCase(Locale.ROOT), Field.Store.NO)));
+        if (!Double.isNaN(p.price())) {
+            d.add(new DoublePoint(PRICE, p.price()));
+        }
+        d.add(new StringField(STOCK, Boolean.toString(p.inStock()), Field.Store.NO));
+        return d;
+    }
+
+    private static Lucene104Codec codec(Params params) {
+        KnnVectorsFormat format = new Lucene104HnswScalarQuantizedVectorsFormat(QuantizedByteVectorValues.ScalarEncoding.UNSIGNED_BYTE,
+                params.maxConn(), params.beamWidth());
+        return new Lucene104Codec() {
+            @Override
+            public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                return format;
+            }
+        };
+    }
+
+    /**
+     * What an index holds, as one number: the model, the graph parameters and every product
+     * (a sum of per-product hashes, so an update changes it by the products it changes).
+     */
+    static long fingerprint(Catalog catalog, String modelKey, Params params, int dimension) {
+        long sum = 0;
+        for (Product p : catalog.products()) {
+            sum += hash(p);
+        }
+        return combine(sum, catalog.size(), modelKey, params, dimension);
+    }
+
+    private static long combine(long productSum, int count, String modelKey, Params params, int dimension) {
+        return mix(productSum ^ mix(count) ^ mix(modelKey.hashCode()) ^ mix(31L * params.maxConn() + params.beamWidth()) ^ mix(dimension + 7L));
+    }
+
+    /** A 64-bit hash of everything indexed about a product. */
+    static long hash(Product p) {
+        long h = 0xcbf29ce484222325L;
+        h = fnv(h, p.productId());
+        h = fnv(h, p.embeddingText());
+        h = fnv(h, p.color());
+        h = fnv(h, Double.toString(p.price()));
+        h = fnv(h, p.inStock() ? "1" : "0");
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(p.attributes()).entrySet()) {
+            h = fnv(fnv(h, e.getKey()), e.getValue());
+        }
+        return mix(h);
+    }
+
+    private static long fnv(long h, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            h = (h ^ s.charAt(i)) * 0x100000001b3L;
+        }
+        return (h ^ 0x1f) * 0x100000001b3L; // a separator, so ("ab", "c") and ("a", "bc") differ
+    }
+
+    private static long mix(long z) { // SplitMix64's finaliser
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Whether it was opened as persisted (no build at this start). */
+    public boolean opened() {
+        return opened;
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Bytes of the index's files on disk. */
+    public long sizeOnDisk() {
+        try (var files = Files.list(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The best candidates for {@code query} among the products {@code filter} keeps, not among
+     * {@code excludedIds}: at most {@code max(k, efSearch)}, best first by approximate similarity.
+     */
+    public List<Candidate> search(float[] query, int k, ProductFilter filter, Collection<String> excludedIds) {
+        int want = Math.max(k, params.efSearch());
+        Query restrict = filterQuery(filter, excludedIds);
+        try {
+            ScoreDoc[] docs = searcher.search(new KnnFloatVectorQuery(VECTOR, query, want, restrict), want).scoreDocs;
+            List<Candidate> out = new ArrayList<>(docs.length);
+            List<LeafReaderContext> leaves = reader.leaves();
+            for (ScoreDoc sd : docs) {
+                LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
+                SortedDocValues ids = leaf.reader().getSortedDocValues(ID);
+                if (ids == null || !ids.advanceExact(sd.doc - leaf.docBase)) {
+                    continue;
+                }
+                OptionalInt row = catalog.row(ids.lookupOrd(ids.ordValue()).utf8ToString());
+                if (row.isPresent()) {
+                    out.add(new Candidate(row.getAsInt(), 2 * sd.score - 1)); // Lucene's (1 + dot) / 2 back to dot
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new RecopsException.Failure("index_search_failed", "vector index search failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The filter as a Lucene query over the indexed attributes; null when it keeps everything. */
+    static Query filterQuery(ProductFilter filter, Collection<String> excludedIds) {
+        BooleanQuery.Builder b = new BooleanQuery.Builder();
+        int clauses = 0;
+        for (Map.Entry<String, String> e : filter.equal().entrySet()) {
+            b.add(new TermQuery(new Term(ATTRIBUTE + e.getKey(), e.getValue())), BooleanClause.Occur.FILTER);
+            clauses++;
+        }
+        if (filter.minPrice() > 0 || filter.maxPrice() < Double.POSITIVE_INFINITY) {
+            b.add(DoublePoint.newRangeQuery(PRICE, filter.minPrice(), filter.maxPrice()), BooleanClause.Occur.FILTER);
+            clauses++;
+        }
+        if (filter.stock() != ProductFilter.Stock.ANY) {
+            b.add(new TermQuery(new Term(STOCK, Boolean.toString(filter.stock() == ProductFilter.Stock.IN_STOCK))), BooleanClause.Occur.FILTER);
+            clauses++;
+        }
+        for (String id : excludedIds) {
+            b.add(new TermQuery(new Term(ID, id)), BooleanClause.Occur.MUST_NOT);
+        }
+        if (clauses == 0 && excludedIds.isEmpty()) {
+            return null;
+        }
+        if (clauses == 0) {
+            b.add(MatchAllDocsQuery.INSTANCE, BooleanClause.Occur.FILTER);
+        }
+        return b.build();
+    }
+
+    /**
+     * This index over {@code next}: products that differ from this catalog's are replaced, new ones
+     * added, missing ones deleted, and the change committed (with the new fingerprint) before the
+     * new index is returned. This index keeps answering from its own snapshot until closed.
+     *
+     * @param vectors the vector of every new or changed product's row in {@code next}
+     */
+    public HnswIndex updated(Catalog next, Vectors vectors, int dimension, String modelKey) {
+        try {
+            long sum = 0;
+            for (Product p : next.products()) {
+                Product old = catalog.product(p.productId());
+                sum += hash(p);
+                if (!p.equals(old)) {
+                    float[] v = new float[dimension];
+                    vectors.copy(next.row(p.productId()).getAsInt(), v);
+                    writer.updateDocument(new Term(ID, p.productId()), document(p, v, similarity));
+                }
+            }
+            for (Product p : catalog.products()) {
+                if (next.product(p.productId()) == null) {
+                    writer.deleteDocuments(new Term(ID, p.productId()));
+                }
+            }
+            long nextFingerprint = combine(sum, next.size(), modelKey, params, dimension);
+            writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(nextFingerprint), BUILT, Integer.toString(next.size())).entrySet());
+            writer.commit();
+            DirectoryReader changed = DirectoryReader.openIfChanged(reader, writer);
+            return new HnswIndex(dir, directory, writer, changed == null ? reader : changed, next, params, similarity, nextFingerprint, true);
+        } catch (IOException e) {
+            throw new RecopsException.Failure("index_update_failed", "cannot update the vector index in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Releases this snapshot's reader (the writer and directory stay with the newest index). */
+    public void release() {
+        try {
+            reader.decRef();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Closes the writer and the directory: the index family is done (its version unloaded). */
+    @Override
+    public void close() {
+        try {
+            reader.close();
+        } catch (IOException | org.apache.lucene.store.AlreadyClosedException e) {
+            // already released
+        }
+        closeQuietly(writer, directory);
+    }
+
+    private static void closeQuietly(IndexWriter writer, FSDirectory directory) {
+        try {
+            if (writer != null) {
+                writer.rollback(); // nothing uncommitted is wanted: every change was committed when made
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // closing
+        }
+        try {
+            if (directory != null) {
+                directory.close();
+            }
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "HNSW index " + dir + " (" + catalog.size() + " products, M " + params.maxConn() + ", beam " + params.beamWidth() + ", ef "
+                + params.efSearch() + ", fingerprint " + Objects.toString(fingerprint) + ")";
+    }
+}
