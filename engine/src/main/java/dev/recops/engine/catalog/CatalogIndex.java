@@ -67,8 +67,8 @@ public final class CatalogIndex {
                 (row, into) -> System.arraycopy(vectors, row * dimension, into, 0, dimension), progress));
     }
 
-    /** This index searching through {@code index}, which must index this catalog's vectors. */
-    CatalogIndex withHnsw(HnswIndex index) {
+    /** This index searching through {@code index}, which must index this catalog's vectors (benchmarks and tests). */
+    public CatalogIndex withHnsw(HnswIndex index) {
         return new CatalogIndex(catalog, dimension, vectors, fromCache, index);
     }
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# recops serve over a synthetic catalog of N products (default 10,000; `recops catalog generate`):
+# time to ready on the first start (embedding and, with --index hnsw, building the index) and on a
+# restart (embeddings from the cache, the index opened as persisted), RSS, /v1/models, and search
+# latency end to end: 1 and 16 closed-loop clients and open loop at 100 req/s (recops bench, 20 s
+# each, WANDS queries). The products are synthetic (recombined ESCI titles): figures about speed
+# and memory, not quality.
+#
+#   scripts/bench/catalog-scale.sh [N] [INDEX] [OUT_DIR]      INDEX: auto (default), exact or hnsw
+#
+# Loopback only; bounded: two starts and three 20 s runs.
+set -euo pipefail
+n=${1:-10000}
+index=${2:-auto}
+out=${3:-$(mktemp -d /tmp/recops-scale.XXXXXX)}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+dist="$root/cli/target/recops"
+[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
+recops="$dist/bin/recops"
+mkdir -p "$out"
+port=${BENCH_PORT:-18520}
+"$recops" catalog generate "$n" --out "$out/catalog.jsonl" >/dev/null
+serve() {
+  "$recops" serve --port "$port" --admin-port 0 --state-file "$out/state.json" --cache-dir "$out/cache" --no-catalog-journal \
+    --catalog "$out/catalog.jsonl" --primary-version 1 --index "$index" >"$out/serve.out" 2>>"$out/serve.err" &
+  pid=$!
+  local start; start=$(date +%s.%N)
+  until curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || { cat "$out/serve.err" >&2; exit 1; }
+    sleep 0.1
+  done
+  awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'
+}
+trap 'kill -TERM ${pid:-0} 2>/dev/null; wait ${pid:-0} 2>/dev/null || true' EXIT
+first=$(serve)
+kill -TERM "$pid"; wait "$pid" || true
+again=$(serve)
+rss=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+models=$(curl -s "http://127.0.0.1:$port/v1/models")
+run() { "$recops" bench --url "http://127.0.0.1:$port" --duration 20s --warmup 3s --format json "$@"; }
+run --concurrency 1 >"$out/c1.json"
+run --concurrency 16 >"$out/c16.json"
+run --rate 100 >"$out/open100.json"
+rss_after=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+echo "# $n synthetic products, --index $index; $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), $(date -u +%FT%TZ)"
+echo "index: $(jq -c .index <<<"$models")"
+echo "| first start to ready (s) | restart to ready (s) | RSS after restart / after load (MiB) | 1 client p50 / p99 (ms) | 16 clients p50 / p99 (ms), req/s | open 100 req/s p50 / p99 (ms), errors |"
+echo "|---|---|---|---|---|---|"
+jq -rn --slurpfile a "$out/c1.json" --slurpfile b "$out/c16.json" --slurpfile c "$out/open100.json" \
+  --arg first "$first" --arg again "$again" --arg rss "$rss" --arg rss2 "$rss_after" \
+  '"| \($first) | \($again) | \($rss) / \($rss2) | \($a[0].latency_ms.p50) / \($a[0].latency_ms.p99) | \($b[0].latency_ms.p50) / \($b[0].latency_ms.p99), \($b[0].throughput_rps | round) | \($c[0].latency_ms.p50) / \($c[0].latency_ms.p99), \($c[0].sent - $c[0].ok) |"'
+echo "raw: $out"
