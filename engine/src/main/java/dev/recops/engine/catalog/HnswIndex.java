@@ -99,10 +99,12 @@ public final class HnswIndex implements AutoCloseable {
     private final Params params;
     private final VectorSimilarityFunction similarity;
     private final long fingerprint;
+    /** The sum of the products' hashes, from which an update makes the next fingerprint. */
+    private final long productSum;
     private final boolean opened;
 
     private HnswIndex(Path dir, FSDirectory directory, IndexWriter writer, DirectoryReader reader, Catalog catalog, Params params,
-            VectorSimilarityFunction similarity, long fingerprint, boolean opened) {
+            VectorSimilarityFunction similarity, long productSum, long fingerprint, boolean opened) {
         this.dir = dir;
         this.directory = directory;
         this.writer = writer;
@@ -113,6 +115,7 @@ public final class HnswIndex implements AutoCloseable {
         this.params = params;
         this.similarity = similarity;
         this.fingerprint = fingerprint;
+        this.productSum = productSum;
         this.opened = opened;
     }
 
@@ -145,7 +148,8 @@ public final class HnswIndex implements AutoCloseable {
      */
     public static HnswIndex openOrBuildUnder(Path root, String base, Catalog catalog, int dimension, boolean normalized, String modelKey,
             Params params, Vectors vectors, CatalogIndex.Progress progress) {
-        String want = Long.toString(fingerprint(catalog, modelKey, params, dimension));
+        long sum = productSum(catalog);
+        String want = Long.toString(combine(sum, catalog.size(), modelKey, params, dimension));
         List<Path> slots = new ArrayList<>();
         for (int i = 0; i < SLOTS; i++) {
             slots.add(root.resolve(base + "-" + i));
@@ -154,7 +158,7 @@ public final class HnswIndex implements AutoCloseable {
         RecopsException last = null;
         for (Path dir : slots) {
             try {
-                return openOrBuild(dir, catalog, dimension, normalized, modelKey, params, vectors, progress, CHECKPOINT);
+                return openOrBuild(dir, catalog, dimension, normalized, modelKey, params, vectors, progress, CHECKPOINT, sum);
             } catch (RecopsException e) {
                 if (!(e.getCause() instanceof org.apache.lucene.store.LockObtainFailedException)) {
                     throw e;
@@ -181,7 +185,12 @@ public final class HnswIndex implements AutoCloseable {
     /** As the public one, committing every {@code checkpoint} products (tests use small ones). */
     static HnswIndex openOrBuild(Path dir, Catalog catalog, int dimension, boolean normalized, String modelKey, Params params,
             Vectors vectors, CatalogIndex.Progress progress, int checkpoint) {
-        long fingerprint = fingerprint(catalog, modelKey, params, dimension);
+        return openOrBuild(dir, catalog, dimension, normalized, modelKey, params, vectors, progress, checkpoint, productSum(catalog));
+    }
+
+    private static HnswIndex openOrBuild(Path dir, Catalog catalog, int dimension, boolean normalized, String modelKey, Params params,
+            Vectors vectors, CatalogIndex.Progress progress, int checkpoint, long productSum) {
+        long fingerprint = combine(productSum, catalog.size(), modelKey, params, dimension);
         VectorSimilarityFunction similarity = normalized ? VectorSimilarityFunction.DOT_PRODUCT : VectorSimilarityFunction.COSINE;
         FSDirectory directory = null;
         IndexWriter writer = null;
@@ -202,7 +211,7 @@ public final class HnswIndex implements AutoCloseable {
                 build(writer, catalog, dimension, similarity, vectors, built, fingerprint, progress, checkpoint);
             }
             DirectoryReader reader = DirectoryReader.open(writer);
-            return new HnswIndex(dir, directory, writer, reader, catalog, params, similarity, fingerprint, opened);
+            return new HnswIndex(dir, directory, writer, reader, catalog, params, similarity, productSum, fingerprint, opened);
         } catch (IOException | RuntimeException e) {
             closeQuietly(writer, directory);
             if (e instanceof RecopsException re) {
@@ -269,15 +278,15 @@ public final class HnswIndex implements AutoCloseable {
     }
 
     /**
-     * What an index holds, as one number: the model, the graph parameters and every product
-     * (a sum of per-product hashes, so an update changes it by the products it changes).
+     * What an index holds is one number: the model, the graph parameters and the sum of the
+     * products' hashes ({@link #combine}), so an update changes it by the products it changes.
      */
-    static long fingerprint(Catalog catalog, String modelKey, Params params, int dimension) {
+    private static long productSum(Catalog catalog) {
         long sum = 0;
         for (Product p : catalog.products()) {
             sum += hash(p);
         }
-        return combine(sum, catalog.size(), modelKey, params, dimension);
+        return sum;
     }
 
     private static long combine(long productSum, int count, String modelKey, Params params, int dimension) {
@@ -398,11 +407,11 @@ public final class HnswIndex implements AutoCloseable {
      */
     public HnswIndex updated(Catalog next, Vectors vectors, int dimension, String modelKey) {
         try {
-            long sum = 0;
+            long sum = productSum;
             for (Product p : next.products()) {
                 Product old = catalog.product(p.productId());
-                sum += hash(p);
                 if (!p.equals(old)) {
+                    sum += hash(p) - (old == null ? 0 : hash(old));
                     float[] v = new float[dimension];
                     vectors.copy(next.row(p.productId()).getAsInt(), v);
                     writer.updateDocument(new Term(ID, p.productId()), document(p, v, similarity));
@@ -411,13 +420,15 @@ public final class HnswIndex implements AutoCloseable {
             for (Product p : catalog.products()) {
                 if (next.product(p.productId()) == null) {
                     writer.deleteDocuments(new Term(ID, p.productId()));
+                    sum -= hash(p);
                 }
             }
             long nextFingerprint = combine(sum, next.size(), modelKey, params, dimension);
             writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(nextFingerprint), BUILT, Integer.toString(next.size())).entrySet());
             writer.commit();
             DirectoryReader changed = DirectoryReader.openIfChanged(reader, writer);
-            return new HnswIndex(dir, directory, writer, changed == null ? reader : changed, next, params, similarity, nextFingerprint, true);
+            return new HnswIndex(dir, directory, writer, changed == null ? reader : changed, next, params, similarity, sum, nextFingerprint,
+                    true);
         } catch (IOException e) {
             throw new RecopsException.Failure("index_update_failed", "cannot update the vector index in " + dir + ": " + e.getMessage(), e);
         }
