@@ -61,7 +61,7 @@ public final class EngineOptions {
 
     @Option(names = "--index", paramLabel = "KIND", defaultValue = "auto",
             description = "Vector index: exact (scan every product), hnsw (Lucene HNSW graph of 8-bit quantized vectors, on disk beside "
-                    + "--cache-dir, candidates rescored exactly) or auto (exact below 20,000 products, hnsw from there) (default: ${DEFAULT-VALUE}).")
+                    + "--cache-dir, candidates rescored exactly) or auto (exact below 5,000 products, hnsw from there) (default: ${DEFAULT-VALUE}).")
     String index;
 
     @Option(names = "--hnsw-m", paramLabel = "N", defaultValue = "16", description = "HNSW: neighbours per node (default: ${DEFAULT-VALUE}).")
