@@ -69,6 +69,8 @@ public final class HnswIndex implements AutoCloseable {
     private static final String ATTRIBUTE = "a.";
     private static final String FINGERPRINT = "recops.fingerprint";
     private static final String BUILT = "recops.built";
+    /** The id of the last product a partial build committed: a resume needs the same order. */
+    private static final String LAST = "recops.last";
 
     /**
      * How the graph is built and searched.
@@ -203,7 +205,11 @@ public final class HnswIndex implements AutoCloseable {
             Map<String, String> committed = DirectoryReader.indexExists(directory) ? lastCommit(directory) : Map.of();
             boolean same = Long.toString(fingerprint).equals(committed.get(FINGERPRINT));
             int built = same ? Integer.parseInt(committed.getOrDefault(BUILT, "0")) : 0;
-            if (!same) {
+            if (built > 0 && built < catalog.size()
+                    && !catalog.products().get(built - 1).productId().equals(committed.get(LAST))) {
+                built = 0; // the same products in another order: the committed prefix is not this catalog's
+            }
+            if (built == 0) {
                 writer.deleteAll();
             }
             boolean opened = same && built == catalog.size();
@@ -236,7 +242,8 @@ public final class HnswIndex implements AutoCloseable {
             vectors.copy(row, v);
             writer.addDocument(document(catalog.products().get(row), v, similarity));
             if ((row + 1) % checkpoint == 0 || row + 1 == n) {
-                writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(fingerprint), BUILT, Integer.toString(row + 1)).entrySet());
+                writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(fingerprint), BUILT, Integer.toString(row + 1), LAST,
+                        catalog.products().get(row).productId()).entrySet());
                 writer.commit();
                 progress.update(row + 1, n);
             }

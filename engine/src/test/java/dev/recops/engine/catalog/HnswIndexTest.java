@@ -143,6 +143,27 @@ class HnswIndexTest {
     }
 
     @Test
+    void aResumedBuildOfTheSameProductsInAnotherOrderStartsOver() {
+        Catalog c = catalog(600);
+        float[] v = vectors(600, 5);
+        assertThatThrownBy(() -> HnswIndex.openOrBuild(dir, c, DIM, true, MODEL, PARAMS, (row, into) -> {
+            if (row == 450) {
+                throw new IllegalStateException("killed");
+            }
+            System.arraycopy(v, row * DIM, into, 0, DIM);
+        }, CatalogIndex.Progress.NONE, 200)).hasMessageContaining("killed");
+        List<Product> reversed = new ArrayList<>(c.products().reversed());
+        Catalog reordered = new Catalog(c.source(), c.contentHash(), reversed, List.of());
+        AtomicInteger asked = new AtomicInteger();
+        try (HnswIndex rebuilt = HnswIndex.openOrBuild(dir, reordered, DIM, true, MODEL, PARAMS, (row, into) -> {
+            asked.incrementAndGet();
+            System.arraycopy(v, (599 - row) * DIM, into, 0, DIM);
+        }, CatalogIndex.Progress.NONE, 200)) {
+            assertThat(asked.get()).isEqualTo(600);
+        }
+    }
+
+    @Test
     void liveUpdatesGoIntoTheIndexAndARestartOpensTheUpdatedOne() {
         Catalog c = catalog(1_000);
         float[] v = vectors(1_000, 4);
