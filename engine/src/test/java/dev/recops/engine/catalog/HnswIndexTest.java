@@ -160,6 +160,7 @@ class HnswIndexTest {
             System.arraycopy(v, (599 - row) * DIM, into, 0, DIM);
         }, CatalogIndex.Progress.NONE, 200)) {
             assertThat(asked.get()).isEqualTo(600);
+            assertThat(rebuilt.opened()).isFalse();
         }
     }
 
