@@ -25,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Serving through the HNSW index (fake encoders, two versions): answers match the exact scan's,
- * live updates and a reload keep serving, and a restart opens the persisted indexes.
+ * live updates and a reload (under 16 searching threads, none failing) keep serving, and a
+ * restart opens the persisted indexes.
  */
 class HnswServeTest {
     @TempDir
@@ -86,7 +87,34 @@ class HnswServeTest {
 
         List<String> lines = Files.readAllLines(catalog);
         Files.write(catalog, lines.subList(0, 400)); // a new file: reloaded, its index built beside the serving one
-        assertThat(service.reloadCatalog(false)).isEqualTo(399);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicInteger answered = new AtomicInteger();
+        List<Thread> clients = new java.util.ArrayList<>();
+        for (int c = 0; c < 16; c++) {
+            String version = c % 2 == 0 ? "1" : "2";
+            clients.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 100_000 && (!done.get() || answered.get() < 64); i++) { // bounded
+                    try {
+                        if (ids(service, "gaming chair", version, ProductFilter.NONE).size() != 10) {
+                            failures.add(new AssertionError("fewer than 10 results"));
+                        }
+                        answered.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        failures.add(e);
+                    }
+                }
+            }));
+        }
+        try {
+            assertThat(service.reloadCatalog(false)).isEqualTo(399);
+        } finally {
+            done.set(true);
+            for (Thread t : clients) {
+                t.join();
+            }
+        }
+        assertThat(failures).as("searches while the catalog was swapped").isEmpty();
         assertThat(ids(service, "gaming chair", "2", ProductFilter.NONE)).hasSize(10);
         service.close();
 
