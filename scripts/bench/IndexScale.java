@@ -3,7 +3,10 @@
  * retrieval latency (exact scan and HNSW, one thread) and recall@10 of HNSW against the exact scan,
  * unfiltered and with a filter that keeps 1% of the products.
  *
- *   java -Xmx6g -cp "cli/target/recops/lib/*" scripts/bench/IndexScale.java CATALOG.jsonl EMBED INDEX_SIZES... [--ef N] [--m N]
+ *   java -Xmx8g --add-modules jdk.incubator.vector -cp "cli/target/recops/lib/*" scripts/bench/IndexScale.java \
+ *        CATALOG.jsonl EMBED INDEX_SIZES... [--m N] [--beam N] [--ef N[,N...]] [--queries N]
+ *
+ * Several --ef values search the same built index (ef is a search-time parameter), one row each.
  *
  * CATALOG is a `recops catalog generate` file with at least max(INDEX_SIZES) + 520 products. The
  * first EMBED products are embedded for real by the shipped version 1 (all-MiniLM-L6-v2, quantized,
@@ -42,16 +45,19 @@ public class IndexScale {
         int embedCount = Integer.parseInt(args[1]);
         List<Integer> sizes = new ArrayList<>();
         HnswIndex.Params params = HnswIndex.Params.DEFAULT;
-        int m = params.maxConn(), beam = params.beamWidth(), ef = params.efSearch();
+        int m = params.maxConn(), beam = params.beamWidth();
+        List<Integer> efs = new ArrayList<>(List.of(params.efSearch()));
+        int queryCount = 1000;
         for (int i = 2; i < args.length; i++) {
             switch (args[i]) {
-                case "--ef" -> ef = Integer.parseInt(args[++i]);
+                case "--ef" -> efs = Arrays.stream(args[++i].split(",")).map(Integer::parseInt).toList();
+                case "--queries" -> queryCount = Integer.parseInt(args[++i]);
                 case "--m" -> m = Integer.parseInt(args[++i]);
                 case "--beam" -> beam = Integer.parseInt(args[++i]);
                 default -> sizes.add(Integer.parseInt(args[i]));
             }
         }
-        params = new HnswIndex.Params(m, beam, ef);
+        params = new HnswIndex.Params(m, beam, efs.getFirst());
         Path home = Path.of(System.getProperty("recops.home", "cli/target/recops"));
         ModelVersion version = new ModelRepository(home.resolve("models")).scan().versionsOf("search-encoder").stream()
                 .filter(v -> v.version().equals("1")).findFirst().orElseThrow();
@@ -60,9 +66,9 @@ public class IndexScale {
         if (all.size() < Math.max(maxSize, embedCount) + 520) {
             throw new IllegalArgumentException("the catalog needs at least " + (Math.max(maxSize, embedCount) + 520) + " products");
         }
-        System.out.printf(Locale.ROOT, "# %d cores, %s, max heap %d MiB, %s; HNSW M %d, beam %d, ef %d%n", Runtime.getRuntime().availableProcessors(),
+        System.out.printf(Locale.ROOT, "# %d cores, %s, max heap %d MiB, %s; HNSW M %d, beam %d, first ef %d%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version"), Runtime.getRuntime().maxMemory() >> 20,
-                java.time.Instant.now(), m, beam, ef);
+                java.time.Instant.now(), m, beam, efs.getFirst());
         try (TextEncoder encoder = TextEncoder.load(version, 1)) {
             int dim = encoder.dimension();
             Catalog embedded = new Catalog(catalogFile, all.contentHash(), all.products().subList(0, embedCount), List.of());
@@ -89,21 +95,22 @@ public class IndexScale {
             Files.readAllLines(Path.of("testdata/wands/queries.csv")).stream().skip(1).map(l -> l.split(",")[1].replace("\"", ""))
                     .filter(q -> !q.isBlank()).forEach(queryTexts::add);
             all.products().subList(all.size() - 520, all.size()).forEach(p -> queryTexts.add(p.title()));
-            float[][] queries = new float[queryTexts.size()][];
-            for (int from = 0; from < queryTexts.size(); from += 32) {
-                float[][] q = encoder.embed(queryTexts.subList(from, Math.min(queryTexts.size(), from + 32)));
+            List<String> used = queryTexts.subList(0, Math.min(queryCount, queryTexts.size()));
+            float[][] queries = new float[used.size()][];
+            for (int from = 0; from < used.size(); from += 32) {
+                float[][] q = encoder.embed(used.subList(from, Math.min(used.size(), from + 32)));
                 System.arraycopy(q, 0, queries, from, q.length);
             }
-            System.out.println("| products | vectors | HNSW build (s) | on disk (MiB) | open (ms) | exact p50 / p99 (ms) | HNSW p50 / p99 (ms) | recall@10 | recall@10, 1% filter | HNSW 1% filter p50 / p99 (ms) |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+            System.out.println("| products | vectors | ef | HNSW build (s) | on disk (MiB) | open (ms) | exact p50 / p99 (ms) | HNSW p50 / p99 (ms) | recall@10 | recall@10, 1% filter | HNSW 1% filter p50 / p99 (ms) |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
             for (int n : sizes) {
-                row(all, n, embedCount, base, dim, queries, params, version);
+                row(all, n, embedCount, base, dim, queries, params, efs);
             }
         }
     }
 
     private static void row(Catalog all, int n, int embedCount, float[] base, int dim, float[][] queries, HnswIndex.Params params,
-            ModelVersion version) throws Exception {
+            List<Integer> efs) throws Exception {
         Catalog catalog = new Catalog(all.source(), all.contentHash(), all.products().subList(0, n), List.of());
         float[] vectors = new float[n * dim];
         for (int i = 0; i < n; i++) {
@@ -128,14 +135,24 @@ public class IndexScale {
         HnswIndex.openOrBuild(dir, catalog, dim, true, modelKey, params, (row, into) -> System.arraycopy(vectors, row * dim, into, 0, dim),
                 CatalogIndex.Progress.NONE).close();
         double buildSeconds = (System.nanoTime() - t0) / 1e9;
-        long t1 = System.nanoTime();
-        HnswIndex opened = HnswIndex.openOrBuild(dir, catalog, dim, true, modelKey, params,
-                (row, into) -> { throw new IllegalStateException("a persisted index must open, not build"); }, CatalogIndex.Progress.NONE);
-        double openMillis = (System.nanoTime() - t1) / 1e6;
-        long bytes = opened.sizeOnDisk();
-        CatalogIndex hnsw = exact.withHnsw(opened);
+        for (int ef : efs) {
+            HnswIndex.Params searchParams = new HnswIndex.Params(params.maxConn(), params.beamWidth(), ef);
+            long t1 = System.nanoTime();
+            HnswIndex opened = HnswIndex.openOrBuild(dir, catalog, dim, true, modelKey, searchParams,
+                    (row, into) -> { throw new IllegalStateException("a persisted index must open, not build"); }, CatalogIndex.Progress.NONE);
+            double openMillis = (System.nanoTime() - t1) / 1e6;
+            measure(catalog, n, embedCount, exact, exact.withHnsw(opened), queries, ef, buildSeconds, opened.sizeOnDisk(), openMillis);
+            opened.close();
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+
+    private static void measure(Catalog catalog, int n, int embedCount, CatalogIndex exact, CatalogIndex hnsw, float[][] queries, int ef,
+            double buildSeconds, long bytes, double openMillis) {
         ProductFilter onePercent = new ProductFilter(Map.of("group", "g42"), 0, Double.POSITIVE_INFINITY, ProductFilter.Stock.ANY);
-        for (int warm = 0; warm < 200; warm++) { // JIT
+        for (int warm = 0; warm < 100; warm++) { // JIT
             float[] q = queries[warm % queries.length];
             exact.search(q, 10, p -> true, row -> false);
             hnsw.search(q, 10, ProductFilter.NONE, Set.of());
@@ -166,13 +183,10 @@ public class IndexScale {
             foundFiltered += (int) gotFiltered.stream().filter(h -> tf.contains(h.row())).count();
             wantedFiltered += tf.size();
         }
-        System.out.printf(Locale.ROOT, "| %,d | %s | %.1f | %.1f | %.0f | %s | %s | %.3f | %.3f | %s |%n", n,
-                n <= embedCount ? "embedded" : String.format(Locale.ROOT, "%,d embedded + mixed", embedCount), buildSeconds, bytes / 1048576.0,
-                openMillis, pct(exactNanos), pct(hnswNanos), found / (double) wanted, foundFiltered / (double) wantedFiltered, pct(filteredNanos));
-        opened.close();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
+        System.out.printf(Locale.ROOT, "| %,d | %s | %d | %.1f | %.1f | %.0f | %s | %s | %.3f | %.3f | %s |%n", n,
+                n <= embedCount ? "embedded" : String.format(Locale.ROOT, "%,d embedded + mixed", embedCount), ef, buildSeconds,
+                bytes / 1048576.0, openMillis, pct(exactNanos), pct(hnswNanos), found / (double) wanted, foundFiltered / (double) wantedFiltered,
+                pct(filteredNanos));
     }
 
     private static String pct(long[] nanos) {

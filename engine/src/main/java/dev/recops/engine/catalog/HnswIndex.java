@@ -252,6 +252,10 @@ public final class HnswIndex implements AutoCloseable {
             writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(fingerprint), BUILT, "0").entrySet());
             writer.commit();
         }
+        // One graph: a search visits every segment's graph for its ef candidates, so ten segments
+        // cost about ten searches. Merging starts from the largest segment's graph.
+        writer.forceMerge(1);
+        writer.commit();
     }
 
     private static Document document(Product p, float[] vector, VectorSimilarityFunction similarity) {
