@@ -105,8 +105,12 @@ public final class CatalogIndex {
         List<Integer> missing = new ArrayList<>();
         for (int row = 0; row < n; row++) {
             String text = text(encoder.version(), catalog.products().get(row));
-            EmbeddingCache.TextKey k = EmbeddingCache.TextKey.of(text);
             texts.add(text);
+            if (cache.isEmpty()) { // no key to compute: every text is embedded
+                missing.add(row);
+                continue;
+            }
+            EmbeddingCache.TextKey k = EmbeddingCache.TextKey.of(text);
             keys.add(k);
             if (!cached.copy(k, vectors, row * dim)) {
                 missing.add(row);
