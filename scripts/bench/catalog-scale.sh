@@ -20,7 +20,7 @@ recops="$dist/bin/recops"
 mkdir -p "$out"
 port=${BENCH_PORT:-18520}
 "$recops" catalog generate "$n" --out "$out/catalog.jsonl" >/dev/null
-serve() {
+serve() { # starts serve in the background (pid) and waits until ready; the seconds it took go to $out/ready.s
   "$recops" serve --port "$port" --admin-port 0 --state-file "$out/state.json" --cache-dir "$out/cache" --no-catalog-journal \
     --catalog "$out/catalog.jsonl" --primary-version 1 --index "$index" >"$out/serve.out" 2>>"$out/serve.err" &
   pid=$!
@@ -29,12 +29,14 @@ serve() {
     kill -0 "$pid" 2>/dev/null || { cat "$out/serve.err" >&2; exit 1; }
     sleep 0.1
   done
-  awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'
+  awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }' >"$out/ready.s"
 }
 trap 'kill -TERM ${pid:-0} 2>/dev/null; wait ${pid:-0} 2>/dev/null || true' EXIT
-first=$(serve)
+serve
+first=$(cat "$out/ready.s")
 kill -TERM "$pid"; wait "$pid" || true
-again=$(serve)
+serve
+again=$(cat "$out/ready.s")
 rss=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
 models=$(curl -s "http://127.0.0.1:$port/v1/models")
 run() { "$recops" bench --url "http://127.0.0.1:$port" --duration 20s --warmup 3s --format json "$@"; }

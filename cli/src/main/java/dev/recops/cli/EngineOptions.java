@@ -71,7 +71,7 @@ public final class EngineOptions {
             description = "HNSW: candidates considered while building (efConstruction) (default: ${DEFAULT-VALUE}).")
     int hnswBeam;
 
-    @Option(names = "--hnsw-ef", paramLabel = "N", defaultValue = "100",
+    @Option(names = "--hnsw-ef", paramLabel = "N", defaultValue = "200",
             description = "HNSW: candidates a search collects and rescores, at least k; more is slower and finds more (default: ${DEFAULT-VALUE}).")
     int hnswEf;
 
