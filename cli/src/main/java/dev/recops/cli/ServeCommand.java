@@ -239,9 +239,8 @@ final class ServeCommand implements Callable<Integer> {
         if (catalogJournal != null) {
             return java.util.Optional.of(dev.recops.engine.catalog.CatalogJournal.open(catalogJournal));
         }
-        Path file = options.catalog().toAbsolutePath().normalize();
-        String id = String.format("%012x", dev.recops.engine.catalog.EmbeddingCache.TextKey.of(file.toString()).high() >>> 16);
-        Path dir = stateFile.toAbsolutePath().getParent().resolve("catalog-journal").resolve(file.getFileName() + "-" + id);
+        Path dir = stateFile.toAbsolutePath().getParent().resolve("catalog-journal")
+                .resolve(options.catalog().getFileName() + "-" + dev.recops.engine.catalog.Catalog.fileKey(options.catalog()));
         try {
             return java.util.Optional.of(dev.recops.engine.catalog.CatalogJournal.open(dir));
         } catch (RecopsException.PreconditionFailed e) {

@@ -55,6 +55,14 @@ public final class Catalog {
         this.filterable = Collections.unmodifiableSortedSet(names);
     }
 
+    /**
+     * A short name for a catalog file's location (12 hex digits of a hash of its absolute path),
+     * for directories kept per catalog file: its journal, its vector indexes.
+     */
+    public static String fileKey(Path file) {
+        return String.format("%012x", EmbeddingCache.TextKey.of(file.toAbsolutePath().normalize().toString()).high() >>> 16);
+    }
+
     /** The file the catalog (or, after live updates, the catalog they were applied to) was read from. */
     public Path source() {
         return source;

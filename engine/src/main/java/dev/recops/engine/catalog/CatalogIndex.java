@@ -62,7 +62,7 @@ public final class CatalogIndex {
     public CatalogIndex withHnsw(Path root, ModelVersion version, Path catalogFile, HnswIndex.Params params, Progress progress) {
         String key = modelKey(version);
         String base = label(version) + "-" + key.substring(0, 12) + "-"
-                + Long.toHexString(EmbeddingCache.TextKey.of(catalogFile.toAbsolutePath().normalize().toString()).high() >>> 16);
+                + Catalog.fileKey(catalogFile);
         return withHnsw(HnswIndex.openOrBuildUnder(root, base, catalog, dimension, version.manifest().normalize(), key, params,
                 (row, into) -> System.arraycopy(vectors, row * dimension, into, 0, dimension), progress));
     }

@@ -148,11 +148,7 @@ public final class LiveCatalog {
             Catalog cur = registry.current().catalog().catalog();
             List<Product> changed = products.stream().filter(p -> !p.equals(cur.product(p.productId()))).toList();
             if (!changed.isEmpty()) {
-                journal.ifPresent(j -> j.append(new CatalogJournal.Change.Upsert(changed)));
-                Catalog next = cur.withProducts(changed, List.of());
-                swap(next, (v, cat) -> updatedIndex(v, cat, embedded.getOrDefault(v.name(), Map.of())));
-                compact(next);
-                metrics.catalogUpdated("upsert", changed.size());
+                apply("upsert", cur, new CatalogJournal.Change.Upsert(changed), embedded);
             }
             int texts = embedded.values().stream().mapToInt(Map::size).sum();
             return new Result("upsert", products.size(), changed.size(), texts, List.of(), registry.current().catalog().catalog().size());
@@ -176,11 +172,7 @@ public final class LiveCatalog {
                 if (present.size() == cur.size()) {
                     throw new RecopsException.Conflict("catalog_emptied", "a delete may not remove every product of the catalog");
                 }
-                journal.ifPresent(j -> j.append(new CatalogJournal.Change.Delete(List.copyOf(present))));
-                Catalog next = cur.withProducts(List.of(), present);
-                swap(next, (v, cat) -> v.index().updated(cat, v.version(), Map.of()));
-                compact(next);
-                metrics.catalogUpdated("delete", present.size());
+                apply("delete", cur, new CatalogJournal.Change.Delete(List.copyOf(present)), Map.of());
             }
             return new Result("delete", productIds.size(), present.size(), 0, missing, registry.current().catalog().catalog().size());
         }
@@ -205,14 +197,30 @@ public final class LiveCatalog {
             }
             List<Product> changed = patched.values().stream().filter(p -> !p.equals(cur.product(p.productId()))).toList();
             if (!changed.isEmpty()) {
-                journal.ifPresent(j -> j.append(new CatalogJournal.Change.Upsert(changed)));
-                Catalog next = cur.withProducts(changed, List.of());
-                swap(next, (v, cat) -> v.index().updated(cat, v.version(), Map.of()));
-                compact(next);
-                metrics.catalogUpdated("patch", changed.size());
+                apply("patch", cur, new CatalogJournal.Change.Upsert(changed), Map.of());
             }
             return new Result("patch", patches.size(), changed.size(), 0, List.of(), registry.current().catalog().catalog().size());
         }
+    }
+
+    /**
+     * Journals a change (synced before it is served), swaps in the catalog it makes for every
+     * version at once, and compacts the journal when due. Called holding {@link #changes}.
+     *
+     * @param embedded the vectors of new texts by version name, then by text (none for deletes and patches)
+     */
+    private void apply(String op, Catalog cur, CatalogJournal.Change change, Map<String, Map<String, float[]>> embedded) {
+        journal.ifPresent(j -> j.append(change));
+        Catalog next = switch (change) {
+            case CatalogJournal.Change.Upsert u -> cur.withProducts(u.products(), List.of());
+            case CatalogJournal.Change.Delete d -> cur.withProducts(List.of(), d.productIds());
+        };
+        swap(next, (v, cat) -> updatedIndex(v, cat, embedded.getOrDefault(v.name(), Map.of())));
+        compact(next);
+        metrics.catalogUpdated(op, switch (change) {
+            case CatalogJournal.Change.Upsert u -> u.products().size();
+            case CatalogJournal.Change.Delete d -> d.productIds().size();
+        });
     }
 
     Status status() {

@@ -2,7 +2,6 @@ package dev.recops.engine.serve;
 
 import dev.recops.engine.catalog.ProductFilter;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /** The validated queries {@link SearchService} answers, and what it answers with. */
