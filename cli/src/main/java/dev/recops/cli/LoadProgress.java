@@ -11,18 +11,17 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * Shows what {@code recops serve} is loading on standard error: a live progress line while the
- * catalog is embedded when standard error is a terminal, plain lines otherwise (cron, CI, logs).
+ * Shows what {@code recops serve} is loading on standard error, with the progress of embedding
+ * the catalog and building its index ({@link ProgressLine}).
  */
 final class LoadProgress implements ServeListener {
     private final PrintWriter err;
-    private final boolean terminal;
-    private int lastPercent = -1;
+    private final ProgressLine progress;
 
     LoadProgress(PrintWriter err) {
         this.err = err;
         Console console = System.console();
-        this.terminal = console != null && console.isTerminal();
+        this.progress = new ProgressLine(err, console != null && console.isTerminal());
     }
 
     @Override
@@ -46,33 +45,12 @@ final class LoadProgress implements ServeListener {
 
     @Override
     public void embedding(ModelVersion version, int done, int total) {
-        progress(version, "embedding", "products (cached for the next start)", "catalog", done, total);
+        progress.update(version.id() + ": embedding the catalog", "products, cached for the next start", done, total);
     }
 
     @Override
     public void indexing(ModelVersion version, int done, int total) {
-        progress(version, "building the HNSW index of", "products (kept for the next start)", "HNSW index", done, total);
-    }
-
-    /** A live line on a terminal; otherwise one line when the work starts. */
-    private void progress(ModelVersion version, String doing, String what, String thing, int done, int total) {
-        if (!terminal) {
-            if (done == 0) {
-                err.printf("recops: %s: %s %d %s%n", version.id(), doing, total, what);
-                err.flush();
-            }
-            return;
-        }
-        int percent = total == 0 ? 100 : (int) (done * 100L / total);
-        if (percent != lastPercent) {
-            lastPercent = percent;
-            err.printf("\rrecops: %s: %s %3d%% (%d/%d)", version.id(), thing, percent, done, total);
-            if (done == total) {
-                err.print("\r\033[K");
-                lastPercent = -1;
-            }
-            err.flush();
-        }
+        progress.update(version.id() + ": building the HNSW index", "products, kept for the next start", done, total);
     }
 
     @Override

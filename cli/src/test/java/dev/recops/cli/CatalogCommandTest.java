@@ -102,4 +102,36 @@ class CatalogCommandTest {
         assertThat(catalog("patch", "NO-SUCH").exitCode()).as("nothing to change").isEqualTo(ExitCodes.USAGE);
         assertThat(service.catalogSize()).isEqualTo(before);
     }
+
+    @Test
+    void embedWritesAShardFileAResumedRunCompletesAndBadShardsAreRefused() throws IOException {
+        Path small = dir.resolve("small.jsonl");
+        Files.writeString(small, """
+                {"product_id": "S1", "title": "Walnut chess board", "brand": "Oakline"}
+                {"product_id": "S2", "title": "Titanium camping spork", "brand": "Zorblax"}
+                {"product_id": "S3", "title": "Ergonomic office chair", "brand": "Sitwell"}
+                {"product_id": "S4", "title": "Stainless steel water bottle", "brand": "Hydro"}
+                """);
+        Path out = dir.resolve("embedded");
+        List<String> base = List.of("catalog", "embed", small.toString(), "--out", out.toString(), "--model-repo", MODELS.toString(),
+                "--model-version", "1", "--threads", "1");
+        List<String> args = new ArrayList<>(base);
+        args.addAll(List.of("--shard", "2/2", "--format", "json"));
+        CommandResult r = CommandResult.run(args.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("\"shard\" : \"2/2\"", "\"already_embedded\" : 0");
+        try (var files = Files.list(out)) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).singleElement().asString()
+                    .startsWith("search-encoder-1-").endsWith(".shard-2-of-2.vec");
+        }
+        CommandResult again = CommandResult.run(args.toArray(String[]::new));
+        assertThat(again.out()).contains("\"embedded\" : 0");
+
+        List<String> bad = new ArrayList<>(base);
+        bad.addAll(List.of("--shard", "3/2"));
+        CommandResult refused = CommandResult.run(bad.toArray(String[]::new));
+        assertThat(refused.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(refused.err()).contains("--shard must be I/N");
+        assertThat(refused.err().strip().lines().count()).isEqualTo(1);
+    }
 }

@@ -41,6 +41,7 @@ public final class CatalogIndex {
 
     private final Catalog catalog;
     private final int dimension;
+    /** Row-major, one row per product; null when {@link #ann} holds the vectors. */
     private final float[] vectors;
     private final boolean fromCache;
     /** The approximate index that finds candidates, when one is used; null for exact search. */
@@ -55,21 +56,33 @@ public final class CatalogIndex {
     }
 
     /**
-     * This index with an HNSW index over the same vectors, built or opened in {@code dir}: searches
-     * through {@link #search(float[], int, ProductFilter, Set)} then take its candidates and
-     * rescore them exactly.
+     * The catalog searched through its HNSW index in {@code root}: opened as persisted when one
+     * indexes exactly this content with this model and these parameters (nothing is embedded or
+     * read from the embedding cache then), else built from the vectors {@link #build} makes. The
+     * vectors live only in the index's memory-mapped files: nothing of them stays on the heap.
+     *
+     * @param embedding told about products embedded (only when the index is built)
+     * @param indexing told about products added to the index
      */
-    public CatalogIndex withHnsw(Path root, ModelVersion version, Path catalogFile, HnswIndex.Params params, Progress progress) {
+    public static CatalogIndex hnsw(Catalog catalog, Encoder encoder, Optional<EmbeddingCache> cache, Path root, HnswIndex.Params params,
+            Progress embedding, Progress indexing) {
+        ModelVersion version = encoder.version();
+        int dim = encoder.dimension();
         String key = modelKey(version);
-        String base = label(version) + "-" + key.substring(0, 12) + "-"
-                + Catalog.fileKey(catalogFile);
-        return withHnsw(HnswIndex.openOrBuildUnder(root, base, catalog, dimension, version.manifest().normalize(), key, params,
-                (row, into) -> System.arraycopy(vectors, row * dimension, into, 0, dimension), progress));
+        String base = label(version) + "-" + key.substring(0, 12) + "-" + Catalog.fileKey(catalog.source());
+        CatalogIndex[] exact = {null}; // embedded on the first vector the build asks for
+        HnswIndex ann = HnswIndex.openOrBuildUnder(root, base, catalog, dim, version.manifest().normalize(), key, params, (row, into) -> {
+            if (exact[0] == null) {
+                exact[0] = build(catalog, encoder, cache, embedding);
+            }
+            System.arraycopy(exact[0].vectors, row * dim, into, 0, dim);
+        }, indexing);
+        return new CatalogIndex(catalog, dim, null, exact[0] == null || exact[0].fromCache(), ann);
     }
 
-    /** This index searching through {@code index}, which must index this catalog's vectors (benchmarks and tests). */
+    /** The catalog of this exact index searched through {@code index}, which must index its vectors (benchmarks and tests). */
     public CatalogIndex withHnsw(HnswIndex index) {
-        return new CatalogIndex(catalog, dimension, vectors, fromCache, index);
+        return new CatalogIndex(catalog, dimension, null, fromCache, index);
     }
 
     /** An exact index over vectors already computed (row-major, one row per product): benchmarks and tests. */
@@ -145,23 +158,98 @@ public final class CatalogIndex {
 
     /** {@link #updated(Catalog, ModelVersion, Map)} with the text of a product and the model key given. */
     CatalogIndex updated(Catalog next, java.util.function.Function<Product, String> text, Map<String, float[]> embedded, String modelKey) {
+        if (ann != null) {
+            HnswIndex.Vectors changed = (row, into) -> System.arraycopy(embeddedVector(next.products().get(row), text, embedded), 0, into, 0, dimension);
+            return new CatalogIndex(next, dimension, null, false, ann.updated(next, changed, dimension, modelKey));
+        }
         float[] out = new float[next.size() * dimension];
         for (int row = 0; row < next.size(); row++) {
             Product p = next.products().get(row);
             OptionalInt old = catalog.row(p.productId());
             if (old.isPresent() && catalog.products().get(old.getAsInt()).embeddingText().equals(p.embeddingText())) {
                 System.arraycopy(vectors, old.getAsInt() * dimension, out, row * dimension, dimension);
+            } else {
+                System.arraycopy(embeddedVector(p, text, embedded), 0, out, row * dimension, dimension);
+            }
+        }
+        return new CatalogIndex(next, dimension, out, false, null);
+    }
+
+    private float[] embeddedVector(Product p, java.util.function.Function<Product, String> text, Map<String, float[]> embedded) {
+        float[] v = embedded.get(text.apply(p));
+        if (v == null || v.length != dimension) {
+            throw new IllegalArgumentException("no vector for the new text of product " + p.productId());
+        }
+        return v;
+    }
+
+    /** What one {@link #embedShard} job found and did. */
+    public record ShardReport(int products, int texts, int alreadyEmbedded, int embedded, Path file) {}
+
+    /** Texts embedded between two appends of a shard job: what an interrupted job loses at most. */
+    private static final int SHARD_CHUNK = 1024;
+
+    /**
+     * Embeds the products of shard {@code index} of {@code count} (from 1; a product's shard
+     * follows a hash of its id, so every machine agrees) into that shard's embedding-cache file in
+     * {@code dir}, appended every {@value #SHARD_CHUNK} texts: a job run again after an
+     * interruption embeds only what its file lacks. Serve reads the shard files of a model from
+     * its cache directory, so copying them there hands the work over. Texts are embedded in
+     * batches of similar length, as serve's first build does.
+     */
+    public static ShardReport embedShard(Catalog catalog, Encoder encoder, Path dir, int index, int count, Progress progress) {
+        return embedShard(catalog, encoder, dir, index, count, progress, SHARD_CHUNK);
+    }
+
+    /** As the public one, appending every {@code chunkSize} texts (tests use small ones). */
+    static ShardReport embedShard(Catalog catalog, Encoder encoder, Path dir, int index, int count, Progress progress, int chunkSize) {
+        EmbeddingCache out = EmbeddingCache.shard(dir, index, count);
+        ModelVersion version = encoder.version();
+        int dim = encoder.dimension();
+        String key = modelKey(version);
+        String label = label(version);
+        EmbeddingCache.Entries have = out.load(label, key, dim);
+        Map<EmbeddingCache.TextKey, String> todo = new java.util.LinkedHashMap<>();
+        int products = 0;
+        int already = 0;
+        Set<EmbeddingCache.TextKey> seen = new java.util.HashSet<>();
+        for (Product p : catalog.products()) {
+            if (count > 1 && Math.floorMod(EmbeddingCache.TextKey.of(p.productId()).high(), count) != index - 1) {
                 continue;
             }
-            float[] v = embedded.get(text.apply(p));
-            if (v == null || v.length != dimension) {
-                throw new IllegalArgumentException("no vector for the new text of product " + p.productId());
+            products++;
+            String text = text(version, p);
+            EmbeddingCache.TextKey k = EmbeddingCache.TextKey.of(text);
+            if (!seen.add(k)) {
+                continue; // two products with one text: one vector
             }
-            System.arraycopy(v, 0, out, row * dimension, dimension);
+            if (have.contains(k)) {
+                already++;
+            } else {
+                todo.put(k, text);
+            }
         }
-        HnswIndex nextAnn = ann == null ? null
-                : ann.updated(next, (row, into) -> System.arraycopy(out, row * dimension, into, 0, dimension), dimension, modelKey);
-        return new CatalogIndex(next, dimension, out, false, nextAnn);
+        List<Map.Entry<EmbeddingCache.TextKey, String>> order = new ArrayList<>(todo.entrySet());
+        order.sort(Comparator.comparingInt(e -> e.getValue().length()));
+        int n = order.size();
+        progress.update(0, n);
+        for (int from = 0; from < n; from += chunkSize) {
+            List<Map.Entry<EmbeddingCache.TextKey, String>> chunk = order.subList(from, Math.min(n, from + chunkSize));
+            float[] vectors = new float[chunk.size() * dim];
+            for (int b = 0; b < chunk.size(); b += BUILD_BATCH) {
+                List<String> batch = chunk.subList(b, Math.min(chunk.size(), b + BUILD_BATCH)).stream().map(Map.Entry::getValue).toList();
+                float[][] embedded = encoder.embed(batch);
+                for (int j = 0; j < embedded.length; j++) {
+                    System.arraycopy(embedded[j], 0, vectors, (b + j) * dim, dim);
+                }
+                progress.update(from + b + batch.size(), n);
+            }
+            if (!out.append(label, key, dim, chunk.stream().map(Map.Entry::getKey).toList(), vectors)) {
+                throw new dev.recops.engine.RecopsException.Failure("cache_unwritable", "cannot write " + out.fileFor(label, key)
+                        + " (see the warning above); what was written is kept, run again to resume", null);
+            }
+        }
+        return new ShardReport(products, seen.size(), already, n, out.fileFor(label, key));
     }
 
     /** Adds vectors embedded outside {@link #build} (live updates) to the model's cache file, so a restart need not embed them. */
@@ -249,7 +337,11 @@ public final class CatalogIndex {
     /** A copy of one product's vector. */
     public float[] vector(int row) {
         float[] v = new float[dimension];
-        System.arraycopy(vectors, row * dimension, v, 0, dimension);
+        if (vectors == null) {
+            ann.rawVectors().copy(row, v);
+        } else {
+            System.arraycopy(vectors, row * dimension, v, 0, dimension);
+        }
         return v;
     }
 
@@ -257,6 +349,7 @@ public final class CatalogIndex {
      * The {@code k} best products for {@code query} among those {@code filter} keeps, never one of
      * {@code excludedRows}: with an HNSW index, its candidates rescored with the full-precision
      * vectors (approximate: a product the graph search missed is missed); without one, exact.
+     * Ties are broken by catalog order.
      */
     public List<Hit> search(float[] query, int k, ProductFilter filter, Set<Integer> excludedRows) {
         if (ann == null) {
@@ -264,12 +357,11 @@ public final class CatalogIndex {
         }
         List<String> excludedIds = excludedRows.stream().map(r -> catalog.products().get(r).productId()).toList();
         List<HnswIndex.Candidate> candidates = ann.search(query, k, filter, excludedIds);
-        List<Hit> hits = new ArrayList<>(candidates.size());
-        for (HnswIndex.Candidate c : candidates) {
-            hits.add(new Hit(c.row(), catalog.products().get(c.row()), dot(query, c.row() * dimension)));
+        List<Hit> hits = new ArrayList<>(Math.min(k, candidates.size()));
+        for (HnswIndex.Candidate c : candidates.subList(0, Math.min(k, candidates.size()))) {
+            hits.add(new Hit(c.row(), catalog.products().get(c.row()), c.score()));
         }
-        hits.sort(Comparator.comparingDouble((Hit h) -> -h.score()).thenComparingInt(Hit::row));
-        return hits.size() > k ? List.copyOf(hits.subList(0, k)) : hits;
+        return hits;
     }
 
     /** Frees the HNSW index's files and writer (the version is unloaded). */
@@ -308,11 +400,12 @@ public final class CatalogIndex {
         float[] scores = new float[k];
         int found = 0;
         List<Product> products = catalog.products();
+        HnswIndex.Vectors.Reader mapped = vectors == null ? ann.rawVectors() : null; // the exact oracle over an HNSW index's vectors
         for (int row = 0; row < products.size(); row++) {
             if (excludeRow.test(row) || !filter.test(products.get(row))) {
                 continue;
             }
-            float score = dot(query, row * dimension);
+            float score = mapped == null ? dot(query, row * dimension) : mapped.dot(query, row);
             if (found == k && score <= scores[k - 1]) {
                 continue; // ties keep the earlier row
             }

@@ -26,7 +26,7 @@ import java.util.Set;
 
 /**
  * Reads a catalog file: CSV with a header row ({@code .csv}) or JSON Lines ({@code .jsonl},
- * {@code .json}). Required columns: {@code product_id}, {@code title}; optional: {@code brand},
+ * {@code .json}), either of them gzip-compressed ({@code .csv.gz}, {@code .jsonl.gz}). Required columns: {@code product_id}, {@code title}; optional: {@code brand},
  * {@code color}; others are ignored. Rows that cannot be used are kept in
  * {@link Catalog#rejectedRows()} with their line number, never silently dropped. A catalog with
  * no usable product is an error.
@@ -45,14 +45,20 @@ public final class CatalogLoader {
         if (!Files.isRegularFile(file)) {
             throw new RecopsException.PreconditionFailed("catalog_missing", "catalog " + file + " not found (see --catalog)");
         }
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        boolean gzip = name.endsWith(".gz");
         byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
+        try (var in = gzip ? new java.util.zip.GZIPInputStream(Files.newInputStream(file), 1 << 16) : Files.newInputStream(file)) {
+            bytes = in.readAllBytes();
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " is not a complete gzip file: " + e.getMessage());
         } catch (IOException e) {
             throw new RecopsException.Failure("io_error", "cannot read catalog " + file + ": " + e.getMessage(), e);
         }
+        if (gzip) {
+            name = name.substring(0, name.length() - 3); // the format is the name's before .gz
+        }
         String text = decodeUtf8(file, bytes);
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         Rows rows = name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json")
                 ? readJsonLines(file, text)
                 : readCsv(file, text);

@@ -70,6 +70,10 @@ public final class EmbeddingCache {
             this.records = records;
         }
 
+        public boolean contains(TextKey key) {
+            return index.containsKey(key);
+        }
+
         /** Copies the vector of {@code key} into {@code into} at {@code offset}; false when it is not cached. */
         public boolean copy(TextKey key, float[] into, int offset) {
             Integer at = index.get(key);
@@ -87,9 +91,29 @@ public final class EmbeddingCache {
     }
 
     private final Path dir;
+    /** What follows the model's name in this cache's own file: empty, or a shard's {@code .shard-I-of-N}. */
+    private final String part;
 
+    /** The cache serve reads: its own file per model and every shard file {@code recops catalog embed} left beside it. */
     public EmbeddingCache(Path dir) {
+        this(dir, "");
+    }
+
+    private EmbeddingCache(Path dir, String part) {
         this.dir = Objects.requireNonNull(dir, "dir");
+        this.part = part;
+    }
+
+    /**
+     * The file one shard of a sharded embedding job writes ({@code index} of {@code count}, from 1):
+     * it reads back only its own file (to resume), and a serve cache in the same directory reads
+     * every shard's.
+     */
+    public static EmbeddingCache shard(Path dir, int index, int count) {
+        if (count < 1 || index < 1 || index > count) {
+            throw new IllegalArgumentException("shard " + index + " of " + count);
+        }
+        return count == 1 ? new EmbeddingCache(dir) : new EmbeddingCache(dir, ".shard-" + index + "-of-" + count);
     }
 
     public Path dir() {
@@ -97,81 +121,113 @@ public final class EmbeddingCache {
     }
 
     Path fileFor(String label, String modelKey) {
-        return dir.resolve(label + "-" + modelKey.substring(0, 16) + ".vec");
+        return dir.resolve(label + "-" + modelKey.substring(0, 16) + part + ".vec");
+    }
+
+    /** This cache's file and, for serve's cache, the shard files beside it: shards first, so this cache's own records win. */
+    private List<Path> filesFor(String label, String modelKey) {
+        Path own = fileFor(label, modelKey);
+        List<Path> files = new java.util.ArrayList<>();
+        if (part.isEmpty() && Files.isDirectory(dir)) {
+            String prefix = label + "-" + modelKey.substring(0, 16) + ".shard-";
+            try (var listed = Files.list(dir)) {
+                listed.filter(f -> f.getFileName().toString().startsWith(prefix) && f.getFileName().toString().endsWith(".vec"))
+                        .sorted().forEach(files::add);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot list embedding cache " + dir + ": " + e.getMessage());
+            }
+        }
+        if (Files.isRegularFile(own)) {
+            files.add(own);
+        }
+        return files;
     }
 
     /**
      * @param modelKey 64 hex characters identifying the model and how it embeds
-     * @return what the file holds, nothing when there is no matching file
+     * @return what the files hold, nothing when there is no matching file; a file whose header
+     *     does not match is skipped
      */
     Entries load(String label, String modelKey, int dimension) {
-        Path file = fileFor(label, modelKey);
-        if (!Files.isRegularFile(file)) {
+        int recordBytes = TEXT_KEY_BYTES + 4 * dimension;
+        List<Path> files = new java.util.ArrayList<>();
+        long total = 0;
+        for (Path f : filesFor(label, modelKey)) {
+            if (matches(f, modelKey, dimension)) {
+                files.add(f);
+                total += (f.toFile().length() - HEADER_BYTES) / recordBytes; // a torn last record is left out
+            }
+        }
+        if (files.isEmpty()) {
             return Entries.NONE;
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < HEADER_BYTES || size > Integer.MAX_VALUE) {
-                return Entries.NONE;
-            }
-            ByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size).order(ByteOrder.LITTLE_ENDIAN);
-            byte[] keyBytes = new byte[KEY_BYTES];
-            if (buf.getInt() != MAGIC) {
-                return Entries.NONE;
-            }
-            buf.get(keyBytes);
-            if (!modelKey.equals(new String(keyBytes, StandardCharsets.US_ASCII)) || buf.getInt() != dimension) {
-                return Entries.NONE;
-            }
-            int recordBytes = TEXT_KEY_BYTES + 4 * dimension;
-            int records = (int) ((size - HEADER_BYTES) / recordBytes); // a torn last record is left out
-            Map<TextKey, Integer> index = HashMap.newHashMap(records);
-            float[] vectors = new float[records * dimension];
-            for (int r = 0; r < records; r++) {
-                int at = HEADER_BYTES + r * recordBytes;
-                buf.order(ByteOrder.BIG_ENDIAN);
-                TextKey key = new TextKey(buf.getLong(at), buf.getLong(at + 8));
-                buf.order(ByteOrder.LITTLE_ENDIAN);
-                buf.position(at + TEXT_KEY_BYTES);
-                buf.asFloatBuffer().get(vectors, r * dimension, dimension);
-                index.put(key, r);
-            }
-            return new Entries(index, vectors, dimension, records);
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "ignoring unreadable embedding cache " + file + ": " + e.getMessage());
+        if (total * dimension > Integer.MAX_VALUE - 8) {
+            LOG.log(Level.WARNING, "embedding cache " + dir + " holds more vectors than one array can (" + total + "): ignored");
             return Entries.NONE;
         }
+        Map<TextKey, Integer> index = HashMap.newHashMap((int) total);
+        float[] vectors = new float[(int) (total * dimension)];
+        int records = 0;
+        ByteBuffer buf = ByteBuffer.allocate(recordBytes * Math.max(1, (1 << 20) / recordBytes));
+        for (Path file : files) {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                long end = HEADER_BYTES + (ch.size() - HEADER_BYTES) / recordBytes * recordBytes;
+                long at = HEADER_BYTES;
+                while (at < end) {
+                    buf.clear().limit((int) Math.min(buf.capacity(), end - at));
+                    while (buf.hasRemaining()) {
+                        if (ch.read(buf, at + buf.position()) < 0) {
+                            throw new IOException("file shrank while read");
+                        }
+                    }
+                    buf.flip();
+                    at += buf.limit();
+                    for (int r = 0; r < buf.limit() / recordBytes; r++) {
+                        int o = r * recordBytes;
+                        TextKey key = new TextKey(buf.order(ByteOrder.BIG_ENDIAN).getLong(o), buf.getLong(o + 8));
+                        buf.order(ByteOrder.LITTLE_ENDIAN).position(o + TEXT_KEY_BYTES);
+                        buf.asFloatBuffer().limit(dimension).get(vectors, records * dimension, dimension);
+                        index.put(key, records++); // a later record for the same text wins
+                    }
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "ignoring the rest of unreadable embedding cache " + file + ": " + e.getMessage());
+            }
+        }
+        return new Entries(index, vectors, dimension, records);
     }
 
     /**
      * Adds vectors to the model's file, creating it when it is missing or does not match.
      *
+     * @return false when it could not be written (logged)
      * @param vectors row-major, one row per key
      */
-    void append(String label, String modelKey, int dimension, List<TextKey> keys, float[] vectors) {
+    boolean append(String label, String modelKey, int dimension, List<TextKey> keys, float[] vectors) {
         if (keys.isEmpty()) {
-            return;
+            return true;
         }
         Path file = fileFor(label, modelKey);
         synchronized (WRITES) {
             if (!matches(file, modelKey, dimension)) {
-                rewrite(label, modelKey, dimension, keys, vectors);
-                return;
+                return rewrite(label, modelKey, dimension, keys, vectors);
             }
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
                 ByteBuffer buf = records(keys, vectors, dimension);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
+                return true;
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "cannot append to embedding cache " + file + " (these products are embedded again at the next start): "
                         + e.getMessage());
+                return false;
             }
         }
     }
 
     /** Replaces the model's file with exactly these vectors (dropping superseded records). */
-    void rewrite(String label, String modelKey, int dimension, List<TextKey> keys, float[] vectors) {
+    boolean rewrite(String label, String modelKey, int dimension, List<TextKey> keys, float[] vectors) {
         Path file = fileFor(label, modelKey);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         synchronized (WRITES) {
@@ -195,6 +251,7 @@ public final class EmbeddingCache {
                 } catch (AtomicMoveNotSupportedException e) {
                     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
                 }
+                return true;
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "cannot write embedding cache " + file + " (next start re-embeds): " + e.getMessage());
                 try {
@@ -202,6 +259,7 @@ public final class EmbeddingCache {
                 } catch (IOException ignored) {
                     // best effort: a stray temporary file is harmless
                 }
+                return false;
             }
         }
     }

@@ -10,7 +10,9 @@ import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
@@ -47,8 +49,10 @@ import java.util.OptionalInt;
  * quantized to 8 bits per dimension (Lucene 10.4's optimized scalar quantization), on disk under
  * the cache directory and memory-mapped, with the filterable attributes indexed beside them so
  * that a filter runs inside the graph search (Lucene falls back to an exact search of the
- * matching products when a filter is very selective). It returns candidates; the caller rescoring
- * them with the full-precision vectors makes the final order exact among them.
+ * matching products when a filter is very selective). Its candidates are rescored with the
+ * full-precision vectors, which stay in the index's files (nothing of them on the heap), so the
+ * final order is exact among them. Titles and brands are indexed too: the catalog's BM25 search
+ * ({@link #lexical}) lives in the same index, persisted and updated with it.
  *
  * <p>A directory holds one index for one (catalog file, model); its commit carries the
  * fingerprint of what it indexes (model, graph parameters, every product), so a restart with the
@@ -60,6 +64,8 @@ import java.util.OptionalInt;
  * <p>Thread-safe for searches; {@link #updated} is called by one thread at a time.
  */
 public final class HnswIndex implements AutoCloseable {
+    /** How titles are split into words, when indexed and when searched (IndexWriterConfig's default). */
+    private static final org.apache.lucene.analysis.Analyzer ANALYZER = new org.apache.lucene.analysis.standard.StandardAnalyzer();
     /** Products between two commits of a build. */
     static final int CHECKPOINT = 50_000;
     private static final String VECTOR = "v";
@@ -67,6 +73,10 @@ public final class HnswIndex implements AutoCloseable {
     private static final String PRICE = "price";
     private static final String STOCK = "in_stock";
     private static final String ATTRIBUTE = "a.";
+    /** Title and brand, for BM25: the lexical index lives in the same index as the vectors. */
+    private static final String TEXT = "text";
+    /** Bump when what a document holds changes, so indexes written before are rebuilt. */
+    private static final int FORMAT = 2;
     private static final String FINGERPRINT = "recops.fingerprint";
     private static final String BUILT = "recops.built";
     /** The id of the last product a partial build committed: a resume needs the same order. */
@@ -104,6 +114,9 @@ public final class HnswIndex implements AutoCloseable {
     /** The sum of the products' hashes, from which an update makes the next fingerprint. */
     private final long productSum;
     private final boolean opened;
+    /** The catalog row of each document of the snapshot (-1: deleted), and the document of each row. */
+    private final int[] rowOfDoc;
+    private final int[] docOfRow;
 
     private HnswIndex(Path dir, FSDirectory directory, IndexWriter writer, DirectoryReader reader, Catalog catalog, Params params,
             VectorSimilarityFunction similarity, long productSum, long fingerprint, boolean opened) {
@@ -119,6 +132,41 @@ public final class HnswIndex implements AutoCloseable {
         this.fingerprint = fingerprint;
         this.productSum = productSum;
         this.opened = opened;
+        this.rowOfDoc = new int[reader.maxDoc()];
+        this.docOfRow = new int[catalog.size()];
+        mapRows();
+    }
+
+    /** Fills {@link #rowOfDoc} and {@link #docOfRow} from the documents' product ids. */
+    private void mapRows() {
+        java.util.Arrays.fill(rowOfDoc, -1);
+        java.util.Arrays.fill(docOfRow, -1);
+        try {
+            for (LeafReaderContext leaf : reader.leaves()) {
+                SortedDocValues ids = leaf.reader().getSortedDocValues(ID);
+                org.apache.lucene.util.Bits live = leaf.reader().getLiveDocs();
+                if (ids == null) {
+                    continue;
+                }
+                for (int doc = ids.nextDoc(); doc != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS; doc = ids.nextDoc()) {
+                    if (live == null || live.get(doc)) {
+                        OptionalInt row = catalog.row(ids.lookupOrd(ids.ordValue()).utf8ToString());
+                        if (row.isPresent()) {
+                            rowOfDoc[leaf.docBase + doc] = row.getAsInt();
+                            docOfRow[row.getAsInt()] = leaf.docBase + doc;
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new RecopsException.Failure("index_read_failed", "cannot read the vector index in " + dir + ": " + e.getMessage(), e);
+        }
+        for (int row = 0; row < docOfRow.length; row++) {
+            if (docOfRow[row] < 0) {
+                throw new RecopsException.Failure("index_incomplete", "the vector index in " + dir + " has no vector for product "
+                        + catalog.products().get(row).productId(), null);
+            }
+        }
     }
 
     /** Where the vectors of a catalog row come from while building. */
@@ -126,6 +174,11 @@ public final class HnswIndex implements AutoCloseable {
     public interface Vectors {
         /** Copies the vector of {@code row} into {@code into}. */
         void copy(int row, float[] into);
+
+        /** Vectors that can also be scored against a query without a copy. */
+        interface Reader extends Vectors {
+            float dot(float[] query, int row);
+        }
     }
 
     /**
@@ -199,7 +252,7 @@ public final class HnswIndex implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             directory = FSDirectory.open(dir);
-            IndexWriterConfig config = new IndexWriterConfig().setCodec(codec(params)).setRAMBufferSizeMB(128)
+            IndexWriterConfig config = new IndexWriterConfig(ANALYZER).setCodec(codec(params)).setRAMBufferSizeMB(128)
                     .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND).setCommitOnClose(false);
             writer = new IndexWriter(directory, config);
             Map<String, String> committed = DirectoryReader.indexExists(directory) ? lastCommit(directory) : Map.of();
@@ -236,10 +289,12 @@ public final class HnswIndex implements AutoCloseable {
     private static void build(IndexWriter writer, Catalog catalog, int dimension, VectorSimilarityFunction similarity, Vectors vectors,
             int from, long fingerprint, CatalogIndex.Progress progress, int checkpoint) throws IOException {
         int n = catalog.size();
-        progress.update(from, n);
         for (int row = from; row < n; row++) {
             float[] v = new float[dimension];
-            vectors.copy(row, v);
+            vectors.copy(row, v); // the first may embed the whole catalog: progress after it
+            if (row == from) {
+                progress.update(from, n);
+            }
             writer.addDocument(document(catalog.products().get(row), v, similarity));
             if ((row + 1) % checkpoint == 0 || row + 1 == n) {
                 writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(fingerprint), BUILT, Integer.toString(row + 1), LAST,
@@ -263,6 +318,7 @@ public final class HnswIndex implements AutoCloseable {
         d.add(new StringField(ID, p.productId(), Field.Store.NO));
         d.add(new SortedDocValuesField(ID, new BytesRef(p.productId())));
         d.add(new KnnFloatVectorField(VECTOR, vector, similarity));
+        d.add(new TextField(TEXT, p.title() + " " + p.brand(), Field.Store.NO));
         if (!p.brand().isEmpty()) {
             d.add(new StringField(ATTRIBUTE + "brand", p.brand().toLowerCase(Locale.ROOT), Field.Store.NO));
         }
@@ -301,7 +357,8 @@ public final class HnswIndex implements AutoCloseable {
     }
 
     private static long combine(long productSum, int count, String modelKey, Params params, int dimension) {
-        return mix(productSum ^ mix(count) ^ mix(modelKey.hashCode()) ^ mix(31L * params.maxConn() + params.beamWidth()) ^ mix(dimension + 7L));
+        return mix(productSum ^ mix(count) ^ mix(modelKey.hashCode()) ^ mix(31L * params.maxConn() + params.beamWidth()) ^ mix(dimension + 7L)
+                ^ mix(FORMAT * 0x9E3779B97F4A7C15L));
     }
 
     /** A 64-bit hash of everything indexed about a product. */
@@ -355,30 +412,90 @@ public final class HnswIndex implements AutoCloseable {
 
     /**
      * The best candidates for {@code query} among the products {@code filter} keeps, not among
-     * {@code excludedIds}: at most {@code max(k, efSearch)}, best first by approximate similarity.
+     * {@code excludedIds}: at most {@code max(k, efSearch)} found through the graph by their
+     * quantized vectors, each scored exactly (dot product with its full-precision vector, read
+     * from the memory-mapped index), best first.
      */
     public List<Candidate> search(float[] query, int k, ProductFilter filter, Collection<String> excludedIds) {
         int want = Math.max(k, params.efSearch());
         Query restrict = filterQuery(filter, excludedIds);
         try {
             ScoreDoc[] docs = searcher.search(new KnnFloatVectorQuery(VECTOR, query, want, restrict), want).scoreDocs;
+            Vectors.Reader raw = rawVectors();
             List<Candidate> out = new ArrayList<>(docs.length);
-            List<LeafReaderContext> leaves = reader.leaves();
             for (ScoreDoc sd : docs) {
-                LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
-                SortedDocValues ids = leaf.reader().getSortedDocValues(ID);
-                if (ids == null || !ids.advanceExact(sd.doc - leaf.docBase)) {
-                    continue;
-                }
-                OptionalInt row = catalog.row(ids.lookupOrd(ids.ordValue()).utf8ToString());
-                if (row.isPresent()) {
-                    out.add(new Candidate(row.getAsInt(), 2 * sd.score - 1)); // Lucene's (1 + dot) / 2 back to dot
+                int row = sd.doc < rowOfDoc.length ? rowOfDoc[sd.doc] : -1;
+                if (row >= 0) {
+                    out.add(new Candidate(row, raw.dot(query, row)));
                 }
             }
+            out.sort(java.util.Comparator.comparingDouble((Candidate c) -> -c.score()).thenComparingInt(Candidate::row));
             return out;
         } catch (IOException e) {
             throw new RecopsException.Failure("index_search_failed", "vector index search failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * BM25 over titles and brands of the products {@code filter} keeps (the filter runs inside the
+     * search): the {@code k} best, best first. Persisted with the vectors and updated with them, so
+     * a restart or a live update never rebuilds it.
+     */
+    public List<LexicalIndex.Hit> lexical(String query, int k, ProductFilter filter) {
+        Query words = LexicalIndex.wordsQuery(ANALYZER, TEXT, query);
+        if (words == null) {
+            return List.of();
+        }
+        Query restrict = filterQuery(filter, List.of());
+        Query q = restrict == null ? words
+                : new BooleanQuery.Builder().add(words, BooleanClause.Occur.MUST).add(restrict, BooleanClause.Occur.FILTER).build();
+        try {
+            ScoreDoc[] docs = searcher.search(q, k).scoreDocs;
+            List<LexicalIndex.Hit> out = new ArrayList<>(docs.length);
+            for (ScoreDoc sd : docs) {
+                int row = sd.doc < rowOfDoc.length ? rowOfDoc[sd.doc] : -1;
+                if (row >= 0) {
+                    out.add(new LexicalIndex.Hit(row, catalog.products().get(row), sd.score));
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new RecopsException.Failure("lexical_search_failed", "BM25 search failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The full-precision vectors of this snapshot by catalog row, read from the memory-mapped
+     * index (nothing on the heap). One reader per thread: it keeps a position per segment.
+     */
+    public Vectors.Reader rawVectors() {
+        List<LeafReaderContext> leaves = reader.leaves();
+        FloatVectorValues[] values = new FloatVectorValues[leaves.size()];
+        return new Vectors.Reader() {
+            @Override
+            public void copy(int row, float[] into) {
+                System.arraycopy(value(row), 0, into, 0, into.length);
+            }
+
+            @Override
+            public float dot(float[] q, int row) {
+                return org.apache.lucene.util.VectorUtil.dotProduct(q, value(row));
+            }
+
+            private float[] value(int row) {
+                int doc = docOfRow[row];
+                int leaf = ReaderUtil.subIndex(doc, leaves);
+                try {
+                    if (values[leaf] == null) {
+                        values[leaf] = leaves.get(leaf).reader().getFloatVectorValues(VECTOR);
+                    }
+                    // Every document has a vector (a deleted one keeps it until merged), so ord == doc.
+                    return values[leaf].vectorValue(doc - leaves.get(leaf).docBase);
+                } catch (IOException e) {
+                    throw new RecopsException.Failure("index_read_failed", "cannot read a vector from " + dir + ": " + e.getMessage(), e);
+                }
+            }
+        };
     }
 
     /** The filter as a Lucene query over the indexed attributes; null when it keeps everything. */
@@ -414,17 +531,23 @@ public final class HnswIndex implements AutoCloseable {
      * added, missing ones deleted, and the change committed (with the new fingerprint) before the
      * new index is returned. This index keeps answering from its own snapshot until closed.
      *
-     * @param vectors the vector of every new or changed product's row in {@code next}
+     * @param vectors the vector of every new product's row in {@code next} and of every product whose
+     *     text changed (the others keep the vector this index has)
      */
     public HnswIndex updated(Catalog next, Vectors vectors, int dimension, String modelKey) {
         try {
             long sum = productSum;
+            Vectors.Reader mine = rawVectors();
             for (Product p : next.products()) {
                 Product old = catalog.product(p.productId());
                 if (!p.equals(old)) {
                     sum += hash(p) - (old == null ? 0 : hash(old));
                     float[] v = new float[dimension];
-                    vectors.copy(next.row(p.productId()).getAsInt(), v);
+                    if (old != null && old.embeddingText().equals(p.embeddingText())) {
+                        mine.copy(catalog.row(p.productId()).getAsInt(), v); // same text, same vector: only attributes changed
+                    } else {
+                        vectors.copy(next.row(p.productId()).getAsInt(), v);
+                    }
                     writer.updateDocument(new Term(ID, p.productId()), document(p, v, similarity));
                 }
             }

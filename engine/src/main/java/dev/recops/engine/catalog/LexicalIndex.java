@@ -1,6 +1,7 @@
 package dev.recops.engine.catalog;
 
 import dev.recops.engine.RecopsException;
+import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
@@ -13,6 +14,7 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.similarities.BM25Similarity;
@@ -43,6 +45,55 @@ public final class LexicalIndex {
         this.searcher = searcher;
     }
 
+    /**
+     * The catalog's index, built on first use (then kept): when every version searches words
+     * through its own persisted index ({@link HnswIndex#lexical}), this one is never built.
+     */
+    public static java.util.function.Supplier<LexicalIndex> lazily(Catalog catalog) {
+        return new java.util.function.Supplier<>() {
+            private volatile LexicalIndex built;
+
+            @Override
+            public LexicalIndex get() {
+                LexicalIndex b = built;
+                if (b == null) {
+                    synchronized (this) {
+                        if (built == null) {
+                            built = build(catalog);
+                        }
+                        b = built;
+                    }
+                }
+                return b;
+            }
+        };
+    }
+
+    /**
+     * The query's words (as the index's analyzer splits them, at most {@value #MAX_CLAUSES}), any
+     * of which may match {@code field}; null when it has none.
+     */
+    static Query wordsQuery(Analyzer analyzer, String field, String query) {
+        BooleanQuery.Builder q = new BooleanQuery.Builder();
+        int clauses = 0;
+        try (var tokens = analyzer.tokenStream(field, query)) {
+            var term = tokens.addAttribute(org.apache.lucene.analysis.tokenattributes.CharTermAttribute.class);
+            tokens.reset();
+            while (tokens.incrementToken() && clauses < MAX_CLAUSES) {
+                q.add(new TermQuery(new Term(field, term.toString())), BooleanClause.Occur.SHOULD);
+                clauses++;
+            }
+            tokens.end();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return clauses == 0 ? null : q.build();
+    }
+
+    private static Query wordsQuery(Analyzer analyzer, String query) {
+        return wordsQuery(analyzer, "text", query);
+    }
+
     public static LexicalIndex build(Catalog catalog) {
         ByteBuffersDirectory dir = new ByteBuffersDirectory();
         StandardAnalyzer analyzer = new StandardAnalyzer();
@@ -69,26 +120,13 @@ public final class LexicalIndex {
      * @param filter products that may be returned
      */
     public List<Hit> search(String query, int k, Predicate<Product> filter) {
-        BooleanQuery.Builder q = new BooleanQuery.Builder();
-        int clauses = 0;
-        try (var tokens = analyzer.tokenStream("text", query)) {
-            var term = tokens.addAttribute(org.apache.lucene.analysis.tokenattributes.CharTermAttribute.class);
-            tokens.reset();
-            while (tokens.incrementToken() && clauses < MAX_CLAUSES) {
-                q.add(new TermQuery(new Term("text", term.toString())), BooleanClause.Occur.SHOULD);
-                clauses++;
-            }
-            tokens.end();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (clauses == 0) {
+        Query built = wordsQuery(analyzer, query);
+        if (built == null) {
             return List.of();
         }
         try {
             // Filtered-out products take places: ask for more until k match or every match was seen,
             // so a selective filter never leaves fewer than k when k exist.
-            BooleanQuery built = q.build();
             for (int want = Math.min(catalog.size(), k * 4 + 16); ; want = Math.min(catalog.size(), want * 4)) {
                 List<Hit> hits = new ArrayList<>(k);
                 ScoreDoc[] docs = searcher.search(built, Math.max(1, want)).scoreDocs;

@@ -88,7 +88,7 @@ public final class LiveCatalog {
     Catalog initial() {
         Catalog file = CatalogLoader.load(options.catalog());
         Catalog served = journal.map(j -> j.recover(file)).orElse(file);
-        registry.catalog(new VersionRegistry.CatalogState(served, LexicalIndex.build(served)));
+        registry.catalog(state(served));
         listener.catalogLoaded(served);
         metrics.catalogSize(served.size());
         return served;
@@ -238,11 +238,23 @@ public final class LiveCatalog {
     }
 
     /**
+     * The state serving {@code catalog}: its in-memory lexical index built now when the versions
+     * will search it exactly, else only if ever asked for (an HNSW index holds its own).
+     */
+    private VersionRegistry.CatalogState state(Catalog catalog) {
+        var state = new VersionRegistry.CatalogState(catalog, LexicalIndex.lazily(catalog));
+        if (!loader.hnswFor(catalog.size())) {
+            state.lexical();
+        }
+        return state;
+    }
+
+    /**
      * Serves {@code next} with every loaded version's index for it at once (versions published
      * meanwhile get theirs too), and the lexical index.
      */
     private void swap(Catalog next, Indexer indexer) {
-        VersionRegistry.CatalogState state = new VersionRegistry.CatalogState(next, LexicalIndex.build(next));
+        VersionRegistry.CatalogState state = state(next);
         Map<String, CatalogIndex> indexes = new HashMap<>();
         Map<String, CatalogIndex> before = new HashMap<>();
         registry.current().versions().forEach((name, v) -> before.put(name, v.index()));

@@ -434,9 +434,15 @@ public final class SearchService implements AutoCloseable {
         }
         int depth = dev.recops.engine.catalog.Fusion.depth(q.k());
         List<CatalogIndex.Hit> byVector = v.index().search(vector, depth, q.filters(), Set.of());
-        List<dev.recops.engine.catalog.LexicalIndex.Hit> byWords = registry.current().catalog().lexical().search(q.query(), depth,
-                q.filters()::matches);
+        List<LexicalIndex.Hit> byWords = words(v, q.query(), depth, q.filters());
         return mode.rank(byVector, byWords, q.k()).stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
+    }
+
+    /** BM25 over titles and brands: in the version's HNSW index when it has one, else in the catalog's in-memory index. */
+    private List<LexicalIndex.Hit> words(ServedVersion v, String query, int k, ProductFilter filter) {
+        var hnsw = v.index().hnsw();
+        return hnsw.isPresent() ? hnsw.get().lexical(query, k, filter)
+                : registry.current().catalog().lexical().search(query, k, filter::matches);
     }
 
     /** The answer without the model: BM25 over titles and brands. */
@@ -448,7 +454,7 @@ public final class SearchService implements AutoCloseable {
     /** BM25 over titles and brands: the lexical mode, and the degraded answer (with its reason). */
     private Queries.Ranked lexical(ServedVersion v, Queries.Search q, long start, String degradedReason) {
         long t0 = System.nanoTime();
-        List<Queries.Result> results = registry.current().catalog().lexical().search(q.query(), q.k(), q.filters()::matches).stream()
+        List<Queries.Result> results = words(v, q.query(), q.k(), q.filters()).stream()
                 .map(h -> Queries.Result.of(h.product(), h.score())).toList();
         return new Queries.Ranked(v.version().name(), v.name(), results, 0,
                 new Queries.Timings(t0 - start, 0, System.nanoTime() - t0, 0), degradedReason);

@@ -76,6 +76,11 @@ final class VersionLoader {
         }
     }
 
+    /** Whether a catalog of {@code size} products gets an HNSW index (with its own lexical index). */
+    boolean hnswFor(int size) {
+        return indexChoice.hnswFor(size);
+    }
+
     /** Which vector index catalogs get from now on. */
     void indexChoice(IndexChoice choice) {
         this.indexChoice = choice;
@@ -88,18 +93,21 @@ final class VersionLoader {
      */
     CatalogIndex index(Encoder encoder, Catalog catalog) {
         ModelVersion version = encoder.version();
-        CatalogIndex exact = CatalogIndex.build(catalog, encoder, options.cacheDir().map(EmbeddingCache::new), (done, total) -> {
+        Optional<EmbeddingCache> cache = options.cacheDir().map(EmbeddingCache::new);
+        CatalogIndex.Progress embedding = (done, total) -> {
             stopIfClosed(version);
+            metrics.catalogBuild(version.name(), version.version(), "embedding", done, total);
             listener.embedding(version, done, total);
-        });
+        };
         IndexChoice choice = indexChoice;
         if (!choice.hnswFor(catalog.size())) {
-            return exact;
+            return CatalogIndex.build(catalog, encoder, cache, embedding);
         }
         Path root = options.cacheDir().map(d -> d.resolveSibling("vector-index"))
                 .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "recops-index-" + ProcessHandle.current().pid()));
-        return exact.withHnsw(root, version, catalog.source(), choice.params(), (done, total) -> {
+        return CatalogIndex.hnsw(catalog, encoder, cache, root, choice.params(), embedding, (done, total) -> {
             stopIfClosed(version);
+            metrics.catalogBuild(version.name(), version.version(), "indexing", done, total);
             listener.indexing(version, done, total);
         });
     }

@@ -23,8 +23,15 @@ import java.util.function.UnaryOperator;
  * effect at once whatever is loading.
  */
 final class VersionRegistry {
-    /** The served catalog and its lexical index (the degraded path and lexical search). */
-    record CatalogState(Catalog catalog, LexicalIndex lexical) {}
+    /**
+     * The served catalog and its in-memory lexical index (the degraded path and lexical search of
+     * versions without an HNSW index, which holds its own), built when first asked for.
+     */
+    record CatalogState(Catalog catalog, java.util.function.Supplier<LexicalIndex> lexicalIndex) {
+        LexicalIndex lexical() {
+            return lexicalIndex.get();
+        }
+    }
 
     /**
      * @param versions loaded versions by name

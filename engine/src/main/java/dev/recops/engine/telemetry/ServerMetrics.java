@@ -39,6 +39,8 @@ public final class ServerMetrics {
     private final Gauge catalogProducts;
     private final Counter catalogUpdates;
     private final Gauge embeddingBacklog;
+    private final Gauge buildDone;
+    private final Gauge buildTotal;
     private final java.util.concurrent.atomic.AtomicLong backlog = new java.util.concurrent.atomic.AtomicLong();
     private final Histogram modelLoadDuration;
     private final Histogram queueDuration;
@@ -102,6 +104,17 @@ public final class ServerMetrics {
         embeddingBacklog = Gauge.builder()
                 .name("recops_catalog_embedding_backlog")
                 .help("Product texts of live updates waiting to be embedded, over every loaded version.")
+                .register(registry);
+        buildDone = Gauge.builder()
+                .name("recops_catalog_build_done")
+                .help("Products a version's catalog build has done, by phase (embedding, indexing); with recops_catalog_build_total, "
+                        + "its progress while loading.")
+                .labelNames("model", "version", "phase")
+                .register(registry);
+        buildTotal = Gauge.builder()
+                .name("recops_catalog_build_total")
+                .help("Products a version's catalog build phase has to do (embedding: those not in the embedding cache).")
+                .labelNames("model", "version", "phase")
                 .register(registry);
         queueDuration = Histogram.builder()
                 .name("recops_queue_duration_seconds")
@@ -369,6 +382,10 @@ public final class ServerMetrics {
         queueDepths.remove(List.of(model, version));
         queueCapacity.remove(model, version);
         breakers.remove(List.of(model, version));
+        for (String phase : List.of("embedding", "indexing")) {
+            buildDone.remove(model, version, phase);
+            buildTotal.remove(model, version, phase);
+        }
     }
 
     public void catalogSize(int products) {
@@ -378,6 +395,12 @@ public final class ServerMetrics {
     /** Products a live update changed. */
     public void catalogUpdated(String op, int products) {
         catalogUpdates.labelValues(op).inc(products);
+    }
+
+    /** Progress of a version's catalog build phase ({@code embedding} or {@code indexing}). */
+    public void catalogBuild(String model, String version, String phase, int done, int total) {
+        buildDone.labelValues(model, version, phase).set(done);
+        buildTotal.labelValues(model, version, phase).set(total);
     }
 
     /** Texts added to ({@code delta > 0}) or embedded from ({@code delta < 0}) the update backlog. */

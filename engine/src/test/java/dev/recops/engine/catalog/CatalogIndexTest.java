@@ -49,6 +49,47 @@ class CatalogIndexTest {
     }
 
     @Test
+    void shardedEmbeddingJobsResumeAndHandServeACompleteCache(@TempDir Path dir) {
+        // Shard 1 of 3 is killed at its third model call: what its file holds is kept, the rerun embeds the rest.
+        AtomicInteger calls = new AtomicInteger();
+        dev.recops.engine.model.Encoder dying = new dev.recops.engine.model.Encoder() {
+            public dev.recops.engine.model.ModelVersion version() { return encoder.version(); }
+            public int dimension() { return encoder.dimension(); }
+            public dev.recops.engine.model.TokenizedText tokenizeOne(String text) { return encoder.tokenizeOne(text); }
+            public float[][] infer(dev.recops.engine.model.TokenizedBatch batch) {
+                if (calls.incrementAndGet() == 3) {
+                    throw new IllegalStateException("killed");
+                }
+                return encoder.infer(batch);
+            }
+            public void close() {}
+        };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CatalogIndex.embedShard(catalog, dying, dir, 1, 3, CatalogIndex.Progress.NONE, 32))
+                .hasMessageContaining("killed");
+        CatalogIndex.ShardReport one = CatalogIndex.embedShard(catalog, encoder, dir, 1, 3, CatalogIndex.Progress.NONE, 32);
+        assertThat(one.alreadyEmbedded()).as("two chunks of 32 written before the kill").isEqualTo(64);
+        assertThat(one.embedded()).isEqualTo(one.texts() - 64);
+        CatalogIndex.ShardReport two = CatalogIndex.embedShard(catalog, encoder, dir, 2, 3, CatalogIndex.Progress.NONE, 32);
+        CatalogIndex.ShardReport three = CatalogIndex.embedShard(catalog, encoder, dir, 3, 3, CatalogIndex.Progress.NONE);
+        assertThat(one.products() + two.products() + three.products()).isEqualTo(catalog.size());
+        assertThat(List.of(one.products(), two.products(), three.products())).allSatisfy(n -> assertThat(n).isBetween(100, 220));
+        assertThat(CatalogIndex.embedShard(catalog, encoder, dir, 3, 3, CatalogIndex.Progress.NONE).embedded()).as("done is done").isZero();
+
+        // Serve's cache in the same directory reads every shard's file: nothing to embed.
+        AtomicInteger toEmbed = new AtomicInteger(-1);
+        CatalogIndex served = CatalogIndex.build(catalog, encoder, Optional.of(new EmbeddingCache(dir)), (done, total) -> toEmbed.set(total));
+        assertThat(toEmbed.get()).as("progress is never called when nothing is embedded").isEqualTo(-1);
+        assertThat(served.fromCache()).isTrue();
+        float[] fresh = encoder.embed(List.of(CatalogIndex.text(encoder.version(), catalog.products().get(17))))[0];
+        float similarity = 0;
+        for (int d = 0; d < fresh.length; d++) {
+            similarity += fresh[d] * served.vector(17)[d];
+        }
+        assertThat(similarity).as("the shard's vector is the product's own (batches change a quantized model's output a little)")
+                .isGreaterThan(0.99f);
+    }
+
+    @Test
     void aChangedCatalogEmbedsOnlyItsNewAndChangedTexts(@TempDir Path dir) {
         EmbeddingCache cache = new EmbeddingCache(dir);
         CatalogIndex first = CatalogIndex.build(catalog, encoder, Optional.of(cache), CatalogIndex.Progress.NONE);

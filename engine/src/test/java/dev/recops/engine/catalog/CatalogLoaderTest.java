@@ -47,6 +47,23 @@ class CatalogLoaderTest {
     }
 
     @Test
+    void readsGzipCompressedCatalogsAndRefusesATruncatedOne() throws IOException {
+        byte[] plain = Files.readAllBytes(TestData.esciProducts());
+        Path gz = dir.resolve("products.csv.gz");
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write(plain);
+        }
+        Catalog catalog = CatalogLoader.load(gz);
+        assertThat(catalog.products()).isEqualTo(CatalogLoader.load(TestData.esciProducts()).products());
+
+        byte[] whole = Files.readAllBytes(gz);
+        Path torn = dir.resolve("torn.jsonl.gz");
+        Files.write(torn, java.util.Arrays.copyOf(whole, whole.length / 2));
+        assertThatThrownBy(() -> CatalogLoader.load(torn)).isInstanceOf(RecopsException.InvalidInput.class)
+                .hasMessageContaining("not a complete gzip file");
+    }
+
+    @Test
     void loadsJsonLinesAndReportsMalformedLines() throws IOException {
         Path jsonl = write("c.jsonl", """
                 {"product_id": "P1", "title": "Desk lamp", "brand": "Lumo"}

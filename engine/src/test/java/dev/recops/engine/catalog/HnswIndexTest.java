@@ -177,14 +177,51 @@ class HnswIndexTest {
         assertThat(updated.search(target, 1, ProductFilter.NONE, Set.of()).getFirst().product().productId()).isEqualTo("NEW");
         assertThat(updated.search(java.util.Arrays.copyOfRange(v, 3 * DIM, 4 * DIM), 10, ProductFilter.NONE, Set.of()))
                 .extracting(h -> h.product().productId()).doesNotContain("P3");
-        updated.close();
-
-        float[] all = new float[next.size() * DIM];
+        float[] all = new float[next.size() * DIM]; // the vectors live in the index: read them before closing it
         for (int row = 0; row < next.size(); row++) {
             System.arraycopy(updated.vector(row), 0, all, row * DIM, DIM);
         }
-        try (HnswIndex reopened = build(next, all, dir)) {
+        assertThat(java.util.Arrays.copyOfRange(all, next.row("NEW").getAsInt() * DIM, (next.row("NEW").getAsInt() + 1) * DIM)).isEqualTo(target);
+        assertThat(updated.vector(next.row("P5").getAsInt())).as("an unchanged product keeps its vector")
+                .isEqualTo(java.util.Arrays.copyOfRange(v, 5 * DIM, 6 * DIM));
+        Product p5 = next.product("P5");
+        Product cheaper = new Product(p5.productId(), p5.title(), p5.brand(), p5.color(), p5.attributes(), p5.price() / 2, p5.inStock());
+        Catalog patched = next.withProducts(List.of(cheaper), List.of());
+        CatalogIndex repriced = updated.updated(patched, Product::embeddingText, Map.of(), MODEL);
+        updated.release();
+        assertThat(repriced.vector(patched.row("P5").getAsInt())).as("a price change keeps the vector, with nothing embedded")
+                .isEqualTo(java.util.Arrays.copyOfRange(v, 5 * DIM, 6 * DIM));
+        repriced.close();
+
+        try (HnswIndex reopened = build(patched, all, dir)) {
             assertThat(reopened.opened()).as("the fingerprint follows the updates").isTrue();
+        }
+    }
+
+    @Test
+    void wordsAreSearchedInTheSameIndexAsTheInMemoryBm25DoesAndFollowUpdates() {
+        Catalog esci = CatalogLoader.load(dev.recops.engine.TestData.esciProducts());
+        float[] v = vectors(esci.size(), 5);
+        LexicalIndex memory = LexicalIndex.build(esci);
+        try (HnswIndex index = build(esci, v, dir)) {
+            for (String q : List.of("office chair", "usb c cable", "harry potter", "stainless steel water bottle", "lego")) {
+                assertThat(index.lexical(q, 10, ProductFilter.NONE)).as(q).extracting(LexicalIndex.Hit::row)
+                        .isEqualTo(memory.search(q, 10, p -> true).stream().map(LexicalIndex.Hit::row).toList());
+            }
+            assertThat(index.lexical("!!!", 10, ProductFilter.NONE)).isEmpty();
+            String brand = esci.products().get(10).brand().toLowerCase(java.util.Locale.ROOT);
+            ProductFilter byBrand = new ProductFilter(Map.of("brand", brand), 0, Double.POSITIVE_INFINITY, ProductFilter.Stock.ANY);
+            assertThat(index.lexical(esci.products().get(10).title(), 10, byBrand)).isNotEmpty()
+                    .allSatisfy(h -> assertThat(h.product().brand().toLowerCase(java.util.Locale.ROOT)).isEqualTo(brand));
+
+            Product added = new Product("NEW", "Zorblax titanium camping spork", "Zorblax", "", Map.of(), 5, true);
+            Catalog next = esci.withProducts(List.of(added), List.of(esci.products().get(0).productId()));
+            float[] nv = java.util.Arrays.copyOfRange(vectors(1, 6), 0, DIM);
+            HnswIndex updated = index.updated(next, (row, into) -> System.arraycopy(nv, 0, into, 0, DIM), DIM, MODEL);
+            assertThat(updated.lexical("titanium spork", 1, ProductFilter.NONE)).extracting(h -> h.product().productId()).containsExactly("NEW");
+            assertThat(updated.lexical(esci.products().get(0).title(), 10, ProductFilter.NONE))
+                    .extracting(h -> h.product().productId()).doesNotContain(esci.products().get(0).productId());
+            updated.release();
         }
     }
 }

@@ -59,7 +59,11 @@ class HnswServeTest {
     }
 
     private static List<String> ids(SearchService s, String query, String version, ProductFilter filter) {
-        return s.search(new Queries.Search(query, 10, filter, new Queries.Target(version), Queries.Mode.DEFAULT),
+        return ids(s, query, version, filter, Queries.Mode.DEFAULT);
+    }
+
+    private static List<String> ids(SearchService s, String query, String version, ProductFilter filter, Queries.Mode mode) {
+        return s.search(new Queries.Search(query, 10, filter, new Queries.Target(version), mode),
                 System.nanoTime() + Duration.ofSeconds(10).toNanos()).results().stream().map(Queries.Result::productId).toList();
     }
 
@@ -76,6 +80,10 @@ class HnswServeTest {
             for (String version : List.of("1", "2")) {
                 assertThat(ids(service, query, version, ProductFilter.NONE)).isEqualTo(ids(exact, query, version, ProductFilter.NONE));
                 assertThat(ids(service, query, version, inStock)).isEqualTo(ids(exact, query, version, inStock));
+                for (Queries.Mode mode : List.of(Queries.Mode.LEXICAL, Queries.Mode.HYBRID)) { // BM25 from the HNSW index's own text field
+                    assertThat(ids(service, query, version, inStock, mode)).as(mode + " " + query)
+                            .isEqualTo(ids(exact, query, version, inStock, mode));
+                }
             }
         }
         exact.close();
@@ -83,6 +91,7 @@ class HnswServeTest {
         service.upsertProducts(List.of(new Product("NEW-1", "Zorblax titanium camping spork", "Zorblax", "")));
         service.deleteProducts(List.of("B07QGY4VGK"));
         assertThat(ids(service, "zorblax titanium camping spork", "1", ProductFilter.NONE)).first().isEqualTo("NEW-1");
+        assertThat(ids(service, "zorblax spork", "2", ProductFilter.NONE, Queries.Mode.LEXICAL)).first().isEqualTo("NEW-1");
         assertThat(ids(service, "gaming chair footrest", "2", ProductFilter.NONE)).doesNotContain("B07QGY4VGK");
 
         List<String> lines = Files.readAllLines(catalog);
