@@ -177,6 +177,7 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model traffic" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model unload" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog delete" ];    then _picocli_recops_catalog; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog embed" ];    then _picocli_recops_catalog; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog generate" ];    then _picocli_recops_catalog; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog patch" ];    then _picocli_recops_catalog; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog status" ];    then _picocli_recops_catalog; return $?; fi
@@ -206,15 +207,17 @@ function _complete_recops() {
   local cmds20=(model traffic)
   local cmds21=(model unload)
   local cmds22=(catalog delete)
-  local cmds23=(catalog generate)
-  local cmds24=(catalog patch)
-  local cmds25=(catalog status)
-  local cmds26=(catalog upsert)
+  local cmds23=(catalog embed)
+  local cmds24=(catalog generate)
+  local cmds25=(catalog patch)
+  local cmds26=(catalog status)
+  local cmds27=(catalog upsert)
 
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_recops_catalog_upsert; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_catalog_status; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_recops_catalog_patch; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_recops_catalog_generate; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_recops_catalog_upsert; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_recops_catalog_status; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_catalog_patch; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_recops_catalog_generate; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_recops_catalog_embed; return $?; fi
   if CompWordsContainsArray "${cmds22[@]}"; then _picocli_recops_catalog_delete; return $?; fi
   if CompWordsContainsArray "${cmds21[@]}"; then _picocli_recops_model_unload; return $?; fi
   if CompWordsContainsArray "${cmds20[@]}"; then _picocli_recops_model_traffic; return $?; fi
@@ -641,7 +644,7 @@ function _picocli_recops_train() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '-o' '--output' '--algo' '--folds' '--batch-max' '--batch-delay' '--workers' '--threads'"
+  local arg_opts="'--format' '-o' '--output' '--algo' '--folds' '--batch-max' '--batch-delay' '--workers' '--threads' '--catalog-products' '--index'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -676,6 +679,12 @@ function _picocli_recops_train() {
     '--threads')
       return
       ;;
+    '--catalog-products')
+      return
+      ;;
+    '--index')
+      return
+      ;;
   esac
 
   if [[ "${curr_word}" == -* ]]; then
@@ -702,7 +711,7 @@ function _picocli_recops_predictlatency() {
 
   local commands=""
   local flag_opts="'--strict' '--no-margin' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model' '--rate' '--replicas' '--batch-max' '--batch-delay' '--workers' '--threads' '--tokens' '--solve' '--slo' '--headroom'"
+  local arg_opts="'--format' '--model' '--rate' '--replicas' '--batch-max' '--batch-delay' '--workers' '--threads' '--tokens' '--catalog-products' '--index' '--solve' '--slo' '--headroom'"
   local FORMAT_option_args=("text" "json") # --format values
   local WHAT_option_args=("none" "max_rate" "replicas") # --solve values
 
@@ -739,6 +748,12 @@ function _picocli_recops_predictlatency() {
       return
       ;;
     '--tokens')
+      return
+      ;;
+    '--catalog-products')
+      return
+      ;;
+    '--index')
       return
       ;;
     '--solve')
@@ -923,7 +938,7 @@ function _picocli_recops_catalog() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="delete generate patch status upsert"
+  local commands="delete embed generate patch status upsert"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -1573,6 +1588,67 @@ function _picocli_recops_catalog_delete() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `embed` subcommand.
+function _picocli_recops_catalog_embed() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--out' '--model-repo' '--model' '--model-version' '--shard' '--threads'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--out')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--model-repo')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--model')
+      return
+      ;;
+    '--model-version')
+      return
+      ;;
+    '--shard')
+      return
+      ;;
+    '--threads')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "embed" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

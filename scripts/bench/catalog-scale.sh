@@ -8,6 +8,11 @@
 #
 #   scripts/bench/catalog-scale.sh [N] [INDEX] [OUT_DIR]      INDEX: auto (default), exact or hnsw
 #
+# Environment: CATALOG=FILE serves that catalog instead of generating N products; CACHE_FROM=DIR
+# copies embedding-cache files (recops catalog embed, or scripts/bench/MixCache.java) into the
+# cache first, so the first start builds the index without embedding; MODEL_REPO=DIR and
+# VERSION=V (default 1) choose the model (a repository with one version builds one index).
+#
 # Loopback only; bounded: two starts and three 20 s runs.
 set -euo pipefail
 n=${1:-10000}
@@ -19,10 +24,19 @@ dist="$root/cli/target/recops"
 recops="$dist/bin/recops"
 mkdir -p "$out"
 port=${BENCH_PORT:-18520}
-"$recops" catalog generate "$n" --out "$out/catalog.jsonl" >/dev/null
+if [ -n "${CATALOG:-}" ]; then
+  ln -sf "$(realpath "$CATALOG")" "$out/catalog.jsonl"
+else
+  "$recops" catalog generate "$n" --out "$out/catalog.jsonl" >/dev/null
+fi
+if [ -n "${CACHE_FROM:-}" ]; then
+  mkdir -p "$out/cache" && cp "$CACHE_FROM"/*.vec "$out/cache/"
+fi
+model_args=()
+[ -n "${MODEL_REPO:-}" ] && model_args=(--model-repo "$MODEL_REPO")
 serve() { # starts serve in the background (pid) and waits until ready; the seconds it took go to $out/ready.s
   "$recops" serve --port "$port" --admin-port 0 --state-file "$out/state.json" --cache-dir "$out/cache" --no-catalog-journal \
-    --catalog "$out/catalog.jsonl" --primary-version 1 --index "$index" >"$out/serve.out" 2>>"$out/serve.err" &
+    --catalog "$out/catalog.jsonl" --primary-version "${VERSION:-1}" --index "$index" "${model_args[@]}" >"$out/serve.out" 2>>"$out/serve.err" &
   pid=$!
   local start; start=$(date +%s.%N)
   until curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1; do

@@ -73,8 +73,8 @@ final class BenchRenderer {
         if (!r.errors().isEmpty()) {
             out.println("  errors     " + r.errors().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
         }
-        r.facts().ifPresent(f -> out.printf(Locale.ROOT, "  server     %s v%s, batch-max %d, batch-delay %sms, workers %d, threads %d, %d products%s%n",
-                f.model(), f.version(), f.batchMax(), num(f.batchDelayMillis()), f.workers(), f.threads(), f.catalogProducts(),
+        r.facts().ifPresent(f -> out.printf(Locale.ROOT, "  server     %s v%s, batch-max %d, batch-delay %sms, workers %d, threads %d, %d products%s%s%n",
+                f.model(), f.version(), f.batchMax(), num(f.batchDelayMillis()), f.workers(), f.threads(), f.catalogProducts(), f.index().isEmpty() ? "" : " (" + f.index() + " index)",
                 r.meanQueryTokens().isPresent() ? String.format(Locale.ROOT, ", %.1f tokens per query", r.meanQueryTokens().getAsDouble()) : ""));
         r.batches().ifPresent(b -> out.printf(Locale.ROOT, "  model      %d calls, %.2f texts per call, %.2f ms per call%n", b.calls(), b.meanBatch(),
                 b.meanCallMillis()));

@@ -69,6 +69,14 @@ final class PredictLatencyCommand implements Callable<Integer> {
     @Option(names = "--tokens", paramLabel = "N", description = "Mean tokens per query (default: the training data's mean).")
     Double tokens;
 
+    @Option(names = "--catalog-products", paramLabel = "N", description = "Products in the served catalog (default: the training data's "
+            + "most common; the model uses it only when its data varied it).")
+    Integer catalogProducts;
+
+    @Option(names = "--index", paramLabel = "KIND", description = "exact or hnsw: how the catalog is searched (default: the training "
+            + "data's most common; used only when the data varied it).")
+    String index;
+
     @Option(names = "--solve", paramLabel = "WHAT", converter = SolveConverter.class, defaultValue = "none",
             description = "max-rate: the highest rate one replica sustains within --slo; replicas: how many replicas --rate needs "
                     + "within --slo, keeping --headroom (default: ${DEFAULT-VALUE}).")
@@ -121,9 +129,19 @@ final class PredictLatencyCommand implements Callable<Integer> {
             throw AnalysisException.invalid("--headroom must be in 0..1 (a fraction), not " + headroom);
         }
         LatencyModel model = LatencyModel.load(modelDir);
+        if (index != null && !index.equals("exact") && !index.equals("hnsw")) {
+            throw AnalysisException.invalid("--index must be exact or hnsw, not " + index);
+        }
+        if (catalogProducts != null && catalogProducts < 1) {
+            throw AnalysisException.invalid("--catalog-products must be at least 1");
+        }
+        double trainedHnsw = model.defaultOf(Feature.HNSW);
         Config config = new Config("", "", batchMax != null ? batchMax : (int) model.defaultOf(Feature.BATCH_MAX),
                 batchDelay != null ? batchDelay.toNanos() / 1e6 : model.defaultOf(Feature.BATCH_DELAY_MS),
-                workers != null ? workers : (int) model.defaultOf(Feature.WORKERS), threads != null ? threads : (int) model.defaultOf(Feature.THREADS));
+                workers != null ? workers : (int) model.defaultOf(Feature.WORKERS), threads != null ? threads : (int) model.defaultOf(Feature.THREADS),
+                catalogProducts != null ? catalogProducts : (int) Math.max(0, Double.isNaN(model.defaultOf(Feature.CATALOG_PRODUCTS)) ? 0
+                        : model.defaultOf(Feature.CATALOG_PRODUCTS)),
+                index != null ? index : Double.isNaN(trainedHnsw) ? "" : trainedHnsw >= 0.5 ? "hnsw" : "exact");
         if (config.batchMax() < 1 || config.workers() < 1 || config.threads() < 1) {
             throw AnalysisException.invalid("--batch-max, --workers and --threads must be at least 1");
         }
@@ -135,7 +153,8 @@ final class PredictLatencyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean text = !output.json();
         ObjectNode cfg = json.putObject("config").put("batch_max", config.batchMax()).put("batch_delay_ms", config.batchDelayMillis())
-                .put("workers", config.workers()).put("threads", config.threads());
+                .put("workers", config.workers()).put("threads", config.threads()).put("catalog_products", config.catalogProducts())
+                .put("index", config.index());
         put(cfg, "query_tokens", query.queryTokens());
         if (text) {
             out.printf(Locale.ROOT, "recops predict-latency: %s, %s, %.1f tokens per query (model trained %s on data %s)%n",

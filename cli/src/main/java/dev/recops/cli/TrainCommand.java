@@ -72,11 +72,22 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Access logs only: the server's --threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--catalog-products", paramLabel = "N", defaultValue = "0",
+            description = "Access logs only: products the server's catalog held (default: not recorded).")
+    int catalogProducts;
+
+    @Option(names = "--index", paramLabel = "KIND", defaultValue = "",
+            description = "Access logs only: the server's index kind, exact or hnsw (/v1/models tells; default: not recorded).")
+    String index;
+
     @Override
     public Integer call() {
         Optional<Algorithm> only = algo.equalsIgnoreCase("auto") ? Optional.empty() : Optional.of(Algorithm.parse(algo));
         Optional<Config> logConfig = batchMax == null || workers == null ? Optional.empty()
-                : Optional.of(new Config("", "", batchMax, batchDelay.toNanos() / 1e6, workers, threads));
+                : Optional.of(new Config("", "", batchMax, batchDelay.toNanos() / 1e6, workers, threads, Math.max(0, catalogProducts), index));
+        if (!index.isEmpty() && !index.equals("exact") && !index.equals("hnsw")) {
+            throw dev.recops.analysis.AnalysisException.invalid("--index must be exact or hnsw, not " + index);
+        }
         TrainingData data = TrainingData.read(files, logConfig);
         LatencyModel model = Trainer.train(data, only, folds);
         model.save(out);

@@ -77,8 +77,10 @@ public enum Algorithm {
             return new Ensemble(List.copyOf(members));
         }
         Samples s = Samples.forTraining(t, observations);
-        // A feature that never varies in the data teaches nothing (and ridge refuses it).
+        // A feature that never varies in the data teaches nothing (and ridge refuses it); one that
+        // some rows do not tell (older runs without catalog columns) cannot be fitted.
         List<Feature> features = Direct.featuresOf(t).stream()
+                .filter(f -> s.queries().stream().mapToDouble(q -> q.feature(f)).allMatch(Double::isFinite))
                 .filter(f -> s.queries().stream().mapToDouble(q -> q.feature(f)).distinct().limit(2).count() > 1).toList();
         if (s.size() < features.size() + 2) {
             return null;

@@ -7,7 +7,9 @@ public enum Feature {
     BATCH_DELAY_MS("batch_delay_ms", "longest wait for a batch to fill"),
     WORKERS("workers", "concurrent model calls"),
     THREADS("threads", "ONNX Runtime threads per call"),
-    QUERY_TOKENS("query_tokens", "mean tokens per query");
+    QUERY_TOKENS("query_tokens", "mean tokens per query"),
+    CATALOG_PRODUCTS("catalog_products", "products in the served catalog"),
+    HNSW("hnsw", "1 when the catalog is searched through an HNSW index, 0 when exactly");
 
     public final String column;
     public final String meaning;
@@ -18,5 +20,6 @@ public enum Feature {
     }
 
     /** The features that describe a configuration alone (what max throughput depends on). */
-    static final java.util.List<Feature> CONFIGURATION = java.util.List.of(BATCH_MAX, BATCH_DELAY_MS, WORKERS, THREADS, QUERY_TOKENS);
+    static final java.util.List<Feature> CONFIGURATION = java.util.List.of(BATCH_MAX, BATCH_DELAY_MS, WORKERS, THREADS, QUERY_TOKENS,
+            CATALOG_PRODUCTS, HNSW);
 }

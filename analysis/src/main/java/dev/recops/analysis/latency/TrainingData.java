@@ -153,7 +153,8 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
             }
             double replicas = r.optional("replicas").orElse(1.0);
             Config c = new Config(r.text("model"), r.text("version"), (int) r.number("batch_max"), r.number("batch_delay_ms"),
-                    (int) r.number("workers"), (int) r.number("threads"));
+                    (int) r.number("workers"), (int) r.number("threads"), r.optional("catalog_products").orElse(0.0).intValue(),
+                    r.text("index"));
             double tokens = r.optional("mean_query_tokens").orElse(Double.NaN);
             out.add(new Observation(new Query(c, r.number("rate") / replicas, tokens), r.number("p50_ms"),
                     r.optional("p95_ms").orElse(Double.NaN), r.number("p99_ms"), r.number("error_rate"), r.number("throughput_rps") / replicas,
@@ -247,7 +248,8 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Config c = new Config(model, version, config.batchMax(), config.batchDelayMillis(), config.workers(), config.threads());
+        Config c = new Config(model, version, config.batchMax(), config.batchDelayMillis(), config.workers(), config.threads(),
+                config.catalogProducts(), config.index());
         List<Observation> out = new ArrayList<>();
         if (minutes.size() > 2) {
             minutes.pollFirstEntry();

@@ -132,6 +132,36 @@ class LatencyModelTest {
     }
 
     @Test
+    void catalogSizeIsAFeatureOnlyWhereTheDataVariesIt(@TempDir Path dir) throws Exception {
+        // The committed runs all served the 485-product sample: catalog size teaches nothing there.
+        Query small = new Query(new Config("", "", 16, 2, 2, 1, 485, "exact"), 100, 6.2);
+        Query large = new Query(new Config("", "", 16, 2, 2, 1, 1_000_000, "hnsw"), 100, 6.2);
+        assertThat(model.predict(large).p50()).isEqualTo(model.predict(small).p50());
+
+        // The same runs again as if measured on a million products, 30% slower: now it does.
+        List<String> lines = java.nio.file.Files.readAllLines(TrainingDataTest.RUNS);
+        List<String> header = List.of(lines.getFirst().split(","));
+        int products = header.indexOf("catalog_products");
+        List<Integer> latencies = java.util.stream.Stream.of("p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms").map(header::indexOf).toList();
+        List<String> out = new java.util.ArrayList<>(lines);
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = TrainingData.split(line);
+            f[products] = "1000000";
+            for (int i : latencies) {
+                f[i] = Double.toString(Double.parseDouble(f[i]) * 1.3);
+            }
+            out.add(java.util.Arrays.stream(f).map(v -> v.contains(",") ? "\"" + v + "\"" : v).collect(java.util.stream.Collectors.joining(",")));
+        }
+        Path both = java.nio.file.Files.write(dir.resolve("runs.csv"), out);
+        LatencyModel scaled = Trainer.train(TrainingData.read(List.of(both), Optional.empty()), Optional.of(Algorithm.RIDGE), 3);
+        Query onSmall = new Query(new Config("", "", 16, 2, 2, 1, 485, ""), 100, 6.2);
+        Query onLarge = new Query(new Config("", "", 16, 2, 2, 1, 1_000_000, ""), 100, 6.2);
+        assertThat(scaled.predict(onLarge).p50() / scaled.predict(onSmall).p50()).isBetween(1.15, 1.45);
+        assertThat(scaled.outOfRange(new Query(new Config("", "", 16, 2, 2, 1, 5_000_000, ""), 100, 6.2)))
+                .anySatisfy(line -> assertThat(line).contains("catalog_products 5000000 is outside the training range 485..1000000"));
+    }
+
+    @Test
     void savesAndLoadsWithADescriptionOfItself(@TempDir Path dir) throws Exception {
         model.save(dir);
         LatencyModel back = LatencyModel.load(dir);

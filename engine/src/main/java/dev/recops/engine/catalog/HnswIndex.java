@@ -59,7 +59,9 @@ import java.util.OptionalInt;
  * same content opens it in milliseconds and anything else rebuilds it. A build commits every
  * {@value #CHECKPOINT} products: an interrupted build resumes where it stopped. Live updates go
  * into the index product by product ({@link #updated}). One process writes a directory (Lucene's
- * write lock).
+ * write lock); replicas on one host share it: another process serving the same content opens it
+ * read-only, and copies it into a directory of its own only when a live update changes its
+ * catalog.
  *
  * <p>Thread-safe for searches; {@link #updated} is called by one thread at a time.
  */
@@ -117,6 +119,9 @@ public final class HnswIndex implements AutoCloseable {
     /** The catalog row of each document of the snapshot (-1: deleted), and the document of each row. */
     private final int[] rowOfDoc;
     private final int[] docOfRow;
+    /** Where the index's slots are, when {@link #openOrBuildUnder} opened it (set once, before it is shared). */
+    private Path root;
+    private String base;
 
     private HnswIndex(Path dir, FSDirectory directory, IndexWriter writer, DirectoryReader reader, Catalog catalog, Params params,
             VectorSimilarityFunction similarity, long productSum, long fingerprint, boolean opened) {
@@ -203,8 +208,18 @@ public final class HnswIndex implements AutoCloseable {
      */
     public static HnswIndex openOrBuildUnder(Path root, String base, Catalog catalog, int dimension, boolean normalized, String modelKey,
             Params params, Vectors vectors, CatalogIndex.Progress progress) {
+        return openOrBuildUnder(root, base, catalog, dimension, normalized, modelKey, params, vectors, progress, true);
+    }
+
+    /**
+     * @param shareReadOnly when another process (another replica on this host) holds the index of
+     *     exactly this content open for writing, open it read-only rather than build a copy
+     */
+    private static HnswIndex openOrBuildUnder(Path root, String base, Catalog catalog, int dimension, boolean normalized, String modelKey,
+            Params params, Vectors vectors, CatalogIndex.Progress progress, boolean shareReadOnly) {
         long sum = productSum(catalog);
-        String want = Long.toString(combine(sum, catalog.size(), modelKey, params, dimension));
+        long fingerprint = combine(sum, catalog.size(), modelKey, params, dimension);
+        String want = Long.toString(fingerprint);
         List<Path> slots = new ArrayList<>();
         for (int i = 0; i < SLOTS; i++) {
             slots.add(root.resolve(base + "-" + i));
@@ -213,16 +228,51 @@ public final class HnswIndex implements AutoCloseable {
         RecopsException last = null;
         for (Path dir : slots) {
             try {
-                return openOrBuild(dir, catalog, dimension, normalized, modelKey, params, vectors, progress, CHECKPOINT, sum);
+                HnswIndex index = openOrBuild(dir, catalog, dimension, normalized, modelKey, params, vectors, progress, CHECKPOINT, sum);
+                return index.located(root, base);
             } catch (RecopsException e) {
                 if (!(e.getCause() instanceof org.apache.lucene.store.LockObtainFailedException)) {
                     throw e;
                 }
                 last = e;
+                Map<String, String> held = committed(dir);
+                if (shareReadOnly && want.equals(held.get(FINGERPRINT)) && Integer.toString(catalog.size()).equals(held.get(BUILT))) {
+                    return openReadOnly(dir, catalog, params, normalized, sum, fingerprint).located(root, base);
+                }
             }
         }
         throw new RecopsException.Unavailable("index_busy", "every vector index directory " + root.resolve(base) + "-0.." + (SLOTS - 1)
                 + " is held open by another index (" + (last == null ? "" : last.getMessage()) + ")");
+    }
+
+    /** The index another process writes, as its last commit holds it; a live update copies it to a slot of this process's. */
+    private static HnswIndex openReadOnly(Path dir, Catalog catalog, Params params, boolean normalized, long productSum, long fingerprint) {
+        FSDirectory directory = null;
+        try {
+            directory = FSDirectory.open(dir);
+            DirectoryReader reader = DirectoryReader.open(directory);
+            if (!Long.toString(fingerprint).equals(reader.getIndexCommit().getUserData().get(FINGERPRINT))) {
+                reader.close(); // changed between the look and the open: build a copy of our own instead
+                throw new RecopsException.Failure("index_changed", "the shared vector index in " + dir + " changed while opened", null);
+            }
+            return new HnswIndex(dir, directory, null, reader, catalog, params,
+                    normalized ? VectorSimilarityFunction.DOT_PRODUCT : VectorSimilarityFunction.COSINE, productSum, fingerprint, true);
+        } catch (IOException e) {
+            closeQuietly(null, directory);
+            throw new RecopsException.Failure("index_failed", "cannot open the shared vector index in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where {@link #openOrBuildUnder} found this index, so a read-only one can be copied into a slot of its own. */
+    private HnswIndex located(Path root, String base) {
+        this.root = root;
+        this.base = base;
+        return this;
+    }
+
+    /** Whether this index is another process's, opened read-only (its first live update copies it). */
+    public boolean readOnly() {
+        return writer == null;
     }
 
     /** The user data of the last commit in {@code dir}; empty when there is no index. */
@@ -535,9 +585,24 @@ public final class HnswIndex implements AutoCloseable {
      *     text changed (the others keep the vector this index has)
      */
     public HnswIndex updated(Catalog next, Vectors vectors, int dimension, String modelKey) {
+        Vectors.Reader mine = rawVectors();
+        if (writer == null) { // another process's index: build this one's own, with the vectors it already has
+            if (root == null) {
+                throw new IllegalStateException("a read-only index opened outside openOrBuildUnder");
+            }
+            return openOrBuildUnder(root, base, next, dimension, similarity == VectorSimilarityFunction.DOT_PRODUCT, modelKey, params,
+                    (row, into) -> {
+                        Product p = next.products().get(row);
+                        Product old = catalog.product(p.productId());
+                        if (old != null && old.embeddingText().equals(p.embeddingText())) {
+                            mine.copy(catalog.row(p.productId()).getAsInt(), into);
+                        } else {
+                            vectors.copy(row, into);
+                        }
+                    }, CatalogIndex.Progress.NONE, false);
+        }
         try {
             long sum = productSum;
-            Vectors.Reader mine = rawVectors();
             for (Product p : next.products()) {
                 Product old = catalog.product(p.productId());
                 if (!p.equals(old)) {
@@ -562,7 +627,7 @@ public final class HnswIndex implements AutoCloseable {
             writer.commit();
             DirectoryReader changed = DirectoryReader.openIfChanged(reader, writer);
             return new HnswIndex(dir, directory, writer, changed == null ? reader : changed, next, params, similarity, sum, nextFingerprint,
-                    true);
+                    true).located(root, base);
         } catch (IOException e) {
             throw new RecopsException.Failure("index_update_failed", "cannot update the vector index in " + dir + ": " + e.getMessage(), e);
         }
@@ -607,7 +672,7 @@ public final class HnswIndex implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "HNSW index " + dir + " (" + catalog.size() + " products, M " + params.maxConn() + ", beam " + params.beamWidth() + ", ef "
+        return "HNSW index " + dir + (readOnly() ? " (read-only, shared)" : "") + " (" + catalog.size() + " products, M " + params.maxConn() + ", beam " + params.beamWidth() + ", ef "
                 + params.efSearch() + ", fingerprint " + Objects.toString(fingerprint) + ")";
     }
 }

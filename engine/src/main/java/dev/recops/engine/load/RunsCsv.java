@@ -21,7 +21,7 @@ public final class RunsCsv {
     public static final List<String> COLUMNS = List.of(
             "ts", "target", "mode", "rate", "arrivals", "concurrency", "duration_s", "warmup_s", "mix", "k",
             "model", "version", "batch_max", "batch_delay_ms", "workers", "threads", "replicas", "mean_query_tokens",
-            "catalog_products", "sent", "dropped", "error_rate", "achieved_rate", "throughput_rps",
+            "catalog_products", "index", "sent", "dropped", "error_rate", "achieved_rate", "throughput_rps",
             "p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms", "lag_p99_ms",
             "model_calls", "mean_batch", "mean_call_ms");
 
@@ -63,7 +63,7 @@ public final class RunsCsv {
                 f.map(x -> (Object) x.batchMax()).orElse(""), f.map(x -> (Object) num(x.batchDelayMillis())).orElse(""),
                 f.map(x -> (Object) x.workers()).orElse(""), f.map(x -> (Object) x.threads()).orElse(""), replicas,
                 r.meanQueryTokens().isPresent() ? num(r.meanQueryTokens().getAsDouble()) : "",
-                f.map(x -> (Object) x.catalogProducts()).orElse(""), r.sent(), r.dropped(), num(r.errorRate()),
+                f.map(x -> (Object) x.catalogProducts()).orElse(""), f.map(Target.Facts::index).orElse(""), r.sent(), r.dropped(), num(r.errorRate()),
                 num(r.achievedRate()), num(r.throughput()), num(r.latency().p50()), num(r.latency().p90()),
                 num(r.latency().p95()), num(r.latency().p99()), num(r.latency().p999()), num(r.latency().max()),
                 r.lag().map(l -> (Object) num(l.p99())).orElse(""),

@@ -74,7 +74,8 @@ public interface Target extends AutoCloseable {
      *
      * @param batchDelayMillis may be fractional
      */
-    record Facts(String model, String version, int batchMax, double batchDelayMillis, int workers, int threads, int catalogProducts) {}
+    record Facts(String model, String version, int batchMax, double batchDelayMillis, int workers, int threads, int catalogProducts,
+                 String index) {}
 
     /**
      * Running totals the target keeps, read before and after the measured window; a run reports

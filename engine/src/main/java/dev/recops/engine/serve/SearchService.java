@@ -65,8 +65,9 @@ public final class SearchService implements AutoCloseable {
      * @param kind {@code exact} or {@code hnsw}
      * @param hnsw its parameters, for {@code hnsw}
      * @param bytesOnDisk its files' size, 0 for {@code exact}
+     * @param sharedReadOnly whether it is another replica's index on this host, opened read-only
      */
-    public record VectorIndex(String kind, Optional<dev.recops.engine.catalog.HnswIndex.Params> hnsw, long bytesOnDisk) {}
+    public record VectorIndex(String kind, Optional<dev.recops.engine.catalog.HnswIndex.Params> hnsw, long bytesOnDisk, boolean sharedReadOnly) {}
 
     private final ServeOptions options;
     private final ServerMetrics metrics;
@@ -288,7 +289,7 @@ public final class SearchService implements AutoCloseable {
         Batcher.Settings b = v.batcher().settings();
         var hnsw = v.index().hnsw();
         VectorIndex index = new VectorIndex(hnsw.isPresent() ? "hnsw" : "exact", hnsw.map(dev.recops.engine.catalog.HnswIndex::params),
-                hnsw.map(dev.recops.engine.catalog.HnswIndex::sizeOnDisk).orElse(0L));
+                hnsw.map(dev.recops.engine.catalog.HnswIndex::sizeOnDisk).orElse(0L), hnsw.map(dev.recops.engine.catalog.HnswIndex::readOnly).orElse(false));
         return Optional.of(new Serving(options.model(), s.primary(), s.names(), b.maxBatch(), b.maxDelay(), b.workers(),
                 options.intraOpThreads(), b.queueCapacity(), v.index().size(), index));
     }

@@ -224,4 +224,35 @@ class HnswIndexTest {
             updated.release();
         }
     }
+
+    @Test
+    void aSecondProcessServingTheSameContentSharesTheIndexReadOnlyUntilItsCatalogChanges() {
+        Catalog c = catalog(1_000);
+        float[] v = vectors(1_000, 8);
+        HnswIndex.Vectors given = (row, into) -> System.arraycopy(v, row * DIM, into, 0, DIM);
+        try (HnswIndex writer = HnswIndex.openOrBuildUnder(dir, "idx", c, DIM, true, MODEL, PARAMS, given, CatalogIndex.Progress.NONE)) {
+            AtomicInteger asked = new AtomicInteger();
+            HnswIndex shared = HnswIndex.openOrBuildUnder(dir, "idx", c, DIM, true, MODEL, PARAMS, (row, into) -> {
+                asked.incrementAndGet();
+                given.copy(row, into);
+            }, CatalogIndex.Progress.NONE);
+            assertThat(asked.get()).as("nothing built: the writer's index is opened").isZero();
+            assertThat(shared.readOnly()).isTrue();
+            assertThat(shared.dir()).isEqualTo(writer.dir());
+            float[] query = java.util.Arrays.copyOfRange(v, 42 * DIM, 43 * DIM);
+            assertThat(shared.search(query, 1, ProductFilter.NONE, List.of()).getFirst().row()).isEqualTo(42);
+
+            Product added = new Product("NEW", "new product", "", "", Map.of(), 5, true);
+            Catalog next = c.withProducts(List.of(added), List.of("P7"));
+            float[] target = java.util.Arrays.copyOfRange(vectors(1, 77), 0, DIM);
+            HnswIndex own = shared.updated(next, (row, into) -> System.arraycopy(target, 0, into, 0, DIM), DIM, MODEL);
+            shared.close();
+            assertThat(own.readOnly()).isFalse();
+            assertThat(own.dir()).isNotEqualTo(writer.dir());
+            assertThat(own.search(target, 1, ProductFilter.NONE, List.of()).getFirst().row()).isEqualTo(next.row("NEW").getAsInt());
+            assertThat(own.search(query, 1, ProductFilter.NONE, List.of()).getFirst().row()).as("copied vectors")
+                    .isEqualTo(next.row("P42").getAsInt());
+            own.close();
+        }
+    }
 }
