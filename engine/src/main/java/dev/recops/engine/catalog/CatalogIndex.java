@@ -70,14 +70,16 @@ public final class CatalogIndex {
         int dim = encoder.dimension();
         String key = modelKey(version);
         String base = label(version) + "-" + key.substring(0, 12) + "-" + Catalog.fileKey(catalog.source());
-        CatalogIndex[] exact = {null}; // embedded on the first vector the build asks for
+        java.util.concurrent.atomic.AtomicReference<CatalogIndex> exact = new java.util.concurrent.atomic.AtomicReference<>();
         HnswIndex ann = HnswIndex.openOrBuildUnder(root, base, catalog, dim, version.manifest().normalize(), key, params, (row, into) -> {
-            if (exact[0] == null) {
-                exact[0] = build(catalog, encoder, cache, embedding);
+            CatalogIndex e = exact.get();
+            if (e == null) { // the build asks for its first vector alone, before it adds from every core
+                e = build(catalog, encoder, cache, embedding);
+                exact.set(e);
             }
-            System.arraycopy(exact[0].vectors, row * dim, into, 0, dim);
+            System.arraycopy(e.vectors, row * dim, into, 0, dim);
         }, indexing);
-        return new CatalogIndex(catalog, dim, null, exact[0] == null || exact[0].fromCache(), ann);
+        return new CatalogIndex(catalog, dim, null, exact.get() == null || exact.get().fromCache(), ann);
     }
 
     /** The catalog of this exact index searched through {@code index}, which must index its vectors (benchmarks and tests). */

@@ -174,7 +174,7 @@ public final class HnswIndex implements AutoCloseable {
         }
     }
 
-    /** Where the vectors of a catalog row come from while building. */
+    /** Where the vectors of a catalog row come from while building: called from several threads at once. */
     @FunctionalInterface
     public interface Vectors {
         /** Copies the vector of {@code row} into {@code into}. */
@@ -339,19 +339,43 @@ public final class HnswIndex implements AutoCloseable {
     private static void build(IndexWriter writer, Catalog catalog, int dimension, VectorSimilarityFunction similarity, Vectors vectors,
             int from, long fingerprint, CatalogIndex.Progress progress, int checkpoint) throws IOException {
         int n = catalog.size();
-        for (int row = from; row < n; row++) {
+        if (from < n) {
             float[] v = new float[dimension];
-            vectors.copy(row, v); // the first may embed the whole catalog: progress after it
-            if (row == from) {
-                progress.update(from, n);
+            vectors.copy(from, v); // the first may embed the whole catalog: progress after it
+            writer.addDocument(document(catalog.products().get(from), v, similarity));
+            progress.update(from, n);
+        }
+        // Between checkpoints the products are added from every core: each thread fills its own
+        // segment's graph, and forceMerge joins them with every core too (the format's merge workers).
+        for (int start = from + 1; start <= n; ) {
+            int end = Math.min(n, (start / checkpoint + 1) * checkpoint);
+            try {
+                java.util.stream.IntStream.range(start, end).parallel().forEach(row -> {
+                    float[] v = new float[dimension];
+                    vectors.copy(row, v);
+                    try {
+                        writer.addDocument(document(catalog.products().get(row), v, similarity));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (UncheckedIOException e) { // perhaps wrapped again by the fork-join pool for this thread's stack
+                Throwable cause = e;
+                while (cause != null && !(cause instanceof IOException)) {
+                    cause = cause.getCause();
+                }
+                throw cause instanceof IOException io ? io : new IOException(e);
             }
-            writer.addDocument(document(catalog.products().get(row), v, similarity));
-            if ((row + 1) % checkpoint == 0 || row + 1 == n) {
-                writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(fingerprint), BUILT, Integer.toString(row + 1), LAST,
-                        catalog.products().get(row).productId()).entrySet());
+            if (end > 0) {
+                writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(fingerprint), BUILT, Integer.toString(end), LAST,
+                        catalog.products().get(end - 1).productId()).entrySet());
                 writer.commit();
-                progress.update(row + 1, n);
+                progress.update(end, n);
             }
+            if (end == n) {
+                break;
+            }
+            start = end;
         }
         if (n == 0) {
             writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(fingerprint), BUILT, "0").entrySet());
@@ -383,9 +407,14 @@ public final class HnswIndex implements AutoCloseable {
         return d;
     }
 
+    /** Threads that insert vectors into the merged graph: every core (a first build is the slow part of a start). */
+    private static final int MERGE_WORKERS = Runtime.getRuntime().availableProcessors();
+    private static final java.util.concurrent.ExecutorService MERGES = MERGE_WORKERS < 2 ? null
+            : java.util.concurrent.Executors.newFixedThreadPool(MERGE_WORKERS, Thread.ofPlatform().name("recops-hnsw-merge-", 0).daemon().factory());
+
     private static Lucene104Codec codec(Params params) {
         KnnVectorsFormat format = new Lucene104HnswScalarQuantizedVectorsFormat(QuantizedByteVectorValues.ScalarEncoding.UNSIGNED_BYTE,
-                params.maxConn(), params.beamWidth());
+                params.maxConn(), params.beamWidth(), MERGES == null ? 1 : MERGE_WORKERS, MERGES);
         return new Lucene104Codec() {
             @Override
             public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
@@ -500,7 +529,9 @@ public final class HnswIndex implements AutoCloseable {
         Query q = restrict == null ? words
                 : new BooleanQuery.Builder().add(words, BooleanClause.Occur.MUST).add(restrict, BooleanClause.Occur.FILTER).build();
         try {
-            ScoreDoc[] docs = searcher.search(q, k).scoreDocs;
+            // Equal scores come in catalog order, as the in-memory index gives them (documents here
+            // are in the order the build's threads added them): a few more than k are fetched for that.
+            ScoreDoc[] docs = searcher.search(q, k + 16).scoreDocs;
             List<LexicalIndex.Hit> out = new ArrayList<>(docs.length);
             for (ScoreDoc sd : docs) {
                 int row = sd.doc < rowOfDoc.length ? rowOfDoc[sd.doc] : -1;
@@ -508,7 +539,8 @@ public final class HnswIndex implements AutoCloseable {
                     out.add(new LexicalIndex.Hit(row, catalog.products().get(row), sd.score));
                 }
             }
-            return out;
+            out.sort(java.util.Comparator.comparingDouble((LexicalIndex.Hit h) -> -h.score()).thenComparingInt(LexicalIndex.Hit::row));
+            return out.size() > k ? List.copyOf(out.subList(0, k)) : out;
         } catch (IOException e) {
             throw new RecopsException.Failure("lexical_search_failed", "BM25 search failed: " + e.getMessage(), e);
         }
@@ -586,7 +618,8 @@ public final class HnswIndex implements AutoCloseable {
      */
     public HnswIndex updated(Catalog next, Vectors vectors, int dimension, String modelKey) {
         Vectors.Reader mine = rawVectors();
-        if (writer == null) { // another process's index: build this one's own, with the vectors it already has
+        if (writer == null) {
+            ThreadLocal<Vectors.Reader> readers = ThreadLocal.withInitial(this::rawVectors); // the build copies from every core // another process's index: build this one's own, with the vectors it already has
             if (root == null) {
                 throw new IllegalStateException("a read-only index opened outside openOrBuildUnder");
             }
@@ -595,7 +628,7 @@ public final class HnswIndex implements AutoCloseable {
                         Product p = next.products().get(row);
                         Product old = catalog.product(p.productId());
                         if (old != null && old.embeddingText().equals(p.embeddingText())) {
-                            mine.copy(catalog.row(p.productId()).getAsInt(), into);
+                            readers.get().copy(catalog.row(p.productId()).getAsInt(), into);
                         } else {
                             vectors.copy(row, into);
                         }

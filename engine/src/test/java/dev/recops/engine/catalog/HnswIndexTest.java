@@ -204,9 +204,15 @@ class HnswIndexTest {
         float[] v = vectors(esci.size(), 5);
         LexicalIndex memory = LexicalIndex.build(esci);
         try (HnswIndex index = build(esci, v, dir)) {
-            for (String q : List.of("office chair", "usb c cable", "harry potter", "stainless steel water bottle", "lego")) {
-                assertThat(index.lexical(q, 10, ProductFilter.NONE)).as(q).extracting(LexicalIndex.Hit::row)
-                        .isEqualTo(memory.search(q, 10, p -> true).stream().map(LexicalIndex.Hit::row).toList());
+            for (String q : List.of("office chair", "usb c cable", "harry potter", "stainless steel water bottle", "lego", "zzyzx")) {
+                // The same BM25 scores rank by rank, ties in catalog order.
+                List<LexicalIndex.Hit> persisted = index.lexical(q, 10, ProductFilter.NONE);
+                List<LexicalIndex.Hit> inMemory = memory.search(q, 10, p -> true);
+                assertThat(persisted).as(q).hasSameSizeAs(inMemory);
+                for (int i = 0; i < persisted.size(); i++) {
+                    assertThat(persisted.get(i).score()).as(q + " rank " + i).isCloseTo(inMemory.get(i).score(), org.assertj.core.data.Offset.offset(1e-5f));
+                }
+                assertThat(persisted).extracting(LexicalIndex.Hit::row).isEqualTo(inMemory.stream().map(LexicalIndex.Hit::row).toList());
             }
             assertThat(index.lexical("!!!", 10, ProductFilter.NONE)).isEmpty();
             String brand = esci.products().get(10).brand().toLowerCase(java.util.Locale.ROOT);
