@@ -4,9 +4,12 @@
  * unfiltered and with a filter that keeps 1% of the products.
  *
  *   java -Xmx8g --add-modules jdk.incubator.vector -cp "cli/target/recops/lib/*" scripts/bench/IndexScale.java \
- *        CATALOG.jsonl EMBED INDEX_SIZES... [--m N] [--beam N] [--ef N[,N...]] [--queries N]
+ *        CATALOG.jsonl EMBED INDEX_SIZES... [--m N] [--beam N] [--ef N[,N...]] [--queries N] [--version V] [--cache DIR]
  *
  * Several --ef values search the same built index (ef is a search-time parameter), one row each.
+ * --cache DIR takes the EMBED products' vectors from an embedding cache (`recops catalog embed
+ * --out DIR` of the same catalog and version) instead of embedding them, and skips the
+ * throughput comparison; --version picks the shipped version (default 1).
  *
  * CATALOG is a `recops catalog generate` file with at least max(INDEX_SIZES) + 520 products. The
  * first EMBED products are embedded for real by the shipped version 1 (all-MiniLM-L6-v2, quantized,
@@ -48,19 +51,24 @@ public class IndexScale {
         int m = params.maxConn(), beam = params.beamWidth();
         List<Integer> efs = new ArrayList<>(List.of(params.efSearch()));
         int queryCount = 1000;
+        String versionName = "1";
+        Optional<dev.recops.engine.catalog.EmbeddingCache> cache = Optional.empty();
         for (int i = 2; i < args.length; i++) {
             switch (args[i]) {
                 case "--ef" -> efs = Arrays.stream(args[++i].split(",")).map(Integer::parseInt).toList();
                 case "--queries" -> queryCount = Integer.parseInt(args[++i]);
                 case "--m" -> m = Integer.parseInt(args[++i]);
                 case "--beam" -> beam = Integer.parseInt(args[++i]);
+                case "--version" -> versionName = args[++i];
+                case "--cache" -> cache = Optional.of(new dev.recops.engine.catalog.EmbeddingCache(Path.of(args[++i])));
                 default -> sizes.add(Integer.parseInt(args[i]));
             }
         }
         params = new HnswIndex.Params(m, beam, efs.getFirst());
         Path home = Path.of(System.getProperty("recops.home", "cli/target/recops"));
+        String chosen = versionName;
         ModelVersion version = new ModelRepository(home.resolve("models")).scan().versionsOf("search-encoder").stream()
-                .filter(v -> v.version().equals("1")).findFirst().orElseThrow();
+                .filter(v -> v.version().equals(chosen)).findFirst().orElseThrow();
         Catalog all = CatalogLoader.load(catalogFile);
         int maxSize = sizes.stream().mapToInt(Integer::intValue).max().orElse(embedCount);
         if (all.size() < Math.max(maxSize, embedCount) + 520) {
@@ -73,17 +81,21 @@ public class IndexScale {
             int dim = encoder.dimension();
             Catalog embedded = new Catalog(catalogFile, all.contentHash(), all.products().subList(0, embedCount), List.of());
             long t0 = System.nanoTime();
-            CatalogIndex built = CatalogIndex.build(embedded, encoder, Optional.empty(), CatalogIndex.Progress.NONE);
+            int[] computed = {0};
+            CatalogIndex built = CatalogIndex.build(embedded, encoder, cache, (done, total) -> computed[0] = total);
             double buildSeconds = (System.nanoTime() - t0) / 1e9;
+            if (cache.isPresent() && computed[0] > 0) {
+                throw new IllegalStateException(computed[0] + " of the first " + embedCount + " products were not in the cache");
+            }
             // The encoder's own batch throughput on the same texts: batches of 32 of similar length, nothing else.
             List<String> texts = new ArrayList<>(embedded.products().stream().map(p -> CatalogIndex.text(version, p)).toList());
             texts.sort(java.util.Comparator.comparingInt(String::length));
             long t1 = System.nanoTime();
-            for (int from = 0; from < texts.size(); from += 32) {
+            for (int from = 0; from < texts.size() && cache.isEmpty(); from += 32) {
                 encoder.embed(texts.subList(from, Math.min(texts.size(), from + 32)));
             }
             double rawSeconds = (System.nanoTime() - t1) / 1e9;
-            System.out.printf(Locale.ROOT, "embedding %d products: %.1f s through CatalogIndex.build (%.0f texts/s); encoder alone %.1f s "
+            if (cache.isEmpty()) System.out.printf(Locale.ROOT, "embedding %d products: %.1f s through CatalogIndex.build (%.0f texts/s); encoder alone %.1f s "
                             + "(%.0f texts/s): %.0f%% of the encoder's batch throughput%n", embedCount, buildSeconds, embedCount / buildSeconds,
                     rawSeconds, embedCount / rawSeconds, 100 * rawSeconds / buildSeconds);
 

@@ -54,6 +54,12 @@ final class LoadProgress implements ServeListener {
     }
 
     @Override
+    public void indexingStep(ModelVersion version, String what) {
+        err.printf("recops: %s: %s%n", version.id(), what);
+        err.flush();
+    }
+
+    @Override
     public void versionLoaded(ModelVersion version, Duration took, boolean embeddingsFromCache) {
         err.printf(Locale.ROOT, "recops: %s loaded in %.2f s (catalog embeddings %s)%n", version.id(), took.toNanos() / 1e9,
                 embeddingsFromCache ? "from cache" : "computed");

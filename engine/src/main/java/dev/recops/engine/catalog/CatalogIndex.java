@@ -34,6 +34,9 @@ public final class CatalogIndex {
         Progress NONE = (done, total) -> {};
 
         void update(int done, int total);
+
+        /** A step after the counted work that takes a while, for example merging an index's segments. */
+        default void step(String what) {}
     }
 
     /** One search result. */

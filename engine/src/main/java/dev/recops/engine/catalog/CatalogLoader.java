@@ -47,26 +47,33 @@ public final class CatalogLoader {
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         boolean gzip = name.endsWith(".gz");
-        byte[] bytes;
-        try (var in = gzip ? new java.util.zip.GZIPInputStream(Files.newInputStream(file), 1 << 16) : Files.newInputStream(file)) {
-            bytes = in.readAllBytes();
+        if (gzip) {
+            name = name.substring(0, name.length() - 3); // the format is the name's before .gz
+        }
+        boolean jsonLines = name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json");
+        // Streamed: the file is read once, through the hash, never held whole (10^6 products are ~300 MB).
+        MessageDigest sha = sha256();
+        Rows rows;
+        try (var raw = Files.newInputStream(file);
+             var hashed = new java.security.DigestInputStream(gzip ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw, sha);
+             var in = new BufferedReader(new java.io.InputStreamReader(hashed, StandardCharsets.UTF_8.newDecoder()
+                     .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16)) {
+            rows = jsonLines ? readJsonLines(in) : readCsv(file, in);
+            while (hashed.read() >= 0) {
+                // a torn gzip file shows only at its end: read it to the end
+            }
+        } catch (CharacterCodingException e) {
+            throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " is not UTF-8 text");
         } catch (java.util.zip.ZipException | java.io.EOFException e) {
             throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " is not a complete gzip file: " + e.getMessage());
         } catch (IOException e) {
             throw new RecopsException.Failure("io_error", "cannot read catalog " + file + ": " + e.getMessage(), e);
         }
-        if (gzip) {
-            name = name.substring(0, name.length() - 3); // the format is the name's before .gz
-        }
-        String text = decodeUtf8(file, bytes);
-        Rows rows = name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json")
-                ? readJsonLines(file, text)
-                : readCsv(file, text);
         if (rows.products.isEmpty()) {
             String why = rows.rejected.isEmpty() ? "it has no rows" : "every row was rejected, first: " + rows.rejected.getFirst();
             throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " has no usable product: " + why);
         }
-        return new Catalog(file, sha256(bytes), rows.products, rows.rejected);
+        return new Catalog(file, HexFormat.of().formatHex(sha.digest()), rows.products, rows.rejected);
     }
 
     /** Products read from text, and the rows that could not be used. */
@@ -77,7 +84,12 @@ public final class CatalogLoader {
      * upsert sends them; the same checks as a catalog file, duplicate ids included.
      */
     public static Parsed parseJsonLines(String text) {
-        Rows rows = readJsonLines(Path.of("request"), text);
+        Rows rows;
+        try (BufferedReader in = new BufferedReader(new StringReader(text))) {
+            rows = readJsonLines(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("reading a string cannot fail", e);
+        }
         return new Parsed(List.copyOf(rows.products), List.copyOf(rows.rejected));
     }
 
@@ -107,26 +119,45 @@ public final class CatalogLoader {
         final List<Product> products = new ArrayList<>();
         final List<Catalog.RejectedRow> rejected = new ArrayList<>();
         final Set<String> ids = new HashSet<>();
+        /** Brands, colours and attribute names and values repeat across products: one copy of each. */
+        final Map<String, String> shared = new java.util.concurrent.ConcurrentHashMap<>();
 
         /** @param fields every column of the row by lower-case name */
         void add(int line, Map<String, String> fields) {
+            accept(line, parse(fields));
+        }
+
+        /** The row's product, or why it cannot be used (a String); thread-safe. */
+        Object parse(Map<String, String> fields) {
             try {
                 Map<String, String> attributes = new HashMap<>();
                 fields.forEach((name, value) -> {
                     if (!CORE.contains(name) && !LONG_TEXT.contains(name) && value != null && !value.isBlank()) {
-                        attributes.put(name, value.strip());
+                        attributes.put(share(name), share(value.strip()));
                     }
                 });
-                Product p = new Product(trim(fields.get("product_id")), trim(fields.get("title")), trim(fields.get("brand")),
-                        trim(fields.get("color")), attributes, price(fields.get("price")), inStock(fields.get("in_stock")));
+                return new Product(trim(fields.get("product_id")), trim(fields.get("title")), share(trim(fields.get("brand"))),
+                        share(trim(fields.get("color"))), attributes, price(fields.get("price")), inStock(fields.get("in_stock")));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                return e.getMessage() == null ? "missing field" : e.getMessage();
+            }
+        }
+
+        /** Adds what {@link #parse} made of the row on {@code line}, in file order (a repeated id is the later row's fault). */
+        void accept(int line, Object parsed) {
+            if (parsed instanceof Product p) {
                 if (!ids.add(p.productId())) {
                     rejected.add(new Catalog.RejectedRow(line, "duplicate product_id " + p.productId()));
                     return;
                 }
                 products.add(p);
-            } catch (IllegalArgumentException | NullPointerException e) {
-                rejected.add(new Catalog.RejectedRow(line, e.getMessage() == null ? "missing field" : e.getMessage()));
+            } else {
+                rejected.add(new Catalog.RejectedRow(line, (String) parsed));
             }
+        }
+
+        private String share(String s) {
+            return s == null || s.length() > 64 ? s : shared.computeIfAbsent(s, k -> k);
         }
 
         private static String trim(String s) {
@@ -165,9 +196,13 @@ public final class CatalogLoader {
         }
     }
 
-    private static Rows readCsv(Path file, String text) {
+    private static Rows readCsv(Path file, BufferedReader in) throws IOException {
         Rows rows = new Rows();
-        CsvReader csv = new CsvReader(new StringReader(text.startsWith("\uFEFF") ? text.substring(1) : text));
+        in.mark(1);
+        if (in.read() != '\uFEFF') { // a byte order mark is not part of the first column's name
+            in.reset();
+        }
+        CsvReader csv = new CsvReader(in);
         try {
             CsvReader.Row header = csv.next();
             if (header == null) {
@@ -196,61 +231,111 @@ public final class CatalogLoader {
             }
         } catch (CsvReader.MalformedCsvException e) {
             throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " " + e.getMessage());
-        } catch (IOException e) {
-            throw new IllegalStateException("reading a string cannot fail", e);
         }
         return rows;
     }
 
-    private static Rows readJsonLines(Path file, String text) {
+    /** Lines parsed per task: the reading thread splits the file, every core parses. */
+    private static final int PARSE_CHUNK = 4096;
+    private static final com.fasterxml.jackson.core.JsonFactory JSON_FACTORY = JSON.getFactory();
+
+    /**
+     * JSON Lines, parsed on every core in chunks while this thread reads on; rows are added in
+     * file order, so line numbers and duplicate ids come out as one pass would give them.
+     */
+    private static Rows readJsonLines(BufferedReader in) throws IOException {
         Rows rows = new Rows();
-        try (BufferedReader in = new BufferedReader(new StringReader(text))) {
+        int ahead = 2 * Runtime.getRuntime().availableProcessors();
+        java.util.ArrayDeque<java.util.concurrent.Future<Object[]>> pending = new java.util.ArrayDeque<>();
+        try (var parsers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             int lineNo = 0;
-            for (String line; (line = in.readLine()) != null; ) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
+            List<String> chunk = new ArrayList<>(PARSE_CHUNK);
+            for (String line; ; ) {
+                line = in.readLine();
+                if (line != null) {
+                    chunk.add(line);
+                    lineNo++;
                 }
-                JsonNode node;
-                try {
-                    node = JSON.readTree(line);
-                } catch (JsonProcessingException e) {
-                    rows.rejected.add(new Catalog.RejectedRow(lineNo, "not valid JSON: " + e.getOriginalMessage()));
-                    continue;
+                if (chunk.size() == PARSE_CHUNK || (line == null && !chunk.isEmpty())) {
+                    List<String> lines = chunk;
+                    int first = lineNo - lines.size() + 1;
+                    pending.add(parsers.submit(() -> parseChunk(rows, lines, first)));
+                    chunk = new ArrayList<>(PARSE_CHUNK);
                 }
-                if (!node.isObject()) {
-                    rows.rejected.add(new Catalog.RejectedRow(lineNo, "not a JSON object"));
-                    continue;
-                }
-                Map<String, String> fields = new HashMap<>();
-                for (Map.Entry<String, JsonNode> f : node.properties()) {
-                    if (!f.getValue().isNull() && !f.getValue().isContainerNode()) {
-                        fields.put(f.getKey().strip().toLowerCase(Locale.ROOT), f.getValue().asText());
+                while (!pending.isEmpty() && (pending.size() > ahead || line == null)) {
+                    Object[] parsed = join(pending.poll());
+                    for (int i = 0; i < parsed.length; i += 2) {
+                        rows.accept((Integer) parsed[i], parsed[i + 1]);
                     }
                 }
-                rows.add(lineNo, fields);
+                if (line == null) {
+                    return rows;
+                }
             }
+        }
+    }
+
+    private static Object[] join(java.util.concurrent.Future<Object[]> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading the catalog");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Pairs of (line number, what {@link Rows#parse} made of it), blank lines left out. */
+    private static Object[] parseChunk(Rows rows, List<String> lines, int firstLine) {
+        List<Object> out = new ArrayList<>(2 * lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            out.add(firstLine + i);
+            out.add(parseLine(rows, line));
+        }
+        return out.toArray();
+    }
+
+    /** One JSON Lines row: its scalar fields by lower-case name (numbers as Jackson's tree writes them), nested values skipped. */
+    private static Object parseLine(Rows rows, String line) {
+        Map<String, String> fields = new HashMap<>();
+        try (com.fasterxml.jackson.core.JsonParser p = JSON_FACTORY.createParser(line)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return "not a JSON object";
+            }
+            var t = p.nextToken();
+            for (; t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String name = p.currentName().strip().toLowerCase(Locale.ROOT);
+                var v = p.nextToken();
+                switch (v) {
+                    case START_OBJECT, START_ARRAY -> p.skipChildren();
+                    case VALUE_NULL -> { }
+                    case VALUE_NUMBER_FLOAT -> fields.put(name, Double.toString(p.getDoubleValue()));
+                    default -> fields.put(name, p.getText());
+                }
+            }
+            if (t != com.fasterxml.jackson.core.JsonToken.END_OBJECT) {
+                return "not valid JSON: the object does not end on its line";
+            }
+        } catch (JsonProcessingException e) {
+            return "not valid JSON: " + e.getOriginalMessage();
         } catch (IOException e) {
             throw new IllegalStateException("reading a string cannot fail", e);
         }
-        return rows;
-    }
-
-    private static String decodeUtf8(Path file, byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " is not UTF-8 text");
-        }
+        return rows.parse(fields);
     }
 
     static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

@@ -25,6 +25,9 @@ public interface ServeListener {
     /** HNSW index building progress of one version (products added to the graph); not called when a persisted index is opened. */
     default void indexing(ModelVersion version, int done, int total) {}
 
+    /** A step of building the HNSW index after its products are added (the final merge). */
+    default void indexingStep(ModelVersion version, String what) {}
+
     default void versionLoaded(ModelVersion version, Duration took, boolean embeddingsFromCache) {}
 
     default void versionFailed(ModelVersion version, String reason) {}

@@ -105,10 +105,18 @@ final class VersionLoader {
         }
         Path root = options.cacheDir().map(d -> d.resolveSibling("vector-index"))
                 .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "recops-index-" + ProcessHandle.current().pid()));
-        return CatalogIndex.hnsw(catalog, encoder, cache, root, choice.params(), embedding, (done, total) -> {
-            stopIfClosed(version);
-            metrics.catalogBuild(version.name(), version.version(), "indexing", done, total);
-            listener.indexing(version, done, total);
+        return CatalogIndex.hnsw(catalog, encoder, cache, root, choice.params(), embedding, new CatalogIndex.Progress() {
+            @Override
+            public void update(int done, int total) {
+                stopIfClosed(version);
+                metrics.catalogBuild(version.name(), version.version(), "indexing", done, total);
+                listener.indexing(version, done, total);
+            }
+
+            @Override
+            public void step(String what) {
+                listener.indexingStep(version, what);
+            }
         });
     }
 

@@ -64,6 +64,28 @@ class CatalogLoaderTest {
     }
 
     @Test
+    void largeJsonLinesFilesParseInParallelYetReportLinesAndDuplicatesInFileOrder() throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i <= 10_000; i++) {
+            String id = i == 9_000 ? "P5" : "P" + i; // line 9,000 repeats line 5's id
+            b.append(i == 7_001 ? "{\"product_id\": \"P7001\", \"title\": \"cut off\"" // no closing brace
+                    : "{\"product_id\": \"" + id + "\", \"title\": \"Lamp " + i + "\", \"brand\": \"Lumo\", \"price\": 10.50, "
+                            + "\"size\": 2.50, \"tags\": [\"a\", {\"b\": 1}]}").append('\n');
+        }
+        Catalog catalog = CatalogLoader.load(write("big.jsonl", b.toString()));
+        assertThat(catalog.size()).isEqualTo(9_998);
+        assertThat(catalog.rejectedRows()).extracting(Catalog.RejectedRow::line).containsExactly(7_001, 9_000);
+        assertThat(catalog.rejectedRows().get(0).reason()).contains("not valid JSON");
+        assertThat(catalog.rejectedRows().get(1).reason()).contains("duplicate product_id P5");
+        assertThat(catalog.products().get(4).title()).isEqualTo("Lamp 5");
+        assertThat(catalog.products().getLast().productId()).isEqualTo("P10000");
+        Product p = catalog.products().getFirst();
+        assertThat(p.price()).isEqualTo(10.5);
+        assertThat(p.attributes()).containsExactly(java.util.Map.entry("size", "2.5")); // as Jackson's tree writes a number; arrays skipped
+        assertThat(catalog.products().get(1).brand()).isSameAs(p.brand()); // one copy of a repeated brand
+    }
+
+    @Test
     void loadsJsonLinesAndReportsMalformedLines() throws IOException {
         Path jsonl = write("c.jsonl", """
                 {"product_id": "P1", "title": "Desk lamp", "brand": "Lumo"}

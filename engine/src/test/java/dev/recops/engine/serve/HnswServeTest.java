@@ -33,11 +33,13 @@ class HnswServeTest {
     Path dir;
     private SearchService service;
     private final AtomicInteger indexed = new AtomicInteger();
+    private ServerMetrics metrics;
 
     private SearchService open(IndexChoice.Kind kind, Path catalog) {
+        metrics = new ServerMetrics();
         ServeOptions options = new ServeOptions("127.0.0.1", 0, dir.resolve("models"), "search-encoder", "2", catalog,
                 Optional.of(dir.resolve("cache")), 2, 1, OptionalInt.empty(), Optional.empty(), 256, Duration.ofSeconds(5));
-        SearchService s = new SearchService(options, new ServerMetrics(), new ServeListener() {
+        SearchService s = new SearchService(options, metrics, new ServeListener() {
             @Override
             public void indexing(ModelVersion version, int done, int total) {
                 if (done == total) {
@@ -75,6 +77,12 @@ class HnswServeTest {
         service = open(IndexChoice.Kind.HNSW, catalog);
         assertThat(indexed.get()).as("both versions built an index").isEqualTo(2);
         assertThat(service.serving().orElseThrow().index().kind()).isEqualTo("hnsw");
+        java.io.ByteArrayOutputStream scraped = new java.io.ByteArrayOutputStream();
+        metrics.write("text/plain", scraped);
+        assertThat(scraped.toString(java.nio.charset.StandardCharsets.UTF_8)).as("the build's progress, by phase")
+                .contains("recops_catalog_build_done{model=\"search-encoder\",phase=\"indexing\",version=\"2\"} 485.0")
+                .contains("recops_catalog_build_total{model=\"search-encoder\",phase=\"indexing\",version=\"2\"} 485.0")
+                .contains("recops_catalog_build_total{model=\"search-encoder\",phase=\"embedding\",version=\"2\"} 485.0");
         ProductFilter inStock = new ProductFilter(Map.of(), 0, Double.POSITIVE_INFINITY, ProductFilter.Stock.IN_STOCK);
         for (String query : List.of("gaming chair", "coffee table", "yellow balloons")) {
             for (String version : List.of("1", "2")) {
