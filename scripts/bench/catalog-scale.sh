@@ -51,16 +51,19 @@ first=$(cat "$out/ready.s")
 kill -TERM "$pid"; wait "$pid" || true
 serve
 again=$(cat "$out/ready.s")
-rss=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+rss() { # total (anonymous + file-backed) MiB
+  awk '/VmRSS/ { t = $2 } /RssAnon/ { a = $2 } /RssFile/ { f = $2 } END { printf "%.0f (%.0f + %.0f)", t / 1024, a / 1024, f / 1024 }' "/proc/$pid/status"
+}
+rss=$(rss)
 models=$(curl -s "http://127.0.0.1:$port/v1/models")
 run() { "$recops" bench --url "http://127.0.0.1:$port" --duration 20s --warmup 3s --format json "$@"; }
 run --concurrency 1 >"$out/c1.json"
 run --concurrency 16 >"$out/c16.json"
 run --rate 100 >"$out/open100.json"
-rss_after=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+rss_after=$(rss)
 echo "# $n synthetic products, --index $index; $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), $(date -u +%FT%TZ)"
 echo "index: $(jq -c .index <<<"$models")"
-echo "| first start to ready (s) | restart to ready (s) | RSS after restart / after load (MiB) | 1 client p50 / p99 (ms) | 16 clients p50 / p99 (ms), req/s | open 100 req/s p50 / p99 (ms), errors |"
+echo "| first start to ready (s) | restart to ready (s) | RSS after restart / after load, MiB (anonymous + file) | 1 client p50 / p99 (ms) | 16 clients p50 / p99 (ms), req/s | open 100 req/s p50 / p99 (ms), errors |"
 echo "|---|---|---|---|---|---|"
 jq -rn --slurpfile a "$out/c1.json" --slurpfile b "$out/c16.json" --slurpfile c "$out/open100.json" \
   --arg first "$first" --arg again "$again" --arg rss "$rss" --arg rss2 "$rss_after" \

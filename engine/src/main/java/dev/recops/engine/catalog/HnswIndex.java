@@ -143,29 +143,35 @@ public final class HnswIndex implements AutoCloseable {
         mapRows();
     }
 
-    /** Fills {@link #rowOfDoc} and {@link #docOfRow} from the documents' product ids. */
+    /** Fills {@link #rowOfDoc} and {@link #docOfRow} from the documents' product ids, a range of documents per core. */
     private void mapRows() {
         java.util.Arrays.fill(rowOfDoc, -1);
         java.util.Arrays.fill(docOfRow, -1);
-        try {
-            for (LeafReaderContext leaf : reader.leaves()) {
-                SortedDocValues ids = leaf.reader().getSortedDocValues(ID);
-                org.apache.lucene.util.Bits live = leaf.reader().getLiveDocs();
-                if (ids == null) {
-                    continue;
-                }
-                for (int doc = ids.nextDoc(); doc != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS; doc = ids.nextDoc()) {
-                    if (live == null || live.get(doc)) {
-                        OptionalInt row = catalog.row(ids.lookupOrd(ids.ordValue()).utf8ToString());
-                        if (row.isPresent()) {
-                            rowOfDoc[leaf.docBase + doc] = row.getAsInt();
-                            docOfRow[row.getAsInt()] = leaf.docBase + doc;
+        int parts = Runtime.getRuntime().availableProcessors();
+        for (LeafReaderContext leaf : reader.leaves()) {
+            int maxDoc = leaf.reader().maxDoc();
+            java.util.stream.IntStream.range(0, parts).parallel().forEach(part -> {
+                int from = (int) ((long) maxDoc * part / parts);
+                int to = (int) ((long) maxDoc * (part + 1) / parts);
+                try {
+                    SortedDocValues ids = leaf.reader().getSortedDocValues(ID); // an iterator per thread
+                    org.apache.lucene.util.Bits live = leaf.reader().getLiveDocs();
+                    if (ids == null || from >= to) {
+                        return;
+                    }
+                    for (int doc = ids.advance(from); doc < to; doc = ids.nextDoc()) {
+                        if (live == null || live.get(doc)) {
+                            OptionalInt row = catalog.row(ids.lookupOrd(ids.ordValue()).utf8ToString());
+                            if (row.isPresent()) {
+                                rowOfDoc[leaf.docBase + doc] = row.getAsInt(); // distinct slots per thread
+                                docOfRow[row.getAsInt()] = leaf.docBase + doc;
+                            }
                         }
                     }
+                } catch (IOException e) {
+                    throw new RecopsException.Failure("index_read_failed", "cannot read the vector index in " + dir + ": " + e.getMessage(), e);
                 }
-            }
-        } catch (IOException e) {
-            throw new RecopsException.Failure("index_read_failed", "cannot read the vector index in " + dir + ": " + e.getMessage(), e);
+            });
         }
         for (int row = 0; row < docOfRow.length; row++) {
             if (docOfRow[row] < 0) {
@@ -225,7 +231,9 @@ public final class HnswIndex implements AutoCloseable {
         for (int i = 0; i < SLOTS; i++) {
             slots.add(root.resolve(base + "-" + i));
         }
-        slots.sort(java.util.Comparator.comparing(dir -> !want.equals(committed(dir).get(FINGERPRINT)))); // the matching one first
+        Map<Path, Boolean> matches = new java.util.HashMap<>();
+        slots.forEach(dir -> matches.put(dir, want.equals(committed(dir).get(FINGERPRINT))));
+        slots.sort(java.util.Comparator.comparing(dir -> !matches.get(dir))); // the matching one first
         RecopsException last = null;
         for (Path dir : slots) {
             try {
@@ -347,10 +355,9 @@ public final class HnswIndex implements AutoCloseable {
                 new org.apache.lucene.store.MMapDirectory(dir), true);
     }
 
+    /** The user data of the directory's last commit, read from its segments file alone (no segment is opened). */
     private static Map<String, String> lastCommit(Directory directory) throws IOException {
-        try (DirectoryReader r = DirectoryReader.open(directory)) {
-            return r.getIndexCommit().getUserData();
-        }
+        return org.apache.lucene.index.SegmentInfos.readLatestCommit(directory).getUserData();
     }
 
     private static void build(IndexWriter writer, Catalog catalog, int dimension, VectorSimilarityFunction similarity, Vectors vectors,
@@ -450,11 +457,7 @@ public final class HnswIndex implements AutoCloseable {
      * products' hashes ({@link #combine}), so an update changes it by the products it changes.
      */
     private static long productSum(Catalog catalog) {
-        long sum = 0;
-        for (Product p : catalog.products()) {
-            sum += hash(p);
-        }
-        return sum;
+        return catalog.products().parallelStream().mapToLong(HnswIndex::hash).sum(); // a sum: any order gives it
     }
 
     private static long combine(long productSum, int count, String modelKey, Params params, int dimension) {
@@ -470,8 +473,9 @@ public final class HnswIndex implements AutoCloseable {
         h = fnv(h, p.color());
         h = fnv(h, Double.toString(p.price()));
         h = fnv(h, p.inStock() ? "1" : "0");
-        for (Map.Entry<String, String> e : new java.util.TreeMap<>(p.attributes()).entrySet()) {
-            h = fnv(fnv(h, e.getKey()), e.getValue());
+        Map<String, String> attributes = p.attributes();
+        for (String name : attributes.size() < 2 ? attributes.keySet() : new java.util.TreeSet<>(attributes.keySet())) {
+            h = fnv(fnv(h, name), attributes.get(name));
         }
         return mix(h);
     }

@@ -128,8 +128,6 @@ public final class SearchService implements AutoCloseable {
                 .orElse(ServingState.NONE);
         String wantedPrimary = !options.primaryVersion().isEmpty() ? options.primaryVersion()
                 : candidates.stream().anyMatch(v -> v.version().equals(saved.primary())) ? saved.primary() : "";
-        catalog.initial();
-
         // The primary first, so the service turns ready as soon as it can answer; the other
         // versions follow and join as each finishes. An implicit primary that fails to load
         // hands over to the next highest version.
@@ -137,6 +135,9 @@ public final class SearchService implements AutoCloseable {
         if (!wantedPrimary.isEmpty()) {
             order.sort(Comparator.comparing(v -> !v.version().equals(wantedPrimary)));
         }
+        loader.prefetch(order.getFirst()); // its model opens while the catalog is read
+        catalog.initial();
+
         RecopsException firstFailure = null;
         for (ModelVersion version : order) {
             if (closed) {
@@ -718,6 +719,7 @@ public final class SearchService implements AutoCloseable {
             analysis.interrupt();
         }
         toClose.values().forEach(v -> v.retire(Duration.ofSeconds(10)));
+        loader.dropPrefetched();
         catalog.close();
     }
 }

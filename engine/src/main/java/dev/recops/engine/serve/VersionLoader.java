@@ -34,6 +34,8 @@ final class VersionLoader {
     private final BooleanSupplier closed;
     private volatile Optional<PublicKey> trustedKey = Optional.empty();
     private volatile IndexChoice indexChoice = IndexChoice.AUTO;
+    /** Models being opened ahead of their load, by version id (see {@link #prefetch}). */
+    private final java.util.Map<String, java.util.concurrent.CompletableFuture<Encoder>> prefetched = new java.util.concurrent.ConcurrentHashMap<>();
 
     VersionLoader(ServeOptions options, ServerMetrics metrics, ServeListener listener, Faults faults, Encoder.Factory encoders,
             BooleanSupplier closed) {
@@ -57,8 +59,8 @@ final class VersionLoader {
     ServedVersion load(ModelVersion version, Catalog catalog) {
         listener.versionLoading(version);
         long start = System.nanoTime();
-        trustedKey.ifPresent(key -> ManifestSignature.verify(version.dir(), key));
-        Encoder encoder = encoders.open(version, options.intraOpThreads());
+        var ahead = prefetched.remove(version.id());
+        Encoder encoder = ahead == null ? open(version) : join(ahead);
         try {
             CatalogIndex index = index(encoder, catalog);
             Batcher batcher = new Batcher(version.id(), batch -> faults.around(version.version(), () -> encoder.infer(batch)),
@@ -72,6 +74,38 @@ final class VersionLoader {
             return new ServedVersion(version, encoder, batcher, breaker, index);
         } catch (RuntimeException e) {
             encoder.close();
+            throw e;
+        }
+    }
+
+    /** The version's model, its manifest signature verified first when a key is trusted. */
+    private Encoder open(ModelVersion version) {
+        trustedKey.ifPresent(key -> ManifestSignature.verify(version.dir(), key));
+        return encoders.open(version, options.intraOpThreads());
+    }
+
+    /**
+     * Starts opening the version's model (checksums, session, warm-up) on another thread, for
+     * {@link #load} to take: a start reads the catalog meanwhile instead of one after the other.
+     */
+    void prefetch(ModelVersion version) {
+        prefetched.computeIfAbsent(version.id(), id -> java.util.concurrent.CompletableFuture.supplyAsync(() -> open(version),
+                task -> Thread.ofVirtual().name("recops-prefetch-" + id).start(task)));
+    }
+
+    /** Closes models opened ahead for a load that never came (the service closed first). */
+    void dropPrefetched() {
+        prefetched.values().forEach(f -> f.thenAccept(Encoder::close));
+        prefetched.clear();
+    }
+
+    private static Encoder join(java.util.concurrent.CompletableFuture<Encoder> ahead) {
+        try {
+            return ahead.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
             throw e;
         }
     }
