@@ -107,12 +107,12 @@ public final class ServerMetrics {
                 .register(registry);
         buildDone = Gauge.builder()
                 .name("recops_catalog_build_done")
-                .help("Products a version's catalog build has done, by phase (embedding, indexing); with recops_catalog_build_total, "
+                .help("Products a version's catalog build has done, by phase (embedding, indexing); with recops_catalog_build_size, "
                         + "its progress while loading.")
                 .labelNames("model", "version", "phase")
                 .register(registry);
         buildTotal = Gauge.builder()
-                .name("recops_catalog_build_total")
+                .name("recops_catalog_build_size")
                 .help("Products a version's catalog build phase has to do (embedding: those not in the embedding cache).")
                 .labelNames("model", "version", "phase")
                 .register(registry);

@@ -81,8 +81,8 @@ class HnswServeTest {
         metrics.write("text/plain", scraped);
         assertThat(scraped.toString(java.nio.charset.StandardCharsets.UTF_8)).as("the build's progress, by phase")
                 .contains("recops_catalog_build_done{model=\"search-encoder\",phase=\"indexing\",version=\"2\"} 485.0")
-                .contains("recops_catalog_build_total{model=\"search-encoder\",phase=\"indexing\",version=\"2\"} 485.0")
-                .contains("recops_catalog_build_total{model=\"search-encoder\",phase=\"embedding\",version=\"2\"} 485.0");
+                .contains("recops_catalog_build_size{model=\"search-encoder\",phase=\"indexing\",version=\"2\"} 485.0")
+                .as("the vectors came from the cache the exact service filled: nothing to embed").doesNotContain("phase=\"embedding\"");
         ProductFilter inStock = new ProductFilter(Map.of(), 0, Double.POSITIVE_INFINITY, ProductFilter.Stock.IN_STOCK);
         for (String query : List.of("gaming chair", "coffee table", "yellow balloons")) {
             for (String version : List.of("1", "2")) {
