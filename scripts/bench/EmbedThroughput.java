@@ -2,7 +2,7 @@
  * `recops catalog embed`'s throughput against the encoder's own: the same texts embedded through
  * CatalogIndex.embedShard (the command's path: sorted by length, batches of 32, appended to the
  * cache file every 1,024) and then by bare encoder.embed calls in batches of 32 of the same order,
- * in one run, alternating twice so drift on a shared machine shows.
+ * in one run, four rounds in alternating order so drift on a shared machine shows.
  *
  *   java -cp "cli/target/recops/lib/*" scripts/bench/EmbedThroughput.java CATALOG N VERSION THREADS
  */
@@ -33,18 +33,26 @@ public class EmbedThroughput {
                 Runtime.getRuntime().availableProcessors(), java.time.Instant.now());
         try (TextEncoder encoder = TextEncoder.load(version, threads)) {
             encoder.embed(texts.subList(0, 64)); // warm-up
-            for (int round = 1; round <= 2; round++) {
-                Path dir = Files.createTempDirectory("recops-embed");
-                long t0 = System.nanoTime();
-                CatalogIndex.ShardReport r = CatalogIndex.embedShard(catalog, encoder, dir, 1, 1, CatalogIndex.Progress.NONE);
-                double job = (System.nanoTime() - t0) / 1e9;
-                long t1 = System.nanoTime();
-                for (int from = 0; from < texts.size(); from += 32) {
-                    encoder.embed(texts.subList(from, Math.min(texts.size(), from + 32)));
+            for (int round = 1; round <= 4; round++) { // the order alternates, so a drift of the machine shows instead of biasing one side
+                double job = 0;
+                double bare = 0;
+                int embedded = 0;
+                for (int side = 0; side < 2; side++) {
+                    if ((side + round) % 2 == 0) {
+                        Path dir = Files.createTempDirectory("recops-embed");
+                        long t0 = System.nanoTime();
+                        embedded = CatalogIndex.embedShard(catalog, encoder, dir, 1, 1, CatalogIndex.Progress.NONE).embedded();
+                        job = (System.nanoTime() - t0) / 1e9;
+                    } else {
+                        long t1 = System.nanoTime();
+                        for (int from = 0; from < texts.size(); from += 32) {
+                            encoder.embed(texts.subList(from, Math.min(texts.size(), from + 32)));
+                        }
+                        bare = (System.nanoTime() - t1) / 1e9;
+                    }
                 }
-                double bare = (System.nanoTime() - t1) / 1e9;
                 System.out.printf(Locale.ROOT, "round %d: catalog embed %d texts in %.1f s (%.0f texts/s); encoder alone %.1f s (%.0f texts/s): %.0f%%%n",
-                        round, r.embedded(), job, r.embedded() / job, bare, texts.size() / bare, 100 * bare / job);
+                        round, embedded, job, embedded / job, bare, texts.size() / bare, 100 * bare / job);
             }
         }
     }

@@ -63,6 +63,7 @@ final class VersionLoader {
         Encoder encoder = ahead == null ? open(version) : join(ahead);
         try {
             CatalogIndex index = index(encoder, catalog);
+            index.warm(64, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(300));
             Batcher batcher = new Batcher(version.id(), batch -> faults.around(version.version(), () -> encoder.infer(batch)),
                     batchSettings(version), metrics.batchObserver(version.name(), version.version()));
             metrics.queue(version.name(), version.version(), batcher::queueDepth, batcher.settings().queueCapacity());
