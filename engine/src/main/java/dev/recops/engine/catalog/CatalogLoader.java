@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -74,6 +75,33 @@ public final class CatalogLoader {
             throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " has no usable product: " + why);
         }
         return new Catalog(file, HexFormat.of().formatHex(sha.digest()), rows.products, rows.rejected);
+    }
+
+    /**
+     * {@link #load(Path)}, through a snapshot of the parsed catalog kept in {@code snapshots}: when
+     * the file's content is what the snapshot was made from, its products are read from there
+     * (hashing the file costs a fraction of parsing it); otherwise the file is parsed and the
+     * snapshot written for the next start.
+     */
+    public static Catalog load(Path file, Optional<Path> snapshots) {
+        if (snapshots.isEmpty()) {
+            return load(file);
+        }
+        Path snapshot = CatalogSnapshot.fileFor(snapshots.get(), file);
+        if (Files.isRegularFile(snapshot) && Files.isRegularFile(file)) {
+            try {
+                String hash = CatalogSnapshot.contentHash(file, file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz"));
+                Optional<Catalog> kept = CatalogSnapshot.read(snapshot, file, hash);
+                if (kept.isPresent()) {
+                    return kept.get();
+                }
+            } catch (IOException e) {
+                // parsed below, which reports what is wrong with the file
+            }
+        }
+        Catalog parsed = load(file);
+        CatalogSnapshot.write(snapshot, parsed);
+        return parsed;
     }
 
     /** Products read from text, and the rows that could not be used. */
@@ -331,6 +359,10 @@ public final class CatalogLoader {
 
     static String sha256(byte[] bytes) {
         return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    static MessageDigest newSha256() {
+        return sha256();
     }
 
     private static MessageDigest sha256() {

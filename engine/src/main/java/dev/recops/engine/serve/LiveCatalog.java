@@ -84,9 +84,14 @@ public final class LiveCatalog {
         journal = Optional.of(j);
     }
 
+    /** Where parsed catalogs are kept between starts: beside the embedding cache, none without one. */
+    private java.util.Optional<java.nio.file.Path> snapshots() {
+        return options.cacheDir().map(d -> d.resolveSibling("catalog-snapshot"));
+    }
+
     /** Loads the catalog file and the updates journaled for it, and serves it (before any version loads). */
     Catalog initial() {
-        Catalog file = CatalogLoader.load(options.catalog());
+        Catalog file = CatalogLoader.load(options.catalog(), snapshots());
         Catalog served = journal.map(j -> j.recover(file)).orElse(file);
         registry.catalog(state(served));
         listener.catalogLoaded(served);
@@ -109,7 +114,7 @@ public final class LiveCatalog {
             if (!ready) { // a version still loading would keep the old catalog
                 throw new RecopsException.Unavailable("not_ready", "the service is still loading its versions");
             }
-            Catalog c = CatalogLoader.load(options.catalog());
+            Catalog c = CatalogLoader.load(options.catalog(), snapshots());
             Catalog served = registry.current().catalog().catalog();
             if (journal.isPresent() && c.contentHash().equals(journal.get().status().originSha256())) {
                 return served.size(); // the same file: what is served is it with its updates

@@ -86,6 +86,31 @@ class CatalogLoaderTest {
     }
 
     @Test
+    void aSnapshotOfTheParsedCatalogIsReadWhileTheFileIsUnchangedAndIgnoredOnceItChanges() throws IOException {
+        Path csv = write("s.csv", "product_id,title,brand,price,size\nA1,Desk lamp,Lumo,12.5,L\nA2,Floor lamp,Lumo,,M\nA2,Dup,X,,\n");
+        Path snapshots = dir.resolve("snapshots");
+        Catalog first = CatalogLoader.load(csv, java.util.Optional.of(snapshots));
+        Path snapshot = CatalogSnapshot.fileFor(snapshots, csv);
+        assertThat(snapshot).isRegularFile();
+        Catalog again = CatalogLoader.load(csv, java.util.Optional.of(snapshots));
+        assertThat(again.products()).isEqualTo(first.products());
+        assertThat(again.rejectedRows()).isEqualTo(first.rejectedRows()).hasSize(1);
+        assertThat(again.contentHash()).isEqualTo(first.contentHash());
+
+        // Read, not parsed: a snapshot made for this content with other products is what comes back.
+        CatalogSnapshot.write(snapshot, new Catalog(csv, first.contentHash(), java.util.List.of(new Product("Z9", "Kept", "", "")),
+                java.util.List.of()));
+        assertThat(CatalogLoader.load(csv, java.util.Optional.of(snapshots)).products()).extracting(Product::productId).containsExactly("Z9");
+
+        // A changed file is parsed again and its snapshot replaced; a torn snapshot is ignored.
+        Files.writeString(csv, "product_id,title\nB1,Chair\n");
+        assertThat(CatalogLoader.load(csv, java.util.Optional.of(snapshots)).products()).extracting(Product::productId).containsExactly("B1");
+        assertThat(CatalogLoader.load(csv, java.util.Optional.of(snapshots)).products()).extracting(Product::productId).containsExactly("B1");
+        Files.write(snapshot, java.util.Arrays.copyOf(Files.readAllBytes(snapshot), 90));
+        assertThat(CatalogLoader.load(csv, java.util.Optional.of(snapshots)).products()).extracting(Product::productId).containsExactly("B1");
+    }
+
+    @Test
     void loadsJsonLinesAndReportsMalformedLines() throws IOException {
         Path jsonl = write("c.jsonl", """
                 {"product_id": "P1", "title": "Desk lamp", "brand": "Lumo"}
