@@ -190,8 +190,7 @@ final class CatalogCommand {
         String name = model.isEmpty() ? dev.recops.engine.model.ModelRepository.defaultModel(modelRepo) : model;
         List<dev.recops.engine.model.ModelVersion> versions = new dev.recops.engine.model.ModelRepository(modelRepo).scan().versionsOf(name);
         dev.recops.engine.model.ModelVersion version = (modelVersion.isEmpty()
-                ? versions.stream().max(java.util.Comparator.comparing(dev.recops.engine.model.ModelVersion::version,
-                        dev.recops.engine.model.ModelRepository.VERSION_ORDER))
+                ? versions.stream().reduce((lower, higher) -> higher) // the scan lists versions in order
                 : versions.stream().filter(v -> v.version().equals(modelVersion)).findFirst())
                 .orElseThrow(() -> new RecopsException.PreconditionFailed("version_missing", "no usable version "
                         + (modelVersion.isEmpty() ? "" : modelVersion + " ") + "of model " + name + " in " + modelRepo));

@@ -135,13 +135,11 @@ final class PredictLatencyCommand implements Callable<Integer> {
         if (catalogProducts != null && catalogProducts < 1) {
             throw AnalysisException.invalid("--catalog-products must be at least 1");
         }
-        double trainedHnsw = model.defaultOf(Feature.HNSW);
         Config config = new Config("", "", batchMax != null ? batchMax : (int) model.defaultOf(Feature.BATCH_MAX),
                 batchDelay != null ? batchDelay.toNanos() / 1e6 : model.defaultOf(Feature.BATCH_DELAY_MS),
-                workers != null ? workers : (int) model.defaultOf(Feature.WORKERS), threads != null ? threads : (int) model.defaultOf(Feature.THREADS),
-                catalogProducts != null ? catalogProducts : (int) Math.max(0, Double.isNaN(model.defaultOf(Feature.CATALOG_PRODUCTS)) ? 0
-                        : model.defaultOf(Feature.CATALOG_PRODUCTS)),
-                index != null ? index : Double.isNaN(trainedHnsw) ? "" : trainedHnsw >= 0.5 ? "hnsw" : "exact");
+                workers != null ? workers : (int) model.defaultOf(Feature.WORKERS), threads != null ? threads : (int) model.defaultOf(Feature.THREADS))
+                .with(Feature.CATALOG_PRODUCTS, catalogProducts != null ? catalogProducts : model.defaultOf(Feature.CATALOG_PRODUCTS))
+                .with(Feature.HNSW, index != null ? (index.equals("hnsw") ? 1 : 0) : model.defaultOf(Feature.HNSW));
         if (config.batchMax() < 1 || config.workers() < 1 || config.threads() < 1) {
             throw AnalysisException.invalid("--batch-max, --workers and --threads must be at least 1");
         }

@@ -83,11 +83,11 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Optional<Algorithm> only = algo.equalsIgnoreCase("auto") ? Optional.empty() : Optional.of(Algorithm.parse(algo));
-        Optional<Config> logConfig = batchMax == null || workers == null ? Optional.empty()
-                : Optional.of(new Config("", "", batchMax, batchDelay.toNanos() / 1e6, workers, threads, Math.max(0, catalogProducts), index));
         if (!index.isEmpty() && !index.equals("exact") && !index.equals("hnsw")) {
             throw dev.recops.analysis.AnalysisException.invalid("--index must be exact or hnsw, not " + index);
         }
+        Optional<Config> logConfig = batchMax == null || workers == null ? Optional.empty()
+                : Optional.of(new Config("", "", batchMax, batchDelay.toNanos() / 1e6, workers, threads, Math.max(0, catalogProducts), index));
         TrainingData data = TrainingData.read(files, logConfig);
         LatencyModel model = Trainer.train(data, only, folds);
         model.save(out);

@@ -41,8 +41,8 @@ public record Config(String model, String version, int batchMax, double batchDel
         };
     }
 
-    /** A copy with one configuration feature replaced. */
-    Config with(Feature f, double v) {
+    /** A copy with one configuration feature replaced; NaN for a catalog feature means not recorded. */
+    public Config with(Feature f, double v) {
         return switch (f) {
             case BATCH_MAX -> new Config(model, version, (int) v, batchDelayMillis, workers, threads, catalogProducts, index);
             case BATCH_DELAY_MS -> new Config(model, version, batchMax, v, workers, threads, catalogProducts, index);

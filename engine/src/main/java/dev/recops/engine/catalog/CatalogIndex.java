@@ -214,7 +214,7 @@ public final class CatalogIndex {
         String key = modelKey(version);
         String label = label(version);
         EmbeddingCache.Entries have = out.load(label, key, dim);
-        Map<EmbeddingCache.TextKey, String> todo = new java.util.LinkedHashMap<>();
+        Map<EmbeddingCache.TextKey, String> missing = new java.util.LinkedHashMap<>();
         int products = 0;
         int already = 0;
         Set<EmbeddingCache.TextKey> seen = new java.util.HashSet<>();
@@ -231,24 +231,18 @@ public final class CatalogIndex {
             if (have.contains(k)) {
                 already++;
             } else {
-                todo.put(k, text);
+                missing.put(k, text);
             }
         }
-        List<Map.Entry<EmbeddingCache.TextKey, String>> order = new ArrayList<>(todo.entrySet());
+        List<Map.Entry<EmbeddingCache.TextKey, String>> order = new ArrayList<>(missing.entrySet());
         order.sort(Comparator.comparingInt(e -> e.getValue().length()));
         int n = order.size();
         progress.update(0, n);
         for (int from = 0; from < n; from += chunkSize) {
             List<Map.Entry<EmbeddingCache.TextKey, String>> chunk = order.subList(from, Math.min(n, from + chunkSize));
             float[] vectors = new float[chunk.size() * dim];
-            for (int b = 0; b < chunk.size(); b += BUILD_BATCH) {
-                List<String> batch = chunk.subList(b, Math.min(chunk.size(), b + BUILD_BATCH)).stream().map(Map.Entry::getValue).toList();
-                float[][] embedded = encoder.embed(batch);
-                for (int j = 0; j < embedded.length; j++) {
-                    System.arraycopy(embedded[j], 0, vectors, (b + j) * dim, dim);
-                }
-                progress.update(from + b + batch.size(), n);
-            }
+            int done = from;
+            embedInBatches(encoder, chunk.stream().map(Map.Entry::getValue).toList(), vectors, j -> j, d -> progress.update(done + d, n));
             if (!out.append(label, key, dim, chunk.stream().map(Map.Entry::getKey).toList(), vectors)) {
                 throw new dev.recops.engine.RecopsException.Failure("cache_unwritable", "cannot write " + out.fileFor(label, key)
                         + " (see the warning above); what was written is kept, run again to resume", null);
@@ -278,22 +272,28 @@ public final class CatalogIndex {
     }
 
     private static void embed(List<String> texts, List<Integer> rows, float[] vectors, Encoder encoder, Progress progress) {
-        int dim = encoder.dimension();
         List<Integer> order = new ArrayList<>(rows);
         order.sort(Comparator.comparingInt(i -> texts.get(i).length())); // similar lengths pad little
         int n = order.size();
         progress.update(0, n);
-        for (int from = 0; from < n; from += BUILD_BATCH) {
-            int to = Math.min(n, from + BUILD_BATCH);
-            List<String> batch = new ArrayList<>(to - from);
+        embedInBatches(encoder, order.stream().map(texts::get).toList(), vectors, order::get, done -> progress.update(done, n));
+    }
+
+    /**
+     * Embeds {@code texts}, in the order given, in model calls of {@value #BUILD_BATCH}: text i's
+     * vector goes to row {@code rowOf(i)} of {@code into}; {@code done} hears the texts embedded so
+     * far after each call.
+     */
+    private static void embedInBatches(Encoder encoder, List<String> texts, float[] into, java.util.function.IntUnaryOperator rowOf,
+            java.util.function.IntConsumer done) {
+        int dim = encoder.dimension();
+        for (int from = 0; from < texts.size(); from += BUILD_BATCH) {
+            int to = Math.min(texts.size(), from + BUILD_BATCH);
+            float[][] embedded = encoder.embed(texts.subList(from, to));
             for (int j = from; j < to; j++) {
-                batch.add(texts.get(order.get(j)));
+                System.arraycopy(embedded[j - from], 0, into, rowOf.applyAsInt(j) * dim, dim);
             }
-            float[][] embedded = encoder.embed(batch);
-            for (int j = from; j < to; j++) {
-                System.arraycopy(embedded[j - from], 0, vectors, order.get(j) * dim, dim);
-            }
-            progress.update(to, n);
+            done.accept(to);
         }
     }
 

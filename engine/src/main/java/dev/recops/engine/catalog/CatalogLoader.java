@@ -47,16 +47,14 @@ public final class CatalogLoader {
             throw new RecopsException.PreconditionFailed("catalog_missing", "catalog " + file + " not found (see --catalog)");
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        boolean gzip = name.endsWith(".gz");
-        if (gzip) {
+        if (name.endsWith(".gz")) {
             name = name.substring(0, name.length() - 3); // the format is the name's before .gz
         }
         boolean jsonLines = name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json");
         // Streamed: the file is read once, through the hash, never held whole (10^6 products are ~300 MB).
         MessageDigest sha = sha256();
         Rows rows;
-        try (var raw = Files.newInputStream(file);
-             var hashed = new java.security.DigestInputStream(gzip ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw, sha);
+        try (var hashed = new java.security.DigestInputStream(content(file), sha);
              var in = new BufferedReader(new java.io.InputStreamReader(hashed, StandardCharsets.UTF_8.newDecoder()
                      .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16)) {
             rows = jsonLines ? readJsonLines(in) : readCsv(file, in);
@@ -90,8 +88,7 @@ public final class CatalogLoader {
         Path snapshot = CatalogSnapshot.fileFor(snapshots.get(), file);
         if (Files.isRegularFile(snapshot) && Files.isRegularFile(file)) {
             try {
-                String hash = CatalogSnapshot.contentHash(file, file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz"));
-                Optional<Catalog> kept = CatalogSnapshot.read(snapshot, file, hash);
+                Optional<Catalog> kept = CatalogSnapshot.read(snapshot, file, contentHash(file));
                 if (kept.isPresent()) {
                     return kept.get();
                 }
@@ -361,8 +358,27 @@ public final class CatalogLoader {
         return HexFormat.of().formatHex(sha256().digest(bytes));
     }
 
-    static MessageDigest newSha256() {
-        return sha256();
+    /** The file's content: its bytes, decompressed when its name ends in {@code .gz}. */
+    private static java.io.InputStream content(Path file) throws IOException {
+        java.io.InputStream raw = Files.newInputStream(file);
+        try {
+            return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz") ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
+        } catch (IOException e) {
+            raw.close();
+            throw e;
+        }
+    }
+
+    /** The SHA-256 of the file's content, as {@link #load(Path)} computes it while parsing, without parsing. */
+    private static String contentHash(Path file) throws IOException {
+        MessageDigest sha = sha256();
+        try (java.io.InputStream in = content(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                sha.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
     }
 
     private static MessageDigest sha256() {

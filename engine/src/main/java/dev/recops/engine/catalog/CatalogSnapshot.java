@@ -4,7 +4,6 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -164,18 +163,5 @@ final class CatalogSnapshot {
 
     private static String share(Map<String, String> shared, String s) {
         return s.length() > 64 ? s : shared.computeIfAbsent(s, k -> k);
-    }
-
-    /** The SHA-256 of the file's content (decompressed when it is gzip), as {@link CatalogLoader#load} computes it. */
-    static String contentHash(Path file, boolean gzip) throws IOException {
-        java.security.MessageDigest sha = CatalogLoader.newSha256();
-        try (InputStream raw = Files.newInputStream(file);
-             InputStream in = gzip ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                sha.update(buf, 0, n);
-            }
-        }
-        return java.util.HexFormat.of().formatHex(sha.digest());
     }
 }

@@ -393,12 +393,10 @@ public final class HnswIndex implements AutoCloseable {
                 }
                 throw cause instanceof IOException io ? io : new IOException(e);
             }
-            if (end > 0) {
-                writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(fingerprint), BUILT, Integer.toString(end), LAST,
-                        catalog.products().get(end - 1).productId()).entrySet());
-                writer.commit();
-                progress.update(end, n);
-            }
+            writer.setLiveCommitData(Map.of(FINGERPRINT, Long.toString(fingerprint), BUILT, Integer.toString(end), LAST,
+                    catalog.products().get(end - 1).productId()).entrySet());
+            writer.commit();
+            progress.update(end, n);
             if (end == n) {
                 break;
             }
@@ -643,22 +641,22 @@ public final class HnswIndex implements AutoCloseable {
      *     text changed (the others keep the vector this index has)
      */
     public HnswIndex updated(Catalog next, Vectors vectors, int dimension, String modelKey) {
-        Vectors.Reader mine = rawVectors();
-        if (writer == null) {
-            ThreadLocal<Vectors.Reader> readers = ThreadLocal.withInitial(this::rawVectors); // the build copies from every core // another process's index: build this one's own, with the vectors it already has
+        ThreadLocal<Vectors.Reader> mine = ThreadLocal.withInitial(this::rawVectors); // a build copies from every core
+        Vectors kept = (row, into) -> { // same text, same vector: a product whose text did not change keeps its own
+            Product p = next.products().get(row);
+            Product old = catalog.product(p.productId());
+            if (old != null && old.embeddingText().equals(p.embeddingText())) {
+                mine.get().copy(catalog.row(p.productId()).getAsInt(), into);
+            } else {
+                vectors.copy(row, into);
+            }
+        };
+        if (writer == null) { // another process's index: build this one's own, with the vectors it already has
             if (root == null) {
                 throw new IllegalStateException("a read-only index opened outside openOrBuildUnder");
             }
-            return openOrBuildUnder(root, base, next, dimension, similarity == VectorSimilarityFunction.DOT_PRODUCT, modelKey, params,
-                    (row, into) -> {
-                        Product p = next.products().get(row);
-                        Product old = catalog.product(p.productId());
-                        if (old != null && old.embeddingText().equals(p.embeddingText())) {
-                            readers.get().copy(catalog.row(p.productId()).getAsInt(), into);
-                        } else {
-                            vectors.copy(row, into);
-                        }
-                    }, CatalogIndex.Progress.NONE, false);
+            return openOrBuildUnder(root, base, next, dimension, similarity == VectorSimilarityFunction.DOT_PRODUCT, modelKey, params, kept,
+                    CatalogIndex.Progress.NONE, false);
         }
         try {
             long sum = productSum;
@@ -667,11 +665,7 @@ public final class HnswIndex implements AutoCloseable {
                 if (!p.equals(old)) {
                     sum += hash(p) - (old == null ? 0 : hash(old));
                     float[] v = new float[dimension];
-                    if (old != null && old.embeddingText().equals(p.embeddingText())) {
-                        mine.copy(catalog.row(p.productId()).getAsInt(), v); // same text, same vector: only attributes changed
-                    } else {
-                        vectors.copy(next.row(p.productId()).getAsInt(), v);
-                    }
+                    kept.copy(next.row(p.productId()).getAsInt(), v);
                     writer.updateDocument(new Term(ID, p.productId()), document(p, v, similarity));
                 }
             }
