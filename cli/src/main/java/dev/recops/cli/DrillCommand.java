@@ -158,10 +158,14 @@ final class DrillCommand implements Callable<Integer> {
     private List<String> serveCommand() {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-XX:StartFlightRecording")) {
+        List<String> jvm = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        for (String arg : jvm) {
+            if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-XX:StartFlightRecording") && !arg.startsWith("-Drecops.stderr.fd=")) {
                 cmd.add(arg);
             }
+        }
+        if (!jvm.contains("--add-modules=jdk.incubator.vector")) {
+            cmd.add("--add-modules=jdk.incubator.vector"); // as the launcher starts serve (the JVM's one-line notice goes to the replica's log)
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--cache-dir", cacheDir.toString()));
         return cmd;

@@ -33,9 +33,38 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        restoreStderr(Integer.getInteger("recops.stderr.fd", -1));
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         System.exit(run(out, err, args));
+    }
+
+    /**
+     * Points stderr (file descriptor 2) back at {@code fd}, where the launcher kept the real
+     * stderr while the JVM started with its stderr through a filter (the one line the JVM prints
+     * for the vector API's incubator module is taken out there). From here on everything,
+     * native libraries' messages too, goes straight to the real stderr, so the filter cannot
+     * reorder it or print after the process has exited. Nothing to do when {@code fd} is -1; if
+     * the call fails, stderr stays the filter's, which passes everything else on.
+     */
+    @SuppressWarnings("restricted") // the launcher passes --enable-native-access=ALL-UNNAMED
+    static void restoreStderr(int fd) {
+        if (fd < 0) {
+            return;
+        }
+        try {
+            java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+            java.lang.foreign.SymbolLookup libc = linker.defaultLookup();
+            var dup2 = linker.downcallHandle(libc.find("dup2").orElseThrow(),
+                    java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT));
+            var close = linker.downcallHandle(libc.find("close").orElseThrow(),
+                    java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT));
+            if ((int) dup2.invokeExact(fd, 2) == 2) {
+                int ignored = (int) close.invokeExact(fd);
+            }
+        } catch (Throwable e) {
+            // stderr stays the launcher's filter: everything but the incubator line still gets through
+        }
     }
 
     /** Runs one command line and returns its exit code (see {@link ExitCodes}). */

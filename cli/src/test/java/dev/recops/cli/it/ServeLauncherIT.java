@@ -43,4 +43,22 @@ class ServeLauncherIT {
             }
         }
     }
+
+    /**
+     * serve starts with the JDK's vector API, whose incubator notice the launcher filters out:
+     * a bad option is still one line and exit code 2, in the file as soon as the process has
+     * exited (stderr is the real one again once Main runs, not the filter's pipe).
+     */
+    @Test
+    void aBadOptionIsOneLineOnStderrWithoutTheIncubatorNotice() throws Exception {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try (LaunchedServer server = LaunchedServer.start(home, "--workers", "many")) {
+                assertThat(server.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(server.process.exitValue()).isEqualTo(2);
+                assertThat(Files.readAllLines(server.stderr)).singleElement().asString()
+                        .startsWith("recops: Invalid value for option '--workers': 'many' is not an int");
+                assertThat(Files.readString(server.stdout)).isEmpty();
+            }
+        }
+    }
 }
