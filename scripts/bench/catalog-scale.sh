@@ -11,7 +11,8 @@
 # Environment: CATALOG=FILE serves that catalog instead of generating N products; CACHE_FROM=DIR
 # copies embedding-cache files (recops catalog embed, or scripts/bench/MixCache.java) into the
 # cache first, so the first start builds the index without embedding; MODEL_REPO=DIR and
-# VERSION=V (default 1) choose the model (a repository with one version builds one index).
+# VERSION=V (default 1) choose the model (a repository with one version builds one index);
+# SERVE_ARGS adds options to serve (for example "--hnsw-ef 300"), JAVA_OPTS to its JVM.
 #
 # Loopback only; bounded: two starts and three 20 s runs.
 set -euo pipefail
@@ -35,8 +36,9 @@ fi
 model_args=()
 [ -n "${MODEL_REPO:-}" ] && model_args=(--model-repo "$MODEL_REPO")
 serve() { # starts serve in the background (pid) and waits until ready; the seconds it took go to $out/ready.s
+  # shellcheck disable=SC2086 # SERVE_ARGS is split into words on purpose
   "$recops" serve --port "$port" --admin-port 0 --state-file "$out/state.json" --cache-dir "$out/cache" --no-catalog-journal \
-    --catalog "$out/catalog.jsonl" --primary-version "${VERSION:-1}" --index "$index" "${model_args[@]}" >"$out/serve.out" 2>>"$out/serve.err" &
+    --catalog "$out/catalog.jsonl" --primary-version "${VERSION:-1}" --index "$index" "${model_args[@]}" ${SERVE_ARGS:-} >"$out/serve.out" 2>>"$out/serve.err" &
   pid=$!
   local start; start=$(date +%s.%N)
   until curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1; do

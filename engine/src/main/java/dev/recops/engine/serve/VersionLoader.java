@@ -140,7 +140,7 @@ final class VersionLoader {
         }
         Path root = options.cacheDir().map(d -> d.resolveSibling("vector-index"))
                 .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "recops-index-" + ProcessHandle.current().pid()));
-        return CatalogIndex.hnsw(catalog, encoder, cache, root, choice.params(), embedding, new CatalogIndex.Progress() {
+        return CatalogIndex.hnsw(catalog, encoder, cache, root, choice.paramsFor(catalog.size()), embedding, new CatalogIndex.Progress() {
             @Override
             public void update(int done, int total) {
                 stopIfClosed(version);

@@ -47,7 +47,7 @@ class HnswServeTest {
                 }
             }
         }, FakeEncoder.factory(new FakeEncoder.Gate()));
-        s.indexChoice(new IndexChoice(kind, HnswIndex.Params.DEFAULT));
+        s.indexChoice(IndexChoice.of(kind, HnswIndex.Params.DEFAULT));
         s.catalogJournal(CatalogJournal.open(dir.resolve("journal-" + kind)));
         s.load();
         return s;
