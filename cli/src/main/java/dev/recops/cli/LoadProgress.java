@@ -28,7 +28,7 @@ final class LoadProgress implements ServeListener {
     public void catalogLoaded(Catalog catalog) {
         err.printf("recops: loaded catalog %s: %d products%n", catalog.source(), catalog.size());
         if (!catalog.rejectedRows().isEmpty()) {
-            err.printf("recops: warning: catalog %s: %d rows rejected%n", catalog.source(), catalog.rejectedRows().size());
+            err.printf("recops: warning: catalog %s: %s rejected%n", catalog.source(), Plural.of(catalog.rejectedRows().size(), "row"));
             catalog.rejectedRows().stream().limit(10).forEach(r -> err.printf("recops: warning:   %s%n", r));
             if (catalog.rejectedRows().size() > 10) {
                 err.printf("recops: warning:   ... and %d more%n", catalog.rejectedRows().size() - 10);

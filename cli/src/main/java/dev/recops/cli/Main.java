@@ -84,7 +84,7 @@ public final class Main {
         });
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();
-            cmd.getErr().println("recops: " + ex.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            cmd.getErr().println("recops: " + ex.getMessage() + didYouMean(ex) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
             return ExitCodes.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
@@ -96,6 +96,45 @@ public final class Main {
             return exitCode(ex);
         });
         return cl;
+    }
+
+    /**
+     * For a mistyped command or option, the nearest one ("; did you mean 'serve'?"), on the same
+     * line: the command's options (or subcommands) ranked by edit distance, and only one close
+     * enough to be a typo (picocli's own suggestions offer "--primary-version" for "--prot").
+     */
+    private static String didYouMean(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException unmatched) || unmatched.getUnmatched().isEmpty()) {
+            return "";
+        }
+        String typed = unmatched.getUnmatched().getFirst().split("=", 2)[0];
+        CommandLine.Model.CommandSpec spec = ex.getCommandLine().getCommandSpec();
+        java.util.stream.Stream<String> names = typed.startsWith("-")
+                ? spec.options().stream().flatMap(o -> java.util.Arrays.stream(o.names()))
+                : spec.subcommands().keySet().stream();
+        return names
+                .min(java.util.Comparator.comparingInt((String s) -> editDistance(typed, s)))
+                .filter(s -> editDistance(typed, s) <= Math.max(2, typed.length() / 3))
+                .map(s -> "; did you mean '" + s + "'?").orElse("");
+    }
+
+    /** Levenshtein distance, with a swap of two neighbours counting as one edit (optimal string alignment). */
+    static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            for (int j = 0; j <= b.length(); j++) {
+                if (i == 0 || j == 0) {
+                    d[i][j] = i + j;
+                    continue;
+                }
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     private static void applyExitCodeList(CommandLine cl) {

@@ -131,13 +131,13 @@ final class ReviewCommand implements Callable<Integer> {
             out.println(root.toPrettyString());
             return exitCode(minutes, objectives);
         }
-        out.printf(Locale.ROOT, "recops review: %d requests in %d minutes from %s%n", loaded.table().rowCount(), minutes.size(),
+        out.printf(Locale.ROOT, "recops review: %s in %s from %s%n", Plural.of(loaded.table().rowCount(), "request"), Plural.of(minutes.size(), "minute"),
                 files.stream().map(Path::toString).collect(Collectors.joining(", ")));
         if (loaded.malformed() > 0) {
-            out.printf(Locale.ROOT, "  %d malformed lines skipped, e.g. %s%n", loaded.malformed(), String.join(", ", loaded.malformedExamples()));
+            out.printf(Locale.ROOT, "  %s skipped, e.g. %s%n", Plural.of(loaded.malformed(), "malformed line"), String.join(", ", loaded.malformedExamples()));
         }
         if (loaded.outsideWindow() > 0) {
-            out.printf(Locale.ROOT, "  %d requests outside --from/--to left out%n", loaded.outsideWindow());
+            out.printf(Locale.ROOT, "  %s outside --from/--to left out%n", Plural.of(loaded.outsideWindow(), "request"));
         }
         out.printf(Locale.ROOT, "  %-17s %8s %7s %8s %8s %8s %8s %6s %6s  %s%n", "minute (UTC)", "req/s", "errors", "p50", "p95", "p99", "p99.9",
                 "degr.", "shed", objectives.isEmpty() ? "" : "breaches");
@@ -152,7 +152,7 @@ final class ReviewCommand implements Callable<Integer> {
         for (Objective o : objectives) {
             List<Timeline.Minute> bad = minutes.stream().filter(m -> !o.met(m)).toList();
             Timeline.Minute worst = minutes.stream().max(java.util.Comparator.comparingDouble(m -> m.metric(o.metric()))).orElse(null);
-            out.printf(Locale.ROOT, "  %s: %d of %d minutes breached%s%n", o, bad.size(), minutes.size(),
+            out.printf(Locale.ROOT, "  %s: %d of %s breached%s%n", o, bad.size(), Plural.of(minutes.size(), "minute"),
                     worst == null ? "" : ", worst " + worst.start().toString().substring(0, 16) + "Z");
         }
         incident.ifPresentOrElse(f -> {

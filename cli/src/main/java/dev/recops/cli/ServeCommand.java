@@ -217,7 +217,10 @@ final class ServeCommand implements Callable<Integer> {
         err.printf("recops: %s: draining: not ready, serving %s more, then up to %s for requests in flight (again to skip the wait)%n",
                 signal, DurationConverter.format(drainDelay), DurationConverter.format(drainTimeout));
         server.startDraining();
-        signals.awaitAnother(drainDelay);
+        if (signals.awaitAnother(drainDelay)) {
+            err.printf("recops: %s again: skipping the rest of the drain delay; up to %s for requests in flight%n", signals.last(),
+                    DurationConverter.format(drainTimeout));
+        }
         if (admin != null) {
             admin.close();
         }

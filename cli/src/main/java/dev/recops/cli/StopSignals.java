@@ -55,6 +55,11 @@ final class StopSignals {
         return signal;
     }
 
+    /** The name of the last signal received (for example {@code SIGINT}). */
+    String last() {
+        return signal;
+    }
+
     /** Waits up to {@code timeout} for another signal; true if one came (the operator insists). */
     boolean awaitAnother(Duration timeout) throws InterruptedException {
         return received.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS);

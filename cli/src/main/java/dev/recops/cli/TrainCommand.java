@@ -102,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
                 model.runs(), model.observations(), model.configurations(), String.join(", ", model.models()), files.stream().map(Path::toString).collect(Collectors.joining(", ")),
                 model.dataSha256().substring(0, 12));
         if (!model.skipped().isEmpty()) {
-            w.printf(Locale.ROOT, "  skipped %d rows, e.g. %s%n", model.skipped().size(), model.skipped().getFirst());
+            w.printf(Locale.ROOT, "  skipped %s, e.g. %s%n", Plural.of(model.skipped().size(), "row"), model.skipped().getFirst());
         }
         w.printf(Locale.ROOT, "  %-15s %-13s %7s %12s %7s   cross-validated, grouped by configuration%n", "target", "algorithm", "MAPE", "RMSE", "R²");
         for (Trainer.TargetReport r : model.reports()) {

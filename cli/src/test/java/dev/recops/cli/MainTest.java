@@ -49,6 +49,27 @@ class MainTest {
     }
 
     @Test
+    void aMistypedCommandOrOptionSuggestsTheNearestOnOneLine() {
+        CommandResult command = CommandResult.run("servee");
+        assertThat(command.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(command.err().lines()).singleElement().asString().contains("'servee'").contains("did you mean 'serve'?");
+        CommandResult option = CommandResult.run("serve", "--prot", "9");
+        assertThat(option.err().lines()).singleElement().asString().contains("did you mean '--port'");
+        CommandResult nothingNear = CommandResult.run("zzzzzz");
+        assertThat(nothingNear.err().lines()).singleElement().asString().doesNotContain("did you mean");
+    }
+
+    @Test
+    void helpIsACommandToo() {
+        CommandResult all = CommandResult.run("help");
+        assertThat(all.exitCode()).isZero();
+        assertThat(all.out()).contains("Usage: recops").contains("serve");
+        CommandResult serve = CommandResult.run("help", "serve");
+        assertThat(serve.exitCode()).isZero();
+        assertThat(serve.out()).contains("Usage: recops serve").contains("--hnsw-ef");
+    }
+
+    @Test
     void aNonNumericPortIsAUsageError() {
         CommandResult r = CommandResult.run("serve", "--port", "http");
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);

@@ -28,7 +28,7 @@ class ReviewCommandTest {
         Path f = log(dir);
         CommandResult text = CommandResult.run("review", f.toString(), "--slo", "p99<=50ms", "--slo", "errors<=0.1%");
         assertThat(text.exitCode()).as("a breached objective fails the check: " + text.err()).isEqualTo(ExitCodes.CHECK_FAILED);
-        assertThat(text.out()).contains("180 requests in 3 minutes", "1 malformed lines skipped, e.g. access.jsonl:181",
+        assertThat(text.out()).contains("180 requests in 3 minutes", "1 malformed line skipped, e.g. access.jsonl:181",
                 "p99<=50ms: 1 of 3 minutes breached, worst 2026-11-22T10:02Z", "errors<=0.1%: 1 of 3 minutes breached, worst 2026-11-22T10:01Z",
                 "incident 2026-11-22T10:01Z to 2026-11-22T10:03Z", "what differs");
 
@@ -47,6 +47,10 @@ class ReviewCommandTest {
         }
         assertThat(withEvents.out()).contains("last event before it: 2026-11-22T10:00:40Z admin promote ok: search-encoder 2 (audit.jsonl:1)",
                 "event 2026-11-22T10:30:00Z  later deploy");
+
+        CommandResult lastMinute = CommandResult.run("review", f.toString(), "--slo", "p99<=50ms", "--from", "2026-11-22T10:02:00Z");
+        assertThat(lastMinute.out()).contains("60 requests in 1 minute from", "120 requests outside --from/--to left out",
+                "p99<=50ms: 1 of 1 minute breached");
 
         CommandResult json = CommandResult.run("review", f.toString(), "--slo", "p99<=50ms", "--from", "2026-11-22T10:01:00Z", "--format", "json");
         assertThat(json.exitCode()).as(json.err()).isEqualTo(ExitCodes.CHECK_FAILED);

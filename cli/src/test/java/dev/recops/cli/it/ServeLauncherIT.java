@@ -44,6 +44,25 @@ class ServeLauncherIT {
         }
     }
 
+    /** A second signal during the drain delay is acknowledged and cuts the delay short. */
+    @Test
+    void aSecondSignalSkipsTheDrainDelayAndSaysSo() throws Exception {
+        try (LaunchedServer server = LaunchedServer.start(home, "--drain-delay", "120s", "--drain-timeout", "5s")) {
+            server.awaitReady(Duration.ofSeconds(120));
+            server.process.destroy(); // SIGTERM
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(server.stderr).contains("draining") && System.nanoTime() < deadline) {
+                Thread.sleep(50); // polls the log until the drain has begun
+            }
+            assertThat(Files.readString(server.stderr)).contains("SIGTERM: draining");
+            assertThat(new ProcessBuilder("kill", "-INT", Long.toString(server.process.pid())).start().waitFor()).isZero();
+            assertThat(server.process.waitFor(60, TimeUnit.SECONDS)).as("stops long before the 120 s drain delay").isTrue();
+            assertThat(server.process.exitValue()).isZero();
+            assertThat(Files.readString(server.stderr)).contains("SIGINT again: skipping the rest of the drain delay; up to 5s for requests in flight")
+                    .contains("recops: stopped");
+        }
+    }
+
     /**
      * serve starts with the JDK's vector API, whose incubator notice the launcher filters out:
      * a bad option is still one line and exit code 2, in the file as soon as the process has
