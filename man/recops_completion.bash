@@ -162,6 +162,7 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} drill" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog" ];    then _picocli_recops; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} shell" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} help" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench merge" ];    then _picocli_recops_bench; return $?; fi
@@ -193,49 +194,51 @@ function _complete_recops() {
   local cmds5=(drill)
   local cmds6=(model)
   local cmds7=(catalog)
-  local cmds8=(generate-completion)
-  local cmds9=(help)
-  local cmds10=(bench merge)
-  local cmds11=(review drift)
-  local cmds12=(model verify)
-  local cmds13=(model import)
-  local cmds14=(model keygen)
-  local cmds15=(model list)
-  local cmds16=(model load)
-  local cmds17=(model promote)
-  local cmds18=(model rollback)
-  local cmds19=(model sign)
-  local cmds20=(model status)
-  local cmds21=(model traffic)
-  local cmds22=(model unload)
-  local cmds23=(catalog delete)
-  local cmds24=(catalog embed)
-  local cmds25=(catalog generate)
-  local cmds26=(catalog patch)
-  local cmds27=(catalog status)
-  local cmds28=(catalog upsert)
+  local cmds8=(shell)
+  local cmds9=(generate-completion)
+  local cmds10=(help)
+  local cmds11=(bench merge)
+  local cmds12=(review drift)
+  local cmds13=(model verify)
+  local cmds14=(model import)
+  local cmds15=(model keygen)
+  local cmds16=(model list)
+  local cmds17=(model load)
+  local cmds18=(model promote)
+  local cmds19=(model rollback)
+  local cmds20=(model sign)
+  local cmds21=(model status)
+  local cmds22=(model traffic)
+  local cmds23=(model unload)
+  local cmds24=(catalog delete)
+  local cmds25=(catalog embed)
+  local cmds26=(catalog generate)
+  local cmds27=(catalog patch)
+  local cmds28=(catalog status)
+  local cmds29=(catalog upsert)
 
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_recops_catalog_upsert; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_recops_catalog_status; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_recops_catalog_patch; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_catalog_generate; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_recops_catalog_embed; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_recops_catalog_delete; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_recops_model_unload; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_recops_model_traffic; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_recops_model_status; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_recops_model_sign; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_rollback; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_promote; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_load; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_list; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_keygen; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_import; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_model_verify; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_review_drift; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_bench_merge; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_help; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_recops_catalog_upsert; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_recops_catalog_status; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_recops_catalog_patch; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_recops_catalog_generate; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_catalog_embed; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_recops_catalog_delete; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_recops_model_unload; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_recops_model_traffic; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_recops_model_status; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_recops_model_sign; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_recops_model_rollback; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_promote; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_load; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_list; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_keygen; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_import; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_verify; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_review_drift; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_bench_merge; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_help; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_shell; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_catalog; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_recops_model; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_recops_drill; return $?; fi
@@ -254,7 +257,7 @@ function _picocli_recops() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="serve bench train predict-latency review drill model catalog generate-completion help"
+  local commands="serve bench train predict-latency review drill model catalog shell generate-completion help"
   local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -954,6 +957,24 @@ function _picocli_recops_catalog() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `shell` subcommand.
+function _picocli_recops_shell() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `generate-completion` subcommand.
 function _picocli_recops_generatecompletion() {
   # Get completion data
@@ -977,7 +998,7 @@ function _picocli_recops_help() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="serve bench train predict-latency review drill model catalog generate-completion"
+  local commands="serve bench train predict-latency review drill model catalog shell generate-completion"
   local flag_opts="'-h' '--help' '-v' '--verbose'"
   local arg_opts=""
 

@@ -79,6 +79,7 @@ public final class LoadRun {
      */
     private volatile boolean loadOver;
     private volatile long endNanos = Long.MAX_VALUE;
+    private boolean cancelled; // read and written by the thread in run() only
 
     public LoadRun(Target target, Workload workload, LoadSpec spec, Optional<HistogramLogWriter> hlog, Consumer<Progress> progress) {
         this.target = target;
@@ -109,6 +110,9 @@ public final class LoadRun {
             Thread.currentThread().interrupt();
         }
         takeInterval(System.nanoTime(), start); // what completed after the last tick
+        if (cancelled) {
+            Thread.currentThread().interrupt();
+        }
         return result(started, atMeasureStart);
     }
 
@@ -148,6 +152,9 @@ public final class LoadRun {
                 }
                 offset += spec.arrivals() == LoadSpec.Arrivals.CONSTANT ? periodNanos : -Math.log(1 - random.nextDouble()) * periodNanos;
                 waitUntil(intended);
+                if (Thread.interrupted()) {
+                    cancel(); // the interrupted caller (Ctrl-C in recops shell) ends the load as stop() does
+                }
                 if (intended >= endNanos) {
                     break; // stopped while waiting: this request is not sent, so it is not counted either
                 }
@@ -196,7 +203,7 @@ public final class LoadRun {
      * awake for the last {@link #SPIN_NANOS} while still letting any runnable thread go first.
      */
     private static void waitUntil(long deadline) {
-        for (long now = System.nanoTime(); now < deadline; now = System.nanoTime()) {
+        for (long now = System.nanoTime(); now < deadline && !Thread.currentThread().isInterrupted(); now = System.nanoTime()) {
             long left = deadline - now;
             if (left > SPIN_NANOS) {
                 LockSupport.parkNanos(left - SPIN_NANOS);
@@ -240,10 +247,27 @@ public final class LoadRun {
                     LOG.warning("a client is still in a request past its timeout; reporting without it" + where);
                 }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                cancel(); // the clients end before their next request; wait for those in one as at the end of the duration
+                closedLoopJoin(clients, System.nanoTime() + timeoutNanos + STRAGGLER_MARGIN_NANOS);
                 return;
             }
         }
+    }
+
+    private static void closedLoopJoin(List<Thread> clients, long until) {
+        for (Thread t : clients) {
+            try {
+                t.join(Duration.ofNanos(Math.max(1, until - System.nanoTime())));
+            } catch (InterruptedException e) {
+                return; // interrupted twice: report without the clients still in a request
+            }
+        }
+    }
+
+    /** Interrupted: ends the load now as {@link #stop()} does, and leaves the caller's thread interrupted when {@link #run} returns. */
+    private void cancel() {
+        stop();
+        cancelled = true;
     }
 
     private void record(boolean measured, long intendedNanos, long doneNanos, Target.Outcome o, long expectedIntervalMicros) {

@@ -154,4 +154,36 @@ class LoadRunTest {
         assertThat(r.ok() + failed).as("answered or failed").isEqualTo(r.sent());
         assertThat(r.achievedRate()).as("over the time it ran, not the 30 s planned").isCloseTo(200, org.assertj.core.data.Percentage.withPercentage(25));
     }
+
+    /**
+     * Interrupting the thread that runs a load (Ctrl-C in recops shell) ends it as stop() does, in
+     * open and closed loop: every request counted once, and the thread left interrupted so its
+     * caller knows.
+     */
+    @Test
+    void anInterruptedLoadEndsEarlyAndCountsEveryRequestOnce() throws Exception {
+        for (LoadSpec.Mode mode : LoadSpec.Mode.values()) {
+            long before = server.posts();
+            LoadRun run = new LoadRun(target, workload(target.hostHeader()), new LoadSpec(mode, mode == LoadSpec.Mode.OPEN ? 200 : 0,
+                    LoadSpec.Arrivals.CONSTANT, 2, Duration.ofSeconds(60), Duration.ZERO, 1_000, Duration.ofSeconds(5)), Optional.empty(), p -> {});
+            java.util.concurrent.CompletableFuture<RunResult> done = new java.util.concurrent.CompletableFuture<>();
+            boolean[] leftInterrupted = new boolean[1];
+            Thread runner = Thread.ofPlatform().start(() -> {
+                done.complete(run.run());
+                leftInterrupted[0] = Thread.currentThread().isInterrupted();
+            });
+            dev.recops.engine.Await.until("100 requests sent", () -> server.posts() - before >= 100);
+            runner.interrupt();
+            RunResult r = done.get(30, java.util.concurrent.TimeUnit.SECONDS); // the 60 s planned would fail this
+            runner.join();
+            assertThat(leftInterrupted[0]).as(mode + ": the caller sees the interrupt").isTrue();
+            if (mode == LoadSpec.Mode.OPEN) {
+                assertThat(server.posts() - before).as(mode + ": requests the server received").isEqualTo(r.sent());
+            } else { // closed-loop clients start at once, and what they send before the measured start (1 ms) is not counted
+                assertThat(server.posts() - before).as(mode + ": requests the server received").isBetween(r.sent(), r.sent() + 100);
+            }
+            long failed = r.errors().entrySet().stream().filter(e -> !e.getKey().equals("dropped")).mapToLong(java.util.Map.Entry::getValue).sum();
+            assertThat(r.ok() + failed).as(mode + ": answered or failed").isEqualTo(r.sent());
+        }
+    }
 }

@@ -1,0 +1,120 @@
+package dev.recops.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/** What {@code recops shell} remembers between commands: the server connected to, and how to reach its admin API. */
+final class ShellSession {
+    private String url;
+    private String adminUrl;
+    private String tokenFile;
+
+    Optional<String> url() {
+        return Optional.ofNullable(url);
+    }
+
+    /** Runs a built-in ({@code connect}, {@code disconnect}) and returns what to print; null when {@code words} is not one. */
+    String builtin(List<String> words) {
+        switch (words.getFirst()) {
+            case "disconnect" -> {
+                url = adminUrl = tokenFile = null;
+                return "disconnected";
+            }
+            case "connect" -> {
+                if (words.size() < 2 || words.get(1).startsWith("-")) {
+                    return "usage: connect URL [--admin-url URL] [--admin-token-file FILE]";
+                }
+                String u = words.get(1).replaceAll("/+$", "");
+                String a = null, t = null;
+                for (int i = 2; i < words.size(); i++) {
+                    String w = words.get(i);
+                    String value = i + 1 < words.size() ? words.get(i + 1) : null;
+                    if ((w.equals("--admin-url") || w.equals("--admin-token-file")) && value != null) {
+                        if (w.equals("--admin-url")) {
+                            a = value;
+                        } else {
+                            t = value;
+                        }
+                        i++;
+                    } else {
+                        return "connect: unknown argument '" + w + "' (connect URL [--admin-url URL] [--admin-token-file FILE])";
+                    }
+                }
+                url = u;
+                adminUrl = a;
+                tokenFile = t;
+                List<String> versions = versions();
+                return "connected to " + url + (versions.isEmpty() ? " (not answering /v1/models now)" : ": versions " + String.join(", ", versions));
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /** The command line with the session's --url, --admin-url and --admin-token-file added where the command takes them and they were not typed. */
+    List<String> withContext(List<String> words) {
+        CommandSpec spec = Main.commandLine(new java.io.PrintWriter(java.io.PrintWriter.nullWriter()), new java.io.PrintWriter(java.io.PrintWriter.nullWriter()))
+                .getCommandSpec();
+        for (String w : words) {
+            CommandLine sub = spec.subcommands().get(w);
+            if (sub == null) {
+                break;
+            }
+            spec = sub.getCommandSpec();
+        }
+        List<String> out = new ArrayList<>(words);
+        Map<String, String> context = new java.util.LinkedHashMap<>();
+        if (url != null) {
+            context.put("--url", url);
+        }
+        if (adminUrl != null) {
+            context.put("--admin-url", adminUrl);
+        }
+        if (tokenFile != null) {
+            context.put("--admin-token-file", tokenFile);
+        }
+        for (Map.Entry<String, String> e : context.entrySet()) {
+            boolean typed = words.stream().anyMatch(w -> w.equals(e.getKey()) || w.startsWith(e.getKey() + "="));
+            if (spec.findOption(e.getKey()) != null && !typed) {
+                out.add(e.getKey());
+                out.add(e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** The version names the connected server reports in /v1/models (nothing when not connected or not answering within a second). */
+    List<String> versions() {
+        if (url == null) {
+            return List.of();
+        }
+        try {
+            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()
+                    .send(HttpRequest.newBuilder(URI.create(url + "/v1/models")).timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return List.of();
+            }
+            TreeSet<String> names = new TreeSet<>();
+            new ObjectMapper().readTree(r.body()).path("versions").forEach(v -> names.add(v.asText()));
+            return List.copyOf(names);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+}
