@@ -998,8 +998,8 @@ function _picocli_recops_help() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="serve bench train predict-latency review drill model catalog shell generate-completion"
-  local flag_opts="'-h' '--help' '-v' '--verbose'"
+  local commands=""
+  local flag_opts="'-v' '--verbose'"
   local arg_opts=""
 
   if [[ "${curr_word}" == -* ]]; then

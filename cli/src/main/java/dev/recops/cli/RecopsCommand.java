@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Operations toolkit for the AI models behind an e-commerce store's search and recommendations.",
         subcommands = {ServeCommand.class, BenchCommand.class, TrainCommand.class, PredictLatencyCommand.class, ReviewCommand.class, DrillCommand.class, ModelCommand.class, CatalogCommand.class, ShellCommand.class,
-                AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
+                AutoComplete.GenerateCompletion.class, HelpCommand.class})
 public final class RecopsCommand implements Runnable {
     @Spec
     CommandSpec spec;

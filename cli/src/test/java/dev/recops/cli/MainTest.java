@@ -67,6 +67,11 @@ class MainTest {
         CommandResult serve = CommandResult.run("help", "serve");
         assertThat(serve.exitCode()).isZero();
         assertThat(serve.out()).contains("Usage: recops serve").contains("--hnsw-ef");
+        CommandResult nested = CommandResult.run("help", "model", "promote");
+        assertThat(nested.out()).startsWith("Usage: recops model promote");
+        CommandResult unknown = CommandResult.run("help", "nope");
+        assertThat(unknown.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unknown.err().lines()).singleElement().asString().isEqualTo("recops: no command 'nope' (see 'recops help --help')");
     }
 
     @Test
