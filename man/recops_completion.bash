@@ -163,6 +163,7 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} shell" ];    then _picocli_recops; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} top" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} help" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench merge" ];    then _picocli_recops_bench; return $?; fi
@@ -195,49 +196,51 @@ function _complete_recops() {
   local cmds6=(model)
   local cmds7=(catalog)
   local cmds8=(shell)
-  local cmds9=(generate-completion)
-  local cmds10=(help)
-  local cmds11=(bench merge)
-  local cmds12=(review drift)
-  local cmds13=(model verify)
-  local cmds14=(model import)
-  local cmds15=(model keygen)
-  local cmds16=(model list)
-  local cmds17=(model load)
-  local cmds18=(model promote)
-  local cmds19=(model rollback)
-  local cmds20=(model sign)
-  local cmds21=(model status)
-  local cmds22=(model traffic)
-  local cmds23=(model unload)
-  local cmds24=(catalog delete)
-  local cmds25=(catalog embed)
-  local cmds26=(catalog generate)
-  local cmds27=(catalog patch)
-  local cmds28=(catalog status)
-  local cmds29=(catalog upsert)
+  local cmds9=(top)
+  local cmds10=(generate-completion)
+  local cmds11=(help)
+  local cmds12=(bench merge)
+  local cmds13=(review drift)
+  local cmds14=(model verify)
+  local cmds15=(model import)
+  local cmds16=(model keygen)
+  local cmds17=(model list)
+  local cmds18=(model load)
+  local cmds19=(model promote)
+  local cmds20=(model rollback)
+  local cmds21=(model sign)
+  local cmds22=(model status)
+  local cmds23=(model traffic)
+  local cmds24=(model unload)
+  local cmds25=(catalog delete)
+  local cmds26=(catalog embed)
+  local cmds27=(catalog generate)
+  local cmds28=(catalog patch)
+  local cmds29=(catalog status)
+  local cmds30=(catalog upsert)
 
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_recops_catalog_upsert; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_recops_catalog_status; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_recops_catalog_patch; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_recops_catalog_generate; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_catalog_embed; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_recops_catalog_delete; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_recops_model_unload; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_recops_model_traffic; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_recops_model_status; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_recops_model_sign; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_recops_model_rollback; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_promote; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_load; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_list; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_keygen; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_import; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_model_verify; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_review_drift; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_bench_merge; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_help; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_recops_catalog_upsert; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_recops_catalog_status; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_recops_catalog_patch; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_recops_catalog_generate; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_recops_catalog_embed; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_catalog_delete; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_recops_model_unload; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_recops_model_traffic; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_recops_model_status; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_recops_model_sign; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_recops_model_rollback; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_recops_model_promote; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_load; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_list; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_keygen; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_import; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_verify; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_review_drift; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_bench_merge; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_help; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_recops_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_recops_top; return $?; fi
   if CompWordsContainsArray "${cmds8[@]}"; then _picocli_recops_shell; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_recops_catalog; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_recops_model; return $?; fi
@@ -257,7 +260,7 @@ function _picocli_recops() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="serve bench train predict-latency review drill model catalog shell generate-completion help"
+  local commands="serve bench train predict-latency review drill model catalog shell top generate-completion help"
   local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts=""
 
@@ -965,6 +968,39 @@ function _picocli_recops_shell() {
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `top` subcommand.
+function _picocli_recops_top() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--once' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--interval' '--format'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--interval')
+      return
+      ;;
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )

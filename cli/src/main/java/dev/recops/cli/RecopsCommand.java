@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Operations toolkit for the AI models behind an e-commerce store's search and recommendations.",
-        subcommands = {ServeCommand.class, BenchCommand.class, TrainCommand.class, PredictLatencyCommand.class, ReviewCommand.class, DrillCommand.class, ModelCommand.class, CatalogCommand.class, ShellCommand.class,
+        subcommands = {ServeCommand.class, BenchCommand.class, TrainCommand.class, PredictLatencyCommand.class, ReviewCommand.class, DrillCommand.class, ModelCommand.class, CatalogCommand.class, ShellCommand.class, TopCommand.class,
                 AutoComplete.GenerateCompletion.class, HelpCommand.class})
 public final class RecopsCommand implements Runnable {
     @Spec

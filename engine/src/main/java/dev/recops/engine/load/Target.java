@@ -1,8 +1,6 @@
 package dev.recops.engine.load;
 
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Where load goes: an HTTP server ({@link HttpTarget}) or the engine in this JVM
@@ -89,23 +87,21 @@ public interface Target extends AutoCloseable {
      */
     record Counters(double tokenSum, double tokenCount, double calls, double texts, double inferenceSeconds) {
         static final Counters NONE = new Counters(0, 0, 0, 0, 0);
-        private static final Pattern SERIES = Pattern.compile(
-                "(?m)^(recops_query_tokens_sum|recops_query_tokens_count|recops_batch_size_count|recops_batch_size_sum"
-                        + "|recops_inference_duration_seconds_sum)(?:\\{[^}]*\\})? (\\S+)$");
-
         /** The totals in a recops server's Prometheus text exposition, summed over label values. */
         static Counters parse(String exposition) {
             double[] v = new double[5];
-            Matcher m = SERIES.matcher(exposition);
-            while (m.find()) {
-                int i = switch (m.group(1)) {
+            for (dev.recops.engine.telemetry.TopSnapshot.Sample s : dev.recops.engine.telemetry.TopSnapshot.parse(exposition)) {
+                int i = switch (s.name()) {
                     case "recops_query_tokens_sum" -> 0;
                     case "recops_query_tokens_count" -> 1;
                     case "recops_batch_size_count" -> 2;
                     case "recops_batch_size_sum" -> 3;
-                    default -> 4;
+                    case "recops_inference_duration_seconds_sum" -> 4;
+                    default -> -1;
                 };
-                v[i] += Double.parseDouble(m.group(2));
+                if (i >= 0) {
+                    v[i] += s.value();
+                }
             }
             return new Counters(v[0], v[1], v[2], v[3], v[4]);
         }

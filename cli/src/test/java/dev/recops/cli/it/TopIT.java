@@ -1,0 +1,88 @@
+package dev.recops.cli.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Black box: {@code recops top --once --format json} over two replicas, each under an open-loop
+ * bench, reports each one's request rate within 10% of what its bench achieved over the same
+ * window, and a replica that is gone as down.
+ */
+class TopIT {
+    @TempDir
+    Path home;
+
+    @Test
+    void topSeesWhatTheBenchesSendAndADownServer() throws Exception {
+        try (LaunchedServer a = LaunchedServer.start(Files.createDirectories(home.resolve("a")), "--drain-delay", "0s");
+                LaunchedServer b = LaunchedServer.start(Files.createDirectories(home.resolve("b")), "--drain-delay", "0s")) {
+            a.awaitReady(Duration.ofSeconds(180));
+            b.awaitReady(Duration.ofSeconds(180));
+            Process benchA = bench(a, 40);
+            Process benchB = bench(b, 20);
+            awaitSearches(a);
+            awaitSearches(b);
+            // top's window (4 s, from now) lies inside both benches' 9 s of load
+            Process top = new ProcessBuilder(recops(), "top", "--once", "--interval", "4s", "--format", "json", a.base(), b.base(), "http://127.0.0.1:1")
+                    .redirectError(home.resolve("top.err").toFile()).start();
+            String out = new String(top.getInputStream().readAllBytes());
+            assertThat(top.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(top.exitValue()).as("a server down fails the check: " + Files.readString(home.resolve("top.err"))).isEqualTo(3);
+            JsonNode servers = new ObjectMapper().readTree(out).path("servers");
+            for (Process p : List.of(benchA, benchB)) {
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            }
+            JsonNode ranA = new ObjectMapper().readTree(Files.readString(home.resolve("bench-" + a.port + ".json")));
+            JsonNode ranB = new ObjectMapper().readTree(Files.readString(home.resolve("bench-" + b.port + ".json")));
+            assertThat(rate(servers.get(0))).as("server a").isCloseTo(ranA.path("throughput_rps").asDouble(), within(0.1 * ranA.path("throughput_rps").asDouble()));
+            assertThat(rate(servers.get(1))).as("server b").isCloseTo(ranB.path("throughput_rps").asDouble(), within(0.1 * ranB.path("throughput_rps").asDouble()));
+            assertThat(servers.get(0).path("snapshot").path("versions").findValues("p99_millis")).anyMatch(JsonNode::isNumber);
+            assertThat(servers.get(2).path("up").asBoolean()).isFalse();
+            assertThat(servers.get(2).path("error").asText()).isEqualTo("connection refused");
+        }
+    }
+
+    private Process bench(LaunchedServer server, int rate) throws Exception {
+        return new ProcessBuilder(recops(), "bench", "--url", server.base(), "--rate", Integer.toString(rate), "--warmup", "1s", "--duration", "8s",
+                "--format", "json").redirectOutput(home.resolve("bench-" + server.port + ".json").toFile()).redirectError(home.resolve("bench-" + server.port + ".err").toFile())
+                .start();
+    }
+
+    /** Polls the server's /metrics until it has answered a search: its bench has started sending. */
+    private static void awaitSearches(LaunchedServer server) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.base() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            if (metrics.lines().anyMatch(l -> l.startsWith("recops_requests_total{code=\"200\",endpoint=\"search\"") && !l.endsWith(" 0.0"))) {
+                return;
+            }
+            Thread.sleep(50); // polling, not a fixed wait
+        }
+        throw new AssertionError("no search reached " + server.base() + " within 60 s");
+    }
+
+    private static double rate(JsonNode server) {
+        double sum = 0;
+        for (JsonNode v : server.path("snapshot").path("versions")) {
+            sum += v.path("requests_per_second").asDouble();
+        }
+        return sum;
+    }
+
+    private static String recops() {
+        return LaunchedServer.DIST.resolve("bin/recops").toString();
+    }
+}
