@@ -41,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 
@@ -176,6 +177,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write the run (the last one, with --sweep) as JSON.")
     Path out;
 
+    @Option(names = "--chart", paramLabel = "DIR", description = "Draw the run as PNG charts in DIR: latency per second, responses per second, "
+            + "latency by percentile; with a sweep of rates or --find-max-rate, p50/p99 against the offered rate with the objective and the knee.")
+    Path chart;
+
     @Override
     public Integer call() {
         List<Slo> objectives = slos.stream().map(Slo::parse).toList();
@@ -206,6 +211,7 @@ final class BenchCommand implements Callable<Integer> {
             return r;
         };
         boolean breached = false;
+        OptionalDouble knee = OptionalDouble.empty();
         if (findMaxRate) {
             MaxRateSearch.Result found = MaxRateSearch.run(base.rate(), rate -> {
                 RunResult r = runner.apply(engineOptions).apply(base.withRate(rate));
@@ -214,6 +220,7 @@ final class BenchCommand implements Callable<Integer> {
             }, objectives);
             renderer.maxRate(found, objectives);
             breached = found.bestRate().isEmpty();
+            knee = found.bestRate();
         } else if (sweepSpec.isPresent()) {
             for (double value : sweepSpec.get().values()) {
                 RunResult r = runner.apply(sweepSpec.get().applyTo(engineOptions, value)).apply(sweepSpec.get().applyTo(base, value));
@@ -225,6 +232,9 @@ final class BenchCommand implements Callable<Integer> {
             List<Comparison.Finding> findings = baseline.map(b -> Comparison.compare(b, r)).orElse(List.of());
             renderer.run(r, verdicts, baseline, findings);
             breached = verdicts.stream().anyMatch(v -> !v.met()) || findings.stream().anyMatch(Comparison.Finding::regression);
+        }
+        if (chart != null && !runs.isEmpty()) {
+            BenchPictures.write(chart, runs, objectives, knee);
         }
         if (out != null && !runs.isEmpty()) {
             try {

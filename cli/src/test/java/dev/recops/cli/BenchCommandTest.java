@@ -67,6 +67,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void chartsDrawTheRunAndASweepOfRates(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        CommandResult one = bench("--slo", "p99<=5s", "--chart", dir.resolve("one").toString());
+        assertThat(one.exitCode()).as(one.err()).isZero();
+        try (var files = java.nio.file.Files.list(dir.resolve("one"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("latency-over-time.png", "throughput.png", "percentiles.png");
+        }
+        CommandResult sweep = bench("--sweep", "rate=20,40", "--slo", "p99<=5s", "--chart", dir.resolve("sweep").toString());
+        assertThat(sweep.exitCode()).as(sweep.err()).isZero();
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(dir.resolve("sweep").resolve("latency-vs-rate.png").toFile());
+        assertThat(png).isNotNull();
+        assertThat(png.getWidth()).isEqualTo(1000);
+    }
+
+    @Test
     void aBreachedObjectiveExitsThreeAndNamesIt() {
         CommandResult r = bench("--slo", "p99<=5s", "--slo", "p50<=1us");
         assertThat(r.exitCode()).isEqualTo(ExitCodes.CHECK_FAILED);
