@@ -32,16 +32,16 @@ final class ShellCommand implements Callable<Integer> {
     /** How long a cancelled command may take to stop before the prompt comes back anyway. */
     private static final long CANCEL_WAIT_SECONDS = 5;
 
-    private final ShellSession session = new ShellSession();
-
     @Override
     public Integer call() throws Exception {
         try (Terminal terminal = TerminalBuilder.builder().system(true).build()) {
             Path history = historyFile();
             Files.createDirectories(history.getParent());
+            // the tree completion and the session read; each command line runs in a fresh one (options start unset)
+            var root = Main.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter())).getCommandSpec();
+            ShellSession session = new ShellSession(root);
             LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("recops")
-                    .completer(new ShellCompleter(Main.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter()))
-                            .getCommandSpec(), session))
+                    .completer(new ShellCompleter(root, session))
                     .variable(LineReader.HISTORY_FILE, history).build();
             boolean colour = System.getenv("NO_COLOR") == null && !Terminal.TYPE_DUMB.equals(terminal.getType())
                     && !Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());

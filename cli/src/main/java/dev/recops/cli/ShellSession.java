@@ -17,9 +17,15 @@ import java.util.TreeSet;
 
 /** What {@code recops shell} remembers between commands: the server connected to, and how to reach its admin API. */
 final class ShellSession {
+    private final CommandSpec root;
     private String url;
     private String adminUrl;
     private String tokenFile;
+
+    /** @param root the command tree the shell runs, for which options a command takes */
+    ShellSession(CommandSpec root) {
+        this.root = root;
+    }
 
     Optional<String> url() {
         return Optional.ofNullable(url);
@@ -66,8 +72,7 @@ final class ShellSession {
 
     /** The command line with the session's --url, --admin-url and --admin-token-file added where the command takes them and they were not typed. */
     List<String> withContext(List<String> words) {
-        CommandSpec spec = Main.commandLine(new java.io.PrintWriter(java.io.PrintWriter.nullWriter()), new java.io.PrintWriter(java.io.PrintWriter.nullWriter()))
-                .getCommandSpec();
+        CommandSpec spec = root;
         for (String w : words) {
             CommandLine sub = spec.subcommands().get(w);
             if (sub == null) {

@@ -50,10 +50,7 @@ class ServeLauncherIT {
         try (LaunchedServer server = LaunchedServer.start(home, "--drain-delay", "120s", "--drain-timeout", "5s")) {
             server.awaitReady(Duration.ofSeconds(120));
             server.process.destroy(); // SIGTERM
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!Files.readString(server.stderr).contains("draining") && System.nanoTime() < deadline) {
-                Thread.sleep(50); // polls the log until the drain has begun
-            }
+            Poll.until("the drain to begin", Duration.ofSeconds(30), () -> Files.readString(server.stderr), log -> log.contains("draining"));
             assertThat(Files.readString(server.stderr)).contains("SIGTERM: draining");
             assertThat(new ProcessBuilder("kill", "-INT", Long.toString(server.process.pid())).start().waitFor()).isZero();
             assertThat(server.process.waitFor(60, TimeUnit.SECONDS)).as("stops long before the 120 s drain delay").isTrue();

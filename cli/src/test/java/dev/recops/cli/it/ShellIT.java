@@ -88,18 +88,9 @@ class ShellIT {
         tmux(args.toArray(String[]::new));
     }
 
-    /** Polls the pane until {@code shows} holds; fails with the screen when it does not within a minute. */
+    /** Waits until the pane shows what {@code shows} looks for; fails with the screen when it does not within a minute. */
     private static void await(String session, Predicate<String> shows, String what) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        String screen = "";
-        while (System.nanoTime() < deadline) {
-            screen = tmux("capture-pane", "-p", "-t", session, "-S", "-100");
-            if (shows.test(screen)) {
-                return;
-            }
-            Thread.sleep(100); // polling the pane, not a fixed wait
-        }
-        throw new AssertionError("the shell did not show " + what + " within " + WAIT.toSeconds() + " s; the pane:\n" + screen);
+        Poll.until("the shell to show " + what, WAIT, () -> tmux("capture-pane", "-p", "-t", session, "-S", "-100"), shows);
     }
 
     private static String tmux(String... args) throws IOException, InterruptedException {

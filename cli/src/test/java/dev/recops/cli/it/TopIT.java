@@ -59,19 +59,13 @@ class TopIT {
                 .start();
     }
 
-    /** Polls the server's /metrics until it has answered a search: its bench has started sending. */
+    /** Waits until the server has answered a search: its bench has started sending. */
     private static void awaitSearches(LaunchedServer server) throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.base() + "/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-            if (metrics.lines().anyMatch(l -> l.startsWith("recops_requests_total{code=\"200\",endpoint=\"search\"") && !l.endsWith(" 0.0"))) {
-                return;
-            }
-            Thread.sleep(50); // polling, not a fixed wait
-        }
-        throw new AssertionError("no search reached " + server.base() + " within 60 s");
+        Poll.until("a search at " + server.base(), Duration.ofSeconds(60),
+                () -> http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.base() + "/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body(),
+                metrics -> metrics.lines().anyMatch(l -> l.startsWith("recops_requests_total{code=\"200\",endpoint=\"search\"") && !l.endsWith(" 0.0")));
     }
 
     private static double rate(JsonNode server) {
