@@ -120,7 +120,8 @@ public final class Batcher implements AutoCloseable {
     private final BlockingQueue<Pending> queue;
     private final BlockingQueue<Pending> background = new ArrayBlockingQueue<>(BACKGROUND_QUEUE);
     private volatile long lastBackgroundNanos = System.nanoTime();
-    private final AtomicInteger idleWorkers = new AtomicInteger();
+    /** Workers between taking work and finishing it; the others are free (waiting, or about to). */
+    private final AtomicInteger busyWorkers = new AtomicInteger();
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running = true;
     /** Smoothed time a worker spends on one batch (all its calls), for admission; 0 until the first. */
@@ -214,7 +215,7 @@ public final class Batcher implements AutoCloseable {
         // batches that run, so refusing these too would keep a model that was slow once (an
         // injected fault, a pause) refused for good, long after it is fast again. If it is still
         // slow, the request's deadline and the version's circuit breaker deal with it.
-        boolean startsNow = depth == 0 && idleWorkers.get() > 0;
+        boolean startsNow = depth == 0 && busyWorkers.get() < settings.workers();
         if (batch > 0 && (!startsNow || now >= deadlineNanos)) {
             double rounds = Math.floor((double) depth / ((long) settings.maxBatch() * settings.workers())) + 1;
             if (now + rounds * batch > deadlineNanos) {
@@ -238,32 +239,37 @@ public final class Batcher implements AutoCloseable {
             if (starved() && runBackground(batch, true)) {
                 continue;
             }
-            Pending first = queue.poll();
-            if (first == null && runBackground(batch, false)) {
-                continue;
-            }
-            idleWorkers.incrementAndGet();
+            Pending first;
             try {
                 // Background work waiting is picked up within this poll's timeout.
-                first = first != null ? first : queue.poll(background.isEmpty() ? 50 : 1, TimeUnit.MILLISECONDS);
+                first = queue.poll(background.isEmpty() ? 50 : 1, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } finally {
-                idleWorkers.decrementAndGet();
             }
             if (first == null) {
+                runBackground(batch, false);
                 continue;
             }
-            batch.add(first);
-            queue.drainTo(batch, settings.maxBatch() - 1);
-            // Wait for more only under load: others are queued alongside and no worker is idle.
-            if (batch.size() > 1 && batch.size() < settings.maxBatch() && !settings.maxDelay().isZero()
-                    && idleWorkers.get() == 0) {
-                fill(batch, first.enqueuedNanos + settings.maxDelay().toNanos());
+            busyWorkers.incrementAndGet();
+            try {
+                batch.add(first);
+                queue.drainTo(batch, settings.maxBatch() - 1);
+                // Wait for more only under load: others are queued alongside and no worker is free.
+                if (batch.size() > 1 && batch.size() < settings.maxBatch() && !settings.maxDelay().isZero()
+                        && busyWorkers.get() >= settings.workers()) {
+                    fill(batch, first.enqueuedNanos + settings.maxDelay().toNanos());
+                }
+                run(batch);
+            } finally {
+                busyWorkers.decrementAndGet();
             }
-            run(batch);
         }
+    }
+
+    /** Workers running a batch now (for tests and metrics). */
+    public int busyWorkers() {
+        return busyWorkers.get();
     }
 
     /** Background work has waited for queries longer than {@value #BACKGROUND_STARVATION_MS} ms. */
@@ -279,6 +285,7 @@ public final class Batcher implements AutoCloseable {
         if (background.isEmpty() || (!starved && QUERY_CALLS.get() > 0) || !BACKGROUND_CALL.tryAcquire()) {
             return false;
         }
+        busyWorkers.incrementAndGet();
         try {
             lastBackgroundNanos = System.nanoTime();
             background.drainTo(batch, BACKGROUND_BATCH);
@@ -302,6 +309,7 @@ public final class Batcher implements AutoCloseable {
         } finally {
             lastBackgroundNanos = System.nanoTime();
             BACKGROUND_CALL.release();
+            busyWorkers.decrementAndGet();
         }
     }
 

@@ -149,8 +149,11 @@ class BatcherTest {
         start(16, Duration.ZERO, 8, 1);
         CompletableFuture<Batcher.Result> blocker = batcher.submit(text(1, 3), in(Duration.ofSeconds(5)));
         assertThat(firstCallStarted.await(5, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<Batcher.Result> late = batcher.submit(text(2, 3), in(Duration.ofMillis(20)));
-        Thread.sleep(60);
+        long lateDeadline = in(Duration.ofMillis(20));
+        CompletableFuture<Batcher.Result> late = batcher.submit(text(2, 3), lateDeadline);
+        while (System.nanoTime() <= lateDeadline) { // its deadline passes while it waits behind the blocker
+            Thread.sleep(5);
+        }
         hold.countDown();
         blocker.get(5, TimeUnit.SECONDS);
         assertThatThrownBy(() -> late.get(5, TimeUnit.SECONDS))
@@ -197,7 +200,10 @@ class BatcherTest {
             return new float[b.size()][1];
         }, new Batcher.Settings(1, Duration.ZERO, 8, 1), Batcher.Observer.NONE);
         batcher.submit(text(1, 3), in(Duration.ofSeconds(5))).get(5, TimeUnit.SECONDS); // the estimate is now 300 ms
-        Thread.sleep(100); // the worker is back waiting for work
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (batcher.busyWorkers() > 0 && System.nanoTime() < until) { // it finishes the call it answered from
+            Thread.onSpinWait();
+        }
         // 50 ms is less than the estimate, but nothing is queued and a worker is free: it runs, and is fast again
         assertThat(batcher.submit(text(2, 3), in(Duration.ofMillis(50))).get(5, TimeUnit.SECONDS).vector()).hasSize(1);
     }
