@@ -19,8 +19,8 @@ final class BenchPictures {
 
     /** Writes the charts; returns the files written. */
     static List<Path> write(Path dir, List<RunResult> runs, List<Slo> objectives, OptionalDouble knee) {
-        Optional<Slo> latency = objectives.stream().filter(o -> o.metric() != Slo.Metric.ERRORS && o.metric() != Slo.Metric.THROUGHPUT).findFirst();
-        OptionalDouble bound = latency.map(o -> OptionalDouble.of(o.bound())).orElse(OptionalDouble.empty());
+        Optional<Slo> latency = objectives.stream().filter(Slo::latency).findFirst();
+        OptionalDouble bound = latency.map(o -> OptionalDouble.of(o.objective().bound())).orElse(OptionalDouble.empty());
         String name = latency.map(Slo::text).orElse("");
         RunResult last = runs.getLast();
         Map<Double, Double> percentiles = new LinkedHashMap<>();

@@ -96,7 +96,7 @@ class BenchCommandTest {
 
     @Test
     void badArgumentsExitTwoWithOneLine() {
-        for (String[] bad : List.of(new String[] {"--slo", "p99<50ms"}, new String[] {"--concurrency", "4"}, new String[] {"--mix", "checkout=1"},
+        for (String[] bad : List.of(new String[] {"--slo", "p99=50ms"}, new String[] {"--concurrency", "4"}, new String[] {"--mix", "checkout=1"},
                 new String[] {"--sweep", "batch-max=1,2"}, new String[] {"--find-max-rate"})) {
             CommandResult r = bench(bad);
             assertThat(r.exitCode()).as(String.join(" ", bad) + ": " + r.err()).isEqualTo(ExitCodes.USAGE);

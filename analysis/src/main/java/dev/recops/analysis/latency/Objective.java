@@ -1,24 +1,32 @@
 package dev.recops.analysis.latency;
 
 import dev.recops.analysis.AnalysisException;
+import dev.recops.objective.Objective.Vocabulary;
 
 import java.io.Serializable;
 
 /** A latency objective such as {@code p99<=50ms}: the percentile predicted must not exceed the bound. */
 public record Objective(Target target, double maxMillis) implements Serializable {
-    /** Parsed as review's per-minute objectives are, keeping the percentiles a latency model predicts. */
+    /** The shared grammar ({@link dev.recops.objective.Objective}) with the percentiles a latency model predicts. */
+    public static final Vocabulary VOCABULARY = Vocabulary.of("p99<=50ms (a latency model predicts p50, p95 and p99)",
+            dev.recops.objective.Objective.latency("p50"), dev.recops.objective.Objective.latency("p95"),
+            dev.recops.objective.Objective.latency("p99"));
+
     public static Objective parse(String s) {
-        dev.recops.analysis.review.Objective o = dev.recops.analysis.review.Objective.parse(s);
-        Target t = switch (o.metric()) {
-            case P50 -> Target.P50;
-            case P95 -> Target.P95;
-            case P99 -> Target.P99;
-            case P999, ERRORS -> throw AnalysisException.invalid("objective \"" + s + "\": a latency model predicts p50, p95 and p99, "
-                    + "so give one of those, like p99<=50ms");
-        };
+        dev.recops.objective.Objective o;
+        try {
+            o = VOCABULARY.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw AnalysisException.invalid(e.getMessage());
+        }
         if (o.bound() <= 0) {
             throw AnalysisException.invalid("objective \"" + s + "\" must allow more than 0 ms");
         }
+        Target t = switch (o.measure()) {
+            case "p50" -> Target.P50;
+            case "p95" -> Target.P95;
+            default -> Target.P99;
+        };
         return new Objective(t, o.bound());
     }
 

@@ -1,6 +1,11 @@
 package dev.recops.engine.drill;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.recops.objective.Objective;
+import dev.recops.objective.Objective.Direction;
+import dev.recops.objective.Objective.Kind;
+import dev.recops.objective.Objective.Measure;
+import dev.recops.objective.Objective.Vocabulary;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,99 +51,56 @@ public record Experiment(Path file, String title, String description, List<Strin
      */
     public record SteadyState(Duration before, Duration window, Duration hold, List<Probe> probes) {}
 
-    /** {@code errors<=1%}, {@code p99<=200ms}, {@code degraded<=5%}, {@code ready>=3}. */
-    public record Probe(String text, String metric, String op, double bound) {
-        static final Pattern FORM = Pattern.compile("\\s*(errors|p50|p95|p99|degraded|ready)\\s*(<=|>=|<|>)\\s*([0-9]*\\.?[0-9]+)\\s*(ms|s|%)?\\s*");
+    /**
+     * {@code errors<=1%}, {@code p99<=200ms}, {@code degraded<=5%}, {@code ready>=3}, in the grammar
+     * every command shares ({@link Objective}).
+     *
+     * @param bound milliseconds for a latency, a fraction for a share, a count for ready
+     */
+    public record Probe(String text, String metric, double bound, Objective spec) {
+        static final Vocabulary VOCABULARY = Vocabulary.of("errors<=1%, p99<=200ms, degraded<=5% or ready>=3",
+                new Measure("errors", Kind.SHARE, Direction.ANY), new Measure("degraded", Kind.SHARE, Direction.ANY),
+                new Measure("p50", Kind.DURATION, Direction.ANY), new Measure("p95", Kind.DURATION, Direction.ANY),
+                new Measure("p99", Kind.DURATION, Direction.ANY), new Measure("ready", Kind.COUNT, Direction.ANY));
 
         static Probe parse(String s) {
-            Matcher m = FORM.matcher(s.toLowerCase(Locale.ROOT));
-            if (!m.matches()) {
-                throw new IllegalArgumentException("\"" + s + "\" is not a probe like errors<=1%, p99<=200ms, degraded<=5% or ready>=3");
-            }
-            String metric = m.group(1);
-            double v = Double.parseDouble(m.group(3));
-            String unit = m.group(4) == null ? "" : m.group(4);
-            boolean share = metric.equals("errors") || metric.equals("degraded");
-            if (share && !unit.equals("%")) {
-                throw new IllegalArgumentException("\"" + s + "\": give " + metric + " in percent");
-            }
-            if (metric.startsWith("p") && !(unit.equals("ms") || unit.equals("s"))) {
-                throw new IllegalArgumentException("\"" + s + "\": give a latency in ms or s");
-            }
-            if (metric.equals("ready") && !unit.isEmpty()) {
-                throw new IllegalArgumentException("\"" + s + "\": ready counts replicas, without a unit");
-            }
-            double bound = share ? v / 100 : unit.equals("s") ? v * 1000 : v;
-            return new Probe(s.strip(), metric, m.group(2), bound);
+            Objective o = VOCABULARY.parse(s);
+            return new Probe(o.text(), o.measure(), o.bound(), o);
         }
 
         public boolean holds(double value) {
-            return switch (op) {
-                case "<=" -> value <= bound;
-                case "<" -> value < bound;
-                case ">=" -> value >= bound;
-                default -> value > bound;
-            };
+            return spec.holds(value);
         }
     }
 
     /** {@code errors>=20% for 10s}: abort when the probe's condition lasts that long. */
     public record StopCondition(String text, Probe when, Duration sustained) {}
 
-    /** {@code rto<=2s}, {@code lost_requests==0}, {@code time_to_detect<=1s}, {@code error_budget<=50%}. */
-    public record Expectation(String text, String metric, String op, double value) {
-        static final Pattern FORM = Pattern.compile("\\s*(rto|time_to_detect|lost_requests|lost_share|error_budget|p99)\\s*(<=|>=|==|<|>)\\s*([0-9]*\\.?[0-9]+)\\s*(ms|s|%)?\\s*");
+    /**
+     * {@code rto<=2s}, {@code lost_requests==0}, {@code time_to_detect<=1s}, {@code error_budget<=50%},
+     * in the grammar every command shares ({@link Objective}).
+     *
+     * @param value seconds for rto and time_to_detect, milliseconds for p99, a fraction for a share
+     */
+    public record Expectation(String text, String metric, double value, Objective spec) {
+        static final Vocabulary VOCABULARY = Vocabulary.of("rto<=2s, time_to_detect<=1s, lost_requests==0, lost_share<=0.1%, "
+                + "error_budget<=50% or p99<=500ms",
+                new Measure("rto", Kind.DURATION, Direction.ANY), new Measure("time_to_detect", Kind.DURATION, Direction.ANY),
+                new Measure("lost_requests", Kind.COUNT, Direction.ANY), new Measure("lost_share", Kind.SHARE, Direction.ANY),
+                new Measure("error_budget", Kind.SHARE, Direction.ANY), new Measure("p99", Kind.DURATION, Direction.ANY));
 
         static Expectation parse(String s) {
-            Matcher m = FORM.matcher(s.toLowerCase(Locale.ROOT));
-            if (!m.matches()) {
-                throw new IllegalArgumentException("\"" + s + "\" is not an expectation like rto<=2s, time_to_detect<=1s, lost_requests==0, "
-                        + "lost_share<=0.1%, error_budget<=50% or p99<=500ms");
-            }
-            String metric = m.group(1);
-            String unit = m.group(4) == null ? "" : m.group(4);
-            double v = Double.parseDouble(m.group(3));
-            double value = switch (metric) {
-                case "rto", "time_to_detect" -> {
-                    requireUnit(s, unit, "s", "ms");
-                    yield unit.equals("ms") ? v / 1000 : v;
-                }
-                case "p99" -> {
-                    requireUnit(s, unit, "ms", "s");
-                    yield unit.equals("s") ? v * 1000 : v;
-                }
-                case "lost_share", "error_budget" -> {
-                    requireUnit(s, unit, "%", "%");
-                    yield v / 100;
-                }
-                default -> {
-                    if (!unit.isEmpty()) {
-                        throw new IllegalArgumentException("\"" + s + "\": lost_requests is a count, without a unit");
-                    }
-                    yield v;
-                }
-            };
-            return new Expectation(s.strip(), metric, m.group(2), value);
+            Objective o = VOCABULARY.parse(s);
+            return new Expectation(o.text(), o.measure(), inSeconds(o.measure()) ? o.bound() / 1000 : o.bound(), o);
         }
 
-        private static void requireUnit(String s, String unit, String a, String b) {
-            if (!unit.equals(a) && !unit.equals(b)) {
-                throw new IllegalArgumentException("\"" + s + "\": give a unit (" + a + (a.equals(b) ? "" : " or " + b) + ")");
-            }
+        private static boolean inSeconds(String metric) {
+            return metric.equals("rto") || metric.equals("time_to_detect");
         }
 
-        /** Whether {@code measured} meets it; NaN (not measured, e.g. never recovered) never does. */
+        /** Whether {@code measured} (in this expectation's unit) meets it; NaN (e.g. never recovered) never does. */
         public boolean met(double measured) {
-            if (Double.isNaN(measured)) {
-                return false;
-            }
-            return switch (op) {
-                case "<=" -> measured <= value + 1e-9;
-                case "<" -> measured < value;
-                case ">=" -> measured >= value - 1e-9;
-                case ">" -> measured > value;
-                default -> Math.abs(measured - value) < 1e-9;
-            };
+            return spec.holds(inSeconds(metric) ? measured * 1000 : measured);
         }
     }
 

@@ -40,7 +40,7 @@ class GateTest {
 
     @Test
     void badObjectivesSayWhatIsExpected() {
-        for (String bad : List.of("p99<50ms", "p99<=50", "latency<=5ms", "errors>=1%", "throughput<=5", "p99>=5ms")) {
+        for (String bad : List.of("p99=50ms", "p99<=50", "latency<=5ms", "errors>=1%", "throughput<=5", "p99>=5ms")) {
             assertThatThrownBy(() -> Slo.parse(bad)).isInstanceOf(RecopsException.InvalidInput.class).hasMessageContaining(bad);
         }
     }
