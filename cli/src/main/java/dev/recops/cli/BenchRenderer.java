@@ -3,7 +3,9 @@ package dev.recops.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recops.engine.load.Bench;
 import dev.recops.engine.load.Comparison;
+import dev.recops.engine.load.LoadRun;
 import dev.recops.engine.load.LoadSpec;
 import dev.recops.engine.load.MaxRateSearch;
 import dev.recops.engine.load.RunJson;
@@ -16,20 +18,71 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** Renders bench results: a summary for people or JSON for machines. */
-final class BenchRenderer {
+/**
+ * Renders a bench: the live line on a terminal while a run goes (which run of a sweep or
+ * search, rate, p99 so far, errors), a row per run of a sweep or search, and the outcome as a
+ * summary for people or JSON for machines.
+ */
+final class BenchRenderer implements Bench.Listener {
     private final PrintWriter out;
+    private final PrintWriter err;
     private final boolean json;
+    private final boolean live;
+    private final Bench.Request request;
+    private String position = "";
 
-    BenchRenderer(PrintWriter out, boolean json) {
+    BenchRenderer(PrintWriter out, PrintWriter err, boolean json, boolean live, Bench.Request request) {
         this.out = out;
+        this.err = err;
         this.json = json;
+        this.live = live;
+        this.request = request;
     }
 
-    void run(RunResult r, List<Slo.Verdict> verdicts, Optional<RunJson.Baseline> baseline, List<Comparison.Finding> findings) {
+    @Override
+    public void starting(String label, int index, int total) {
+        position = label.isEmpty() ? "" : "run " + index + (total > 0 ? "/" + total : "") + " " + label + "  ";
+    }
+
+    @Override
+    public void progress(LoadRun.Progress p) {
+        if (live) {
+            err.printf(Locale.ROOT, "\r%s%5.0fs %s %7.1f/s  p99 %8.2f ms  errors %d\033[K", position, p.elapsedSeconds(),
+                    p.warmup() ? "warm-up" : "measure", p.responsesPerSecond(), p.p99SoFar(), p.errorsSoFar());
+            err.flush();
+        }
+    }
+
+    @Override
+    public void ended(Bench.Point p) {
+        clearLive();
+        if (request.kind() == Bench.Kind.SWEEP || !json) {
+            sweepRow(p);
+        }
+    }
+
+    private void clearLive() {
+        if (live) {
+            err.print("\r\033[K");
+            err.flush();
+        }
+    }
+
+    void outcome(Bench.Outcome o) {
+        clearLive();
+        switch (o.kind()) {
+            case RUN -> run(o.points().getFirst(), o.findings());
+            case MAX_RATE -> maxRate(o.maxRate().orElseThrow());
+            case SWEEP -> { } // every row is out
+        }
+    }
+
+    private void run(Bench.Point p, List<Comparison.Finding> findings) {
+        RunResult r = p.result();
+        Optional<RunJson.Baseline> baseline = request.baseline();
         if (json) {
             ObjectNode node = RunJson.write(r);
-            verdicts(node.putArray("slo"), verdicts);
+            verdicts(node.putArray("slo"), p.verdicts());
             if (baseline.isPresent()) {
                 ArrayNode cmp = node.putObject("comparison").put("baseline", baseline.get().file().toString()).putArray("findings");
                 for (Comparison.Finding f : findings) {
@@ -41,7 +94,7 @@ final class BenchRenderer {
             out.println(node.toPrettyString());
         } else {
             summary(r);
-            for (Slo.Verdict v : verdicts) {
+            for (Slo.Verdict v : p.verdicts()) {
                 out.println("  slo        " + v.describe());
             }
             baseline.ifPresent(b -> findings.forEach(f -> out.printf(Locale.ROOT, "  compare    %s: %.2f -> %.2f (%+.1f%%%s)%s%n", f.metric(),
@@ -80,32 +133,24 @@ final class BenchRenderer {
                 b.meanCallMillis()));
     }
 
-    /** One line per sweep point; returns true when an objective was breached. */
-    boolean sweepRow(String parameter, double value, RunResult r, List<Slo> objectives) {
-        List<Slo.Verdict> verdicts = objectives.stream().map(o -> o.evaluate(r)).toList();
-        boolean breached = verdicts.stream().anyMatch(v -> !v.met());
+    /** One line per run of a sweep or search (JSON Lines for a sweep with --format json). */
+    private void sweepRow(Bench.Point p) {
+        RunResult r = p.result();
         if (json) {
             ObjectNode node = RunJson.write(r);
-            node.put("sweep_parameter", parameter).put("sweep_value", value);
-            verdicts(node.putArray("slo"), verdicts);
+            node.put("sweep_parameter", p.parameter()).put("sweep_value", p.value());
+            verdicts(node.putArray("slo"), p.verdicts());
             out.println(node.toString());
         } else {
             out.printf(Locale.ROOT, "%s=%s: throughput %.1f/s, p50 %.2f, p99 %.2f, p99.9 %.2f ms, errors %.2f%%, dropped %d%s%n",
-                    parameter, num(value), r.throughput(), r.latency().p50(), r.latency().p99(), r.latency().p999(), r.errorRate() * 100,
-                    r.dropped(), verdicts.isEmpty() ? "" : breached ? "  SLO BREACHED" : "  SLO met");
+                    p.parameter(), num(p.value()), r.throughput(), r.latency().p50(), r.latency().p99(), r.latency().p999(), r.errorRate() * 100,
+                    r.dropped(), p.verdicts().isEmpty() ? "" : p.breached() ? "  SLO BREACHED" : "  SLO met");
         }
         out.flush();
-        return breached;
     }
 
-    void probe(RunResult r, List<Slo> objectives) {
-        if (!json) {
-            sweepRow("rate", r.spec().rate(), r, objectives);
-        }
-    }
-
-    void maxRate(MaxRateSearch.Result found, List<Slo> objectives) {
-        String slo = objectives.stream().map(Slo::text).collect(Collectors.joining(" and "));
+    private void maxRate(MaxRateSearch.Result found) {
+        String slo = request.objectives().stream().map(Slo::text).collect(Collectors.joining(" and "));
         if (json) {
             ObjectNode node = JsonNodeFactory.instance.objectNode();
             node.put("objectives", slo).put("runs", found.probes().size());

@@ -46,6 +46,33 @@ public final class Workload {
 
     public enum Order { SEQUENTIAL, ZIPF }
 
+    /** {@code search=80,recommend=20}: endpoints and whole-number weights (a bare name weighs 1). */
+    public static Map<Endpoint, Integer> parseMix(String mix) {
+        Map<Endpoint, Integer> weights = new LinkedHashMap<>();
+        for (String part : mix.split(",")) {
+            String[] kv = part.strip().split("=", 2);
+            int w;
+            try {
+                w = kv.length == 2 ? Integer.parseInt(kv[1].strip()) : 1;
+            } catch (NumberFormatException e) {
+                throw new RecopsException.InvalidInput("bad_mix", "--mix weights are whole numbers, as in search=80,recommend=20; not " + part);
+            }
+            if (weights.put(Endpoint.parse(kv[0].strip()), w) != null) {
+                throw new RecopsException.InvalidInput("bad_mix", "--mix names " + kv[0].strip() + " twice");
+            }
+        }
+        return weights;
+    }
+
+    /** A body template file's text (see {@link Spec#template}). */
+    public static String readTemplate(java.nio.file.Path file) {
+        try {
+            return java.nio.file.Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new RecopsException.PreconditionFailed("file_not_found", "cannot read the body template " + file + ": " + e.getMessage());
+        }
+    }
+
     /**
      * @param queries query texts, at least one
      * @param mix weight per endpoint, each > 0
