@@ -7,6 +7,7 @@ import dev.recops.engine.load.RunJson;
 import dev.recops.engine.load.Slo;
 import dev.recops.engine.load.Sweep;
 import dev.recops.engine.serve.ServeOptions;
+import org.knowm.xchart.XYChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -91,6 +93,10 @@ final class BenchCommand implements Callable<Integer> {
             + "latency by percentile; with a sweep of rates or --find-max-rate, p50/p99 against the offered rate with the objective and the knee.")
     Path chart;
 
+    @Option(names = "--report", paramLabel = "FILE", description = "Write the run as one self-contained HTML page (no network, charts embedded): "
+            + "the summary and the charts of --chart, with the --compare baseline overlaid.")
+    Path report;
+
     @Override
     public Integer call() {
         LoadSpec loadSpec = load.spec(); // the cheap checks first
@@ -104,8 +110,10 @@ final class BenchCommand implements Callable<Integer> {
                 System.console() != null && !output.json(), request);
         Bench.Outcome outcome = Bench.run(request, renderer);
         renderer.outcome(outcome);
-        if (chart != null) {
-            BenchPictures.write(chart, outcome.runs(), request.objectives(), outcome.knee());
+        if (chart != null || report != null) {
+            Map<String, XYChart> charts = BenchPictures.charts(request, outcome);
+            Optional.ofNullable(chart).ifPresent(dir -> BenchPictures.save(dir, charts));
+            Optional.ofNullable(report).ifPresent(file -> BenchPictures.report(file, BenchRenderer.text(request, outcome), charts));
         }
         if (out != null) {
             try {

@@ -2,44 +2,61 @@ package dev.recops.cli;
 
 import dev.recops.analysis.bench.BenchCharts;
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.load.Bench;
+import dev.recops.engine.load.RunJson;
 import dev.recops.engine.load.RunResult;
 import dev.recops.engine.load.Slo;
+import org.knowm.xchart.XYChart;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 
-/** {@code bench --chart DIR}: the last run's charts, and with several runs at different rates, latency against the offered rate. */
+/**
+ * {@code bench --chart DIR} and {@code --report FILE}: the last run's charts (with the
+ * {@code --compare} baseline overlaid), and with several runs at different rates, latency
+ * against the offered rate.
+ */
 final class BenchPictures {
     private BenchPictures() {}
 
-    /** Writes the charts; returns the files written. */
-    static List<Path> write(Path dir, List<RunResult> runs, List<Slo> objectives, OptionalDouble knee) {
-        Optional<Slo> latency = objectives.stream().filter(Slo::latency).findFirst();
-        OptionalDouble bound = latency.map(o -> OptionalDouble.of(o.objective().bound())).orElse(OptionalDouble.empty());
-        String name = latency.map(Slo::text).orElse("");
+    static Map<String, XYChart> charts(Bench.Request request, Bench.Outcome outcome) {
+        Optional<BenchCharts.Objective> objective = request.objectives().stream().filter(Slo::latency).findFirst()
+                .map(o -> new BenchCharts.Objective(o.text(), o.objective().bound()));
+        List<RunResult> runs = outcome.runs();
         RunResult last = runs.getLast();
-        Map<Double, Double> percentiles = new LinkedHashMap<>();
-        percentiles.put(50.0, last.latency().p50());
-        percentiles.put(90.0, last.latency().p90());
-        percentiles.put(95.0, last.latency().p95());
-        percentiles.put(99.0, last.latency().p99());
-        percentiles.put(99.9, last.latency().p999());
+        Optional<BenchCharts.Run> baseline = request.baseline().map(b -> run("baseline " + b.file().getFileName(), b.intervals(), b.distribution()));
+        Map<String, XYChart> charts = BenchCharts.run(run(runs.size() > 1 ? "last run" : "this run", last.intervals(), last.distribution()),
+                baseline, objective);
+        if (runs.stream().mapToDouble(r -> r.spec().rate()).distinct().count() > 1) {
+            charts.put(BenchCharts.AGAINST_RATE, BenchCharts.againstRate(
+                    runs.stream().map(r -> new BenchCharts.RatePoint(r.spec().rate(), r.latency().p50(), r.latency().p99())).toList(),
+                    objective, outcome.knee()));
+        }
+        return charts;
+    }
+
+    private static BenchCharts.Run run(String name, List<RunResult.Interval> intervals, List<RunResult.Percentile> distribution) {
+        return new BenchCharts.Run(name,
+                intervals.stream().map(i -> new BenchCharts.Second(i.startSeconds(), i.responses(), i.errors(), i.p50(), i.p99())).toList(),
+                distribution.stream().map(p -> new BenchCharts.Percentile(p.percentile(), p.millis())).toList());
+    }
+
+    static List<Path> save(Path dir, Map<String, XYChart> charts) {
         try {
-            List<Path> written = new java.util.ArrayList<>(BenchCharts.run(dir,
-                    last.intervals().stream().map(i -> new BenchCharts.Second(i.startSeconds(), i.responses(), i.p50(), i.p99())).toList(),
-                    percentiles, bound, name));
-            if (runs.stream().mapToDouble(r -> r.spec().rate()).distinct().count() > 1) {
-                written.add(BenchCharts.againstRate(dir, runs.stream().map(r -> new BenchCharts.RatePoint(r.spec().rate(), r.latency().p50(), r.latency().p99()))
-                        .toList(), bound, name, knee));
-            }
-            return written;
+            return BenchCharts.save(dir, charts);
         } catch (IOException e) {
             throw new RecopsException.Failure("io_error", "cannot write the charts in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void report(Path file, String summary, Map<String, XYChart> charts) {
+        try {
+            BenchCharts.report(file, "recops bench", summary, charts);
+        } catch (IOException e) {
+            throw new RecopsException.Failure("io_error", "cannot write the report " + file + ": " + e.getMessage(), e);
         }
     }
 }

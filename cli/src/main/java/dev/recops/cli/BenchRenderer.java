@@ -68,6 +68,17 @@ final class BenchRenderer implements Bench.Listener {
         }
     }
 
+    /** What a person reads on the terminal for the whole bench (every row of a sweep or search, then the outcome). */
+    static String text(Bench.Request request, Bench.Outcome o) {
+        java.io.StringWriter text = new java.io.StringWriter();
+        BenchRenderer r = new BenchRenderer(new PrintWriter(text), new PrintWriter(java.io.Writer.nullWriter()), false, false, request);
+        if (o.kind() != Bench.Kind.RUN) {
+            o.points().forEach(r::sweepRow);
+        }
+        r.outcome(o);
+        return text.toString();
+    }
+
     void outcome(Bench.Outcome o) {
         clearLive();
         switch (o.kind()) {

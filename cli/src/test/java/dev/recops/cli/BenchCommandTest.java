@@ -81,6 +81,28 @@ class BenchCommandTest {
     }
 
     @Test
+    void aReportIsOneHtmlFileWithTheSummaryAndEveryChartEmbeddedAndTheBaselineOverlaid(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        Path base = dir.resolve("base.json");
+        assertThat(bench("--out", base.toString()).exitCode()).isZero();
+        Path html = dir.resolve("run.html");
+        CommandResult r = bench("--slo", "p99<=5s", "--compare", base.toString(), "--report", html.toString());
+        assertThat(r.exitCode()).as(r.err()).isIn(ExitCodes.OK, ExitCodes.CHECK_FAILED); // a noisy 1 s run may look like a regression
+        String page = Files.readString(html);
+        assertThat(page).startsWith("<!DOCTYPE html>").contains("open loop at 50/s").contains("p99&lt;=5s")
+                .contains("compare    p99").doesNotContain("src=\"http").doesNotContain("<link").doesNotContain("<script"); // nothing fetched
+        List<java.awt.image.BufferedImage> images = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("src=\"data:image/png;base64,([^\"]+)\"").matcher(page);
+        while (m.find()) {
+            images.add(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(m.group(1)))));
+        }
+        assertThat(images).hasSize(3).allSatisfy(i -> assertThat(i.getWidth()).isEqualTo(1000));
+        var distribution = new com.fasterxml.jackson.databind.ObjectMapper().readTree(base.toFile()).get("distribution_ms");
+        assertThat(distribution.get(distribution.size() - 1).get("percentile").asDouble()).as("the run file carries the distribution to p99.99")
+                .isEqualTo(99.99);
+    }
+
+    @Test
     void aBreachedObjectiveExitsThreeAndNamesIt() {
         CommandResult r = bench("--slo", "p99<=5s", "--slo", "p50<=1us");
         assertThat(r.exitCode()).isEqualTo(ExitCodes.CHECK_FAILED);

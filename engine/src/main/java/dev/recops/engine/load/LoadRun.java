@@ -66,6 +66,7 @@ public final class LoadRun {
     private final LongAdder ok = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private long failedBefore; // failures() at the last interval, under total's lock
     private final AtomicLong latencySumMicros = new AtomicLong();
     private final AtomicLong latencyCount = new AtomicLong();
     private final List<RunResult.Interval> intervals = new ArrayList<>();
@@ -321,17 +322,27 @@ public final class LoadRun {
         }
     }
 
+    /** Errors so far, drops among them. */
+    private long failures() {
+        return errors.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
     /** Moves what was recorded since the last call into the total, the intervals and the log. */
     private Histogram takeInterval(long nowNanos, long start) {
         synchronized (total) {
             Histogram h = recorder.getIntervalHistogram();
+            if (nowNanos <= measureStartNanos) {
+                failedBefore = failures(); // what failed in the warm-up is not the first second's
+            }
             if (h.getTotalCount() > 0 || nowNanos > measureStartNanos) {
                 total.add(h);
                 double at = Math.max(0, (nowNanos - measureStartNanos) / 1e9);
                 if (nowNanos > measureStartNanos) {
-                    intervals.add(new RunResult.Interval(Math.floor(at * 1000) / 1000, h.getTotalCount(),
+                    long failed = failures();
+                    intervals.add(new RunResult.Interval(Math.floor(at * 1000) / 1000, h.getTotalCount(), failed - failedBefore,
                             h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50) / MICROS_PER_MILLI,
                             h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / MICROS_PER_MILLI));
+                    failedBefore = failed;
                     hlog.ifPresent(w -> {
                         h.setStartTimeStamp(System.currentTimeMillis() - 1_000);
                         h.setEndTimeStamp(System.currentTimeMillis());
@@ -367,6 +378,6 @@ public final class LoadRun {
                 new TreeMap<>(errorCounts), s + d == 0 ? 0 : failed / (double) (s + d), (s + d) / seconds,
                 responses.sum() / seconds, RunResult.Latency.of(total, MICROS_PER_MILLI),
                 spec.mode() == LoadSpec.Mode.OPEN ? Optional.of(RunResult.Latency.of(lag, MICROS_PER_MILLI)) : Optional.empty(),
-                intervals, target.facts(), tokens, batches, target.connections().minus(connectionsAtStart));
+                intervals, RunResult.distribution(total, MICROS_PER_MILLI), target.facts(), tokens, batches, target.connections().minus(connectionsAtStart));
     }
 }

@@ -46,8 +46,12 @@ public final class RunJson {
         r.lag().ifPresent(l -> latency(out.putObject("scheduler_lag_ms"), l));
         var intervals = out.putArray("intervals");
         for (RunResult.Interval i : r.intervals()) {
-            intervals.addObject().put("t", i.startSeconds()).put("responses", i.responses()).put("p50_ms", round(i.p50()))
-                    .put("p99_ms", round(i.p99()));
+            intervals.addObject().put("t", i.startSeconds()).put("responses", i.responses()).put("errors", i.errors())
+                    .put("p50_ms", round(i.p50())).put("p99_ms", round(i.p99()));
+        }
+        var distribution = out.putArray("distribution_ms");
+        for (RunResult.Percentile p : r.distribution()) {
+            distribution.addObject().put("percentile", p.percentile()).put("ms", round(p.millis()));
         }
         return out;
     }
@@ -61,8 +65,9 @@ public final class RunJson {
         return Math.round(v * 1000) / 1000.0;
     }
 
-    /** What a comparison needs from a saved run. */
-    public record Baseline(Path file, String mode, double p50, double p99, double throughput, List<RunResult.Interval> intervals) {}
+    /** What a comparison (and its overlay on the charts) needs from a saved run. */
+    public record Baseline(Path file, String mode, double p50, double p99, double throughput, List<RunResult.Interval> intervals,
+                           List<RunResult.Percentile> distribution) {}
 
     public static Baseline read(Path file) {
         JsonNode root;
@@ -78,10 +83,14 @@ public final class RunJson {
         }
         List<RunResult.Interval> intervals = new ArrayList<>();
         for (JsonNode i : root.get("intervals")) {
-            intervals.add(new RunResult.Interval(i.path("t").asDouble(), i.path("responses").asLong(), i.path("p50_ms").asDouble(),
-                    i.path("p99_ms").asDouble()));
+            intervals.add(new RunResult.Interval(i.path("t").asDouble(), i.path("responses").asLong(), i.path("errors").asLong(),
+                    i.path("p50_ms").asDouble(), i.path("p99_ms").asDouble()));
+        }
+        List<RunResult.Percentile> distribution = new ArrayList<>(); // absent from runs written before it was added
+        for (JsonNode p : root.path("distribution_ms")) {
+            distribution.add(new RunResult.Percentile(p.path("percentile").asDouble(), p.path("ms").asDouble()));
         }
         return new Baseline(file, root.path("config").path("mode").asText(""), root.path("latency_ms").path("p50").asDouble(),
-                root.path("latency_ms").path("p99").asDouble(), root.path("throughput_rps").asDouble(), intervals);
+                root.path("latency_ms").path("p99").asDouble(), root.path("throughput_rps").asDouble(), intervals, distribution);
     }
 }

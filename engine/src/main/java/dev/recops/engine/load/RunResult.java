@@ -22,18 +22,21 @@ import java.util.SortedMap;
  * @param latency from intended start (open loop) or corrected for the expected interval (closed)
  * @param lag open loop: how late the dispatcher started requests; empty for closed loop
  * @param intervals one entry per second of the measured window
+ * @param distribution latency (ms) at percentiles from p0 to p99.99, ten to a decade of 1/(1-p): the
+ *     HdrHistogram percentile distribution, for a plot on a log scale
  * @param meanQueryTokens tokens per search query as the target counted them, when it can tell
  * @param batches the model calls the server made during the measured window, when it can tell
  */
 public record RunResult(String target, Workload.Order order, String mix, LoadSpec spec, Instant started, double measuredSeconds,
                         long sent, long responses, long ok, long dropped, SortedMap<String, Long> errors, double errorRate,
                         double achievedRate, double throughput, Latency latency, Optional<Latency> lag,
-                        List<Interval> intervals, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens,
+                        List<Interval> intervals, List<Percentile> distribution, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens,
                         Optional<Batches> batches, Target.Connections connections) {
 
     public RunResult {
         errors = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(errors));
         intervals = List.copyOf(intervals);
+        distribution = List.copyOf(distribution);
     }
 
     /** Percentiles and extremes in milliseconds. */
@@ -56,6 +59,22 @@ public record RunResult(String target, Workload.Order order, String mix, LoadSpe
      */
     public record Batches(long calls, double meanBatch, double meanCallMillis) {}
 
-    /** One second of the measured window. */
-    public record Interval(double startSeconds, long responses, double p50, double p99) {}
+    /** One second of the measured window; {@code errors} counts failures and drops in it. */
+    public record Interval(double startSeconds, long responses, long errors, double p50, double p99) {}
+
+    /** The latency (ms) at one percentile. */
+    public record Percentile(double percentile, double millis) {}
+
+    /** p0 .. p99.99, ten points to each decade of 1/(1-p) (p90, p99, p99.9 among them), from a histogram. */
+    static List<Percentile> distribution(org.HdrHistogram.Histogram h, double unitsPerMilli) {
+        if (h.getTotalCount() == 0) {
+            return List.of();
+        }
+        List<Percentile> out = new java.util.ArrayList<>();
+        for (int k = 0; k <= 40; k++) {
+            double p = 100 * (1 - Math.pow(10, -k / 10.0));
+            out.add(new Percentile(Math.round(p * 1e4) / 1e4, h.getValueAtPercentile(p) / unitsPerMilli));
+        }
+        return out;
+    }
 }

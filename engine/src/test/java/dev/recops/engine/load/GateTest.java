@@ -22,7 +22,8 @@ class GateTest {
         LoadSpec spec = new LoadSpec(mode, 100, LoadSpec.Arrivals.CONSTANT, 4, Duration.ofSeconds(30), Duration.ZERO, 10, Duration.ofSeconds(1));
         return new RunResult("http://x", Workload.Order.SEQUENTIAL, "search=100", spec, Instant.EPOCH, 30, 3000, 3000, 3000, 0,
                 new TreeMap<>(), errorRate, 100, throughput, new RunResult.Latency(3000, p50, p50 * 1.5, p50 * 1.8, p99, p99 * 1.2, p99 * 1.5, p50),
-                Optional.empty(), intervals, Optional.empty(), OptionalDouble.empty(), Optional.empty(), Target.Connections.NONE);
+                Optional.empty(), intervals,
+                List.of(new RunResult.Percentile(50, p50), new RunResult.Percentile(99, p99)), Optional.empty(), OptionalDouble.empty(), Optional.empty(), Target.Connections.NONE);
     }
 
     @Test
@@ -59,13 +60,13 @@ class GateTest {
     private static List<RunResult.Interval> seconds(Random random, int n, double p50, double p99, double noise) {
         List<RunResult.Interval> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(new RunResult.Interval(i, 100, p50 * (1 + noise * random.nextGaussian()), p99 * (1 + noise * random.nextGaussian())));
+            out.add(new RunResult.Interval(i, 100, 0, p50 * (1 + noise * random.nextGaussian()), p99 * (1 + noise * random.nextGaussian())));
         }
         return out;
     }
 
     private static RunJson.Baseline baseline(List<RunResult.Interval> intervals, double p50, double p99) {
-        return new RunJson.Baseline(java.nio.file.Path.of("base.json"), "open", p50, p99, 100, intervals);
+        return new RunJson.Baseline(java.nio.file.Path.of("base.json"), "open", p50, p99, 100, intervals, List.of());
     }
 
     @Test

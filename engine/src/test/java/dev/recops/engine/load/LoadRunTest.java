@@ -50,6 +50,11 @@ class LoadRunTest {
         // Most requests were not due during the stall: the median is far from the tail (a ratio,
         // not a time bound, so a slow runner does not fail it).
         assertThat(r.latency().p50()).isLessThan(r.latency().p99() / 4);
+        // The distribution for a log-scale plot reaches p99.99, never falls, and agrees with the summary.
+        assertThat(r.distribution().getLast().percentile()).isEqualTo(99.99);
+        assertThat(r.distribution()).extracting(RunResult.Percentile::millis).isSorted();
+        assertThat(r.distribution()).filteredOn(p -> p.percentile() == 99).extracting(RunResult.Percentile::millis)
+                .containsExactly(r.latency().p99());
     }
 
     @Test
@@ -80,6 +85,7 @@ class LoadRunTest {
         RunResult r = new LoadRun(target, workload(target.hostHeader()), new LoadSpec(LoadSpec.Mode.OPEN, 100, LoadSpec.Arrivals.POISSON,
                 1, Duration.ofSeconds(1), Duration.ZERO, 100, Duration.ofSeconds(5)), Optional.empty(), p -> {}).run();
         assertThat(r.errors()).as(r.errors().toString()).containsOnlyKeys("status_503");
+        assertThat(r.intervals().stream().mapToLong(RunResult.Interval::errors).sum()).isEqualTo(r.errors().get("status_503"));
         assertThat(r.errorRate()).isEqualTo(1.0);
         assertThat(r.responses()).isEqualTo(r.sent());
     }

@@ -37,12 +37,13 @@ class OutputFilesTest {
     @Test
     void aRunWrittenAsJsonReadsBackAsABaseline() throws Exception {
         RunResult r = GateTest.run(LoadSpec.Mode.CLOSED, 10, 40, 0, 100,
-                List.of(new RunResult.Interval(0, 100, 9, 39), new RunResult.Interval(1, 101, 11, 41)));
+                List.of(new RunResult.Interval(0, 100, 0, 9, 39), new RunResult.Interval(1, 101, 2, 11, 41)));
         Path file = Files.writeString(dir.resolve("run.json"), RunJson.write(r).toPrettyString());
         RunJson.Baseline b = RunJson.read(file);
         assertThat(b.mode()).isEqualTo("closed");
         assertThat(b.p99()).isEqualTo(40);
         assertThat(b.intervals()).containsExactlyElementsOf(r.intervals());
+        assertThat(b.distribution()).containsExactlyElementsOf(r.distribution());
         Path notARun = Files.writeString(dir.resolve("x.json"), "{\"a\": 1}");
         assertThatThrownBy(() -> RunJson.read(notARun)).hasMessageContaining("not a recops bench run");
     }
