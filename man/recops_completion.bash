@@ -998,12 +998,24 @@ function _picocli_recops_top() {
 
   local commands=""
   local flag_opts="'--once' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--interval' '--format'"
+  local arg_opts="'--url' '--admin-url' '--admin-token-file' '--interval' '--format'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '--url')
+      return
+      ;;
+    '--admin-url')
+      return
+      ;;
+    '--admin-token-file')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
     '--interval')
       return
       ;;

@@ -34,7 +34,10 @@ class TopIT {
             awaitSearches(a);
             awaitSearches(b);
             // top's window (4 s, from now) lies inside both benches' 9 s of load
-            Process top = new ProcessBuilder(recops(), "top", "--once", "--interval", "4s", "--format", "json", a.base(), b.base(), "http://127.0.0.1:1")
+            java.util.regex.Matcher admin = java.util.regex.Pattern.compile("admin API on (http://[0-9.]+:\\d+)/admin/v1").matcher(Files.readString(a.stderr));
+            assertThat(admin.find()).isTrue();
+            Process top = new ProcessBuilder(recops(), "top", "--once", "--interval", "4s", "--format", "json", a.base(), b.base(), "http://127.0.0.1:1",
+                    "--admin-url", admin.group(1), "--admin-token-file", home.resolve("a/.config/recops/admin-token").toString())
                     .redirectError(home.resolve("top.err").toFile()).start();
             String out = new String(top.getInputStream().readAllBytes());
             assertThat(top.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -48,6 +51,9 @@ class TopIT {
             assertThat(rate(servers.get(0))).as("server a").isCloseTo(ranA.path("throughput_rps").asDouble(), within(0.1 * ranA.path("throughput_rps").asDouble()));
             assertThat(rate(servers.get(1))).as("server b").isCloseTo(ranB.path("throughput_rps").asDouble(), within(0.1 * ranB.path("throughput_rps").asDouble()));
             assertThat(servers.get(0).path("snapshot").path("versions").findValues("p99_millis")).anyMatch(JsonNode::isNumber);
+            assertThat(servers.get(0).path("traffic").path("primary_version").asText()).as("the admin status of a").isNotEmpty();
+            assertThat(servers.get(0).path("canary_verdict").isNull()).as("no canary analysis ran").isTrue();
+            assertThat(servers.get(1).has("traffic")).as("no admin URL for b").isFalse();
             assertThat(servers.get(2).path("up").asBoolean()).isFalse();
             assertThat(servers.get(2).path("error").asText()).isEqualTo("connection refused");
         }

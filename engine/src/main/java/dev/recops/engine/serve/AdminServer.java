@@ -329,6 +329,12 @@ public final class AdminServer implements AutoCloseable {
         service.versions().forEach(out.putArray("loaded_versions")::add);
         out.putObject("fault_injection").put("allowed", allowFaults).set("active", faultList());
         out.set("traffic", traffic());
+        service.lastCanaryVerdict().ifPresentOrElse(v -> out.putObject("canary_verdict").put("canary", v.canary()).put("primary", v.primary())
+                .put("decision", v.decision()).put("at", v.at().toString())
+                .put("canary_requests", v.canaryWindow().requests()).put("canary_error_rate", v.canaryWindow().errorRate())
+                .put("canary_p99_ms", v.canaryWindow().p99Millis())
+                .put("primary_requests", v.primaryWindow().requests()).put("primary_error_rate", v.primaryWindow().errorRate())
+                .put("primary_p99_ms", v.primaryWindow().p99Millis()), () -> out.putNull("canary_verdict"));
         return out;
     }
 

@@ -26,6 +26,13 @@ import java.util.logging.Logger;
 public record CanaryAnalysis(Duration window, double maxErrorRateIncrease, double maxP99Ratio, int minRequests) {
     private static final Logger LOG = Logger.getLogger(CanaryAnalysis.class.getName());
 
+    /**
+     * One window's decision on a canary, with what it was decided on.
+     *
+     * @param decision {@code rollback}, {@code pass} or {@code insufficient}
+     */
+    public record Verdict(String canary, String primary, String decision, java.time.Instant at, Sample canaryWindow, Sample primaryWindow) {}
+
     /** What one version did in the current window. Thread-safe. */
     static final class Window {
         final Recorder latencyMicros = new Recorder(3);
@@ -41,9 +48,9 @@ public record CanaryAnalysis(Duration window, double maxErrorRateIncrease, doubl
         }
     }
 
-    /** One version's window, read and reset. */
-    record Sample(long requests, long errors, double p99Millis) {
-        double errorRate() {
+    /** Requests, errors and p99 latency of one version over one window. */
+    public record Sample(long requests, long errors, double p99Millis) {
+        public double errorRate() {
             return requests == 0 ? 0 : errors / (double) requests;
         }
 
@@ -55,7 +62,7 @@ public record CanaryAnalysis(Duration window, double maxErrorRateIncrease, doubl
 
     /** Starts the analysis on a daemon thread; it stops when the thread is interrupted. */
     Thread start(Map<String, Window> windows, Supplier<String> primary, Supplier<TrafficPolicy> policy, Consumer<String> rollback,
-            ServerMetrics metrics) {
+            ServerMetrics metrics, Consumer<Verdict> verdicts) {
         return Thread.ofPlatform().daemon().name("recops-canary-analysis").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
@@ -64,13 +71,15 @@ public record CanaryAnalysis(Duration window, double maxErrorRateIncrease, doubl
                     return;
                 }
                 String canary = policy.get().canaryVersion();
-                Sample p = Sample.take(windows.computeIfAbsent(primary.get(), v -> new Window()));
+                String primaryVersion = primary.get();
+                Sample p = Sample.take(windows.computeIfAbsent(primaryVersion, v -> new Window()));
                 if (canary.isEmpty()) {
                     continue;
                 }
                 Sample c = Sample.take(windows.computeIfAbsent(canary, v -> new Window()));
                 String decision = decide(p, c);
                 metrics.canaryDecision(canary, decision);
+                verdicts.accept(new Verdict(canary, primaryVersion, decision, java.time.Instant.now(), c, p));
                 if (decision.equals("rollback")) {
                     LOG.warning(String.format(java.util.Locale.ROOT,
                             "canary %s rolled back: error rate %.4f vs primary %.4f, p99 %.1f ms vs %.1f ms over %s",

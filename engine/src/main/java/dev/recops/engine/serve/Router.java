@@ -16,6 +16,7 @@ final class Router {
     private final VersionRegistry registry;
     private final String model;
     private final Map<String, CanaryAnalysis.Window> windows = new ConcurrentHashMap<>();
+    private volatile CanaryAnalysis.Verdict lastVerdict;
 
     Router(VersionRegistry registry, String model) {
         this.registry = registry;
@@ -71,6 +72,12 @@ final class Router {
 
     /** Starts automatic canary analysis; it stops when the returned thread is interrupted. */
     Thread analyse(CanaryAnalysis settings, ServerMetrics metrics) {
-        return settings.start(windows, () -> registry.current().primary(), () -> registry.current().policy(), registry::dropCanary, metrics);
+        return settings.start(windows, () -> registry.current().primary(), () -> registry.current().policy(), registry::dropCanary, metrics,
+                v -> lastVerdict = v);
+    }
+
+    /** The automatic canary analysis's latest decision, if it made one. */
+    java.util.Optional<CanaryAnalysis.Verdict> lastVerdict() {
+        return java.util.Optional.ofNullable(lastVerdict);
     }
 }

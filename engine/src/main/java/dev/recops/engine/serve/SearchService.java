@@ -196,6 +196,11 @@ public final class SearchService implements AutoCloseable {
         return t::interrupt;
     }
 
+    /** The automatic canary analysis's latest decision, if it runs and made one. */
+    public java.util.Optional<CanaryAnalysis.Verdict> lastCanaryVerdict() {
+        return router.lastVerdict();
+    }
+
     /** The traffic policy in force. */
     public TrafficPolicy traffic() {
         return registry.current().policy();

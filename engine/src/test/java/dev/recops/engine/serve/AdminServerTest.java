@@ -276,6 +276,10 @@ class AdminServerTest {
         String metrics = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).containsPattern("recops_canary_decisions_total\\{decision=\"rollback\",version=\"2\"} [1-9]");
         assertThat(json(search("lamp")).get("model").get("version").asText()).isEqualTo("1");
+        JsonNode verdict = json(admin("GET", "/status")).get("canary_verdict");
+        assertThat(verdict.get("canary").asText()).isEqualTo("2");
+        assertThat(verdict.get("decision").asText()).as("the last decision, for recops top").isEqualTo("rollback");
+        assertThat(verdict.get("canary_error_rate").asDouble()).isGreaterThan(verdict.get("primary_error_rate").asDouble());
     }
 
     @Test
