@@ -71,7 +71,8 @@ public record TopSnapshot(double seconds, double inFlight, Map<String, Double> d
         Map<String, String[]> keys = new TreeMap<>();
         for (Sample s : after) {
             String v = s.labels().getOrDefault("version", "");
-            if (s.name().startsWith("recops_") && !v.isEmpty()) {
+            // a served version's series name model and version; others name a version alone (canary decisions)
+            if (s.name().startsWith("recops_") && !v.isEmpty() && s.labels().containsKey("model")) {
                 keys.putIfAbsent(s.labels().get("model") + ":" + v, new String[] {s.labels().get("model"), v});
             }
         }

@@ -25,6 +25,8 @@ class TopSnapshotTest {
         b.append("recops_queue_depth{model=\"m\",version=\"2\"} ").append(queue).append('\n');
         b.append("recops_breaker_state{model=\"m\",version=\"2\"} 0.0\nrecops_in_flight_requests 3.0\n");
         b.append("recops_degraded_total{endpoint=\"search\",reason=\"timeout\"} 4.0\n");
+        // a series naming a version without a model (found when canary analysis had run: top failed on it)
+        b.append("recops_canary_decisions_total{decision=\"pass\",version=\"1\"} 2.0\n");
         return b.toString();
     }
 
