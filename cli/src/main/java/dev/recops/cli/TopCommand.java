@@ -100,7 +100,9 @@ final class TopCommand implements Callable<Integer> {
                     }
                     Map<String, TopView.Scrape> now = scrapeAll();
                     display.resize(terminal.getHeight(), terminal.getWidth());
-                    display.update(view.lines(last, now).stream().map(AttributedString::new).toList(), -1);
+                    int width = terminal.getWidth();
+                    // a line wider than the screen would wrap and throw the display's diff off by a row
+                    display.update(view.lines(last, now).stream().map(l -> new AttributedString(l).columnSubSequence(0, width)).toList(), -1);
                     last = now;
                 }
             } finally {

@@ -92,8 +92,8 @@ final class TopView {
                 .append(t.path("shadow").asText("").isEmpty() ? ", no shadow" : ", shadow " + t.path("shadow").asText());
         JsonNode v = s.admin().path("canary_verdict");
         if (v.isObject()) {
-            b.append(String.format(Locale.ROOT, "; canary verdict %s for %s at %s (p99 %.1f vs %.1f ms, errors %.2f%% vs %.2f%%)",
-                    v.path("decision").asText(), v.path("canary").asText(), v.path("at").asText().replaceFirst(".*T(\\d\\d:\\d\\d:\\d\\d).*", "$1"),
+            b.append(String.format(Locale.ROOT, "; last verdict on %s: %s at %s (p99 %.1f vs %.1f ms, errors %.2f%% vs %.2f%%)",
+                    v.path("canary").asText(), v.path("decision").asText(), v.path("at").asText().replaceFirst(".*T(\\d\\d:\\d\\d:\\d\\d).*", "$1"),
                     v.path("canary_p99_ms").asDouble(), v.path("primary_p99_ms").asDouble(), 100 * v.path("canary_error_rate").asDouble(),
                     100 * v.path("primary_error_rate").asDouble()));
         }

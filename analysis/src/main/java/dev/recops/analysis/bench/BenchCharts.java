@@ -130,7 +130,7 @@ public final class BenchCharts {
                         + "</head><body>\n<h1>").append(escape(title)).append("</h1>\n<pre>").append(escape(summary)).append("</pre>\n");
         for (XYChart c : charts.values()) {
             byte[] png = BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
-            html.append("<h2>").append(escape(c.getTitle())).append("</h2>\n<img alt=\"").append(escape(c.getTitle()))
+            html.append("<img alt=\"").append(escape(c.getTitle()))
                     .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(png)).append("\">\n");
         }
         html.append("</body></html>\n");
