@@ -89,7 +89,13 @@ final class TrainCommand implements Callable<Integer> {
         Optional<Config> logConfig = batchMax == null || workers == null ? Optional.empty()
                 : Optional.of(new Config("", "", batchMax, batchDelay.toNanos() / 1e6, workers, threads, Math.max(0, catalogProducts), index));
         TrainingData data = TrainingData.read(files, logConfig);
-        LatencyModel model = Trainer.train(data, only, folds);
+        boolean terminal = System.console() != null && System.console().isTerminal(); // progress on a terminal only
+        ProgressLine progress = new ProgressLine(spec.commandLine().getErr(), true);
+        LatencyModel model = Trainer.train(data, only, folds,
+                terminal ? (what, done, total) -> progress.update("training", "fits; now " + what, done, total) : Trainer.Progress.NONE);
+        if (terminal) {
+            progress.update("training", "fits", 1, 1); // the whole: clears the line
+        }
         model.save(out);
         PrintWriter w = spec.commandLine().getOut();
         if (output.json()) {

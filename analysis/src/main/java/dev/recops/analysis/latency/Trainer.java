@@ -50,6 +50,19 @@ public final class Trainer {
      * @param folds at most this many folds (fewer when there are fewer configurations)
      */
     public static LatencyModel train(TrainingData data, Optional<Algorithm> only, int folds) {
+        return train(data, only, folds, Progress.NONE);
+    }
+
+    /** Where training is: one step is one fold of one algorithm's cross-validation on one target. */
+    public interface Progress {
+        Progress NONE = (what, done, total) -> { };
+
+        /** @param what the step about to run, e.g. {@code p99: gradient boosting, fold 3/5} */
+        void step(String what, int done, int total);
+    }
+
+    /** As {@link #train(TrainingData, Optional, int)}, telling {@code progress} each step. */
+    public static LatencyModel train(TrainingData data, Optional<Algorithm> only, int folds, Progress progress) {
         if (folds < 2) {
             throw AnalysisException.invalid("cross-validation needs at least 2 folds, not " + folds);
         }
@@ -62,13 +75,22 @@ public final class Trainer {
         List<List<Config>> split = Folds.assign(configs, Math.min(folds, configs.size()));
         Map<Target, Predictor> predictors = new EnumMap<>(Target.class);
         Map<Target, TargetReport> reports = new EnumMap<>(Target.class);
+        List<Algorithm> candidates = only.map(List::of).orElse(List.of(Algorithm.values()));
+        int total = Target.values().length * candidates.size() * split.size();
+        int[] done = {0};
         for (Target t : Target.values()) {
             Samples all = Samples.of(t, obs);
             if (all.size() == 0) {
+                done[0] += candidates.size() * split.size();
                 continue;
             }
-            List<Algorithm> candidates = only.map(List::of).orElse(List.of(Algorithm.values()));
-            List<Score> scores = candidates.stream().map(a -> crossValidate(a, t, obs, split)).toList();
+            List<Score> scores = new ArrayList<>();
+            for (Algorithm a : candidates) {
+                int before = done[0];
+                scores.add(crossValidate(a, t, obs, split, fold -> progress.step(t.label() + ": " + a.label + ", fold " + fold + "/" + split.size(),
+                        done[0]++, total)));
+                done[0] = before + split.size(); // a failed fold ends its algorithm's cross-validation early
+            }
             Optional<Score> best = scores.stream().filter(Score::usable).min(java.util.Comparator.comparingDouble(Score::mape));
             if (best.isEmpty()) {
                 if (only.isPresent()) {
@@ -97,10 +119,17 @@ public final class Trainer {
     }
 
     static Score crossValidate(Algorithm a, Target t, List<Observation> obs, List<List<Config>> folds) {
+        return crossValidate(a, t, obs, folds, fold -> { });
+    }
+
+    /** @param starting told each fold's number (from 1) before it is fitted */
+    static Score crossValidate(Algorithm a, Target t, List<Observation> obs, List<List<Config>> folds, java.util.function.IntConsumer starting) {
         List<Double> truth = new ArrayList<>();
         List<Double> predicted = new ArrayList<>();
         try {
+            int fold = 0;
             for (List<Config> test : folds) {
+                starting.accept(++fold);
                 List<Observation> train = obs.stream().filter(o -> !test.contains(o.config())).toList();
                 Samples held = Samples.of(t, obs.stream().filter(o -> test.contains(o.config())).toList());
                 if (held.size() == 0) {
