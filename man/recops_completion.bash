@@ -280,8 +280,8 @@ function _picocli_recops_serve() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--no-cache' '--no-admin' '--canary-analysis' '--no-catalog-journal' '--allow-fault-injection' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--index' '--hnsw-m' '--hnsw-beam' '--hnsw-ef' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--state-file' '--catalog-journal' '--search-mode' '--access-log' '--access-log-max-size' '--access-log-keep'"
+  local flag_opts="'--no-cache' '--canary-analysis' '--no-admin' '--no-catalog-journal' '--allow-fault-injection' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--index' '--hnsw-m' '--hnsw-beam' '--hnsw-ef' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--access-log' '--access-log-max-size' '--access-log-keep' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--state-file' '--catalog-journal' '--search-mode'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -346,6 +346,30 @@ function _picocli_recops_serve() {
     '--hnsw-ef')
       return
       ;;
+    '--canary-window')
+      return
+      ;;
+    '--canary-max-error-increase')
+      return
+      ;;
+    '--canary-max-p99-ratio')
+      return
+      ;;
+    '--canary-min-requests')
+      return
+      ;;
+    '--access-log')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--access-log-max-size')
+      return
+      ;;
+    '--access-log-keep')
+      return
+      ;;
     '--host')
       return
       ;;
@@ -406,18 +430,6 @@ function _picocli_recops_serve() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
-    '--canary-window')
-      return
-      ;;
-    '--canary-max-error-increase')
-      return
-      ;;
-    '--canary-max-p99-ratio')
-      return
-      ;;
-    '--canary-min-requests')
-      return
-      ;;
     '--state-file')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
@@ -431,18 +443,6 @@ function _picocli_recops_serve() {
       return $?
       ;;
     '--search-mode')
-      return
-      ;;
-    '--access-log')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-    '--access-log-max-size')
-      return
-      ;;
-    '--access-log-keep')
       return
       ;;
   esac

@@ -45,6 +45,12 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
+    @Mixin
+    CanaryOptions canary;
+
+    @Mixin
+    AccessLogOptions accessLogOptions;
+
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
@@ -103,26 +109,6 @@ final class ServeCommand implements Callable<Integer> {
             description = "Load only versions whose model.json carries an Ed25519 signature (model.json.sig) by this PEM public key.")
     Path trustedKey;
 
-    @Option(names = "--canary-analysis",
-            description = "Compare the canary with the primary every --canary-window and take it out of the traffic on a breach.")
-    boolean canaryAnalysis;
-
-    @Option(names = "--canary-window", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
-            description = "Window of the canary analysis (default: ${DEFAULT-VALUE}).")
-    Duration canaryWindow;
-
-    @Option(names = "--canary-max-error-increase", paramLabel = "FRACTION", defaultValue = "0.01",
-            description = "Roll back when the canary's error rate (errors and degraded answers) exceeds the primary's by more (default: ${DEFAULT-VALUE}).")
-    double canaryMaxErrorIncrease;
-
-    @Option(names = "--canary-max-p99-ratio", paramLabel = "X", defaultValue = "1.5",
-            description = "Roll back when the canary's p99 exceeds this multiple of the primary's (default: ${DEFAULT-VALUE}).")
-    double canaryMaxP99Ratio;
-
-    @Option(names = "--canary-min-requests", paramLabel = "N", defaultValue = "100",
-            description = "Requests each version needs in a window for a verdict (default: ${DEFAULT-VALUE}).")
-    int canaryMinRequests;
-
     @Option(names = "--state-file", paramLabel = "FILE",
             defaultValue = "${sys:recops.state:-${sys:user.home}/.local/state/recops}/serving-state.json",
             description = "Where the primary, the rollback target and the traffic policy are kept across restarts "
@@ -145,25 +131,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--allow-fault-injection", description = "Let the admin API inject latency, errors or stalls into a version (drills).")
     boolean allowFaultInjection;
 
-    @Option(names = "--access-log", paramLabel = "FILE",
-            description = "Write one JSON line per request to FILE (JSON Lines; rotated by size). Off by default.")
-    Path accessLogFile;
-
-    @Option(names = "--access-log-max-size", paramLabel = "MIB", defaultValue = "100",
-            description = "Rotate the access log when it reaches this many MiB (default: ${DEFAULT-VALUE}).")
-    int accessLogMaxMib;
-
-    @Option(names = "--access-log-keep", paramLabel = "N", defaultValue = "5",
-            description = "Rotated access log files to keep (default: ${DEFAULT-VALUE}).")
-    int accessLogKeep;
-
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ServeOptions options = options();
         ServerMetrics metrics = new ServerMetrics();
-        AccessLog accessLog = openAccessLog(metrics);
+        AccessLog accessLog = accessLogOptions.open(metrics, spec);
         SearchService service = new SearchService(options, metrics, new LoadProgress(err));
         service.stateFile(stateFile);
         service.defaultSearchMode(searchMode());
@@ -172,14 +146,7 @@ final class ServeCommand implements Callable<Integer> {
         if (trustedKey != null) {
             service.trustedKey(ManifestSignature.readPublicKey(trustedKey));
         }
-        if (canaryAnalysis) {
-            if (canaryWindow.isZero() || canaryMaxErrorIncrease < 0 || canaryMaxP99Ratio < 1 || canaryMinRequests < 1) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                        "--canary-window must be positive, --canary-max-error-increase >= 0, --canary-max-p99-ratio >= 1, --canary-min-requests >= 1");
-            }
-            service.analyseCanaries(new dev.recops.engine.serve.CanaryAnalysis(canaryWindow, canaryMaxErrorIncrease, canaryMaxP99Ratio,
-                    canaryMinRequests));
-        }
+        canary.analysis(spec).ifPresent(service::analyseCanaries);
         // Load while the HTTP server starts: both take most of a second, and there are two cores.
         CompletableFuture<Void> loading = CompletableFuture.runAsync(service::load,
                 runnable -> Thread.ofPlatform().name("recops-load").start(runnable));
@@ -312,22 +279,6 @@ final class ServeCommand implements Callable<Integer> {
             loading.join();
         } catch (CompletionException ignored) {
             // the load failed; nothing left to wait for
-        }
-    }
-
-    private AccessLog openAccessLog(ServerMetrics metrics) {
-        if (accessLogFile == null) {
-            return AccessLog.DISABLED;
-        }
-        if (accessLogMaxMib < 1 || accessLogKeep < 0 || accessLogKeep > 100) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--access-log-max-size must be at least 1 and --access-log-keep in 0..100");
-        }
-        try {
-            return AccessLog.open(accessLogFile, accessLogMaxMib * 1024L * 1024L, accessLogKeep, metrics::accessLogDropped);
-        } catch (java.io.IOException e) {
-            throw new RecopsException.PreconditionFailed("access_log_unwritable",
-                    "cannot write the access log " + accessLogFile + ": " + e.getMessage() + " (see --access-log)", e);
         }
     }
 
