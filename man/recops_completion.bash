@@ -732,7 +732,7 @@ function _picocli_recops_predictlatency() {
 
   local commands=""
   local flag_opts="'--strict' '--no-margin' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model' '--rate' '--replicas' '--batch-max' '--batch-delay' '--workers' '--threads' '--tokens' '--catalog-products' '--index' '--solve' '--slo' '--headroom'"
+  local arg_opts="'--format' '--batch-max' '--batch-delay' '--workers' '--threads' '--tokens' '--catalog-products' '--index' '--model' '--rate' '--replicas' '--solve' '--slo' '--headroom'"
   local FORMAT_option_args=("text" "json") # --format values
   local WHAT_option_args=("none" "max_rate" "replicas") # --solve values
 
@@ -743,18 +743,6 @@ function _picocli_recops_predictlatency() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
       return $?
-      ;;
-    '--model')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-    '--rate')
-      return
-      ;;
-    '--replicas')
-      return
       ;;
     '--batch-max')
       return
@@ -775,6 +763,18 @@ function _picocli_recops_predictlatency() {
       return
       ;;
     '--index')
+      return
+      ;;
+    '--model')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--rate')
+      return
+      ;;
+    '--replicas')
       return
       ;;
     '--solve')

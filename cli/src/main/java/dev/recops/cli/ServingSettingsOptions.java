@@ -1,0 +1,55 @@
+package dev.recops.cli;
+
+import dev.recops.analysis.AnalysisException;
+import dev.recops.analysis.latency.Config;
+import dev.recops.analysis.latency.Feature;
+import dev.recops.analysis.latency.LatencyModel;
+import dev.recops.analysis.latency.Query;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+
+/** The serving configuration predict-latency asks about; a setting not given takes the training data's most common value. */
+final class ServingSettingsOptions {
+    @Option(names = "--batch-max", paramLabel = "N", description = "Texts per model call at most.")
+    Integer batchMax;
+
+    @Option(names = "--batch-delay", paramLabel = "DURATION", converter = DurationConverter.class, description = "Longest wait for a batch to fill.")
+    Duration batchDelay;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Concurrent model calls per replica.")
+    Integer workers;
+
+    @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads per model call.")
+    Integer threads;
+
+    @Option(names = "--tokens", paramLabel = "N", description = "Mean tokens per query (default: the training data's mean).")
+    Double tokens;
+
+    @Option(names = "--catalog-products", paramLabel = "N", description = "Products in the served catalog (default: the training data's "
+            + "most common; the model uses it only when its data varied it).")
+    Integer catalogProducts;
+
+    @Option(names = "--index", paramLabel = "KIND", description = "exact or hnsw: how the catalog is searched (default: the training "
+            + "data's most common; used only when the data varied it).")
+    String index;
+
+    /** The query at the model's most common rate; the plan sets the rate. */
+    Query query(LatencyModel model) {
+        if (index != null && !index.equals("exact") && !index.equals("hnsw")) {
+            throw AnalysisException.invalid("--index must be exact or hnsw, not " + index);
+        }
+        if (catalogProducts != null && catalogProducts < 1) {
+            throw AnalysisException.invalid("--catalog-products must be at least 1");
+        }
+        Config config = new Config("", "", batchMax != null ? batchMax : (int) model.defaultOf(Feature.BATCH_MAX),
+                batchDelay != null ? batchDelay.toNanos() / 1e6 : model.defaultOf(Feature.BATCH_DELAY_MS),
+                workers != null ? workers : (int) model.defaultOf(Feature.WORKERS), threads != null ? threads : (int) model.defaultOf(Feature.THREADS))
+                .with(Feature.CATALOG_PRODUCTS, catalogProducts != null ? catalogProducts : model.defaultOf(Feature.CATALOG_PRODUCTS))
+                .with(Feature.HNSW, index != null ? (index.equals("hnsw") ? 1 : 0) : model.defaultOf(Feature.HNSW));
+        if (config.batchMax() < 1 || config.workers() < 1 || config.threads() < 1) {
+            throw AnalysisException.invalid("--batch-max, --workers and --threads must be at least 1");
+        }
+        return new Query(config, model.defaultOf(Feature.RATE), tokens != null ? tokens : model.defaultOf(Feature.QUERY_TOKENS));
+    }
+}
