@@ -280,8 +280,8 @@ function _picocli_recops_serve() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--no-cache' '--canary-analysis' '--no-admin' '--no-catalog-journal' '--allow-fault-injection' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--index' '--hnsw-m' '--hnsw-beam' '--hnsw-ef' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--access-log' '--access-log-max-size' '--access-log-keep' '--host' '--port' '--drain-delay' '--drain-timeout' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--trusted-key' '--state-file' '--catalog-journal' '--search-mode'"
+  local flag_opts="'--no-cache' '--canary-analysis' '--no-admin' '--allow-fault-injection' '--no-catalog-journal' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--index' '--hnsw-m' '--hnsw-beam' '--hnsw-ef' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--access-log' '--access-log-max-size' '--access-log-keep' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--state-file' '--catalog-journal' '--host' '--port' '--drain-delay' '--drain-timeout' '--trusted-key' '--search-mode'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -370,36 +370,6 @@ function _picocli_recops_serve() {
     '--access-log-keep')
       return
       ;;
-    '--host')
-      return
-      ;;
-    '--port')
-      return
-      ;;
-    '--drain-delay')
-      return
-      ;;
-    '--drain-timeout')
-      return
-      ;;
-    '--admin-host')
-      return
-      ;;
-    '--admin-port')
-      return
-      ;;
-    '--admin-token-file')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-    '--audit-log')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
     '--tls-cert')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
@@ -424,7 +394,19 @@ function _picocli_recops_serve() {
     '--rate-limit-burst')
       return
       ;;
-    '--trusted-key')
+    '--admin-host')
+      return
+      ;;
+    '--admin-port')
+      return
+      ;;
+    '--admin-token-file')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--audit-log')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
@@ -437,6 +419,24 @@ function _picocli_recops_serve() {
       return $?
       ;;
     '--catalog-journal')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--host')
+      return
+      ;;
+    '--port')
+      return
+      ;;
+    '--drain-delay')
+      return
+      ;;
+    '--drain-timeout')
+      return
+      ;;
+    '--trusted-key')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
