@@ -179,9 +179,9 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model status" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model traffic" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model unload" ];    then _picocli_recops_model; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog delete" ];    then _picocli_recops_catalog; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog embed" ];    then _picocli_recops_catalog; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog generate" ];    then _picocli_recops_catalog; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog delete" ];    then _picocli_recops_catalog; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog patch" ];    then _picocli_recops_catalog; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog status" ];    then _picocli_recops_catalog; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} catalog upsert" ];    then _picocli_recops_catalog; return $?; fi
@@ -212,9 +212,9 @@ function _complete_recops() {
   local cmds22=(model status)
   local cmds23=(model traffic)
   local cmds24=(model unload)
-  local cmds25=(catalog delete)
-  local cmds26=(catalog embed)
-  local cmds27=(catalog generate)
+  local cmds25=(catalog embed)
+  local cmds26=(catalog generate)
+  local cmds27=(catalog delete)
   local cmds28=(catalog patch)
   local cmds29=(catalog status)
   local cmds30=(catalog upsert)
@@ -222,9 +222,9 @@ function _complete_recops() {
   if CompWordsContainsArray "${cmds30[@]}"; then _picocli_recops_catalog_upsert; return $?; fi
   if CompWordsContainsArray "${cmds29[@]}"; then _picocli_recops_catalog_status; return $?; fi
   if CompWordsContainsArray "${cmds28[@]}"; then _picocli_recops_catalog_patch; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_recops_catalog_generate; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_recops_catalog_embed; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_catalog_delete; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_recops_catalog_delete; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_recops_catalog_generate; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_catalog_embed; return $?; fi
   if CompWordsContainsArray "${cmds24[@]}"; then _picocli_recops_model_unload; return $?; fi
   if CompWordsContainsArray "${cmds23[@]}"; then _picocli_recops_model_traffic; return $?; fi
   if CompWordsContainsArray "${cmds22[@]}"; then _picocli_recops_model_status; return $?; fi
@@ -959,7 +959,7 @@ function _picocli_recops_catalog() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="delete embed generate patch status upsert"
+  local commands="embed generate delete patch status upsert"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -1656,45 +1656,6 @@ function _picocli_recops_model_unload() {
   fi
 }
 
-# Generates completions for the options and subcommands of the `delete` subcommand.
-function _picocli_recops_catalog_delete() {
-  # Get completion data
-  local curr_word=${COMP_WORDS[COMP_CWORD]}
-  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
-
-  local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--admin-url' '--admin-token-file' '--format'"
-  local FORMAT_option_args=("text" "json") # --format values
-
-  type compopt &>/dev/null && compopt +o default
-
-  case ${prev_word} in
-    '--admin-url')
-      return
-      ;;
-    '--admin-token-file')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-    '--format')
-      local IFS=$'\n'
-      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
-      return $?
-      ;;
-  esac
-
-  if [[ "${curr_word}" == -* ]]; then
-    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
-  else
-    local positionals=""
-    local IFS=$'\n'
-    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
-  fi
-}
-
 # Generates completions for the options and subcommands of the `embed` subcommand.
 function _picocli_recops_catalog_embed() {
   # Get completion data
@@ -1788,6 +1749,45 @@ function _picocli_recops_catalog_generate() {
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `delete` subcommand.
+function _picocli_recops_catalog_delete() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--admin-url' '--admin-token-file' '--format'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--admin-url')
+      return
+      ;;
+    '--admin-token-file')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
       return $?
       ;;
   esac

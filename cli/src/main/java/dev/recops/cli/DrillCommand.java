@@ -136,22 +136,9 @@ final class DrillCommand implements Callable<Integer> {
         if (output.json()) {
             out.println(j.toJson().toPrettyString());
         } else {
-            Journal.Measurements m = j.measurements();
-            out.printf("%s: %s%n", j.held() ? "held" : "deviated", e.title());
-            out.printf("  time to detect %s%s, RTO %s, lost requests %d of %d%s%n", secs(m.timeToDetectSeconds()),
-                    m.isolatedAt() == null ? "" : ", to isolate " + secs(m.timeToIsolateSeconds()), secs(m.rtoSeconds()), m.lost(), m.requests(),
-                    m.lostByKind().isEmpty() ? "" : " " + m.lostByKind());
-            for (Journal.ExpectationResult x : j.expectations()) {
-                out.printf("  expect %-24s %s (measured %s)%n", x.expect(), x.met() ? "met" : "NOT MET",
-                        Double.isFinite(x.measured()) ? String.format(java.util.Locale.ROOT, "%.3f", x.measured()).replaceAll("\\.?0+$", "") : "nothing");
-            }
-            j.deviations().forEach(d -> out.println("  deviation: " + d));
+            j.summary().forEach(out::println);
         }
         return j.held() ? ExitCodes.OK : ExitCodes.CHECK_FAILED;
-    }
-
-    private static String secs(double s) {
-        return Double.isFinite(s) ? String.format(java.util.Locale.ROOT, "%.2f s", s) : "-";
     }
 
     /** {@code recops serve} as this JVM runs recops: same Java, options and class path. */

@@ -8,7 +8,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,22 +26,6 @@ import java.util.List;
 final class ModelCommand {
     @Spec
     CommandSpec spec;
-
-    /** Where the admin API is and how to authenticate; shared by the admin subcommands. */
-    static final class AdminOptions {
-        @Option(names = "--admin-url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8081",
-                description = "The server's admin API (default: ${DEFAULT-VALUE}).")
-        String url;
-
-        @Option(names = "--admin-token-file", paramLabel = "FILE",
-                defaultValue = "${sys:recops.config:-${sys:user.home}/.config/recops}/admin-token",
-                description = "The admin token (default: the file serve creates, $XDG_CONFIG_HOME/recops/admin-token).")
-        Path tokenFile;
-
-        AdminClient client() {
-            return new AdminClient(url, tokenFile);
-        }
-    }
 
     @Command(name = "keygen", mixinStandardHelpOptions = true,
             description = "Create an Ed25519 key pair for signing manifests: PREFIX.pem (private, mode 0600) and PREFIX.pub.pem.")
@@ -148,9 +131,7 @@ final class ModelCommand {
     }
 
     private void print(OutputOptions output, JsonNode json, String text) {
-        PrintWriter out = spec.commandLine().getOut();
-        out.println(output.json() ? json.toPrettyString() : text);
-        out.flush();
+        output.print(spec.commandLine().getOut(), json, text);
     }
 
     private static String join(JsonNode array) {

@@ -2,13 +2,8 @@ package dev.recops.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.recops.analysis.relevance.Judgments;
-import dev.recops.analysis.relevance.RankingMetrics;
 import dev.recops.engine.RecopsException;
-import dev.recops.engine.catalog.Catalog;
-import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.CatalogLoader;
-import dev.recops.engine.catalog.CsvReader;
 import dev.recops.engine.model.ManifestSignature;
 import dev.recops.engine.model.ModelManifest;
 import dev.recops.engine.model.ModelVersion;
@@ -20,17 +15,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code recops model verify}: everything serve checks before a version may take traffic, as a CI gate. */
@@ -112,7 +102,15 @@ final class ModelVerifyCommand implements Callable<Integer> {
             report.put("warmup_p50_ms", round(ms[LATENCY_RUNS / 2])).put("warmup_max_ms", round(ms[LATENCY_RUNS - 1]));
             ok = true;
             if (judgments != null) {
-                Map<String, Double> byMode = ndcg(encoder);
+                List<String> modes = searchMode.equals("all") ? List.of("vector", "lexical", "hybrid", "hybrid-weighted") : List.of(searchMode);
+                for (String m : modes) {
+                    try {
+                        dev.recops.engine.serve.Queries.Mode.of(m);
+                    } catch (IllegalArgumentException e) {
+                        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--search-mode: " + e.getMessage() + " (or all)");
+                    }
+                }
+                Map<String, Double> byMode = VersionRelevance.ndcgAt10(encoder, CatalogLoader.load(catalog), queries, judgments, modes);
                 double ndcg = byMode.values().iterator().next();
                 ok = ndcg >= minNdcg;
                 report.put("ndcg_at_10", round(ndcg)).put("min_ndcg", minNdcg);
@@ -142,75 +140,6 @@ final class ModelVerifyCommand implements Callable<Integer> {
         }
         out.flush();
         return ok ? ExitCodes.OK : ExitCodes.CHECK_FAILED;
-    }
-
-    /** nDCG@10 over the judged queries, per search mode asked for, in that order. */
-    private Map<String, Double> ndcg(TextEncoder encoder) {
-        Judgments j;
-        try {
-            j = Judgments.read(judgments);
-        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            throw new RecopsException.InvalidInput("bad_judgments", e.getMessage());
-        }
-        List<String> modes = searchMode.equals("all") ? List.of("vector", "lexical", "hybrid", "hybrid-weighted") : List.of(searchMode);
-        for (String m : modes) {
-            try {
-                dev.recops.engine.serve.Queries.Mode.of(m);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--search-mode: " + e.getMessage() + " (or all)");
-            }
-        }
-        Catalog c = CatalogLoader.load(catalog);
-        CatalogIndex index = CatalogIndex.build(c, encoder, Optional.empty(), CatalogIndex.Progress.NONE);
-        dev.recops.engine.catalog.LexicalIndex lexical = dev.recops.engine.catalog.LexicalIndex.build(c);
-        Map<String, String> judged = new LinkedHashMap<>();
-        readQueries().forEach((id, text) -> {
-            if (!j.of(id).isEmpty()) {
-                judged.put(id, text);
-            }
-        });
-        if (judged.isEmpty()) {
-            throw new RecopsException.InvalidInput("no_judged_queries", "no query in " + queries + " has judgments in " + judgments);
-        }
-        Map<String, Double> sums = new LinkedHashMap<>();
-        int depth = dev.recops.engine.catalog.Fusion.depth(10);
-        for (Map.Entry<String, String> q : judged.entrySet()) {
-            float[] vector = encoder.embed(List.of(encoder.version().manifest().queryPrefix() + q.getValue()))[0];
-            List<CatalogIndex.Hit> byVector = index.search(vector, depth, p -> true, row -> false);
-            List<dev.recops.engine.catalog.LexicalIndex.Hit> byWords = lexical.search(q.getValue(), depth, p -> true);
-            for (String m : modes) {
-                List<String> ranked = dev.recops.engine.serve.Queries.Mode.of(m).rank(byVector, byWords, 10).stream()
-                        .map(h -> h.product().productId()).toList();
-                sums.merge(m, RankingMetrics.ndcg(ranked, j.of(q.getKey()), 10), Double::sum);
-            }
-        }
-        sums.replaceAll((m, sum) -> sum / judged.size());
-        return sums;
-    }
-
-    private Map<String, String> readQueries() {
-        Map<String, String> byId = new LinkedHashMap<>();
-        try (var in = Files.newBufferedReader(queries, StandardCharsets.UTF_8)) {
-            CsvReader csv = new CsvReader(in);
-            CsvReader.Row header = csv.next();
-            int id = header == null ? -1 : header.fields().indexOf("query_id");
-            int text = header == null ? -1 : header.fields().indexOf("query");
-            if (id < 0 || text < 0) {
-                throw new RecopsException.InvalidInput("bad_queries", queries + " needs query_id and query columns");
-            }
-            for (CsvReader.Row row = csv.next(); row != null; row = csv.next()) {
-                if (row.fields().size() > Math.max(id, text)) {
-                    byId.put(row.fields().get(id), row.fields().get(text));
-                }
-            }
-            return byId;
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new RecopsException.PreconditionFailed("file_not_found", "query file " + queries + " not found (see --queries)");
-        } catch (IOException e) {
-            throw new RecopsException.Failure("io_error", "cannot read " + queries + ": " + e.getMessage(), e);
-        } catch (CsvReader.MalformedCsvException e) {
-            throw new RecopsException.InvalidInput("malformed_csv", queries + ": " + e.getMessage());
-        }
     }
 
     private static double round(double v) {

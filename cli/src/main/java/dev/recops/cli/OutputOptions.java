@@ -13,4 +13,10 @@ public final class OutputOptions {
     boolean json() {
         return format == Format.json;
     }
+
+    /** One result: {@code json} pretty-printed with --format json, else {@code text}. */
+    void print(java.io.PrintWriter out, com.fasterxml.jackson.databind.JsonNode json, String text) {
+        out.println(json() ? json.toPrettyString() : text);
+        out.flush();
+    }
 }

@@ -130,6 +130,26 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
         }
     }
 
+    /** The outcome for a terminal: held or deviated, detection, RTO and losses, each expectation, each deviation. */
+    public List<String> summary() {
+        List<String> lines = new java.util.ArrayList<>();
+        Measurements m = measurements;
+        lines.add((held() ? "held" : "deviated") + ": " + experiment.title());
+        lines.add(String.format(java.util.Locale.ROOT, "  time to detect %s%s, RTO %s, lost requests %d of %d%s", secs(m.timeToDetectSeconds()),
+                m.isolatedAt() == null ? "" : ", to isolate " + secs(m.timeToIsolateSeconds()), secs(m.rtoSeconds()), m.lost(), m.requests(),
+                m.lostByKind().isEmpty() ? "" : " " + m.lostByKind()));
+        for (ExpectationResult x : expectations) {
+            lines.add(String.format(java.util.Locale.ROOT, "  expect %-24s %s (measured %s)", x.expect(), x.met() ? "met" : "NOT MET",
+                    Double.isFinite(x.measured()) ? String.format(java.util.Locale.ROOT, "%.3f", x.measured()).replaceAll("\\.?0+$", "") : "nothing"));
+        }
+        deviations.forEach(d -> lines.add("  deviation: " + d));
+        return lines;
+    }
+
+    private static String secs(double s) {
+        return Double.isFinite(s) ? String.format(java.util.Locale.ROOT, "%.2f s", s) : "-";
+    }
+
     /** The report people read: verdict first, then measurements, expectations, timeline and activities. */
     public String toMarkdown() {
         StringBuilder md = new StringBuilder();

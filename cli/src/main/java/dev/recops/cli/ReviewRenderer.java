@@ -1,0 +1,101 @@
+package dev.recops.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recops.analysis.review.AccessLogs;
+import dev.recops.analysis.review.Events;
+import dev.recops.analysis.review.Incident;
+import dev.recops.analysis.review.Objective;
+import dev.recops.analysis.review.Review;
+import dev.recops.analysis.review.Timeline;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** A review for people (a table per minute, the objectives, the incident) or as one JSON document. */
+final class ReviewRenderer {
+    private ReviewRenderer() {}
+
+    static ObjectNode json(Review r) {
+        AccessLogs.Loaded loaded = r.loaded();
+        List<Timeline.Minute> minutes = r.minutes();
+        List<Objective> objectives = r.objectives();
+        List<Events.Event> events = r.events();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        root.put("requests", loaded.table().rowCount()).put("malformed_lines", loaded.malformed()).put("outside_window", loaded.outsideWindow());
+        loaded.malformedExamples().forEach(root.withArray("malformed_examples")::add);
+        ArrayNode arr = root.putArray("minutes");
+        for (Timeline.Minute m : minutes) {
+            ObjectNode n = arr.addObject().put("start", m.start().toString()).put("requests", m.requests()).put("per_second", round(m.perSecond()))
+                    .put("error_rate", round(m.errorRate())).put("p50_ms", round(m.p50())).put("p95_ms", round(m.p95()))
+                    .put("p99_ms", round(m.p99())).put("p99_9_ms", round(m.p999())).put("degraded_share", round(m.degradedShare()))
+                    .put("shed_share", round(m.shedShare()));
+            objectives.stream().filter(o -> !o.met(m)).forEach(o -> n.withArray("breaches").add(o.toString()));
+        }
+        ArrayNode ev = root.putArray("events");
+        events.forEach(e -> ev.addObject().put("ts", e.at().toString()).put("event", e.what()).put("source", e.source()));
+        r.incident().ifPresentOrElse(f -> {
+            ObjectNode n = root.putObject("incident").put("start", f.start().toString()).put("end", f.end().toString())
+                    .put("requests", f.requests()).put("bad_requests", f.badRequests()).put("worst_minute", f.worst().start().toString())
+                    .put("worst_p99_ms", round(f.worst().p99()));
+            if (Double.isFinite(f.budgetShare())) {
+                n.put("error_budget_consumed", round(f.budgetShare()));
+            }
+            r.trigger().ifPresent(e -> n.putObject("last_event_before").put("ts", e.at().toString()).put("event", e.what()));
+            ArrayNode d = n.putArray("differences");
+            f.differences().forEach(x -> d.addObject().put("dimension", x.dimension()).put("value", x.value())
+                    .put("incident_share", round(x.incidentShare())).put("baseline_share", round(x.baselineShare())));
+        }, () -> root.putNull("incident"));
+        return root;
+    }
+
+    static void text(PrintWriter out, Review r, List<Path> files) {
+        AccessLogs.Loaded loaded = r.loaded();
+        List<Timeline.Minute> minutes = r.minutes();
+        List<Objective> objectives = r.objectives();
+        out.printf(Locale.ROOT, "recops review: %s in %s from %s%n", Plural.of(loaded.table().rowCount(), "request"), Plural.of(minutes.size(), "minute"),
+                files.stream().map(Path::toString).collect(Collectors.joining(", ")));
+        if (loaded.malformed() > 0) {
+            out.printf(Locale.ROOT, "  %s skipped, e.g. %s%n", Plural.of(loaded.malformed(), "malformed line"), String.join(", ", loaded.malformedExamples()));
+        }
+        if (loaded.outsideWindow() > 0) {
+            out.printf(Locale.ROOT, "  %s outside --from/--to left out%n", Plural.of(loaded.outsideWindow(), "request"));
+        }
+        out.printf(Locale.ROOT, "  %-17s %8s %7s %8s %8s %8s %8s %6s %6s  %s%n", "minute (UTC)", "req/s", "errors", "p50", "p95", "p99", "p99.9",
+                "degr.", "shed", objectives.isEmpty() ? "" : "breaches");
+        for (Timeline.Minute m : minutes) {
+            String breaches = objectives.stream().filter(o -> !o.met(m)).map(Objective::toString).collect(Collectors.joining(" "));
+            out.printf(Locale.ROOT, "  %-17s %8.1f %6.2f%% %8.1f %8.1f %8.1f %8.1f %5.1f%% %5.1f%%  %s%n", m.start().toString().substring(0, 16) + "Z",
+                    m.perSecond(), 100 * m.errorRate(), m.p50(), m.p95(), m.p99(), m.p999(), 100 * m.degradedShare(), 100 * m.shedShare(), breaches);
+        }
+        for (Events.Event e : r.events()) {
+            out.printf(Locale.ROOT, "  event %s  %s%n", e.at(), e.what());
+        }
+        for (Objective o : objectives) {
+            List<Timeline.Minute> bad = minutes.stream().filter(m -> !o.met(m)).toList();
+            Timeline.Minute worst = minutes.stream().max(java.util.Comparator.comparingDouble(m -> m.metric(o.metric()))).orElse(null);
+            out.printf(Locale.ROOT, "  %s: %d of %s breached%s%n", o, bad.size(), Plural.of(minutes.size(), "minute"),
+                    worst == null ? "" : ", worst " + worst.start().toString().substring(0, 16) + "Z");
+        }
+        r.incident().ifPresentOrElse(f -> {
+            out.printf(Locale.ROOT, "incident %s to %s: %d of %d requests failed or were slow%s; worst minute %s (p99 %.1f ms)%n",
+                    f.start().toString().substring(0, 16) + "Z", f.end().toString().substring(0, 16) + "Z", f.badRequests(), f.requests(),
+                    Double.isFinite(f.budgetShare()) ? String.format(Locale.ROOT, ", %.0f%% of the period's error budget", 100 * f.budgetShare()) : "",
+                    f.worst().start().toString().substring(0, 16) + "Z", f.worst().p99());
+            r.trigger().ifPresent(e -> out.printf(Locale.ROOT, "  last event before it: %s %s (%s)%n", e.at(), e.what(), e.source()));
+            out.println("  what differs (share of the bad requests in the incident / of all requests outside it):");
+            for (Incident.Difference d : f.differences()) {
+                out.printf(Locale.ROOT, "    %-14s %-28s %5.1f%% / %5.1f%%%n", d.dimension(), d.value(), 100 * d.incidentShare(), 100 * d.baselineShare());
+            }
+        }, () -> out.println("no incident: no minute stands out from the first half of the period (robust z-score, CUSUM)"));
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}
