@@ -998,7 +998,8 @@ function _picocli_recops_top() {
 
   local commands=""
   local flag_opts="'--once' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--url' '--admin-url' '--admin-token-file' '--interval' '--format'"
+  local arg_opts="'--url' '--admin-url' '--admin-token-file' '--interval' '--view' '--format'"
+  local VIEW_option_args=("versions" "servers") # --view values
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -1018,6 +1019,11 @@ function _picocli_recops_top() {
       ;;
     '--interval')
       return
+      ;;
+    '--view')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${VIEW_option_args[@]}" ) )
+      return $?
       ;;
     '--format')
       local IFS=$'\n'

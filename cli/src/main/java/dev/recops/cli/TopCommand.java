@@ -33,7 +33,8 @@ import java.util.stream.IntStream;
         description = {"A live view of recops servers from /metrics: per server and version, requests/s, error share, p50 and p99 "
                 + "(from histogram deltas), queue depth, mean batch, shed by reason and breaker state; in-flight requests and degraded "
                 + "answers per server; a sparkline of the last minute's rate; with --admin-url and --admin-token-file, the traffic split "
-                + "and the last automatic canary verdict. Keys: q quits, s switches the order (rate, p99, name). "
+                + "and the last automatic canary verdict. Keys: q quits, v switches the view (per version, per server), s the order "
+                + "(rate, p99, name). "
                 + "A server that does not answer is shown as down. --once prints one interval's snapshot (text or --format json).", ""})
 final class TopCommand implements Callable<Integer> {
     @Spec
@@ -57,6 +58,12 @@ final class TopCommand implements Callable<Integer> {
             description = "Time between scrapes (default: ${DEFAULT-VALUE}).")
     Duration interval;
 
+    enum View { versions, servers }
+
+    @Option(names = "--view", paramLabel = "VIEW", defaultValue = "versions",
+            description = "The view to start with (v switches): ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    View startView;
+
     @Option(names = "--once", description = "Scrape twice, one interval apart, print that interval and exit.")
     boolean once;
 
@@ -72,6 +79,7 @@ final class TopCommand implements Callable<Integer> {
         servers = !urls.isEmpty() ? urls : !urlOptions.isEmpty() ? urlOptions : List.of("http://127.0.0.1:8080");
         admins = adminUrls.isEmpty() ? List.of() : adminUrls.stream().map(u -> new AdminClient(u, adminTokenFile)).toList();
         TopView view = new TopView(interval);
+        view.view = startView.ordinal();
         Map<String, TopView.Scrape> last = scrapeAll();
         if (once) {
             Thread.sleep(interval.toMillis());
@@ -97,6 +105,9 @@ final class TopCommand implements Callable<Integer> {
                     }
                     if (key == 's' || key == 'S') {
                         view.order = (view.order + 1) % TopView.ORDERS.size();
+                    }
+                    if (key == 'v' || key == 'V') {
+                        view.view = (view.view + 1) % TopView.VIEWS.size();
                     }
                     Map<String, TopView.Scrape> now = scrapeAll();
                     display.resize(terminal.getHeight(), terminal.getWidth());

@@ -25,6 +25,7 @@ import java.util.Map;
 final class TopView {
     private static final String SPARKS = "▁▂▃▄▅▆▇█";
     static final List<String> ORDERS = List.of("rate", "p99", "name");
+    static final List<String> VIEWS = List.of("versions", "servers");
 
     /** One server's scrape: /metrics samples, or why there are none; its admin status, or why not, or nothing when not asked. */
     record Scrape(long nanos, List<TopSnapshot.Sample> samples, String error, JsonNode admin, String adminError) {}
@@ -32,6 +33,7 @@ final class TopView {
     private final Duration interval;
     private final Map<String, ArrayDeque<Double>> history = new HashMap<>();
     int order;
+    int view;
 
     TopView(Duration interval) {
         this.interval = interval;
@@ -43,8 +45,12 @@ final class TopView {
 
     List<String> lines(Map<String, Scrape> last, Map<String, Scrape> now) {
         List<String> out = new ArrayList<>();
-        out.add(String.format(Locale.ROOT, "recops top  %s  every %s  order: %s  (q quit, s order)", java.time.LocalTime.now().withNano(0),
-                DurationConverter.format(interval), ORDERS.get(order)));
+        out.add(String.format(Locale.ROOT, "recops top  %s  every %s  view: %s  order: %s  (q quit, v view, s order)",
+                java.time.LocalTime.now().withNano(0), DurationConverter.format(interval), VIEWS.get(view), ORDERS.get(order)));
+        if (view == 1) {
+            servers(last, now, out);
+            return out;
+        }
         out.add(String.format(Locale.ROOT, "%-28s %-14s %8s %7s %8s %8s %6s %6s %-8s %-14s %s", "SERVER", "VERSION", "REQ/S", "ERR%", "P50 ms",
                 "P99 ms", "QUEUE", "BATCH", "BREAKER", "SHED/S", "RATE (last minute)"));
         for (Map.Entry<String, Scrape> e : now.entrySet()) {
@@ -61,11 +67,7 @@ final class TopView {
                 default -> Comparator.comparing((TopSnapshot.Version v) -> v.model() + ":" + v.version());
             });
             for (TopSnapshot.Version v : rows) {
-                ArrayDeque<Double> h = history.computeIfAbsent(e.getKey() + " " + v.model() + ":" + v.version(), k -> new ArrayDeque<>());
-                h.addLast(v.requestsPerSecond());
-                while (h.size() > Math.max(1, 60_000 / Math.max(1, interval.toMillis()))) {
-                    h.removeFirst();
-                }
+                ArrayDeque<Double> h = remember(e.getKey() + " " + v.model() + ":" + v.version(), v.requestsPerSecond());
                 out.add(String.format(Locale.ROOT, "%-28s %-14s %8.1f %7.2f %8s %8s %6.0f %6.2f %-8s %-14s %s", server, v.model() + ":" + v.version(),
                         v.requestsPerSecond(), 100 * v.errorShare(), ms(v.p50Millis()), ms(v.p99Millis()), v.queueDepth(), v.meanBatch(),
                         v.breakerState() == 0 ? "closed" : v.breakerState() == 1 ? "OPEN" : "half-open", shed(v.shedPerSecond()), spark(h)));
@@ -75,6 +77,50 @@ final class TopView {
             admin(e.getValue()).ifPresent(a -> out.add(String.format(Locale.ROOT, "%-28s %s", "", a)));
         }
         return out;
+    }
+
+    /** One row per server: totals over its versions, the worst p99, in flight, degraded and shed per second. */
+    private void servers(Map<String, Scrape> last, Map<String, Scrape> now, List<String> out) {
+        out.add(String.format(Locale.ROOT, "%-28s %8s %7s %10s %6s %9s %10s %8s %-13s %s", "SERVER", "REQ/S", "ERR%", "WORST P99", "QUEUE",
+                "IN FLIGHT", "DEGRADED/S", "SHED/S", "BREAKERS", "RATE (last minute)"));
+        List<String> rows = new ArrayList<>();
+        Map<String, Double> sortKey = new HashMap<>();
+        for (Map.Entry<String, Scrape> e : now.entrySet()) {
+            String server = e.getKey().replaceFirst("^https?://", "");
+            if (e.getValue().error() != null || last.get(e.getKey()).error() != null) {
+                String row = String.format(Locale.ROOT, "%-28s DOWN: %s", server, e.getValue().error() != null ? e.getValue().error() : "answering again");
+                rows.add(row);
+                sortKey.put(row, Double.MAX_VALUE);
+                continue;
+            }
+            TopSnapshot s = snapshot(last.get(e.getKey()), e.getValue());
+            double rate = s.versions().stream().mapToDouble(TopSnapshot.Version::requestsPerSecond).sum();
+            double errors = s.versions().stream().mapToDouble(v -> v.requestsPerSecond() * v.errorShare()).sum();
+            Double worst = s.versions().stream().map(TopSnapshot.Version::p99Millis).filter(java.util.Objects::nonNull).max(Double::compare).orElse(null);
+            long open = s.versions().stream().filter(v -> v.breakerState() != 0).count();
+            ArrayDeque<Double> h = remember(e.getKey(), rate);
+            String row = String.format(Locale.ROOT, "%-28s %8.1f %7.2f %10s %6.0f %9.0f %10.1f %8.1f %-13s %s", server, rate,
+                    rate > 0 ? 100 * errors / rate : 0, ms(worst), s.versions().stream().mapToDouble(TopSnapshot.Version::queueDepth).sum(), s.inFlight(),
+                    s.degradedPerSecond().values().stream().mapToDouble(Double::doubleValue).sum(),
+                    s.versions().stream().flatMap(v -> v.shedPerSecond().values().stream()).mapToDouble(Double::doubleValue).sum(),
+                    open == 0 ? "closed" : open + " not closed", spark(h));
+            rows.add(row);
+            sortKey.put(row, switch (order) {
+                case 0 -> -rate;
+                case 1 -> worst == null ? 0 : -worst;
+                default -> 0.0;
+            });
+        }
+        rows.stream().sorted(Comparator.comparingDouble((String r) -> sortKey.get(r)).thenComparing(r -> r)).forEach(out::add);
+    }
+
+    private ArrayDeque<Double> remember(String key, double rate) {
+        ArrayDeque<Double> h = history.computeIfAbsent(key, k -> new ArrayDeque<>());
+        h.addLast(rate);
+        while (h.size() > Math.max(1, 60_000 / Math.max(1, interval.toMillis()))) {
+            h.removeFirst();
+        }
+        return h;
     }
 
     /** {@code traffic: primary 1, canary 2 at 10%, no shadow; canary verdict pass at 09:31:02 (...)}. */
