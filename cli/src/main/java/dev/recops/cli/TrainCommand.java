@@ -51,7 +51,7 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--algo", paramLabel = "ALGO", defaultValue = "auto",
-            description = "auto (per target, the lowest cross-validated MAPE), queue, ols, ridge, gbm, gbm-quantile or forest "
+            description = "auto (per target, the lowest cross-validated MAPE), queue, ols, ridge, gbm, gbm-quantile, forest or ensemble "
                     + "(default: ${DEFAULT-VALUE}).")
     String algo;
 

@@ -98,6 +98,14 @@ class LatencyCommandsTest {
                 "unknown algorithm");
     }
 
+    @Test
+    void theHelpNamesEveryAlgorithmTheReportCanChoose() {
+        String help = CommandResult.run("train", "--help").out().replaceAll("\\s+", " ");
+        for (dev.recops.analysis.latency.Algorithm a : dev.recops.analysis.latency.Algorithm.values()) {
+            assertThat(help).as(a.label).containsPattern("[ ,(]" + java.util.regex.Pattern.quote(a.label) + "[ ,)]");
+        }
+    }
+
     private static void assertOneLine(CommandResult r, int code, String text) {
         assertThat(r.exitCode()).as(r.err()).isEqualTo(code);
         assertThat(r.err().strip()).contains(text).doesNotContain("\n").doesNotContain("Exception");
