@@ -807,7 +807,7 @@ function _picocli_recops_review() {
 
   local commands="drift"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--from' '--to' '--events' '--out' '--slo'"
+  local arg_opts="'--format' '--from' '--to' '--events' '--out' '--latency-model' '--slo'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -831,6 +831,12 @@ function _picocli_recops_review() {
       return $?
       ;;
     '--out')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--latency-model')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files

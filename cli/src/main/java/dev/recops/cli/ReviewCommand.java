@@ -67,6 +67,11 @@ final class ReviewCommand implements Callable<Integer> {
             + "shed shares per minute, the incident shaded, events marked.")
     Path postmortem;
 
+    @Option(names = "--latency-model", paramLabel = "DIR", description = "A model from recops train: each minute's p99 against what "
+            + "the model expects at that minute's rate (its most common settings), so a slow minute reads as slow because of load "
+            + "or slow beyond what load explains.")
+    Path latencyModel;
+
     @Option(names = "--slo", paramLabel = "OBJECTIVE", description = "A per-minute objective: p99<=50ms (p50, p95, p99, p99.9) or "
             + "errors<=0.1%%; repeatable.")
     List<String> slo = new ArrayList<>();
@@ -85,7 +90,8 @@ final class ReviewCommand implements Callable<Integer> {
         if (postmortem != null) {
             Charts.warmUp();
         }
-        Review review = Review.of(files, fromTime, toTime, objectives, eventFiles);
+        Review review = Review.of(files, fromTime, toTime, objectives, eventFiles,
+                java.util.Optional.ofNullable(latencyModel).map(dev.recops.analysis.latency.LatencyModel::load));
         if (postmortem != null) {
             writePostmortem(review);
         }
@@ -106,7 +112,7 @@ final class ReviewCommand implements Callable<Integer> {
             List<String> charts = Charts.write(dir.resolve(CHARTS), r.minutes(), r.objectives(), r.incident(), r.events()).stream()
                     .map(p -> CHARTS + "/" + p.getFileName()).toList();
             java.nio.file.Files.writeString(postmortem, Postmortem.draft(files.stream().map(Path::toString).toList(), r.loaded().table().rowCount(),
-                    r.minutes(), r.objectives(), r.incident(), r.events(), charts));
+                    r.minutes(), r.objectives(), r.incident(), r.events(), charts, r.explained()));
         } catch (java.io.IOException e) {
             throw new dev.recops.engine.RecopsException.Failure("io_error", "cannot write " + postmortem + " or its charts: " + e.getMessage(), e);
         }

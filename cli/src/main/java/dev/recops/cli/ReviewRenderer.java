@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.analysis.review.AccessLogs;
 import dev.recops.analysis.review.Events;
 import dev.recops.analysis.review.Incident;
+import dev.recops.analysis.review.LoadExplanation;
 import dev.recops.analysis.review.Objective;
 import dev.recops.analysis.review.Review;
 import dev.recops.analysis.review.Timeline;
@@ -36,6 +37,14 @@ final class ReviewRenderer {
                     .put("p99_ms", round(m.p99())).put("p99_9_ms", round(m.p999())).put("degraded_share", round(m.degradedShare()))
                     .put("shed_share", round(m.shedShare()));
             objectives.stream().filter(o -> !o.met(m)).forEach(o -> n.withArray("breaches").add(o.toString()));
+            r.explained().stream().filter(x -> x.start().equals(m.start())).findFirst().ifPresent(x -> {
+                if (Double.isFinite(x.expectedP99())) {
+                    n.put("expected_p99_ms", round(x.expectedP99())).put("expected_p99_upper_ms", round(x.upperP99()));
+                } else {
+                    n.putNull("expected_p99_ms").putNull("expected_p99_upper_ms"); // over the configuration's capacity
+                }
+                n.put("load_verdict", x.verdict().name().toLowerCase(Locale.ROOT));
+            });
         }
         ArrayNode ev = root.putArray("events");
         events.forEach(e -> ev.addObject().put("ts", e.at().toString()).put("event", e.what()).put("source", e.source()));
@@ -75,6 +84,14 @@ final class ReviewRenderer {
         }
         for (Events.Event e : r.events()) {
             out.printf(Locale.ROOT, "  event %s  %s%n", e.at(), e.what());
+        }
+        for (LoadExplanation.Minute x : r.explained()) {
+            if (x.verdict() != LoadExplanation.Verdict.NORMAL) {
+                out.printf(Locale.ROOT, "  %s: p99 %.1f ms at %.1f/s, the model expects %s: %s%n", x.start().toString().substring(0, 16) + "Z",
+                        x.observedP99(), x.rate(), Double.isFinite(x.expectedP99())
+                                ? String.format(Locale.ROOT, "%.1f ms (up to %.1f)", x.expectedP99(), x.upperP99()) : "more than it sustains",
+                        x.verdict().label);
+            }
         }
         for (Objective o : objectives) {
             List<Timeline.Minute> bad = minutes.stream().filter(m -> !o.met(m)).toList();

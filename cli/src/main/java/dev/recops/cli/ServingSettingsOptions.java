@@ -42,14 +42,29 @@ final class ServingSettingsOptions {
         if (catalogProducts != null && catalogProducts < 1) {
             throw AnalysisException.invalid("--catalog-products must be at least 1");
         }
-        Config config = new Config("", "", batchMax != null ? batchMax : (int) model.defaultOf(Feature.BATCH_MAX),
-                batchDelay != null ? batchDelay.toNanos() / 1e6 : model.defaultOf(Feature.BATCH_DELAY_MS),
-                workers != null ? workers : (int) model.defaultOf(Feature.WORKERS), threads != null ? threads : (int) model.defaultOf(Feature.THREADS))
-                .with(Feature.CATALOG_PRODUCTS, catalogProducts != null ? catalogProducts : model.defaultOf(Feature.CATALOG_PRODUCTS))
-                .with(Feature.HNSW, index != null ? (index.equals("hnsw") ? 1 : 0) : model.defaultOf(Feature.HNSW));
+        Query base = model.defaultQuery();
+        Config config = base.config();
+        if (batchMax != null) {
+            config = config.with(Feature.BATCH_MAX, batchMax);
+        }
+        if (batchDelay != null) {
+            config = config.with(Feature.BATCH_DELAY_MS, batchDelay.toNanos() / 1e6);
+        }
+        if (workers != null) {
+            config = config.with(Feature.WORKERS, workers);
+        }
+        if (threads != null) {
+            config = config.with(Feature.THREADS, threads);
+        }
+        if (catalogProducts != null) {
+            config = config.with(Feature.CATALOG_PRODUCTS, catalogProducts);
+        }
+        if (index != null) {
+            config = config.with(Feature.HNSW, index.equals("hnsw") ? 1 : 0);
+        }
         if (config.batchMax() < 1 || config.workers() < 1 || config.threads() < 1) {
             throw AnalysisException.invalid("--batch-max, --workers and --threads must be at least 1");
         }
-        return new Query(config, model.defaultOf(Feature.RATE), tokens != null ? tokens : model.defaultOf(Feature.QUERY_TOKENS));
+        return new Query(config, base.rate(), tokens != null ? tokens : base.queryTokens());
     }
 }

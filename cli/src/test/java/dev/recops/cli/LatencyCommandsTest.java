@@ -106,6 +106,48 @@ class LatencyCommandsTest {
         }
     }
 
+    /**
+     * Ten minutes of a generated access log whose latencies are what the trained model predicts,
+     * except minute 4, a surge to a rate where the model expects a slow tail, and minute 7, the
+     * quiet rate with a tail five times slower (an injected fault): review tells the two apart.
+     */
+    @Test
+    void reviewTellsSlowBecauseOfLoadFromSlowBeyondIt() throws Exception {
+        dev.recops.analysis.latency.LatencyModel m = dev.recops.analysis.latency.LatencyModel.load(model);
+        dev.recops.analysis.latency.Query q = m.defaultQuery();
+        double quiet = 20;
+        dev.recops.analysis.latency.LatencyModel.Prediction calm = m.predict(q.withRate(quiet));
+        double surge = quiet;
+        dev.recops.analysis.latency.LatencyModel.Prediction busy = calm;
+        while (busy.p99() < 2 * calm.p99() && surge < 5_000) {
+            surge += 20;
+            busy = m.predict(q.withRate(surge));
+        }
+        assertThat(busy.sustainable()).as("the model has a sustainable rate where the tail doubles").isTrue();
+        StringBuilder log = new StringBuilder();
+        for (int minute = 0; minute < 10; minute++) {
+            double rate = minute == 4 ? surge : quiet;
+            LatencyTail tail = minute == 4 ? new LatencyTail(busy.p50(), busy.p99()) : minute == 7 ? new LatencyTail(calm.p50(), 5 * calm.p99())
+                    : new LatencyTail(calm.p50(), calm.p99());
+            int n = (int) Math.round(rate * 60);
+            for (int i = 0; i < n; i++) {
+                log.append(String.format(java.util.Locale.ROOT, "{\"ts\":\"2026-11-22T10:%02d:%02d.%03dZ\",\"status\":200,\"latency_ms\":%.3f}%n",
+                        minute, i * 60 / n, (int) ((i * 60_000L / n) % 1000), i % 50 == 0 ? tail.p99 : tail.p50));
+            }
+        }
+        Path file = Files.writeString(dir.resolve("surge-and-fault.jsonl"), log);
+        CommandResult r = CommandResult.run("review", file.toString(), "--latency-model", model.toString(), "--format", "json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode minutes = new ObjectMapper().readTree(r.out()).path("minutes");
+        assertThat(minutes.get(4).path("load_verdict").asText()).as(minutes.get(4).toString()).isEqualTo("load");
+        assertThat(minutes.get(7).path("load_verdict").asText()).as(minutes.get(7).toString()).isEqualTo("beyond_load");
+        assertThat(minutes.get(2).path("load_verdict").asText()).isEqualTo("normal");
+        CommandResult text = CommandResult.run("review", file.toString(), "--latency-model", model.toString());
+        assertThat(text.out()).contains("2026-11-22T10:04Z: p99", "slow because of load", "2026-11-22T10:07Z: p99", "slow beyond what load explains");
+    }
+
+    private record LatencyTail(double p50, double p99) {}
+
     private static void assertOneLine(CommandResult r, int code, String text) {
         assertThat(r.exitCode()).as(r.err()).isEqualTo(code);
         assertThat(r.err().strip()).contains(text).doesNotContain("\n").doesNotContain("Exception");

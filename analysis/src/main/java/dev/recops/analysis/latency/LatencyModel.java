@@ -155,6 +155,14 @@ public final class LatencyModel implements Serializable {
         return defaults.getOrDefault(f, Double.NaN);
     }
 
+    /** The settings most common in the training data, at its mean rate and query tokens: what a question that names no setting is about. */
+    public Query defaultQuery() {
+        Config config = new Config("", "", (int) defaultOf(Feature.BATCH_MAX), defaultOf(Feature.BATCH_DELAY_MS), (int) defaultOf(Feature.WORKERS),
+                (int) defaultOf(Feature.THREADS))
+                .with(Feature.CATALOG_PRODUCTS, defaultOf(Feature.CATALOG_PRODUCTS)).with(Feature.HNSW, defaultOf(Feature.HNSW));
+        return new Query(config, defaultOf(Feature.RATE), defaultOf(Feature.QUERY_TOKENS));
+    }
+
     public List<Trainer.TargetReport> reports() {
         return List.copyOf(reports.values());
     }

@@ -15,7 +15,8 @@ public final class Postmortem {
     private Postmortem() {}
 
     public static String draft(List<String> files, long requests, List<Timeline.Minute> minutes, List<Objective> objectives,
-                               Optional<Incident.Found> incident, List<Events.Event> events, List<String> charts) {
+                               Optional<Incident.Found> incident, List<Events.Event> events, List<String> charts,
+                               List<LoadExplanation.Minute> explained) {
         StringBuilder md = new StringBuilder();
         Instant first = minutes.isEmpty() ? null : minutes.getFirst().start();
         Instant last = minutes.isEmpty() ? null : minutes.getLast().start().plusSeconds(60);
@@ -28,6 +29,7 @@ public final class Postmortem {
         md.append("## Summary\n\n");
         if (incident.isEmpty()) {
             md.append("No minute stood out from the first half of the period. _Was the window right?_\n");
+            appendExplained(md, explained);
             appendCharts(md, charts);
             return md.toString();
         }
@@ -70,10 +72,33 @@ public final class Postmortem {
             md.append(String.format(Locale.ROOT, "| %s | %s | %.1f%% | %.1f%% |%n", d.dimension(), d.value().replace("|", "\\|"),
                     100 * d.incidentShare(), 100 * d.baselineShare()));
         }
+        appendExplained(md, explained);
         md.append("\n## Root cause\n\n_For people: why did it happen? The data above is where to start, not the answer._\n\n");
         md.append("## Action items\n\n| action | type (prevent / mitigate / detect) | owner | issue |\n|---|---|---|---|\n| | | | |\n\n");
         md.append("## Lessons learned\n\n_What went well, what went wrong, where we got lucky._\n");
         return md.toString();
+    }
+
+    /** The slow minutes against the latency model: explained by their load, or not. */
+    private static void appendExplained(StringBuilder md, List<LoadExplanation.Minute> explained) {
+        List<LoadExplanation.Minute> slow = explained.stream().filter(m -> m.verdict() != LoadExplanation.Verdict.NORMAL).toList();
+        if (explained.isEmpty()) {
+            return;
+        }
+        md.append("\nAgainst the latency model (the p99 it expects at each minute's rate, with its typical error): ");
+        if (slow.isEmpty()) {
+            md.append("no minute was slow.\n");
+            return;
+        }
+        md.append(String.format(Locale.ROOT, "%d slow minute(s) beyond what load explains, %d slow because of load.%n%n",
+                slow.stream().filter(m -> m.verdict() == LoadExplanation.Verdict.BEYOND_LOAD).count(),
+                slow.stream().filter(m -> m.verdict() == LoadExplanation.Verdict.LOAD).count()));
+        md.append("| minute | requests/s | p99 observed | p99 expected (band) | verdict |\n|---|---|---|---|---|\n");
+        for (LoadExplanation.Minute m : slow) {
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f ms | %s | %s |%n", minute(m.start()), m.rate(), m.observedP99(),
+                    Double.isFinite(m.expectedP99()) ? String.format(Locale.ROOT, "%.1f ms (up to %.1f)", m.expectedP99(), m.upperP99()) : "over capacity",
+                    m.verdict().label));
+        }
     }
 
     private static void appendCharts(StringBuilder md, List<String> charts) {

@@ -1,5 +1,7 @@
 package dev.recops.analysis.review;
 
+import dev.recops.analysis.latency.LatencyModel;
+
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -11,18 +13,21 @@ import java.util.Optional;
  * {@code recops review} prints; the command parses options and renders.
  *
  * @param trigger the last event before the incident's first minute ended
+ * @param explained each minute against a latency model, when one was given
  */
 public record Review(AccessLogs.Loaded loaded, List<Timeline.Minute> minutes, List<Objective> objectives, Optional<Incident.Found> incident,
-                     List<Events.Event> events, Optional<Events.Event> trigger) {
+                     List<Events.Event> events, Optional<Events.Event> trigger, List<LoadExplanation.Minute> explained) {
 
     /** @param from @param to the window of requests kept, either may be null */
-    public static Review of(List<Path> files, Instant from, Instant to, List<Objective> objectives, List<Path> eventFiles) {
+    public static Review of(List<Path> files, Instant from, Instant to, List<Objective> objectives, List<Path> eventFiles,
+                            Optional<LatencyModel> latencyModel) {
         AccessLogs.Loaded loaded = AccessLogs.read(files, from, to);
         List<Timeline.Minute> minutes = Timeline.perMinute(loaded.table());
         Optional<Incident.Found> incident = Incident.find(loaded.table(), minutes, objectives);
         List<Events.Event> events = Events.read(eventFiles);
         Optional<Events.Event> trigger = incident.flatMap(f -> Events.lastBefore(events, f.start().plusSeconds(59)));
-        return new Review(loaded, minutes, List.copyOf(objectives), incident, events, trigger);
+        List<LoadExplanation.Minute> explained = latencyModel.map(m -> LoadExplanation.judge(m, minutes, objectives)).orElse(List.of());
+        return new Review(loaded, minutes, List.copyOf(objectives), incident, events, trigger, explained);
     }
 
     /** Whether any minute breaches an objective: the gate a cron job or CI step relies on. */
