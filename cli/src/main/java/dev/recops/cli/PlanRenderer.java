@@ -32,6 +32,8 @@ final class PlanRenderer {
                     out.printf(Locale.ROOT, "  max rate   none: %s is not met even at the lowest rate%n", objectives);
                 } else {
                     out.printf(Locale.ROOT, "  max rate   %s/s per replica within %s%s%n", fmt(a.maxRatePerReplica().getAsDouble()), objectives, margins(a));
+                    a.edge().ifPresent(e -> out.printf(Locale.ROOT, "  edge       %s/s where the predictions meet the objectives; between %s and %s/s "
+                            + "if the model errs by its typical error either way%n", fmt(e), fmtOrNone(a.interval()[0]), fmtOrNone(a.interval()[1])));
                     prediction(out, a.prediction().orElseThrow());
                 }
             }
@@ -73,6 +75,9 @@ final class PlanRenderer {
                 } else {
                     s.putNull("rate_per_replica");
                 }
+                put(s, "edge_per_replica", a.edge().orElse(Double.NaN));
+                put(s.putObject("interval_per_replica"), "low", a.interval()[0]);
+                put((ObjectNode) s.get("interval_per_replica"), "high", a.interval()[1]);
                 yield s;
             }
             case REPLICAS -> {
@@ -126,6 +131,10 @@ final class PlanRenderer {
         } else {
             n.putNull(key);
         }
+    }
+
+    private static String fmtOrNone(double v) {
+        return Double.isFinite(v) ? fmt(v) : "none";
     }
 
     private static String fmt(double v) {

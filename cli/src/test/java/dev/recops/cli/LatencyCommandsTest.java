@@ -55,8 +55,13 @@ class LatencyCommandsTest {
         CommandResult max = CommandResult.run("predict-latency", "--model", model.toString(), "--batch-max", "16", "--solve", "max-rate",
                 "--slo", "p99<=50ms", "--format", "json");
         assertThat(max.exitCode()).as(max.err()).isZero();
-        double perReplica = new ObjectMapper().readTree(max.out()).path("max_rate").path("rate_per_replica").asDouble();
+        JsonNode solved = new ObjectMapper().readTree(max.out()).path("max_rate");
+        double perReplica = solved.path("rate_per_replica").asDouble();
         assertThat(perReplica).isPositive();
+        // the answer is the low end of the interval the model's typical error spans, below the bare edge
+        assertThat(solved.path("interval_per_replica").path("low").asDouble()).isEqualTo(perReplica);
+        assertThat(solved.path("edge_per_replica").asDouble()).isGreaterThan(perReplica)
+                .isLessThan(solved.path("interval_per_replica").path("high").asDouble());
 
         CommandResult replicas = CommandResult.run("predict-latency", "--model", model.toString(), "--batch-max", "16", "--solve", "replicas",
                 "--rate", "5000", "--slo", "p99<=50ms", "--headroom", "0.3", "--format", "json");

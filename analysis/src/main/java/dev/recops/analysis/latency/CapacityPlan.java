@@ -57,14 +57,16 @@ public final class CapacityPlan {
      * @param prediction at {@code query}; empty when no rate met the objectives
      * @param met each objective and whether the prediction meets it ({@link Solve#PREDICT})
      * @param maxRatePerReplica the highest rate one replica sustains within the objectives, when one does
+ * @param edge the max rate the model's predictions put at the objectives themselves ({@link Solve#MAX_RATE})
+ * @param interval the max rate if the model errs by its typical error either way, {low, high} ({@link Solve#MAX_RATE})
      * @param replicas how many replicas the rate needs ({@link Solve#REPLICAS})
      * @param margins the error kept to spare per objective's target (0 without a margin)
      * @param warnings what makes the answer doubtful: an unsustainable rate, an extrapolation
      * @param outOfRange the query's settings outside what the model was trained on
      */
     public record Answer(Request request, Query query, Optional<LatencyModel.Prediction> prediction, Map<Objective, Boolean> met,
-                         OptionalDouble maxRatePerReplica, OptionalInt replicas, Map<Target, Double> margins, List<String> warnings,
-                         List<String> outOfRange) {
+                         OptionalDouble maxRatePerReplica, OptionalDouble edge, double[] interval, OptionalInt replicas,
+                         Map<Target, Double> margins, List<String> warnings, List<String> outOfRange) {
         /** An objective not met, no rate that meets them, or (with {@code strict}) an extrapolation. */
         public boolean failed(boolean strict) {
             boolean answered = switch (request.solve()) {
@@ -87,6 +89,8 @@ public final class CapacityPlan {
         Map<Objective, Boolean> met = new LinkedHashMap<>();
         Optional<LatencyModel.Prediction> prediction = Optional.empty();
         OptionalDouble max = OptionalDouble.empty();
+        OptionalDouble edge = OptionalDouble.empty();
+        double[] interval = {Double.NaN, Double.NaN};
         OptionalInt replicas = OptionalInt.empty();
         switch (r.solve()) {
             case PREDICT -> {
@@ -100,6 +104,8 @@ public final class CapacityPlan {
             }
             case MAX_RATE -> {
                 Optional<Double> m = model.maxRate(query, r.objectives(), r.margin());
+                edge = model.maxRate(query, r.objectives(), false).map(OptionalDouble::of).orElse(OptionalDouble.empty());
+                interval = model.maxRateInterval(query, r.objectives());
                 if (m.isPresent()) {
                     max = OptionalDouble.of(m.get());
                     query = query.withRate(m.get());
@@ -119,6 +125,6 @@ public final class CapacityPlan {
         }
         List<String> outside = model.outOfRange(query);
         outside.forEach(o -> warnings.add(o + " (an extrapolation)"));
-        return new Answer(r, query, prediction, met, max, replicas, margins, List.copyOf(warnings), outside);
+        return new Answer(r, query, prediction, met, max, edge, interval, replicas, margins, List.copyOf(warnings), outside);
     }
 }

@@ -221,6 +221,20 @@ public final class LatencyModel implements Serializable {
         return maxRate(config, effective);
     }
 
+    /**
+     * The max rate if the model errs by its typical error either way: the low end assumes it
+     * predicts latency too low (the objective must hold with that error to spare, what
+     * {@code maxRate(.., true)} answers), the high end that it predicts too high.
+     *
+     * @return {low, high}; an end is NaN where no rate meets the objectives
+     */
+    public double[] maxRateInterval(Query config, List<Objective> objectives) {
+        double low = maxRate(config, objectives, true).orElse(Double.NaN);
+        double high = maxRate(config, objectives.stream()
+                .map(o -> new Objective(o.target(), o.maxMillis() / Math.max(0.05, 1 - typicalError(o.target())))).toList()).orElse(Double.NaN);
+        return new double[] {low, high};
+    }
+
     private Optional<Double> maxRate(Query config, List<Objective> objectives) {
         double cap = value(Target.MAX_THROUGHPUT, config.withRate(1));
         if (!Double.isFinite(cap)) {
