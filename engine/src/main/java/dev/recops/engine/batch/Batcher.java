@@ -64,6 +64,39 @@ public final class Batcher implements AutoCloseable {
             check(workers, 1, 256, "workers");
         }
 
+        /**
+         * The deadline rule of admission, shared with {@link BatchSimulation}: a request is refused
+         * when the batches ahead of it (the queue over every worker's batch), plus its own, cannot
+         * end by its deadline at the smoothed batch time. An idle worker and an empty queue always
+         * take it: the estimate only learns from batches that run, so refusing these too would keep
+         * a model that was slow once refused for good; if it is still slow, the request's deadline
+         * and the version's circuit breaker deal with it.
+         *
+         * @param batchNanos the smoothed time of one batch, 0 before the first
+         */
+        public boolean deadlineUnreachable(int depth, int busyWorkers, double batchNanos, long nowNanos, long deadlineNanos) {
+            boolean startsNow = depth == 0 && busyWorkers < workers;
+            if (batchNanos <= 0 || (startsNow && nowNanos < deadlineNanos)) {
+                return false;
+            }
+            double rounds = Math.floor((double) depth / ((long) maxBatch * workers)) + 1;
+            return nowNanos + rounds * batchNanos > deadlineNanos;
+        }
+
+        /**
+         * Whether a worker holding {@code batchSize} requests waits for more (up to {@link #maxDelay}
+         * from the oldest's arrival): only under load, when it found others queued alongside and
+         * no other worker is free to take new arrivals at once. A lone request never waits.
+         */
+        public boolean waitsToFill(int batchSize, int busyWorkers) {
+            return batchSize > 1 && batchSize < maxBatch && !maxDelay.isZero() && busyWorkers >= workers;
+        }
+
+        /** The smoothed batch time after one more batch. */
+        public static double smoothed(double batchNanos, long lastBatchNanos) {
+            return batchNanos == 0 ? lastBatchNanos : 0.8 * batchNanos + 0.2 * lastBatchNanos;
+        }
+
         private static void check(int v, int min, int max, String what) {
             if (v < min || v > max) {
                 throw new IllegalArgumentException(what + " must be in " + min + ".." + max + ", not " + v);
@@ -210,19 +243,10 @@ public final class Batcher implements AutoCloseable {
         if (depth >= settings.queueCapacity()) {
             throw overloaded();
         }
-        double batch = batchNanosEwma;
-        // An idle worker and an empty queue always take the request: the estimate only learns from
-        // batches that run, so refusing these too would keep a model that was slow once (an
-        // injected fault, a pause) refused for good, long after it is fast again. If it is still
-        // slow, the request's deadline and the version's circuit breaker deal with it.
-        boolean startsNow = depth == 0 && busyWorkers.get() < settings.workers();
-        if (batch > 0 && (!startsNow || now >= deadlineNanos)) {
-            double rounds = Math.floor((double) depth / ((long) settings.maxBatch() * settings.workers())) + 1;
-            if (now + rounds * batch > deadlineNanos) {
-                observer.shed("deadline");
-                throw new RecopsException.Unavailable("deadline_unreachable",
-                        name + " cannot answer within the request's deadline at the current queue depth (" + depth + ")");
-            }
+        if (settings.deadlineUnreachable(depth, busyWorkers.get(), batchNanosEwma, now, deadlineNanos)) {
+            observer.shed("deadline");
+            throw new RecopsException.Unavailable("deadline_unreachable",
+                    name + " cannot answer within the request's deadline at the current queue depth (" + depth + ")");
         }
         return now;
     }
@@ -256,8 +280,7 @@ public final class Batcher implements AutoCloseable {
                 batch.add(first);
                 queue.drainTo(batch, settings.maxBatch() - 1);
                 // Wait for more only under load: others are queued alongside and no worker is free.
-                if (batch.size() > 1 && batch.size() < settings.maxBatch() && !settings.maxDelay().isZero()
-                        && busyWorkers.get() >= settings.workers()) {
+                if (settings.waitsToFill(batch.size(), busyWorkers.get())) {
                     fill(batch, first.enqueuedNanos + settings.maxDelay().toNanos());
                 }
                 run(batch);
@@ -376,7 +399,7 @@ public final class Batcher implements AutoCloseable {
         callCost.record(paddedTokens, took);
         if (lastOfBatch) { // before answering, so a caller's next request sees the estimate
             long batchNanos = System.nanoTime() - dequeuedNanos;
-            batchNanosEwma = batchNanosEwma == 0 ? batchNanos : 0.8 * batchNanosEwma + 0.2 * batchNanos;
+            batchNanosEwma = Settings.smoothed(batchNanosEwma, batchNanos);
         }
         observer.batch(group.size(), paddedTokens, took);
         for (int i = 0; i < group.size(); i++) {
