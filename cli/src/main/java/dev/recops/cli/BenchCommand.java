@@ -97,8 +97,17 @@ final class BenchCommand implements Callable<Integer> {
             + "the summary and the charts of --chart, with the --compare baseline overlaid.")
     Path report;
 
+    @Option(names = "--profile", paramLabel = "FILE.csv",
+            description = "Instead of a load: profile the model's call time in-process (batch 1..32 texts of 8..64 tokens, 1 and 2 "
+                    + "threads, 1 and 2 workers calling at once; a few minutes), write it to FILE.csv and report how well a "
+                    + "call-time model fits it (MAPE on points left out). Model options as for serve.")
+    Path profile;
+
     @Override
     public Integer call() {
+        if (profile != null) {
+            return BenchProfile.run(engine.options("127.0.0.1", 0, spec), profile, spec.commandLine().getOut(), spec.commandLine().getErr(), output.json());
+        }
         LoadSpec loadSpec = load.spec(); // the cheap checks first
         List<Slo> objectives = slos.stream().map(Slo::parse).toList();
         Optional<Sweep> sweepSpec = Optional.ofNullable(sweep).map(Sweep::parse);

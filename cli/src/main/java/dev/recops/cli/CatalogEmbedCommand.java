@@ -71,13 +71,7 @@ final class CatalogEmbedCommand implements Callable<Integer> {
         }
         int index = Integer.parseInt(m.group(1));
         int count = Integer.parseInt(m.group(2));
-        String name = model.isEmpty() ? dev.recops.engine.model.ModelRepository.defaultModel(modelRepo) : model;
-        List<dev.recops.engine.model.ModelVersion> versions = new dev.recops.engine.model.ModelRepository(modelRepo).scan().versionsOf(name);
-        dev.recops.engine.model.ModelVersion version = (modelVersion.isEmpty()
-                ? versions.stream().reduce((lower, higher) -> higher) // the scan lists versions in order
-                : versions.stream().filter(v -> v.version().equals(modelVersion)).findFirst())
-                .orElseThrow(() -> new RecopsException.PreconditionFailed("version_missing", "no usable version "
-                        + (modelVersion.isEmpty() ? "" : modelVersion + " ") + "of model " + name + " in " + modelRepo));
+        dev.recops.engine.model.ModelVersion version = dev.recops.engine.model.ModelRepository.find(modelRepo, model, modelVersion);
         Catalog catalog = CatalogLoader.load(catalogFile);
         long start = System.nanoTime();
         java.io.Console console = System.console();

@@ -33,6 +33,22 @@ public final class ModelRepository {
         }
     }
 
+    /**
+     * One usable version of a model in a repository: {@code version}, or the highest when empty.
+     *
+     * @param model empty for the repository's default model
+     * @throws dev.recops.engine.RecopsException.PreconditionFailed when there is none
+     */
+    public static ModelVersion find(Path repo, String model, String version) {
+        String name = model.isEmpty() ? defaultModel(repo) : model;
+        List<ModelVersion> versions = new ModelRepository(repo).scan().versionsOf(name);
+        return (version.isEmpty()
+                ? versions.stream().reduce((lower, higher) -> higher) // the scan lists versions in order
+                : versions.stream().filter(v -> v.version().equals(version)).findFirst())
+                .orElseThrow(() -> new dev.recops.engine.RecopsException.PreconditionFailed("version_missing", "no usable version "
+                        + (version.isEmpty() ? "" : version + " ") + "of model " + name + " in " + repo));
+    }
+
     /** A version directory that cannot be used, and the one-line reason. */
     public record Rejected(Path dir, String reason) {}
 

@@ -1,0 +1,38 @@
+package dev.recops.cli;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.recops.analysis.latency.CallTimeModel;
+import dev.recops.engine.load.CallProfile;
+import dev.recops.engine.model.ModelRepository;
+import dev.recops.engine.model.ModelVersion;
+import dev.recops.engine.model.TextEncoder;
+import dev.recops.engine.serve.ServeOptions;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code recops bench --profile FILE.csv}: the model's call-time profile, and how well a call-time model fits it. */
+final class BenchProfile {
+    private BenchProfile() {}
+
+    static int run(ServeOptions options, Path file, PrintWriter out, PrintWriter err, boolean json) {
+        ModelVersion version = ModelRepository.find(options.modelRepo(), options.model(), options.primaryVersion());
+        boolean terminal = System.console() != null && System.console().isTerminal();
+        ProgressLine progress = new ProgressLine(err, terminal);
+        long start = System.nanoTime();
+        List<CallProfile.Point> points = CallProfile.measure(threads -> TextEncoder.load(version, threads), CallProfile.Grid.DEFAULT,
+                (done, total, last) -> progress.update(version.id() + ": profiling model calls", "points", done, total));
+        CallProfile.writeCsv(file, points);
+        CallTimeModel model = CallTimeModel.fit(CallTimeModel.read(file), 5);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        OutputOptions output = new OutputOptions();
+        output.format = json ? OutputOptions.Format.json : OutputOptions.Format.text;
+        output.print(out, JsonNodeFactory.instance.objectNode().put("version", version.id()).put("file", file.toString())
+                        .put("points", points.size()).put("seconds", seconds).put("call_time_model_mape", model.cvMape()),
+                String.format(Locale.ROOT, "%s: %d points profiled in %.0f s, written to %s; a call-time model (fixed cost, tokens per thread, "
+                        + "contention) fits them with MAPE %.1f%% on points left out", version.id(), points.size(), seconds, file, 100 * model.cvMape()));
+        return ExitCodes.OK;
+    }
+}
