@@ -29,10 +29,15 @@ final class BenchProfile {
         double seconds = (System.nanoTime() - start) / 1e9;
         OutputOptions output = new OutputOptions();
         output.format = json ? OutputOptions.Format.json : OutputOptions.Format.text;
-        output.print(out, JsonNodeFactory.instance.objectNode().put("version", version.id()).put("file", file.toString())
-                        .put("points", points.size()).put("seconds", seconds).put("call_time_model_mape", model.cvMape()),
-                String.format(Locale.ROOT, "%s: %d points profiled in %.0f s, written to %s; a call-time model (fixed cost, tokens per thread, "
-                        + "contention) fits them with MAPE %.1f%% on points left out", version.id(), points.size(), seconds, file, 100 * model.cvMape()));
+        var node = JsonNodeFactory.instance.objectNode().put("version", version.id()).put("file", file.toString())
+                .put("points", points.size()).put("seconds", seconds).put("call_time_model_mape", model.cvMape());
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%s: %d points profiled in %.0f s, written to %s; a call-time model "
+                + "(fixed cost, per token, attention; one fit per threads and workers) on points left out:", version.id(), points.size(), seconds, file));
+        model.cvMapeByGroup().forEach((g, mape) -> {
+            node.withArray("mape_by_setting").addObject().put("threads", g.threads()).put("workers", g.workers()).put("mape", mape);
+            text.append(String.format(Locale.ROOT, "%n  %d thread(s), %d worker(s): MAPE %.1f%%", g.threads(), g.workers(), 100 * mape));
+        });
+        output.print(out, node, text.toString());
         return ExitCodes.OK;
     }
 }

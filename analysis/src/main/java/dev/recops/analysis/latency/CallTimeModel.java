@@ -1,90 +1,126 @@
 package dev.recops.analysis.latency;
 
 import dev.recops.analysis.AnalysisException;
-import smile.data.DataFrame;
-import smile.data.formula.Formula;
-import smile.regression.LinearModel;
-import smile.regression.OLS;
+import smile.math.matrix.Matrix;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * The time of one model call from a service-time profile ({@code recops bench --profile}), by
- * least squares on physically motivated features: a fixed cost per call, a cost per padded token
- * that more intra-op threads divide, and the same token cost stretched when the workers' threads
- * outnumber the cores (they take turns). Judged by its mean absolute percentage error on points
- * it was not fitted on (k-fold over the profile's points).
+ * The time of one model call from a service-time profile ({@code recops bench --profile}): for
+ * each (intra-op threads, workers calling at once) measured, a fixed cost per call, a cost per
+ * padded token and a cost growing with the square of the sequence length (attention), fitted by
+ * least squares on relative error (each point weighted by 1/time, as MAPE judges it; Smile's QR).
+ * A fit per (threads, workers) because intra-op threading does not scale smoothly: on 2 cores
+ * two threads speed a call up by 1x to 1.5x depending on its size (docs/performance.md).
+ * Judged by its mean absolute percentage error on points left out (k-fold within each group).
  */
 public final class CallTimeModel {
-    static final String[] FEATURES = {"tokens", "tokens_per_thread", "tokens_overload", "texts"};
-
     /** One profile point: a call's shape and its median time. */
     public record Row(int batch, int tokens, int threads, int workers, int cores, double p50Ms) {
-        int paddedTokens() {
-            return batch * tokens;
+        double[] features() {
+            return new double[] {1, (double) batch * tokens, batch * (double) tokens * tokens / 1000};
         }
 
-        double[] features() {
-            double padded = paddedTokens();
-            double overload = Math.max(0, (double) workers * threads / cores - 1);
-            return new double[] {padded, padded / threads, padded * overload, batch};
+        Group group() {
+            return new Group(threads, workers);
         }
     }
 
-    private final LinearModel model;
-    private final double cvMape;
+    /** The setting a fit belongs to. */
+    public record Group(int threads, int workers) {}
 
-    private CallTimeModel(LinearModel model, double cvMape) {
-        this.model = model;
+    private final Map<Group, double[]> coefficients;
+    private final Map<Group, Double> cvMape;
+
+    private CallTimeModel(Map<Group, double[]> coefficients, Map<Group, Double> cvMape) {
+        this.coefficients = coefficients;
         this.cvMape = cvMape;
     }
 
-    /** Median milliseconds of one call; never below a microsecond. */
-    public double millis(int batch, int tokens, int threads, int workers, int cores) {
-        double[][] x = {new Row(batch, tokens, threads, workers, cores, 0).features()};
-        return Math.max(1e-3, model.predict(DataFrame.of(x, FEATURES))[0]);
+    /**
+     * Median milliseconds of one call; never below a microsecond.
+     *
+     * @throws AnalysisException when the profile has no point with these threads and workers
+     */
+    public double millis(int batch, int tokens, int threads, int workers) {
+        double[] beta = coefficients.get(new Group(threads, workers));
+        if (beta == null) {
+            throw AnalysisException.invalid("the profile has no calls with " + threads + " thread(s) and " + workers + " worker(s)");
+        }
+        double[] x = new Row(batch, tokens, threads, workers, 0, 0).features();
+        double ms = 0;
+        for (int i = 0; i < x.length; i++) {
+            ms += beta[i] * x[i];
+        }
+        return Math.max(1e-3, ms);
     }
 
-    /** Mean absolute percentage error (a fraction) on points left out, over {@code folds} folds. */
-    public double cvMape() {
+    /** MAPE (a fraction) on points left out, per (threads, workers). */
+    public Map<Group, Double> cvMapeByGroup() {
         return cvMape;
     }
 
-    public static CallTimeModel fit(List<Row> rows, int folds) {
-        if (rows.size() < FEATURES.length + 2 || folds < 2) {
-            throw AnalysisException.invalid("a call-time model needs at least " + (FEATURES.length + 2) + " profile points and 2 folds");
-        }
-        double sum = 0;
-        for (int f = 0; f < folds; f++) {
-            List<Row> train = new ArrayList<>();
-            List<Row> test = new ArrayList<>();
-            for (int i = 0; i < rows.size(); i++) {
-                (i % folds == f ? test : train).add(rows.get(i));
-            }
-            LinearModel m = ols(train);
-            for (Row r : test) {
-                double predicted = Math.max(1e-3, m.predict(DataFrame.of(new double[][] {r.features()}, FEATURES))[0]);
-                sum += Math.abs(predicted - r.p50Ms()) / r.p50Ms();
-            }
-        }
-        return new CallTimeModel(ols(rows), sum / rows.size());
+    /** MAPE (a fraction) on points left out, over every point. */
+    public double cvMape() {
+        return cvMape.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
 
-    private static LinearModel ols(List<Row> rows) {
-        double[][] data = new double[rows.size()][];
-        for (int i = 0; i < rows.size(); i++) {
-            double[] x = rows.get(i).features();
-            data[i] = Arrays.copyOf(x, x.length + 1);
-            data[i][x.length] = rows.get(i).p50Ms();
+    public static CallTimeModel fit(List<Row> rows, int folds) {
+        Map<Group, List<Row>> groups = new TreeMap<>(java.util.Comparator.comparingInt(Group::threads).thenComparingInt(Group::workers));
+        rows.forEach(r -> groups.computeIfAbsent(r.group(), g -> new ArrayList<>()).add(r));
+        Map<Group, double[]> coefficients = new LinkedHashMap<>();
+        Map<Group, Double> mape = new LinkedHashMap<>();
+        for (Map.Entry<Group, List<Row>> g : groups.entrySet()) {
+            List<Row> rs = g.getValue();
+            if (rs.size() < 2 * folds || folds < 2) {
+                throw AnalysisException.invalid("a call-time model needs at least " + 2 * Math.max(2, folds) + " profile points for "
+                        + g.getKey().threads() + " thread(s) and " + g.getKey().workers() + " worker(s); found " + rs.size());
+            }
+            double sum = 0;
+            for (int f = 0; f < folds; f++) {
+                List<Row> train = new ArrayList<>();
+                List<Row> test = new ArrayList<>();
+                for (int i = 0; i < rs.size(); i++) {
+                    (i % folds == f ? test : train).add(rs.get(i));
+                }
+                double[] beta = solve(train);
+                for (Row r : test) {
+                    double[] x = r.features();
+                    double predicted = 0;
+                    for (int i = 0; i < x.length; i++) {
+                        predicted += beta[i] * x[i];
+                    }
+                    sum += Math.abs(Math.max(1e-3, predicted) - r.p50Ms()) / r.p50Ms();
+                }
+            }
+            coefficients.put(g.getKey(), solve(rs));
+            mape.put(g.getKey(), sum / rs.size());
         }
-        String[] names = Arrays.copyOf(FEATURES, FEATURES.length + 1);
-        names[FEATURES.length] = "ms";
-        return OLS.fit(Formula.lhs("ms"), DataFrame.of(data, names), new OLS.Options(OLS.Method.SVD, false, false));
+        return new CallTimeModel(coefficients, mape);
+    }
+
+    /** Least squares on relative error: each row and its time divided by the time. */
+    private static double[] solve(List<Row> rows) {
+        double[][] x = new double[rows.size()][];
+        double[] y = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            double[] f = rows.get(i).features();
+            double w = 1 / rows.get(i).p50Ms();
+            x[i] = new double[f.length];
+            for (int k = 0; k < f.length; k++) {
+                x[i][k] = f[k] * w;
+            }
+            y[i] = 1;
+        }
+        return Matrix.of(x).qr().solve(y);
     }
 
     /** The rows of a profile CSV (the header {@code recops bench --profile} writes). */
