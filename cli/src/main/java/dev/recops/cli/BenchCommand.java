@@ -106,7 +106,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (profile != null) {
-            return BenchProfile.run(engine.options("127.0.0.1", 0, spec), profile, spec.commandLine().getOut(), spec.commandLine().getErr(), output.json());
+            return BenchProfile.run(engine.options("127.0.0.1", 0, spec), profile, spec.commandLine().getOut(), spec.commandLine().getErr(), output);
         }
         LoadSpec loadSpec = load.spec(); // the cheap checks first
         List<Slo> objectives = slos.stream().map(Slo::parse).toList();

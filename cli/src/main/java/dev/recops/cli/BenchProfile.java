@@ -17,7 +17,7 @@ import java.util.Locale;
 final class BenchProfile {
     private BenchProfile() {}
 
-    static int run(ServeOptions options, Path file, PrintWriter out, PrintWriter err, boolean json) {
+    static int run(ServeOptions options, Path file, PrintWriter out, PrintWriter err, OutputOptions output) {
         ModelVersion version = ModelRepository.find(options.modelRepo(), options.model(), options.primaryVersion());
         boolean terminal = System.console() != null && System.console().isTerminal();
         ProgressLine progress = new ProgressLine(err, terminal);
@@ -27,8 +27,6 @@ final class BenchProfile {
         CallProfile.writeCsv(file, points);
         CallTimeModel model = CallTimeModel.fit(CallTimeModel.read(file), 5);
         double seconds = (System.nanoTime() - start) / 1e9;
-        OutputOptions output = new OutputOptions();
-        output.format = json ? OutputOptions.Format.json : OutputOptions.Format.text;
         var node = JsonNodeFactory.instance.objectNode().put("version", version.id()).put("file", file.toString())
                 .put("points", points.size()).put("seconds", seconds).put("call_time_model_mape", model.cvMape());
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%s: %d points profiled in %.0f s, written to %s; a call-time model "

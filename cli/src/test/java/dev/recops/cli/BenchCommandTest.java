@@ -128,6 +128,13 @@ class BenchCommandTest {
     }
 
     @Test
+    void aProfileOfAModelThatIsNotThereExitsFourWithOneLine(@org.junit.jupiter.api.io.TempDir Path dir) {
+        CommandResult r = CommandResult.run("bench", "--profile", dir.resolve("p.csv").toString(), "--model-repo", dir.resolve("none").toString());
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCodes.PRECONDITION);
+        assertThat(r.err().lines()).hasSize(1).allMatch(l -> l.startsWith("recops: ") && l.contains("not found (see --model-repo)"));
+    }
+
+    @Test
     void anUnreachableTargetExitsFour() throws IOException {
         int port;
         try (var s = new java.net.ServerSocket(0)) {
