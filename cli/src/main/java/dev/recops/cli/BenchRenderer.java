@@ -190,7 +190,7 @@ final class BenchRenderer implements Bench.Listener {
         }
     }
 
-    static String num(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.2f", v);
+    private static String num(double v) {
+        return Bench.num(v);
     }
 }

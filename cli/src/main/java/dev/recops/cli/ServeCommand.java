@@ -7,6 +7,7 @@ import dev.recops.engine.serve.ServeOptions;
 import dev.recops.engine.serve.ServeServer;
 import dev.recops.engine.telemetry.AccessLog;
 import dev.recops.engine.telemetry.ServerMetrics;
+import io.helidon.common.tls.Tls;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -86,6 +88,7 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ServeOptions options = options();
         ServerMetrics metrics = new ServerMetrics();
+        Optional<Tls> tls = dataPlane.tls(spec); // both listeners; checked and read before anything starts
         AccessLog accessLog = accessLogOptions.open(metrics, spec);
         SearchService service = new SearchService(options, metrics, new LoadProgress(err));
         service.stateFile(state.stateFile);
@@ -102,10 +105,10 @@ final class ServeCommand implements Callable<Integer> {
         ServeServer server;
         AdminServer admin;
         try {
-            server = ServeServer.start(host, port, service, metrics, drainTimeout, accessLog, dataPlane.tls(spec));
+            server = ServeServer.start(host, port, service, metrics, drainTimeout, accessLog, tls);
             try {
                 dataPlane.guard(server, err, spec);
-                admin = adminOptions.start(service, metrics, dataPlane.tls(spec), err);
+                admin = adminOptions.start(service, metrics, tls, err);
             } catch (RuntimeException e) {
                 server.close();
                 throw e;

@@ -167,7 +167,8 @@ public final class Bench {
         return Optional.ofNullable(hlog).map(HlogFiles.Output::writer);
     }
 
-    static String num(double v) {
+    /** A rate or parameter value as people write it: {@code 300}, {@code 12.50}. */
+    public static String num(double v) {
         return v == Math.rint(v) ? Long.toString((long) v) : String.format(java.util.Locale.ROOT, "%.2f", v);
     }
 }
