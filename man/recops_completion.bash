@@ -671,7 +671,7 @@ function _picocli_recops_train() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '-o' '--output' '--algo' '--folds' '--batch-max' '--batch-delay' '--workers' '--threads' '--catalog-products' '--index'"
+  local arg_opts="'--format' '-o' '--output' '--algo' '--profile' '--folds' '--batch-max' '--batch-delay' '--workers' '--threads' '--catalog-products' '--index'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -690,6 +690,12 @@ function _picocli_recops_train() {
       ;;
     '--algo')
       return
+      ;;
+    '--profile')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
     '--folds')
       return
@@ -738,7 +744,7 @@ function _picocli_recops_predictlatency() {
 
   local commands=""
   local flag_opts="'--strict' '--no-margin' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--batch-max' '--batch-delay' '--workers' '--threads' '--tokens' '--catalog-products' '--index' '--model' '--rate' '--replicas' '--solve' '--slo' '--headroom'"
+  local arg_opts="'--format' '--batch-max' '--batch-delay' '--workers' '--threads' '--tokens' '--catalog-products' '--index' '--server-cpus' '--model' '--rate' '--replicas' '--solve' '--slo' '--headroom'"
   local FORMAT_option_args=("text" "json") # --format values
   local WHAT_option_args=("none" "max_rate" "replicas") # --solve values
 
@@ -769,6 +775,9 @@ function _picocli_recops_predictlatency() {
       return
       ;;
     '--index')
+      return
+      ;;
+    '--server-cpus')
       return
       ;;
     '--model')

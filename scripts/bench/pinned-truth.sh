@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
 # Clean truth for the latency model (issue 18, item 1): the server pinned to one CPU and the load
-# generator to the other (taskset), so they never take each other's core; HTTP between them;
-# open loop, Poisson arrivals, WANDS queries; REPEATS runs of SECONDS each per rate, after a
-# warm-up; one row per run appended to OUT.csv (recops bench --csv), and the model's call-time
-# profile measured on the server's CPU alone beside it (PROFILE.csv).
-# Usage: scripts/bench/pinned-truth.sh [SECONDS] [REPEATS] [OUT.csv] [PROFILE.csv]
-#        RATES="50 100 150" CONFIGS="16/1/1" scripts/bench/pinned-truth.sh 30 3
+# generator to the other (taskset), so they never take each other's core; HTTP between them; open
+# loop, Poisson arrivals, WANDS queries. Per configuration (batch-max/workers/threads):
+#   1. a warm-up load that is not recorded;
+#   2. its capacity: FINDS x `bench --find-max-rate --slo 'errors<=1%'` (10 s probes), every probe
+#      appended to OUT/capacity.csv (the overloaded probes are what `train` learns max throughput
+#      from), the median of the FINDS answers kept in OUT/capacity.txt;
+#   3. its latency: REPEATS runs of SECONDS at each fraction in FRACTIONS of that capacity, appended
+#      to OUT/runs.csv (`bench --csv`, which records the server's CPU count as server_cpus).
+# The model's call-time profile is measured first on the server's CPU alone (OUT/profile.csv).
+# Usage: scripts/bench/pinned-truth.sh OUT_DIR
+#        CONFIGS="8/1/1 2/1/1" SECONDS_PER_RUN=30 REPEATS=3 FINDS=3 FRACTIONS="0.25 0.5 0.8" scripts/bench/pinned-truth.sh OUT
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 command -v taskset >/dev/null || { echo "needs taskset (util-linux)" >&2; exit 4; }
 [ "$(nproc)" -ge 2 ] || { echo "needs two CPUs: one for the server, one for the load" >&2; exit 4; }
-secs=${1:-30}; repeats=${2:-3}
-out=${3:-pinned-runs.csv}; profile=${4:-pinned-profile.csv}
-machine
-echo "server on CPU 1, load generator on CPU 0"
-[ -f "$profile" ] || taskset -c 1 "$dist/bin/recops" bench --profile "$profile" --primary-version 2
+out=${1:?usage: pinned-truth.sh OUT_DIR}
+secs=${SECONDS_PER_RUN:-30}; repeats=${REPEATS:-3}; finds=${FINDS:-3}
+mkdir -p "$out"
+machine | tee -a "$out/machine.txt"
+echo "server on CPU 1, load generator on CPU 0" | tee -a "$out/machine.txt"
+[ -f "$out/profile.csv" ] || taskset -c 1 "$dist/bin/recops" bench --profile "$out/profile.csv" --primary-version 2
 port=18180
+bench() { taskset -c 0 "$dist/bin/recops" bench --url "http://127.0.0.1:$port" --queries "$root/testdata/wands/queries.csv" \
+  --arrivals poisson --timeout 2s "$@"; }
 for cfg in ${CONFIGS:-16/1/1 4/1/1}; do
   IFS=/ read -r batch workers threads <<<"$cfg"
-  echo "batch-max $batch, workers $workers, threads $threads"
-  server_pid=""
+  echo "== batch-max $batch, workers $workers, threads $threads ($(date -u +%H:%M:%S))"
   taskset -c 1 "$dist/bin/recops" serve --port "$port" --admin-port 0 --drain-delay 0s --primary-version 2 \
     --batch-max "$batch" --workers "$workers" --threads "$threads" >/dev/null 2>"$QUERIES.err" &
   server_pid=$!
@@ -27,11 +34,22 @@ for cfg in ${CONFIGS:-16/1/1 4/1/1}; do
     curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  for rate in ${RATES:-50 100 150 200 250}; do
-    for _ in $(seq 1 "$repeats"); do
-      taskset -c 0 "$dist/bin/recops" bench --url "http://127.0.0.1:$port" --queries "$root/testdata/wands/queries.csv" \
-        --arrivals poisson --seed 7 --timeout 2s --rate "$rate" --duration "${secs}s" --warmup 5s --csv "$out" \
-        | grep -E '^  latency'
+  bench --rate 100 --duration 15s --warmup 0s >/dev/null
+  found=()
+  for i in $(seq 1 "$finds"); do
+    best=$(bench --find-max-rate --slo 'errors<=1%' --rate 200 --duration 10s --warmup 3s --seed "$i" --csv "$out/capacity.csv" \
+      --format json | jq -r '.max_rate // empty' || true)
+    echo "   capacity search $i: ${best:-none}/s"
+    [ -n "$best" ] && found+=("$best")
+  done
+  [ "${#found[@]}" -gt 0 ] || { echo "no rate met errors<=1% at $cfg" >&2; stop_server; continue; }
+  capacity=$(printf '%s\n' "${found[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+  echo "$cfg $capacity ${found[*]}" >> "$out/capacity.txt"
+  for frac in ${FRACTIONS:-0.25 0.5 0.8}; do
+    rate=$(awk -v c="$capacity" -v f="$frac" 'BEGIN {printf "%.0f", c * f}')
+    for i in $(seq 1 "$repeats"); do
+      bench --rate "$rate" --duration "${secs}s" --warmup 5s --seed "$i" --csv "$out/runs.csv" | grep -E '^  latency' \
+        | sed "s/^/   $rate\/s: /" || true
     done
   done
   stop_server

@@ -25,7 +25,7 @@ final class BenchProfile {
         List<CallProfile.Point> points = CallProfile.measure(threads -> TextEncoder.load(version, threads), CallProfile.Grid.DEFAULT,
                 (done, total, last) -> progress.update(version.id() + ": profiling model calls", "points", done, total));
         CallProfile.writeCsv(file, points);
-        CallTimeModel model = CallTimeModel.fit(CallTimeModel.read(file), 5);
+        CallTimeModel model = CallTimeModel.fit(CallTimeModel.read(file), CallTimeModel.FOLDS);
         double seconds = (System.nanoTime() - start) / 1e9;
         var node = JsonNodeFactory.instance.objectNode().put("version", version.id()).put("file", file.toString())
                 .put("points", points.size()).put("seconds", seconds).put("call_time_model_mape", model.cvMape());

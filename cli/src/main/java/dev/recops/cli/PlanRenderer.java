@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.analysis.latency.CapacityPlan;
 import dev.recops.analysis.latency.Config;
 import dev.recops.analysis.latency.LatencyModel;
+import dev.recops.analysis.latency.Target;
 
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -33,7 +34,7 @@ final class PlanRenderer {
                 } else {
                     out.printf(Locale.ROOT, "  max rate   %s/s per replica within %s%s%n", fmt(a.maxRatePerReplica().getAsDouble()), objectives, margins(a));
                     a.edge().ifPresent(e -> out.printf(Locale.ROOT, "  edge       %s/s where the predictions meet the objectives; between %s and %s/s "
-                            + "if the model errs by its typical error either way%n", fmt(e), fmtOrNone(a.interval()[0]), fmtOrNone(a.interval()[1])));
+                            + "at the ends of their 80%% intervals%n", fmt(e), fmtOrNone(a.interval()[0]), fmtOrNone(a.interval()[1])));
                     prediction(out, a.prediction().orElseThrow());
                 }
             }
@@ -102,6 +103,12 @@ final class PlanRenderer {
             put(n, "p95_ms", p.p95());
             put(n, "p99_ms", p.p99());
             put(n, "max_throughput_rps", p.maxThroughput());
+            ObjectNode intervals = n.putObject("interval_80");
+            p.intervals().forEach((t, i) -> {
+                ObjectNode e = intervals.putObject(t.column);
+                put(e, "low", i.low());
+                put(e, "high", i.high());
+            });
             put(n, "utilisation", p.utilisation());
         });
         a.warnings().forEach(w -> json.withArray("warnings").add(w));
@@ -111,8 +118,15 @@ final class PlanRenderer {
 
     private static void prediction(PrintWriter out, LatencyModel.Prediction p) {
         out.printf(Locale.ROOT, "  latency    p50 %.1f  p95 %.1f  p99 %.1f ms%n", p.p50(), p.p95(), p.p99());
+        LatencyModel.Interval p50 = p.interval(Target.P50);
+        LatencyModel.Interval p99 = p.interval(Target.P99);
+        if (Double.isFinite(p50.low()) && Double.isFinite(p99.low())) {
+            out.printf(Locale.ROOT, "  80%% interval p50 %.1f..%.1f  p99 %.1f..%.1f ms%n", p50.low(), p50.high(), p99.low(), p99.high());
+        }
         if (Double.isFinite(p.maxThroughput())) {
-            out.printf(Locale.ROOT, "  load       utilisation %.2f of %s/s max throughput per replica%n", p.utilisation(), fmt(p.maxThroughput()));
+            LatencyModel.Interval max = p.interval(Target.MAX_THROUGHPUT);
+            out.printf(Locale.ROOT, "  load       utilisation %.2f of %s/s max throughput per replica%s%n", p.utilisation(), fmt(p.maxThroughput()),
+                    Double.isFinite(max.low()) ? " (80% interval " + fmt(max.low()) + ".." + fmt(max.high()) + "/s)" : "");
         }
     }
 
@@ -121,7 +135,7 @@ final class PlanRenderer {
             return "";
         }
         return a.margins().entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.0f%%", e.getKey().label(), 100 * e.getValue()))
-                .collect(Collectors.joining(", ", ", with the model's typical error to spare (", ")"));
+                .collect(Collectors.joining(", ", ", with the top of the model's 80% interval under it (", ")"));
     }
 
     /** JSON has no NaN: what the model cannot tell is null. */

@@ -34,10 +34,17 @@ final class ServingSettingsOptions {
             + "data's most common; used only when the data varied it).")
     String index;
 
+    @Option(names = "--server-cpus", paramLabel = "N", description = "CPUs the server may run on (default: the training data's most "
+            + "common; used only when the data varied it).")
+    Integer serverCpus;
+
     /** The query at the model's most common rate; the plan sets the rate. */
     Query query(LatencyModel model) {
         if (index != null && !index.equals("exact") && !index.equals("hnsw")) {
             throw AnalysisException.invalid("--index must be exact or hnsw, not " + index);
+        }
+        if (serverCpus != null && serverCpus < 1) {
+            throw AnalysisException.invalid("--server-cpus must be at least 1");
         }
         if (catalogProducts != null && catalogProducts < 1) {
             throw AnalysisException.invalid("--catalog-products must be at least 1");
@@ -61,6 +68,9 @@ final class ServingSettingsOptions {
         }
         if (index != null) {
             config = config.with(Feature.HNSW, index.equals("hnsw") ? 1 : 0);
+        }
+        if (serverCpus != null) {
+            config = config.with(Feature.CPUS, serverCpus);
         }
         if (config.batchMax() < 1 || config.workers() < 1 || config.threads() < 1) {
             throw AnalysisException.invalid("--batch-max, --workers and --threads must be at least 1");

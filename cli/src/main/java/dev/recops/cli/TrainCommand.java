@@ -32,8 +32,11 @@ import java.util.stream.Collectors;
             "%nEvery algorithm is judged by k-fold cross-validation grouped by configuration: the runs of one configuration are "
                     + "all learned or all judged, so the errors are those of predicting a configuration never measured. Per target "
                     + "the report gives MAPE, RMSE and R², the algorithm kept and the features that matter (permutation importance).",
-            "%nAlgorithms: queue (a learned service time composed with a batch-service queue; extrapolates towards capacity), "
-                    + "ols, ridge, gbm, gbm-quantile (median loss: robust to disturbed runs), forest.",
+            "%nAlgorithms: simulation (recops' own batcher simulated over the model's call-time profile, --profile, and "
+                    + "calibrated on the runs), queue (a learned service time composed with a batch-service queue; extrapolates "
+                    + "towards capacity), ols, ridge, gbm, gbm-quantile (median loss: robust to disturbed runs), forest, ensemble "
+                    + "(the geometric mean of ridge, gbm-quantile and forest). Every prediction comes with an 80%% interval from its "
+                    + "algorithm's cross-validated error (and the simulation's spread over seeds).",
             ""
         })
 final class TrainCommand implements Callable<Integer> {
@@ -51,9 +54,14 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--algo", paramLabel = "ALGO", defaultValue = "auto",
-            description = "auto (per target, the lowest cross-validated MAPE), queue, ols, ridge, gbm, gbm-quantile, forest or ensemble "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "auto (per target, the lowest cross-validated MAPE), simulation, queue, ols, ridge, gbm, gbm-quantile, forest "
+                    + "or ensemble (default: ${DEFAULT-VALUE}).")
     String algo;
+
+    @Option(names = "--profile", paramLabel = "FILE.csv",
+            description = "The model's call-time profile (recops bench --profile, measured on the server's CPUs), which the "
+                    + "simulation runs on; without it the simulation is not a candidate.")
+    Path profile;
 
     @Option(names = "--folds", paramLabel = "K", defaultValue = "5",
             description = "Cross-validation folds, at most one per configuration (default: ${DEFAULT-VALUE}).")
@@ -89,6 +97,9 @@ final class TrainCommand implements Callable<Integer> {
         Optional<Config> logConfig = batchMax == null || workers == null ? Optional.empty()
                 : Optional.of(new Config("", "", batchMax, batchDelay.toNanos() / 1e6, workers, threads, Math.max(0, catalogProducts), index));
         TrainingData data = TrainingData.read(files, logConfig);
+        if (profile != null) {
+            data = data.withProfile(profile);
+        }
         boolean terminal = System.console() != null && System.console().isTerminal(); // progress on a terminal only
         ProgressLine progress = new ProgressLine(spec.commandLine().getErr(), true);
         LatencyModel model = Trainer.train(data, only, folds,
@@ -130,6 +141,9 @@ final class TrainCommand implements Callable<Integer> {
         model.queue().ifPresent(q -> w.printf(Locale.ROOT, "  queueing model: service time %s (cross-validated MAPE %.1f%%), batches split into calls "
                 + "of similar length from %s texts%n", q.serviceTime(), q.serviceTimeMape(),
                 Double.isInfinite(q.splitBatch()) ? "never" : String.format(Locale.ROOT, "%.0f", q.splitBatch())));
+        model.simulation().ifPresent(s -> w.printf(Locale.ROOT, "  simulation: call-time profile on %s (cross-validated MAPE %.1f%%); "
+                + "past capacity the server spends %.2f ms per request outside the batcher%n", Plural.of(s.profileCpus(), "CPU"), 100 * s.profileMape(),
+                s.outsideMillis()));
         w.printf(Locale.ROOT, "saved %s (%s, %s)%n", out, LatencyModel.DESCRIPTION, LatencyModel.PREDICTORS);
         return ExitCodes.OK;
     }

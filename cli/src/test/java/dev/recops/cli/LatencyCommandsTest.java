@@ -104,6 +104,26 @@ class LatencyCommandsTest {
     }
 
     @Test
+    void trainsTheSimulationOnACallTimeProfileAndPredictsWithIntervals() throws Exception {
+        Path simulated = dir.resolve("simulated");
+        CommandResult t = CommandResult.run("train", RUNS.toString(), "--profile", RUNS.resolveSibling("profile.csv").toString(), "--algo",
+                "simulation", "-o", simulated.toString());
+        assertThat(t.exitCode()).as(t.err()).isZero();
+        assertThat(t.out()).contains("simulation: call-time profile on 2 CPUs", "ms per request outside the batcher");
+        CommandResult p = CommandResult.run("predict-latency", "--model", simulated.toString(), "--rate", "200", "--batch-max", "16",
+                "--format", "json");
+        assertThat(p.exitCode()).as(p.err()).isZero();
+        JsonNode prediction = new ObjectMapper().readTree(p.out()).path("prediction");
+        JsonNode p99 = prediction.path("interval_80").path("p99_ms");
+        assertThat(p99.path("low").asDouble()).isLessThan(prediction.path("p99_ms").asDouble());
+        assertThat(p99.path("high").asDouble()).isGreaterThan(prediction.path("p99_ms").asDouble());
+        assertOneLine(CommandResult.run("train", RUNS.toString(), "--algo", "simulation", "-o", dir.resolve("m2").toString()), ExitCodes.USAGE,
+                "--profile");
+        assertOneLine(CommandResult.run("predict-latency", "--model", simulated.toString(), "--rate", "100", "--server-cpus", "8"),
+                ExitCodes.USAGE, "measured on 2 CPU(s), not the 8");
+    }
+
+    @Test
     void theHelpNamesEveryAlgorithmTheReportCanChoose() {
         String help = CommandResult.run("train", "--help").out().replaceAll("\\s+", " ");
         for (dev.recops.analysis.latency.Algorithm a : dev.recops.analysis.latency.Algorithm.values()) {
@@ -173,6 +193,7 @@ class LatencyCommandsTest {
         assertThat(Double.parseDouble(row[header.indexOf("model_calls")])).isPositive();
         assertThat(Double.parseDouble(row[header.indexOf("mean_batch")])).isGreaterThanOrEqualTo(1);
         assertThat(Double.parseDouble(row[header.indexOf("mean_call_ms")])).isPositive();
+        assertThat(Integer.parseInt(row[header.indexOf("server_cpus")])).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(Double.parseDouble(row[header.indexOf("p95_ms")])).isBetween(Double.parseDouble(row[header.indexOf("p50_ms")]),
                 Double.parseDouble(row[header.indexOf("p99_ms")]));
     }

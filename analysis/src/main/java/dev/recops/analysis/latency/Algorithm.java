@@ -14,10 +14,16 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The ways {@code recops train} can model a target. {@link #QUEUE} composes a learned service
- * time with queueing theory; the others regress the log of the target on the features directly.
+ * The ways {@code recops train} can model a target. {@link #SIMULATION} runs the batcher's own
+ * policy over a profile of the model's call time; {@link #QUEUE} composes a learned service time
+ * with queueing theory; the others regress the log of the target on the features directly.
  */
 public enum Algorithm {
+    /**
+     * The batcher simulated in virtual time over the call-time profile, calibrated on the runs:
+     * see {@link Simulated}. Needs a profile ({@code recops train --profile}).
+     */
+    SIMULATION("simulation"),
     /** Service time (linear or trees) composed with a batch-service queue: see {@link QueueModel}. */
     QUEUE("queue"),
     /** Ordinary least squares. */
@@ -59,8 +65,17 @@ public enum Algorithm {
                 + java.util.Arrays.stream(values()).map(a -> a.label).toList());
     }
 
-    /** Fits this algorithm to one target; null when the observations hold too few samples for it. */
-    Predictor fit(Target t, List<Observation> observations) {
+    /**
+     * Fits this algorithm to one target; null when the observations hold too few samples for it.
+     *
+     * @param profile the model's call-time profile, which {@link #SIMULATION} needs
+     */
+    Predictor fit(Target t, List<Observation> observations, java.util.Optional<CallTimeModel> profile) {
+        if (this == SIMULATION) {
+            CallTimeModel p = profile.orElseThrow(() -> AnalysisException.invalid(
+                    "the simulation needs the model's call-time profile: recops bench --profile FILE.csv, then train --profile FILE.csv"));
+            return new Simulated.ForTarget(Simulated.fit(p, observations), t);
+        }
         if (this == QUEUE) {
             QueueModel m = QueueModel.fit(observations);
             return new QueueModel.ForTarget(m, t);
@@ -68,7 +83,7 @@ public enum Algorithm {
         if (this == ENSEMBLE) {
             List<Predictor> members = new java.util.ArrayList<>();
             for (Algorithm a : MEMBERS) {
-                Predictor p = a.fit(t, observations);
+                Predictor p = a.fit(t, observations, profile);
                 if (p == null) {
                     return null;
                 }
@@ -97,7 +112,7 @@ public enum Algorithm {
                     new GradientTreeBoost.Options(Loss.quantile(0.5), TREES, 6, 8, nodeSize, 0.05, 0.8, null, null));
             case FOREST -> RandomForest.fit(f, df, new RandomForest.Options(TREES, Math.max(1, features.size() / 2), 20, 64, nodeSize, 1.0,
                     java.util.stream.LongStream.range(0, TREES).map(i -> Folds.SEED + i).toArray(), null));
-            case QUEUE, ENSEMBLE -> throw new AssertionError();
+            case SIMULATION, QUEUE, ENSEMBLE -> throw new AssertionError();
         };
         return new Direct(model, features);
     }

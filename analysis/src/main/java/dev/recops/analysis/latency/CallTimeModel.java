@@ -22,7 +22,10 @@ import java.util.TreeMap;
  * two threads speed a call up by 1x to 1.5x depending on its size (docs/performance.md).
  * Judged by its mean absolute percentage error on points left out (k-fold within each group).
  */
-public final class CallTimeModel {
+@SuppressWarnings("serial") // the Map fields hold LinkedHashMaps: serializable
+public final class CallTimeModel implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** One profile point: a call's shape and its median time. */
     public record Row(int batch, int tokens, int threads, int workers, int cores, double p50Ms) {
         double[] features() {
@@ -34,15 +37,25 @@ public final class CallTimeModel {
         }
     }
 
+    /** Folds of the cross-validation a profile is judged by. */
+    public static final int FOLDS = 5;
+
     /** The setting a fit belongs to. */
-    public record Group(int threads, int workers) {}
+    public record Group(int threads, int workers) implements java.io.Serializable {}
 
     private final Map<Group, double[]> coefficients;
     private final Map<Group, Double> cvMape;
+    private final int cores;
 
-    private CallTimeModel(Map<Group, double[]> coefficients, Map<Group, Double> cvMape) {
+    private CallTimeModel(Map<Group, double[]> coefficients, Map<Group, Double> cvMape, int cores) {
         this.coefficients = coefficients;
         this.cvMape = cvMape;
+        this.cores = cores;
+    }
+
+    /** The CPUs the profile was measured on (the most of its points say); 0 when it does not say. */
+    public int cores() {
+        return cores;
     }
 
     /**
@@ -104,7 +117,9 @@ public final class CallTimeModel {
             coefficients.put(g.getKey(), solve(rs));
             mape.put(g.getKey(), sum / rs.size());
         }
-        return new CallTimeModel(coefficients, mape);
+        int cores = rows.stream().collect(java.util.stream.Collectors.groupingBy(Row::cores, java.util.stream.Collectors.counting()))
+                .entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0);
+        return new CallTimeModel(coefficients, mape, cores);
     }
 
     /** Least squares on relative error: each row and its time divided by the time. */

@@ -24,7 +24,7 @@ public final class CapacityPlan {
      * @param rate requests per second offered to all replicas together; NaN when not given (only {@link Solve#MAX_RATE})
      * @param replicas replicas sharing {@code rate} for a prediction
      * @param headroom the share of each replica's max sustainable rate kept free ({@link Solve#REPLICAS})
-     * @param margin each objective must hold with the model's cross-validated error to spare
+     * @param margin each objective must hold at the top of its target's 80% prediction interval
      */
     public record Request(Solve solve, double rate, int replicas, List<Objective> objectives, double headroom, boolean margin) {
         public Request {
@@ -58,7 +58,7 @@ public final class CapacityPlan {
      * @param met each objective and whether the prediction meets it ({@link Solve#PREDICT})
      * @param maxRatePerReplica the highest rate one replica sustains within the objectives, when one does
  * @param edge the max rate the model's predictions put at the objectives themselves ({@link Solve#MAX_RATE})
- * @param interval the max rate if the model errs by its typical error either way, {low, high} ({@link Solve#MAX_RATE})
+ * @param interval the max rate at the top and at the bottom of the predictions' 80% intervals, {low, high} ({@link Solve#MAX_RATE})
      * @param replicas how many replicas the rate needs ({@link Solve#REPLICAS})
      * @param margins the error kept to spare per objective's target (0 without a margin)
      * @param warnings what makes the answer doubtful: an unsustainable rate, an extrapolation

@@ -9,7 +9,8 @@ public enum Feature {
     THREADS("threads", "ONNX Runtime threads per call"),
     QUERY_TOKENS("query_tokens", "mean tokens per query"),
     CATALOG_PRODUCTS("catalog_products", "products in the served catalog"),
-    HNSW("hnsw", "1 when the catalog is searched through an HNSW index, 0 when exactly");
+    HNSW("hnsw", "1 when the catalog is searched through an HNSW index, 0 when exactly"),
+    CPUS("server_cpus", "CPUs the server could run on");
 
     public final String column;
     public final String meaning;
@@ -21,5 +22,5 @@ public enum Feature {
 
     /** The features that describe a configuration alone (what max throughput depends on). */
     static final java.util.List<Feature> CONFIGURATION = java.util.List.of(BATCH_MAX, BATCH_DELAY_MS, WORKERS, THREADS, QUERY_TOKENS,
-            CATALOG_PRODUCTS, HNSW);
+            CATALOG_PRODUCTS, HNSW, CPUS);
 }

@@ -38,10 +38,27 @@ public final class LatencyModel implements Serializable {
 
     public static final String DESCRIPTION = "model.json";
     public static final String PREDICTORS = "model.ser";
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
+    /** The z of a central 80% interval under a normal error of the log. */
+    static final double Z80 = 1.2816;
 
     /** How the queueing model fitted, when one was chosen: service-time kind, its CV MAPE, the batch size β at which calls split in two. */
     public record QueueFacts(String serviceTime, double serviceTimeMape, double splitBatch) implements Serializable {}
+
+    /**
+     * How the simulation was calibrated, when it was chosen: the profile's CPUs and cross-validated
+     * MAPE, and the server's time per request outside the batcher that max throughput implies.
+     */
+    public record SimulationFacts(int profileCpus, double profileMape, double outsideMillis) implements Serializable {}
+
+    /** A prediction interval: between {@code low} and {@code high} eight times in ten. */
+    public record Interval(double low, double high) {
+        static final Interval NONE = new Interval(Double.NaN, Double.NaN);
+
+        public boolean contains(double v) {
+            return v >= low && v <= high;
+        }
+    }
 
     /** A feature's range in the training data. */
     public record Range(double min, double max) implements Serializable {
@@ -55,10 +72,16 @@ public final class LatencyModel implements Serializable {
      *
      * @param maxThroughput requests per second one replica sustains at most
      * @param utilisation offered rate / max throughput; at or above 1 the latencies do not hold
+     * @param intervals each target's central 80% prediction interval, {low, high} (see {@link #interval})
      */
-    public record Prediction(double p50, double p95, double p99, double maxThroughput, double utilisation) {
+    public record Prediction(double p50, double p95, double p99, double maxThroughput, double utilisation, Map<Target, Interval> intervals) {
         public boolean sustainable() {
             return utilisation < 1;
+        }
+
+        /** A target's 80% interval; NaN ends when the model has no such target. */
+        public Interval interval(Target t) {
+            return intervals.getOrDefault(t, Interval.NONE);
         }
 
         public double latency(Target t) {
@@ -85,9 +108,10 @@ public final class LatencyModel implements Serializable {
     private final Map<Target, Trainer.TargetReport> reports;
     private final Map<Target, Predictor> predictors;
     private final QueueFacts queue;
+    private final SimulationFacts simulation;
 
     LatencyModel(String trainedAt, TrainingData data, Map<Target, Trainer.TargetReport> reports, Map<Target, Predictor> predictors,
-                 Optional<QueueFacts> queue) {
+                 Optional<QueueFacts> queue, Optional<SimulationFacts> simulation) {
         this.trainedAt = trainedAt;
         this.dataSha256 = data.sha256();
         this.files = data.files().stream().map(p -> p.getFileName().toString()).toList();
@@ -109,6 +133,7 @@ public final class LatencyModel implements Serializable {
         this.reports = new EnumMap<>(reports);
         this.predictors = new EnumMap<>(predictors);
         this.queue = queue.orElse(null);
+        this.simulation = simulation.orElse(null);
     }
 
     private static double mode(double[] v) {
@@ -159,7 +184,8 @@ public final class LatencyModel implements Serializable {
     public Query defaultQuery() {
         Config config = new Config("", "", (int) defaultOf(Feature.BATCH_MAX), defaultOf(Feature.BATCH_DELAY_MS), (int) defaultOf(Feature.WORKERS),
                 (int) defaultOf(Feature.THREADS))
-                .with(Feature.CATALOG_PRODUCTS, defaultOf(Feature.CATALOG_PRODUCTS)).with(Feature.HNSW, defaultOf(Feature.HNSW));
+                .with(Feature.CATALOG_PRODUCTS, defaultOf(Feature.CATALOG_PRODUCTS)).with(Feature.HNSW, defaultOf(Feature.HNSW))
+                .with(Feature.CPUS, defaultOf(Feature.CPUS));
         return new Query(config, defaultOf(Feature.RATE), defaultOf(Feature.QUERY_TOKENS));
     }
 
@@ -171,12 +197,20 @@ public final class LatencyModel implements Serializable {
         return Optional.ofNullable(queue);
     }
 
+    public Optional<SimulationFacts> simulation() {
+        return Optional.ofNullable(simulation);
+    }
+
     public Prediction predict(Query q) {
         double p50 = value(Target.P50, q);
         double p95 = Math.max(p50, value(Target.P95, q));
         double p99 = Math.max(p95, value(Target.P99, q));
         double max = value(Target.MAX_THROUGHPUT, q);
-        return new Prediction(p50, p95, p99, max, Double.isNaN(max) ? Double.NaN : q.rate() / max);
+        Map<Target, Interval> intervals = new EnumMap<>(Target.class);
+        for (Target t : predictors.keySet()) {
+            intervals.put(t, interval(t, q));
+        }
+        return new Prediction(p50, p95, p99, max, Double.isNaN(max) ? Double.NaN : q.rate() / max, intervals);
     }
 
     private double value(Target t, Query q) {
@@ -198,12 +232,32 @@ public final class LatencyModel implements Serializable {
     }
 
     /**
-     * How far this model's predictions of a target typically miss: its cross-validated MAPE as a
-     * fraction (0 when unknown).
+     * How far above its prediction a target's truth may typically lie: the upper width of the 80%
+     * interval from the cross-validated error alone, as a fraction (0 when unknown).
      */
     public double typicalError(Target t) {
+        return Math.exp(Z80 * cvLogError(t)) - 1;
+    }
+
+    private double cvLogError(Target t) {
         Trainer.TargetReport r = reports.get(t);
-        return r == null ? 0 : r.chosenScore().mape() / 100;
+        double e = r == null ? Double.NaN : r.chosenScore().logRmse();
+        return Double.isFinite(e) ? e : 0;
+    }
+
+    /**
+     * The central 80% prediction interval of a target at a query, {low, high}: the prediction
+     * times {@code exp(±1.28σ)}, σ² the cross-validated error of the log plus the model's own
+     * spread there (the simulation's over seeds). NaN ends when the model has no such target.
+     */
+    public Interval interval(Target t, Query q) {
+        Predictor p = predictors.get(t);
+        if (p == null) {
+            return Interval.NONE;
+        }
+        double v = p.predict(q);
+        double sigma = Math.hypot(cvLogError(t), p.spread(q));
+        return new Interval(v * Math.exp(-Z80 * sigma), v * Math.exp(Z80 * sigma));
     }
 
     /**
@@ -211,31 +265,27 @@ public final class LatencyModel implements Serializable {
      * scanning up from zero to the first rate that breaks an objective. Empty when none holds
      * even at the lowest rate.
      *
-     * @param margin when true, a prediction must meet each objective with its target's
-     *     {@link #typicalError} to spare: near the knee a configuration's tail is a coin toss from
-     *     run to run, and the edge the model sees is uncertain by about that much
+     * @param margin when true, the top of each objective's target's 80% interval must meet it (a
+     *     plan on the low end): near the knee a configuration's tail is a coin toss from run to
+     *     run, and the edge the model sees is uncertain by about that much
      */
     public Optional<Double> maxRate(Query config, List<Objective> objectives, boolean margin) {
-        List<Objective> effective = !margin ? objectives : objectives.stream()
-                .map(o -> new Objective(o.target(), o.maxMillis() / (1 + typicalError(o.target())))).toList();
-        return maxRate(config, effective);
+        return maxRate(config, objectives, margin ? 1 : 0);
     }
 
     /**
-     * The max rate if the model errs by its typical error either way: the low end assumes it
-     * predicts latency too low (the objective must hold with that error to spare, what
-     * {@code maxRate(.., true)} answers), the high end that it predicts too high.
+     * The max rate at either end of the prediction intervals: the low end where the top of each
+     * interval meets the objectives (what {@code maxRate(.., true)} answers), the high end where
+     * the bottom does.
      *
      * @return {low, high}; an end is NaN where no rate meets the objectives
      */
     public double[] maxRateInterval(Query config, List<Objective> objectives) {
-        double low = maxRate(config, objectives, true).orElse(Double.NaN);
-        double high = maxRate(config, objectives.stream()
-                .map(o -> new Objective(o.target(), o.maxMillis() / Math.max(0.05, 1 - typicalError(o.target())))).toList()).orElse(Double.NaN);
-        return new double[] {low, high};
+        return new double[] {maxRate(config, objectives, 1).orElse(Double.NaN), maxRate(config, objectives, -1).orElse(Double.NaN)};
     }
 
-    private Optional<Double> maxRate(Query config, List<Objective> objectives) {
+    /** @param side +1 judges the top of each interval, -1 its bottom, 0 the prediction */
+    private Optional<Double> maxRate(Query config, List<Objective> objectives, int side) {
         double cap = value(Target.MAX_THROUGHPUT, config.withRate(1));
         if (!Double.isFinite(cap)) {
             cap = ranges.getOrDefault(Feature.RATE, new Range(0, 1000)).max();
@@ -245,12 +295,12 @@ public final class LatencyModel implements Serializable {
         double good = 0;
         for (int i = 1; i < steps; i++) {
             double r = i * step;
-            if (!meets(config.withRate(r), objectives)) {
+            if (!meets(config.withRate(r), objectives, side)) {
                 double lo = good;
                 double hi = r;
                 for (int k = 0; k < 30 && lo > 0; k++) {
                     double mid = (lo + hi) / 2;
-                    if (meets(config.withRate(mid), objectives)) {
+                    if (meets(config.withRate(mid), objectives, side)) {
                         lo = mid;
                     } else {
                         hi = mid;
@@ -263,9 +313,12 @@ public final class LatencyModel implements Serializable {
         return Optional.of(good);
     }
 
-    private boolean meets(Query q, List<Objective> objectives) {
+    private boolean meets(Query q, List<Objective> objectives, int side) {
         Prediction p = predict(q);
-        return objectives.stream().allMatch(o -> o.met(p));
+        if (!p.sustainable() && Double.isFinite(p.utilisation())) {
+            return false;
+        }
+        return objectives.stream().allMatch(o -> side == 0 ? o.met(p) : (side > 0 ? interval(o.target(), q).high() : interval(o.target(), q).low()) <= o.maxMillis());
     }
 
     public void save(Path dir) {
@@ -325,6 +378,7 @@ public final class LatencyModel implements Serializable {
                 ObjectNode a = cv.putObject(s.algorithm().label);
                 if (s.usable()) {
                     put(a, "mape_pct", s.mape());
+                    put(a, "log_rmse", s.logRmse());
                     put(a, "rmse", s.rmse());
                     put(a, "r2", s.r2());
                     a.put("n", s.n());
@@ -339,6 +393,11 @@ public final class LatencyModel implements Serializable {
             ObjectNode q = root.putObject("queue").put("service_time", queue.serviceTime());
             put(q, "service_time_cv_mape_pct", queue.serviceTimeMape());
             put(q, "split_batch", queue.splitBatch());
+        }
+        if (simulation != null) {
+            ObjectNode n = root.putObject("simulation").put("profile_cpus", simulation.profileCpus());
+            put(n, "profile_cv_mape_pct", 100 * simulation.profileMape());
+            put(n, "outside_ms_per_request", simulation.outsideMillis());
         }
         return root;
     }

@@ -26,9 +26,15 @@ public final class Trainer {
      * @param mape mean absolute percentage error, percent
      * @param rmse root mean squared error, in the target's unit
      * @param r2 coefficient of determination
+     * @param logRmse root mean square of log(predicted / measured): the width of prediction intervals
      * @param failure why the algorithm could not be judged ("" when it was)
      */
-    public record Score(Algorithm algorithm, int n, double mape, double rmse, double r2, String failure) implements java.io.Serializable {
+    public record Score(Algorithm algorithm, int n, double mape, double rmse, double r2, double logRmse, String failure)
+            implements java.io.Serializable {
+        static Score failed(Algorithm a, String why) {
+            return new Score(a, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, why);
+        }
+
         public boolean usable() {
             return failure.isEmpty() && n > 0 && Double.isFinite(mape);
         }
@@ -67,6 +73,7 @@ public final class Trainer {
             throw AnalysisException.invalid("cross-validation needs at least 2 folds, not " + folds);
         }
         List<Observation> obs = data.observations();
+        Optional<CallTimeModel> profile = Optional.ofNullable(data.profile());
         List<Config> configs = new ArrayList<>(Samples.byConfig(obs).keySet());
         if (configs.size() < 2) {
             throw AnalysisException.invalid("the data holds one configuration; cross-validation grouped by configuration needs at least "
@@ -87,7 +94,7 @@ public final class Trainer {
             List<Score> scores = new ArrayList<>();
             for (Algorithm a : candidates) {
                 int before = done[0];
-                scores.add(crossValidate(a, t, obs, split, fold -> progress.step(t.label() + ": " + a.label + ", fold " + fold + "/" + split.size(),
+                scores.add(crossValidate(a, t, obs, profile, split, fold -> progress.step(t.label() + ": " + a.label + ", fold " + fold + "/" + split.size(),
                         done[0]++, total)));
                 done[0] = before + split.size(); // a failed fold ends its algorithm's cross-validation early
             }
@@ -99,7 +106,7 @@ public final class Trainer {
                 continue;
             }
             Algorithm chosen = best.get().algorithm();
-            Predictor p = chosen.fit(t, obs);
+            Predictor p = chosen.fit(t, obs, profile);
             predictors.put(t, p);
             int groups = (int) all.queries().stream().map(Query::config).distinct().count();
             reports.put(t, new TargetReport(t, all.size(), groups, scores, chosen, importance(p, t, all)));
@@ -108,22 +115,27 @@ public final class Trainer {
             throw AnalysisException.invalid("no latency target could be modelled from " + data.files());
         }
         Optional<QueueModel> queue = Optional.empty();
+        Optional<Simulated> simulated = Optional.empty();
         for (Predictor p : predictors.values()) {
             if (p instanceof QueueModel.ForTarget q) {
                 queue = Optional.of(q.model());
+            } else if (p instanceof Simulated.ForTarget s) {
+                simulated = Optional.of(s.model());
             }
         }
         return new LatencyModel(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), data, reports, predictors,
                 queue.map(q -> new LatencyModel.QueueFacts(q.service().kind().name().toLowerCase(java.util.Locale.ROOT), q.service().cvMape(),
-                        q.beta())));
+                        q.beta())),
+                simulated.map(s -> new LatencyModel.SimulationFacts(data.profile().cores(), data.profile().cvMape(), s.outsideMillis())));
     }
 
-    static Score crossValidate(Algorithm a, Target t, List<Observation> obs, List<List<Config>> folds) {
-        return crossValidate(a, t, obs, folds, fold -> { });
+    static Score crossValidate(Algorithm a, Target t, List<Observation> obs, Optional<CallTimeModel> profile, List<List<Config>> folds) {
+        return crossValidate(a, t, obs, profile, folds, fold -> { });
     }
 
     /** @param starting told each fold's number (from 1) before it is fitted */
-    static Score crossValidate(Algorithm a, Target t, List<Observation> obs, List<List<Config>> folds, java.util.function.IntConsumer starting) {
+    static Score crossValidate(Algorithm a, Target t, List<Observation> obs, Optional<CallTimeModel> profile, List<List<Config>> folds,
+                               java.util.function.IntConsumer starting) {
         List<Double> truth = new ArrayList<>();
         List<Double> predicted = new ArrayList<>();
         try {
@@ -135,9 +147,9 @@ public final class Trainer {
                 if (held.size() == 0) {
                     continue;
                 }
-                Predictor p = a.fit(t, train);
+                Predictor p = a.fit(t, train, profile);
                 if (p == null) {
-                    return new Score(a, 0, Double.NaN, Double.NaN, Double.NaN, "too few samples in a training fold");
+                    return Score.failed(a, "too few samples in a training fold");
                 }
                 for (int i = 0; i < held.size(); i++) {
                     truth.add(held.values()[i]);
@@ -145,13 +157,13 @@ public final class Trainer {
                 }
             }
         } catch (AnalysisException e) {
-            return new Score(a, 0, Double.NaN, Double.NaN, Double.NaN, e.getMessage());
+            return Score.failed(a, e.getMessage());
         } catch (RuntimeException e) { // Smile refuses degenerate folds (a constant column, too few rows for a tree)
-            return new Score(a, 0, Double.NaN, Double.NaN, Double.NaN, e.getClass().getSimpleName() + ": " + e.getMessage());
+            return Score.failed(a, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         double[] y = truth.stream().mapToDouble(Double::doubleValue).toArray();
         double[] p = predicted.stream().mapToDouble(Double::doubleValue).toArray();
-        return new Score(a, y.length, mape(y, p), rmse(y, p), r2(y, p), "");
+        return new Score(a, y.length, mape(y, p), rmse(y, p), r2(y, p), logRmse(y, p), "");
     }
 
     /** Smile has no MAPE; percent. */
@@ -161,6 +173,15 @@ public final class Trainer {
             sum += Math.abs(predicted[i] - truth[i]) / Math.abs(truth[i]);
         }
         return truth.length == 0 ? Double.NaN : 100 * sum / truth.length;
+    }
+
+    static double logRmse(double[] truth, double[] predicted) {
+        double sum = 0;
+        for (int i = 0; i < truth.length; i++) {
+            double d = Math.log(predicted[i] / truth[i]);
+            sum += d * d;
+        }
+        return truth.length == 0 ? Double.NaN : Math.sqrt(sum / truth.length);
     }
 
     static double rmse(double[] truth, double[] predicted) {

@@ -38,8 +38,10 @@ import java.util.TreeMap;
  * @param runs rows and minutes read, before repeats were merged
  * @param skipped rows not used, with the reason, for the report
  * @param sha256 of the files' bytes in the order given: the identity of the training data
+ * @param profile the model's call-time profile ({@code recops bench --profile}), or null
  */
-public record TrainingData(List<Observation> observations, int runs, List<Path> files, List<String> skipped, String sha256) {
+public record TrainingData(List<Observation> observations, int runs, List<Path> files, List<String> skipped, String sha256,
+                           CallTimeModel profile) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -47,6 +49,28 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
         observations = List.copyOf(observations);
         files = List.copyOf(files);
         skipped = List.copyOf(skipped);
+    }
+
+    public TrainingData(List<Observation> observations, int runs, List<Path> files, List<String> skipped, String sha256) {
+        this(observations, runs, files, skipped, sha256, null);
+    }
+
+    /**
+     * These measurements with the model's call-time profile, which the simulation runs on; its
+     * file joins the identity of the data.
+     */
+    public TrainingData withProfile(Path file) {
+        CallTimeModel model = CallTimeModel.fit(CallTimeModel.read(file), CallTimeModel.FOLDS);
+        MessageDigest digest = newDigest();
+        digest.update(sha256.getBytes(StandardCharsets.UTF_8));
+        try {
+            digest.update(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw AnalysisException.missing("cannot read the profile " + file + ": " + e.getMessage());
+        }
+        List<Path> all = new ArrayList<>(files);
+        all.add(file);
+        return new TrainingData(observations, runs, all, skipped, HexFormat.of().formatHex(digest.digest()), model);
     }
 
     /**
@@ -154,7 +178,7 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
             double replicas = r.optional("replicas").orElse(1.0);
             Config c = new Config(r.text("model"), r.text("version"), (int) r.number("batch_max"), r.number("batch_delay_ms"),
                     (int) r.number("workers"), (int) r.number("threads"), r.optional("catalog_products").orElse(0.0).intValue(),
-                    r.text("index"));
+                    r.text("index"), r.optional("server_cpus").orElse(0.0).intValue());
             double tokens = r.optional("mean_query_tokens").orElse(Double.NaN);
             out.add(new Observation(new Query(c, r.number("rate") / replicas, tokens), r.number("p50_ms"),
                     r.optional("p95_ms").orElse(Double.NaN), r.number("p99_ms"), r.number("error_rate"), r.number("throughput_rps") / replicas,

@@ -31,7 +31,7 @@ public final class LoadExplanation {
 
     /**
      * @param expectedP99 what the model predicts at the minute's rate, ms (infinite past capacity)
-     * @param upperP99 the top of the band: the prediction plus the model's typical error
+     * @param upperP99 the top of the band: the top of the model's 80% interval of p99 there
      */
     public record Minute(Instant start, double rate, double observedP99, double expectedP99, double upperP99, Verdict verdict) {}
 
@@ -42,11 +42,10 @@ public final class LoadExplanation {
         double median = minutes.stream().mapToDouble(Timeline.Minute::p99).sorted().skip(minutes.size() / 2).findFirst().orElse(0);
         double latencyBound = objectives.stream().filter(o -> o.metric() != Objective.Metric.ERRORS).mapToDouble(Objective::bound).min()
                 .orElse(Double.POSITIVE_INFINITY);
-        double error = model.typicalError(Target.P99);
         return minutes.stream().map(m -> {
             LatencyModel.Prediction p = model.predict(base.withRate(m.perSecond()));
             double expected = p.sustainable() ? p.p99() : Double.POSITIVE_INFINITY;
-            double upper = expected * (1 + (Double.isFinite(error) ? error : 0));
+            double upper = p.sustainable() ? p.interval(Target.P99).high() : Double.POSITIVE_INFINITY;
             boolean slow = m.p99() > SLOW * median || m.p99() > latencyBound;
             Verdict v = !slow ? Verdict.NORMAL : m.p99() > upper ? Verdict.BEYOND_LOAD : Verdict.LOAD;
             return new Minute(m.start(), m.perSecond(), m.p99(), expected, upper, v);

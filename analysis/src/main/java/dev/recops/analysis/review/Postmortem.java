@@ -85,7 +85,7 @@ public final class Postmortem {
         if (explained.isEmpty()) {
             return;
         }
-        md.append("\nAgainst the latency model (the p99 it expects at each minute's rate, with its typical error): ");
+        md.append("\nAgainst the latency model (the p99 it expects at each minute's rate, with the top of its 80% interval): ");
         if (slow.isEmpty()) {
             md.append("no minute was slow.\n");
             return;

@@ -176,7 +176,7 @@ public final class HttpTarget implements Target {
             JsonNode s = n.path("serving");
             return new Facts(n.path("model").asText(""), n.path("primary_version").asText(""), s.path("batch_max").asInt(0),
                     s.path("batch_delay_ms").asDouble(0), s.path("workers").asInt(0), s.path("threads").asInt(0),
-                    n.path("catalog_products").asInt(0), n.path("index").path("kind").asText(""));
+                    n.path("catalog_products").asInt(0), n.path("index").path("kind").asText(""), s.path("cpus").asInt(0));
         });
     }
 

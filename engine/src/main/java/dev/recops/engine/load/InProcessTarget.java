@@ -55,7 +55,7 @@ public final class InProcessTarget implements Target {
     @Override
     public Optional<Facts> facts() {
         return service.serving().map(s -> new Facts(s.model(), s.primaryVersion(), s.batchMax(), s.batchDelay().toNanos() / 1e6,
-                s.workers(), s.threads(), s.catalogProducts(), s.index().kind()));
+                s.workers(), s.threads(), s.catalogProducts(), s.index().kind(), Runtime.getRuntime().availableProcessors()));
     }
 
     @Override

@@ -33,7 +33,7 @@ public final class RunJson {
                 .put("order", r.order().name().toLowerCase(java.util.Locale.ROOT));
         r.facts().ifPresent(f -> config.putObject("server").put("model", f.model()).put("version", f.version())
                 .put("batch_max", f.batchMax()).put("batch_delay_ms", f.batchDelayMillis()).put("workers", f.workers())
-                .put("threads", f.threads()).put("catalog_products", f.catalogProducts()).put("index", f.index()));
+                .put("threads", f.threads()).put("catalog_products", f.catalogProducts()).put("index", f.index()).put("cpus", f.cpus()));
         r.meanQueryTokens().ifPresent(t -> config.put("mean_query_tokens", round(t)));
         r.batches().ifPresent(b -> out.putObject("model_calls").put("calls", b.calls()).put("mean_batch", round(b.meanBatch()))
                 .put("mean_call_ms", round(b.meanCallMillis())));

@@ -23,7 +23,7 @@ public final class RunsCsv {
             "model", "version", "batch_max", "batch_delay_ms", "workers", "threads", "replicas", "mean_query_tokens",
             "catalog_products", "index", "sent", "dropped", "error_rate", "achieved_rate", "throughput_rps",
             "p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms", "lag_p99_ms",
-            "model_calls", "mean_batch", "mean_call_ms");
+            "model_calls", "mean_batch", "mean_call_ms", "server_cpus");
 
     private RunsCsv() {}
 
@@ -68,7 +68,7 @@ public final class RunsCsv {
                 num(r.latency().p95()), num(r.latency().p99()), num(r.latency().p999()), num(r.latency().max()),
                 r.lag().map(l -> (Object) num(l.p99())).orElse(""),
                 r.batches().map(b -> (Object) b.calls()).orElse(""), r.batches().map(b -> (Object) num(b.meanBatch())).orElse(""),
-                r.batches().map(b -> (Object) num(b.meanCallMillis())).orElse(""));
+                r.batches().map(b -> (Object) num(b.meanCallMillis())).orElse(""), f.map(x -> x.cpus() > 0 ? (Object) x.cpus() : "").orElse(""));
         return values.stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 

@@ -71,9 +71,10 @@ public interface Target extends AutoCloseable {
      * How the target serves, when it can tell (recorded beside each run).
      *
      * @param batchDelayMillis may be fractional
+     * @param cpus processors the server's JVM may use (they follow taskset and container limits); 0 when it does not tell
      */
     record Facts(String model, String version, int batchMax, double batchDelayMillis, int workers, int threads, int catalogProducts,
-                 String index) {}
+                 String index, int cpus) {}
 
     /**
      * Running totals the target keeps, read before and after the measured window; a run reports

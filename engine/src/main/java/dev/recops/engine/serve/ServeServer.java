@@ -423,7 +423,8 @@ public final class ServeServer implements AutoCloseable {
         s.versions().forEach(out.putArray("versions")::add);
         out.put("catalog_products", s.catalogProducts());
         out.putObject("serving").put("batch_max", s.batchMax()).put("batch_delay_ms", s.batchDelay().toNanos() / 1e6)
-                .put("workers", s.workers()).put("threads", s.threads()).put("queue_capacity", s.queueCapacity());
+                .put("workers", s.workers()).put("threads", s.threads()).put("queue_capacity", s.queueCapacity())
+                .put("cpus", Runtime.getRuntime().availableProcessors());
         ObjectNode index = out.putObject("index").put("kind", s.index().kind()).put("bytes_on_disk", s.index().bytesOnDisk());
         s.index().hnsw().ifPresent(p -> index.put("m", p.maxConn()).put("beam_width", p.beamWidth()).put("ef_search", p.efSearch())
                 .put("shared_read_only", s.index().sharedReadOnly()));

@@ -1,0 +1,272 @@
+package dev.recops.analysis.latency;
+
+import dev.recops.analysis.AnalysisException;
+import dev.recops.engine.batch.BatchSimulation;
+import dev.recops.engine.batch.Batcher;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The profile + simulation model: recops' own batcher ({@link BatchSimulation}, which shares the
+ * policy's code with {@link Batcher}) run in virtual time under Poisson arrivals at the offered
+ * rate, each model call as long as the call-time profile ({@link CallTimeModel}, from
+ * {@code recops bench --profile}) says, then calibrated to what the server adds around the batcher.
+ *
+ * <ul>
+ *   <li>Max throughput: {@code 1/(o + 1/C)}, {@code C} the highest rate the simulated batcher
+ *       serves with at most 1% shed or expired over {@value #CAPACITY_SECONDS} s (what
+ *       {@code bench --find-max-rate --slo 'errors<=1%'} finds with 10 s probes), {@code o} the
+ *       server's own time per request outside the batcher (HTTP, tokenizing, retrieval: work on the
+ *       same CPUs that the simulation leaves out), fitted as the mean of {@code 1/measured - 1/C}
+ *       over the configurations driven past capacity; 0 without such data.
+ *   <li>Each percentile: {@code log p = θ0 + θ1·log sim_p + θ2·log(1/(1-ρ))}, {@code sim_p} the
+ *       simulated percentile (median of {@value #SEEDS} seeds), {@code ρ} the offered rate over the
+ *       calibrated max throughput; θ by least squares on the training runs' logs.
+ * </ul>
+ *
+ * <p>Its spread: the standard deviation of the log percentile over the seeds, which
+ * {@link LatencyModel} adds to the cross-validated error for a prediction interval.
+ *
+ * <p>What it assumes: every query has the mean token length; requests time out at the server's
+ * default 2 s and queue at its default capacity 256; the server runs on the CPUs the profile was
+ * measured on.
+ */
+@SuppressWarnings("serial") // the Map fields hold EnumMap / LinkedHashMap: serializable
+final class Simulated implements Serializable {
+    private static final long serialVersionUID = 1L;
+    static final int SEEDS = 3;
+    static final double SECONDS = 10;
+    static final double CAPACITY_SECONDS = 10;
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
+    static final int QUEUE_CAPACITY = 256;
+    private static final double RHO_CAP = 0.95;
+    private static final int MIN_ARRIVALS = 1_000;
+    private static final int MAX_ARRIVALS = 20_000;
+
+    /** Simulated percentiles of one query: median over the seeds, and the spread of their logs. */
+    record Sim(double p50, double p95, double p99, double p50Spread, double p95Spread, double p99Spread) {
+        double value(Target t) {
+            return switch (t) {
+                case P50 -> p50;
+                case P95 -> p95;
+                case P99 -> p99;
+                case MAX_THROUGHPUT -> throw new IllegalArgumentException("capacity is not a percentile");
+            };
+        }
+
+        double spread(Target t) {
+            return switch (t) {
+                case P50 -> p50Spread;
+                case P95 -> p95Spread;
+                case P99 -> p99Spread;
+                case MAX_THROUGHPUT -> 0;
+            };
+        }
+    }
+
+    private final CallTimeModel profile;
+    private final double outsideMillis;
+    private final Map<Target, double[]> theta;
+
+    /**
+     * Simulations already run, by profile (its identity) and query, and capacities, by profile and
+     * configuration with its query length: cross-validation refits the same simulations for every
+     * target and fold, and a max-rate search asks for the same rates again. Pure functions of their
+     * keys, so shared; bounded.
+     */
+    private static final Map<List<Object>, Sim> SIMS = lru(20_000);
+    private static final Map<List<Object>, Double> CAPACITIES = lru(2_000);
+
+    private static <V> Map<List<Object>, V> lru(int size) {
+        return Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<List<Object>, V> e) {
+                return size() > size;
+            }
+        });
+    }
+
+    private Simulated(CallTimeModel profile, double outsideMillis, Map<Target, double[]> theta) {
+        this.profile = profile;
+        this.outsideMillis = outsideMillis;
+        this.theta = theta;
+    }
+
+    /** Calibrates the simulation of {@code profile} on the observations. */
+    static Simulated fit(CallTimeModel profile, List<Observation> observations) {
+        Simulated raw = new Simulated(profile, 0, Map.of());
+        Samples saturated = Samples.of(Target.MAX_THROUGHPUT, observations);
+        double outside = 0;
+        if (saturated.size() > 0) {
+            double sum = 0;
+            for (int i = 0; i < saturated.size(); i++) {
+                Query q = saturated.queries().get(i);
+                sum += 1000 / saturated.values()[i] - 1000 / raw.simulatedCapacity(q.config(), q.queryTokens());
+            }
+            outside = Math.max(0, sum / saturated.size());
+        }
+        Simulated shape = new Simulated(profile, outside, Map.of());
+        Map<Target, double[]> theta = new EnumMap<>(Target.class);
+        for (Target t : List.of(Target.P50, Target.P95, Target.P99)) {
+            Samples s = Samples.forTraining(t, observations);
+            if (s.size() < 5) {
+                continue;
+            }
+            double[][] x = new double[s.size()][];
+            double[] y = new double[s.size()];
+            for (int i = 0; i < s.size(); i++) {
+                x[i] = shape.x(t, s.queries().get(i));
+                y[i] = Math.log(s.values()[i]);
+            }
+            theta.put(t, smile.math.matrix.Matrix.of(x).qr().solve(y));
+        }
+        if (theta.isEmpty()) {
+            throw AnalysisException.invalid("too few sustainable runs to calibrate the simulation");
+        }
+        return new Simulated(profile, outside, theta);
+    }
+
+    private double[] x(Target t, Query q) {
+        double rho = Math.min(RHO_CAP, q.rate() / capacity(q.config(), q.queryTokens()));
+        return new double[] {1, Math.log(simulate(q).value(t)), -Math.log(1 - rho)};
+    }
+
+    /** The server's time per request outside the batcher, ms, as max throughput measured past capacity implies. */
+    double outsideMillis() {
+        return outsideMillis;
+    }
+
+    double latency(Target t, Query q) {
+        double[] th = theta.get(t);
+        if (th == null) {
+            throw new IllegalStateException("no " + t.label() + " was in the training data");
+        }
+        double[] x = x(t, q);
+        double log = 0;
+        for (int i = 0; i < x.length; i++) {
+            log += th[i] * x[i];
+        }
+        return Math.exp(log);
+    }
+
+    /** The spread of the simulated log percentile over seeds, scaled as the calibration scales it. */
+    double spread(Target t, Query q) {
+        double[] th = theta.get(t);
+        return th == null ? 0 : Math.abs(th[1]) * simulate(q).spread(t);
+    }
+
+    /** Requests per second one replica sustains at most. */
+    double capacity(Config c, double tokens) {
+        return 1000 / (outsideMillis + 1000 / simulatedCapacity(c, tokens));
+    }
+
+    Sim simulate(Query q) {
+        List<Object> key = List.of(profile, q);
+        Sim cached = SIMS.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        double[][] logs = new double[3][SEEDS];
+        for (int seed = 0; seed < SEEDS; seed++) {
+            int n = Math.clamp(Math.round(q.rate() * SECONDS), MIN_ARRIVALS, MAX_ARRIVALS);
+            BatchSimulation.Result r = run(q, n, seed);
+            logs[0][seed] = Math.log(Math.max(1e-3, r.latencyMillis(50)));
+            logs[1][seed] = Math.log(Math.max(1e-3, r.latencyMillis(95)));
+            logs[2][seed] = Math.log(Math.max(1e-3, r.latencyMillis(99)));
+        }
+        Sim s = new Sim(Math.exp(median(logs[0])), Math.exp(median(logs[1])), Math.exp(median(logs[2])), sd(logs[0]), sd(logs[1]),
+                sd(logs[2]));
+        SIMS.put(key, s);
+        return s;
+    }
+
+    /**
+     * The highest rate the simulated batcher serves with at most 1% of requests shed or expired,
+     * by bisection on the log of the rate.
+     */
+    double simulatedCapacity(Config c, double tokens) {
+        int len = tokens(tokens);
+        List<Object> key = List.of(profile, c, len);
+        Double cached = CAPACITIES.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        double fullCall = callMillis(c, c.batchMax(), c.batchMax() * len);
+        double hi = 2 * 1000.0 * c.workers() * c.batchMax() / fullCall;
+        double lo = hi / 1000;
+        for (int i = 0; i < 14; i++) {
+            double mid = Math.sqrt(lo * hi);
+            int n = (int) Math.max(MIN_ARRIVALS, Math.round(mid * CAPACITY_SECONDS));
+            BatchSimulation.Result r = run(new Query(c, mid, tokens), n, 0);
+            double failed = r.outcomes().size() - r.count(BatchSimulation.Fate.ANSWERED);
+            if (failed <= 0.01 * r.outcomes().size()) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        CAPACITIES.put(key, lo);
+        return lo;
+    }
+
+    private BatchSimulation.Result run(Query q, int n, int seed) {
+        Config c = q.config();
+        if (c.cpus() > 0 && profile.cores() > 0 && c.cpus() != profile.cores()) {
+            throw AnalysisException.invalid("the call-time profile was measured on " + profile.cores() + " CPU(s), not the " + c.cpus()
+                    + " the server runs on: profile it there (taskset -c ... recops bench --profile)");
+        }
+        Random random = new Random(Folds.SEED + seed);
+        int len = tokens(q.queryTokens());
+        long timeout = REQUEST_TIMEOUT.toNanos();
+        List<BatchSimulation.Arrival> arrivals = new ArrayList<>(n);
+        double t = 0;
+        for (int i = 0; i < n; i++) {
+            t += -Math.log(1 - random.nextDouble()) / q.rate();
+            arrivals.add(new BatchSimulation.Arrival(Math.round(t * 1e9), len, timeout));
+        }
+        Batcher.Settings settings = new Batcher.Settings(c.batchMax(), Duration.ofNanos(Math.round(c.batchDelayMillis() * 1e6)),
+                QUEUE_CAPACITY, c.workers());
+        return BatchSimulation.run(settings, arrivals, (texts, padded) -> Math.round(callMillis(c, texts, padded) * 1e6));
+    }
+
+    private double callMillis(Config c, int texts, int paddedTokens) {
+        return profile.millis(texts, Math.max(1, paddedTokens / texts), c.threads(), c.workers());
+    }
+
+    private static int tokens(double mean) {
+        return Double.isFinite(mean) ? (int) Math.max(1, Math.round(mean)) : 8;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static double sd(double[] v) {
+        double mean = java.util.Arrays.stream(v).average().orElse(0);
+        double ss = java.util.Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum();
+        return v.length < 2 ? 0 : Math.sqrt(ss / (v.length - 1));
+    }
+
+    /** One target of this model. */
+    record ForTarget(Simulated model, Target target) implements Predictor {
+        @Override
+        public double predict(Query q) {
+            return target.latency() ? model.latency(target, q) : model.capacity(q.config(), q.queryTokens());
+        }
+
+        @Override
+        public double spread(Query q) {
+            return target.latency() ? model.spread(target, q) : 0;
+        }
+    }
+}

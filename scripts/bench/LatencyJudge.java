@@ -1,0 +1,121 @@
+import dev.recops.analysis.latency.Algorithm;
+import dev.recops.analysis.latency.Config;
+import dev.recops.analysis.latency.LatencyModel;
+import dev.recops.analysis.latency.Observation;
+import dev.recops.analysis.latency.Target;
+import dev.recops.analysis.latency.Trainer;
+import dev.recops.analysis.latency.TrainingData;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Issue 18's judgement of a latency model on configurations it never saw: trains on the training
+ * runs (scripts/bench/pinned-truth.sh's runs.csv and capacity.csv of the training configurations)
+ * with the profile, then predicts every point of the held-out runs and prints each beside the
+ * median and the spread of its repeats, the MAPE per target over the points at most 85% of
+ * capacity, how many fell inside the 80% intervals, and max throughput against capacity.txt (the
+ * median of the find-max-rate searches), for each algorithm asked.
+ *
+ * Usage: java -cp 'cli/target/recops/lib/*' scripts/bench/LatencyJudge.java \
+ *          TRAIN_RUNS.csv TRAIN_CAPACITY.csv PROFILE.csv HELD_RUNS.csv CAPACITY.txt [ALGO...]
+ * e.g. with testdata/latency/pinned/{train-runs,train-capacity,profile,held-runs}.csv and capacity.txt
+ */
+public class LatencyJudge {
+    public static void main(String[] args) throws Exception {
+        List<String> algos = args.length > 5 ? List.of(args).subList(5, args.length) : List.of("auto", "simulation", "queue", "ensemble");
+        TrainingData train = TrainingData.read(List.of(Path.of(args[0]), Path.of(args[1])), Optional.empty()).withProfile(Path.of(args[2]));
+        TrainingData held = TrainingData.read(List.of(Path.of(args[3])), Optional.empty());
+        Map<String, double[]> spread = spread(Path.of(args[3]));
+        Map<String, Double> capacity = new HashMap<>();
+        for (String line : Files.readAllLines(Path.of(args[4]))) {
+            String[] f = line.trim().split("\\s+");
+            if (held.observations().stream().anyMatch(o -> key(o.config()).equals(f[0]))) {
+                capacity.put(f[0], Double.parseDouble(f[1]));
+            }
+        }
+        java.util.logging.LogManager.getLogManager().reset(); // Smile logs every tree
+        for (String algo : algos) {
+            long t0 = System.nanoTime();
+            LatencyModel m;
+            try {
+                m = Trainer.train(train, algo.equals("auto") ? Optional.empty() : Optional.of(Algorithm.parse(algo)), 5);
+            } catch (RuntimeException e) {
+                System.out.printf("%n== %s: %s%n", algo, e.getMessage());
+                continue;
+            }
+            System.out.printf(Locale.ROOT, "%n== %s (trained in %.1f s; chosen: %s)%n", algo, (System.nanoTime() - t0) / 1e9,
+                    m.reports().stream().map(r -> r.target().label() + " " + r.chosen().label + String.format(Locale.ROOT, " (CV %.1f%%)",
+                            r.chosenScore().mape())).toList());
+            System.out.println("| config | rate/s | share of capacity | p50 measured (min..max) | p50 predicted [80%] | p99 measured (min..max) | p99 predicted [80%] |");
+            System.out.println("|---|---|---|---|---|---|---|");
+            double e50 = 0;
+            double e99 = 0;
+            int n = 0;
+            int in50 = 0;
+            int in99 = 0;
+            for (Observation o : held.observations()) {
+                String cfg = key(o.config());
+                double cap = capacity.getOrDefault(cfg, Double.NaN);
+                var p = m.predict(o.query());
+                double[] s = spread.get(cfg + "@" + num(o.query().rate()));
+                var i50 = p.interval(Target.P50);
+                var i99 = p.interval(Target.P99);
+                System.out.printf(Locale.ROOT, "| %s | %s | %.0f%% | %.1f (%.1f..%.1f) | %.1f [%.1f..%.1f] | %.1f (%.1f..%.1f) | %.1f [%.1f..%.1f] |%n", cfg,
+                        num(o.query().rate()), 100 * o.query().rate() / cap, o.p50(), s[0], s[1], p.p50(), i50.low(), i50.high(), o.p99(), s[2], s[3],
+                        p.p99(), i99.low(), i99.high());
+                if (o.query().rate() <= 0.85 * cap) {
+                    e50 += Math.abs(p.p50() - o.p50()) / o.p50();
+                    e99 += Math.abs(p.p99() - o.p99()) / o.p99();
+                    in50 += i50.contains(o.p50()) ? 1 : 0;
+                    in99 += i99.contains(o.p99()) ? 1 : 0;
+                    n++;
+                }
+            }
+            System.out.printf(Locale.ROOT, "held-out MAPE over %d points at most 85%% of capacity: p50 %.1f%%, p99 %.1f%%; inside the 80%% interval: "
+                    + "p50 %d/%d, p99 %d/%d%n", n, 100 * e50 / n, 100 * e99 / n, in50, n, in99, n);
+            double eMax = 0;
+            for (var e : capacity.entrySet()) {
+                Observation any = held.observations().stream().filter(o -> key(o.config()).equals(e.getKey())).findFirst().orElseThrow();
+                double predicted = m.predict(any.query()).maxThroughput();
+                eMax += Math.abs(predicted - e.getValue()) / e.getValue();
+                System.out.printf(Locale.ROOT, "max throughput %s: measured %.0f/s (median of find-max-rate), predicted %.0f/s (%+.0f%%)%n", e.getKey(),
+                        e.getValue(), predicted, 100 * (predicted / e.getValue() - 1));
+            }
+            System.out.printf(Locale.ROOT, "max throughput MAPE %.1f%%%n", 100 * eMax / capacity.size());
+        }
+    }
+
+    static String key(Config c) {
+        return c.batchMax() + "/" + c.workers() + "/" + c.threads();
+    }
+
+    static String num(double v) {
+        return String.format(Locale.ROOT, "%.4f", v).replaceAll("0+$", "").replaceAll("\\.$", "");
+    }
+
+    /** Per config@rate: p50 min, max, p99 min, max over the repeats. */
+    static Map<String, double[]> spread(Path runs) throws Exception {
+        List<String> lines = Files.readAllLines(runs);
+        List<String> h = Arrays.asList(lines.getFirst().split(","));
+        Map<String, double[]> out = new HashMap<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",");
+            String k = f[h.indexOf("batch_max")] + "/" + f[h.indexOf("workers")] + "/" + f[h.indexOf("threads")] + "@" + f[h.indexOf("rate")];
+            double p50 = Double.parseDouble(f[h.indexOf("p50_ms")]);
+            double p99 = Double.parseDouble(f[h.indexOf("p99_ms")]);
+            double[] s = out.computeIfAbsent(k, x -> new double[] {Double.MAX_VALUE, 0, Double.MAX_VALUE, 0});
+            s[0] = Math.min(s[0], p50);
+            s[1] = Math.max(s[1], p50);
+            s[2] = Math.min(s[2], p99);
+            s[3] = Math.max(s[3], p99);
+        }
+        return out;
+    }
+}
