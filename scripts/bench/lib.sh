@@ -14,8 +14,26 @@ start_server() { # port, extra serve args...
   local port=$1; shift
   "$dist/bin/recops" serve --port "$port" --admin-port 0 --drain-delay 0s "$@" >/dev/null 2>"$QUERIES.err" &
   server_pid=$!
+  wait_ready "$port"
+}
+
+# The server on CPU 1 alone, for measurements whose load generator runs on CPU 0 (pinned_bench).
+start_pinned_server() { # port, extra serve args...
+  local port=$1; shift
+  taskset -c 1 "$dist/bin/recops" serve --port "$port" --admin-port 0 --drain-delay 0s "$@" >/dev/null 2>"$QUERIES.err" &
+  server_pid=$!
+  wait_ready "$port"
+}
+
+pinned_bench() { # port, bench args...: open loop, Poisson, WANDS queries, from CPU 0
+  local port=$1; shift
+  taskset -c 0 "$dist/bin/recops" bench --url "http://127.0.0.1:$port" --queries "$root/testdata/wands/queries.csv" \
+    --arrivals poisson --timeout 2s "$@"
+}
+
+wait_ready() { # port
   for _ in $(seq 1 600); do
-    curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && return 0
+    curl -sf "http://127.0.0.1:$1/v2/health/ready" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
   echo "server did not become ready:" >&2; cat "$QUERIES.err" >&2; exit 1

@@ -20,15 +20,8 @@ echo "predicted for $batch/$workers/$threads within $slo: ${rate:-none}/s (edge 
 [ -n "$rate" ] || exit 3
 rate=$(printf '%.0f' "$rate")
 port=18181
-taskset -c 1 "$dist/bin/recops" serve --port "$port" --admin-port 0 --drain-delay 0s --primary-version 2 \
-  --batch-max "$batch" --workers "$workers" --threads "$threads" >/dev/null 2>"$QUERIES.err" &
-server_pid=$!
-for _ in $(seq 1 600); do
-  curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-bench() { taskset -c 0 "$dist/bin/recops" bench --url "http://127.0.0.1:$port" --queries "$root/testdata/wands/queries.csv" \
-  --arrivals poisson --timeout 2s "$@"; }
+start_pinned_server "$port" --primary-version 2 --batch-max "$batch" --workers "$workers" --threads "$threads"
+bench() { pinned_bench "$port" "$@"; }
 bench --rate 100 --duration 15s --warmup 0s >/dev/null
 held=0
 for i in 1 2 3; do

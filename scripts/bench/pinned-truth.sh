@@ -22,18 +22,11 @@ machine | tee -a "$out/machine.txt"
 echo "server on CPU 1, load generator on CPU 0" | tee -a "$out/machine.txt"
 [ -f "$out/profile.csv" ] || taskset -c 1 "$dist/bin/recops" bench --profile "$out/profile.csv" --primary-version 2
 port=18180
-bench() { taskset -c 0 "$dist/bin/recops" bench --url "http://127.0.0.1:$port" --queries "$root/testdata/wands/queries.csv" \
-  --arrivals poisson --timeout 2s "$@"; }
+bench() { pinned_bench "$port" "$@"; }
 for cfg in ${CONFIGS:-16/1/1 4/1/1}; do
   IFS=/ read -r batch workers threads <<<"$cfg"
   echo "== batch-max $batch, workers $workers, threads $threads ($(date -u +%H:%M:%S))"
-  taskset -c 1 "$dist/bin/recops" serve --port "$port" --admin-port 0 --drain-delay 0s --primary-version 2 \
-    --batch-max "$batch" --workers "$workers" --threads "$threads" >/dev/null 2>"$QUERIES.err" &
-  server_pid=$!
-  for _ in $(seq 1 600); do
-    curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  start_pinned_server "$port" --primary-version 2 --batch-max "$batch" --workers "$workers" --threads "$threads"
   bench --rate 100 --duration 15s --warmup 0s >/dev/null
   found=()
   for i in $(seq 1 "$finds"); do
