@@ -31,6 +31,10 @@ pinned_bench() { # port, bench args...: open loop, Poisson, WANDS queries, from 
     --arrivals poisson --timeout 2s "$@"
 }
 
+median() { # numbers... -> the middle one (the lower of the two middle ones for an even count)
+  printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'
+}
+
 wait_ready() { # port
   for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$1/v2/health/ready" >/dev/null 2>&1 && return 0

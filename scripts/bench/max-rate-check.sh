@@ -37,6 +37,6 @@ for i in 1 2 3; do
   [ -n "$best" ] && found+=("$best")
 done
 stop_server
-median=$(printf '%s\n' "${found[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
-echo "SLO held in $held of 3 runs at the predicted $rate/s; measured max rate (median of ${#found[@]}) $median/s;" \
-  "predicted/measured $(awk -v r="$rate" -v m="$median" 'BEGIN {printf "%.2f", r / m}')"
+measured=$(median "${found[@]}")
+echo "SLO held in $held of 3 runs at the predicted $rate/s; measured max rate (median of ${#found[@]}) $measured/s;" \
+  "predicted/measured $(awk -v r="$rate" -v m="$measured" 'BEGIN {printf "%.2f", r / m}')"

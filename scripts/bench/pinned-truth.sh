@@ -36,7 +36,7 @@ for cfg in ${CONFIGS:-16/1/1 4/1/1}; do
     [ -n "$best" ] && found+=("$best")
   done
   [ "${#found[@]}" -gt 0 ] || { echo "no rate met errors<=1% at $cfg" >&2; stop_server; continue; }
-  capacity=$(printf '%s\n' "${found[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+  capacity=$(median "${found[@]}")
   echo "$cfg $capacity ${found[*]}" >> "$out/capacity.txt"
   for frac in ${FRACTIONS:-0.25 0.5 0.8}; do
     rate=$(awk -v c="$capacity" -v f="$frac" 'BEGIN {printf "%.0f", c * f}')

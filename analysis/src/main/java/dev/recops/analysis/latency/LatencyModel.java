@@ -202,14 +202,17 @@ public final class LatencyModel implements Serializable {
     }
 
     public Prediction predict(Query q) {
-        double p50 = value(Target.P50, q);
-        double p95 = Math.max(p50, value(Target.P95, q));
-        double p99 = Math.max(p95, value(Target.P99, q));
-        double max = value(Target.MAX_THROUGHPUT, q);
+        Map<Target, Double> values = new EnumMap<>(Target.class);
         Map<Target, Interval> intervals = new EnumMap<>(Target.class);
-        for (Target t : predictors.keySet()) {
-            intervals.put(t, interval(t, q));
-        }
+        predictors.forEach((t, p) -> {
+            double v = p.predict(q);
+            values.put(t, v);
+            intervals.put(t, interval(t, p, q, v));
+        });
+        double p50 = values.getOrDefault(Target.P50, Double.NaN);
+        double p95 = Math.max(p50, values.getOrDefault(Target.P95, Double.NaN));
+        double p99 = Math.max(p95, values.getOrDefault(Target.P99, Double.NaN));
+        double max = values.getOrDefault(Target.MAX_THROUGHPUT, Double.NaN);
         return new Prediction(p50, p95, p99, max, Double.isNaN(max) ? Double.NaN : q.rate() / max, intervals);
     }
 
@@ -252,10 +255,11 @@ public final class LatencyModel implements Serializable {
      */
     public Interval interval(Target t, Query q) {
         Predictor p = predictors.get(t);
-        if (p == null) {
-            return Interval.NONE;
-        }
-        double v = p.predict(q);
+        return p == null ? Interval.NONE : interval(t, p, q, p.predict(q));
+    }
+
+    /** @param v {@code p}'s prediction at {@code q} */
+    private Interval interval(Target t, Predictor p, Query q, double v) {
         double sigma = Math.hypot(cvLogError(t), p.spread(q));
         return new Interval(v * Math.exp(-Z80 * sigma), v * Math.exp(Z80 * sigma));
     }
@@ -318,7 +322,8 @@ public final class LatencyModel implements Serializable {
         if (!p.sustainable() && Double.isFinite(p.utilisation())) {
             return false;
         }
-        return objectives.stream().allMatch(o -> side == 0 ? o.met(p) : (side > 0 ? interval(o.target(), q).high() : interval(o.target(), q).low()) <= o.maxMillis());
+        return objectives.stream().allMatch(o -> side == 0 ? o.met(p)
+                : (side > 0 ? p.interval(o.target()).high() : p.interval(o.target()).low()) <= o.maxMillis());
     }
 
     public void save(Path dir) {

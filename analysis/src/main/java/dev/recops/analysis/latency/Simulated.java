@@ -3,6 +3,7 @@ package dev.recops.analysis.latency;
 import dev.recops.analysis.AnalysisException;
 import dev.recops.engine.batch.BatchSimulation;
 import dev.recops.engine.batch.Batcher;
+import smile.math.MathEx;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -182,8 +183,8 @@ final class Simulated implements Serializable {
             logs[1][seed] = Math.log(Math.max(1e-3, r.latencyMillis(95)));
             logs[2][seed] = Math.log(Math.max(1e-3, r.latencyMillis(99)));
         }
-        Sim s = new Sim(Math.exp(median(logs[0])), Math.exp(median(logs[1])), Math.exp(median(logs[2])), sd(logs[0]), sd(logs[1]),
-                sd(logs[2]));
+        Sim s = new Sim(Math.exp(MathEx.median(logs[0])), Math.exp(MathEx.median(logs[1])), Math.exp(MathEx.median(logs[2])),
+                MathEx.stdev(logs[0]), MathEx.stdev(logs[1]), MathEx.stdev(logs[2]));
         SIMS.put(key, s);
         return s;
     }
@@ -243,18 +244,6 @@ final class Simulated implements Serializable {
 
     private static int tokens(double mean) {
         return Double.isFinite(mean) ? (int) Math.max(1, Math.round(mean)) : 8;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        java.util.Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static double sd(double[] v) {
-        double mean = java.util.Arrays.stream(v).average().orElse(0);
-        double ss = java.util.Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum();
-        return v.length < 2 ? 0 : Math.sqrt(ss / (v.length - 1));
     }
 
     /** One target of this model. */
