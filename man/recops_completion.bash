@@ -744,7 +744,7 @@ function _picocli_recops_predictlatency() {
 
   local commands=""
   local flag_opts="'--strict' '--no-margin' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--batch-max' '--batch-delay' '--workers' '--threads' '--tokens' '--catalog-products' '--index' '--server-cpus' '--model' '--rate' '--replicas' '--solve' '--slo' '--headroom'"
+  local arg_opts="'--format' '--batch-max' '--batch-delay' '--workers' '--threads' '--tokens' '--catalog-products' '--index' '--server-cpus' '--model' '--simulate' '--arrivals' '--seconds' '--queue-capacity' '--request-timeout' '--rate' '--replicas' '--solve' '--slo' '--headroom'"
   local FORMAT_option_args=("text" "json") # --format values
   local WHAT_option_args=("none" "max_rate" "replicas") # --solve values
 
@@ -785,6 +785,24 @@ function _picocli_recops_predictlatency() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    '--simulate')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--arrivals')
+      return
+      ;;
+    '--seconds')
+      return
+      ;;
+    '--queue-capacity')
+      return
+      ;;
+    '--request-timeout')
+      return
       ;;
     '--rate')
       return

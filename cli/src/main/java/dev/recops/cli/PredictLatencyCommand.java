@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
         description = {
             "Predict p50/p95/p99 latency and utilisation for a rate and serving configuration from a model made by recops train; "
                     + "or solve for the highest sustainable rate (--solve max-rate) or the replicas a rate needs (--solve replicas) "
-                    + "under latency objectives.",
+                    + "under latency objectives. Or, with --simulate, run recops' batcher on a call-time profile (from recops bench "
+                    + "--profile) under Poisson or constant arrivals or an access log's, with no server and no trained model.",
             "%nSettings not given take the value most common in the training data. A query outside the ranges the model was "
                     + "trained on gets a warning (exit 3 with --strict): a model is only as good as the data it saw.",
             ""
@@ -39,8 +40,31 @@ final class PredictLatencyCommand implements Callable<Integer> {
     @Mixin
     ServingSettingsOptions settings;
 
-    @Option(names = "--model", paramLabel = "DIR", required = true, description = "A model directory written by recops train -o.")
+    @Option(names = "--model", paramLabel = "DIR", description = "A model directory written by recops train -o (required unless --simulate).")
     Path modelDir;
+
+    @Option(names = "--simulate", paramLabel = "PROFILE.csv",
+            description = "Instead of a trained model: simulate the batcher alone (queue and model) with the call times of this profile "
+                    + "(recops bench --profile), and report its latency percentiles, utilisation, shed share and max throughput. Settings not "
+                    + "given take serve's defaults for the shipped models (batch-max 16, batch-delay 2ms, 2 workers, 1 thread, 8 tokens).")
+    Path simulate;
+
+    @Option(names = "--arrivals", paramLabel = "KIND|LOG", defaultValue = "poisson",
+            description = "With --simulate: poisson or constant arrivals at --rate for --seconds, or an access log (JSON Lines, .gz too) "
+                    + "whose arrivals and query lengths are replayed, scaled to --rate when given (default: ${DEFAULT-VALUE}).")
+    String arrivals;
+
+    @Option(names = "--seconds", paramLabel = "N", defaultValue = "30",
+            description = "With --simulate and generated arrivals: simulated seconds (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--queue-capacity", paramLabel = "N", defaultValue = "256",
+            description = "With --simulate: requests that may wait (default: ${DEFAULT-VALUE}).")
+    int queueCapacity;
+
+    @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+            description = "With --simulate: each request's deadline (default: ${DEFAULT-VALUE}).")
+    java.time.Duration requestTimeout;
 
     @Option(names = "--rate", paramLabel = "PER_SECOND", description = "Requests per second offered (to all replicas together).")
     Double rate;
@@ -84,6 +108,17 @@ final class PredictLatencyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (simulate != null) {
+            if (modelDir != null || solve != Solve.none || !slo.isEmpty()) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--simulate runs the batcher on a profile: it takes no --model, --solve or --slo");
+            }
+            return PredictSimulation.run(simulate, settings, arrivals, rate, seconds, queueCapacity, requestTimeout,
+                    spec.commandLine().getOut(), output);
+        }
+        if (modelDir == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--model=DIR' (or --simulate PROFILE.csv)");
+        }
         CapacityPlan.Solve what = switch (solve) {
             case none -> CapacityPlan.Solve.PREDICT;
             case max_rate -> CapacityPlan.Solve.MAX_RATE;

@@ -23,7 +23,7 @@ final class ServingSettingsOptions {
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads per model call.")
     Integer threads;
 
-    @Option(names = "--tokens", paramLabel = "N", description = "Mean tokens per query (default: the training data's mean).")
+    @Option(names = "--tokens", paramLabel = "N", description = "Mean tokens per query (default: the training data's mean; with --simulate, 8).")
     Double tokens;
 
     @Option(names = "--catalog-products", paramLabel = "N", description = "Products in the served catalog (default: the training data's "

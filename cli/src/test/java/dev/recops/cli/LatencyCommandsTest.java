@@ -123,6 +123,62 @@ class LatencyCommandsTest {
                 ExitCodes.USAGE, "measured on 2 CPU(s), not the 8");
     }
 
+    /**
+     * The batcher alone on the pinned call-time profile: an access log whose requests come in
+     * bursts of 20 every second waits far longer at p99, in larger batches, than constant arrivals
+     * at the same mean rate; the replay keeps each request's logged length and scales to --rate.
+     */
+    @Test
+    void simulatesTheBatcherOnAProfileUnderGeneratedOrReplayedArrivals() throws Exception {
+        String profile = Path.of(System.getProperty("recops.testdata", "../testdata"), "latency/pinned/profile.csv").toString();
+        StringBuilder log = new StringBuilder();
+        for (int second = 0; second < 30; second++) {
+            for (int i = 0; i < 20; i++) {
+                log.append(String.format(java.util.Locale.ROOT,
+                        "{\"ts\":\"2026-11-22T10:00:%02d.%03dZ\",\"endpoint\":\"search\",\"status\":200,\"latency_ms\":5,\"query_tokens\":%d}%n",
+                        second, i / 4, 4 + i % 5));
+            }
+        }
+        Path bursts = Files.writeString(dir.resolve("bursts.jsonl"), log);
+        ObjectMapper json = new ObjectMapper();
+        CommandResult replayed = CommandResult.run("predict-latency", "--simulate", profile, "--arrivals", bursts.toString(), "--workers", "1",
+                "--format", "json");
+        assertThat(replayed.exitCode()).as(replayed.err()).isZero();
+        JsonNode r = json.readTree(replayed.out());
+        assertThat(r.path("requests").asLong()).isEqualTo(600);
+        assertThat(r.path("mean_query_tokens").asDouble()).isEqualTo(6.0);
+        assertThat(r.path("rate").asDouble()).isBetween(19.0, 21.0);
+        CommandResult steady = CommandResult.run("predict-latency", "--simulate", profile, "--arrivals", "constant", "--rate", "20",
+                "--tokens", "6", "--workers", "1", "--format", "json");
+        assertThat(steady.exitCode()).as(steady.err()).isZero();
+        JsonNode c = json.readTree(steady.out());
+        assertThat(r.path("p99_ms").asDouble()).isGreaterThan(3 * c.path("p99_ms").asDouble());
+        assertThat(r.path("mean_batch").asDouble()).isGreaterThan(2);
+        assertThat(c.path("mean_batch").asDouble()).isEqualTo(1.0);
+        assertThat(c.path("shed_share").asDouble()).isZero();
+
+        JsonNode scaled = json.readTree(CommandResult.run("predict-latency", "--simulate", profile, "--arrivals", bursts.toString(),
+                "--rate", "60", "--workers", "1", "--format", "json").out());
+        assertThat(scaled.path("rate").asDouble()).isBetween(59.0, 61.0);
+        assertThat(scaled.path("utilisation").asDouble()).isGreaterThan(r.path("utilisation").asDouble());
+        double max = c.path("max_throughput").asDouble();
+        JsonNode over = json.readTree(CommandResult.run("predict-latency", "--simulate", profile, "--rate", String.valueOf(2 * max), "--tokens",
+                "6", "--workers", "1", "--seconds", "5", "--format", "json").out());
+        assertThat(over.path("shed_share").asDouble()).as("twice the max throughput is shed").isGreaterThan(0.2);
+        CommandResult text = CommandResult.run("predict-latency", "--simulate", profile, "--rate", "100");
+        assertThat(text.out()).contains("The batcher alone (batch-max 16, batch-delay 2ms, 2 worker(s), 1 thread(s)", "utilisation:",
+                "shed:", "max throughput:");
+
+        assertOneLine(CommandResult.run("predict-latency", "--simulate", profile), ExitCodes.USAGE, "--rate is required");
+        assertOneLine(CommandResult.run("predict-latency", "--simulate", profile, "--arrivals", bursts.toString(), "--tokens", "5"),
+                ExitCodes.USAGE, "--tokens does not apply to a replay");
+        assertOneLine(CommandResult.run("predict-latency", "--simulate", profile, "--rate", "10", "--model", model.toString()),
+                ExitCodes.USAGE, "takes no --model");
+        assertOneLine(CommandResult.run("predict-latency", "--simulate", dir.resolve("none.csv").toString(), "--rate", "10"),
+                ExitCodes.PRECONDITION, "none.csv");
+        assertOneLine(CommandResult.run("predict-latency", "--rate", "10"), ExitCodes.USAGE, "--model");
+    }
+
     @Test
     void theHelpNamesEveryAlgorithmTheReportCanChoose() {
         String help = CommandResult.run("train", "--help").out().replaceAll("\\s+", " ");

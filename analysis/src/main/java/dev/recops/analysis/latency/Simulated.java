@@ -2,23 +2,20 @@ package dev.recops.analysis.latency;
 
 import dev.recops.analysis.AnalysisException;
 import dev.recops.engine.batch.BatchSimulation;
-import dev.recops.engine.batch.Batcher;
 import smile.math.MathEx;
 
 import java.io.Serializable;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * The profile + simulation model: recops' own batcher ({@link BatchSimulation}, which shares the
- * policy's code with {@link Batcher}) run in virtual time under Poisson arrivals at the offered
- * rate, each model call as long as the call-time profile ({@link CallTimeModel}, from
+ * policy's code with the batcher) run in virtual time under Poisson arrivals at the offered
+ * rate ({@link WhatIf}), each model call as long as the call-time profile ({@link CallTimeModel}, from
  * {@code recops bench --profile}) says, then calibrated to what the server adds around the batcher.
  *
  * <ul>
@@ -184,14 +181,23 @@ final class Simulated implements Serializable {
             logs[2][seed] = Math.log(Math.max(1e-3, r.latencyMillis(99)));
         }
         Sim s = new Sim(Math.exp(MathEx.median(logs[0])), Math.exp(MathEx.median(logs[1])), Math.exp(MathEx.median(logs[2])),
-                MathEx.stdev(logs[0]), MathEx.stdev(logs[1]), MathEx.stdev(logs[2]));
+                stdev(logs[0]), stdev(logs[1]), stdev(logs[2]));
         SIMS.put(key, s);
         return s;
     }
 
     /**
-     * The highest rate the simulated batcher serves with at most 1% of requests shed or expired,
-     * by bisection on the log of the rate.
+     * The sample standard deviation; 0, not NaN, for equal values (Smile's {@code MathEx.stdev}
+     * takes the root of {@code E[x²] - E[x]²}, which rounds below zero for them: a simulated p50
+     * that is one call's time at every seed gave an interval of NaN).
+     */
+    static double stdev(double[] x) {
+        return Math.sqrt(Math.max(0, MathEx.var(x)));
+    }
+
+    /**
+     * The highest rate the simulated batcher serves with at most 1% of requests shed or expired
+     * ({@link WhatIf#capacity}).
      */
     double simulatedCapacity(Config c, double tokens) {
         int len = tokens(tokens);
@@ -200,22 +206,10 @@ final class Simulated implements Serializable {
         if (cached != null) {
             return cached;
         }
-        double fullCall = callMillis(c, c.batchMax(), c.batchMax() * len);
-        double hi = 2 * 1000.0 * c.workers() * c.batchMax() / fullCall;
-        double lo = hi / 1000;
-        for (int i = 0; i < 14; i++) {
-            double mid = Math.sqrt(lo * hi);
-            int n = (int) Math.max(MIN_ARRIVALS, Math.round(mid * CAPACITY_SECONDS));
-            BatchSimulation.Result r = run(new Query(c, mid, tokens), n, 0);
-            double failed = r.outcomes().size() - r.count(BatchSimulation.Fate.ANSWERED);
-            if (failed <= 0.01 * r.outcomes().size()) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        CAPACITIES.put(key, lo);
-        return lo;
+        double capacity = WhatIf.capacity(rate -> run(new Query(c, rate, tokens), (int) Math.max(MIN_ARRIVALS, Math.round(rate * CAPACITY_SECONDS)), 0),
+                WhatIf.fullCallRate(profile, settings(c), len));
+        CAPACITIES.put(key, capacity);
+        return capacity;
     }
 
     private BatchSimulation.Result run(Query q, int n, int seed) {
@@ -224,22 +218,14 @@ final class Simulated implements Serializable {
             throw AnalysisException.invalid("the call-time profile was measured on " + profile.cores() + " CPU(s), not the " + c.cpus()
                     + " the server runs on: profile it there (taskset -c ... recops bench --profile)");
         }
-        Random random = new Random(Folds.SEED + seed);
-        int len = tokens(q.queryTokens());
-        long timeout = REQUEST_TIMEOUT.toNanos();
-        List<BatchSimulation.Arrival> arrivals = new ArrayList<>(n);
-        double t = 0;
-        for (int i = 0; i < n; i++) {
-            t += -Math.log(1 - random.nextDouble()) / q.rate();
-            arrivals.add(new BatchSimulation.Arrival(Math.round(t * 1e9), len, timeout));
-        }
-        Batcher.Settings settings = new Batcher.Settings(c.batchMax(), Duration.ofNanos(Math.round(c.batchDelayMillis() * 1e6)),
-                QUEUE_CAPACITY, c.workers());
-        return BatchSimulation.run(settings, arrivals, (texts, padded) -> Math.round(callMillis(c, texts, padded) * 1e6));
+        List<BatchSimulation.Arrival> arrivals = WhatIf.generate(WhatIf.Process.POISSON, q.rate(), n / q.rate(), tokens(q.queryTokens()),
+                REQUEST_TIMEOUT, Folds.SEED + seed);
+        return WhatIf.simulate(profile, settings(c), arrivals);
     }
 
-    private double callMillis(Config c, int texts, int paddedTokens) {
-        return profile.millis(texts, Math.max(1, paddedTokens / texts), c.threads(), c.workers());
+    private static WhatIf.Settings settings(Config c) {
+        return new WhatIf.Settings(c.batchMax(), Duration.ofNanos(Math.round(c.batchDelayMillis() * 1e6)), c.workers(), c.threads(),
+                QUEUE_CAPACITY, REQUEST_TIMEOUT);
     }
 
     private static int tokens(double mean) {

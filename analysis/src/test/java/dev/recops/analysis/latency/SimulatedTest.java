@@ -58,6 +58,12 @@ class SimulatedTest {
     }
 
     @Test
+    void theSpreadOfEqualValuesIsZero() {
+        assertThat(Simulated.stdev(new double[] {Math.log(4.2), Math.log(4.2), Math.log(4.2)})).isZero();
+        assertThat(Simulated.stdev(new double[] {1, 2, 3})).isEqualTo(1.0);
+    }
+
+    @Test
     void maxRatePlansOnTheLowEndOfItsInterval() {
         Query q = new Query(new Config("", "", 8, 2, 2, 1), 50, 6.2);
         List<Objective> slo = List.of(new Objective(Target.P99, 50));
@@ -72,7 +78,7 @@ class SimulatedTest {
     /**
      * Issue 18's judgement on the pinned truth (testdata/latency/pinned): trained on seven
      * configurations, judged on three chosen before fitting. Measured: p50 15.2%, p99 21.7%, max
-     * throughput 12.1%, every held-out point inside its 80% interval; the issue asks for 10% and
+     * throughput 12.1%, 9/9 held-out points inside their 80% p50 and p99 intervals; the issue asks for 10% and
      * 15% (docs/performance.md). The bounds guard what is reached against regressions.
      */
     @Test
@@ -90,6 +96,9 @@ class SimulatedTest {
             p50 += Math.abs(p.p50() - o.p50()) / o.p50() / held.size();
             p99 += Math.abs(p.p99() - o.p99()) / o.p99() / held.size();
             inside += p.interval(Target.P99).contains(o.p99()) ? 1 : 0;
+            for (Target t : List.of(Target.P50, Target.P95, Target.P99)) { // a simulated p50 equal at every seed once gave NaN
+                assertThat(p.interval(t).low()).as(t + " at " + o.query()).isFinite().isLessThanOrEqualTo(p.interval(t).high());
+            }
         }
         System.out.printf("pinned, held out: MAPE p50 %.1f%%, p99 %.1f%%; p99 inside the 80%% interval %d/%d%n", 100 * p50, 100 * p99, inside,
                 held.size());

@@ -1,0 +1,173 @@
+package dev.recops.analysis.latency;
+
+import dev.recops.analysis.AnalysisException;
+import dev.recops.engine.batch.BatchSimulation;
+import dev.recops.engine.batch.Batcher;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.LongColumn;
+import tech.tablesaw.api.Table;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.DoubleFunction;
+
+/**
+ * What recops' batcher would do with a configuration, a load and the model's call-time profile,
+ * without a server: {@link BatchSimulation} (the batcher's own policy code) in virtual time,
+ * under constant or Poisson arrivals at a rate, or replaying an access log's arrivals and query
+ * lengths. It reports the batcher alone (queue and model): the server's HTTP, tokenizing and
+ * retrieval come on top, which a model trained with {@code train --profile} calibrates for.
+ */
+public final class WhatIf {
+    /** Arrivals at a steady gap, or a Poisson process. */
+    public enum Process { CONSTANT, POISSON }
+
+    /**
+     * @param batchMax texts per batch at most
+     * @param batchDelay longest wait for a batch to fill
+     * @param workers concurrent model calls
+     * @param threads ONNX Runtime threads per call
+     * @param queueCapacity requests waiting at most
+     * @param timeout each request's deadline
+     */
+    public record Settings(int batchMax, Duration batchDelay, int workers, int threads, int queueCapacity, Duration timeout) {
+        Batcher.Settings batcher() {
+            return new Batcher.Settings(batchMax, batchDelay, queueCapacity, workers);
+        }
+    }
+
+    /**
+     * @param requests arrivals simulated
+     * @param seconds their span
+     * @param meanTokens their mean query length
+     * @param p50 latency in the batcher (arrival to answer), ms, over the answered requests
+     * @param utilisation the workers' busy share
+     * @param shedQueueFull refused at once, the queue full (503)
+     * @param shedDeadline refused at once, the deadline out of reach (503)
+     * @param expired waited past their deadline (504)
+     * @param meanBatch requests per batch a worker took
+     * @param meanCall texts per model call
+     * @param maxThroughput the highest Poisson rate of these query lengths served with at most 1%
+     *                      refused or expired, per second
+     */
+    public record Report(long requests, double seconds, double meanTokens, double p50, double p95, double p99, double utilisation,
+                         long shedQueueFull, long shedDeadline, long expired, double meanBatch, double meanCall, double maxThroughput) {
+        public double rate() {
+            return requests / seconds;
+        }
+
+        /** Refused and expired requests over all. */
+        public double shedShare() {
+            return requests == 0 ? 0 : (shedQueueFull + shedDeadline + expired) / (double) requests;
+        }
+    }
+
+    private WhatIf() {}
+
+    /** {@code seconds} of arrivals at {@code rate}, each of {@code tokens} tokens, with {@code timeout}. */
+    public static List<BatchSimulation.Arrival> generate(Process process, double rate, double seconds, int tokens, Duration timeout, long seed) {
+        if (!(rate > 0) || !(seconds > 0)) {
+            throw AnalysisException.invalid("the rate and the duration must be positive");
+        }
+        int n = (int) Math.min(5_000_000, Math.max(1, Math.round(rate * seconds)));
+        Random random = new Random(seed);
+        List<BatchSimulation.Arrival> arrivals = new ArrayList<>(n);
+        double t = 0;
+        for (int i = 0; i < n; i++) {
+            t += process == Process.POISSON ? -Math.log(1 - random.nextDouble()) / rate : 1 / rate;
+            arrivals.add(new BatchSimulation.Arrival(Math.round(t * 1e9), tokens, timeout.toNanos()));
+        }
+        return arrivals;
+    }
+
+    /**
+     * The arrivals of an access log's requests that ran the encoder (those with a query length),
+     * from its first; with {@code rate} given, time compressed or stretched to that mean rate.
+     */
+    public static List<BatchSimulation.Arrival> replay(Table accessLog, Double rate, Duration timeout) {
+        LongColumn ts = accessLog.longColumn("ts_ms");
+        IntColumn tokens = accessLog.intColumn("query_tokens");
+        List<long[]> rows = new ArrayList<>();
+        for (int i = 0; i < accessLog.rowCount(); i++) {
+            if (!tokens.isMissing(i) && tokens.getInt(i) > 0) {
+                rows.add(new long[] {ts.getLong(i), tokens.getInt(i)});
+            }
+        }
+        if (rows.size() < 2) {
+            throw AnalysisException.invalid("the access log has fewer than two requests with a query length (query_tokens) to replay");
+        }
+        rows.sort((a, b) -> Long.compare(a[0], b[0]));
+        long first = rows.getFirst()[0];
+        double spanMs = rows.getLast()[0] - first;
+        double scale = 1;
+        if (rate != null) {
+            if (!(rate > 0)) {
+                throw AnalysisException.invalid("--rate must be positive");
+            }
+            if (spanMs <= 0) {
+                throw AnalysisException.invalid("the access log's requests all arrived in one millisecond: no rate to scale");
+            }
+            scale = ((rows.size() - 1) / (spanMs / 1000)) / rate; // recorded rate over the wanted one
+        }
+        List<BatchSimulation.Arrival> arrivals = new ArrayList<>(rows.size());
+        for (long[] r : rows) {
+            arrivals.add(new BatchSimulation.Arrival(Math.round((r[0] - first) * 1e6 * scale), (int) r[1], timeout.toNanos()));
+        }
+        return arrivals;
+    }
+
+    /** Runs the arrivals through the batcher with {@code settings}, each call as long as {@code profile} says. */
+    public static Report run(CallTimeModel profile, Settings settings, List<BatchSimulation.Arrival> arrivals) {
+        if (arrivals.isEmpty()) {
+            throw AnalysisException.invalid("nothing to simulate: no arrivals");
+        }
+        BatchSimulation.Result r = simulate(profile, settings, arrivals);
+        double meanTokens = arrivals.stream().mapToInt(BatchSimulation.Arrival::tokens).average().orElse(1);
+        long first = arrivals.stream().mapToLong(BatchSimulation.Arrival::atNanos).min().orElse(0);
+        long last = arrivals.stream().mapToLong(BatchSimulation.Arrival::atNanos).max().orElse(0);
+        // n arrivals span n-1 gaps; a second's worth of one gap keeps a short replay's rate honest
+        double seconds = Math.max(1e-3, (last - first) / 1e9 * arrivals.size() / Math.max(1, arrivals.size() - 1));
+        int len = (int) Math.max(1, Math.round(meanTokens));
+        double capacity = capacity(rate -> simulate(profile, settings,
+                generate(Process.POISSON, rate, Math.max(Simulated.CAPACITY_SECONDS, 1_000 / rate), len, settings.timeout(), Folds.SEED)),
+                fullCallRate(profile, settings, len));
+        return new Report(arrivals.size(), seconds, meanTokens, r.latencyMillis(50), r.latencyMillis(95), r.latencyMillis(99),
+                r.busyShare(), r.count(BatchSimulation.Fate.SHED_QUEUE_FULL), r.count(BatchSimulation.Fate.SHED_DEADLINE),
+                r.count(BatchSimulation.Fate.EXPIRED), mean(r.batches()), mean(r.calls()), capacity);
+    }
+
+    static BatchSimulation.Result simulate(CallTimeModel profile, Settings s, List<BatchSimulation.Arrival> arrivals) {
+        return BatchSimulation.run(s.batcher(), arrivals,
+                (texts, padded) -> Math.round(profile.millis(texts, Math.max(1, padded / texts), s.threads(), s.workers()) * 1e6));
+    }
+
+    /** Twice the rate of every worker running full batches back to back: above any capacity, the top of a search. */
+    static double fullCallRate(CallTimeModel profile, Settings s, int tokens) {
+        return 2 * 1000.0 * s.workers() * s.batchMax() / profile.millis(s.batchMax(), tokens, s.threads(), s.workers());
+    }
+
+    /**
+     * The highest rate at which {@code run} answers all but at most 1% of its arrivals, by
+     * bisection on the log of the rate below {@code hi}.
+     */
+    static double capacity(DoubleFunction<BatchSimulation.Result> run, double hi) {
+        double lo = hi / 1000;
+        for (int i = 0; i < 14; i++) {
+            double mid = Math.sqrt(lo * hi);
+            BatchSimulation.Result r = run.apply(mid);
+            double failed = r.outcomes().size() - r.count(BatchSimulation.Fate.ANSWERED);
+            if (failed <= 0.01 * r.outcomes().size()) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private static double mean(List<Integer> values) {
+        return values.stream().mapToInt(Integer::intValue).average().orElse(0);
+    }
+}
