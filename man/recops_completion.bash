@@ -281,7 +281,7 @@ function _picocli_recops_serve() {
 
   local commands=""
   local flag_opts="'--no-cache' '--canary-analysis' '--no-admin' '--allow-fault-injection' '--no-catalog-journal' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--index' '--hnsw-m' '--hnsw-beam' '--hnsw-ef' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--access-log' '--access-log-max-size' '--access-log-keep' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--state-file' '--catalog-journal' '--host' '--port' '--drain-delay' '--drain-timeout' '--trusted-key' '--search-mode'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--batch-max-tokens' '--queue-capacity' '--request-timeout' '--query-cache' '--threads' '--index' '--hnsw-m' '--hnsw-beam' '--hnsw-ef' '--canary-window' '--canary-max-error-increase' '--canary-max-p99-ratio' '--canary-min-requests' '--access-log' '--access-log-max-size' '--access-log-keep' '--tls-cert' '--tls-key' '--data-token-file' '--rate-limit' '--rate-limit-burst' '--admin-host' '--admin-port' '--admin-token-file' '--audit-log' '--state-file' '--catalog-journal' '--host' '--port' '--drain-delay' '--drain-timeout' '--trusted-key' '--search-mode'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -325,10 +325,16 @@ function _picocli_recops_serve() {
     '--batch-delay')
       return
       ;;
+    '--batch-max-tokens')
+      return
+      ;;
     '--queue-capacity')
       return
       ;;
     '--request-timeout')
+      return
+      ;;
+    '--query-cache')
       return
       ;;
     '--threads')
@@ -464,7 +470,7 @@ function _picocli_recops_bench() {
 
   local commands="merge"
   local flag_opts="'--no-cache' '--in-process' '--find-max-rate' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--queue-capacity' '--request-timeout' '--threads' '--index' '--hnsw-m' '--hnsw-beam' '--hnsw-ef' '--rate' '--concurrency' '--arrivals' '--duration' '--warmup' '--max-in-flight' '--timeout' '--queries' '--order' '--zipf-exponent' '--seed' '--mix' '--k' '--model-version' '--body-template' '--path' '--header' '--url' '--ca-cert' '--slo' '--compare' '--sweep' '--csv' '--replicas' '--hdr-log' '--out' '--chart' '--report' '--profile'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--batch-max-tokens' '--queue-capacity' '--request-timeout' '--query-cache' '--threads' '--index' '--hnsw-m' '--hnsw-beam' '--hnsw-ef' '--rate' '--concurrency' '--arrivals' '--duration' '--warmup' '--max-in-flight' '--timeout' '--queries' '--order' '--zipf-exponent' '--seed' '--mix' '--k' '--model-version' '--body-template' '--path' '--header' '--url' '--ca-cert' '--slo' '--compare' '--sweep' '--csv' '--replicas' '--hdr-log' '--out' '--chart' '--report' '--profile'"
   local FORMAT_option_args=("text" "json") # --format values
   local KIND_option_args=("constant" "poisson") # --arrivals values
   local ORDER_option_args=("sequential" "zipf") # --order values
@@ -510,10 +516,16 @@ function _picocli_recops_bench() {
     '--batch-delay')
       return
       ;;
+    '--batch-max-tokens')
+      return
+      ;;
     '--queue-capacity')
       return
       ;;
     '--request-timeout')
+      return
+      ;;
+    '--query-cache')
       return
       ;;
     '--threads')

@@ -48,6 +48,12 @@ public final class EngineOptions {
                     + "(default: the model's serving hint, 2ms for the shipped models).")
     Duration batchDelay;
 
+    @Option(names = "--batch-max-tokens", paramLabel = "N", defaultValue = "256",
+            description = "Padded tokens per model call at most (texts x the longest): a batch of long texts runs as several calls, "
+                    + "so neither a call's time nor its memory grows with the texts' length beyond it; 0 for no budget "
+                    + "(default: ${DEFAULT-VALUE}, where the model's cost per token stops falling).")
+    int batchMaxTokens;
+
     @Option(names = "--queue-capacity", paramLabel = "N", defaultValue = "256",
             description = "Requests that may wait per model version; more are refused at once with 503 (default: ${DEFAULT-VALUE}).")
     int queueCapacity;
@@ -55,6 +61,11 @@ public final class EngineOptions {
     @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
             description = "Deadline of a request without an X-Request-Timeout-Ms header; past it the answer is 504 (default: ${DEFAULT-VALUE}).")
     Duration requestTimeout;
+
+    @Option(names = "--query-cache", paramLabel = "SIZE", defaultValue = "64MiB", converter = ByteSizeConverter.class,
+            description = "Memory for each version's cache of query vectors (a repeated query skips the queue and the model), such as "
+                    + "64MiB or 1GiB; 0 turns it off (default: ${DEFAULT-VALUE}).")
+    long queryCache;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "ONNX Runtime threads per model call (default: ${DEFAULT-VALUE}).")
     int threads;
@@ -96,7 +107,7 @@ public final class EngineOptions {
                     primaryVersion, catalog,
                     noCache ? Optional.empty() : Optional.of(cacheDir), workers, threads,
                     batchMax == null ? OptionalInt.empty() : OptionalInt.of(batchMax), Optional.ofNullable(batchDelay),
-                    queueCapacity, requestTimeout);
+                    queueCapacity, requestTimeout, queryCache, batchMaxTokens);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -31,10 +31,16 @@ public final class WhatIf {
      * @param threads ONNX Runtime threads per call
      * @param queueCapacity requests waiting at most
      * @param timeout each request's deadline
+     * @param batchMaxTokens padded tokens per model call at most, 0 for no budget
      */
-    public record Settings(int batchMax, Duration batchDelay, int workers, int threads, int queueCapacity, Duration timeout) {
+    public record Settings(int batchMax, Duration batchDelay, int workers, int threads, int queueCapacity, Duration timeout, int batchMaxTokens) {
+        /** With serve's default token budget. */
+        public Settings(int batchMax, Duration batchDelay, int workers, int threads, int queueCapacity, Duration timeout) {
+            this(batchMax, batchDelay, workers, threads, queueCapacity, timeout, Batcher.Settings.DEFAULT_MAX_TOKENS);
+        }
+
         Batcher.Settings batcher() {
-            return new Batcher.Settings(batchMax, batchDelay, queueCapacity, workers);
+            return new Batcher.Settings(batchMax, batchDelay, queueCapacity, workers, batchMaxTokens);
         }
     }
 

@@ -200,7 +200,7 @@ public final class BatchSimulation {
         int[] lengths = live.stream().mapToInt(i -> arrivals.get(i).tokens()).toArray();
         long t = now;
         int from = 0;
-        for (int to : Grouping.split(lengths, callCost.fixedTokens())) {
+        for (int to : Grouping.split(lengths, callCost.fixedTokens(), settings.maxTokens())) {
             int padded = (to - from) * lengths[to - 1];
             long took = callTime.nanos(to - from, padded);
             callCost.record(padded, took);

@@ -82,11 +82,14 @@ public record Sweep(String parameter, List<Double> values) {
         int v = (int) value;
         return switch (parameter) {
             case "batch-max" -> new ServeOptions(o.host(), o.port(), o.modelRepo(), o.model(), o.primaryVersion(), o.catalog(), o.cacheDir(),
-                    o.workers(), o.intraOpThreads(), OptionalInt.of(v), o.batchDelay(), o.queueCapacity(), o.requestTimeout());
+                    o.workers(), o.intraOpThreads(), OptionalInt.of(v), o.batchDelay(), o.queueCapacity(), o.requestTimeout(),
+                    o.queryCacheBytes(), o.batchMaxTokens());
             case "workers" -> new ServeOptions(o.host(), o.port(), o.modelRepo(), o.model(), o.primaryVersion(), o.catalog(), o.cacheDir(),
-                    v, o.intraOpThreads(), o.batchMax(), o.batchDelay(), o.queueCapacity(), o.requestTimeout());
+                    v, o.intraOpThreads(), o.batchMax(), o.batchDelay(), o.queueCapacity(), o.requestTimeout(),
+                    o.queryCacheBytes(), o.batchMaxTokens());
             case "threads" -> new ServeOptions(o.host(), o.port(), o.modelRepo(), o.model(), o.primaryVersion(), o.catalog(), o.cacheDir(),
-                    o.workers(), v, o.batchMax(), o.batchDelay(), o.queueCapacity(), o.requestTimeout());
+                    o.workers(), v, o.batchMax(), o.batchDelay(), o.queueCapacity(), o.requestTimeout(),
+                    o.queryCacheBytes(), o.batchMaxTokens());
             default -> o;
         };
     }

@@ -120,11 +120,31 @@ public final class Queries {
         }
     }
 
+    /** What the query cache did for a request: nothing (no cache, or no query to look up), a hit, or a miss. */
+    public enum Cached {
+        NONE(""), HIT("hit"), MISS("miss");
+
+        /** The access log's value; empty for none. */
+        public final String label;
+
+        Cached(String label) {
+            this.label = label;
+        }
+    }
+
     /**
-     * Where the time of one request went, in nanoseconds, and the size of the model batch it rode
-     * in (0 when no model ran).
+     * Where the time of one request went, in nanoseconds, the size of the model batch it rode in
+     * (0 when no model ran), and whether its query vector came from the cache.
      */
-    public record Timings(long queueNanos, long encodeNanos, long retrieveNanos, int batchSize) {}
+    public record Timings(long queueNanos, long encodeNanos, long retrieveNanos, int batchSize, Cached cached) {
+        public Timings {
+            Objects.requireNonNull(cached, "cached");
+        }
+
+        public Timings(long queueNanos, long encodeNanos, long retrieveNanos, int batchSize) {
+            this(queueNanos, encodeNanos, retrieveNanos, batchSize, Cached.NONE);
+        }
+    }
 
     /** One result row. */
     public record Result(String productId, float score, String title) {

@@ -57,7 +57,8 @@ public final class SearchService implements AutoCloseable {
 
     /** How the primary version is served: the settings a latency measurement depends on. */
     public record Serving(String model, String primaryVersion, List<String> versions, int batchMax, Duration batchDelay,
-                          int workers, int threads, int queueCapacity, int catalogProducts, VectorIndex index) {}
+                          int workers, int threads, int queueCapacity, int catalogProducts, VectorIndex index, int batchMaxTokens,
+                          long queryCacheBytes) {}
 
     /**
      * The primary version's vector index.
@@ -297,7 +298,7 @@ public final class SearchService implements AutoCloseable {
         VectorIndex index = new VectorIndex(hnsw.isPresent() ? "hnsw" : "exact", hnsw.map(dev.recops.engine.catalog.HnswIndex::params),
                 hnsw.map(dev.recops.engine.catalog.HnswIndex::sizeOnDisk).orElse(0L), hnsw.map(dev.recops.engine.catalog.HnswIndex::readOnly).orElse(false));
         return Optional.of(new Serving(options.model(), s.primary(), s.names(), b.maxBatch(), b.maxDelay(), b.workers(),
-                options.intraOpThreads(), b.queueCapacity(), v.index().size(), index));
+                options.intraOpThreads(), b.queueCapacity(), v.index().size(), index, b.maxTokens(), options.queryCacheBytes()));
     }
 
     /**
@@ -353,6 +354,16 @@ public final class SearchService implements AutoCloseable {
         if (mode == Queries.Mode.LEXICAL) {
             return lexical(v, q, start, "");
         }
+        dev.recops.engine.model.TokenizedText tokens = tokenizeQuery(v, q.query());
+        QueryCache.Entry cached = v.queries().get(tokens);
+        if (cached != null) { // a vector this version computed: no queue, no model (an open breaker need not stop it)
+            long t0 = System.nanoTime();
+            List<Queries.Result> results = retrieve(v, q, mode, cached.vector());
+            long retrieve = System.nanoTime() - t0;
+            shadow(v.name(), q, results);
+            return new Queries.Ranked(v.version().name(), v.name(), results, cached.tokens(),
+                    new Queries.Timings(0, 0, retrieve, 0, Queries.Cached.HIT), "");
+        }
         if (!v.breaker().allow()) {
             return degraded(v, q, "breaker_open", start);
         }
@@ -361,7 +372,7 @@ public final class SearchService implements AutoCloseable {
         long modelDeadline = deadlineNanos - Math.min(FALLBACK_RESERVE_NANOS, (deadlineNanos - start) / 5);
         Batcher.Result r;
         try {
-            r = await(v, v.batcher().submit(tokenizeQuery(v, q.query()), modelDeadline), modelDeadline, callerGone);
+            r = await(v, v.batcher().submit(tokens, modelDeadline), modelDeadline, callerGone);
         } catch (RecopsException.DeadlineExceeded e) {
             v.breaker().failure();
             return degraded(v, q, "timeout", start);
@@ -373,12 +384,14 @@ public final class SearchService implements AutoCloseable {
             throw e;
         }
         v.breaker().success();
+        v.queries().put(tokens, r.vector());
         long t0 = System.nanoTime();
         List<Queries.Result> results = retrieve(v, q, mode, r.vector());
         long retrieve = System.nanoTime() - t0;
         shadow(v.name(), q, results);
         return new Queries.Ranked(v.version().name(), v.name(), results, r.tokens(),
-                new Queries.Timings(r.queueNanos(), r.inferenceNanos(), retrieve, r.batchSize()), "");
+                new Queries.Timings(r.queueNanos(), r.inferenceNanos(), retrieve, r.batchSize(),
+                        v.queries().enabled() ? Queries.Cached.MISS : Queries.Cached.NONE), "");
     }
 
     /**
@@ -395,10 +408,15 @@ public final class SearchService implements AutoCloseable {
             long start = System.nanoTime();
             try (lease) {
                 long deadline = start + options.requestTimeout().toNanos();
-                Batcher.Result r = s.batcher().submit(tokenizeQuery(s, q.query()), deadline)
-                        .get(options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                dev.recops.engine.model.TokenizedText tokens = tokenizeQuery(s, q.query());
+                QueryCache.Entry cached = s.queries().get(tokens);
+                float[] vector = cached != null ? cached.vector()
+                        : s.batcher().submit(tokens, deadline).get(options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS).vector();
+                if (cached == null) {
+                    s.queries().put(tokens, vector);
+                }
                 Set<String> theirs = new HashSet<>();
-                s.index().search(r.vector(), q.k(), q.filters(), Set.of()).forEach(h -> theirs.add(h.product().productId()));
+                s.index().search(vector, q.k(), q.filters(), Set.of()).forEach(h -> theirs.add(h.product().productId()));
                 long same = given.stream().filter(x -> theirs.contains(x.productId())).count();
                 metrics.shadow(s.name(), "ok", (System.nanoTime() - start) / 1e9, given.isEmpty() ? 1 : same / (double) given.size());
             } catch (RecopsException.Unavailable e) {
@@ -501,14 +519,23 @@ public final class SearchService implements AutoCloseable {
         return embed(q, deadlineNanos, STAYS);
     }
 
-    /** Embeds each text through the batcher; see {@link #search(Queries.Search, long, BooleanSupplier)}. */
+    /**
+     * Embeds each text through the batcher, or from the version's query cache when it holds the
+     * text's vector; see {@link #search(Queries.Search, long, BooleanSupplier)}. The access log's
+     * {@code cache} is hit only when every text was.
+     */
     public Queries.Embedded embed(Queries.Embed q, long deadlineNanos, BooleanSupplier callerGone) {
         try (ServedVersion.Lease lease = router.route(q.target())) {
             ServedVersion v = lease.version();
             List<CompletableFuture<Batcher.Result>> futures = new ArrayList<>(q.texts().size());
+            List<dev.recops.engine.model.TokenizedText> missed = new ArrayList<>(); // by position; null for a hit
             try {
                 for (String text : q.texts()) {
-                    futures.add(v.batcher().submit(v.encoder().tokenizeOne(text), deadlineNanos));
+                    dev.recops.engine.model.TokenizedText tokens = v.encoder().tokenizeOne(text);
+                    QueryCache.Entry cached = v.queries().get(tokens);
+                    missed.add(cached == null ? tokens : null);
+                    futures.add(cached != null ? CompletableFuture.completedFuture(new Batcher.Result(cached.vector(), cached.tokens(), 0, 0, 0))
+                            : v.batcher().submit(tokens, deadlineNanos));
                 }
             } catch (RecopsException e) {
                 futures.forEach(f -> f.cancel(false));
@@ -518,21 +545,26 @@ public final class SearchService implements AutoCloseable {
             long queue = 0;
             long inference = 0;
             int batch = 0;
-            for (CompletableFuture<Batcher.Result> f : futures) {
+            for (int i = 0; i < futures.size(); i++) {
                 Batcher.Result r;
                 try {
-                    r = await(v, f, deadlineNanos, callerGone);
+                    r = await(v, futures.get(i), deadlineNanos, callerGone);
                 } catch (RecopsException e) {
                     futures.forEach(other -> other.cancel(false)); // the answer is lost: withdraw the rest
                     throw e;
+                }
+                if (missed.get(i) != null) {
+                    v.queries().put(missed.get(i), r.vector());
                 }
                 vectors.add(r.vector());
                 queue = Math.max(queue, r.queueNanos());
                 inference = Math.max(inference, r.inferenceNanos());
                 batch = Math.max(batch, r.batchSize());
             }
+            Queries.Cached cached = !v.queries().enabled() ? Queries.Cached.NONE
+                    : missed.stream().allMatch(java.util.Objects::isNull) ? Queries.Cached.HIT : Queries.Cached.MISS;
             return new Queries.Embedded(v.version().name(), v.name(), v.encoder().dimension(), vectors,
-                    new Queries.Timings(queue, inference, 0, batch));
+                    new Queries.Timings(queue, inference, 0, batch, cached));
         }
     }
 

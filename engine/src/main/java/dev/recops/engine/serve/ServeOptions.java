@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param batchDelay longest wait for a batch to fill; empty for the model's serving hint
  * @param queueCapacity requests waiting per version before shedding
  * @param requestTimeout the deadline of a request that sets none
+ * @param queryCacheBytes the query vectors each version keeps, in estimated bytes; 0 for none
+ * @param batchMaxTokens padded tokens per model call at most; 0 for no budget
  */
 public record ServeOptions(
         String host,
@@ -34,7 +36,20 @@ public record ServeOptions(
         java.util.OptionalInt batchMax,
         Optional<java.time.Duration> batchDelay,
         int queueCapacity,
-        java.time.Duration requestTimeout) {
+        java.time.Duration requestTimeout,
+        long queryCacheBytes,
+        int batchMaxTokens) {
+
+    /** The query cache's size unless told: about 38,000 queries of a 384-dimension model. */
+    public static final long DEFAULT_QUERY_CACHE_BYTES = 64L << 20;
+
+    /** Without a query cache (every query runs the model: what most tests measure), with serve's default token budget. */
+    public ServeOptions(String host, int port, Path modelRepo, String model, String primaryVersion, Path catalog, Optional<Path> cacheDir,
+                        int workers, int intraOpThreads, java.util.OptionalInt batchMax, Optional<java.time.Duration> batchDelay, int queueCapacity,
+                        java.time.Duration requestTimeout) {
+        this(host, port, modelRepo, model, primaryVersion, catalog, cacheDir, workers, intraOpThreads, batchMax, batchDelay, queueCapacity,
+                requestTimeout, 0, dev.recops.engine.batch.Batcher.Settings.DEFAULT_MAX_TOKENS);
+    }
 
     public ServeOptions {
         Objects.requireNonNull(host, "host");
@@ -65,6 +80,12 @@ public record ServeOptions(
         }
         if (requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("request timeout must be positive, not " + requestTimeout);
+        }
+        if (batchMaxTokens < 0 || batchMaxTokens > 1_000_000) {
+            throw new IllegalArgumentException("token budget must be in 0..1000000, not " + batchMaxTokens);
+        }
+        if (queryCacheBytes < 0) {
+            throw new IllegalArgumentException("query cache size must not be negative, not " + queryCacheBytes);
         }
         if (intraOpThreads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + intraOpThreads);

@@ -276,7 +276,7 @@ public final class ServeServer implements AutoCloseable {
             Queries.Timings t = reply.timings();
             accessLog.log(new AccessLog.Entry(java.time.Instant.now(), requestId, endpoint, reply.model(), reply.version(),
                     reply.status(), seconds * 1e3, t.queueNanos() / 1e6, t.encodeNanos() / 1e6, t.batchSize(), reply.k(),
-                    reply.queryTokens(), reply.results(), reply.degraded(), reply.error()));
+                    reply.queryTokens(), reply.results(), reply.degraded(), reply.error(), t.cached().label));
         }
     }
 
@@ -409,6 +409,9 @@ public final class ServeServer implements AutoCloseable {
                 .put("encode", round(encode))
                 .put("retrieve", round(retrieve))
                 .put("total", round(queue + encode + retrieve));
+        if (t.cached() != Queries.Cached.NONE) {
+            out.put("cache", t.cached().label);
+        }
     }
 
     private static double round(double ms) {
@@ -423,7 +426,8 @@ public final class ServeServer implements AutoCloseable {
         s.versions().forEach(out.putArray("versions")::add);
         out.put("catalog_products", s.catalogProducts());
         out.putObject("serving").put("batch_max", s.batchMax()).put("batch_delay_ms", s.batchDelay().toNanos() / 1e6)
-                .put("workers", s.workers()).put("threads", s.threads()).put("queue_capacity", s.queueCapacity())
+                .put("batch_max_tokens", s.batchMaxTokens()).put("workers", s.workers()).put("threads", s.threads())
+                .put("queue_capacity", s.queueCapacity()).put("query_cache_bytes", s.queryCacheBytes())
                 .put("cpus", Runtime.getRuntime().availableProcessors());
         ObjectNode index = out.putObject("index").put("kind", s.index().kind()).put("bytes_on_disk", s.index().bytesOnDisk());
         s.index().hnsw().ifPresent(p -> index.put("m", p.maxConn()).put("beam_width", p.beamWidth()).put("ef_search", p.efSearch())

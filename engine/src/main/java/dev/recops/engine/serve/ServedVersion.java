@@ -8,9 +8,9 @@ import dev.recops.engine.model.ModelVersion;
 import java.time.Duration;
 
 /**
- * A version that can serve: its encoder, batcher and circuit breaker, and its index of the
- * catalog served. A catalog reload gives a version a new index ({@link #withIndex}); the encoder,
- * batcher, breaker and leases stay shared.
+ * A version that can serve: its encoder, batcher, circuit breaker and query cache, and its index
+ * of the catalog served. A catalog reload gives a version a new index ({@link #withIndex}); the
+ * encoder, batcher, breaker, query cache and leases stay shared.
  *
  * <p>A request holds a {@link Lease} on the version it chose for as long as it uses it. Unloading
  * retires the version (no new lease), waits for the leases held, and only then frees the model,
@@ -23,18 +23,26 @@ final class ServedVersion {
     private final CircuitBreaker breaker;
     private final CatalogIndex index;
     private final Leases leases;
+    private final QueryCache queries;
 
-    ServedVersion(ModelVersion version, Encoder encoder, Batcher batcher, CircuitBreaker breaker, CatalogIndex index) {
-        this(version, encoder, batcher, breaker, index, new Leases());
+    ServedVersion(ModelVersion version, Encoder encoder, Batcher batcher, CircuitBreaker breaker, CatalogIndex index, QueryCache queries) {
+        this(version, encoder, batcher, breaker, index, new Leases(), queries);
     }
 
-    private ServedVersion(ModelVersion version, Encoder encoder, Batcher batcher, CircuitBreaker breaker, CatalogIndex index, Leases leases) {
+    private ServedVersion(ModelVersion version, Encoder encoder, Batcher batcher, CircuitBreaker breaker, CatalogIndex index, Leases leases,
+                          QueryCache queries) {
         this.version = version;
         this.encoder = encoder;
         this.batcher = batcher;
         this.breaker = breaker;
         this.index = index;
         this.leases = leases;
+        this.queries = queries;
+    }
+
+    /** This version's query vectors; a reloaded version has a new, empty one. */
+    QueryCache queries() {
+        return queries;
     }
 
     ModelVersion version() {
@@ -63,7 +71,7 @@ final class ServedVersion {
 
     /** The same version over another catalog index; leases and model are shared. */
     ServedVersion withIndex(CatalogIndex next) {
-        return new ServedVersion(version, encoder, batcher, breaker, next, leases);
+        return new ServedVersion(version, encoder, batcher, breaker, next, leases, queries);
     }
 
     /** A lease on this version, or null once it is retired (unloading): choose again. */

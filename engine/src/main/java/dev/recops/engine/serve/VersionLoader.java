@@ -72,7 +72,9 @@ final class VersionLoader {
             listener.versionLoaded(version, took, index.fromCache());
             CircuitBreaker breaker = CircuitBreaker.standard();
             metrics.breaker(version.name(), version.version(), () -> breaker.state().ordinal());
-            return new ServedVersion(version, encoder, batcher, breaker, index);
+            QueryCache queries = new QueryCache(options.queryCacheBytes(), metrics.queryCache(version.name(), version.version()));
+            metrics.queryCacheEntries(version.name(), version.version(), queries::size);
+            return new ServedVersion(version, encoder, batcher, breaker, index, queries);
         } catch (RuntimeException e) {
             encoder.close();
             throw e;
@@ -168,6 +170,7 @@ final class VersionLoader {
                 options.batchMax().orElse(hints.batchMax()),
                 options.batchDelay().orElse(Duration.ofMillis(hints.batchDelayMillis())),
                 options.queueCapacity(),
-                options.workers());
+                options.workers(),
+                options.batchMaxTokens());
     }
 }

@@ -34,7 +34,8 @@ import java.util.logging.Logger;
  * {@code ts} (RFC 3339 UTC, milliseconds), {@code request_id}, {@code endpoint}, {@code model},
  * {@code version}, {@code status}, {@code latency_ms}, {@code queue_ms}, {@code inference_ms},
  * {@code batch_size}, {@code k}, {@code query_tokens}, {@code results}, {@code degraded},
- * {@code error} (an error code, or null). Never a query text.
+ * {@code error} (an error code, or null), and {@code cache} ({@code hit} or {@code miss}: whether the
+ * query vector came from the version's query cache; absent when no cache was asked). Never a query text.
  *
  * <p>Thread-safe.
  */
@@ -48,7 +49,13 @@ public final class AccessLog implements AutoCloseable {
     public record Entry(
             Instant ts, String requestId, String endpoint, String model, String version, int status,
             double latencyMs, double queueMs, double inferenceMs, int batchSize, int k, int queryTokens,
-            int results, boolean degraded, String error) {}
+            int results, boolean degraded, String error, String cache) {
+        public Entry(Instant ts, String requestId, String endpoint, String model, String version, int status, double latencyMs,
+                     double queueMs, double inferenceMs, int batchSize, int k, int queryTokens, int results, boolean degraded, String error) {
+            this(ts, requestId, endpoint, model, version, status, latencyMs, queueMs, inferenceMs, batchSize, k, queryTokens, results, degraded,
+                    error, "");
+        }
+    }
 
     /** A log that writes nothing. */
     public static final AccessLog DISABLED = new AccessLog();
@@ -170,6 +177,9 @@ public final class AccessLog implements AutoCloseable {
                 g.writeNullField("error");
             } else {
                 g.writeStringField("error", e.error());
+            }
+            if (!e.cache().isEmpty()) {
+                g.writeStringField("cache", e.cache());
             }
             g.writeEndObject();
         }

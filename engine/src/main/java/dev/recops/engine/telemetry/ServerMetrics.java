@@ -66,6 +66,9 @@ public final class ServerMetrics {
     private volatile java.util.function.BooleanSupplier readiness = () -> false;
     private final GaugeWithCallback queueDepth;
     private final Map<List<String>, IntSupplier> queueDepths = new ConcurrentHashMap<>();
+    private final Map<List<String>, java.util.function.LongSupplier> queryCacheEntries = new ConcurrentHashMap<>();
+    private final Counter queryCacheLookups;
+    private final Counter queryCacheEvictions;
 
     public ServerMetrics() {
         requests = Counter.builder()
@@ -243,7 +246,53 @@ public final class ServerMetrics {
                 .labelNames("version", "kind")
                 .callback(cb -> faults.get().forEach((version, kinds) -> kinds.forEach(k -> cb.call(1, version, k))))
                 .register(registry);
+        queryCacheLookups = Counter.builder()
+                .name("recops_query_cache_requests_total")
+                .help("Query vector cache lookups per model version, by result: hit (the queue and the model skipped) or miss.")
+                .labelNames("model", "version", "result")
+                .register(registry);
+        queryCacheEvictions = Counter.builder()
+                .name("recops_query_cache_evictions_total")
+                .help("Query vectors evicted from a version's cache to stay within --query-cache.")
+                .labelNames("model", "version")
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("recops_query_cache_entries")
+                .help("Query vectors held in a model version's cache.")
+                .labelNames("model", "version")
+                .callback(cb -> queryCacheEntries.forEach((labels, n) -> cb.call(n.getAsLong(), labels.get(0), labels.get(1))))
+                .register(registry);
         JvmMetrics.builder().register(registry);
+    }
+
+    /** Where a version's {@code recops_query_cache_entries} comes from, read at scrape time. */
+    public void queryCacheEntries(String model, String version, java.util.function.LongSupplier entries) {
+        queryCacheEntries.put(List.of(model, version), entries);
+    }
+
+    /** Hooks that count a version's query cache lookups and evictions. */
+    public QueryCacheObserver queryCache(String model, String version) {
+        var hits = queryCacheLookups.labelValues(model, version, "hit");
+        var misses = queryCacheLookups.labelValues(model, version, "miss");
+        var evictions = queryCacheEvictions.labelValues(model, version);
+        return new QueryCacheObserver() {
+            @Override
+            public void lookup(boolean hit) {
+                (hit ? hits : misses).inc();
+            }
+
+            @Override
+            public void evicted() {
+                evictions.inc();
+            }
+        };
+    }
+
+    /** Counts one query cache's lookups and evictions. */
+    public interface QueryCacheObserver {
+        void lookup(boolean hit);
+
+        void evicted();
     }
 
     /** One shadow copy: its outcome and, when it answered, its latency and top-k overlap. */
@@ -382,6 +431,7 @@ public final class ServerMetrics {
         queueDepths.remove(List.of(model, version));
         queueCapacity.remove(model, version);
         breakers.remove(List.of(model, version));
+        queryCacheEntries.remove(List.of(model, version));
         for (String phase : List.of("embedding", "indexing")) {
             buildDone.remove(model, version, phase);
             buildTotal.remove(model, version, phase);

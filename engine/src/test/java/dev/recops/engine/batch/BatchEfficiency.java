@@ -72,7 +72,7 @@ public final class BatchEfficiency {
     private static List<Integer> ends(List<TokenizedText> sorted, String policy) {
         int[] lengths = sorted.stream().mapToInt(TokenizedText::length).toArray();
         return switch (policy) {
-            case "cost-split" -> Grouping.split(lengths, CallCost.DEFAULT_FIXED_TOKENS);
+            case "cost-split" -> Grouping.split(lengths, CallCost.DEFAULT_FIXED_TOKENS, 0);
             case "fixed-rule" -> {
                 List<Integer> ends = new ArrayList<>();
                 int from = 0;

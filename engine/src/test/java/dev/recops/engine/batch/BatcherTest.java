@@ -208,6 +208,28 @@ class BatcherTest {
         assertThat(batcher.submit(text(2, 3), in(Duration.ofMillis(50))).get(5, TimeUnit.SECONDS).vector()).hasSize(1);
     }
 
+    /** 64 long texts queued behind a held call: under a 256-token budget every call stays within it, and every text is answered. */
+    @Test
+    void aTokenBudgetSplitsABatchOfLongTextsIntoCallsWithinIt() throws Exception {
+        hold = new CountDownLatch(1);
+        batcher = new Batcher("test:tokens", this::model, new Batcher.Settings(64, Duration.ZERO, 128, 1, 256), Batcher.Observer.NONE);
+        CompletableFuture<Batcher.Result> blocker = batcher.submit(text(1, 4), in(Duration.ofSeconds(10)));
+        assertThat(firstCallStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        List<CompletableFuture<Batcher.Result>> long64 = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            long64.add(batcher.submit(text(10 + i, 40 + i % 24), in(Duration.ofSeconds(10))));
+        }
+        hold.countDown();
+        blocker.get(10, TimeUnit.SECONDS);
+        for (int i = 0; i < 64; i++) {
+            assertThat(long64.get(i).get(10, TimeUnit.SECONDS).vector()[0]).isEqualTo(10 + i);
+        }
+        assertThat(calls).hasSizeGreaterThan(2);
+        for (TokenizedBatch b : calls) {
+            assertThat(b.size() * b.sequenceLength()).isLessThanOrEqualTo(256);
+        }
+    }
+
     @Test
     void aModelFailureFailsItsBatchAndTheWorkerGoesOn() throws Exception {
         AtomicInteger n = new AtomicInteger();

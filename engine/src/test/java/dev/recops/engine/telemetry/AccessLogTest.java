@@ -32,6 +32,19 @@ class AccessLogTest {
     }
 
     @Test
+    void saysWhetherTheQueryVectorCameFromTheCacheOnlyWhenACacheWasAsked() throws Exception {
+        Path file = dir.resolve("a.jsonl");
+        try (AccessLog log = AccessLog.open(file, 1 << 20, 2, () -> {})) {
+            log.log(new AccessLog.Entry(Instant.parse("2026-11-22T10:00:00.123Z"), "r1", "search", "m", "1", 200, 0.5, 0, 0, 0, 10, 6, 10,
+                    false, "", "hit"));
+            log.log(entry(2));
+        }
+        var lines = Files.readAllLines(file);
+        assertThat(lines.get(0)).endsWith("\"error\":null,\"cache\":\"hit\"}");
+        assertThat(lines.get(1)).doesNotContain("cache");
+    }
+
+    @Test
     void rotatesBySizeKeepingTheConfiguredNumberOfOldFiles() throws Exception {
         Path file = dir.resolve("a.jsonl");
         try (AccessLog log = AccessLog.open(file, 1024, 2, () -> {})) {
