@@ -19,7 +19,7 @@ echo "configuration: batch-max $batch, workers $workers, threads $threads; objec
 predicted=$("$recops" predict-latency --model "$work/model" --batch-max "$batch" --workers "$workers" --threads "$threads" \
   --solve max-rate --slo "$slo" --format json | jq -r '.max_rate.rate_per_replica')
 echo "predicted max rate: $predicted/s"
-engine=(--in-process --model-version 2 --primary-version 2 --batch-max "$batch" --workers "$workers" --threads "$threads"
+engine=(--in-process --query-cache 0 --model-version 2 --primary-version 2 --batch-max "$batch" --workers "$workers" --threads "$threads"
   --queries "$root/testdata/wands/queries.csv" --arrivals poisson --seed 11 --timeout 2s --warmup 3s)
 echo "--- bench at the predicted rate, ${secs}s"
 set +e

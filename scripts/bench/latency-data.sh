@@ -14,7 +14,7 @@ machine
 for cfg in ${CONFIGS:-1/2/1 4/2/1 8/2/1 16/2/1 32/2/1 4/1/1 16/1/1 8/1/2 16/1/2 16/2/2}; do
   IFS=/ read -r batch workers threads <<<"$cfg"
   echo "batch-max $batch, workers $workers, threads $threads"
-  "$dist/bin/recops" bench --in-process --model-version 2 --primary-version 2 --batch-max "$batch" --workers "$workers" --threads "$threads" \
+  "$dist/bin/recops" bench --in-process --query-cache 0 --model-version 2 --primary-version 2 --batch-max "$batch" --workers "$workers" --threads "$threads" \
     --queries "$root/testdata/wands/queries.csv" --arrivals poisson --seed 7 --timeout 2s \
     --sweep rate=50..950:100 --duration "${secs}s" --warmup 2s --csv "$out"
 done

@@ -9,10 +9,13 @@ export QUERIES
 # WANDS queries: second CSV column (none of them holds a comma inside quotes).
 tail -n +2 "$root/testdata/wands/queries.csv" | cut -d, -f2 | tr -d '"' > "$QUERIES"
 server_pid=""
+# The WANDS rotation repeats every 480 requests: the serve benchmarks measure the model path with
+# the query cache off unless QUERY_CACHE (a size, such as 64MiB) says otherwise.
+QUERY_CACHE=${QUERY_CACHE:-0}
 
 start_server() { # port, extra serve args...
   local port=$1; shift
-  "$dist/bin/recops" serve --port "$port" --admin-port 0 --drain-delay 0s "$@" >/dev/null 2>"$QUERIES.err" &
+  "$dist/bin/recops" serve --port "$port" --admin-port 0 --drain-delay 0s --query-cache "$QUERY_CACHE" "$@" >/dev/null 2>"$QUERIES.err" &
   server_pid=$!
   wait_ready "$port"
 }
@@ -20,7 +23,7 @@ start_server() { # port, extra serve args...
 # The server on CPU 1 alone, for measurements whose load generator runs on CPU 0 (pinned_bench).
 start_pinned_server() { # port, extra serve args...
   local port=$1; shift
-  taskset -c 1 "$dist/bin/recops" serve --port "$port" --admin-port 0 --drain-delay 0s "$@" >/dev/null 2>"$QUERIES.err" &
+  taskset -c 1 "$dist/bin/recops" serve --port "$port" --admin-port 0 --drain-delay 0s --query-cache "$QUERY_CACHE" "$@" >/dev/null 2>"$QUERIES.err" &
   server_pid=$!
   wait_ready "$port"
 }
@@ -46,6 +49,9 @@ wait_ready() { # port
 stop_server() {
   [ -n "$server_pid" ] && kill -TERM "$server_pid" && wait "$server_pid" 2>/dev/null || true
   server_pid=""
+# The WANDS rotation repeats every 480 requests: the serve benchmarks measure the model path with
+# the query cache off unless QUERY_CACHE (a size, such as 64MiB) says otherwise.
+QUERY_CACHE=${QUERY_CACHE:-0}
 }
 
 trap 'stop_server; rm -f "$QUERIES" "$QUERIES.err"' EXIT

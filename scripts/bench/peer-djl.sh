@@ -12,11 +12,13 @@
 #                 zipf: 200,000 requests drawn Zipf(ZIPF_EXPONENT, default 1.1) over the WANDS and
 #                 ESCI queries (rank = a fixed shuffle of them), the query cache on
 #      SERVERS    default "djl0 djl2 ours": djlN is DJL with max_batch_delay N ms
+#      WRK_THREADS (2, as the kit: wrk's threads for the 16 clients; on two shared cores its two
+#      threads and the server's contend, which puts a tail of tens of ms on any fast server: 1 shows it),
 #      ROUNDS (3), OURS_ARGS (extra recops serve arguments), KIT (../shared/peers/djl-serving),
 #      PEER_DIR (as the kit's), DJL_PORT (18090), OURS_PORT (18080)
 set -euo pipefail
 OUT=${1:?usage: scripts/bench/peer-djl.sh OUT_DIR}
-ORDER=${ORDER:-rotation}; ROUNDS=${ROUNDS:-3}; SERVERS=${SERVERS:-djl0 djl2 ours}
+ORDER=${ORDER:-rotation}; ROUNDS=${ROUNDS:-3}; WRK_THREADS=${WRK_THREADS:-2}; SERVERS=${SERVERS:-djl0 djl2 ours}
 KIT=${KIT:-$(cd "$(dirname "$0")/../../../shared/peers/djl-serving" 2>/dev/null && pwd || true)}
 DJL_PORT=${DJL_PORT:-18090}; OURS_PORT=${OURS_PORT:-18080}
 [ -x ./recops ] || { echo "run from the recops repository root" >&2; exit 4; }
@@ -89,20 +91,20 @@ hits() { # recops' query cache hits and lookups so far
   [ -n "$METRICS" ] || { echo "0 0"; return; }
   curl -s "$METRICS" | awk '/^recops_query_cache_requests_total/ { n += $2; if ($0 ~ /result="hit"/) h += $2 } END { print h + 0, n + 0 }'
 }
-{ echo "# $(date -u +%FT%TZ) $(nproc) cores, $(uname -r), order=$ORDER rounds=$ROUNDS ours_args='$OURS_ARGS'"; } >"$OUT/results.tsv"
+{ echo "# $(date -u +%FT%TZ) $(nproc) cores, $(uname -r), order=$ORDER rounds=$ROUNDS wrk_threads=$WRK_THREADS ours_args='$OURS_ARGS'"; } >"$OUT/results.tsv"
 echo -e "round\tserver\trps\tp50_ms\tp99_ms\terrors\tp50_1c_ms\trss_mib\twrk_cpu_s\twall_s\thit_ratio" >>"$OUT/results.tsv"
 for r in $(seq 1 "$ROUNDS"); do
   for s in $SERVERS; do
     start_server "$s" "$r"
     echo "== round $r $s ($URL)" >>"$OUT/wrk.log"
-    runwrk 2 16 5s >/dev/null
+    runwrk "$WRK_THREADS" 16 5s >/dev/null
     read -r h0 n0 < <(hits)
-    R16=$(runwrk 2 16 15s)
+    R16=$(runwrk "$WRK_THREADS" 16 15s)
     read -r h1 n1 < <(hits)
     R1=$(runwrk 1 1 8s)
     JP=$(java_pid "$PID"); RSS=$(awk '/VmRSS/{printf "%.0f", $2/1024}' /proc/"$JP"/status)
     stop_server
-    ratio=$(awk -v h=$((h1 - h0)) -v n=$((n1 - n0)) 'BEGIN { print n > 0 ? h / n : "" }')
+    ratio=$(awk -v h=$((h1 - h0)) -v n=$((n1 - n0)) 'BEGIN { print (n > 0 ? h / n : "") }')
     line="$r\t$s\t$(field rps "$R16")\t$(field p50_ms "$R16")\t$(field p99_ms "$R16")\t$(( $(field errors "$R16") + $(field errors "$R1") ))"
     line="$line\t$(field p50_ms "$R1")\t$RSS\t$(field cpu_s "$R16")\t$(field duration_s "$R16")\t$ratio"
     echo -e "$line" | tee -a "$OUT/results.tsv"
