@@ -36,6 +36,9 @@ final class ReviewRenderer {
                     .put("error_rate", round(m.errorRate())).put("p50_ms", round(m.p50())).put("p95_ms", round(m.p95()))
                     .put("p99_ms", round(m.p99())).put("p99_9_ms", round(m.p999())).put("degraded_share", round(m.degradedShare()))
                     .put("shed_share", round(m.shedShare()));
+            if (Double.isFinite(m.cacheHitRatio())) {
+                n.put("cache_hit_ratio", round(m.cacheHitRatio()));
+            }
             objectives.stream().filter(o -> !o.met(m)).forEach(o -> n.withArray("breaches").add(o.toString()));
             r.explained().stream().filter(x -> x.start().equals(m.start())).findFirst().ifPresent(x -> {
                 if (Double.isFinite(x.expectedP99())) {
@@ -75,12 +78,15 @@ final class ReviewRenderer {
         if (loaded.outsideWindow() > 0) {
             out.printf(Locale.ROOT, "  %s outside --from/--to left out%n", Plural.of(loaded.outsideWindow(), "request"));
         }
-        out.printf(Locale.ROOT, "  %-17s %8s %7s %8s %8s %8s %8s %6s %6s  %s%n", "minute (UTC)", "req/s", "errors", "p50", "p95", "p99", "p99.9",
-                "degr.", "shed", objectives.isEmpty() ? "" : "breaches");
+        boolean cached = minutes.stream().anyMatch(m -> Double.isFinite(m.cacheHitRatio()));
+        out.printf(Locale.ROOT, "  %-17s %8s %7s %8s %8s %8s %8s %6s %6s %s %s%n", "minute (UTC)", "req/s", "errors", "p50", "p95", "p99", "p99.9",
+                "degr.", "shed", cached ? " cache" : "", objectives.isEmpty() ? "" : "breaches");
         for (Timeline.Minute m : minutes) {
             String breaches = objectives.stream().filter(o -> !o.met(m)).map(Objective::toString).collect(Collectors.joining(" "));
-            out.printf(Locale.ROOT, "  %-17s %8.1f %6.2f%% %8.1f %8.1f %8.1f %8.1f %5.1f%% %5.1f%%  %s%n", m.start().toString().substring(0, 16) + "Z",
-                    m.perSecond(), 100 * m.errorRate(), m.p50(), m.p95(), m.p99(), m.p999(), 100 * m.degradedShare(), 100 * m.shedShare(), breaches);
+            String hits = !cached ? "" : Double.isFinite(m.cacheHitRatio()) ? String.format(Locale.ROOT, "%5.1f%%", 100 * m.cacheHitRatio()) : "     -";
+            out.printf(Locale.ROOT, "  %-17s %8.1f %6.2f%% %8.1f %8.1f %8.1f %8.1f %5.1f%% %5.1f%% %s %s%n", m.start().toString().substring(0, 16) + "Z",
+                    m.perSecond(), 100 * m.errorRate(), m.p50(), m.p95(), m.p99(), m.p999(), 100 * m.degradedShare(), 100 * m.shedShare(), hits,
+                    breaches);
         }
         for (Events.Event e : r.events()) {
             out.printf(Locale.ROOT, "  event %s  %s%n", e.at(), e.what());

@@ -61,6 +61,24 @@ class ReviewCommandTest {
         assertThat(n.path("outside_window").asInt()).isEqualTo(60);
         assertThat(n.path("minutes").get(1).path("breaches").get(0).asText()).isEqualTo("p99<=50ms");
         assertThat(n.path("minutes").get(0).path("shed_share").asDouble()).isCloseTo(1 / 60.0, org.assertj.core.api.Assertions.within(0.001));
+        assertThat(n.path("minutes").get(0).has("cache_hit_ratio")).as("no line says anything of a query cache").isFalse();
+        assertThat(text.out()).doesNotContainPattern("shed +cache");
+    }
+
+    @Test
+    void showsTheQueryCacheHitRatioWhenTheLogRecordsIt(@TempDir Path dir) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int s = 0; s < 120; s++) { // two minutes; three of four searches hit in the first, one in four in the second
+            b.append(String.format(java.util.Locale.ROOT, "{\"ts\":\"2026-11-22T10:%02d:%02d.000Z\",\"endpoint\":\"search\",\"status\":200,"
+                    + "\"latency_ms\":3,\"cache\":\"%s\"}%n", s / 60, s % 60, (s % 4 != 0) == (s < 60) ? "hit" : "miss"));
+        }
+        Path f = Files.writeString(dir.resolve("cached.jsonl"), b);
+        CommandResult text = CommandResult.run("review", f.toString());
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).containsPattern("shed +cache").contains(" 75.0%", " 25.0%");
+        JsonNode n = new ObjectMapper().readTree(CommandResult.run("review", f.toString(), "--format", "json").out());
+        assertThat(n.path("minutes").get(0).path("cache_hit_ratio").asDouble()).isEqualTo(0.75);
+        assertThat(n.path("minutes").get(1).path("cache_hit_ratio").asDouble()).isEqualTo(0.25);
     }
 
     @Test

@@ -39,7 +39,8 @@ import java.util.zip.GZIPInputStream;
  *
  * <p>Columns: {@code ts_ms} (epoch milliseconds), {@code endpoint}, {@code model},
  * {@code version}, {@code status}, {@code latency_ms}, {@code queue_ms}, {@code inference_ms},
- * {@code batch_size}, {@code k}, {@code query_tokens}, {@code degraded}, {@code error}.
+ * {@code batch_size}, {@code k}, {@code query_tokens}, {@code degraded}, {@code error},
+ * {@code cache} ({@code hit}, {@code miss}, or empty when the line says nothing of a query cache).
  */
 public final class AccessLogs {
     /** At most this many malformed lines are kept by location; all are counted. */
@@ -215,6 +216,7 @@ public final class AccessLogs {
         final List<String> model = new ArrayList<>();
         final List<String> version = new ArrayList<>();
         final List<String> error = new ArrayList<>();
+        final List<String> cache = new ArrayList<>();
         long malformed;
         long outside;
         final List<String> examples = new ArrayList<>();
@@ -234,6 +236,7 @@ public final class AccessLogs {
             String mo = "";
             String ve = "";
             String er = "";
+            String ca = "";
             try (JsonParser p = JSON.createParser(line)) {
                 if (p.nextToken() != JsonToken.START_OBJECT) {
                     return false;
@@ -255,6 +258,7 @@ public final class AccessLogs {
                         case "model" -> mo = p.getText();
                         case "version" -> ve = p.getText();
                         case "error" -> er = v == JsonToken.VALUE_NULL ? "" : p.getText();
+                        case "cache" -> ca = v == JsonToken.VALUE_STRING ? p.getText() : "";
                         default -> p.skipChildren();
                     }
                 }
@@ -286,6 +290,7 @@ public final class AccessLogs {
             model.add(mo);
             version.add(ve);
             error.add(er);
+            cache.add(ca);
             size++;
             return true;
         }
@@ -308,6 +313,7 @@ public final class AccessLogs {
             model.addAll(o.model);
             version.addAll(o.version);
             error.addAll(o.error);
+            cache.addAll(o.cache);
             size += o.size;
             malformed += o.malformed;
             outside += o.outside;
@@ -345,7 +351,8 @@ public final class AccessLogs {
                     IntColumn.create("k", Arrays.copyOf(k, size)),
                     IntColumn.create("query_tokens", Arrays.copyOf(tokens, size)),
                     BooleanColumn.create("degraded", Arrays.copyOf(degraded, size)),
-                    StringColumn.create("error", error));
+                    StringColumn.create("error", error),
+                    StringColumn.create("cache", cache));
             boolean sorted = true;
             for (int i = 1; i < size && sorted; i++) {
                 sorted = ts[i - 1] <= ts[i];

@@ -188,6 +188,8 @@ public final class Incident {
         diffs.add(mostDifferent("degraded", i -> String.valueOf(degraded.get(i)), bad, inside));
         diffs.add(mostDifferent("k", i -> String.valueOf(k.getInt(i)), bad, inside));
         diffs.add(mostDifferent("query tokens", i -> tokenBucket(tokens.getInt(i)), bad, inside));
+        StringColumn cache = t.stringColumn("cache");
+        diffs.add(mostDifferent("query cache", i -> cache.get(i).isEmpty() ? "none" : cache.get(i), bad, inside));
         diffs.removeIf(d -> d == null);
         diffs.sort(Comparator.comparingDouble(Difference::difference).reversed());
         return new Found(from, to, badCount, insideCount, budgetShare, worst, List.copyOf(diffs));

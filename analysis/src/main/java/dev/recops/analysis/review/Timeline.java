@@ -4,6 +4,7 @@ import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;
+import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 import java.time.Instant;
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * The requests per wall-clock minute (minutes start on the minute, not at the first request):
- * rate, error rate (5xx), latency percentiles, the degraded share and the shed share (503).
+ * rate, error rate (5xx), latency percentiles, the degraded share, the shed share (503) and the
+ * query cache's hit ratio.
  */
 public final class Timeline {
 
@@ -23,9 +25,10 @@ public final class Timeline {
      * @param start the minute's first instant
      * @param requests requests that ended in it
      * @param perSecond requests / 60
+     * @param cacheHitRatio query cache hits over the requests that looked a query up; NaN when none did
      */
     public record Minute(Instant start, long requests, double perSecond, double errorRate, double p50, double p95, double p99,
-                         double p999, double degradedShare, double shedShare) {
+                         double p999, double degradedShare, double shedShare, double cacheHitRatio) {
 
         public double metric(Objective.Metric m) {
             return switch (m) {
@@ -46,6 +49,7 @@ public final class Timeline {
         DoubleColumn latency = requests.doubleColumn("latency_ms");
         IntColumn status = requests.intColumn("status");
         BooleanColumn degraded = requests.booleanColumn("degraded");
+        StringColumn cache = requests.stringColumn("cache");
         List<Minute> out = new ArrayList<>();
         int n = requests.rowCount();
         int from = 0;
@@ -59,7 +63,12 @@ public final class Timeline {
             long errors = 0;
             long shed = 0;
             long deg = 0;
+            long hits = 0;
+            long lookups = 0;
             for (int i = from; i < to; i++) {
+                String c = cache.get(i);
+                hits += c.equals("hit") ? 1 : 0;
+                lookups += c.equals("hit") || c.equals("miss") ? 1 : 0;
                 lat[i - from] = latency.getDouble(i);
                 int s = status.getInt(i);
                 errors += s >= 500 ? 1 : 0;
@@ -69,7 +78,8 @@ public final class Timeline {
             Arrays.sort(lat);
             long count = lat.length;
             out.add(new Minute(Instant.ofEpochMilli(minute * 60_000L), count, count / 60.0, errors / (double) count, quantile(lat, 0.50),
-                    quantile(lat, 0.95), quantile(lat, 0.99), quantile(lat, 0.999), deg / (double) count, shed / (double) count));
+                    quantile(lat, 0.95), quantile(lat, 0.99), quantile(lat, 0.999), deg / (double) count, shed / (double) count,
+                    lookups == 0 ? Double.NaN : hits / (double) lookups));
             from = to;
         }
         return out;

@@ -137,6 +137,40 @@ class ReviewTest {
         }
     }
 
+    /**
+     * 12 minutes at 20/s of searches that hit the query cache 90% of the time; from 10:06 the cache
+     * was cleared (a version reloaded) and a tenth of the hits turn into misses slower than 50 ms:
+     * the minutes show the hit ratio fall, and the incident names the misses.
+     */
+    @Test
+    void showsTheQueryCacheHitRatioPerMinuteAndNamesMissesBehindASlowTail(@TempDir Path dir) throws IOException {
+        StringBuilder b = new StringBuilder();
+        Random r = new Random(7);
+        for (int i = 0; i < 20 * 60 * 12; i++) {
+            Instant ts = START.plusMillis(i * 50L);
+            boolean after = !ts.isBefore(Instant.parse("2026-11-22T10:06:00Z"));
+            boolean hit = r.nextInt(10) != 0 && !(after && r.nextInt(2) == 0);
+            double latency = hit ? 0.5 + r.nextDouble() : 8 + r.nextDouble() * 10 + (after ? 60 : 0);
+            b.append(String.format(Locale.ROOT, "{\"ts\":\"%s\",\"endpoint\":\"search\",\"version\":\"2\",\"status\":200,\"latency_ms\":%.3f,"
+                    + "\"cache\":\"%s\"}%n", ts, latency, hit ? "hit" : "miss"));
+        }
+        b.append(String.format(Locale.ROOT, "{\"ts\":\"%s\",\"endpoint\":\"ready\",\"status\":200,\"latency_ms\":0.1}%n", START));
+        Path f = Files.writeString(dir.resolve("cache.jsonl"), b);
+        var t = AccessLogs.read(List.of(f), null, null).table();
+        List<Timeline.Minute> minutes = Timeline.perMinute(t);
+        assertThat(minutes.get(2).cacheHitRatio()).isBetween(0.85, 0.95);
+        assertThat(minutes.get(8).cacheHitRatio()).isBetween(0.4, 0.5);
+        Incident.Found found = Incident.find(t, minutes, List.of(Objective.parse("p99<=50ms"))).orElseThrow();
+        assertThat(found.differences()).anySatisfy(d -> {
+            assertThat(d.dimension()).isEqualTo("query cache");
+            assertThat(d.value()).isEqualTo("miss");
+            assertThat(d.incidentShare()).isEqualTo(1.0);
+        });
+        var none = AccessLogs.read(List.of(Files.writeString(dir.resolve("none.jsonl"),
+                "{\"ts\":\"2026-11-22T10:00:00Z\",\"status\":200,\"latency_ms\":3}\n")), null, null).table();
+        assertThat(Timeline.perMinute(none).getFirst().cacheHitRatio()).isNaN();
+    }
+
     @Test
     void findsNothingInACalmPeriodWithChanceErrorsAndATailThatComesAndGoes(@TempDir Path dir) throws IOException {
         StringBuilder b = new StringBuilder();
