@@ -142,6 +142,8 @@ final class BenchRenderer implements Bench.Listener {
                 r.meanQueryTokens().isPresent() ? String.format(Locale.ROOT, ", %.1f tokens per query", r.meanQueryTokens().getAsDouble()) : ""));
         r.batches().ifPresent(b -> out.printf(Locale.ROOT, "  model      %d calls, %.2f texts per call, %.2f ms per call%n", b.calls(), b.meanBatch(),
                 b.meanCallMillis()));
+        r.cacheHitRatio().ifPresent(h -> out.printf(Locale.ROOT, "  cache      %.1f%% of the query lookups hit the server's query cache%s%n", 100 * h,
+                h > 0.5 ? " (these latencies are mostly not the model's: --query-cache 0 on the server measures it)" : ""));
     }
 
     /** One line per run of a sweep or search (JSON Lines for a sweep with --format json). */

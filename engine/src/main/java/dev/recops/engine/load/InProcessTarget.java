@@ -67,7 +67,8 @@ public final class InProcessTarget implements Target {
             throw new java.io.UncheckedIOException(e); // writing to memory
         }
         Counters c = Counters.parse(text.toString(java.nio.charset.StandardCharsets.UTF_8));
-        return Optional.of(new Counters(tokenSum.sum(), tokenCount.sum(), c.calls(), c.texts(), c.inferenceSeconds()));
+        return Optional.of(new Counters(tokenSum.sum(), tokenCount.sum(), c.calls(), c.texts(), c.inferenceSeconds(), c.cacheHits(),
+                c.cacheLookups()));
     }
 
     @Override

@@ -378,6 +378,9 @@ public final class LoadRun {
                 new TreeMap<>(errorCounts), s + d == 0 ? 0 : failed / (double) (s + d), (s + d) / seconds,
                 responses.sum() / seconds, RunResult.Latency.of(total, MICROS_PER_MILLI),
                 spec.mode() == LoadSpec.Mode.OPEN ? Optional.of(RunResult.Latency.of(lag, MICROS_PER_MILLI)) : Optional.empty(),
-                intervals, RunResult.distribution(total, MICROS_PER_MILLI), target.facts(), tokens, batches, target.connections().minus(connectionsAtStart));
+                intervals, RunResult.distribution(total, MICROS_PER_MILLI), target.facts(), tokens, batches, target.connections().minus(connectionsAtStart),
+                after.cacheLookups() > before.cacheLookups()
+                        ? OptionalDouble.of((after.cacheHits() - before.cacheHits()) / (after.cacheLookups() - before.cacheLookups()))
+                        : OptionalDouble.empty());
     }
 }

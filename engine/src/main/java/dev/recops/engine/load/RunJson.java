@@ -37,6 +37,7 @@ public final class RunJson {
         r.meanQueryTokens().ifPresent(t -> config.put("mean_query_tokens", round(t)));
         r.batches().ifPresent(b -> out.putObject("model_calls").put("calls", b.calls()).put("mean_batch", round(b.meanBatch()))
                 .put("mean_call_ms", round(b.meanCallMillis())));
+        r.cacheHitRatio().ifPresent(h -> out.put("query_cache_hit_ratio", round(h)));
         out.put("sent", r.sent()).put("responses", r.responses()).put("ok", r.ok()).put("dropped", r.dropped())
                 .put("error_rate", r.errorRate()).put("achieved_rate", round(r.achievedRate())).put("throughput_rps", round(r.throughput()));
         out.putObject("connections").put("opened", r.connections().opened()).put("reused", r.connections().reused());

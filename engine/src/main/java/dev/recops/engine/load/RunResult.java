@@ -31,7 +31,17 @@ public record RunResult(String target, Workload.Order order, String mix, LoadSpe
                         long sent, long responses, long ok, long dropped, SortedMap<String, Long> errors, double errorRate,
                         double achievedRate, double throughput, Latency latency, Optional<Latency> lag,
                         List<Interval> intervals, List<Percentile> distribution, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens,
-                        Optional<Batches> batches, Target.Connections connections) {
+                        Optional<Batches> batches, Target.Connections connections, OptionalDouble cacheHitRatio) {
+
+    /** Without a query cache's figures. */
+    public RunResult(String target, Workload.Order order, String mix, LoadSpec spec, Instant started, double measuredSeconds,
+                     long sent, long responses, long ok, long dropped, SortedMap<String, Long> errors, double errorRate,
+                     double achievedRate, double throughput, Latency latency, Optional<Latency> lag,
+                     List<Interval> intervals, List<Percentile> distribution, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens,
+                     Optional<Batches> batches, Target.Connections connections) {
+        this(target, order, mix, spec, started, measuredSeconds, sent, responses, ok, dropped, errors, errorRate, achievedRate, throughput,
+                latency, lag, intervals, distribution, facts, meanQueryTokens, batches, connections, OptionalDouble.empty());
+    }
 
     public RunResult {
         errors = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(errors));

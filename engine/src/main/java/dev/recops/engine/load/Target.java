@@ -85,12 +85,20 @@ public interface Target extends AutoCloseable {
      * @param calls model calls so far (every version)
      * @param texts texts in those calls
      * @param inferenceSeconds time spent in those calls
+     * @param cacheHits query cache lookups that found the vector (every version)
+     * @param cacheLookups query cache lookups
      */
-    record Counters(double tokenSum, double tokenCount, double calls, double texts, double inferenceSeconds) {
-        static final Counters NONE = new Counters(0, 0, 0, 0, 0);
+    record Counters(double tokenSum, double tokenCount, double calls, double texts, double inferenceSeconds, double cacheHits,
+                    double cacheLookups) {
+        static final Counters NONE = new Counters(0, 0, 0, 0, 0, 0, 0);
+
+        Counters(double tokenSum, double tokenCount, double calls, double texts, double inferenceSeconds) {
+            this(tokenSum, tokenCount, calls, texts, inferenceSeconds, 0, 0);
+        }
+
         /** The totals in a recops server's Prometheus text exposition, summed over label values. */
         static Counters parse(String exposition) {
-            double[] v = new double[5];
+            double[] v = new double[7];
             for (dev.recops.engine.telemetry.TopSnapshot.Sample s : dev.recops.engine.telemetry.TopSnapshot.parse(exposition)) {
                 int i = switch (s.name()) {
                     case "recops_query_tokens_sum" -> 0;
@@ -98,13 +106,17 @@ public interface Target extends AutoCloseable {
                     case "recops_batch_size_count" -> 2;
                     case "recops_batch_size_sum" -> 3;
                     case "recops_inference_duration_seconds_sum" -> 4;
+                    case "recops_query_cache_requests_total" -> 6;
                     default -> -1;
                 };
                 if (i >= 0) {
                     v[i] += s.value();
                 }
+                if (i == 6 && "hit".equals(s.labels().get("result"))) {
+                    v[5] += s.value();
+                }
             }
-            return new Counters(v[0], v[1], v[2], v[3], v[4]);
+            return new Counters(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
         }
     }
 

@@ -123,7 +123,7 @@ class LoadRunTest {
             public Optional<Counters> counters() {
                 Thread.interrupted(); // as library code reading counters may do
                 long n = calls.get();
-                return Optional.of(new Counters(0, 0, n / 2.0, n, n * 0.004));
+                return Optional.of(new Counters(0, 0, n / 2.0, n, n * 0.004, 3 * n / 4.0, n));
             }
 
             @Override
@@ -138,6 +138,14 @@ class LoadRunTest {
             // Counted from the end of the warm-up: about the 200 requests of the measured window, as 100 calls.
             assertThat(b.calls()).isBetween(90L, 110L);
         });
+        assertThat(r.cacheHitRatio()).hasValueCloseTo(0.75, org.assertj.core.api.Assertions.within(1e-9));
+        Target.Counters parsed = Target.Counters.parse("""
+                recops_query_cache_requests_total{model="m",result="hit",version="1"} 30.0
+                recops_query_cache_requests_total{model="m",result="miss",version="1"} 10.0
+                recops_query_cache_requests_total{model="m",result="hit",version="2"} 5.0
+                """);
+        assertThat(parsed.cacheHits()).isEqualTo(35.0);
+        assertThat(parsed.cacheLookups()).isEqualTo(45.0);
     }
 
     /**
