@@ -84,6 +84,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        dev.recops.engine.model.TextEncoder.initialiseRuntimeInBackground();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ServeOptions options = options();

@@ -70,12 +70,14 @@ final class TopCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    /** Built when the command runs: picocli makes every command object to parse any command line, and a client costs the start of each. */
+    private HttpClient http;
     private List<String> servers;
     private List<AdminClient> admins;
 
     @Override
     public Integer call() throws Exception {
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         servers = !urls.isEmpty() ? urls : !urlOptions.isEmpty() ? urlOptions : List.of("http://127.0.0.1:8080");
         admins = adminUrls.isEmpty() ? List.of() : adminUrls.stream().map(u -> new AdminClient(u, adminTokenFile)).toList();
         TopView view = new TopView(interval);

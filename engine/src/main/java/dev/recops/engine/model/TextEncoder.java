@@ -44,6 +44,24 @@ public final class TextEncoder implements Encoder {
 
     private static final String ENGINE = "OnnxRuntime";
 
+    /**
+     * Starts initialising ONNX Runtime (its native library and environment, through DJL) and the
+     * tokenizer's native library on a daemon thread, and returns at once: a process that will load
+     * a model calls it first thing, so the half second this takes overlaps whatever it does before
+     * the load (parsing options, metrics, the HTTP server). Loading waits for it by itself: DJL's
+     * engine registry and the native loaders are synchronized.
+     */
+    public static void initialiseRuntimeInBackground() {
+        Thread.ofPlatform().daemon().name("recops-runtime-init").start(() -> {
+            try {
+                ai.djl.engine.Engine.getEngine(ENGINE);
+                ai.djl.huggingface.tokenizers.jni.LibUtils.checkStatus();
+            } catch (RuntimeException | LinkageError e) {
+                // the load that follows reports it, with its context
+            }
+        });
+    }
+
     private final ModelVersion version;
     private final HuggingFaceTokenizer tokenizer;
     private final Model model;
