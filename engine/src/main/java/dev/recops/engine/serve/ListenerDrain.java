@@ -30,9 +30,10 @@ import java.util.logging.Logger;
  * <p>Closing a listening socket resets every connection still in the kernel's accept queue, and
  * Helidon's stop interrupts connections it accepted but whose first request it has not read yet:
  * clients see a reset or an empty response for a request they wrote, although the server was
- * only going away. So the listener is drained first: (1) a socket filter that drops everything is
- * attached to it (Linux's SO_ATTACH_FILTER, through the FFM API): new connection attempts go
- * unanswered, and are refused once the socket is closed; (2) Helidon keeps accepting what the
+ * only going away. So the listener is drained first: (1) a socket filter that drops new
+ * connection attempts ({@link #REFUSE_SYN}) is attached to it (Linux's SO_ATTACH_FILTER, through
+ * the FFM API): they go unanswered, and are refused once the socket is closed, while handshakes
+ * already under way complete; (2) Helidon keeps accepting what the
  * kernel had queued, until the accept queue is empty; (3) every connection accepted gets its
  * request answered (with {@code Connection: close} while draining) and is closed by its client,
  * or has sat idle, not sending, for {@link #IDLE}. Only then is the server stopped.
@@ -46,7 +47,6 @@ final class ListenerDrain {
     static final Duration IDLE = Duration.ofMillis(300);
     private static final int SOL_SOCKET = 1;
     private static final int SO_ATTACH_FILTER = 26;
-    private static final short BPF_RET_K = 0x06;
 
     private ListenerDrain() {}
 
@@ -71,7 +71,25 @@ final class ListenerDrain {
         }
     }
 
-    /** Attaches a drop-everything classic BPF program to the socket; false when that fails. */
+    /**
+     * The classic BPF program attached to the listener: drop a segment whose flags are SYN without
+     * ACK (a new connection attempt), keep everything else. A socket filter on a TCP socket sees
+     * the segment from its TCP header, so byte 13 holds the flags. Dropping everything instead
+     * also drops the last ACK of a handshake already under way: the client believes itself
+     * connected and writes its request, but the server never creates the connection, and the
+     * request is lost when the listener closes (seen at thousands of new connections a second,
+     * when draining announces Connection: close on every answer). With this program such a
+     * handshake completes, the connection is accepted from the queue, and its request answered.
+     */
+    static final short[][] REFUSE_SYN = {
+        {0x30, 0, 0, 13}, // ldb [13]: the TCP flags
+        {0x54, 0, 0, 0x12}, // and #(SYN|ACK)
+        {0x15, 0, 1, 0x02}, // jeq #SYN: a new connection attempt
+        {0x06, 0, 0, 0}, // ret #0: drop it
+        {0x06, 0, 0, -1}, // ret #-1: keep the whole segment
+    };
+
+    /** Attaches {@link #REFUSE_SYN} to the socket; false when that fails. */
     @SuppressWarnings("restricted") // a native call; the launcher enables native access
     static boolean refuseNew(int fd) {
         try (Arena arena = Arena.ofConfined()) {
@@ -79,11 +97,18 @@ final class ListenerDrain {
             MethodHandle setsockopt = linker.downcallHandle(linker.defaultLookup().find("setsockopt").orElseThrow(),
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                             ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-            MemorySegment ret0 = arena.allocate(8, 4); // struct sock_filter {u16 code; u8 jt; u8 jf; u32 k}: return 0, drop
-            ret0.set(ValueLayout.JAVA_SHORT, 0, BPF_RET_K);
+            // struct sock_filter {u16 code; u8 jt; u8 jf; u32 k}
+            MemorySegment filter = arena.allocate(8L * REFUSE_SYN.length, 4);
+            for (int i = 0; i < REFUSE_SYN.length; i++) {
+                short[] insn = REFUSE_SYN[i];
+                filter.set(ValueLayout.JAVA_SHORT, 8L * i, insn[0]);
+                filter.set(ValueLayout.JAVA_BYTE, 8L * i + 2, (byte) insn[1]);
+                filter.set(ValueLayout.JAVA_BYTE, 8L * i + 3, (byte) insn[2]);
+                filter.set(ValueLayout.JAVA_INT, 8L * i + 4, insn[3]);
+            }
             MemorySegment program = arena.allocate(16, 8); // struct sock_fprog {u16 len; struct sock_filter *filter}
-            program.set(ValueLayout.JAVA_SHORT, 0, (short) 1);
-            program.set(ValueLayout.ADDRESS, 8, ret0);
+            program.set(ValueLayout.JAVA_SHORT, 0, (short) REFUSE_SYN.length);
+            program.set(ValueLayout.ADDRESS, 8, filter);
             int rc = (int) setsockopt.invokeExact(fd, SOL_SOCKET, SO_ATTACH_FILTER, program, 16);
             return rc == 0;
         } catch (Throwable e) {
