@@ -35,7 +35,8 @@ class SearchQualityTest {
     static void load() {
         ServeOptions options = new ServeOptions("127.0.0.1", 0, Path.of(System.getProperty("recops.defaultModels")),
                 "search-encoder", "", TESTDATA.resolve("esci/products.csv"), Optional.empty(), 1, 1,
-                java.util.OptionalInt.of(1), Optional.empty(), 64, java.time.Duration.ofSeconds(30));
+                java.util.OptionalInt.of(1), Optional.empty(), 64, java.time.Duration.ofSeconds(30), ServeOptions.DEFAULT_QUERY_CACHE_BYTES,
+                dev.recops.engine.batch.Batcher.Settings.DEFAULT_MAX_TOKENS); // serve's query cache and token budget, as shipped
         service = new SearchService(options, new ServerMetrics(), ServeListener.NONE);
         service.load();
     }
@@ -80,6 +81,20 @@ class SearchQualityTest {
     @Test
     void version2ReachesNdcgAt10OfAtLeast085() throws IOException {
         assertThat(evaluate("2").ndcg()).isGreaterThanOrEqualTo(0.85);
+    }
+
+    /** The query cache answers with the model's own vectors: a repeated judged query ranks exactly as the first time. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"1", "2"})
+    void aCachedQueryRanksExactlyAsTheModelDid(String version) throws IOException {
+        for (String line : Files.readAllLines(TESTDATA.resolve("esci/queries.csv")).stream().skip(1).toList()) {
+            Queries.Search q = new Queries.Search(line.substring(line.indexOf(',') + 1), 10, ProductFilter.NONE, new Queries.Target(version),
+                    Queries.Mode.VECTOR);
+            Queries.Ranked first = service.search(q, service.defaultDeadlineNanos());
+            Queries.Ranked again = service.search(q, service.defaultDeadlineNanos());
+            assertThat(again.timings().cached()).isEqualTo(Queries.Cached.HIT);
+            assertThat(again.results()).as(q.query()).isEqualTo(first.results());
+        }
     }
 
     /**
