@@ -197,7 +197,7 @@ final class Simulated implements Serializable {
 
     /**
      * The highest rate the simulated batcher serves with at most 1% of requests shed or expired
-     * ({@link WhatIf#capacity}).
+     * ({@link WhatIf#maxThroughput}).
      */
     double simulatedCapacity(Config c, double tokens) {
         int len = tokens(tokens);
@@ -206,18 +206,22 @@ final class Simulated implements Serializable {
         if (cached != null) {
             return cached;
         }
-        double capacity = WhatIf.capacity(rate -> run(new Query(c, rate, tokens), (int) Math.max(MIN_ARRIVALS, Math.round(rate * CAPACITY_SECONDS)), 0),
-                WhatIf.fullCallRate(profile, settings(c), len));
+        checkCpus(c);
+        double capacity = WhatIf.maxThroughput(profile, settings(c), len);
         CAPACITIES.put(key, capacity);
         return capacity;
     }
 
-    private BatchSimulation.Result run(Query q, int n, int seed) {
-        Config c = q.config();
+    private void checkCpus(Config c) {
         if (c.cpus() > 0 && profile.cores() > 0 && c.cpus() != profile.cores()) {
             throw AnalysisException.invalid("the call-time profile was measured on " + profile.cores() + " CPU(s), not the " + c.cpus()
                     + " the server runs on: profile it there (taskset -c ... recops bench --profile)");
         }
+    }
+
+    private BatchSimulation.Result run(Query q, int n, int seed) {
+        Config c = q.config();
+        checkCpus(c);
         List<BatchSimulation.Arrival> arrivals = WhatIf.generate(WhatIf.Process.POISSON, q.rate(), n / q.rate(), tokens(q.queryTokens()),
                 REQUEST_TIMEOUT, Folds.SEED + seed);
         return WhatIf.simulate(profile, settings(c), arrivals);

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.function.DoubleFunction;
 
 /**
  * What recops' batcher would do with a configuration, a load and the model's call-time profile,
@@ -136,9 +135,7 @@ public final class WhatIf {
         // n arrivals span n-1 gaps; a second's worth of one gap keeps a short replay's rate honest
         double seconds = Math.max(1e-3, (last - first) / 1e9 * arrivals.size() / Math.max(1, arrivals.size() - 1));
         int len = (int) Math.max(1, Math.round(meanTokens));
-        double capacity = capacity(rate -> simulate(profile, settings,
-                generate(Process.POISSON, rate, Math.max(Simulated.CAPACITY_SECONDS, 1_000 / rate), len, settings.timeout(), Folds.SEED)),
-                fullCallRate(profile, settings, len));
+        double capacity = maxThroughput(profile, settings, len);
         return new Report(arrivals.size(), seconds, meanTokens, r.latencyMillis(50), r.latencyMillis(95), r.latencyMillis(99),
                 r.busyShare(), r.count(BatchSimulation.Fate.SHED_QUEUE_FULL), r.count(BatchSimulation.Fate.SHED_DEADLINE),
                 r.count(BatchSimulation.Fate.EXPIRED), mean(r.batches()), mean(r.calls()), capacity);
@@ -149,20 +146,19 @@ public final class WhatIf {
                 (texts, padded) -> Math.round(profile.millis(texts, Math.max(1, padded / texts), s.threads(), s.workers()) * 1e6));
     }
 
-    /** Twice the rate of every worker running full batches back to back: above any capacity, the top of a search. */
-    static double fullCallRate(CallTimeModel profile, Settings s, int tokens) {
-        return 2 * 1000.0 * s.workers() * s.batchMax() / profile.millis(s.batchMax(), tokens, s.threads(), s.workers());
-    }
-
     /**
-     * The highest rate at which {@code run} answers all but at most 1% of its arrivals, by
-     * bisection on the log of the rate below {@code hi}.
+     * The highest Poisson rate of {@code tokens}-token queries that the batcher with {@code s}
+     * answers with at most 1% refused or expired over {@value Simulated#CAPACITY_SECONDS} s (at
+     * least 1,000 arrivals), by bisection on the log of the rate below twice the rate of every
+     * worker running full batches back to back.
      */
-    static double capacity(DoubleFunction<BatchSimulation.Result> run, double hi) {
+    static double maxThroughput(CallTimeModel profile, Settings s, int tokens) {
+        double hi = 2 * 1000.0 * s.workers() * s.batchMax() / profile.millis(s.batchMax(), tokens, s.threads(), s.workers());
         double lo = hi / 1000;
         for (int i = 0; i < 14; i++) {
             double mid = Math.sqrt(lo * hi);
-            BatchSimulation.Result r = run.apply(mid);
+            BatchSimulation.Result r = simulate(profile, s,
+                    generate(Process.POISSON, mid, Math.max(Simulated.CAPACITY_SECONDS, 1_000 / mid), tokens, s.timeout(), Folds.SEED));
             double failed = r.outcomes().size() - r.count(BatchSimulation.Fate.ANSWERED);
             if (failed <= 0.01 * r.outcomes().size()) {
                 lo = mid;

@@ -26,22 +26,13 @@ import java.util.SortedMap;
  *     HdrHistogram percentile distribution, for a plot on a log scale
  * @param meanQueryTokens tokens per search query as the target counted them, when it can tell
  * @param batches the model calls the server made during the measured window, when it can tell
+ * @param cacheHitRatio the share of query cache lookups that hit in the measured window, when the target has a cache
  */
 public record RunResult(String target, Workload.Order order, String mix, LoadSpec spec, Instant started, double measuredSeconds,
                         long sent, long responses, long ok, long dropped, SortedMap<String, Long> errors, double errorRate,
                         double achievedRate, double throughput, Latency latency, Optional<Latency> lag,
                         List<Interval> intervals, List<Percentile> distribution, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens,
                         Optional<Batches> batches, Target.Connections connections, OptionalDouble cacheHitRatio) {
-
-    /** Without a query cache's figures. */
-    public RunResult(String target, Workload.Order order, String mix, LoadSpec spec, Instant started, double measuredSeconds,
-                     long sent, long responses, long ok, long dropped, SortedMap<String, Long> errors, double errorRate,
-                     double achievedRate, double throughput, Latency latency, Optional<Latency> lag,
-                     List<Interval> intervals, List<Percentile> distribution, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens,
-                     Optional<Batches> batches, Target.Connections connections) {
-        this(target, order, mix, spec, started, measuredSeconds, sent, responses, ok, dropped, errors, errorRate, achievedRate, throughput,
-                latency, lag, intervals, distribution, facts, meanQueryTokens, batches, connections, OptionalDouble.empty());
-    }
 
     public RunResult {
         errors = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(errors));

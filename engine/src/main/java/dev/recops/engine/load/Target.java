@@ -92,10 +92,6 @@ public interface Target extends AutoCloseable {
                     double cacheLookups) {
         static final Counters NONE = new Counters(0, 0, 0, 0, 0, 0, 0);
 
-        Counters(double tokenSum, double tokenCount, double calls, double texts, double inferenceSeconds) {
-            this(tokenSum, tokenCount, calls, texts, inferenceSeconds, 0, 0);
-        }
-
         /** The totals in a recops server's Prometheus text exposition, summed over label values. */
         static Counters parse(String exposition) {
             double[] v = new double[7];
