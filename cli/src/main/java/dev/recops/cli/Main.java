@@ -36,7 +36,27 @@ public final class Main {
         restoreStderr(Integer.getInteger("recops.stderr.fd", -1));
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-        System.exit(run(out, err, args));
+        int code = run(out, err, args);
+        if (code == ExitCodes.OK) {
+            markArchiveUsable(System.getProperty("recops.cds.ok"));
+        }
+        System.exit(code);
+    }
+
+    /**
+     * Tells the launcher that the class-data archive the JVM writes as this process exits comes
+     * from a run that succeeded (one from a failed run is thrown away and written again). Best
+     * effort: without the mark the next run only writes the archive again.
+     */
+    static void markArchiveUsable(String path) {
+        if (path == null || path.isEmpty()) {
+            return;
+        }
+        try {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(path), "");
+        } catch (java.io.IOException | RuntimeException e) {
+            // no mark: the archive is written again next time
+        }
     }
 
     /**
@@ -69,12 +89,40 @@ public final class Main {
 
     /** Runs one command line and returns its exit code (see {@link ExitCodes}). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        return commandLine(out, err).execute(args);
+        return commandLine(out, err, named(args)).execute(args);
     }
 
     /** The fully configured command tree: the same one that runs, documents and completes. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return commandLine(out, err, RecopsCommand.SUBCOMMANDS);
+    }
+
+    /**
+     * The subcommand the command line names (its first word that is not an option, when that is
+     * a subcommand's name other than {@code help}), alone; else all of them (for the root's
+     * usage, {@code help}, completion, and a mistyped name's suggestion).
+     */
+    static java.util.List<Class<?>> named(String... args) {
+        for (String arg : args) {
+            if (arg.startsWith("-")) {
+                continue;
+            }
+            for (Class<?> c : RecopsCommand.SUBCOMMANDS) {
+                CommandLine.Command command = c.getAnnotation(CommandLine.Command.class);
+                if (c != HelpCommand.class && (command.name().equals(arg) || java.util.Arrays.asList(command.aliases()).contains(arg))) {
+                    return java.util.List.of(c);
+                }
+            }
+            break;
+        }
+        return RecopsCommand.SUBCOMMANDS;
+    }
+
+    private static CommandLine commandLine(PrintWriter out, PrintWriter err, java.util.List<Class<?>> subcommands) {
         CommandLine cl = new CommandLine(new RecopsCommand());
+        for (Class<?> c : subcommands) {
+            cl.addSubcommand(c);
+        }
         cl.setOut(out);
         cl.setErr(err);
         applyExitCodeList(cl);

@@ -27,6 +27,22 @@ class MainTest {
     }
 
     @Test
+    void aCommandLineThatNamesACommandBuildsThatCommandAlone() {
+        assertThat(Main.named("serve", "--port", "0")).containsExactly(ServeCommand.class);
+        assertThat(Main.named("--verbose", "model", "list")).containsExactly(ModelCommand.class);
+        assertThat(Main.named("generate-completion")).containsExactly(picocli.AutoComplete.GenerateCompletion.class);
+        for (String[] all : new String[][] {{}, {"--help"}, {"help", "serve"}, {"servee"}, {"--version"}}) {
+            assertThat(Main.named(all)).as(String.join(" ", all)).isEqualTo(RecopsCommand.SUBCOMMANDS);
+        }
+        // The root's --verbose still reaches a subcommand added on its own.
+        CommandResult verbose = CommandResult.run("--verbose", "serve", "--workers", "many");
+        assertThat(verbose.exitCode()).isEqualTo(ExitCodes.USAGE);
+        CommandResult inherited = CommandResult.run("serve", "--verbose", "--workers", "many");
+        assertThat(inherited.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(inherited.err()).contains("'many' is not an int");
+    }
+
+    @Test
     void versionComesFromTheBuild() {
         CommandResult r = CommandResult.run("--version");
         assertThat(r.exitCode()).isZero();

@@ -41,6 +41,15 @@ class ServeLauncherIT {
             try (var cached = Files.list(home.resolve(".cache/recops/embeddings"))) {
                 assertThat(cached.count()).as("catalog embeddings cached for the next start").isEqualTo(2);
             }
+            assertThat(classArchive("serve.jsa")).as("serve's own class-data archive, for a faster next start").isRegularFile();
+            assertThat(classArchive("serve.jsa.ok")).as("marked as written by a run that succeeded").isRegularFile();
+        }
+    }
+
+    /** The launcher's class-data archive for a command, in the one build directory under the cache. */
+    private Path classArchive(String name) throws java.io.IOException {
+        try (var builds = Files.list(home.resolve(".cache/recops/cds"))) {
+            return builds.toList().getFirst().resolve(name);
         }
     }
 
@@ -76,5 +85,8 @@ class ServeLauncherIT {
                 assertThat(Files.readString(server.stdout)).isEmpty();
             }
         }
+        // The archive a failed run leaves holds only the classes of parsing a bad option: unmarked,
+        // so the next start of serve writes it again instead of mapping it for good.
+        assertThat(classArchive("serve.jsa.ok")).doesNotExist();
     }
 }

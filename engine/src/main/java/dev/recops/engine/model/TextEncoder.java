@@ -16,6 +16,7 @@ import dev.recops.engine.RecopsException;
 
 import java.io.IOException;
 import java.nio.LongBuffer;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +85,16 @@ public final class TextEncoder implements Encoder {
      * @throws RecopsException.VerificationFailed when a checksum, the signature or warm-up fails
      */
     public static TextEncoder load(ModelVersion version, int intraOpThreads) {
+        return load(version, intraOpThreads, Map.of());
+    }
+
+    /**
+     * As {@link #load(ModelVersion, int)}, with further ONNX Runtime session options in DJL's
+     * names ({@code optLevel}, {@code memoryPatternOptimization}, {@code cpuArenaAllocator},
+     * {@code executionMode}, or a ready {@code sessionOptions} object): how the benchmarks try
+     * the runtime's settings.
+     */
+    public static TextEncoder load(ModelVersion version, int intraOpThreads, Map<String, ?> sessionOptions) {
         if (intraOpThreads < 1) {
             throw new IllegalArgumentException("intraOpThreads must be at least 1");
         }
@@ -94,7 +105,10 @@ public final class TextEncoder implements Encoder {
             model = Model.newInstance(version.id(), Device.cpu(), ENGINE);
             String threads = Integer.toString(intraOpThreads);
             // DJL applies intraOpNumThreads only when interOpNumThreads is present too.
-            model.load(version.dir(), "model", Map.of("interOpNumThreads", "1", "intraOpNumThreads", threads));
+            Map<String, Object> options = new HashMap<>(sessionOptions);
+            options.put("interOpNumThreads", "1");
+            options.put("intraOpNumThreads", threads);
+            model.load(version.dir(), "model", options);
             TextEncoder encoder = new TextEncoder(version, tokenizer, model);
             encoder.checkSignature();
             encoder.warmUp();
