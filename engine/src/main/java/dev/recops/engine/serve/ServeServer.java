@@ -47,7 +47,8 @@ public final class ServeServer implements AutoCloseable {
     static final int CLIENT_CLOSED = 499;
     /** Keeps a caller on one side of a canary split, for example a session id. */
     static final HeaderName ROUTING_KEY = HeaderNames.create("X-Recops-Key");
-    private static final Set<String> ROUTES = Set.of(
+    /** The paths serve answers besides the admin API: queries, health and metrics (probes and scrapers point here). */
+    public static final Set<String> ROUTES = Set.of(
             "/v1/search", "/v1/recommend", "/v1/embed", "/v2/health/live", "/v2/health/ready", "/metrics");
 
     private final SearchService service;
