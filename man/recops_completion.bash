@@ -168,6 +168,7 @@ function _complete_recops() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} help" ];    then _picocli_recops; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench merge" ];    then _picocli_recops_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} review drift" ];    then _picocli_recops_review; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} drill compare" ];    then _picocli_recops_drill; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model verify" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model import" ];    then _picocli_recops_model; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} model keygen" ];    then _picocli_recops_model; return $?; fi
@@ -201,41 +202,43 @@ function _complete_recops() {
   local cmds11=(help)
   local cmds12=(bench merge)
   local cmds13=(review drift)
-  local cmds14=(model verify)
-  local cmds15=(model import)
-  local cmds16=(model keygen)
-  local cmds17=(model list)
-  local cmds18=(model load)
-  local cmds19=(model promote)
-  local cmds20=(model rollback)
-  local cmds21=(model sign)
-  local cmds22=(model status)
-  local cmds23=(model traffic)
-  local cmds24=(model unload)
-  local cmds25=(catalog embed)
-  local cmds26=(catalog generate)
-  local cmds27=(catalog delete)
-  local cmds28=(catalog patch)
-  local cmds29=(catalog status)
-  local cmds30=(catalog upsert)
+  local cmds14=(drill compare)
+  local cmds15=(model verify)
+  local cmds16=(model import)
+  local cmds17=(model keygen)
+  local cmds18=(model list)
+  local cmds19=(model load)
+  local cmds20=(model promote)
+  local cmds21=(model rollback)
+  local cmds22=(model sign)
+  local cmds23=(model status)
+  local cmds24=(model traffic)
+  local cmds25=(model unload)
+  local cmds26=(catalog embed)
+  local cmds27=(catalog generate)
+  local cmds28=(catalog delete)
+  local cmds29=(catalog patch)
+  local cmds30=(catalog status)
+  local cmds31=(catalog upsert)
 
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_recops_catalog_upsert; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_recops_catalog_status; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_recops_catalog_patch; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_recops_catalog_delete; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_recops_catalog_generate; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_catalog_embed; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_recops_model_unload; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_recops_model_traffic; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_recops_model_status; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_recops_model_sign; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_recops_model_rollback; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_recops_model_promote; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_load; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_list; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_keygen; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_import; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_model_verify; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_recops_catalog_upsert; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_recops_catalog_status; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_recops_catalog_patch; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_recops_catalog_delete; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_recops_catalog_generate; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_recops_catalog_embed; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_recops_model_unload; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_recops_model_traffic; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_recops_model_status; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_recops_model_sign; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_recops_model_rollback; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_recops_model_promote; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_recops_model_load; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_recops_model_list; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_recops_model_keygen; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_recops_model_import; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_recops_model_verify; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_recops_drill_compare; return $?; fi
   if CompWordsContainsArray "${cmds13[@]}"; then _picocli_recops_review_drift; return $?; fi
   if CompWordsContainsArray "${cmds12[@]}"; then _picocli_recops_bench_merge; return $?; fi
   if CompWordsContainsArray "${cmds11[@]}"; then _picocli_recops_help; return $?; fi
@@ -914,9 +917,9 @@ function _picocli_recops_drill() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands=""
+  local commands="compare"
   local flag_opts="'--dry-run' '--yes' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--journal' '--report' '--work-dir' '--model-repo' '--catalog' '--cache-dir' '--queries'"
+  local arg_opts="'--format' '--journal' '--report' '--work-dir' '--model-repo' '--catalog' '--cache-dir' '--queries' '--rules'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -964,6 +967,12 @@ function _picocli_recops_drill() {
       return $?
       ;;
     '--queries')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--rules')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
@@ -1208,6 +1217,47 @@ function _picocli_recops_review_drift() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `compare` subcommand.
+function _picocli_recops_drill_compare() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format'"
+  local FORMAT_option_args=("text" "json") # --format values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "compare" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    elif (( currIndex >= 1 && currIndex <= 1 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

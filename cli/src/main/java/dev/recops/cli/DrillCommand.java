@@ -30,6 +30,7 @@ import java.util.stream.Stream;
 @Command(
         name = "drill",
         mixinStandardHelpOptions = true,
+        subcommands = DrillCompareCommand.class,
         description = {
             "Run a chaos / disaster-recovery experiment file (YAML or JSON, shaped like Chaos Toolkit's: title, target, load, "
                     + "steady_state, method, rollbacks, stop_conditions, expect) and measure what the clients saw: time to detect, RTO, "
@@ -38,10 +39,14 @@ import java.util.stream.Stream;
                     + "redispatch) and tears them down afterwards; a url target only gets admin-API faults and HTTP probes, and needs "
                     + "--yes for them. Faults: kill_replica (SIGKILL), pause_replica (SIGSTOP/SIGCONT), restart_replica, inject_fault "
                     + "(latency, errors, stall), clear_faults, deploy_corrupted, hot_swap, rollback, overload, reload_catalog (damage: missing "
-                    + "or corrupt).",
+                    + "or corrupt), network_fault (through a TCP fault proxy between HAProxy and a replica: latency, jitter, bandwidth, reset, "
+                    + "blackhole, one-way partition, slow close, flapping) and clear_network.",
+            "%nWith an alerting block a local drill also runs Prometheus (the shipped rules, --rules) and Alertmanager beside it and "
+                    + "records when each alert went pending, fired, was notified and resolved; expect then takes 'alert NAME fires within "
+                    + "3m', 'no alert fires' and 'alerts resolve within 5m'.",
             "%nExit 0 when the hypothesis held and every expectation was met, 3 when the drill deviated (the report says which probe "
                     + "or expectation, by how much), 2 for an invalid experiment (field and line named), 4 for a missing precondition "
-                    + "(haproxy, files).",
+                    + "(haproxy, prometheus, alertmanager, files).",
             ""
         })
 final class DrillCommand implements Callable<Integer> {
@@ -51,7 +56,8 @@ final class DrillCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Parameters(paramLabel = "EXPERIMENT", description = "The experiment file (.yaml, .yml or .json); see scripts/drills/.")
+    // Optional to picocli only so that "recops drill compare A B" needs none; call() requires it.
+    @Parameters(paramLabel = "EXPERIMENT", arity = "0..1", description = "The experiment file (.yaml, .yml or .json); see scripts/drills/.")
     Path file;
 
     @Option(names = "--dry-run", description = "Check the experiment and print the plan; start and touch nothing.")
@@ -87,8 +93,16 @@ final class DrillCommand implements Callable<Integer> {
             description = "Search queries for the load (default: the distribution's WANDS queries).")
     Path queries;
 
+    @Option(names = "--rules", paramLabel = "FILE", defaultValue = "${sys:recops.home:-.}/deploy/prometheus/recops-rules.yml",
+            description = "Prometheus rules an experiment with alerting loads (default: the shipped ones, the distribution's "
+                    + "deploy/prometheus/recops-rules.yml).")
+    Path rules;
+
     @Override
     public Integer call() throws IOException {
+        if (file == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'EXPERIMENT'");
+        }
         Experiment e = Experiment.read(file);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -118,7 +132,7 @@ final class DrillCommand implements Callable<Integer> {
         Journal j;
         try {
             err.println("recops drill: " + e.title());
-            j = Drill.run(e, new Drill.Options(serveCommand(), modelRepo, catalog, work, workload, line -> {
+            j = Drill.run(e, new Drill.Options(serveCommand(), modelRepo, catalog, work, workload, rules, line -> {
                 err.println("  " + line);
                 err.flush();
             }));

@@ -21,6 +21,29 @@ class DrillCommandTest {
     }
 
     @Test
+    void compareShowsTheChangeBetweenTwoJournalsAndRefusesWhatIsNotOne(@TempDir Path dir) throws Exception {
+        Path a = Files.writeString(dir.resolve("a.json"), """
+                {"experiment": {"title": "kill"}, "status": "held",
+                 "measurements": {"rto_s": 1.2, "lost_requests": 0, "requests": 400}, "expectations": [{"expect": "rto<=2s", "measured": 1.2, "met": true}]}
+                """);
+        Path b = Files.writeString(dir.resolve("b.json"), """
+                {"experiment": {"title": "kill"}, "status": "deviated",
+                 "measurements": {"rto_s": 3.5, "lost_requests": 7, "requests": 400}, "expectations": [{"expect": "rto<=2s", "measured": 3.5, "met": false}]}
+                """);
+        CommandResult r = CommandResult.run("drill", "compare", a.toString(), b.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out().lines()).anyMatch(l -> l.startsWith("RTO") && l.contains("1.2 s") && l.contains("3.5 s") && l.endsWith("+2.3 s !"))
+                .anyMatch(l -> l.startsWith("expect rto<=2s") && l.contains("met (1.2)") && l.contains("NOT MET (3.5)"));
+        CommandResult json = CommandResult.run("drill", "compare", a.toString(), b.toString(), "--format", "json");
+        assertThat(json.out()).contains("\"measure\" : \"lost requests\"", "\"worse\" : true");
+
+        CommandResult notJournal = CommandResult.run("drill", "compare", a.toString(), Files.writeString(dir.resolve("c.json"), "{}").toString());
+        assertThat(notJournal.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(notJournal.err().lines()).singleElement().asString().contains("c.json is not a drill journal");
+        assertThat(CommandResult.run("drill").err()).contains("Missing required parameter: 'EXPERIMENT'");
+    }
+
+    @Test
     void badExperimentsAndUnconfirmedFaultsOnSomeoneElsesDeploymentAreRefused(@TempDir Path dir) throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.yaml"), "title: x\ntarget: {type: local}\nload: {rate: -1}\n");
         CommandResult invalid = CommandResult.run("drill", bad.toString());

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -39,9 +41,9 @@ class DrillIT {
         pb.environment().put("HOME", dir.toString());
         pb.environment().remove("JAVA_HOME");
         Process p = pb.start();
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+        if (!p.waitFor(8, TimeUnit.MINUTES)) {
             p.destroyForcibly();
-            throw new AssertionError("drill " + experiment + " ran over 5 minutes");
+            throw new AssertionError("drill " + experiment + " ran over 8 minutes");
         }
         String err = Files.readString(dir.resolve("err.txt"));
         JsonNode j = Files.exists(journal) ? new ObjectMapper().readTree(journal.toFile()) : null;
@@ -53,6 +55,11 @@ class DrillIT {
         Process p = new ProcessBuilder("haproxy", "-v").redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         assertThat(p.waitFor()).as("haproxy (Debian package haproxy) must be installed for the drill tests").isZero();
+        for (List<String> tool : List.of(List.of("prometheus", "prometheus"), List.of("prometheus-alertmanager", "prometheus-alertmanager"))) {
+            Process v = new ProcessBuilder(tool.getFirst(), "--version").redirectErrorStream(true).start();
+            v.getInputStream().readAllBytes();
+            assertThat(v.waitFor()).as(tool.getFirst() + " (Debian package " + tool.get(1) + ") must be installed for the drills with alerting").isZero();
+        }
     }
 
     /**
@@ -73,6 +80,17 @@ class DrillIT {
         assertThat(r.journal().path("activities").get(0).path("output").asText()).startsWith("SIGKILL to replica 2");
         assertThat(r.journal().path("activities").findValuesAsText("status")).containsOnly("succeeded");
         assertThat(r.report()).contains("# Drill: Replica kill behind HAProxy", "| RTO |");
+        // the real alerting pipeline watched it: no page for a fault the balancer absorbed
+        assertThat(r.journal().path("alerts").isArray()).as("the journal has the alerts section").isTrue();
+        List<String> fired = new ArrayList<>();
+        r.journal().path("alerts").forEach(a -> {
+            if (a.path("firing_at").isTextual()) {
+                fired.add(a.path("alert").asText());
+            }
+        });
+        assertThat(fired).as("alerts: " + r.journal().path("alerts")).isEmpty();
+        assertThat(expectation(r, "no alert fires").path("met").asBoolean()).isTrue();
+        assertThat(r.report()).contains("## Alerts");
         // every process the drill started is gone
         assertThat(Files.readString(dir.resolve("work/haproxy.cfg"))).contains("server r3 127.0.0.1:");
         for (String pid : pids(r.err())) {
@@ -89,6 +107,35 @@ class DrillIT {
         assertThat(m.path("requests").asLong()).isGreaterThan(2_000);
         assertThat(r.journal().path("activities").findValuesAsText("output")).filteredOn(o -> o.contains("restarted")).hasSize(3);
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    }
+
+    /**
+     * A blackholed link: accepted connections, no answer. The balancer detects it by timeouts and
+     * re-sends what the link swallowed (retry-on response-timeout): nothing lost.
+     */
+    @Test
+    void aBlackholedReplicaIsDetectedByTimeoutsAndLosesNothing(@TempDir Path dir) throws Exception {
+        Run r = drill(dir, "network-blackhole.yaml");
+        JsonNode m = r.journal().path("measurements");
+        assertThat(m.path("lost_requests").asLong()).as(r.out() + r.err()).isZero();
+        assertThat(r.journal().path("activities").get(0).path("output").asText()).contains("link to replica 2: blackhole", "link to replica 2: clean");
+        assertThat(r.journal().path("timeline").findValuesAsText("event")).anyMatch(e -> e.contains("haproxy marked r2 DOWN"));
+        assertThat(Files.readString(dir.resolve("work/haproxy.cfg"))).doesNotContain("server r2 127.0.0.1:" + replicaPort(r.err(), 2) + " ");
+    }
+
+    /** 300 ms each way: the slow replica's health checks time out and the balancer routes around it; nothing lost. */
+    @Test
+    void aSlowLinkIsRoutedAroundWithoutLoss(@TempDir Path dir) throws Exception {
+        Run r = drill(dir, "network-latency.yaml");
+        assertThat(r.journal().path("measurements").path("lost_requests").asLong()).as(r.out() + r.err()).isZero();
+        assertThat(r.journal().path("timeline").findValuesAsText("event")).anyMatch(e -> e.contains("haproxy marked r2 DOWN"));
+    }
+
+    /** The replica's data-plane port, from the drill's progress lines ("replica 2: pid N, port P, admin A"). */
+    private static String replicaPort(String err, int replica) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("replica " + replica + ": pid \\d+, port (\\d+)").matcher(err);
+        assertThat(m.find()).as(err).isTrue();
+        return m.group(1);
     }
 
     @Test
@@ -109,6 +156,30 @@ class DrillIT {
         assertThat(r.journal().path("measurements").path("lost_requests").asLong()).isPositive();
         assertThat(r.out()).contains("deviated: Replica kill with no spare", "expect lost_requests==0", "NOT MET");
         assertThat(r.report()).contains("**Deviated**", "expectation lost_requests==0 not met: measured");
+        // the people on call are told: the shipped fast-burn page fires, from HAProxy's view (the
+        // killed replica exports nothing), no sooner than its for: 2m after the condition held
+        JsonNode fast = null;
+        for (JsonNode a : r.journal().path("alerts")) {
+            if (a.path("alert").asText().equals("RecopsAvailabilityBudgetBurnFast")) {
+                fast = a;
+            }
+        }
+        assertThat(fast).as("alerts: " + r.journal().path("alerts")).isNotNull();
+        assertThat(fast.path("firing_at").isTextual()).as("fired: " + fast).isTrue();
+        assertThat(fast.path("notified_at").isTextual()).as("Alertmanager delivered it to the webhook: " + fast).isTrue();
+        assertThat(Duration.between(Instant.parse(fast.path("pending_at").asText()), Instant.parse(fast.path("firing_at").asText())))
+                .isGreaterThanOrEqualTo(Duration.ofMinutes(2));
+        assertThat(fast.path("time_to_alert_s").asDouble()).isGreaterThanOrEqualTo(120);
+        assertThat(r.journal().path("timeline").findValuesAsText("event")).contains("drill: alert RecopsAvailabilityBudgetBurnFast firing");
+    }
+
+    private static JsonNode expectation(Run r, String text) {
+        for (JsonNode x : r.journal().path("expectations")) {
+            if (x.path("expect").asText().equals(text)) {
+                return x;
+            }
+        }
+        throw new AssertionError("no expectation " + text + " in " + r.journal().path("expectations"));
     }
 
     @Test

@@ -20,6 +20,11 @@ interface Deployment extends AutoCloseable {
     /** Prometheus expositions to read the degraded share from. */
     List<String> metricsUrls();
 
+    /** What a drill's own Prometheus scrapes: job name to host:port targets; empty when the drill does not own the deployment. */
+    default Map<String, List<String>> scrapeTargets() {
+        return Map.of();
+    }
+
     /** SIGKILL, SIGSTOP, SIGCONT, restart: only a local target owns processes. */
     default String kill(int replica) {
         throw new UnsupportedOperationException("kill_replica needs a local target");
@@ -35,6 +40,11 @@ interface Deployment extends AutoCloseable {
 
     default String restart(int replica) {
         throw new UnsupportedOperationException("restart_replica needs a local target");
+    }
+
+    /** Breaks (or, with {@link FaultProxy.Fault#NONE}, mends) the link between the balancer and a replica. */
+    default String network(int replica, FaultProxy.Fault fault) {
+        throw new UnsupportedOperationException("network faults need a local target");
     }
 
     /** Writes a corrupted copy of the primary version as {@code version} where the replicas can load it. */

@@ -47,9 +47,11 @@ public final class Drill {
      * @param catalog the catalog local replicas serve
      * @param work where local replicas, HAProxy and their logs live
      * @param workload the requests of the load (search queries)
+     * @param rules the Prometheus rules a drill with alerting loads (the shipped deploy/prometheus/recops-rules.yml)
      * @param log progress lines for a person
      */
-    public record Options(List<String> serveCommand, Path modelRepo, Path catalog, Path work, Workload.Spec workload, Consumer<String> log) {}
+    public record Options(List<String> serveCommand, Path modelRepo, Path catalog, Path work, Workload.Spec workload, Path rules,
+                          Consumer<String> log) {}
 
     private final Experiment e;
     private final Options options;
@@ -58,6 +60,7 @@ public final class Drill {
     private Observations seen;
     private Deployment deployment;
     private volatile String abortedBy;
+    private AlertPipeline alerting;
     private final List<LoadRun> bursts = Collections.synchronizedList(new ArrayList<>());
     private final java.util.concurrent.atomic.AtomicLong burstDropped = new java.util.concurrent.atomic.AtomicLong();
 
@@ -76,6 +79,7 @@ public final class Drill {
         Experiment.Target t = e.target();
         plan.add(t.local() ? "start " + t.replicas() + " recops serve replicas on free loopback ports" + (t.serveArgs().isEmpty() ? "" : " with "
                 + String.join(" ", t.serveArgs())) + ", HAProxy in front (health checks on /v2/health/ready, retries, redispatch)"
+                + (e.breaksNetwork() ? ", a TCP fault proxy between HAProxy and each replica" : "")
                 : "use the deployment at " + t.url() + (t.adminUrls().isEmpty() ? "" : ", admin APIs " + t.adminUrls()));
         plan.add(String.format(Locale.ROOT, "send %.1f search requests/s, open loop, timeout %s, for the whole drill", e.load().rate(),
                 Experiment.format(e.load().timeout())));
@@ -87,7 +91,11 @@ public final class Drill {
         e.rollbacks().forEach(m -> plan.add("rollback: " + m.describe() + "  (" + m.where() + ")"));
         plan.add("check the steady state for " + Experiment.format(s.hold()) + " after");
         e.stopConditions().forEach(c -> plan.add("abort when " + c.text()));
+        e.alerting().ifPresent(a -> plan.add("alongside: Prometheus (scrape and evaluate every 1s) with the shipped rules over the replicas and "
+                + "HAProxy, Alertmanager to a webhook in the drill; after the steady state after, keep the load and watch alerts until the "
+                + "alert expectations are decided, at most " + Experiment.format(a.observe()) + " after the fault"));
         e.expect().forEach(x -> plan.add("expect " + x.text()));
+        e.alertExpect().forEach(x -> plan.add("expect " + x.text()));
         if (t.local()) {
             plan.add("stop HAProxy and the replicas");
         }
@@ -107,11 +115,20 @@ public final class Drill {
         Instant started = Instant.now();
         deployment = e.target().local()
                 ? LocalDeployment.start(options.serveCommand(), e.target(), options.work(), options.modelRepo(), e.deploysCorrupted(),
-                        options.catalog(), e.damagesCatalog(), options.log())
+                        options.catalog(), e.damagesCatalog(), e.breaksNetwork(), options.log())
                 : new UrlDeployment(e.target());
         try (Deployment d = deployment; HttpTarget http = HttpTarget.connect(d.dataUrl())) {
             event("target up: " + d.dataUrl());
-            return drive(started, http);
+            if (e.alerting().isEmpty()) {
+                return drive(started, http);
+            }
+            try (AlertPipeline a = AlertPipeline.start(options.work(), d.scrapeTargets(), options.rules(), ev -> {
+                timeline.add(ev);
+                options.log().accept(ev.what());
+            }, options.log())) {
+                alerting = a;
+                return drive(started, http);
+            }
         }
     }
 
@@ -172,6 +189,9 @@ public final class Drill {
             pause(e.steadyState().hold(), false);
             after = verdicts(afterFrom, seen.now());
             event("steady state after: " + (after.stream().allMatch(Journal.ProbeResult::held) ? "held" : "failed " + failed(after)));
+            if (alerting != null) {
+                watchAlerts(faultAt != null ? faultAt : wallAtT0);
+            }
         } finally {
             bursts.forEach(LoadRun::stop);
             load.stop();
@@ -205,6 +225,15 @@ public final class Drill {
             };
             expectations.add(new Journal.ExpectationResult(x.text(), v, x.met(v)));
         }
+        List<Journal.Alert> alerts = alerting == null ? List.of() : alerting.alerts();
+        for (Experiment.AlertExpectation x : e.alertExpect()) {
+            double v = alertMeasure(x, alerts, m);
+            boolean met = switch (x.is()) {
+                case FIRES, RESOLVE -> v <= x.within().toMillis() / 1e3;
+                case NONE_FIRES -> v == 0;
+            };
+            expectations.add(new Journal.ExpectationResult(x.text(), v, met));
+        }
         List<String> deviations = new ArrayList<>();
         if (before.stream().anyMatch(p -> !p.held())) {
             deviations.add("the steady state did not hold before the method (" + failed(before) + "); the method was not run");
@@ -219,7 +248,67 @@ public final class Drill {
         }
         expectations.stream().filter(x -> !x.met()).forEach(x -> deviations.add("expectation " + x.expect() + " not met: measured "
                 + (Double.isFinite(x.measured()) ? Journal.num(x.measured()) : "nothing (never reached)")));
-        return new Journal(e, started, Instant.now(), List.copyOf(activities), List.copyOf(sorted), m, before, after, expectations, deviations);
+        return new Journal(e, started, Instant.now(), List.copyOf(activities), List.copyOf(sorted), m, before, after, expectations, deviations,
+                alerts);
+    }
+
+    /**
+     * Seconds from the fault to the alert firing (FIRES); how many alerts fired (NONE_FIRES); the
+     * longest time from the recovery (else the fault) to a fired alert's resolution, NaN while
+     * one is unresolved (RESOLVE).
+     */
+    static double alertMeasure(Experiment.AlertExpectation x, List<Journal.Alert> alerts, Journal.Measurements m) {
+        return switch (x.is()) {
+            case FIRES -> alerts.stream().filter(a -> a.name().equals(x.alert())).findFirst()
+                    .map(a -> Journal.Alert.seconds(m.faultAt(), a.firingAt())).orElse(Double.NaN);
+            case NONE_FIRES -> alerts.stream().filter(a -> a.firingAt() != null).count();
+            case RESOLVE -> {
+                Instant from = m.recoveredAt() != null ? m.recoveredAt() : m.faultAt();
+                double worst = 0;
+                for (Journal.Alert a : alerts) {
+                    if (a.firingAt() != null) {
+                        worst = Math.max(worst, a.resolvedAt() == null ? Double.NaN : Journal.Alert.seconds(from, a.resolvedAt()));
+                    }
+                }
+                yield worst;
+            }
+        };
+    }
+
+    /**
+     * After the steady state after, the load still running: until every alert expectation is
+     * decided (each named alert fired and was notified, and resolved where resolution is
+     * expected; never early for "no alert fires") or alerting.observe has passed since {@code from}.
+     */
+    private void watchAlerts(Instant from) {
+        Instant until = from.plus(e.alerting().orElseThrow().observe());
+        event("watching alerts until " + until + " (alerting.observe " + Experiment.format(e.alerting().get().observe()) + " after the fault)");
+        while (Instant.now().isBefore(until) && abortedBy == null) {
+            if (alertsDecided(alerting.alerts())) {
+                return;
+            }
+            LocalDeployment.sleep(Observations.SLOT_MS);
+            checkStops();
+        }
+    }
+
+    private boolean alertsDecided(List<Journal.Alert> alerts) {
+        boolean resolve = false;
+        for (Experiment.AlertExpectation x : e.alertExpect()) {
+            switch (x.is()) {
+                case NONE_FIRES -> {
+                    return false;
+                }
+                case FIRES -> {
+                    // fired and delivered: the time to notify is part of the answer
+                    if (alerts.stream().noneMatch(a -> a.name().equals(x.alert()) && a.firingAt() != null && a.notifiedAt() != null)) {
+                        return false;
+                    }
+                }
+                case RESOLVE -> resolve = true;
+            }
+        }
+        return !e.alertExpect().isEmpty() && (!resolve || alerts.stream().allMatch(a -> a.firingAt() == null || a.resolvedAt() != null));
     }
 
     private LoadSpec loadSpec(double rate, Duration duration) {
@@ -381,6 +470,16 @@ public final class Drill {
                 yield admin(s, "POST", "/faults", body.append('}').toString());
             }
             case "clear_faults" -> admin(s, "DELETE", "/faults", null);
+            case "network_fault" -> network(s);
+            case "clear_network" -> {
+                List<String> out = new ArrayList<>();
+                for (int r : s.replica() > 0 ? List.of(s.replica()) : java.util.stream.IntStream.rangeClosed(1, e.target().replicas()).boxed().toList()) {
+                    if (e.breaksNetwork()) {
+                        out.add(deployment.network(r, FaultProxy.Fault.NONE));
+                    }
+                }
+                yield String.join("; ", out);
+            }
             case "reload_catalog" -> {
                 String damage = (String) s.args().getOrDefault("damage", "none");
                 if (damage.equals("none")) {
@@ -445,6 +544,36 @@ public final class Drill {
             }
             default -> throw new IllegalStateException("unknown action " + s.action());
         };
+    }
+
+    /** Breaks the replica's link; with for, mends it after that long; with flap, breaks and mends it every flap for that long. */
+    private String network(Experiment.Step s) {
+        Map<String, Object> a = s.args();
+        FaultProxy.Fault fault = new FaultProxy.Fault((long) a.getOrDefault("latency_ms", 0L), (long) a.getOrDefault("jitter_ms", 0L),
+                (long) a.getOrDefault("bandwidth", 0L), (boolean) a.getOrDefault("reset", false), (boolean) a.getOrDefault("blackhole", false),
+                (String) a.getOrDefault("partition", ""), (long) a.getOrDefault("slow_close_ms", 0L));
+        Duration lasting = s.duration("for");
+        Duration flap = s.duration("flap");
+        if (lasting == null) {
+            return deployment.network(replicaOf(s), fault);
+        }
+        String out = deployment.network(replicaOf(s), fault);
+        if (flap == null) {
+            pause(lasting, true);
+        } else {
+            long end = System.nanoTime() + lasting.toNanos();
+            boolean broken = true;
+            int flaps = 0;
+            while (System.nanoTime() < end && abortedBy == null) {
+                Duration left = Duration.ofNanos(end - System.nanoTime());
+                pause(left.compareTo(flap) < 0 ? left : flap, true);
+                broken = !broken;
+                deployment.network(replicaOf(s), broken ? fault : FaultProxy.Fault.NONE);
+                flaps++;
+            }
+            out += "; flapped " + flaps + " times, every " + Experiment.format(flap);
+        }
+        return out + "; " + deployment.network(replicaOf(s), FaultProxy.Fault.NONE);
     }
 
     private static int replicaOf(Experiment.Step s) {

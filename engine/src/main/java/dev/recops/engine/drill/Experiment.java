@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,7 +28,48 @@ import java.util.regex.Pattern;
  */
 public record Experiment(Path file, String title, String description, List<String> tags, Target target, Load load,
                          SteadyState steadyState, List<Step> method, List<Step> rollbacks, List<StopCondition> stopConditions,
-                         List<Expectation> expect) {
+                         List<Expectation> expect, Optional<Alerting> alerting, List<AlertExpectation> alertExpect) {
+
+    /**
+     * The real alerting pipeline beside a local target (Prometheus with the shipped rules,
+     * Alertmanager, a webhook receiver), watched until every alert expectation is decided or
+     * {@code observe} has passed since the fault, the load running all along.
+     */
+    public record Alerting(Duration observe) {}
+
+    /**
+     * {@code alert NAME fires within 3m} (from the fault), {@code no alert fires} (while the drill
+     * watches), {@code alerts resolve within 5m} (from the recovery, every alert that fired).
+     */
+    public record AlertExpectation(String text, Is is, String alert, Duration within) {
+        public enum Is { FIRES, NONE_FIRES, RESOLVE }
+
+        private static final Pattern FIRES = Pattern.compile("alert\\s+([A-Za-z_:][A-Za-z0-9_:]*)\\s+fires\\s+within\\s+(\\S+)");
+        private static final Pattern RESOLVE = Pattern.compile("alerts\\s+resolve\\s+within\\s+(\\S+)");
+
+        /** Whether {@code text} is an alert expectation at all (else it is a measurement's). */
+        static boolean looksLike(String text) {
+            String t = text.strip();
+            return t.startsWith("alert ") || t.startsWith("alerts ") || t.startsWith("no alert");
+        }
+
+        static AlertExpectation parse(String text) {
+            String t = text.strip().replaceAll("\\s+", " ");
+            Matcher m = FIRES.matcher(t);
+            if (m.matches()) {
+                return new AlertExpectation(t, Is.FIRES, m.group(1), parseDuration(m.group(2)));
+            }
+            m = RESOLVE.matcher(t);
+            if (m.matches()) {
+                return new AlertExpectation(t, Is.RESOLVE, "", parseDuration(m.group(1)));
+            }
+            if (t.equals("no alert fires")) {
+                return new AlertExpectation(t, Is.NONE_FIRES, "", Duration.ZERO);
+            }
+            throw new IllegalArgumentException("\"" + text + "\" is not like \"alert RecopsAvailabilityBudgetBurnFast fires within 3m\", "
+                    + "\"no alert fires\" or \"alerts resolve within 5m\"");
+        }
+    }
 
     /**
      * @param type {@code local} (replicas behind HAProxy, started and torn down by the drill) or {@code url}
@@ -144,10 +186,14 @@ public record Experiment(Path file, String title, String description, List<Strin
             Map.entry("hot_swap", Set.of("version")),
             Map.entry("rollback", Set.of()),
             Map.entry("overload", Set.of("multiple", "for")),
-            Map.entry("reload_catalog", Set.of("damage")));
-    static final Set<String> LOCAL_ONLY = Set.of("kill_replica", "pause_replica", "resume_replica", "restart_replica", "deploy_corrupted");
+            Map.entry("reload_catalog", Set.of("damage")),
+            Map.entry("network_fault", Set.of("replica", "latency_ms", "jitter_ms", "bandwidth", "reset", "blackhole", "partition",
+                    "slow_close_ms", "flap", "for")),
+            Map.entry("clear_network", Set.of("replica")));
+    static final Set<String> LOCAL_ONLY = Set.of("kill_replica", "pause_replica", "resume_replica", "restart_replica", "deploy_corrupted",
+            "network_fault", "clear_network");
     static final Set<String> TOP = Set.of("title", "description", "tags", "target", "load", "steady_state", "method", "rollbacks",
-            "stop_conditions", "expect");
+            "stop_conditions", "expect", "alerting");
 
     /** Reads and checks an experiment file (YAML, or JSON by its .json name). */
     public static Experiment read(Path file) {
@@ -209,16 +255,40 @@ public record Experiment(Path file, String title, String description, List<Strin
                 throw doc.invalid(path, e.getMessage());
             }
         }
+        Optional<Alerting> alerting = Optional.empty();
+        if (root.has("alerting")) {
+            JsonNode a = object(doc, root, "alerting");
+            unknownFields(doc, a, "alerting", Set.of("observe"));
+            if (!target.local()) {
+                throw doc.invalid("alerting", "the drill starts its own Prometheus and Alertmanager for a local target only");
+            }
+            alerting = Optional.of(new Alerting(duration(doc, a, "alerting.observe", "3m")));
+        }
         List<Expectation> expect = new ArrayList<>();
+        List<AlertExpectation> alertExpect = new ArrayList<>();
         JsonNode ex = root.path("expect");
         for (int i = 0; i < ex.size(); i++) {
+            String text = ex.get(i).asText();
             try {
-                expect.add(Expectation.parse(ex.get(i).asText()));
+                if (AlertExpectation.looksLike(text)) {
+                    AlertExpectation x = AlertExpectation.parse(text);
+                    if (alerting.isEmpty()) {
+                        throw new IllegalArgumentException("an alert expectation needs an alerting block, like alerting: {observe: 3m}");
+                    }
+                    if (x.within().compareTo(alerting.get().observe()) > 0) {
+                        throw new IllegalArgumentException("the drill watches alerts for alerting.observe " + format(alerting.get().observe())
+                                + ", less than " + format(x.within()));
+                    }
+                    alertExpect.add(x);
+                } else {
+                    expect.add(Expectation.parse(text));
+                }
             } catch (IllegalArgumentException e) {
                 throw doc.invalid("expect[" + i + "]", e.getMessage());
             }
         }
-        return new Experiment(file, title, description, List.copyOf(tags), target, load, steady, method, rollbacks, stops, expect);
+        return new Experiment(file, title, description, List.copyOf(tags), target, load, steady, method, rollbacks, stops, expect, alerting,
+                List.copyOf(alertExpect));
     }
 
     private static Target target(Located doc, JsonNode t) {
@@ -310,7 +380,17 @@ public record Experiment(Path file, String title, String description, List<Strin
                         }
                         args.put(a, v);
                     }
-                    case "latency_ms" -> args.put(a, (long) number(doc, n, p, 0, 0, 60_000));
+                    case "latency_ms", "jitter_ms", "slow_close_ms" -> args.put(a, (long) number(doc, n, p, 0, 0, 60_000));
+                    case "bandwidth" -> args.put(a, (long) number(doc, n, p, 0, 1, 1e10));
+                    case "reset", "blackhole" -> args.put(a, bool(doc, n, p));
+                    case "partition" -> {
+                        String d = n.get(a).asText();
+                        if (!Set.of("to_replica", "from_replica").contains(d)) {
+                            throw doc.invalid(p, "to_replica or from_replica (the way bytes are dropped)");
+                        }
+                        args.put(a, d);
+                    }
+                    case "flap" -> args.put(a, duration(doc, n, p, null));
                     case "error_rate" -> args.put(a, number(doc, n, p, 0, 0, 1));
                     case "stall" -> args.put(a, bool(doc, n, p));
                     case "multiple" -> args.put(a, number(doc, n, p, 3, 1.1, 100));
@@ -329,6 +409,18 @@ public record Experiment(Path file, String title, String description, List<Strin
             }
             if (action.equals("inject_fault") && !args.containsKey("latency_ms") && !args.containsKey("error_rate") && !args.containsKey("stall")) {
                 throw doc.invalid(path, "inject_fault needs latency_ms, error_rate or stall");
+            }
+            if (action.equals("network_fault")) {
+                if (!args.containsKey("replica")) {
+                    throw doc.invalid(path, "network_fault needs the replica whose link breaks");
+                }
+                if (args.keySet().stream().noneMatch(k -> Set.of("latency_ms", "bandwidth", "reset", "blackhole", "partition", "slow_close_ms")
+                        .contains(k))) {
+                    throw doc.invalid(path, "network_fault needs latency_ms, bandwidth, reset, blackhole, partition or slow_close_ms");
+                }
+                if (args.containsKey("flap") && !args.containsKey("for")) {
+                    throw doc.invalid(path, "a flapping link needs for: how long it flaps");
+                }
             }
             if (action.equals("hot_swap") && !args.containsKey("version")) {
                 throw doc.invalid(path, "hot_swap needs the version to swap to");
@@ -437,6 +529,11 @@ public record Experiment(Path file, String title, String description, List<Strin
     /** Whether the method deploys a corrupted version (the local replicas then need a model repository of their own). */
     public boolean deploysCorrupted() {
         return method.stream().anyMatch(s -> s.action().equals("deploy_corrupted"));
+    }
+
+    /** Whether an activity breaks a replica's network link (the local replicas then sit behind fault proxies). */
+    public boolean breaksNetwork() {
+        return java.util.stream.Stream.concat(method.stream(), rollbacks.stream()).anyMatch(s -> s.action().equals("network_fault"));
     }
 
     /** Whether an activity damages the catalog file (the local replicas then need a copy of their own). */

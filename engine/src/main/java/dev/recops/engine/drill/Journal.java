@@ -19,7 +19,41 @@ import java.util.Map;
  */
 public record Journal(Experiment experiment, Instant started, Instant ended, List<Activity> activities, List<Event> timeline,
                       Measurements measurements, List<ProbeResult> before, List<ProbeResult> after, List<ExpectationResult> expectations,
-                      List<String> deviations) {
+                      List<String> deviations, List<Alert> alerts) {
+
+    /** The journal of a drill without the alerting pipeline. */
+    public Journal(Experiment experiment, Instant started, Instant ended, List<Activity> activities, List<Event> timeline,
+                   Measurements measurements, List<ProbeResult> before, List<ProbeResult> after, List<ExpectationResult> expectations,
+                   List<String> deviations) {
+        this(experiment, started, ended, activities, timeline, measurements, before, after, expectations, deviations, List.of());
+    }
+
+    /**
+     * One alert's life in a drill with the alerting pipeline; null where it did not happen.
+     *
+     * @param pendingAt when its condition first held (Prometheus' activeAt)
+     * @param firingAt when it fired (its for: elapsed), seen within 250 ms
+     * @param notifiedAt when Alertmanager's webhook delivered it to the drill
+     * @param resolvedAt when it stopped being pending or firing
+     * @param resolveNotifiedAt when the resolution was delivered
+     */
+    public record Alert(String name, Instant pendingAt, Instant firingAt, Instant notifiedAt, Instant resolvedAt, Instant resolveNotifiedAt) {
+        Alert with(String what, Instant at) {
+            return switch (what) {
+                case "pending" -> new Alert(name, at, null, notifiedAt, null, resolveNotifiedAt);
+                case "firing" -> new Alert(name, pendingAt == null ? at : pendingAt, at, notifiedAt, null, resolveNotifiedAt);
+                case "resolved" -> new Alert(name, pendingAt, firingAt, notifiedAt, at, resolveNotifiedAt);
+                case "notified firing" -> new Alert(name, pendingAt, firingAt, notifiedAt == null ? at : notifiedAt, resolvedAt, resolveNotifiedAt);
+                case "notified resolved" -> new Alert(name, pendingAt, firingAt, notifiedAt, resolvedAt, at);
+                default -> throw new IllegalArgumentException(what);
+            };
+        }
+
+        /** Seconds from {@code from} to {@code to}; NaN when either is missing. */
+        static double seconds(Instant from, Instant to) {
+            return from == null || to == null ? Double.NaN : Duration.between(from, to).toMillis() / 1e3;
+        }
+    }
 
     public record Activity(String phase, String name, Instant start, Instant end, String status, String output) {}
 
@@ -101,6 +135,19 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
             putNumber(n, "measured", r.measured());
             n.put("met", r.met());
         }
+        if (experiment.alerting().isPresent()) {
+            ArrayNode al = root.putArray("alerts");
+            for (Alert a : alerts) {
+                ObjectNode n = al.addObject().put("alert", a.name());
+                putInstant(n, "pending_at", a.pendingAt());
+                putInstant(n, "firing_at", a.firingAt());
+                putInstant(n, "notified_at", a.notifiedAt());
+                putInstant(n, "resolved_at", a.resolvedAt());
+                putInstant(n, "resolve_notified_at", a.resolveNotifiedAt());
+                putNumber(n, "time_to_alert_s", Alert.seconds(measurements.faultAt(), a.firingAt()));
+                putNumber(n, "time_to_notify_s", Alert.seconds(measurements.faultAt(), a.notifiedAt()));
+            }
+        }
         ArrayNode tl = root.putArray("timeline");
         timeline.forEach(t -> tl.addObject().put("ts", t.at().toString()).put("event", "drill: " + t.what()));
         return root;
@@ -141,6 +188,9 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
         for (ExpectationResult x : expectations) {
             lines.add(String.format(java.util.Locale.ROOT, "  expect %-24s %s (measured %s)", x.expect(), x.met() ? "met" : "NOT MET",
                     Double.isFinite(x.measured()) ? String.format(java.util.Locale.ROOT, "%.3f", x.measured()).replaceAll("\\.?0+$", "") : "nothing"));
+        }
+        for (Alert a : alerts) {
+            lines.add("  alert " + a.name() + ": " + alertStory(a));
         }
         deviations.forEach(d -> lines.add("  deviation: " + d));
         return lines;
@@ -191,6 +241,19 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
                         .append(" | ").append(r.met() ? "yes" : "**no**").append(" |\n");
             }
         }
+        if (experiment.alerting().isPresent()) {
+            md.append("\n## Alerts\n\nPrometheus with the shipped rules (scrape and evaluation every ").append(AlertPipeline.INTERVAL.toSeconds())
+                    .append(" s, the rules' windows and `for:` unchanged), Alertmanager to the drill's webhook; times from the fault.\n\n");
+            if (alerts.isEmpty()) {
+                md.append("No alert went pending or fired.\n");
+            } else {
+                md.append("| alert | pending | firing (time to alert) | notified | resolved |\n|---|---|---|---|---|\n");
+                for (Alert a : alerts) {
+                    md.append("| ").append(a.name()).append(" | ").append(fromFault(a.pendingAt())).append(" | ").append(fromFault(a.firingAt()))
+                            .append(" | ").append(fromFault(a.notifiedAt())).append(" | ").append(fromFault(a.resolvedAt())).append(" |\n");
+                }
+            }
+        }
         md.append("\n## Timeline (UTC)\n\n| time | event |\n|---|---|\n");
         timeline.forEach(t -> md.append("| ").append(t.at()).append(" | ").append(t.what().replace("|", "\\|")).append(" |\n"));
         md.append("\n## Activities\n\n| phase | activity | start | took | status | output |\n|---|---|---|---|---|---|\n");
@@ -200,6 +263,25 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
                     .append(a.output().replace("|", "\\|").replace("\n", " ")).append(" |\n");
         }
         return md.toString();
+    }
+
+    private String alertStory(Alert a) {
+        if (a.firingAt() == null) {
+            return "pending at " + fromFault(a.pendingAt()) + (a.resolvedAt() == null ? "" : ", no longer at " + fromFault(a.resolvedAt()))
+                    + ", never fired";
+        }
+        return "fired at " + fromFault(a.firingAt()) + " (pending " + fromFault(a.pendingAt()) + ")"
+                + (a.notifiedAt() == null ? ", not notified" : ", notified " + fromFault(a.notifiedAt()))
+                + (a.resolvedAt() == null ? ", not resolved" : ", resolved " + fromFault(a.resolvedAt()));
+    }
+
+    /** An instant as seconds after the fault (or the start, without one): "+132.4 s". */
+    private String fromFault(Instant t) {
+        if (t == null) {
+            return "-";
+        }
+        Instant zero = measurements.faultAt() != null ? measurements.faultAt() : started;
+        return String.format(Locale.ROOT, "%+.1f s", Duration.between(zero, t).toMillis() / 1e3);
     }
 
     private static String verdict(ProbeResult p) {

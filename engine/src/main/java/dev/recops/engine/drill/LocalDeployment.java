@@ -47,6 +47,8 @@ final class LocalDeployment implements Deployment {
         final int port;
         final int adminPort;
         volatile Process process;
+        /** Between HAProxy and the replica when the drill breaks links; else null, HAProxy talks to the replica. */
+        FaultProxy link;
 
         Replica(int index, int port, int adminPort) {
             this.index = index;
@@ -81,7 +83,7 @@ final class LocalDeployment implements Deployment {
      * @param ownCatalog copy the catalog into the work directory (the drill will damage it)
      */
     static LocalDeployment start(List<String> serveCommand, Experiment.Target target, Path work, Path modelRepo, boolean ownRepo,
-                                 Path catalog, boolean ownCatalog, Consumer<String> log) {
+                                 Path catalog, boolean ownCatalog, boolean faultProxies, Consumer<String> log) {
         requireHaproxy();
         try {
             Files.createDirectories(work);
@@ -107,9 +109,15 @@ final class LocalDeployment implements Deployment {
                 d.awaitReady(d.replicas.getFirst());
                 d.replicas.stream().skip(1).forEach(d::launch);
                 d.replicas.stream().skip(1).forEach(d::awaitReady);
+                if (faultProxies) {
+                    for (Replica r : d.replicas) {
+                        r.link = FaultProxy.start(freePorts(1).getFirst(), r.port);
+                        log.accept("replica " + r.index + ": behind a fault proxy on port " + r.link.port());
+                    }
+                }
                 d.startHaproxy();
                 return d;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | IOException e) {
                 d.close();
                 throw e;
             }
@@ -193,12 +201,14 @@ final class LocalDeployment implements Deployment {
                   retry-on conn-failure empty-response junk-response response-timeout
                 frontend drill
                   bind 127.0.0.1:%d
-                  default_backend replicas
+                  default_backend recops
                 frontend stats
                   bind 127.0.0.1:%d
+                  # Prometheus exposition; the shipped rules read the backend "recops" as the balancer's view
+                  http-request use-service prometheus-exporter if { path /metrics }
                   stats enable
                   stats uri /stats
-                backend replicas
+                backend recops
                   balance roundrobin
                   # HTTP/1.1: the replicas' server answers HAProxy's default HTTP/1.0 check with 505
                   option httpchk
@@ -207,7 +217,7 @@ final class LocalDeployment implements Deployment {
                   default-server inter 250ms fastinter 250ms downinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down
                 """.formatted(balancerPort, statsPort));
         for (Replica r : replicas) {
-            b.append("  server r").append(r.index).append(" 127.0.0.1:").append(r.port).append(" check\n");
+            b.append("  server r").append(r.index).append(" 127.0.0.1:").append(r.link != null ? r.link.port() : r.port).append(" check\n");
         }
         Files.writeString(cfg, b.toString());
         Path out = work.resolve("haproxy.log");
@@ -248,6 +258,11 @@ final class LocalDeployment implements Deployment {
         return replicas.stream().map(r -> "http://127.0.0.1:" + r.port + "/metrics").toList();
     }
 
+    @Override
+    public Map<String, List<String>> scrapeTargets() {
+        return Map.of("recops", replicas.stream().map(r -> "127.0.0.1:" + r.port).toList(), "haproxy", List.of("127.0.0.1:" + statsPort));
+    }
+
     private static String readyUrl(Replica r) {
         return "http://127.0.0.1:" + r.port + "/v2/health/ready";
     }
@@ -262,11 +277,21 @@ final class LocalDeployment implements Deployment {
         }
         for (String line : a.body().split("\n")) {
             String[] f = line.split(",", -1);
-            if (f.length > 17 && f[0].equals("replicas") && !f[1].equals("BACKEND") && !f[1].equals("FRONTEND")) {
+            if (f.length > 17 && f[0].equals("recops") && !f[1].equals("BACKEND") && !f[1].equals("FRONTEND")) {
                 view.put(f[1], f[17]);
             }
         }
         return view;
+    }
+
+    @Override
+    public String network(int replica, FaultProxy.Fault fault) {
+        Replica r = replicas.get(replica - 1);
+        if (r.link == null) {
+            throw new IllegalStateException("replica " + replica + " has no fault proxy");
+        }
+        r.link.set(fault);
+        return "link to replica " + replica + ": " + fault.describe();
     }
 
     @Override
@@ -399,6 +424,7 @@ final class LocalDeployment implements Deployment {
     }
 
     private synchronized void stopAll() {
+        replicas.stream().map(r -> r.link).filter(l -> l != null).forEach(FaultProxy::close);
         List<Process> all = new ArrayList<>();
         if (haproxy != null) {
             all.add(haproxy);
@@ -437,7 +463,7 @@ final class LocalDeployment implements Deployment {
         }
     }
 
-    private static List<Integer> freePorts(int n) {
+    static List<Integer> freePorts(int n) {
         List<ServerSocket> open = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
@@ -471,7 +497,7 @@ final class LocalDeployment implements Deployment {
         }
     }
 
-    private static String tail(Path log) {
+    static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));

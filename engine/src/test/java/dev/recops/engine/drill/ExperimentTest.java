@@ -77,7 +77,7 @@ class ExperimentTest {
                   - action: kill_replica
                     replica: 1
                 """;
-        Map<String, String> cases = Map.of(
+        Map<String, String> cases = new java.util.HashMap<>(Map.of(
                 base.replace("replicas: 2", "replicas: 20"), "d.yaml:4: target.replicas: a number in 1..9",
                 base.replace("replica: 1", "replica: 3"), "d.yaml:11: method[0].replica: a replica number in 1..2",
                 base.replace("kill_replica", "explode"), "d.yaml:10: method[0].action: unknown action explode",
@@ -86,7 +86,14 @@ class ExperimentTest {
                 base + "colour: red\n", "d.yaml:12: colour: unknown field",
                 base.replace("rate: 10", "rate: 10\n  burst: 3"), "d.yaml:7: load.burst: unknown field",
                 base.replace("type: local\n  replicas: 2", "type: url\n  url: http://x:1"), "method[0].action: kill_replica needs a local target",
-                "title: [unclosed\n", "d.yaml:1: not valid YAML: while parsing a flow sequence");
+                "title: [unclosed\n", "d.yaml:1: not valid YAML: while parsing a flow sequence"));
+        cases.putAll(Map.of(
+                base + "expect: [\"no alert fires\"]\n", "d.yaml:12: expect[0]: an alert expectation needs an alerting block",
+                base + "alerting: {observe: 1m}\nexpect: [\"alert X fires within 2m\"]\n",
+                "d.yaml:13: expect[0]: the drill watches alerts for alerting.observe 60s, less than 120s",
+                base + "alerting: {observe: 1m}\nexpect: [\"alert X fires soon\"]\n", "d.yaml:13: expect[0]: \"alert X fires soon\" is not like",
+                base.replace("type: local\n  replicas: 2", "type: url\n  url: http://x:1").replace("kill_replica\n    replica: 1", "clear_faults")
+                        + "alerting: {observe: 1m}\n", "alerting: the drill starts its own Prometheus and Alertmanager for a local target only"));
         for (Map.Entry<String, String> c : cases.entrySet()) {
             Path f = Files.writeString(dir.resolve("d.yaml"), c.getKey());
             assertThatThrownBy(() -> Experiment.read(f)).as(c.getValue()).isInstanceOf(RecopsException.InvalidInput.class)
@@ -123,6 +130,66 @@ class ExperimentTest {
         assertThat(Experiment.Expectation.parse("lost_share<=0.1%").met(0.002)).isFalse();
         assertThat(Experiment.Probe.parse("ready>=3").holds(2)).isFalse();
         assertThat(Experiment.Probe.parse("p99<=0.5s").bound()).isEqualTo(500);
+    }
+
+    @Test
+    void alertExpectationsParseAndTheShippedKillDrillsUseThem() {
+        Experiment single = Experiment.read(DRILLS.resolve("replica-kill-single.yaml"));
+        assertThat(single.alerting()).contains(new Experiment.Alerting(Duration.ofMinutes(4)));
+        assertThat(single.alertExpect()).singleElement().satisfies(x -> {
+            assertThat(x.is()).isEqualTo(Experiment.AlertExpectation.Is.FIRES);
+            assertThat(x.alert()).isEqualTo("RecopsAvailabilityBudgetBurnFast");
+            assertThat(x.within()).isEqualTo(Duration.ofMinutes(3));
+        });
+        assertThat(single.expect()).extracting(Experiment.Expectation::metric).containsExactly("lost_requests", "rto");
+        assertThat(Experiment.read(DRILLS.resolve("replica-kill.yaml")).alertExpect()).extracting(Experiment.AlertExpectation::is)
+                .containsExactly(Experiment.AlertExpectation.Is.NONE_FIRES);
+        assertThat(Experiment.AlertExpectation.parse("alerts  resolve within 5m").within()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(Drill.plan(single)).anyMatch(l -> l.startsWith("alongside: Prometheus"))
+                .contains("expect alert RecopsAvailabilityBudgetBurnFast fires within 3m");
+    }
+
+    /** The alert measurements as pure functions of what the pipeline saw. */
+    @Test
+    void alertMeasurementsAreTimesFromTheFaultAndTheRecovery() {
+        Instant fault = Instant.parse("2026-11-30T10:00:00Z");
+        Journal.Measurements m = new Journal.Measurements(fault, fault.plusSeconds(1), "probe", null, fault.plusSeconds(30), 100, 10,
+                Map.of(), 0, 10);
+        Journal.Alert fast = new Journal.Alert("Fast", fault.plusSeconds(2), fault.plusSeconds(122), fault.plusSeconds(123), fault.plusSeconds(330), null);
+        Journal.Alert absorbed = new Journal.Alert("Slow", fault.plusSeconds(2), null, null, fault.plusSeconds(20), null);
+        List<Journal.Alert> seen = List.of(fast, absorbed);
+        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("alert Fast fires within 3m"), seen, m)).isEqualTo(122);
+        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("alert Slow fires within 3m"), seen, m)).isNaN();
+        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("alert Other fires within 3m"), seen, m)).isNaN();
+        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("no alert fires"), seen, m)).isEqualTo(1);
+        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("no alert fires"), List.of(absorbed), m)).isZero();
+        // from the recovery at +30 s to the resolution at +330 s
+        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("alerts resolve within 5m"), seen, m)).isEqualTo(300);
+        Journal.Alert unresolved = new Journal.Alert("Fast", fault, fault.plusSeconds(120), null, null, null);
+        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("alerts resolve within 5m"), List.of(unresolved), m)).isNaN();
+        // transitions as the pipeline applies them
+        Journal.Alert a = new Journal.Alert("A", null, null, null, null, null).with("pending", fault).with("firing", fault.plusSeconds(120))
+                .with("notified firing", fault.plusSeconds(121)).with("resolved", fault.plusSeconds(400));
+        assertThat(a).isEqualTo(new Journal.Alert("A", fault, fault.plusSeconds(120), fault.plusSeconds(121), fault.plusSeconds(400), null));
+    }
+
+    @Test
+    void theJournalAndReportShowEachAlertFromTheFault() {
+        Experiment e = Experiment.read(DRILLS.resolve("replica-kill-single.yaml"));
+        Instant t = Instant.parse("2026-11-22T10:00:00Z");
+        Journal.Measurements m = new Journal.Measurements(t.plusSeconds(5), t.plusMillis(5200), "replica 1 not ready", null, null, 400, 120,
+                Map.of("status_503", 120L), 60, 900);
+        Journal j = new Journal(e, t, t.plusSeconds(200), List.of(), List.of(), m, List.of(), List.of(),
+                List.of(new Journal.ExpectationResult("alert RecopsAvailabilityBudgetBurnFast fires within 3m", 122.5, true)), List.of(),
+                List.of(new Journal.Alert("RecopsAvailabilityBudgetBurnFast", t.plusSeconds(7), t.plusMillis(127_500), t.plusMillis(128_700), null,
+                        null)));
+        var alert = j.toJson().path("alerts").get(0);
+        assertThat(alert.path("alert").asText()).isEqualTo("RecopsAvailabilityBudgetBurnFast");
+        assertThat(alert.path("time_to_alert_s").asDouble()).isEqualTo(122.5);
+        assertThat(alert.path("time_to_notify_s").asDouble()).isEqualTo(123.7);
+        assertThat(alert.path("resolved_at").isNull()).isTrue();
+        assertThat(j.toMarkdown()).contains("## Alerts", "| RecopsAvailabilityBudgetBurnFast | +2.0 s | +122.5 s | +123.7 s | - |");
+        assertThat(j.summary()).contains("  alert RecopsAvailabilityBudgetBurnFast: fired at +122.5 s (pending +2.0 s), notified +123.7 s, not resolved");
     }
 
     @Test
