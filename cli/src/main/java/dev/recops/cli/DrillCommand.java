@@ -37,7 +37,8 @@ import java.util.stream.Stream;
                     + "lost requests by kind, error budget burned, the steady state before and after.",
             "%nA local target starts N recops serve replicas on free loopback ports behind HAProxy (health checks, retries, "
                     + "redispatch) and tears them down afterwards; a url target only gets admin-API faults and HTTP probes, and needs "
-                    + "--yes for them. Faults: kill_replica (SIGKILL), pause_replica (SIGSTOP/SIGCONT), restart_replica, inject_fault "
+                    + "--yes for them; a kubernetes target (namespace, selector, url) also gets kill, pause and restart through kubectl "
+                    + "(--dry-run prints the commands), with --yes. Faults: kill_replica (SIGKILL), pause_replica (SIGSTOP/SIGCONT), restart_replica, inject_fault "
                     + "(latency, errors, stall), clear_faults, deploy_corrupted, hot_swap, rollback, overload, reload_catalog (damage: missing "
                     + "or corrupt), network_fault (through a TCP fault proxy between HAProxy and a replica: latency, jitter, bandwidth, reset, "
                     + "blackhole, one-way partition, slow close, flapping) and clear_network.",

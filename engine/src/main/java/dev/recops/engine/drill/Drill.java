@@ -80,15 +80,19 @@ public final class Drill {
         plan.add(t.local() ? "start " + t.replicas() + " recops serve replicas on free loopback ports" + (t.serveArgs().isEmpty() ? "" : " with "
                 + String.join(" ", t.serveArgs())) + ", HAProxy in front (health checks on /v2/health/ready, retries, redispatch)"
                 + (e.breaksNetwork() ? ", a TCP fault proxy between HAProxy and each replica" : "")
-                : "use the deployment at " + t.url() + (t.adminUrls().isEmpty() ? "" : ", admin APIs " + t.adminUrls()));
+                : "use the deployment at " + t.url() + (t.adminUrls().isEmpty() ? "" : ", admin APIs " + t.adminUrls())
+                + (t.kubernetes() == null ? "" : "; replicas 1.." + t.replicas() + " are the running pods of kubectl "
+                + String.join(" ", KubernetesDeployment.scope(t.kubernetes())) + " get pods -l " + t.kubernetes().selector()
+                + " in name order when each action runs" + (t.kubernetes().service().isEmpty() ? ""
+                : "; the balancer's view is service " + t.kubernetes().service() + "'s EndpointSlices")));
         plan.add(String.format(Locale.ROOT, "send %.1f search requests/s, open loop, timeout %s, for the whole drill", e.load().rate(),
                 Experiment.format(e.load().timeout())));
         Experiment.SteadyState s = e.steadyState();
         plan.add("check the steady state for " + Experiment.format(s.before()) + ": " + s.probes().stream().map(Experiment.Probe::text).toList()
                 + " over " + Experiment.format(s.window()) + " windows");
-        e.method().forEach(m -> plan.add("method: " + m.describe() + "  (" + m.where() + ")"));
+        e.method().forEach(m -> plan.add("method: " + m.describe() + kubectl(t, m) + "  (" + m.where() + ")"));
         plan.add("watch until the steady state holds for " + Experiment.format(s.hold()) + " (at most " + Experiment.format(observeLimit(e)) + ")");
-        e.rollbacks().forEach(m -> plan.add("rollback: " + m.describe() + "  (" + m.where() + ")"));
+        e.rollbacks().forEach(m -> plan.add("rollback: " + m.describe() + kubectl(t, m) + "  (" + m.where() + ")"));
         plan.add("check the steady state for " + Experiment.format(s.hold()) + " after");
         e.stopConditions().forEach(c -> plan.add("abort when " + c.text()));
         e.alerting().ifPresent(a -> plan.add("alongside: Prometheus (scrape and evaluate every 1s) with the shipped rules over the replicas and "
@@ -100,6 +104,20 @@ public final class Drill {
             plan.add("stop HAProxy and the replicas");
         }
         return plan;
+    }
+
+    /** For a kubernetes target, the exact kubectl command a process action runs (POD_N: the replica's pod at that moment). */
+    private static String kubectl(Experiment.Target t, Experiment.Step m) {
+        if (t.kubernetes() == null || !Experiment.PROCESS.contains(m.action())) {
+            return "";
+        }
+        String pod = "POD_" + Math.max(1, m.replica());
+        String run = "kubectl " + String.join(" ", KubernetesDeployment.command(t.kubernetes(), m.action(), pod));
+        if (m.action().equals("pause_replica") && m.duration("for") != null) {
+            run += ", then after " + Experiment.format(m.duration("for")) + " kubectl "
+                    + String.join(" ", KubernetesDeployment.command(t.kubernetes(), "resume_replica", pod));
+        }
+        return ": " + run;
     }
 
     private static Duration observeLimit(Experiment e) {
@@ -116,6 +134,7 @@ public final class Drill {
         deployment = e.target().local()
                 ? LocalDeployment.start(options.serveCommand(), e.target(), options.work(), options.modelRepo(), e.deploysCorrupted(),
                         options.catalog(), e.damagesCatalog(), e.breaksNetwork(), options.log())
+                : e.target().kubernetes() != null ? kubernetes(e.target())
                 : new UrlDeployment(e.target());
         try (Deployment d = deployment; HttpTarget http = HttpTarget.connect(d.dataUrl())) {
             event("target up: " + d.dataUrl());
@@ -130,6 +149,11 @@ public final class Drill {
                 return drive(started, http);
             }
         }
+    }
+
+    private KubernetesDeployment kubernetes(Experiment.Target t) {
+        KubernetesDeployment.requireReachable(t.kubernetes(), KubernetesDeployment.Kubectl.SYSTEM, options.log());
+        return new KubernetesDeployment(t, KubernetesDeployment.Kubectl.SYSTEM);
     }
 
     private Journal drive(Instant started, HttpTarget http) {

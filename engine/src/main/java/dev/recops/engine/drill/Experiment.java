@@ -77,11 +77,28 @@ public record Experiment(Path file, String title, String description, List<Strin
      * @param serveArgs local: extra {@code recops serve} options for every replica
      * @param url url: the data plane; @param adminUrls url: admin APIs to act on; @param adminTokenFile url: their token
      */
-    public record Target(String type, int replicas, List<String> serveArgs, String url, List<String> adminUrls, Path adminTokenFile) {
+    public record Target(String type, int replicas, List<String> serveArgs, String url, List<String> adminUrls, Path adminTokenFile,
+                         Kubernetes kubernetes) {
         public boolean local() {
             return type.equals("local");
         }
+
+        /** Whether the drill can act on the replicas' processes: it started them, or kubectl reaches their pods. */
+        public boolean ownsProcesses() {
+            return local() || kubernetes != null;
+        }
     }
+
+    /**
+     * A {@code kubernetes} target: pods of a Deployment of recops serve (deploy/kubernetes).
+     *
+     * @param namespace where they run
+     * @param selector label selector of the pods, e.g. {@code app.kubernetes.io/name=recops}
+     * @param context kubectl context, empty for the current one
+     * @param container the serve container, for kubectl exec
+     * @param service the Service whose EndpointSlices are the balancer's view, empty for none
+     */
+    public record Kubernetes(String namespace, String selector, String context, String container, String service) {}
 
     /** Open-loop search traffic for the whole drill. */
     public record Load(double rate, Duration timeout, int k) {}
@@ -190,6 +207,8 @@ public record Experiment(Path file, String title, String description, List<Strin
             Map.entry("network_fault", Set.of("replica", "latency_ms", "jitter_ms", "bandwidth", "reset", "blackhole", "partition",
                     "slow_close_ms", "flap", "for")),
             Map.entry("clear_network", Set.of("replica")));
+    /** Faults on a replica's process: a local target owns them, a kubernetes one reaches them with kubectl. */
+    static final Set<String> PROCESS = Set.of("kill_replica", "pause_replica", "resume_replica", "restart_replica");
     static final Set<String> LOCAL_ONLY = Set.of("kill_replica", "pause_replica", "resume_replica", "restart_replica", "deploy_corrupted",
             "network_fault", "clear_network");
     static final Set<String> TOP = Set.of("title", "description", "tags", "target", "load", "steady_state", "method", "rollbacks",
@@ -293,7 +312,8 @@ public record Experiment(Path file, String title, String description, List<Strin
 
     private static Target target(Located doc, JsonNode t) {
         if (!t.isObject()) {
-            throw doc.invalid("target", "required: {type: local, replicas: 3} or {type: url, url: http://..., admin: [...]}");
+            throw doc.invalid("target", "required: {type: local, replicas: 3}, {type: url, url: http://..., admin: [...]} or "
+                    + "{type: kubernetes, namespace: ..., selector: ..., url: http://...}");
         }
         String type = text(doc, t, "target.type", null);
         if (type.equals("local")) {
@@ -311,7 +331,26 @@ public record Experiment(Path file, String title, String description, List<Strin
                     }
                 }
             }
-            return new Target(type, (int) number(doc, t, "target.replicas", 3, 1, 9), List.copyOf(args), "", List.of(), null);
+            return new Target(type, (int) number(doc, t, "target.replicas", 3, 1, 9), List.copyOf(args), "", List.of(), null, null);
+        }
+        if (type.equals("kubernetes")) {
+            unknownFields(doc, t, "target", Set.of("type", "url", "admin", "admin_token_file", "namespace", "selector", "context", "container",
+                    "service", "replicas"));
+            String url = text(doc, t, "target.url", null);
+            if (!url.matches("https?://[^/\\s]+(/.*)?")) {
+                throw doc.invalid("target.url", "an http:// or https:// URL where the Service answers (an ingress, or a kubectl port-forward)");
+            }
+            String selector = text(doc, t, "target.selector", null);
+            if (!selector.matches("[A-Za-z0-9./_-]+(=|==|!=)[A-Za-z0-9._-]*(,[A-Za-z0-9./_-]+(=|==|!=)[A-Za-z0-9._-]*)*")) {
+                throw doc.invalid("target.selector", "a label selector like app.kubernetes.io/name=recops");
+            }
+            Kubernetes k = new Kubernetes(name(doc, t, "target.namespace", null), selector, name(doc, t, "target.context", ""),
+                    name(doc, t, "target.container", "serve"), name(doc, t, "target.service", ""));
+            List<String> admins = new ArrayList<>();
+            t.path("admin").forEach(x -> admins.add(x.asText()));
+            String token = text(doc, t, "target.admin_token_file", "");
+            return new Target(type, (int) number(doc, t, "target.replicas", 3, 1, 9), List.of(), url, List.copyOf(admins),
+                    token.isEmpty() ? null : Path.of(token), k);
         }
         if (type.equals("url")) {
             unknownFields(doc, t, "target", Set.of("type", "url", "admin", "admin_token_file"));
@@ -322,9 +361,9 @@ public record Experiment(Path file, String title, String description, List<Strin
             List<String> admins = new ArrayList<>();
             t.path("admin").forEach(x -> admins.add(x.asText()));
             String token = text(doc, t, "target.admin_token_file", "");
-            return new Target(type, 0, List.of(), url, List.copyOf(admins), token.isEmpty() ? null : Path.of(token));
+            return new Target(type, 0, List.of(), url, List.copyOf(admins), token.isEmpty() ? null : Path.of(token), null);
         }
-        throw doc.invalid("target.type", "local or url, not " + type);
+        throw doc.invalid("target.type", "local, url or kubernetes, not " + type);
     }
 
     private static List<Step> steps(Located doc, JsonNode root, String field, Target target, boolean required) {
@@ -347,7 +386,10 @@ public record Experiment(Path file, String title, String description, List<Strin
             if (allowed == null) {
                 throw doc.invalid(path + ".action", "unknown action " + action + "; one of " + new java.util.TreeSet<>(ACTIONS.keySet()));
             }
-            if (LOCAL_ONLY.contains(action) && !target.local()) {
+            if (PROCESS.contains(action) && !target.ownsProcesses()) {
+                throw doc.invalid(path + ".action", action + " needs a local or kubernetes target (processes the drill can reach)");
+            }
+            if (LOCAL_ONLY.contains(action) && !PROCESS.contains(action) && !target.local()) {
                 throw doc.invalid(path + ".action", action + " needs a local target (the drill owns those processes)");
             }
             java.util.Set<String> fields = new java.util.HashSet<>(allowed);
@@ -464,6 +506,15 @@ public record Experiment(Path file, String title, String description, List<Strin
             throw doc.invalid(path, "a single value");
         }
         return n.asText();
+    }
+
+    /** A Kubernetes name (namespace, context, container, service): what kubectl accepts, nothing a shell would read. */
+    private static String name(Located doc, JsonNode parent, String path, String otherwise) {
+        String v = text(doc, parent, path, otherwise);
+        if (!v.isEmpty() && !v.matches("[A-Za-z0-9._@:/-]{1,253}")) {
+            throw doc.invalid(path, "a Kubernetes name (letters, digits, . _ - : @ /)");
+        }
+        return v;
     }
 
     private static double number(Located doc, JsonNode parent, String path, double otherwise, double min, double max) {

@@ -103,7 +103,8 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
                 .put("file", experiment.file().toString());
         experiment.tags().forEach(e.putArray("tags")::add);
         e.put("target", experiment.target().local() ? "local, " + experiment.target().replicas() + " replicas behind haproxy"
-                : experiment.target().url());
+                : experiment.target().kubernetes() != null ? "kubernetes " + experiment.target().kubernetes().namespace() + " "
+                + experiment.target().kubernetes().selector() + " via " + experiment.target().url() : experiment.target().url());
         root.put("started", started.toString()).put("ended", ended.toString()).put("status", held() ? "held" : "deviated");
         deviations.forEach(root.withArray("deviations")::add);
         ArrayNode acts = root.putArray("activities");

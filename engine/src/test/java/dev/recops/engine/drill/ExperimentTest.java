@@ -85,7 +85,7 @@ class ExperimentTest {
                 base + "expect: [\"rto<=fast\"]\n", "d.yaml:12: expect[0]: objective 'rto<=fast': not an objective like rto<=2s",
                 base + "colour: red\n", "d.yaml:12: colour: unknown field",
                 base.replace("rate: 10", "rate: 10\n  burst: 3"), "d.yaml:7: load.burst: unknown field",
-                base.replace("type: local\n  replicas: 2", "type: url\n  url: http://x:1"), "method[0].action: kill_replica needs a local target",
+                base.replace("type: local\n  replicas: 2", "type: url\n  url: http://x:1"), "method[0].action: kill_replica needs a local or kubernetes target",
                 "title: [unclosed\n", "d.yaml:1: not valid YAML: while parsing a flow sequence"));
         cases.putAll(Map.of(
                 base + "expect: [\"no alert fires\"]\n", "d.yaml:12: expect[0]: an alert expectation needs an alerting block",

@@ -1,0 +1,136 @@
+package dev.recops.engine.drill;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.recops.engine.RecopsException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A kubernetes target's plan against kubectl output (see resources/kubectl/README.md): which pod, which command. */
+class KubernetesDeploymentTest {
+    private static final Experiment.Kubernetes K = new Experiment.Kubernetes("shop", "app.kubernetes.io/name=recops", "prod", "serve",
+            "recops-serve");
+
+    /** Answers kubectl from files, records every call. */
+    static final class Recorded implements KubernetesDeployment.Kubectl {
+        final List<List<String>> calls = new ArrayList<>();
+
+        @Override
+        public Result run(List<String> args) {
+            calls.add(args);
+            String line = String.join(" ", args);
+            if (line.endsWith("get pods -l app.kubernetes.io/name=recops -o json")) {
+                return new Result(0, resource("pods.json"));
+            }
+            if (line.endsWith("get endpointslices -l kubernetes.io/service-name=recops-serve -o json")) {
+                return new Result(0, resource("endpointslices.json"));
+            }
+            if (line.contains(" delete pod ") || line.contains(" exec ")) {
+                return new Result(0, line.contains("delete") ? "pod \"" + args.get(args.indexOf("pod") + 1) + "\" deleted\n" : "");
+            }
+            return new Result(1, "error: unexpected call " + line);
+        }
+    }
+
+    static String resource(String name) {
+        try (InputStream in = KubernetesDeploymentTest.class.getResourceAsStream("/kubectl/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static Experiment.Target target(int replicas) {
+        return new Experiment.Target("kubernetes", replicas, List.of(), "http://127.0.0.1:8080", List.of(), null, K);
+    }
+
+    @Test
+    void replicasAreTheRunningPodsByNameAndEachFaultIsOneKubectlCommand() {
+        Recorded kubectl = new Recorded();
+        KubernetesDeployment d = new KubernetesDeployment(target(3), kubectl);
+        // the Pending pod and the one being deleted are not replicas
+        assertThat(d.pods()).containsExactly("recops-serve-6f8d9c7b5d-4vqzl", "recops-serve-6f8d9c7b5d-bb6rn", "recops-serve-6f8d9c7b5d-x2k9p");
+        assertThat(d.kill(2)).startsWith("kubectl --context prod -n shop delete pod recops-serve-6f8d9c7b5d-bb6rn --grace-period=0 --force "
+                + "--wait=false: pod \"recops-serve-6f8d9c7b5d-bb6rn\" deleted");
+        d.pause(1);
+        d.resume(1);
+        d.restart(3);
+        List<String> acts = kubectl.calls.stream().map(c -> String.join(" ", c)).filter(c -> !c.contains(" get ")).toList();
+        assertThat(acts).containsExactly(
+                "--context prod -n shop delete pod recops-serve-6f8d9c7b5d-bb6rn --grace-period=0 --force --wait=false",
+                "--context prod -n shop exec recops-serve-6f8d9c7b5d-4vqzl -c serve -- kill -STOP 1",
+                "--context prod -n shop exec recops-serve-6f8d9c7b5d-4vqzl -c serve -- kill -CONT 1",
+                "--context prod -n shop delete pod recops-serve-6f8d9c7b5d-x2k9p --wait=false");
+    }
+
+    @Test
+    void theBalancersViewIsTheServicesEndpointSlices() throws IOException {
+        KubernetesDeployment d = new KubernetesDeployment(target(3), new Recorded());
+        assertThat(d.balancerView()).containsExactly(Map.entry("recops-serve-6f8d9c7b5d-x2k9p", "UP"),
+                Map.entry("recops-serve-6f8d9c7b5d-4vqzl", "DOWN"), Map.entry("recops-serve-6f8d9c7b5d-8hjwd", "DOWN"));
+        assertThat(KubernetesDeployment.endpoints(new ObjectMapper().readTree("{\"items\": []}"))).isEmpty();
+    }
+
+    @Test
+    void fewerRunningPodsThanTheExperimentNamesIsAMissingPrecondition() {
+        assertThatThrownBy(() -> new KubernetesDeployment(target(4), new Recorded())).isInstanceOf(RecopsException.PreconditionFailed.class)
+                .hasMessageContaining("matches 3 running pods in shop, the experiment names 4");
+    }
+
+    @Test
+    void aKubectlThatFailsIsNamedWithItsFirstLine() {
+        KubernetesDeployment.Kubectl refusing = args -> new KubernetesDeployment.Kubectl.Result(1,
+                "error: You must be logged in to the server (Unauthorized)\nmore\n");
+        assertThatThrownBy(() -> KubernetesDeployment.requireReachable(K, refusing, line -> { }))
+                .isInstanceOf(RecopsException.PreconditionFailed.class)
+                .hasMessage("kubectl --context prod -n shop get pods -l app.kubernetes.io/name=recops -o name failed: "
+                        + "error: You must be logged in to the server (Unauthorized)");
+    }
+
+    @Test
+    void theShippedKubernetesDrillPlansTheExactCommands() {
+        Experiment e = Experiment.read(ExperimentTest.DRILLS.resolve("kubernetes-pod-kill.yaml"));
+        assertThat(e.target().kubernetes()).isEqualTo(new Experiment.Kubernetes("recops", "app.kubernetes.io/name=recops", "", "serve",
+                "recops-serve"));
+        assertThat(e.destructiveOnUrl()).as("someone else's cluster: --yes").isTrue();
+        assertThat(Drill.plan(e)).anyMatch(l -> l.startsWith("method: kill_replica replica=2: kubectl -n recops delete pod POD_2 "
+                + "--grace-period=0 --force --wait=false"))
+                .anyMatch(l -> l.contains("replicas 1..3 are the running pods of kubectl -n recops get pods -l app.kubernetes.io/name=recops"));
+    }
+
+    @Test
+    void kubernetesTargetsAreCheckedLikeTheOthers(@TempDir Path dir) throws IOException {
+        String base = """
+                title: t
+                target: {type: kubernetes, namespace: shop, selector: "app=recops", url: "http://127.0.0.1:8080"}
+                load: {rate: 5}
+                steady_state: {probes: ["errors<=1%"]}
+                method:
+                  - {action: kill_replica, replica: 1}
+                """;
+        Map<String, String> cases = Map.of(
+                base.replace("selector: \"app=recops\"", "selector: \"app=recops; rm -rf /\""), "target.selector: a label selector",
+                base.replace("namespace: shop", "namespace: \"shop $(id)\""), "target.namespace: a Kubernetes name",
+                base.replace("kill_replica", "deploy_corrupted"), "deploy_corrupted needs a local target",
+                base.replace("{action: kill_replica, replica: 1}", "{action: network_fault, replica: 1, blackhole: true}"), "network_fault needs a local target",
+                base.replace("namespace: shop, ", ""), "target.namespace: required");
+        for (var c : cases.entrySet()) {
+            Path f = Files.writeString(dir.resolve("k.yaml"), c.getKey());
+            assertThatThrownBy(() -> Experiment.read(f)).as(c.getValue()).isInstanceOf(RecopsException.InvalidInput.class)
+                    .hasMessageContaining(c.getValue());
+        }
+        Path ok = Files.writeString(dir.resolve("ok.yaml"), base);
+        assertThat(Experiment.read(ok).target().ownsProcesses()).isTrue();
+    }
+}
