@@ -108,13 +108,20 @@ public final class Drill {
 
     /** For a kubernetes target, the exact kubectl command a process action runs (POD_N: the replica's pod at that moment). */
     private static String kubectl(Experiment.Target t, Experiment.Step m) {
-        if (t.kubernetes() == null || !Experiment.PROCESS.contains(m.action())) {
+        if (t.kubernetes() == null || !Experiment.PROCESS.contains(m.action().name())) {
             return "";
         }
-        String pod = "POD_" + Math.max(1, m.replica());
-        String run = "kubectl " + String.join(" ", KubernetesDeployment.command(t.kubernetes(), m.action(), pod));
-        if (m.action().equals("pause_replica") && m.duration("for") != null) {
-            run += ", then after " + Experiment.format(m.duration("for")) + " kubectl "
+        int replica = switch (m.action()) {
+            case Action.KillReplica k -> k.replica();
+            case Action.PauseReplica p -> p.replica();
+            case Action.ResumeReplica r -> r.replica();
+            case Action.RestartReplica r -> r.replica();
+            default -> 1;
+        };
+        String pod = "POD_" + Math.max(1, replica);
+        String run = "kubectl " + String.join(" ", KubernetesDeployment.command(t.kubernetes(), m.action().name(), pod));
+        if (m.action() instanceof Action.PauseReplica p && p.lasting() != null) {
+            run += ", then after " + Experiment.format(p.lasting()) + " kubectl "
                     + String.join(" ", KubernetesDeployment.command(t.kubernetes(), "resume_replica", pod));
         }
         return ": " + run;
@@ -187,7 +194,7 @@ public final class Drill {
                     if (abortedBy != null) {
                         break;
                     }
-                    if (faultAt == null && !step.action().equals("pause")) {
+                    if (faultAt == null && !(step.action() instanceof Action.Pause)) {
                         faultAt = Instant.now();
                         event("fault: " + step.describe());
                     }
@@ -450,7 +457,7 @@ public final class Drill {
             output = ex.getClass().getSimpleName() + ": " + ex.getMessage();
         }
         activities.add(new Journal.Activity(phase, step.describe(), start, Instant.now(), status, output));
-        if (!step.action().equals("pause")) {
+        if (!(step.action() instanceof Action.Pause)) {
             event(phase + ": " + step.describe() + ": " + status + (output.isEmpty() ? "" : " (" + output + ")"));
         }
     }
@@ -466,55 +473,43 @@ public final class Drill {
 
     private String act(Experiment.Step s) {
         return switch (s.action()) {
-            case "pause" -> {
-                pause(s.duration("for"), true);
+            case Action.Pause p -> {
+                pause(p.duration(), true);
                 yield "";
             }
-            case "kill_replica" -> deployment.kill(replicaOf(s));
-            case "pause_replica" -> {
-                String out = deployment.pause(replicaOf(s));
-                if (s.duration("for") != null) {
-                    pause(s.duration("for"), true);
-                    out += "; " + deployment.resume(replicaOf(s));
+            case Action.KillReplica k -> deployment.kill(one(k.replica()));
+            case Action.PauseReplica p -> {
+                String out = deployment.pause(one(p.replica()));
+                if (p.lasting() != null) {
+                    pause(p.lasting(), true);
+                    out += "; " + deployment.resume(one(p.replica()));
                 }
                 yield out;
             }
-            case "resume_replica" -> deployment.resume(replicaOf(s));
-            case "restart_replica" -> deployment.restart(replicaOf(s));
-            case "inject_fault" -> {
-                StringBuilder body = new StringBuilder("{");
-                s.args().forEach((k, v) -> {
-                    if (!k.equals("replica")) {
-                        String field = k.equals("for") ? "duration_s" : k;
-                        Object value = v instanceof Duration d ? d.toMillis() / 1000.0 : v;
-                        body.append(body.length() > 1 ? "," : "").append('"').append(field).append("\":")
-                                .append(value instanceof String str ? "\"" + str + "\"" : value);
-                    }
-                });
-                yield admin(s, "POST", "/faults", body.append('}').toString());
-            }
-            case "clear_faults" -> admin(s, "DELETE", "/faults", null);
-            case "network_fault" -> network(s);
-            case "clear_network" -> {
+            case Action.ResumeReplica r -> deployment.resume(one(r.replica()));
+            case Action.RestartReplica r -> deployment.restart(one(r.replica()));
+            case Action.InjectFault f -> admin(f.replica(), "POST", "/faults", f.body());
+            case Action.ClearFaults c -> admin(c.replica(), "DELETE", "/faults", null);
+            case Action.NetworkFault n -> network(n);
+            case Action.ClearNetwork c -> {
                 List<String> out = new ArrayList<>();
-                for (int r : s.replica() > 0 ? List.of(s.replica()) : java.util.stream.IntStream.rangeClosed(1, e.target().replicas()).boxed().toList()) {
+                for (int r : c.replica() > 0 ? List.of(c.replica()) : java.util.stream.IntStream.rangeClosed(1, e.target().replicas()).boxed().toList()) {
                     if (e.breaksNetwork()) {
                         out.add(deployment.network(r, FaultProxy.Fault.NONE));
                     }
                 }
                 yield String.join("; ", out);
             }
-            case "reload_catalog" -> {
-                String damage = (String) s.args().getOrDefault("damage", "none");
-                if (damage.equals("none")) {
-                    yield admin(s, "POST", "/catalog/reload", null);
+            case Action.ReloadCatalog c -> {
+                if (c.damage().equals("none")) {
+                    yield admin(0, "POST", "/catalog/reload", null);
                 }
-                List<String> out = new ArrayList<>(List.of(deployment.damageCatalog(damage)));
+                List<String> out = new ArrayList<>(List.of(deployment.damageCatalog(c.damage())));
                 try {
                     for (AdminApi a : deployment.admins()) {
                         AdminApi.Answer r = a.call("POST", "/catalog/reload", null, Duration.ofSeconds(60));
                         if (r.ok()) {
-                            throw new ActivityFailed(a.base() + " accepted a " + damage + " catalog: " + r);
+                            throw new ActivityFailed(a.base() + " accepted a " + c.damage() + " catalog: " + r);
                         }
                         out.add("refused by " + a.base() + " (" + r + ")");
                     }
@@ -523,9 +518,9 @@ public final class Drill {
                 }
                 yield String.join("; ", out) + "; file restored";
             }
-            case "rollback" -> admin(s, "POST", "/rollback", null);
-            case "hot_swap" -> {
-                String v = (String) s.args().get("version");
+            case Action.Rollback r -> admin(0, "POST", "/rollback", null);
+            case Action.HotSwap h -> {
+                String v = h.version();
                 List<String> out = new ArrayList<>();
                 for (AdminApi a : deployment.admins()) { // one replica after the other, like a rolling update
                     AdminApi.Answer load = a.call("POST", "/versions/" + v + "/load", null, Duration.ofSeconds(120));
@@ -540,8 +535,8 @@ public final class Drill {
                 }
                 yield String.join("; ", out);
             }
-            case "deploy_corrupted" -> {
-                String v = (String) s.args().getOrDefault("version", "99");
+            case Action.DeployCorrupted d -> {
+                String v = d.version();
                 String planted = deployment.plantCorrupted(v);
                 List<String> out = new ArrayList<>(List.of(planted));
                 for (AdminApi a : deployment.admins()) {
@@ -553,65 +548,59 @@ public final class Drill {
                 }
                 yield String.join("; ", out);
             }
-            case "overload" -> {
-                double multiple = ((Number) s.args().getOrDefault("multiple", 3.0)).doubleValue();
-                double extra = e.load().rate() * (multiple - 1);
+            case Action.Overload o -> {
+                double extra = e.load().rate() * (o.multiple() - 1);
                 try (HttpTarget http = HttpTarget.connect(deployment.dataUrl())) {
                     LoadRun burst = new LoadRun(seen.recording(http, e.load().timeout().toNanos()), Workload.build(options.workload(), http.hostHeader()),
-                            loadSpec(extra, s.duration("for")), Optional.empty(), p -> { });
+                            loadSpec(extra, o.lasting()), Optional.empty(), p -> { });
                     bursts.add(burst);
                     RunResult r = burst.run();
                     burstDropped.addAndGet(r.dropped());
                     yield String.format(Locale.ROOT, "%.1f extra requests/s for %s (%.1fx the load): %d sent, %d ok", extra,
-                            Experiment.format(s.duration("for")), multiple, r.sent(), r.ok());
+                            Experiment.format(o.lasting()), o.multiple(), r.sent(), r.ok());
                 }
             }
-            default -> throw new IllegalStateException("unknown action " + s.action());
         };
     }
 
     /** Breaks the replica's link; with for, mends it after that long; with flap, breaks and mends it every flap for that long. */
-    private String network(Experiment.Step s) {
-        Map<String, Object> a = s.args();
-        FaultProxy.Fault fault = new FaultProxy.Fault((long) a.getOrDefault("latency_ms", 0L), (long) a.getOrDefault("jitter_ms", 0L),
-                (long) a.getOrDefault("bandwidth", 0L), (boolean) a.getOrDefault("reset", false), (boolean) a.getOrDefault("blackhole", false),
-                (String) a.getOrDefault("partition", ""), (long) a.getOrDefault("slow_close_ms", 0L));
-        Duration lasting = s.duration("for");
-        Duration flap = s.duration("flap");
-        if (lasting == null) {
-            return deployment.network(replicaOf(s), fault);
+    private String network(Action.NetworkFault n) {
+        int replica = one(n.replica());
+        String out = deployment.network(replica, n.fault());
+        if (n.lasting() == null) {
+            return out;
         }
-        String out = deployment.network(replicaOf(s), fault);
-        if (flap == null) {
-            pause(lasting, true);
+        if (n.flap() == null) {
+            pause(n.lasting(), true);
         } else {
-            long end = System.nanoTime() + lasting.toNanos();
+            long end = System.nanoTime() + n.lasting().toNanos();
             boolean broken = true;
             int flaps = 0;
             while (System.nanoTime() < end && abortedBy == null) {
                 Duration left = Duration.ofNanos(end - System.nanoTime());
-                pause(left.compareTo(flap) < 0 ? left : flap, true);
+                pause(left.compareTo(n.flap()) < 0 ? left : n.flap(), true);
                 broken = !broken;
-                deployment.network(replicaOf(s), broken ? fault : FaultProxy.Fault.NONE);
+                deployment.network(replica, broken ? n.fault() : FaultProxy.Fault.NONE);
                 flaps++;
             }
-            out += "; flapped " + flaps + " times, every " + Experiment.format(flap);
+            out += "; flapped " + flaps + " times, every " + Experiment.format(n.flap());
         }
-        return out + "; " + deployment.network(replicaOf(s), FaultProxy.Fault.NONE);
+        return out + "; " + deployment.network(replica, FaultProxy.Fault.NONE);
     }
 
-    private static int replicaOf(Experiment.Step s) {
-        return Math.max(1, s.replica());
+    /** An action on one replica: the one named, else the first. */
+    private static int one(int replica) {
+        return Math.max(1, replica);
     }
 
     /** Calls every admin API (or the step's replica's); fails the activity when one refuses. */
-    private String admin(Experiment.Step s, String method, String path, String body) {
+    private String admin(int replica, String method, String path, String body) {
         List<AdminApi> admins = deployment.admins();
         if (admins.isEmpty()) {
             throw new ActivityFailed("the target has no admin API (target.admin)");
         }
-        if (s.replica() > 0) {
-            admins = List.of(admins.get(s.replica() - 1));
+        if (replica > 0) {
+            admins = List.of(admins.get(replica - 1));
         }
         List<String> out = new ArrayList<>();
         for (AdminApi a : admins) {

@@ -166,27 +166,13 @@ public record Experiment(Path file, String title, String description, List<Strin
     /**
      * One activity of the method or the rollbacks.
      *
-     * @param action the action, or {@code pause}
-     * @param args its arguments, checked
+     * @param action what it does, typed ({@link Action})
      * @param background start it and go on at once (its end is waited for before the rollbacks)
      * @param where file:line, for messages
      */
-    public record Step(String action, Map<String, Object> args, boolean background, String where) {
+    public record Step(Action action, boolean background, String where) {
         public String describe() {
-            if (action.equals("pause")) {
-                return "pause " + format((Duration) args.get("for"));
-            }
-            StringBuilder b = new StringBuilder(action);
-            args.forEach((k, v) -> b.append(' ').append(k).append('=').append(v instanceof Duration d ? format(d) : v));
-            return background ? b + " (background)" : b.toString();
-        }
-
-        public int replica() {
-            return ((Number) args.getOrDefault("replica", 0)).intValue();
-        }
-
-        public Duration duration(String name) {
-            return (Duration) args.get(name);
+            return background ? action.describe() + " (background)" : action.describe();
         }
     }
 
@@ -472,7 +458,7 @@ public record Experiment(Path file, String title, String description, List<Strin
             }
             boolean background = n.has("background") && bool(doc, n, path + ".background");
             // in the file's order, so that plans, journals and reports read the same every time
-            steps.add(new Step(action, java.util.Collections.unmodifiableMap(args), background, doc.file().getFileName() + ":" + doc.line(path)));
+            steps.add(new Step(Action.of(action, args), background, doc.file().getFileName() + ":" + doc.line(path)));
         }
         return List.copyOf(steps);
     }
@@ -574,22 +560,22 @@ public record Experiment(Path file, String title, String description, List<Strin
 
     /** Actions that change a deployment someone else runs: they need {@code --yes} on a url target. */
     public boolean destructiveOnUrl() {
-        return !target.local() && java.util.stream.Stream.concat(method.stream(), rollbacks.stream()).anyMatch(s -> !s.action().equals("pause"));
+        return !target.local() && java.util.stream.Stream.concat(method.stream(), rollbacks.stream()).anyMatch(s -> !(s.action() instanceof Action.Pause));
     }
 
     /** Whether the method deploys a corrupted version (the local replicas then need a model repository of their own). */
     public boolean deploysCorrupted() {
-        return method.stream().anyMatch(s -> s.action().equals("deploy_corrupted"));
+        return method.stream().anyMatch(s -> s.action() instanceof Action.DeployCorrupted);
     }
 
     /** Whether an activity breaks a replica's network link (the local replicas then sit behind fault proxies). */
     public boolean breaksNetwork() {
-        return java.util.stream.Stream.concat(method.stream(), rollbacks.stream()).anyMatch(s -> s.action().equals("network_fault"));
+        return java.util.stream.Stream.concat(method.stream(), rollbacks.stream()).anyMatch(s -> s.action() instanceof Action.NetworkFault);
     }
 
     /** Whether an activity damages the catalog file (the local replicas then need a copy of their own). */
     public boolean damagesCatalog() {
         return java.util.stream.Stream.concat(method.stream(), rollbacks.stream())
-                .anyMatch(s -> s.action().equals("reload_catalog") && !s.args().getOrDefault("damage", "none").equals("none"));
+                .anyMatch(s -> s.action() instanceof Action.ReloadCatalog r && !r.damage().equals("none"));
     }
 }

@@ -39,9 +39,9 @@ class ExperimentTest {
         assertThat(e.load().rate()).isEqualTo(40);
         assertThat(e.steadyState().probes()).extracting(Experiment.Probe::metric).containsExactly("errors", "p99");
         assertThat(e.steadyState().probes().get(0).bound()).isEqualTo(0.005);
-        assertThat(e.method()).extracting(Experiment.Step::action).containsExactly("kill_replica", "pause");
-        assertThat(e.method().get(0).replica()).isEqualTo(2);
-        assertThat(e.method().get(1).duration("for")).isEqualTo(Duration.ofSeconds(4));
+        assertThat(e.method()).extracting(Experiment.Step::action)
+                .containsExactly(new Action.KillReplica(2), new Action.Pause(Duration.ofSeconds(4)));
+        assertThat(e.rollbacks()).extracting(Experiment.Step::describe).containsExactly("restart_replica replica=2");
         assertThat(e.method().get(0).where()).isEqualTo("replica-kill.yaml:22");
         assertThat(e.stopConditions().get(0).sustained()).isEqualTo(Duration.ofSeconds(5));
         assertThat(e.expect()).extracting(Experiment.Expectation::metric).containsExactly("lost_requests", "rto", "time_to_detect");
@@ -57,7 +57,10 @@ class ExperimentTest {
                 """);
         Experiment e = Experiment.read(f);
         assertThat(e.steadyState().probes().get(0).bound()).isEqualTo(1000);
-        assertThat(e.method().get(0).args()).containsEntry("error_rate", 0.5).containsEntry("for", Duration.ofSeconds(10));
+        Action.InjectFault fault = (Action.InjectFault) e.method().get(0).action();
+        assertThat(fault).isEqualTo(new Action.InjectFault(0, null, null, 0.5, null, Duration.ofSeconds(10)));
+        assertThat(fault.body()).isEqualTo("{\"error_rate\":0.5,\"duration_s\":10.0}");
+        assertThat(fault.describe()).isEqualTo("inject_fault error_rate=0.5 for=10s");
         assertThat(e.destructiveOnUrl()).isTrue();
         assertThat(e.expect().get(0).value()).isEqualTo(0.5);
     }
