@@ -56,7 +56,8 @@ public class ModelAlone {
         sessions.forEach(TextEncoder::close);
     }
 
-    private static double measure(List<TextEncoder> sessions, List<TokenizedText> texts, int batch, long nanos) throws InterruptedException {
+    /** Texts per second of these sessions, one platform thread each, in calls of {@code batch} texts sorted by length (SessionOptions.java uses it too). */
+    static double measure(List<TextEncoder> sessions, List<TokenizedText> texts, int batch, long nanos) throws InterruptedException {
         AtomicLong done = new AtomicLong();
         long start = System.nanoTime();
         List<Thread> threads = new ArrayList<>();

@@ -7,14 +7,11 @@ import dev.recops.engine.model.TokenizedText;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * ONNX Runtime's session options, each measured against serve's setting in one run, rounds
@@ -25,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * optimisation, with optimisation off (what caching the optimised model on disk would buy).
  *
  * Usage: java --enable-native-access=ALL-UNNAMED -cp 'cli/target/recops/lib/*' scripts/bench/SessionOptions.java MODEL_REPO QUERIES.csv [SECONDS] [ROUNDS] [VERSION]
+ * (a multi-file source program: it runs ModelAlone.java's measuring loop from the same directory)
  */
 public class SessionOptions {
     public static void main(String[] args) throws Exception {
@@ -80,7 +78,7 @@ public class SessionOptions {
             }
         }
         Arrays.sort(single);
-        double rate = saturate(List.of(a, b), texts, 8, nanos);
+        double rate = ModelAlone.measure(List.of(a, b), texts, 8, nanos); // the same loop as the model-alone ceiling
         a.close();
         b.close();
         System.out.printf(Locale.ROOT, "RESULT round=%d variant=%-24s open_ms=%7.1f one_text_p50_ms=%.3f texts_per_s=%.1f%n",
@@ -103,31 +101,5 @@ public class SessionOptions {
         Path json = dir.resolve("model.json");
         Files.writeString(json, Files.readString(json).replace(version.manifest().sha256().get(ModelVersion.MODEL_FILE), digest));
         return new ModelRepository(root).scan().versionsOf(version.name()).getFirst();
-    }
-
-    private static double saturate(List<TextEncoder> sessions, List<TokenizedText> texts, int batch, long nanos) throws InterruptedException {
-        AtomicLong done = new AtomicLong();
-        long start = System.nanoTime();
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < sessions.size(); t++) {
-            TextEncoder encoder = sessions.get(t);
-            int offset = t * 97;
-            threads.add(Thread.ofPlatform().start(() -> {
-                int next = offset;
-                while (System.nanoTime() - start < nanos) {
-                    List<TokenizedText> b = new ArrayList<>(batch);
-                    for (int i = 0; i < batch; i++) {
-                        b.add(texts.get(next++ % texts.size()));
-                    }
-                    b.sort(Comparator.comparingInt(TokenizedText::length));
-                    encoder.infer(TokenizedBatch.pad(b));
-                    done.addAndGet(batch);
-                }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        return done.get() / ((System.nanoTime() - start) / 1e9);
     }
 }
