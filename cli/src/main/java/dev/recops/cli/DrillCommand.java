@@ -117,7 +117,7 @@ final class DrillCommand implements Callable<Integer> {
         }
         if (e.destructiveOnUrl() && !yes) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "the experiment acts on " + e.target().url() + ", a deployment the drill did not start: add --yes to go ahead");
+                    "the experiment acts on " + e.target().describe() + ", a deployment the drill did not start: add --yes to go ahead");
         }
         if (e.target().local()) {
             for (Path p : List.of(modelRepo, catalog)) {

@@ -77,14 +77,17 @@ public final class Drill {
     public static List<String> plan(Experiment e) {
         List<String> plan = new ArrayList<>();
         Experiment.Target t = e.target();
-        plan.add(t.local() ? "start " + t.replicas() + " recops serve replicas on free loopback ports" + (t.serveArgs().isEmpty() ? "" : " with "
-                + String.join(" ", t.serveArgs())) + ", HAProxy in front (health checks on /v2/health/ready, retries, redispatch)"
-                + (e.breaksNetwork() ? ", a TCP fault proxy between HAProxy and each replica" : "")
-                : "use the deployment at " + t.url() + (t.adminUrls().isEmpty() ? "" : ", admin APIs " + t.adminUrls())
-                + (t.kubernetes() == null ? "" : "; replicas 1.." + t.replicas() + " are the running pods of kubectl "
-                + String.join(" ", KubernetesDeployment.scope(t.kubernetes())) + " get pods -l " + t.kubernetes().selector()
-                + " in name order when each action runs" + (t.kubernetes().service().isEmpty() ? ""
-                : "; the balancer's view is service " + t.kubernetes().service() + "'s EndpointSlices")));
+        plan.add(switch (t) {
+            case Experiment.Target.Local l -> "start " + l.replicas() + " recops serve replicas on free loopback ports"
+                    + (l.serveArgs().isEmpty() ? "" : " with " + String.join(" ", l.serveArgs()))
+                    + ", HAProxy in front (health checks on /v2/health/ready, retries, redispatch)"
+                    + (e.breaksNetwork() ? ", a TCP fault proxy between HAProxy and each replica" : "");
+            case Experiment.Target.Url u -> "use the deployment at " + u.url() + (u.adminUrls().isEmpty() ? "" : ", admin APIs " + u.adminUrls());
+            case Experiment.Target.Kubernetes k -> "use the deployment at " + k.url() + (k.adminUrls().isEmpty() ? "" : ", admin APIs " + k.adminUrls())
+                    + "; replicas 1.." + k.replicas() + " are the running pods of kubectl " + String.join(" ", KubernetesDeployment.scope(k))
+                    + " get pods -l " + k.selector() + " in name order when each action runs"
+                    + (k.service().isEmpty() ? "" : "; the balancer's view is service " + k.service() + "'s EndpointSlices");
+        });
         plan.add(String.format(Locale.ROOT, "send %.1f search requests/s, open loop, timeout %s, for the whole drill", e.load().rate(),
                 Experiment.format(e.load().timeout())));
         Experiment.SteadyState s = e.steadyState();
@@ -108,21 +111,20 @@ public final class Drill {
 
     /** For a kubernetes target, the exact kubectl command a process action runs (POD_N: the replica's pod at that moment). */
     private static String kubectl(Experiment.Target t, Experiment.Step m) {
-        if (t.kubernetes() == null || !Experiment.PROCESS.contains(m.action().name())) {
+        if (!(t instanceof Experiment.Target.Kubernetes k) || !Experiment.PROCESS.contains(m.action().name())) {
             return "";
         }
         int replica = switch (m.action()) {
-            case Action.KillReplica k -> k.replica();
-            case Action.PauseReplica p -> p.replica();
+            case Action.KillReplica r -> r.replica();
+            case Action.PauseReplica r -> r.replica();
             case Action.ResumeReplica r -> r.replica();
             case Action.RestartReplica r -> r.replica();
             default -> 1;
         };
         String pod = "POD_" + Math.max(1, replica);
-        String run = "kubectl " + String.join(" ", KubernetesDeployment.command(t.kubernetes(), m.action().name(), pod));
+        String run = "kubectl " + String.join(" ", KubernetesDeployment.command(k, m.action().name(), pod));
         if (m.action() instanceof Action.PauseReplica p && p.lasting() != null) {
-            run += ", then after " + Experiment.format(p.lasting()) + " kubectl "
-                    + String.join(" ", KubernetesDeployment.command(t.kubernetes(), "resume_replica", pod));
+            run += ", then after " + Experiment.format(p.lasting()) + " kubectl " + String.join(" ", KubernetesDeployment.command(k, "resume_replica", pod));
         }
         return ": " + run;
     }
@@ -138,11 +140,15 @@ public final class Drill {
 
     private Journal run() {
         Instant started = Instant.now();
-        deployment = e.target().local()
-                ? LocalDeployment.start(options.serveCommand(), e.target(), options.work(), options.modelRepo(), e.deploysCorrupted(),
-                        options.catalog(), e.damagesCatalog(), e.breaksNetwork(), options.log())
-                : e.target().kubernetes() != null ? kubernetes(e.target())
-                : new UrlDeployment(e.target());
+        deployment = switch (e.target()) {
+            case Experiment.Target.Local l -> LocalDeployment.start(options.serveCommand(), l, options.work(), options.modelRepo(),
+                    e.deploysCorrupted(), options.catalog(), e.damagesCatalog(), e.breaksNetwork(), options.log());
+            case Experiment.Target.Url u -> new UrlDeployment(u.url(), u.adminUrls(), u.adminTokenFile());
+            case Experiment.Target.Kubernetes k -> {
+                KubernetesDeployment.requireReachable(k, KubernetesDeployment.Kubectl.SYSTEM, options.log());
+                yield new KubernetesDeployment(k, KubernetesDeployment.Kubectl.SYSTEM);
+            }
+        };
         try (Deployment d = deployment; HttpTarget http = HttpTarget.connect(d.dataUrl())) {
             event("target up: " + d.dataUrl());
             if (e.alerting().isEmpty()) {
@@ -156,11 +162,6 @@ public final class Drill {
                 return drive(started, http);
             }
         }
-    }
-
-    private KubernetesDeployment kubernetes(Experiment.Target t) {
-        KubernetesDeployment.requireReachable(t.kubernetes(), KubernetesDeployment.Kubectl.SYSTEM, options.log());
-        return new KubernetesDeployment(t, KubernetesDeployment.Kubectl.SYSTEM);
     }
 
     private Journal drive(Instant started, HttpTarget http) {

@@ -71,34 +71,58 @@ public record Experiment(Path file, String title, String description, List<Strin
         }
     }
 
-    /**
-     * @param type {@code local} (replicas behind HAProxy, started and torn down by the drill) or {@code url}
-     * @param replicas local: how many
-     * @param serveArgs local: extra {@code recops serve} options for every replica
-     * @param url url: the data plane; @param adminUrls url: admin APIs to act on; @param adminTokenFile url: their token
-     */
-    public record Target(String type, int replicas, List<String> serveArgs, String url, List<String> adminUrls, Path adminTokenFile,
-                         Kubernetes kubernetes) {
-        public boolean local() {
-            return type.equals("local");
+    /** What a drill acts on: replicas it starts, a deployment at a URL, or pods in a Kubernetes cluster. */
+    public sealed interface Target {
+        /** How many replicas the experiment may name (1..replicas); 0 for a url target. */
+        int replicas();
+
+        /** One line for plans, journals and reports. */
+        String describe();
+
+        default boolean local() {
+            return this instanceof Local;
         }
 
         /** Whether the drill can act on the replicas' processes: it started them, or kubectl reaches their pods. */
-        public boolean ownsProcesses() {
-            return local() || kubernetes != null;
+        default boolean ownsProcesses() {
+            return this instanceof Local || this instanceof Kubernetes;
+        }
+
+        /** N {@code recops serve} replicas behind HAProxy, started and torn down by the drill, with extra serve options. */
+        record Local(int replicas, List<String> serveArgs) implements Target {
+            public String describe() {
+                return replicas + " local replicas behind HAProxy";
+            }
+        }
+
+        /** A deployment someone else runs: the data plane, admin APIs to act on, and their token (null: none). */
+        record Url(String url, List<String> adminUrls, Path adminTokenFile) implements Target {
+            public int replicas() {
+                return 0;
+            }
+
+            public String describe() {
+                return url;
+            }
+        }
+
+        /**
+         * Pods of a Deployment of recops serve (deploy/kubernetes).
+         *
+         * @param namespace where they run
+         * @param selector label selector of the pods, e.g. {@code app.kubernetes.io/name=recops}
+         * @param context kubectl context, empty for the current one
+         * @param container the serve container, for kubectl exec
+         * @param service the Service whose EndpointSlices are the balancer's view, empty for none
+         * @param url where the Service answers (an ingress, or a kubectl port-forward)
+         */
+        record Kubernetes(String namespace, String selector, String context, String container, String service, int replicas, String url,
+                          List<String> adminUrls, Path adminTokenFile) implements Target {
+            public String describe() {
+                return "kubernetes " + namespace + " " + selector + " via " + url;
+            }
         }
     }
-
-    /**
-     * A {@code kubernetes} target: pods of a Deployment of recops serve (deploy/kubernetes).
-     *
-     * @param namespace where they run
-     * @param selector label selector of the pods, e.g. {@code app.kubernetes.io/name=recops}
-     * @param context kubectl context, empty for the current one
-     * @param container the serve container, for kubectl exec
-     * @param service the Service whose EndpointSlices are the balancer's view, empty for none
-     */
-    public record Kubernetes(String namespace, String selector, String context, String container, String service) {}
 
     /** Open-loop search traffic for the whole drill. */
     public record Load(double rate, Duration timeout, int k) {}
@@ -317,7 +341,7 @@ public record Experiment(Path file, String title, String description, List<Strin
                     }
                 }
             }
-            return new Target(type, (int) number(doc, t, "target.replicas", 3, 1, 9), List.copyOf(args), "", List.of(), null, null);
+            return new Target.Local((int) number(doc, t, "target.replicas", 3, 1, 9), List.copyOf(args));
         }
         if (type.equals("kubernetes")) {
             unknownFields(doc, t, "target", Set.of("type", "url", "admin", "admin_token_file", "namespace", "selector", "context", "container",
@@ -330,13 +354,12 @@ public record Experiment(Path file, String title, String description, List<Strin
             if (!selector.matches("[A-Za-z0-9./_-]+(=|==|!=)[A-Za-z0-9._-]*(,[A-Za-z0-9./_-]+(=|==|!=)[A-Za-z0-9._-]*)*")) {
                 throw doc.invalid("target.selector", "a label selector like app.kubernetes.io/name=recops");
             }
-            Kubernetes k = new Kubernetes(name(doc, t, "target.namespace", null), selector, name(doc, t, "target.context", ""),
-                    name(doc, t, "target.container", "serve"), name(doc, t, "target.service", ""));
             List<String> admins = new ArrayList<>();
             t.path("admin").forEach(x -> admins.add(x.asText()));
             String token = text(doc, t, "target.admin_token_file", "");
-            return new Target(type, (int) number(doc, t, "target.replicas", 3, 1, 9), List.of(), url, List.copyOf(admins),
-                    token.isEmpty() ? null : Path.of(token), k);
+            return new Target.Kubernetes(name(doc, t, "target.namespace", null), selector, name(doc, t, "target.context", ""),
+                    name(doc, t, "target.container", "serve"), name(doc, t, "target.service", ""), (int) number(doc, t, "target.replicas", 3, 1, 9),
+                    url, List.copyOf(admins), token.isEmpty() ? null : Path.of(token));
         }
         if (type.equals("url")) {
             unknownFields(doc, t, "target", Set.of("type", "url", "admin", "admin_token_file"));
@@ -347,7 +370,7 @@ public record Experiment(Path file, String title, String description, List<Strin
             List<String> admins = new ArrayList<>();
             t.path("admin").forEach(x -> admins.add(x.asText()));
             String token = text(doc, t, "target.admin_token_file", "");
-            return new Target(type, 0, List.of(), url, List.copyOf(admins), token.isEmpty() ? null : Path.of(token), null);
+            return new Target.Url(url, List.copyOf(admins), token.isEmpty() ? null : Path.of(token));
         }
         throw doc.invalid("target.type", "local, url or kubernetes, not " + type);
     }

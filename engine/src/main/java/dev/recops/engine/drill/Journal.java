@@ -102,9 +102,7 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
         ObjectNode e = root.putObject("experiment").put("title", experiment.title()).put("description", experiment.description())
                 .put("file", experiment.file().toString());
         experiment.tags().forEach(e.putArray("tags")::add);
-        e.put("target", experiment.target().local() ? "local, " + experiment.target().replicas() + " replicas behind haproxy"
-                : experiment.target().kubernetes() != null ? "kubernetes " + experiment.target().kubernetes().namespace() + " "
-                + experiment.target().kubernetes().selector() + " via " + experiment.target().url() : experiment.target().url());
+        e.put("target", experiment.target().describe());
         root.put("started", started.toString()).put("ended", ended.toString()).put("status", held() ? "held" : "deviated");
         deviations.forEach(root.withArray("deviations")::add);
         ArrayNode acts = root.putArray("activities");
@@ -214,7 +212,7 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
                 : String.join("; ", deviations) + ".");
         md.append("\n\n");
         md.append("From ").append(started).append(" to ").append(ended).append(", experiment `").append(experiment.file()).append("`, target ")
-                .append(experiment.target().local() ? experiment.target().replicas() + " local replicas behind HAProxy" : experiment.target().url())
+                .append(experiment.target().describe())
                 .append(String.format(Locale.ROOT, ", load %.1f requests/s.%n%n", experiment.load().rate()));
         md.append("## Measurements\n\n| measure | value |\n|---|---|\n");
         row(md, "fault", m.faultAt() == null ? "none" : m.faultAt().toString());

@@ -59,26 +59,26 @@ final class KubernetesDeployment implements Deployment {
     /** The balancer's view is read at most this often: each read is a kubectl process. */
     private static final long VIEW_EVERY_NANOS = 1_000_000_000L;
 
-    private final Experiment.Target target;
+    private final Experiment.Target.Kubernetes target;
     private final Kubectl kubectl;
     private final UrlDeployment url;
     private Map<String, String> view = Map.of();
     private long viewAt;
 
-    KubernetesDeployment(Experiment.Target target, Kubectl kubectl) {
+    KubernetesDeployment(Experiment.Target.Kubernetes target, Kubectl kubectl) {
         this.target = target;
         this.kubectl = kubectl;
-        this.url = new UrlDeployment(target);
+        this.url = new UrlDeployment(target.url(), target.adminUrls(), target.adminTokenFile());
         List<String> pods = pods();
         if (pods.size() < target.replicas()) {
-            throw new RecopsException.PreconditionFailed("too_few_pods", "the selector " + target.kubernetes().selector() + " matches "
-                    + pods.size() + " running pods in " + target.kubernetes().namespace() + ", the experiment names " + target.replicas() + ": "
+            throw new RecopsException.PreconditionFailed("too_few_pods", "the selector " + target.selector() + " matches "
+                    + pods.size() + " running pods in " + target.namespace() + ", the experiment names " + target.replicas() + ": "
                     + pods);
         }
     }
 
     /** kubectl's global arguments for this target: the context if named, then the namespace. */
-    static List<String> scope(Experiment.Kubernetes k) {
+    static List<String> scope(Experiment.Target.Kubernetes k) {
         List<String> a = new ArrayList<>();
         if (!k.context().isEmpty()) {
             a.addAll(List.of("--context", k.context()));
@@ -88,7 +88,7 @@ final class KubernetesDeployment implements Deployment {
     }
 
     /** The commands an action runs, with {@code pod} for the replica's pod: what --dry-run prints and what runs. */
-    static List<String> command(Experiment.Kubernetes k, String action, String pod) {
+    static List<String> command(Experiment.Target.Kubernetes k, String action, String pod) {
         List<String> c = new ArrayList<>(scope(k));
         switch (action) {
             case "kill_replica" -> c.addAll(List.of("delete", "pod", pod, "--grace-period=0", "--force", "--wait=false"));
@@ -102,7 +102,7 @@ final class KubernetesDeployment implements Deployment {
 
     /** Running pods the selector matches, by name. */
     List<String> pods() {
-        Experiment.Kubernetes k = target.kubernetes();
+        Experiment.Target.Kubernetes k = target;
         List<String> args = new ArrayList<>(scope(k));
         args.addAll(List.of("get", "pods", "-l", k.selector(), "-o", "json"));
         JsonNode items = json(args).path("items");
@@ -132,10 +132,10 @@ final class KubernetesDeployment implements Deployment {
     private String act(String action, int replica) {
         List<String> pods = pods();
         if (replica > pods.size()) {
-            throw new IllegalStateException("replica " + replica + ": only " + pods.size() + " running pods match " + target.kubernetes().selector());
+            throw new IllegalStateException("replica " + replica + ": only " + pods.size() + " running pods match " + target.selector());
         }
         String pod = pods.get(replica - 1);
-        List<String> args = command(target.kubernetes(), action, pod);
+        List<String> args = command(target, action, pod);
         Kubectl.Result r = kubectl.run(args);
         if (r.exit() != 0) {
             throw new IllegalStateException("kubectl " + String.join(" ", args) + " exited with " + r.exit() + ": " + r.out().strip());
@@ -189,7 +189,7 @@ final class KubernetesDeployment implements Deployment {
      */
     @Override
     public synchronized Map<String, String> balancerView() {
-        Experiment.Kubernetes k = target.kubernetes();
+        Experiment.Target.Kubernetes k = target;
         if (k.service().isEmpty()) {
             return Map.of();
         }
@@ -227,7 +227,7 @@ final class KubernetesDeployment implements Deployment {
     }
 
     /** Checks kubectl reaches the cluster before anything runs, naming the context it used. */
-    static void requireReachable(Experiment.Kubernetes k, Kubectl kubectl, Consumer<String> log) {
+    static void requireReachable(Experiment.Target.Kubernetes k, Kubectl kubectl, Consumer<String> log) {
         List<String> args = new ArrayList<>(scope(k));
         args.addAll(List.of("get", "pods", "-l", k.selector(), "-o", "name"));
         Kubectl.Result r = kubectl.run(args);

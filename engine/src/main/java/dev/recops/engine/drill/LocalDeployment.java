@@ -31,7 +31,7 @@ final class LocalDeployment implements Deployment {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
     private final List<String> serveCommand;
-    private final Experiment.Target target;
+    private final Experiment.Target.Local target;
     private final Path work;
     private final Path modelRepo;
     private final Path catalog;
@@ -57,7 +57,7 @@ final class LocalDeployment implements Deployment {
         }
     }
 
-    private LocalDeployment(List<String> serveCommand, Experiment.Target target, Path work, Path modelRepo, Path catalog, String token,
+    private LocalDeployment(List<String> serveCommand, Experiment.Target.Local target, Path work, Path modelRepo, Path catalog, String token,
                             Consumer<String> log) {
         this.serveCommand = List.copyOf(serveCommand);
         this.target = target;
@@ -82,7 +82,7 @@ final class LocalDeployment implements Deployment {
      * @param ownRepo copy the model repository into the work directory (the drill will plant versions in it)
      * @param ownCatalog copy the catalog into the work directory (the drill will damage it)
      */
-    static LocalDeployment start(List<String> serveCommand, Experiment.Target target, Path work, Path modelRepo, boolean ownRepo,
+    static LocalDeployment start(List<String> serveCommand, Experiment.Target.Local target, Path work, Path modelRepo, boolean ownRepo,
                                  Path catalog, boolean ownCatalog, boolean faultProxies, Consumer<String> log) {
         requireHaproxy();
         try {

@@ -13,10 +13,10 @@ final class UrlDeployment implements Deployment {
     private final String url;
     private final List<AdminApi> admins;
 
-    UrlDeployment(Experiment.Target target) {
-        this.url = target.url().replaceAll("/+$", "");
-        String t = target.adminTokenFile() == null ? "" : dev.recops.engine.admin.BearerToken.readForClient(target.adminTokenFile());
-        this.admins = target.adminUrls().stream().map(a -> new AdminApi(a.replaceAll("/+$", "") + "/admin/v1", t)).toList();
+    UrlDeployment(String url, List<String> adminUrls, java.nio.file.Path adminTokenFile) {
+        this.url = url.replaceAll("/+$", "");
+        String t = adminTokenFile == null ? "" : dev.recops.engine.admin.BearerToken.readForClient(adminTokenFile);
+        this.admins = adminUrls.stream().map(a -> new AdminApi(a.replaceAll("/+$", "") + "/admin/v1", t)).toList();
     }
 
     @Override

@@ -19,8 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A kubernetes target's plan against kubectl output (see resources/kubectl/README.md): which pod, which command. */
 class KubernetesDeploymentTest {
-    private static final Experiment.Kubernetes K = new Experiment.Kubernetes("shop", "app.kubernetes.io/name=recops", "prod", "serve",
-            "recops-serve");
+    private static final Experiment.Target.Kubernetes K = target(3);
 
     /** Answers kubectl from files, records every call. */
     static final class Recorded implements KubernetesDeployment.Kubectl {
@@ -51,8 +50,9 @@ class KubernetesDeploymentTest {
         }
     }
 
-    private static Experiment.Target target(int replicas) {
-        return new Experiment.Target("kubernetes", replicas, List.of(), "http://127.0.0.1:8080", List.of(), null, K);
+    private static Experiment.Target.Kubernetes target(int replicas) {
+        return new Experiment.Target.Kubernetes("shop", "app.kubernetes.io/name=recops", "prod", "serve", "recops-serve", replicas,
+                "http://127.0.0.1:8080", List.of(), null);
     }
 
     @Test
@@ -101,8 +101,8 @@ class KubernetesDeploymentTest {
     @Test
     void theShippedKubernetesDrillPlansTheExactCommands() {
         Experiment e = Experiment.read(ExperimentTest.DRILLS.resolve("kubernetes-pod-kill.yaml"));
-        assertThat(e.target().kubernetes()).isEqualTo(new Experiment.Kubernetes("recops", "app.kubernetes.io/name=recops", "", "serve",
-                "recops-serve"));
+        assertThat(e.target()).isEqualTo(new Experiment.Target.Kubernetes("recops", "app.kubernetes.io/name=recops", "", "serve",
+                "recops-serve", 3, "http://127.0.0.1:8080", List.of(), null));
         assertThat(e.destructiveOnUrl()).as("someone else's cluster: --yes").isTrue();
         assertThat(Drill.plan(e)).anyMatch(l -> l.startsWith("method: kill_replica replica=2: kubectl -n recops delete pod POD_2 "
                 + "--grace-period=0 --force --wait=false"))
