@@ -16,6 +16,11 @@ public sealed interface Action {
     /** The action as one line, its arguments in a fixed order, for plans, journals and reports. */
     String describe();
 
+    /** An action on one replica's process (1..N; 0 reads as 1): what a local target signals and a kubernetes one runs kubectl for. */
+    sealed interface OnProcess extends Action permits KillReplica, PauseReplica, ResumeReplica, RestartReplica {
+        int replica();
+    }
+
     record Pause(Duration duration) implements Action {
         public String name() {
             return "pause";
@@ -26,7 +31,7 @@ public sealed interface Action {
         }
     }
 
-    record KillReplica(int replica) implements Action {
+    record KillReplica(int replica) implements OnProcess {
         public String name() {
             return "kill_replica";
         }
@@ -37,7 +42,7 @@ public sealed interface Action {
     }
 
     /** SIGSTOP, and SIGCONT after {@code lasting} if given. */
-    record PauseReplica(int replica, Duration lasting) implements Action {
+    record PauseReplica(int replica, Duration lasting) implements OnProcess {
         public String name() {
             return "pause_replica";
         }
@@ -47,7 +52,7 @@ public sealed interface Action {
         }
     }
 
-    record ResumeReplica(int replica) implements Action {
+    record ResumeReplica(int replica) implements OnProcess {
         public String name() {
             return "resume_replica";
         }
@@ -57,7 +62,7 @@ public sealed interface Action {
         }
     }
 
-    record RestartReplica(int replica) implements Action {
+    record RestartReplica(int replica) implements OnProcess {
         public String name() {
             return "restart_replica";
         }

@@ -111,19 +111,12 @@ public final class Drill {
 
     /** For a kubernetes target, the exact kubectl command a process action runs (POD_N: the replica's pod at that moment). */
     private static String kubectl(Experiment.Target t, Experiment.Step m) {
-        if (!(t instanceof Experiment.Target.Kubernetes k) || !Experiment.PROCESS.contains(m.action().name())) {
+        if (!(t instanceof Experiment.Target.Kubernetes k) || !(m.action() instanceof Action.OnProcess a)) {
             return "";
         }
-        int replica = switch (m.action()) {
-            case Action.KillReplica r -> r.replica();
-            case Action.PauseReplica r -> r.replica();
-            case Action.ResumeReplica r -> r.replica();
-            case Action.RestartReplica r -> r.replica();
-            default -> 1;
-        };
-        String pod = "POD_" + Math.max(1, replica);
-        String run = "kubectl " + String.join(" ", KubernetesDeployment.command(k, m.action().name(), pod));
-        if (m.action() instanceof Action.PauseReplica p && p.lasting() != null) {
+        String pod = "POD_" + Math.max(1, a.replica());
+        String run = "kubectl " + String.join(" ", KubernetesDeployment.command(k, a.name(), pod));
+        if (a instanceof Action.PauseReplica p && p.lasting() != null) {
             run += ", then after " + Experiment.format(p.lasting()) + " kubectl " + String.join(" ", KubernetesDeployment.command(k, "resume_replica", pod));
         }
         return ": " + run;

@@ -219,8 +219,8 @@ public record Experiment(Path file, String title, String description, List<Strin
             Map.entry("clear_network", Set.of("replica")));
     /** Faults on a replica's process: a local target owns them, a kubernetes one reaches them with kubectl. */
     static final Set<String> PROCESS = Set.of("kill_replica", "pause_replica", "resume_replica", "restart_replica");
-    static final Set<String> LOCAL_ONLY = Set.of("kill_replica", "pause_replica", "resume_replica", "restart_replica", "deploy_corrupted",
-            "network_fault", "clear_network");
+    /** Actions only a local target can take: it owns the model repository, the catalog file and the links to the replicas. */
+    static final Set<String> LOCAL_ONLY = Set.of("deploy_corrupted", "network_fault", "clear_network");
     static final Set<String> TOP = Set.of("title", "description", "tags", "target", "load", "steady_state", "method", "rollbacks",
             "stop_conditions", "expect", "alerting");
 
@@ -398,7 +398,7 @@ public record Experiment(Path file, String title, String description, List<Strin
             if (PROCESS.contains(action) && !target.ownsProcesses()) {
                 throw doc.invalid(path + ".action", action + " needs a local or kubernetes target (processes the drill can reach)");
             }
-            if (LOCAL_ONLY.contains(action) && !PROCESS.contains(action) && !target.local()) {
+            if (LOCAL_ONLY.contains(action) && !target.local()) {
                 throw doc.invalid(path + ".action", action + " needs a local target (the drill owns those processes)");
             }
             java.util.Set<String> fields = new java.util.HashSet<>(allowed);
