@@ -40,7 +40,8 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
     public record Alert(String name, Instant pendingAt, Instant firingAt, Instant notifiedAt, Instant resolvedAt, Instant resolveNotifiedAt) {
         Alert with(String what, Instant at) {
             return switch (what) {
-                case "pending" -> new Alert(name, at, null, notifiedAt, null, resolveNotifiedAt);
+                // pending again after resolving: the first pending and firing times stand (the time to alert is the first)
+                case "pending" -> new Alert(name, pendingAt == null ? at : pendingAt, firingAt, notifiedAt, null, resolveNotifiedAt);
                 case "firing" -> new Alert(name, pendingAt == null ? at : pendingAt, at, notifiedAt, null, resolveNotifiedAt);
                 case "resolved" -> new Alert(name, pendingAt, firingAt, notifiedAt, at, resolveNotifiedAt);
                 case "notified firing" -> new Alert(name, pendingAt, firingAt, notifiedAt == null ? at : notifiedAt, resolvedAt, resolveNotifiedAt);
