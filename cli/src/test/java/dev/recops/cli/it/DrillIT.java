@@ -108,6 +108,9 @@ class DrillIT {
         assertThat(m.path("lost_requests").asLong()).as(r.out() + r.err()).isZero();
         assertThat(m.path("requests").asLong()).isGreaterThan(2_000);
         assertThat(r.journal().path("activities").findValuesAsText("output")).filteredOn(o -> o.contains("restarted")).hasSize(3);
+        // the replicas kept their serving state in the drill's work directory, not the user's
+        assertThat(dir.resolve(".local/state/recops/serving-state.json")).doesNotExist();
+        assertThat(dir.resolve("work/replica-1.serving-state.json")).isRegularFile();
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
     }
 

@@ -335,7 +335,7 @@ public record Experiment(Path file, String title, String description, List<Strin
                     throw doc.invalid("target.serve_args", "a list of recops serve options, like [\"--workers\", \"1\"]");
                 }
                 a.forEach(x -> args.add(x.asText()));
-                for (String reserved : List.of("--port", "--admin-port", "--admin-token-file", "--model-repo", "--access-log")) {
+                for (String reserved : List.of("--port", "--admin-port", "--admin-token-file", "--model-repo", "--access-log", "--state-file")) {
                     if (args.contains(reserved)) {
                         throw doc.invalid("target.serve_args", reserved + " is set by the drill for each replica");
                     }

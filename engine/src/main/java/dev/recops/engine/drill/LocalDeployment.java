@@ -153,6 +153,8 @@ final class LocalDeployment implements Deployment {
                 "--admin-token-file", work.resolve("admin.token").toString(), "--allow-fault-injection", "--drain-delay", DRAIN_DELAY,
                 "--model-repo", modelRepo.toString(), "--catalog", catalog.toString(),
                 "--catalog-journal", work.resolve("replica-" + r.index + ".catalog-journal").toString(), "--access-log", work.resolve("replica-" + r.index + ".access.jsonl").toString(),
+                // its own serving state: a hot swap or rollback in a drill must not become the primary of the user's own serve
+                "--state-file", work.resolve("replica-" + r.index + ".serving-state.json").toString(),
                 "--audit-log", work.resolve("replica-" + r.index + ".audit.jsonl").toString()));
         cmd.addAll(target.serveArgs());
         Path out = work.resolve("replica-" + r.index + ".log");
