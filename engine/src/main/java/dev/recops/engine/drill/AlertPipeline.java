@@ -39,7 +39,10 @@ final class AlertPipeline implements AutoCloseable {
     static final Duration INTERVAL = Duration.ofSeconds(1);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final List<Process> processes = new ArrayList<>();
+    /** A process the pipeline started, and where its output goes. */
+    private record Launched(Process process, Path log) {}
+
+    private final List<Launched> processes = new ArrayList<>();
     private final HttpServer receiver;
     private final String prometheusUrl;
     private final Consumer<Journal.Event> events;
@@ -131,7 +134,7 @@ final class AlertPipeline implements AutoCloseable {
             p.launch(List.of(prometheus, "--config.file=" + promConfig, "--storage.tsdb.path=" + dir.resolve("prometheus-data"),
                     "--web.listen-address=127.0.0.1:" + ports.get(0), "--log.level=warn"), dir.resolve("prometheus.log"));
             int targets = scrape.values().stream().mapToInt(List::size).sum();
-            p.awaitTargetsUp(targets, dir.resolve("prometheus.log"));
+            p.awaitTargetsUp(targets);
             log.accept("alerting: Prometheus " + promUrl + " scraping " + targets + " targets every 1s with " + rules.getFileName()
                     + ", Alertmanager 127.0.0.1:" + ports.get(1) + ", receiver 127.0.0.1:" + receiver.getAddress().getPort());
             p.poller.start();
@@ -163,16 +166,17 @@ final class AlertPipeline implements AutoCloseable {
     }
 
     private void launch(List<String> command, Path logFile) throws IOException {
-        processes.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start());
+        processes.add(new Launched(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start(), logFile));
     }
 
-    private void awaitTargetsUp(int count, Path logFile) {
+    private void awaitTargetsUp(int count) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            for (Process p : processes) {
-                if (!p.isAlive()) {
-                    throw new RecopsException.PreconditionFailed("alerting_failed", p.info().command().orElse("a process") + " exited with "
-                            + p.exitValue() + ": " + LocalDeployment.tail(logFile.resolveSibling(p == processes.getFirst() ? "alertmanager.log" : "prometheus.log")));
+            for (Launched l : processes) {
+                if (!l.process().isAlive()) {
+                    throw new RecopsException.PreconditionFailed("alerting_failed", l.process().info().command().orElse("a process")
+                            + " exited with " + l.process().exitValue() + ": " + LocalDeployment.tail(l.log()));
                 }
             }
             Optional<JsonNode> t = get("/api/v1/targets?state=active");
@@ -270,10 +274,10 @@ final class AlertPipeline implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Process p : processes) {
-            p.destroy();
+        for (Launched l : processes) {
+            l.process().destroy();
         }
-        for (Process p : processes) {
+        for (Process p : processes.stream().map(Launched::process).toList()) {
             try {
                 if (!p.waitFor(10, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
