@@ -43,8 +43,9 @@ import java.util.stream.Stream;
                     + "or corrupt), network_fault (through a TCP fault proxy between HAProxy and a replica: latency, jitter, bandwidth, reset, "
                     + "blackhole, one-way partition, slow close, flapping) and clear_network.",
             "%nWith an alerting block a local drill also runs Prometheus (the shipped rules, --rules) and Alertmanager beside it and "
-                    + "records when each alert went pending, fired, was notified and resolved; expect then takes 'alert NAME fires within "
-                    + "3m', 'no alert fires' and 'alerts resolve within 5m'.",
+                    + "records when each alert went pending, fired, was notified and resolved; expect then takes time_to_alert, alerts_fired "
+                    + "and time_to_resolve in the shared objective grammar, or the sentences 'alert NAME fires within 3m', 'no alert fires' "
+                    + "and 'alerts resolve within 5m'.",
             "%nExit 0 when the hypothesis held and every expectation was met, 3 when the drill deviated (the report says which probe "
                     + "or expectation, by how much), 2 for an invalid experiment (field and line named), 4 for a missing precondition "
                     + "(haproxy, prometheus, alertmanager, files).",

@@ -102,7 +102,6 @@ public final class Drill {
                 + "HAProxy, Alertmanager to a webhook in the drill; after the steady state after, keep the load and watch alerts until the "
                 + "alert expectations are decided, at most " + Experiment.format(a.observe()) + " after the fault"));
         e.expect().forEach(x -> plan.add("expect " + x.text()));
-        e.alertExpect().forEach(x -> plan.add("expect " + x.text()));
         if (t.local()) {
             plan.add("stop HAProxy and the replicas");
         }
@@ -238,6 +237,7 @@ public final class Drill {
         }
         List<Journal.Event> sorted = new ArrayList<>(timeline);
         sorted.sort(java.util.Comparator.comparing(Journal.Event::at));
+        List<Journal.Alert> alerts = alerting == null ? List.of() : alerting.alerts();
         List<Journal.ExpectationResult> expectations = new ArrayList<>();
         for (Experiment.Expectation x : e.expect()) {
             double v = switch (x.metric()) {
@@ -246,18 +246,10 @@ public final class Drill {
                 case "lost_requests" -> m.lost();
                 case "lost_share" -> m.lostShare();
                 case "error_budget" -> m.errorBudgetBurned();
+                case "time_to_alert", "alerts_fired", "time_to_resolve" -> alertMeasure(x, alerts, m);
                 default -> m.p99Ms();
             };
             expectations.add(new Journal.ExpectationResult(x.text(), v, x.met(v)));
-        }
-        List<Journal.Alert> alerts = alerting == null ? List.of() : alerting.alerts();
-        for (Experiment.AlertExpectation x : e.alertExpect()) {
-            double v = alertMeasure(x, alerts, m);
-            boolean met = switch (x.is()) {
-                case FIRES, RESOLVE -> v <= x.within().toMillis() / 1e3;
-                case NONE_FIRES -> v == 0;
-            };
-            expectations.add(new Journal.ExpectationResult(x.text(), v, met));
         }
         List<String> deviations = new ArrayList<>();
         if (before.stream().anyMatch(p -> !p.held())) {
@@ -278,25 +270,26 @@ public final class Drill {
     }
 
     /**
-     * Seconds from the fault to the alert firing (FIRES); how many alerts fired (NONE_FIRES); the
-     * longest time from the recovery (else the fault) to a fired alert's resolution, NaN while
-     * one is unresolved (RESOLVE).
+     * time_to_alert: seconds from the fault to the first firing of the named alert (any alert when
+     * none is named), NaN if none fired; alerts_fired: how many fired; time_to_resolve: the
+     * longest time from the recovery (else the fault) to a fired alert's resolution, NaN while one
+     * is unresolved.
      */
-    static double alertMeasure(Experiment.AlertExpectation x, List<Journal.Alert> alerts, Journal.Measurements m) {
-        return switch (x.is()) {
-            case FIRES -> alerts.stream().filter(a -> a.name().equals(x.alert())).findFirst()
-                    .map(a -> Journal.Alert.seconds(m.faultAt(), a.firingAt())).orElse(Double.NaN);
-            case NONE_FIRES -> alerts.stream().filter(a -> a.firingAt() != null).count();
-            case RESOLVE -> {
+    static double alertMeasure(Experiment.Expectation x, List<Journal.Alert> alerts, Journal.Measurements m) {
+        List<Journal.Alert> fired = alerts.stream().filter(a -> a.firingAt() != null).toList();
+        return switch (x.metric()) {
+            case "time_to_alert" -> fired.stream().filter(a -> x.alert().isEmpty() || a.name().equals(x.alert()))
+                    .mapToDouble(a -> Journal.Alert.seconds(m.faultAt(), a.firingAt())).min().orElse(Double.NaN);
+            case "alerts_fired" -> fired.size();
+            case "time_to_resolve" -> {
                 Instant from = m.recoveredAt() != null ? m.recoveredAt() : m.faultAt();
                 double worst = 0;
-                for (Journal.Alert a : alerts) {
-                    if (a.firingAt() != null) {
-                        worst = Math.max(worst, a.resolvedAt() == null ? Double.NaN : Journal.Alert.seconds(from, a.resolvedAt()));
-                    }
+                for (Journal.Alert a : fired) {
+                    worst = Math.max(worst, a.resolvedAt() == null ? Double.NaN : Journal.Alert.seconds(from, a.resolvedAt()));
                 }
                 yield worst;
             }
+            default -> throw new IllegalArgumentException(x.metric() + " is not about alerts");
         };
     }
 
@@ -318,22 +311,24 @@ public final class Drill {
     }
 
     private boolean alertsDecided(List<Journal.Alert> alerts) {
+        List<Experiment.Expectation> about = e.expect().stream().filter(Experiment.Expectation::aboutAlerts).toList();
         boolean resolve = false;
-        for (Experiment.AlertExpectation x : e.alertExpect()) {
-            switch (x.is()) {
-                case NONE_FIRES -> {
-                    return false;
+        for (Experiment.Expectation x : about) {
+            switch (x.metric()) {
+                case "alerts_fired" -> {
+                    return false; // "none fired" is only known at the end
                 }
-                case FIRES -> {
+                case "time_to_alert" -> {
                     // fired and delivered: the time to notify is part of the answer
-                    if (alerts.stream().noneMatch(a -> a.name().equals(x.alert()) && a.firingAt() != null && a.notifiedAt() != null)) {
+                    if (alerts.stream().noneMatch(a -> (x.alert().isEmpty() || a.name().equals(x.alert())) && a.firingAt() != null
+                            && a.notifiedAt() != null)) {
                         return false;
                     }
                 }
-                case RESOLVE -> resolve = true;
+                default -> resolve = true;
             }
         }
-        return !e.alertExpect().isEmpty() && (!resolve || alerts.stream().allMatch(a -> a.firingAt() == null || a.resolvedAt() != null));
+        return !about.isEmpty() && (!resolve || alerts.stream().allMatch(a -> a.firingAt() == null || a.resolvedAt() != null));
     }
 
     private LoadSpec loadSpec(double rate, Duration duration) {

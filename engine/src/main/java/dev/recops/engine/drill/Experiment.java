@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  */
 public record Experiment(Path file, String title, String description, List<String> tags, Target target, Load load,
                          SteadyState steadyState, List<Step> method, List<Step> rollbacks, List<StopCondition> stopConditions,
-                         List<Expectation> expect, Optional<Alerting> alerting, List<AlertExpectation> alertExpect) {
+                         List<Expectation> expect, Optional<Alerting> alerting) {
 
     /**
      * The real alerting pipeline beside a local target (Prometheus with the shipped rules,
@@ -36,40 +36,6 @@ public record Experiment(Path file, String title, String description, List<Strin
      * {@code observe} has passed since the fault, the load running all along.
      */
     public record Alerting(Duration observe) {}
-
-    /**
-     * {@code alert NAME fires within 3m} (from the fault), {@code no alert fires} (while the drill
-     * watches), {@code alerts resolve within 5m} (from the recovery, every alert that fired).
-     */
-    public record AlertExpectation(String text, Is is, String alert, Duration within) {
-        public enum Is { FIRES, NONE_FIRES, RESOLVE }
-
-        private static final Pattern FIRES = Pattern.compile("alert\\s+([A-Za-z_:][A-Za-z0-9_:]*)\\s+fires\\s+within\\s+(\\S+)");
-        private static final Pattern RESOLVE = Pattern.compile("alerts\\s+resolve\\s+within\\s+(\\S+)");
-
-        /** Whether {@code text} is an alert expectation at all (else it is a measurement's). */
-        static boolean looksLike(String text) {
-            String t = text.strip();
-            return t.startsWith("alert ") || t.startsWith("alerts ") || t.startsWith("no alert");
-        }
-
-        static AlertExpectation parse(String text) {
-            String t = text.strip().replaceAll("\\s+", " ");
-            Matcher m = FIRES.matcher(t);
-            if (m.matches()) {
-                return new AlertExpectation(t, Is.FIRES, m.group(1), parseDuration(m.group(2)));
-            }
-            m = RESOLVE.matcher(t);
-            if (m.matches()) {
-                return new AlertExpectation(t, Is.RESOLVE, "", parseDuration(m.group(1)));
-            }
-            if (t.equals("no alert fires")) {
-                return new AlertExpectation(t, Is.NONE_FIRES, "", Duration.ZERO);
-            }
-            throw new IllegalArgumentException("\"" + text + "\" is not like \"alert RecopsAvailabilityBudgetBurnFast fires within 3m\", "
-                    + "\"no alert fires\" or \"alerts resolve within 5m\"");
-        }
-    }
 
     /** What a drill acts on: replicas it starts, a deployment at a URL, or pods in a Kubernetes cluster. */
     public sealed interface Target {
@@ -161,29 +127,70 @@ public record Experiment(Path file, String title, String description, List<Strin
 
     /**
      * {@code rto<=2s}, {@code lost_requests==0}, {@code time_to_detect<=1s}, {@code error_budget<=50%},
-     * in the grammar every command shares ({@link Objective}).
+     * in the grammar every command shares ({@link Objective}); and what the alerting pipeline saw:
+     * {@code time_to_alert<=3m} (the first alert to fire, from the fault), {@code alerts_fired==0},
+     * {@code time_to_resolve<=5m} (the last fired alert's resolution, from the recovery). Three
+     * sentences say the same in the words of an on-call review and parse to those objectives:
+     * {@code alert NAME fires within 3m} (time_to_alert of that alert), {@code no alert fires} and
+     * {@code alerts resolve within 5m}.
      *
-     * @param value seconds for rto and time_to_detect, milliseconds for p99, a fraction for a share
+     * @param alert the alert a time_to_alert is about; empty for the first to fire, or another measure
+     * @param value seconds for the times (rto, time_to_detect, time_to_alert, time_to_resolve),
+     *              milliseconds for p99, a fraction for a share
      */
-    public record Expectation(String text, String metric, double value, Objective spec) {
+    public record Expectation(String text, String metric, String alert, double value, Objective spec) {
         static final Vocabulary VOCABULARY = Vocabulary.of("rto<=2s, time_to_detect<=1s, lost_requests==0, lost_share<=0.1%, "
-                + "error_budget<=50% or p99<=500ms",
+                + "error_budget<=50%, p99<=500ms, time_to_alert<=3m, alerts_fired==0 or time_to_resolve<=5m",
                 new Measure("rto", Kind.DURATION, Direction.ANY), new Measure("time_to_detect", Kind.DURATION, Direction.ANY),
                 new Measure("lost_requests", Kind.COUNT, Direction.ANY), new Measure("lost_share", Kind.SHARE, Direction.ANY),
-                new Measure("error_budget", Kind.SHARE, Direction.ANY), new Measure("p99", Kind.DURATION, Direction.ANY));
+                new Measure("error_budget", Kind.SHARE, Direction.ANY), new Measure("p99", Kind.DURATION, Direction.ANY),
+                new Measure("time_to_alert", Kind.DURATION, Direction.ANY), new Measure("alerts_fired", Kind.COUNT, Direction.ANY),
+                new Measure("time_to_resolve", Kind.DURATION, Direction.ANY));
+        private static final Set<String> IN_SECONDS = Set.of("rto", "time_to_detect", "time_to_alert", "time_to_resolve");
+        private static final Pattern FIRES = Pattern.compile("alert ([A-Za-z_:][A-Za-z0-9_:]*) fires within (\\S+)");
+        private static final Pattern RESOLVE = Pattern.compile("alerts resolve within (\\S+)");
+        private static final String SENTENCES = "\"alert RecopsAvailabilityBudgetBurnFast fires within 3m\", \"no alert fires\" or "
+                + "\"alerts resolve within 5m\"";
 
         static Expectation parse(String s) {
-            Objective o = VOCABULARY.parse(s);
-            return new Expectation(o.text(), o.measure(), inSeconds(o.measure()) ? o.bound() / 1000 : o.bound(), o);
+            String t = s.strip().replaceAll("\\s+", " ");
+            Matcher m = FIRES.matcher(t);
+            if (m.matches()) {
+                return sentence(t, m.group(1), "time_to_alert<=" + m.group(2));
+            }
+            m = RESOLVE.matcher(t);
+            if (m.matches()) {
+                return sentence(t, "", "time_to_resolve<=" + m.group(1));
+            }
+            if (t.equals("no alert fires")) {
+                return sentence(t, "", "alerts_fired==0");
+            }
+            if (t.startsWith("alert ") || t.startsWith("alerts ") || t.startsWith("no alert")) {
+                throw new IllegalArgumentException("\"" + t + "\" is not like " + SENTENCES);
+            }
+            return of(t, "", VOCABULARY.parse(t));
         }
 
-        private static boolean inSeconds(String metric) {
-            return metric.equals("rto") || metric.equals("time_to_detect");
+        private static Expectation sentence(String text, String alert, String objective) {
+            try {
+                return of(text, alert, VOCABULARY.parse(objective));
+            } catch (IllegalArgumentException e) { // only the time can be wrong
+                throw new IllegalArgumentException("\"" + text + "\": the time is a duration in us, ms, s or m, like " + SENTENCES);
+            }
+        }
+
+        private static Expectation of(String text, String alert, Objective o) {
+            return new Expectation(text, o.measure(), alert, IN_SECONDS.contains(o.measure()) ? o.bound() / 1000 : o.bound(), o);
+        }
+
+        /** Whether it is judged from the alerting pipeline (so needs {@code alerting:}). */
+        public boolean aboutAlerts() {
+            return metric.equals("time_to_alert") || metric.equals("alerts_fired") || metric.equals("time_to_resolve");
         }
 
         /** Whether {@code measured} (in this expectation's unit) meets it; NaN (e.g. never recovered) never does. */
         public boolean met(double measured) {
-            return spec.holds(inSeconds(metric) ? measured * 1000 : measured);
+            return spec.holds(IN_SECONDS.contains(metric) ? measured * 1000 : measured);
         }
     }
 
@@ -294,30 +301,23 @@ public record Experiment(Path file, String title, String description, List<Strin
             alerting = Optional.of(new Alerting(duration(doc, a, "alerting.observe", "3m")));
         }
         List<Expectation> expect = new ArrayList<>();
-        List<AlertExpectation> alertExpect = new ArrayList<>();
         JsonNode ex = root.path("expect");
         for (int i = 0; i < ex.size(); i++) {
-            String text = ex.get(i).asText();
             try {
-                if (AlertExpectation.looksLike(text)) {
-                    AlertExpectation x = AlertExpectation.parse(text);
-                    if (alerting.isEmpty()) {
-                        throw new IllegalArgumentException("an alert expectation needs an alerting block, like alerting: {observe: 3m}");
-                    }
-                    if (x.within().compareTo(alerting.get().observe()) > 0) {
-                        throw new IllegalArgumentException("the drill watches alerts for alerting.observe " + format(alerting.get().observe())
-                                + ", less than " + format(x.within()));
-                    }
-                    alertExpect.add(x);
-                } else {
-                    expect.add(Expectation.parse(text));
+                Expectation x = Expectation.parse(ex.get(i).asText());
+                if (x.aboutAlerts() && alerting.isEmpty()) {
+                    throw new IllegalArgumentException("an expectation about alerts needs an alerting block, like alerting: {observe: 3m}");
                 }
+                if (x.aboutAlerts() && !x.metric().equals("alerts_fired") && x.value() > alerting.get().observe().toMillis() / 1e3) {
+                    throw new IllegalArgumentException("the drill watches alerts for alerting.observe " + format(alerting.get().observe())
+                            + ", less than " + format(Duration.ofMillis(Math.round(x.value() * 1000))));
+                }
+                expect.add(x);
             } catch (IllegalArgumentException e) {
                 throw doc.invalid("expect[" + i + "]", e.getMessage());
             }
         }
-        return new Experiment(file, title, description, List.copyOf(tags), target, load, steady, method, rollbacks, stops, expect, alerting,
-                List.copyOf(alertExpect));
+        return new Experiment(file, title, description, List.copyOf(tags), target, load, steady, method, rollbacks, stops, expect, alerting);
     }
 
     private static Target target(Located doc, JsonNode t) {

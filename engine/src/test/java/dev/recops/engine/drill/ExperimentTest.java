@@ -44,7 +44,7 @@ class ExperimentTest {
         assertThat(e.rollbacks()).extracting(Experiment.Step::describe).containsExactly("restart_replica replica=2");
         assertThat(e.method().get(0).where()).isEqualTo("replica-kill.yaml:22");
         assertThat(e.stopConditions().get(0).sustained()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(e.expect()).extracting(Experiment.Expectation::metric).containsExactly("lost_requests", "rto", "time_to_detect");
+        assertThat(e.expect()).extracting(Experiment.Expectation::metric).containsExactly("lost_requests", "rto", "time_to_detect", "alerts_fired");
         assertThat(e.expect().get(1).value()).isEqualTo(2.0);
     }
 
@@ -91,7 +91,7 @@ class ExperimentTest {
                 base.replace("type: local\n  replicas: 2", "type: url\n  url: http://x:1"), "method[0].action: kill_replica needs a local or kubernetes target",
                 "title: [unclosed\n", "d.yaml:1: not valid YAML: while parsing a flow sequence"));
         cases.putAll(Map.of(
-                base + "expect: [\"no alert fires\"]\n", "d.yaml:12: expect[0]: an alert expectation needs an alerting block",
+                base + "expect: [\"no alert fires\"]\n", "d.yaml:12: expect[0]: an expectation about alerts needs an alerting block",
                 base + "alerting: {observe: 1m}\nexpect: [\"alert X fires within 2m\"]\n",
                 "d.yaml:13: expect[0]: the drill watches alerts for alerting.observe 60s, less than 120s",
                 base + "alerting: {observe: 1m}\nexpect: [\"alert X fires soon\"]\n", "d.yaml:13: expect[0]: \"alert X fires soon\" is not like",
@@ -139,15 +139,23 @@ class ExperimentTest {
     void alertExpectationsParseAndTheShippedKillDrillsUseThem() {
         Experiment single = Experiment.read(DRILLS.resolve("replica-kill-single.yaml"));
         assertThat(single.alerting()).contains(new Experiment.Alerting(Duration.ofMinutes(4)));
-        assertThat(single.alertExpect()).singleElement().satisfies(x -> {
-            assertThat(x.is()).isEqualTo(Experiment.AlertExpectation.Is.FIRES);
+        assertThat(single.expect()).extracting(Experiment.Expectation::metric).containsExactly("lost_requests", "rto", "time_to_alert");
+        assertThat(single.expect().get(2)).satisfies(x -> {
             assertThat(x.alert()).isEqualTo("RecopsAvailabilityBudgetBurnFast");
-            assertThat(x.within()).isEqualTo(Duration.ofMinutes(3));
+            assertThat(x.value()).isEqualTo(180);
+            assertThat(x.spec().text()).isEqualTo("time_to_alert<=3m");
+            assertThat(x.aboutAlerts()).isTrue();
         });
-        assertThat(single.expect()).extracting(Experiment.Expectation::metric).containsExactly("lost_requests", "rto");
-        assertThat(Experiment.read(DRILLS.resolve("replica-kill.yaml")).alertExpect()).extracting(Experiment.AlertExpectation::is)
-                .containsExactly(Experiment.AlertExpectation.Is.NONE_FIRES);
-        assertThat(Experiment.AlertExpectation.parse("alerts  resolve within 5m").within()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(Experiment.read(DRILLS.resolve("replica-kill.yaml")).expect()).filteredOn(Experiment.Expectation::aboutAlerts)
+                .extracting(x -> x.spec().text()).containsExactly("alerts_fired==0");
+        // the sentences are the shared grammar's objectives, which may also be written directly
+        assertThat(Experiment.Expectation.parse("alerts  resolve within 5m").spec()).isEqualTo(Experiment.Expectation.parse("time_to_resolve<=5m").spec());
+        assertThat(Experiment.Expectation.parse("time_to_alert<=90s").alert()).isEmpty();
+        assertThat(Experiment.Expectation.parse("alerts_fired<=1").met(1)).isTrue();
+        assertThat(Experiment.Expectation.parse("alert Fast fires within 2m").met(119.5)).isTrue();
+        assertThat(Experiment.Expectation.parse("alert Fast fires within 2m").met(Double.NaN)).isFalse();
+        assertThatThrownBy(() -> Experiment.Expectation.parse("alert Fast fires within 2h")).hasMessageContaining("a duration in us, ms, s or m");
+        assertThatThrownBy(() -> Experiment.Expectation.parse("alert Fast fires soon")).hasMessageContaining("is not like \"alert");
         assertThat(Drill.plan(single)).anyMatch(l -> l.startsWith("alongside: Prometheus"))
                 .contains("expect alert RecopsAvailabilityBudgetBurnFast fires within 3m");
     }
@@ -161,15 +169,16 @@ class ExperimentTest {
         Journal.Alert fast = new Journal.Alert("Fast", fault.plusSeconds(2), fault.plusSeconds(122), fault.plusSeconds(123), fault.plusSeconds(330), null);
         Journal.Alert absorbed = new Journal.Alert("Slow", fault.plusSeconds(2), null, null, fault.plusSeconds(20), null);
         List<Journal.Alert> seen = List.of(fast, absorbed);
-        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("alert Fast fires within 3m"), seen, m)).isEqualTo(122);
-        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("alert Slow fires within 3m"), seen, m)).isNaN();
-        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("alert Other fires within 3m"), seen, m)).isNaN();
-        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("no alert fires"), seen, m)).isEqualTo(1);
-        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("no alert fires"), List.of(absorbed), m)).isZero();
+        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("alert Fast fires within 3m"), seen, m)).isEqualTo(122);
+        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("alert Slow fires within 3m"), seen, m)).isNaN();
+        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("alert Other fires within 3m"), seen, m)).isNaN();
+        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("time_to_alert<=3m"), seen, m)).as("the first to fire").isEqualTo(122);
+        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("no alert fires"), seen, m)).isEqualTo(1);
+        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("no alert fires"), List.of(absorbed), m)).isZero();
         // from the recovery at +30 s to the resolution at +330 s
-        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("alerts resolve within 5m"), seen, m)).isEqualTo(300);
+        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("alerts resolve within 5m"), seen, m)).isEqualTo(300);
         Journal.Alert unresolved = new Journal.Alert("Fast", fault, fault.plusSeconds(120), null, null, null);
-        assertThat(Drill.alertMeasure(Experiment.AlertExpectation.parse("alerts resolve within 5m"), List.of(unresolved), m)).isNaN();
+        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("alerts resolve within 5m"), List.of(unresolved), m)).isNaN();
         // transitions as the pipeline applies them
         Journal.Alert a = new Journal.Alert("A", null, null, null, null, null).with("pending", fault).with("firing", fault.plusSeconds(120))
                 .with("notified firing", fault.plusSeconds(121)).with("resolved", fault.plusSeconds(400));
