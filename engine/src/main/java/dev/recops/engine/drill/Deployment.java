@@ -8,7 +8,7 @@ interface Deployment extends AutoCloseable {
     /** The data plane every request of the load goes to (HAProxy's frontend for a local target). */
     String dataUrl();
 
-    /** The admin API of each replica (local), or those the experiment names (url). */
+    /** The admin API of each replica (local; kubernetes, through a port-forward per pod), or those the experiment names (url). */
     List<AdminApi> admins();
 
     /** Readiness URLs to watch, one per replica (local) or the target's own. */

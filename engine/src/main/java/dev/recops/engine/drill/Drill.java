@@ -110,8 +110,22 @@ public final class Drill {
 
     /** For a kubernetes target, the exact kubectl command a process action runs (POD_N: the replica's pod at that moment). */
     private static String kubectl(Experiment.Target t, Experiment.Step m) {
-        if (!(t instanceof Experiment.Target.Kubernetes k) || !(m.action() instanceof Action.OnProcess a)) {
+        if (!(t instanceof Experiment.Target.Kubernetes k)) {
             return "";
+        }
+        if (!(m.action() instanceof Action.OnProcess a)) {
+            int replica = switch (m.action()) {
+                case Action.InjectFault f -> f.replica();
+                case Action.ClearFaults c -> c.replica();
+                case Action.Rollback _, Action.HotSwap _, Action.ReloadCatalog _ -> 0;
+                default -> -1;
+            };
+            if (replica < 0 || !k.adminUrls().isEmpty()) {
+                return "";
+            }
+            return (replica == 0 ? ": each pod's admin API (POD_1..POD_" + k.replicas() + ")" : ": the admin API")
+                    + " through kubectl " + String.join(" ", KubernetesDeployment.forward(k, replica == 0 ? "POD_N" : "POD_" + replica))
+                    + (k.adminTokenFile() == null ? ", token from the Secret " + k.adminSecret() : "");
         }
         String pod = "POD_" + Math.max(1, a.replica());
         String run = "kubectl " + String.join(" ", KubernetesDeployment.command(k, a.name(), pod));

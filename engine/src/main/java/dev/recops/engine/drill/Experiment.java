@@ -81,9 +81,14 @@ public record Experiment(Path file, String title, String description, List<Strin
          * @param container the serve container, for kubectl exec
          * @param service the Service whose EndpointSlices are the balancer's view, empty for none
          * @param url where the Service answers (an ingress, or a kubectl port-forward)
+         * @param adminUrls admin APIs named by hand, one per replica; empty: the drill port-forwards
+         *                  to {@code adminPort} of the replica's pod for each admin action
+         * @param adminTokenFile the admin token; null: read from the Secret {@code adminSecret}
+         * @param adminPort the admin API's port inside the pod (serve's --admin-port)
+         * @param adminSecret the Secret holding the admin token under the key {@code token}
          */
         record Kubernetes(String namespace, String selector, String context, String container, String service, int replicas, String url,
-                          List<String> adminUrls, Path adminTokenFile) implements Target {
+                          List<String> adminUrls, Path adminTokenFile, int adminPort, String adminSecret) implements Target {
             public String describe() {
                 return "kubernetes " + namespace + " " + selector + " via " + url;
             }
@@ -344,8 +349,8 @@ public record Experiment(Path file, String title, String description, List<Strin
             return new Target.Local((int) number(doc, t, "target.replicas", 3, 1, 9), List.copyOf(args));
         }
         if (type.equals("kubernetes")) {
-            unknownFields(doc, t, "target", Set.of("type", "url", "admin", "admin_token_file", "namespace", "selector", "context", "container",
-                    "service", "replicas"));
+            unknownFields(doc, t, "target", Set.of("type", "url", "admin", "admin_token_file", "admin_port", "admin_secret", "namespace",
+                    "selector", "context", "container", "service", "replicas"));
             String url = text(doc, t, "target.url", null);
             if (!url.matches("https?://[^/\\s]+(/.*)?")) {
                 throw doc.invalid("target.url", "an http:// or https:// URL where the Service answers (an ingress, or a kubectl port-forward)");
@@ -359,7 +364,8 @@ public record Experiment(Path file, String title, String description, List<Strin
             String token = text(doc, t, "target.admin_token_file", "");
             return new Target.Kubernetes(name(doc, t, "target.namespace", null), selector, name(doc, t, "target.context", ""),
                     name(doc, t, "target.container", "serve"), name(doc, t, "target.service", ""), (int) number(doc, t, "target.replicas", 3, 1, 9),
-                    url, List.copyOf(admins), token.isEmpty() ? null : Path.of(token));
+                    url, List.copyOf(admins), token.isEmpty() ? null : Path.of(token), (int) number(doc, t, "target.admin_port", 8081, 1, 65535),
+                    name(doc, t, "target.admin_secret", "recops-admin-token"));
         }
         if (type.equals("url")) {
             unknownFields(doc, t, "target", Set.of("type", "url", "admin", "admin_token_file"));

@@ -24,7 +24,10 @@ import java.util.function.Consumer;
  * <li>pause_replica / resume_replica: {@code kubectl exec POD -c CONTAINER -- kill -STOP 1} / {@code -CONT 1}
  * <li>restart_replica: {@code kubectl delete pod POD --wait=false} (graceful: preStop, then serve's drain)
  * </ul>
- * Admin-API actions go to the URLs in {@code target.admin} (a port-forward per pod). Every
+ * Admin-API actions (inject_fault, clear_faults, rollback, hot_swap, reload_catalog) go to the
+ * replica's pod through a {@code kubectl port-forward pod/POD :ADMIN_PORT} the drill starts (the
+ * manifests keep the admin API on the pod's loopback), or to the URLs in {@code target.admin} when
+ * given; the token is {@code target.admin_token_file} or the Secret's {@code token}. Every
  * kubectl call goes through {@link Kubectl}, so the plan is tested against recorded output.
  */
 final class KubernetesDeployment implements Deployment {
@@ -34,25 +37,99 @@ final class KubernetesDeployment implements Deployment {
 
         record Result(int exit, String out) {}
 
-        Kubectl SYSTEM = args -> {
-            List<String> cmd = new ArrayList<>();
-            cmd.add("kubectl");
-            cmd.addAll(args);
-            try {
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    return new Result(-1, "kubectl did not finish within 30 s");
+        /** A running {@code kubectl port-forward}: the local port it listens on, closed by stopping it. */
+        interface Forward extends AutoCloseable {
+            int localPort();
+
+            @Override
+            void close();
+        }
+
+        /** Starts {@code kubectl ARGS} (a port-forward to {@code :PORT}) and returns once it says where it listens. */
+        default Forward forward(List<String> args) {
+            throw new UnsupportedOperationException("port-forward");
+        }
+
+        Kubectl SYSTEM = system("kubectl");
+
+        /** The kubectl at {@code executable} (a name on the PATH, or a path). */
+        static Kubectl system(String executable) {
+            return new Kubectl() {
+                @Override
+                public Result run(List<String> args) {
+                    try {
+                        Process p = start(args);
+                        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                            p.destroyForcibly();
+                            return new Result(-1, "kubectl did not finish within 30 s");
+                        }
+                        return new Result(p.exitValue(), out);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new RecopsException.Cancelled("interrupted", "interrupted while running kubectl");
+                    } catch (IOException e) {
+                        throw new RecopsException.Failure("kubectl_failed", "reading kubectl's output: " + e.getMessage(), e);
+                    }
                 }
-                return new Result(p.exitValue(), out);
-            } catch (IOException e) {
-                throw new RecopsException.PreconditionFailed("kubectl_missing", "a kubernetes target needs kubectl on the PATH: " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RecopsException.Cancelled("interrupted", "interrupted while running kubectl");
-            }
-        };
+
+                /** kubectl prints "Forwarding from 127.0.0.1:PORT -> TARGET" once it listens; its output is drained after. */
+                @Override
+                public Forward forward(List<String> args) {
+                    Process p = start(args);
+                    java.util.concurrent.CompletableFuture<Integer> port = new java.util.concurrent.CompletableFuture<>();
+                    StringBuilder said = new StringBuilder();
+                    Thread.ofVirtual().name("kubectl-port-forward").start(() -> {
+                        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                            for (String line; (line = lines.readLine()) != null; ) {
+                                java.util.regex.Matcher m = FORWARDING.matcher(line);
+                                if (m.find()) {
+                                    port.complete(Integer.parseInt(m.group(1)));
+                                } else if (!port.isDone() && said.length() < 500) {
+                                    said.append(line.strip()).append(' ');
+                                }
+                            }
+                        } catch (IOException e) {
+                            // the process ended
+                        }
+                        port.completeExceptionally(new IllegalStateException(said.toString().strip()));
+                    });
+                    try {
+                        int local = port.get(20, TimeUnit.SECONDS);
+                        return new Forward() {
+                            public int localPort() {
+                                return local;
+                            }
+
+                            public void close() {
+                                p.destroy();
+                            }
+                        };
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        p.destroyForcibly();
+                        throw new IllegalStateException("kubectl " + String.join(" ", args) + " did not forward"
+                                + (e.getCause() == null || e.getCause().getMessage().isEmpty() ? " within 20 s" : ": " + e.getCause().getMessage()));
+                    } catch (InterruptedException e) {
+                        p.destroyForcibly();
+                        Thread.currentThread().interrupt();
+                        throw new RecopsException.Cancelled("interrupted", "interrupted while starting kubectl port-forward");
+                    }
+                }
+
+                private Process start(List<String> args) {
+                    List<String> cmd = new ArrayList<>();
+                    cmd.add(executable);
+                    cmd.addAll(args);
+                    try {
+                        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                    } catch (IOException e) {
+                        throw new RecopsException.PreconditionFailed("kubectl_missing", "a kubernetes target needs kubectl on the PATH: " + e.getMessage());
+                    }
+                }
+            };
+        }
+
+        java.util.regex.Pattern FORWARDING = java.util.regex.Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+) ->");
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,6 +141,9 @@ final class KubernetesDeployment implements Deployment {
     private final UrlDeployment url;
     private Map<String, String> view = Map.of();
     private long viewAt;
+    /** Port-forwards to the admin API, by pod; one to a pod that is gone is stopped. */
+    private final Map<String, Kubectl.Forward> forwards = new LinkedHashMap<>();
+    private String token;
 
     KubernetesDeployment(Experiment.Target.Kubernetes target, Kubectl kubectl) {
         this.target = target;
@@ -168,9 +248,56 @@ final class KubernetesDeployment implements Deployment {
         return url.dataUrl();
     }
 
+    /** The port-forward to a pod's admin API: what --dry-run prints and what runs. */
+    static List<String> forward(Experiment.Target.Kubernetes k, String pod) {
+        List<String> c = new ArrayList<>(scope(k));
+        c.addAll(List.of("port-forward", "pod/" + pod, ":" + k.adminPort()));
+        return c;
+    }
+
+    /**
+     * The admin APIs named in the target, else each running pod's (in name order, as replicas
+     * are numbered when the action runs) through a port-forward the drill keeps while the pod lives.
+     */
     @Override
-    public List<AdminApi> admins() {
-        return url.admins();
+    public synchronized List<AdminApi> admins() {
+        if (!target.adminUrls().isEmpty()) {
+            return url.admins();
+        }
+        List<String> pods = pods();
+        forwards.entrySet().removeIf(f -> {
+            if (!pods.contains(f.getKey())) {
+                f.getValue().close();
+                return true;
+            }
+            return false;
+        });
+        String t = token();
+        List<AdminApi> admins = new ArrayList<>();
+        for (String pod : pods) {
+            Kubectl.Forward f = forwards.computeIfAbsent(pod, p -> kubectl.forward(forward(target, p)));
+            admins.add(new AdminApi("http://127.0.0.1:" + f.localPort() + "/admin/v1", t));
+        }
+        return admins;
+    }
+
+    /** target.admin_token_file, else the {@code token} of the Secret target.admin_secret, read once. */
+    private String token() {
+        if (token == null) {
+            if (target.adminTokenFile() != null) {
+                token = dev.recops.engine.admin.BearerToken.readForClient(target.adminTokenFile());
+            } else {
+                List<String> args = new ArrayList<>(scope(target));
+                args.addAll(List.of("get", "secret", target.adminSecret(), "-o", "json"));
+                String data = json(args).path("data").path("token").asText("");
+                if (data.isEmpty()) {
+                    throw new IllegalStateException("the Secret " + target.adminSecret() + " in " + target.namespace()
+                            + " has no key token (set target.admin_secret or target.admin_token_file)");
+                }
+                token = new String(java.util.Base64.getDecoder().decode(data), StandardCharsets.UTF_8).strip();
+            }
+        }
+        return token;
     }
 
     @Override
@@ -221,9 +348,11 @@ final class KubernetesDeployment implements Deployment {
         return view;
     }
 
+    /** Stops the drill's port-forwards; the pods are the cluster's. */
     @Override
-    public void close() {
-        // the cluster's; nothing of it was started by the drill
+    public synchronized void close() {
+        forwards.values().forEach(Kubectl.Forward::close);
+        forwards.clear();
     }
 
     /** Checks kubectl reaches the cluster before anything runs, naming the context it used. */

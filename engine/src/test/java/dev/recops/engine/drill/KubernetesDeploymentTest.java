@@ -24,13 +24,21 @@ class KubernetesDeploymentTest {
     /** Answers kubectl from files, records every call. */
     static final class Recorded implements KubernetesDeployment.Kubectl {
         final List<List<String>> calls = new ArrayList<>();
+        /** The pod list as the cluster has it now (a test may replace a pod). */
+        String pods = resource("pods.json");
+        /** Where the port-forwards lead: a port on this machine. */
+        int forwardTo = 40_000;
+        final List<Boolean> forwardsOpen = new ArrayList<>();
 
         @Override
         public Result run(List<String> args) {
             calls.add(args);
             String line = String.join(" ", args);
             if (line.endsWith("get pods -l app.kubernetes.io/name=recops -o json")) {
-                return new Result(0, resource("pods.json"));
+                return new Result(0, pods);
+            }
+            if (line.endsWith("get secret recops-admin-token -o json")) {
+                return new Result(0, resource("secret.json"));
             }
             if (line.endsWith("get endpointslices -l kubernetes.io/service-name=recops-serve -o json")) {
                 return new Result(0, resource("endpointslices.json"));
@@ -39,6 +47,22 @@ class KubernetesDeploymentTest {
                 return new Result(0, line.contains("delete") ? "pod \"" + args.get(args.indexOf("pod") + 1) + "\" deleted\n" : "");
             }
             return new Result(1, "error: unexpected call " + line);
+        }
+
+        @Override
+        public Forward forward(List<String> args) {
+            calls.add(args);
+            int i = forwardsOpen.size();
+            forwardsOpen.add(true);
+            return new Forward() {
+                public int localPort() {
+                    return forwardTo;
+                }
+
+                public void close() {
+                    forwardsOpen.set(i, false);
+                }
+            };
         }
     }
 
@@ -52,7 +76,7 @@ class KubernetesDeploymentTest {
 
     private static Experiment.Target.Kubernetes target(int replicas) {
         return new Experiment.Target.Kubernetes("shop", "app.kubernetes.io/name=recops", "prod", "serve", "recops-serve", replicas,
-                "http://127.0.0.1:8080", List.of(), null);
+                "http://127.0.0.1:8080", List.of(), null, 8081, "recops-admin-token");
     }
 
     @Test
@@ -72,6 +96,78 @@ class KubernetesDeploymentTest {
                 "--context prod -n shop exec recops-serve-6f8d9c7b5d-4vqzl -c serve -- kill -STOP 1",
                 "--context prod -n shop exec recops-serve-6f8d9c7b5d-4vqzl -c serve -- kill -CONT 1",
                 "--context prod -n shop delete pod recops-serve-6f8d9c7b5d-x2k9p --wait=false");
+    }
+
+    /**
+     * The manifests keep the admin API on the pod's loopback: an admin action reaches replica N's
+     * pod through a port-forward the drill starts, with the token from the Secret; a forward to a
+     * pod that was replaced is stopped, and closing the deployment stops the rest.
+     */
+    @Test
+    void adminActionsReachEachPodThroughAPortForwardWithTheSecretsToken() throws IOException {
+        com.sun.net.httpserver.HttpServer pod = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        List<String> seen = new ArrayList<>();
+        pod.createContext("/admin/v1/faults", x -> {
+            seen.add(x.getRequestMethod() + " " + x.getRequestHeaders().getFirst("Authorization") + " "
+                    + new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            x.sendResponseHeaders(204, -1);
+            x.close();
+        });
+        pod.start();
+        try {
+            Recorded kubectl = new Recorded();
+            kubectl.forwardTo = pod.getAddress().getPort();
+            KubernetesDeployment d = new KubernetesDeployment(target(3), kubectl);
+            List<AdminApi> admins = d.admins();
+            assertThat(admins).extracting(AdminApi::base).containsOnly("http://127.0.0.1:" + kubectl.forwardTo + "/admin/v1").hasSize(3);
+            assertThat(admins.get(1).call("POST", "/faults", "{\"latency_ms\":200}", java.time.Duration.ofSeconds(5)).ok()).isTrue();
+            assertThat(seen).containsExactly("POST Bearer drill-test-token-7f3a9c2e5b1d4086 {\"latency_ms\":200}");
+            assertThat(kubectl.calls.stream().map(c -> String.join(" ", c)).filter(c -> c.contains("port-forward")).toList()).containsExactly(
+                    "--context prod -n shop port-forward pod/recops-serve-6f8d9c7b5d-4vqzl :8081",
+                    "--context prod -n shop port-forward pod/recops-serve-6f8d9c7b5d-bb6rn :8081",
+                    "--context prod -n shop port-forward pod/recops-serve-6f8d9c7b5d-x2k9p :8081");
+            // the ReplicaSet replaced replica 2's pod: its forward is stopped, one to the new pod started, the others kept
+            kubectl.pods = kubectl.pods.replace("recops-serve-6f8d9c7b5d-bb6rn", "recops-serve-6f8d9c7b5d-zz1aa");
+            d.admins();
+            assertThat(kubectl.forwardsOpen).containsExactly(true, false, true, true);
+            assertThat(kubectl.calls.stream().filter(c -> c.contains("secret")).count()).as("the Secret is read once").isOne();
+            d.close();
+            assertThat(kubectl.forwardsOpen).containsOnly(false);
+        } finally {
+            pod.stop(0);
+        }
+    }
+
+    /** The real kubectl's port-forward as a process: its "Forwarding from" line gives the port; a refusal is named. */
+    @Test
+    void aPortForwardIsReadyWhenKubectlSaysWhereItListens(@TempDir Path dir) throws Exception {
+        Path fake = dir.resolve("kubectl");
+        Files.writeString(fake, """
+                #!/bin/sh
+                if [ "$4" = "pod/gone" ]; then echo 'error: pods "gone" not found' >&2; exit 1; fi
+                echo "Forwarding from 127.0.0.1:45678 -> 8081"
+                echo "Forwarding from [::1]:45678 -> 8081"
+                exec sleep 60
+                """);
+        fake.toFile().setExecutable(true);
+        KubernetesDeployment.Kubectl kubectl = KubernetesDeployment.Kubectl.system(fake.toString());
+        KubernetesDeployment.Kubectl.Forward f = kubectl.forward(List.of("-n", "shop", "port-forward", "pod/p1", ":8081"));
+        assertThat(f.localPort()).isEqualTo(45678);
+        f.close();
+        assertThatThrownBy(() -> kubectl.forward(List.of("-n", "shop", "port-forward", "pod/gone", ":8081")))
+                .hasMessage("kubectl -n shop port-forward pod/gone :8081 did not forward: error: pods \"gone\" not found");
+    }
+
+    @Test
+    void namedAdminUrlsAreUsedAsGivenWithoutAForward(@TempDir Path dir) throws IOException {
+        Path token = Files.writeString(dir.resolve("token"), "a-token-from-a-file-0123456789abcdef\n");
+        Recorded kubectl = new Recorded();
+        KubernetesDeployment d = new KubernetesDeployment(new Experiment.Target.Kubernetes("shop", "app.kubernetes.io/name=recops", "prod", "serve",
+                "recops-serve", 3, "http://127.0.0.1:8080", List.of("http://127.0.0.1:9101", "http://127.0.0.1:9102", "http://127.0.0.1:9103"),
+                token, 8081, "recops-admin-token"), kubectl);
+        assertThat(d.admins()).extracting(AdminApi::base).containsExactly("http://127.0.0.1:9101/admin/v1", "http://127.0.0.1:9102/admin/v1",
+                "http://127.0.0.1:9103/admin/v1");
+        assertThat(kubectl.forwardsOpen).isEmpty();
     }
 
     @Test
@@ -102,7 +198,7 @@ class KubernetesDeploymentTest {
     void theShippedKubernetesDrillPlansTheExactCommands() {
         Experiment e = Experiment.read(ExperimentTest.DRILLS.resolve("kubernetes-pod-kill.yaml"));
         assertThat(e.target()).isEqualTo(new Experiment.Target.Kubernetes("recops", "app.kubernetes.io/name=recops", "", "serve",
-                "recops-serve", 3, "http://127.0.0.1:8080", List.of(), null));
+                "recops-serve", 3, "http://127.0.0.1:8080", List.of(), null, 8081, "recops-admin-token"));
         assertThat(e.destructiveOnUrl()).as("someone else's cluster: --yes").isTrue();
         assertThat(Drill.plan(e)).anyMatch(l -> l.startsWith("method: kill_replica replica=2: kubectl -n recops delete pod POD_2 "
                 + "--grace-period=0 --force --wait=false"))
@@ -132,5 +228,12 @@ class KubernetesDeploymentTest {
         }
         Path ok = Files.writeString(dir.resolve("ok.yaml"), base);
         assertThat(Experiment.read(ok).target().ownsProcesses()).isTrue();
+        // admin actions: the plan names the port-forward (and where the token comes from)
+        Path admin = Files.writeString(dir.resolve("admin.yaml"), base.replace("{action: kill_replica, replica: 1}",
+                "{action: inject_fault, replica: 2, latency_ms: 200}\n  - {action: rollback}").replace("namespace: shop,", "namespace: shop, admin_port: 9091,"));
+        assertThat(Drill.plan(Experiment.read(admin)))
+                .contains("method: inject_fault replica=2 latency_ms=200: the admin API through kubectl -n shop port-forward pod/POD_2 :9091, "
+                        + "token from the Secret recops-admin-token  (admin.yaml:6)")
+                .anyMatch(l -> l.startsWith("method: rollback: each pod's admin API (POD_1..POD_3) through kubectl -n shop port-forward pod/POD_N :9091"));
     }
 }
