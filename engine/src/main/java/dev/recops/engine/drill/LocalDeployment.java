@@ -350,8 +350,20 @@ final class LocalDeployment implements Deployment {
         }
         launch(r);
         awaitReady(r);
-        return String.format(java.util.Locale.ROOT, "replica %d restarted (pid %d), ready after %.1f s", replica, r.process.pid(),
-                (System.nanoTime() - t0) / 1e9);
+        double ready = (System.nanoTime() - t0) / 1e9;
+        // back in service means back in the balancer: its health checks take it in a moment after
+        // ready, and until then clients still get HAProxy's 503 for a lone replica
+        String server = "r" + r.index;
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!balancerView().getOrDefault(server, "").startsWith("UP")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(String.format(java.util.Locale.ROOT, "replica %d restarted (pid %d), ready after %.1f s, "
+                        + "but haproxy has not taken it back within 20 s: %s", replica, r.process.pid(), ready, balancerView().get(server)));
+            }
+            sleep(50);
+        }
+        return String.format(java.util.Locale.ROOT, "replica %d restarted (pid %d), ready after %.1f s, UP in haproxy after %.1f s", replica,
+                r.process.pid(), ready, (System.nanoTime() - t0) / 1e9);
     }
 
     @Override
