@@ -132,6 +132,9 @@ public final class Drill {
         if (a instanceof Action.PauseReplica p && p.lasting() != null) {
             run += ", then after " + Experiment.format(p.lasting()) + " kubectl " + String.join(" ", KubernetesDeployment.command(k, "resume_replica", pod));
         }
+        if (a instanceof Action.RestartReplica) {
+            run += ", then until " + k.replicas() + " pods are Ready, " + pod + " not among them";
+        }
         return ": " + run;
     }
 

@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  * <ul>
  * <li>kill_replica: {@code kubectl delete pod POD --grace-period=0 --force --wait=false}
  * <li>pause_replica / resume_replica: {@code kubectl exec POD -c CONTAINER -- kill -STOP 1} / {@code -CONT 1}
- * <li>restart_replica: {@code kubectl delete pod POD --wait=false} (graceful: preStop, then serve's drain)
+ * <li>restart_replica: {@code kubectl delete pod POD --wait=false} (graceful: preStop, then serve's drain), done when
+ *     as many pods as the experiment names are Ready again without it
  * </ul>
  * Admin-API actions (inject_fault, clear_faults, rollback, hot_swap, reload_catalog) go to the
  * replica's pod through a {@code kubectl port-forward pod/POD :ADMIN_PORT} the drill starts (the
@@ -135,6 +136,8 @@ final class KubernetesDeployment implements Deployment {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The balancer's view is read at most this often: each read is a kubectl process. */
     private static final long VIEW_EVERY_NANOS = 1_000_000_000L;
+    /** How long a restarted pod's replacement may take to be Ready: scheduling, image, model load. */
+    private static final java.time.Duration RESTART_TIMEOUT = java.time.Duration.ofSeconds(300);
 
     private final Experiment.Target.Kubernetes target;
     private final Kubectl kubectl;
@@ -180,15 +183,29 @@ final class KubernetesDeployment implements Deployment {
         return c;
     }
 
-    /** Running pods the selector matches, by name. */
+    /** Running pods the selector matches, by name (not those being deleted). */
     List<String> pods() {
+        return pods(false);
+    }
+
+    /** Those of {@link #pods()} whose Ready condition is True. */
+    List<String> readyPods() {
+        return pods(true);
+    }
+
+    private List<String> pods(boolean ready) {
         Experiment.Target.Kubernetes k = target;
         List<String> args = new ArrayList<>(scope(k));
         args.addAll(List.of("get", "pods", "-l", k.selector(), "-o", "json"));
         JsonNode items = json(args).path("items");
         List<String> names = new ArrayList<>();
         for (JsonNode pod : items) {
-            if (pod.path("status").path("phase").asText().equals("Running") && pod.path("metadata").path("deletionTimestamp").isMissingNode()) {
+            boolean isReady = false;
+            for (JsonNode c : pod.path("status").path("conditions")) {
+                isReady |= c.path("type").asText().equals("Ready") && c.path("status").asText().equals("True");
+            }
+            if (pod.path("status").path("phase").asText().equals("Running") && pod.path("metadata").path("deletionTimestamp").isMissingNode()
+                    && (isReady || !ready)) {
                 names.add(pod.path("metadata").path("name").asText());
             }
         }
@@ -209,12 +226,16 @@ final class KubernetesDeployment implements Deployment {
         }
     }
 
-    private String act(String action, int replica) {
+    /** Replica N's pod: the N-th running pod by name, now. */
+    private String pod(int replica) {
         List<String> pods = pods();
         if (replica > pods.size()) {
             throw new IllegalStateException("replica " + replica + ": only " + pods.size() + " running pods match " + target.selector());
         }
-        String pod = pods.get(replica - 1);
+        return pods.get(replica - 1);
+    }
+
+    private String act(String action, String pod) {
         List<String> args = command(target, action, pod);
         Kubectl.Result r = kubectl.run(args);
         if (r.exit() != 0) {
@@ -225,22 +246,40 @@ final class KubernetesDeployment implements Deployment {
 
     @Override
     public String kill(int replica) {
-        return act("kill_replica", replica);
+        return act("kill_replica", pod(replica));
     }
 
     @Override
     public String pause(int replica) {
-        return act("pause_replica", replica);
+        return act("pause_replica", pod(replica));
     }
 
     @Override
     public String resume(int replica) {
-        return act("resume_replica", replica);
+        return act("resume_replica", pod(replica));
     }
 
+    /**
+     * Deletes the pod gracefully and is done, like a local restart, when the Deployment is back
+     * in service: as many Ready pods as the experiment names, the deleted one not among them
+     * (its replacement scheduled, started, loaded and passing readiness). Polled once a second.
+     */
     @Override
     public String restart(int replica) {
-        return act("restart_replica", replica);
+        String pod = pod(replica);
+        String out = act("restart_replica", pod);
+        long t0 = System.nanoTime();
+        while (true) {
+            List<String> ready = readyPods();
+            if (!ready.contains(pod) && ready.size() >= target.replicas()) {
+                return String.format(java.util.Locale.ROOT, "%s; %d pods Ready again after %.1f s", out, ready.size(), (System.nanoTime() - t0) / 1e9);
+            }
+            if (System.nanoTime() - t0 > RESTART_TIMEOUT.toNanos()) {
+                throw new IllegalStateException(out + "; " + ready.size() + " pods Ready (of " + target.replicas() + ") "
+                        + RESTART_TIMEOUT.toSeconds() + " s later: " + ready);
+            }
+            LocalDeployment.sleep(1000);
+        }
     }
 
     @Override

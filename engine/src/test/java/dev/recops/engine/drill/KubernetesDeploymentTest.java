@@ -29,6 +29,7 @@ class KubernetesDeploymentTest {
         /** Where the port-forwards lead: a port on this machine. */
         int forwardTo = 40_000;
         final List<Boolean> forwardsOpen = new ArrayList<>();
+        int replaced;
 
         @Override
         public Result run(List<String> args) {
@@ -43,8 +44,14 @@ class KubernetesDeploymentTest {
             if (line.endsWith("get endpointslices -l kubernetes.io/service-name=recops-serve -o json")) {
                 return new Result(0, resource("endpointslices.json"));
             }
-            if (line.contains(" delete pod ") || line.contains(" exec ")) {
-                return new Result(0, line.contains("delete") ? "pod \"" + args.get(args.indexOf("pod") + 1) + "\" deleted\n" : "");
+            if (line.contains(" delete pod ")) {
+                // the ReplicaSet replaces a deleted pod at once, and (here) the new one is Ready at once
+                String name = args.get(args.indexOf("pod") + 1);
+                pods = pods.replace(name, "recops-serve-6f8d9c7b5d-n" + String.format("%04d", ++replaced));
+                return new Result(0, "pod \"" + name + "\" deleted\n");
+            }
+            if (line.contains(" exec ")) {
+                return new Result(0, "");
             }
             return new Result(1, "error: unexpected call " + line);
         }
@@ -89,7 +96,10 @@ class KubernetesDeploymentTest {
                 + "--wait=false: pod \"recops-serve-6f8d9c7b5d-bb6rn\" deleted");
         d.pause(1);
         d.resume(1);
-        d.restart(3);
+        // replica 3 is numbered among the pods running now (the killed one's replacement included);
+        // a restart is done when as many pods are Ready again, the deleted one not among them
+        assertThat(d.restart(3)).endsWith("pod \"recops-serve-6f8d9c7b5d-x2k9p\" deleted; 3 pods Ready again after 0.0 s");
+        assertThat(d.readyPods()).containsExactly("recops-serve-6f8d9c7b5d-4vqzl", "recops-serve-6f8d9c7b5d-n0001", "recops-serve-6f8d9c7b5d-n0002");
         List<String> acts = kubectl.calls.stream().map(c -> String.join(" ", c)).filter(c -> !c.contains(" get ")).toList();
         assertThat(acts).containsExactly(
                 "--context prod -n shop delete pod recops-serve-6f8d9c7b5d-bb6rn --grace-period=0 --force --wait=false",
