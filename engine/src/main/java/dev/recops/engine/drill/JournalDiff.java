@@ -41,6 +41,11 @@ public final class JournalDiff {
         rows.add(word("experiment", a.path("experiment").path("title").asText(), b.path("experiment").path("title").asText(), false));
         rows.add(word("status", a.path("status").asText(), b.path("status").asText(),
                 a.path("status").asText().equals("held") && !b.path("status").asText().equals("held")));
+        for (String when : List.of("before", "after")) {
+            String sa = steady(a.path("steady_state_" + when));
+            String sb = steady(b.path("steady_state_" + when));
+            rows.add(word("steady state " + when, sa, sb, sa.equals("held") && !sb.equals("held")));
+        }
         JsonNode ma = a.path("measurements");
         JsonNode mb = b.path("measurements");
         rows.add(number("time to detect", ma.path("time_to_detect_s"), mb.path("time_to_detect_s"), "s", true));
@@ -115,6 +120,20 @@ public final class JournalDiff {
 
     private static JsonNode percent(JsonNode fraction) {
         return fraction.isNumber() ? com.fasterxml.jackson.databind.node.DoubleNode.valueOf(100 * fraction.asDouble()) : fraction;
+    }
+
+    /** "held", "failed (errors<=0.5%: 37.5)" naming each probe that failed, or "-" when it was not checked. */
+    private static String steady(JsonNode probes) {
+        if (probes.isEmpty()) {
+            return "-";
+        }
+        List<String> failed = new ArrayList<>();
+        probes.forEach(p -> {
+            if (!p.path("held").asBoolean()) {
+                failed.add(p.path("probe").asText() + ": " + (p.path("value").isNumber() ? num(p.path("value").asDouble()) : "nothing"));
+            }
+        });
+        return failed.isEmpty() ? "held" : "failed (" + String.join(", ", failed) + ")";
     }
 
     private static String met(JsonNode x) {

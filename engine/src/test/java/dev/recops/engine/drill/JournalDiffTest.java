@@ -18,7 +18,8 @@ class JournalDiffTest {
         Experiment e = Experiment.read(ExperimentTest.DRILLS.resolve("replica-kill-single.yaml"));
         Journal.Measurements m = new Journal.Measurements(T, T.plusMillis(300), "probe", T.plusMillis(400),
                 rtoMillis < 0 ? null : T.plusMillis(rtoMillis), 1000, lost, lost == 0 ? Map.of() : Map.of("status_503", lost), 0.2, 40);
-        return new Journal(e, T.minusSeconds(5), T.plusSeconds(200), List.of(), List.of(), m, List.of(), List.of(),
+        List<Journal.ProbeResult> after = List.of(new Journal.ProbeResult("errors<=0.5%", lost == 0 ? 0 : 37.5, lost == 0));
+        return new Journal(e, T.minusSeconds(5), T.plusSeconds(200), List.of(), List.of(), m, List.of(), after,
                 List.of(new Journal.ExpectationResult("lost_requests==0", lost, lostMet)), lostMet ? List.of() : List.of("lost"), List.of(alerts));
     }
 
@@ -30,6 +31,8 @@ class JournalDiffTest {
         List<JournalDiff.Row> rows = JournalDiff.compare(a.toJson(), "a.json", b.toJson(), "b.json");
         assertThat(rows).contains(
                 new JournalDiff.Row("status", "held", "deviated", "changed", true),
+                new JournalDiff.Row("steady state before", "-", "-", "", false),
+                new JournalDiff.Row("steady state after", "held", "failed (errors<=0.5%: 37.5)", "changed", true),
                 new JournalDiff.Row("time to detect", "0.3 s", "0.3 s", "", false),
                 new JournalDiff.Row("RTO", "1.5 s", "-", "changed", true),
                 new JournalDiff.Row("lost requests", "0", "120", "+120", true),
