@@ -103,6 +103,13 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void aServeThatIsPidOneIsFound() throws IOException {
+        Map<String, List<ObjectNode>> docs = documents();
+        ((ObjectNode) docs.get("deployment.yaml").getFirst().path("spec").path("template").path("spec")).remove("shareProcessNamespace");
+        assertThat(problems(docs)).anyMatch(p -> p.contains("shareProcessNamespace"));
+    }
+
+    @Test
     void anOptionServeDoesNotHaveIsFound() throws IOException {
         Map<String, List<ObjectNode>> docs = documents();
         ((ArrayNode) serveContainer(docs).get("args")).add("--drain-dealy=5s");
@@ -240,6 +247,13 @@ class KubernetesManifestsTest {
         if (grace == null || grace <= needed) {
             problems.add("deployment.yaml: terminationGracePeriodSeconds " + grace + " does not exceed preStop " + preStop + " s + --drain-delay "
                     + drainDelay.toSeconds() + " s + --drain-timeout " + drainTimeout.toSeconds() + " s = " + needed + " s");
+        }
+
+        // The drill's pause (kubectl exec ... kill -STOP -1) reaches serve only if serve is not the
+        // PID namespace's init (the kernel drops SIGSTOP to init from inside its namespace).
+        if (!Boolean.TRUE.equals(deployment.getSpec().getTemplate().getSpec().getShareProcessNamespace())) {
+            problems.add("deployment.yaml: shareProcessNamespace is not true: serve would be PID 1, which ignores the SIGSTOP of recops "
+                    + "drill's pause_replica");
         }
 
         // Selectors select the pods; the Service reaches the named port.

@@ -124,13 +124,13 @@ public final class Drill {
                 return "";
             }
             return (replica == 0 ? ": each pod's admin API (POD_1..POD_" + k.replicas() + ")" : ": the admin API")
-                    + " through kubectl " + String.join(" ", KubernetesDeployment.forward(k, replica == 0 ? "POD_N" : "POD_" + replica))
+                    + " through " + KubernetesDeployment.shell(KubernetesDeployment.forward(k, replica == 0 ? "POD_N" : "POD_" + replica))
                     + (k.adminTokenFile() == null ? ", token from the Secret " + k.adminSecret() : "");
         }
         String pod = "POD_" + Math.max(1, a.replica());
-        String run = "kubectl " + String.join(" ", KubernetesDeployment.command(k, a.name(), pod));
+        String run = KubernetesDeployment.shell(KubernetesDeployment.command(k, a.name(), pod));
         if (a instanceof Action.PauseReplica p && p.lasting() != null) {
-            run += ", then after " + Experiment.format(p.lasting()) + " kubectl " + String.join(" ", KubernetesDeployment.command(k, "resume_replica", pod));
+            run += ", then after " + Experiment.format(p.lasting()) + " " + KubernetesDeployment.shell(KubernetesDeployment.command(k, "resume_replica", pod));
         }
         if (a instanceof Action.RestartReplica) {
             run += ", then until " + k.replicas() + " pods are Ready, " + pod + " not among them";

@@ -21,7 +21,10 @@ import java.util.function.Consumer;
  * EndpointSlices (a pod's endpoint ready or not). Process faults map onto kubectl:
  * <ul>
  * <li>kill_replica: {@code kubectl delete pod POD --grace-period=0 --force --wait=false}
- * <li>pause_replica / resume_replica: {@code kubectl exec POD -c CONTAINER -- kill -STOP 1} / {@code -CONT 1}
+ * <li>pause_replica / resume_replica: {@code kubectl exec POD -c CONTAINER -- sh -c 'kill -STOP -1'} / {@code -CONT}:
+ *     every process of the pod the container's user may signal, except init and the shell itself. Not
+ *     {@code kill -STOP 1}: the kernel drops SIGSTOP sent to a PID namespace's init from inside it,
+ *     which is why the shipped Deployment shares the pod's process namespace (serve is not init)
  * <li>restart_replica: {@code kubectl delete pod POD --wait=false} (graceful: preStop, then serve's drain), done when
  *     as many pods as the experiment names are Ready again without it
  * </ul>
@@ -108,7 +111,7 @@ final class KubernetesDeployment implements Deployment {
                         };
                     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                         p.destroyForcibly();
-                        throw new IllegalStateException("kubectl " + String.join(" ", args) + " did not forward"
+                        throw new IllegalStateException(shell(args) + " did not forward"
                                 + (e.getCause() == null || e.getCause().getMessage().isEmpty() ? " within 20 s" : ": " + e.getCause().getMessage()));
                     } catch (InterruptedException e) {
                         p.destroyForcibly();
@@ -160,6 +163,15 @@ final class KubernetesDeployment implements Deployment {
         }
     }
 
+    /** A kubectl command line as a shell would take it: arguments with spaces in single quotes. */
+    static String shell(List<String> args) {
+        StringBuilder b = new StringBuilder("kubectl");
+        for (String a : args) {
+            b.append(' ').append(a.matches("[A-Za-z0-9._/:=,@%+-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return b.toString();
+    }
+
     /** kubectl's global arguments for this target: the context if named, then the namespace. */
     static List<String> scope(Experiment.Target.Kubernetes k) {
         List<String> a = new ArrayList<>();
@@ -176,8 +188,8 @@ final class KubernetesDeployment implements Deployment {
         switch (action) {
             case "kill_replica" -> c.addAll(List.of("delete", "pod", pod, "--grace-period=0", "--force", "--wait=false"));
             case "restart_replica" -> c.addAll(List.of("delete", "pod", pod, "--wait=false"));
-            case "pause_replica" -> c.addAll(List.of("exec", pod, "-c", k.container(), "--", "kill", "-STOP", "1"));
-            case "resume_replica" -> c.addAll(List.of("exec", pod, "-c", k.container(), "--", "kill", "-CONT", "1"));
+            case "pause_replica" -> c.addAll(List.of("exec", pod, "-c", k.container(), "--", "sh", "-c", "kill -STOP -1"));
+            case "resume_replica" -> c.addAll(List.of("exec", pod, "-c", k.container(), "--", "sh", "-c", "kill -CONT -1"));
             default -> throw new IllegalArgumentException(action + " has no kubectl form");
         }
         return c;
@@ -216,13 +228,13 @@ final class KubernetesDeployment implements Deployment {
     private JsonNode json(List<String> args) {
         Kubectl.Result r = kubectl.run(args);
         if (r.exit() != 0) {
-            throw new RecopsException.Failure("kubectl_failed", "kubectl " + String.join(" ", args) + " exited with " + r.exit() + ": "
+            throw new RecopsException.Failure("kubectl_failed", shell(args) + " exited with " + r.exit() + ": "
                     + r.out().strip().lines().findFirst().orElse(""), null);
         }
         try {
             return JSON.readTree(r.out());
         } catch (IOException e) {
-            throw new RecopsException.Failure("kubectl_failed", "kubectl " + String.join(" ", args) + " did not print JSON", e);
+            throw new RecopsException.Failure("kubectl_failed", shell(args) + " did not print JSON", e);
         }
     }
 
@@ -239,9 +251,9 @@ final class KubernetesDeployment implements Deployment {
         List<String> args = command(target, action, pod);
         Kubectl.Result r = kubectl.run(args);
         if (r.exit() != 0) {
-            throw new IllegalStateException("kubectl " + String.join(" ", args) + " exited with " + r.exit() + ": " + r.out().strip());
+            throw new IllegalStateException(shell(args) + " exited with " + r.exit() + ": " + r.out().strip());
         }
-        return "kubectl " + String.join(" ", args) + (r.out().isBlank() ? "" : ": " + r.out().strip().replaceAll("\\s+", " "));
+        return shell(args) + (r.out().isBlank() ? "" : ": " + r.out().strip().replaceAll("\\s+", " "));
     }
 
     @Override
@@ -400,7 +412,7 @@ final class KubernetesDeployment implements Deployment {
         args.addAll(List.of("get", "pods", "-l", k.selector(), "-o", "name"));
         Kubectl.Result r = kubectl.run(args);
         if (r.exit() != 0) {
-            throw new RecopsException.PreconditionFailed("kubernetes_unreachable", "kubectl " + String.join(" ", args) + " failed: "
+            throw new RecopsException.PreconditionFailed("kubernetes_unreachable", shell(args) + " failed: "
                     + r.out().strip().lines().findFirst().orElse("exit " + r.exit()));
         }
         log.accept("kubernetes: " + r.out().strip().lines().count() + " pods match " + k.selector() + " in " + k.namespace()

@@ -94,7 +94,8 @@ class KubernetesDeploymentTest {
         assertThat(d.pods()).containsExactly("recops-serve-6f8d9c7b5d-4vqzl", "recops-serve-6f8d9c7b5d-bb6rn", "recops-serve-6f8d9c7b5d-x2k9p");
         assertThat(d.kill(2)).startsWith("kubectl --context prod -n shop delete pod recops-serve-6f8d9c7b5d-bb6rn --grace-period=0 --force "
                 + "--wait=false: pod \"recops-serve-6f8d9c7b5d-bb6rn\" deleted");
-        d.pause(1);
+        // not "kill -STOP 1": serve is not its namespace's init (the kernel would drop the signal)
+        assertThat(d.pause(1)).isEqualTo("kubectl --context prod -n shop exec recops-serve-6f8d9c7b5d-4vqzl -c serve -- sh -c 'kill -STOP -1'");
         d.resume(1);
         // replica 3 is numbered among the pods running now (the killed one's replacement included);
         // a restart is done when as many pods are Ready again, the deleted one not among them
@@ -103,8 +104,8 @@ class KubernetesDeploymentTest {
         List<String> acts = kubectl.calls.stream().map(c -> String.join(" ", c)).filter(c -> !c.contains(" get ")).toList();
         assertThat(acts).containsExactly(
                 "--context prod -n shop delete pod recops-serve-6f8d9c7b5d-bb6rn --grace-period=0 --force --wait=false",
-                "--context prod -n shop exec recops-serve-6f8d9c7b5d-4vqzl -c serve -- kill -STOP 1",
-                "--context prod -n shop exec recops-serve-6f8d9c7b5d-4vqzl -c serve -- kill -CONT 1",
+                "--context prod -n shop exec recops-serve-6f8d9c7b5d-4vqzl -c serve -- sh -c kill -STOP -1",
+                "--context prod -n shop exec recops-serve-6f8d9c7b5d-4vqzl -c serve -- sh -c kill -CONT -1",
                 "--context prod -n shop delete pod recops-serve-6f8d9c7b5d-x2k9p --wait=false");
     }
 
