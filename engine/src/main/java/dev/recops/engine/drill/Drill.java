@@ -226,8 +226,9 @@ public final class Drill {
             for (Experiment.Step step : e.rollbacks()) {
                 activity("rollback", step);
             }
-            int afterFrom = seen.now();
-            pause(e.steadyState().hold(), false);
+            // from the next slot: the current one holds answers from before the rollbacks ended
+            int afterFrom = seen.now() + 1;
+            pause(e.steadyState().hold().plusMillis(Observations.SLOT_MS), false);
             after = verdicts(afterFrom, seen.now());
             event("steady state after: " + (after.stream().allMatch(Journal.ProbeResult::held) ? "held" : "failed " + failed(after)));
             if (alerting != null) {
