@@ -296,7 +296,7 @@ public final class Drill {
     static double alertMeasure(Experiment.Expectation x, List<Journal.Alert> alerts, Journal.Measurements m) {
         List<Journal.Alert> fired = alerts.stream().filter(a -> a.firingAt() != null).toList();
         return switch (x.metric()) {
-            case "time_to_alert" -> fired.stream().filter(a -> x.alert().isEmpty() || a.name().equals(x.alert()))
+            case "time_to_alert" -> fired.stream().filter(a -> x.concerns(a.name()))
                     .mapToDouble(a -> Journal.Alert.seconds(m.faultAt(), a.firingAt())).min().orElse(Double.NaN);
             case "alerts_fired" -> fired.size();
             case "time_to_resolve" -> {
@@ -338,7 +338,7 @@ public final class Drill {
                 }
                 case "time_to_alert" -> {
                     // fired and delivered: the time to notify is part of the answer
-                    if (alerts.stream().noneMatch(a -> (x.alert().isEmpty() || a.name().equals(x.alert())) && a.firingAt() != null
+                    if (alerts.stream().noneMatch(a -> x.concerns(a.name()) && a.firingAt() != null
                             && a.notifiedAt() != null)) {
                         return false;
                     }

@@ -188,6 +188,11 @@ public record Experiment(Path file, String title, String description, List<Strin
             return new Expectation(text, o.measure(), alert, IN_SECONDS.contains(o.measure()) ? o.bound() / 1000 : o.bound(), o);
         }
 
+        /** Whether a time_to_alert is about this alert: the one it names, or any when it names none. */
+        public boolean concerns(String alertName) {
+            return alert.isEmpty() || alert.equals(alertName);
+        }
+
         /** Whether it is judged from the alerting pipeline (so needs {@code alerting:}). */
         public boolean aboutAlerts() {
             return metric.equals("time_to_alert") || metric.equals("alerts_fired") || metric.equals("time_to_resolve");
