@@ -131,8 +131,11 @@ final class BenchRenderer implements Bench.Listener {
                 l.p999(), l.max(), s.mode() == LoadSpec.Mode.OPEN ? "from intended start" : "corrected for the expected interval");
         r.lag().ifPresent(g -> out.printf(Locale.ROOT, "  lag        p99 %.3f ms, max %.3f ms (dispatcher behind schedule)%n", g.p99(), g.max()));
         if (r.connections().opened() + r.connections().reused() > 0) {
-            out.printf(Locale.ROOT, "  connections %d opened, %d requests on a reused one (never retried)%n", r.connections().opened(),
-                    r.connections().reused());
+            out.println(r.connections().opened() == 0
+                    ? String.format(Locale.ROOT, "  connections none opened: %s on connections kept alive from before the measured window (never retried)",
+                            Plural.of(r.connections().reused(), "request"))
+                    : String.format(Locale.ROOT, "  connections %d opened, %s on kept-alive ones (never retried)", r.connections().opened(),
+                            Plural.of(r.connections().reused(), "request")));
         }
         if (!r.errors().isEmpty()) {
             out.println("  errors     " + r.errors().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));

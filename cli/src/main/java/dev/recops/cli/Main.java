@@ -132,7 +132,7 @@ public final class Main {
         });
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();
-            cmd.getErr().println("recops: " + ex.getMessage() + didYouMean(ex) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            cmd.getErr().println("recops: " + problem(ex) + didYouMean(ex) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
             return ExitCodes.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
@@ -144,6 +144,22 @@ public final class Main {
             return exitCode(ex);
         });
         return cl;
+    }
+
+    /**
+     * What was wrong with the command line. For an unmatched word, the first one alone and what it
+     * was taken for: picocli lists an unknown option's value as unknown too ("Unknown options:
+     * '--rat', '50'") and calls an unknown command an "Unmatched argument at index 0".
+     */
+    private static String problem(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException unmatched) || unmatched.getUnmatched().isEmpty()) {
+            return ex.getMessage();
+        }
+        String typed = unmatched.getUnmatched().getFirst();
+        if (typed.startsWith("-")) {
+            return "unknown option '" + typed.split("=", 2)[0] + "'";
+        }
+        return ex.getCommandLine().getSubcommands().isEmpty() ? "unexpected argument '" + typed + "'" : "unknown command '" + typed + "'";
     }
 
     /**

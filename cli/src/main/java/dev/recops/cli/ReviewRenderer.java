@@ -101,9 +101,13 @@ final class ReviewRenderer {
         }
         for (Objective o : objectives) {
             List<Timeline.Minute> bad = minutes.stream().filter(m -> !o.met(m)).toList();
-            Timeline.Minute worst = minutes.stream().max(java.util.Comparator.comparingDouble(m -> m.metric(o.metric()))).orElse(null);
-            out.printf(Locale.ROOT, "  %s: %d of %s breached%s%n", o, bad.size(), Plural.of(minutes.size(), "minute"),
-                    worst == null ? "" : ", worst " + worst.start().toString().substring(0, 16) + "Z");
+            if (bad.isEmpty()) {
+                out.printf(Locale.ROOT, "  %s: met in %s%n", o, minutes.size() == 1 ? "the one minute" : "all " + Plural.of(minutes.size(), "minute"));
+                continue;
+            }
+            Timeline.Minute worst = bad.stream().max(java.util.Comparator.comparingDouble(m -> m.metric(o.metric()))).orElseThrow();
+            out.printf(Locale.ROOT, "  %s: %d of %s breached, worst %s%n", o, bad.size(), Plural.of(minutes.size(), "minute"),
+                    worst.start().toString().substring(0, 16) + "Z");
         }
         r.incident().ifPresentOrElse(f -> {
             out.printf(Locale.ROOT, "incident %s to %s: %d of %d requests failed or were slow%s; worst minute %s (p99 %.1f ms)%n",

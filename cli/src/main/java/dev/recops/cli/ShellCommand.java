@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "shell", mixinStandardHelpOptions = true,
         description = {"An interactive console over the same commands: Tab completes, Up recalls (history in $XDG_STATE_HOME/recops/history), "
                 + "Ctrl-C cancels the running command, Ctrl-D leaves. Built in: connect URL [--admin-url URL] [--admin-token-file FILE], "
-                + "disconnect, exit. A non-zero exit code is shown after the command. No colour when NO_COLOR is set or the terminal is dumb.", ""})
+                + "disconnect, help [COMMAND] (the commands, or one's options), exit. A non-zero exit code is shown after the command. No colour when NO_COLOR is set or the terminal is dumb.", ""})
 final class ShellCommand implements Callable<Integer> {
     /** How long a cancelled command may take to stop before the prompt comes back anyway. */
     private static final long CANCEL_WAIT_SECONDS = 5;

@@ -31,9 +31,12 @@ final class ShellSession {
         return Optional.ofNullable(url);
     }
 
-    /** Runs a built-in ({@code connect}, {@code disconnect}) and returns what to print; null when {@code words} is not one. */
+    /** Runs a built-in ({@code connect}, {@code disconnect}, {@code help}) and returns what to print; null when {@code words} is not one. */
     String builtin(List<String> words) {
         switch (words.getFirst()) {
+            case "help", "?" -> {
+                return help(words.subList(1, words.size()));
+            }
             case "disconnect" -> {
                 url = adminUrl = tokenFile = null;
                 return "disconnected";
@@ -68,6 +71,38 @@ final class ShellSession {
                 return null;
             }
         }
+    }
+
+    /**
+     * {@code help}: the commands, one line each, and the shell's own; {@code help COMMAND...}: that
+     * command's usage (the man page is {@code recops help COMMAND} at a shell prompt).
+     */
+    private String help(List<String> command) {
+        if (!command.isEmpty()) {
+            CommandSpec spec = root;
+            for (String word : command) {
+                CommandLine sub = spec.subcommands().get(word);
+                if (sub == null) {
+                    return "help: no command '" + String.join(" ", command) + "' (help lists them)";
+                }
+                spec = sub.getCommandSpec();
+            }
+            return spec.commandLine().getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();
+        }
+        StringBuilder b = new StringBuilder("Commands (help COMMAND shows one's options):\n");
+        new java.util.TreeMap<>(root.subcommands()).forEach((name, sub) -> {
+            if (!name.equals("help") && !name.equals("shell") && !name.equals("generate-completion")) {
+                String[] description = sub.getCommandSpec().usageMessage().description();
+                String first = description.length == 0 ? "" : description[0].replaceFirst("(?s)(?<=[.:;])\\s.*", "");
+                b.append(String.format(java.util.Locale.ROOT, "  %-16s %s%n", name, first));
+            }
+        });
+        return b.append("Built in:\n")
+                .append("  connect URL [--admin-url URL] [--admin-token-file FILE]   fill in --url (and the admin API) for the commands after it\n")
+                .append("  disconnect       forget the connection\n")
+                .append("  help [COMMAND]   this list, or a command's options\n")
+                .append("  exit, quit       leave (or Ctrl-D); Ctrl-C cancels a running command")
+                .toString();
     }
 
     /** The command line with the session's --url, --admin-url and --admin-token-file added where the command takes them and they were not typed. */

@@ -80,7 +80,7 @@ final class TopCommand implements Callable<Integer> {
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         servers = !urls.isEmpty() ? urls : !urlOptions.isEmpty() ? urlOptions : List.of("http://127.0.0.1:8080");
         admins = adminUrls.isEmpty() ? List.of() : adminUrls.stream().map(u -> new AdminClient(u, adminTokenFile)).toList();
-        TopView view = new TopView(interval);
+        TopView view = new TopView(interval, !once);
         view.view = startView.ordinal();
         Map<String, TopView.Scrape> last = scrapeAll();
         if (once) {

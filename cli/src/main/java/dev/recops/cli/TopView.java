@@ -31,12 +31,15 @@ final class TopView {
     record Scrape(long nanos, List<TopSnapshot.Sample> samples, String error, JsonNode admin, String adminError) {}
 
     private final Duration interval;
+    private final boolean interactive;
     private final Map<String, ArrayDeque<Double>> history = new HashMap<>();
     int order;
     int view;
 
-    TopView(Duration interval) {
+    /** {@code interactive}: the live view, whose header names its keys; else one interval printed once. */
+    TopView(Duration interval, boolean interactive) {
         this.interval = interval;
+        this.interactive = interactive;
     }
 
     private static TopSnapshot snapshot(Scrape before, Scrape now) {
@@ -45,8 +48,11 @@ final class TopView {
 
     List<String> lines(Map<String, Scrape> last, Map<String, Scrape> now) {
         List<String> out = new ArrayList<>();
-        out.add(String.format(Locale.ROOT, "recops top  %s  every %s  view: %s  order: %s  (q quit, v view, s order)",
-                java.time.LocalTime.now().withNano(0), DurationConverter.format(interval), VIEWS.get(view), ORDERS.get(order)));
+        out.add(interactive
+                ? String.format(Locale.ROOT, "recops top  %s  every %s  view: %s  order: %s  (q quit, v view, s order)",
+                        java.time.LocalTime.now().withNano(0), DurationConverter.format(interval), VIEWS.get(view), ORDERS.get(order))
+                : String.format(Locale.ROOT, "recops top  %s  the %s before  view: %s  order: %s",
+                        java.time.LocalTime.now().withNano(0), DurationConverter.format(interval), VIEWS.get(view), ORDERS.get(order)));
         if (view == 1) {
             servers(last, now, out);
             return out;

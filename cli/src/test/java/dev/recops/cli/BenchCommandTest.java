@@ -63,7 +63,8 @@ class BenchCommandTest {
         CommandResult r = bench("--slo", "p99<=5s", "--slo", "errors<=1%");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("open loop at 50/s").contains("50 sent, 0 dropped, 50 answered")
-                .contains("p99<=5s:").contains("(met)").doesNotContain("BREACHED");
+                .contains("p99<=5s:").contains("(met)").doesNotContain("BREACHED")
+                .containsPattern("connections [1-9]\\d* opened, \\d+ requests? on kept-alive ones \\(never retried\\)");
     }
 
     @Test

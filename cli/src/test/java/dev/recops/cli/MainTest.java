@@ -57,11 +57,22 @@ class MainTest {
     }
 
     @Test
-    void anUnknownOptionIsOneLineAndExitTwo() {
+    void anUnknownOptionIsOneLineAndExitTwoAndItsValueIsNotCalledAnOption() {
         CommandResult r = CommandResult.run("serve", "--prot", "9");
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err().lines()).singleElement().asString()
-                .startsWith("recops: Unknown option").contains("'--prot'").contains("recops serve --help");
+                .isEqualTo("recops: unknown option '--prot'; did you mean '--port'? (see 'recops serve --help')");
+        assertThat(CommandResult.run("bench", "--rat", "50").err().strip())
+                .isEqualTo("recops: unknown option '--rat'; did you mean '--rate'? (see 'recops bench --help')");
+    }
+
+    @Test
+    void anUnknownCommandIsCalledOne() {
+        CommandResult r = CommandResult.run("frobnicate");
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err().strip()).isEqualTo("recops: unknown command 'frobnicate' (see 'recops --help')");
+        assertThat(CommandResult.run("model", "frobnicate").err().strip())
+                .isEqualTo("recops: unknown command 'frobnicate' (see 'recops model --help')");
     }
 
     @Test

@@ -89,7 +89,8 @@ class ModelImportTest {
         }
         JsonNode imported = importAs(stem, "encoder", flags.toArray(String[]::new));
         assertThat(imported.path("version").asText()).isEqualTo("1");
-        assertThat(imported.path("decisions").toString()).contains("dimension: 384", "verified");
+        assertThat(imported.path("decisions").toString()).contains("dimension: 384", "verified")
+                .as("tensors as a person reads them").contains("float [?, ?, 384]").doesNotContain("TensorInfo");
         JsonNode manifest = JSON.readTree(dir.resolve("repo/encoder/1/model.json").toFile());
         assertThat(manifest.path("pooling").asText()).isEqualTo(pooling);
         assertThat(manifest.path("query_prefix").asText("")).isEqualTo(queryPrefix);

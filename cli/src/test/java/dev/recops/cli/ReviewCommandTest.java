@@ -24,6 +24,13 @@ class ReviewCommandTest {
     }
 
     @Test
+    void anObjectiveMetEveryMinuteSaysSoWithoutAWorstMinute(@TempDir Path dir) throws Exception {
+        CommandResult r = CommandResult.run("review", log(dir).toString(), "--slo", "p99<=500ms");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("p99<=500ms: met in all 3 minutes").doesNotContain("breached").doesNotContain("worst 2026");
+    }
+
+    @Test
     void printsTheTimelineWithBreachesAsTextAndJson(@TempDir Path dir) throws Exception {
         Path f = log(dir);
         CommandResult text = CommandResult.run("review", f.toString(), "--slo", "p99<=50ms", "--slo", "errors<=0.1%");

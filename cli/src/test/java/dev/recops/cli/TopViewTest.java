@@ -30,10 +30,12 @@ class TopViewTest {
         now.put("http://a:1", scrape(2_000_000_000L, metrics(180, 300, 20))); // 2 s: 40/s + 110/s, 20 of 220 on v2 failed
         last.put("http://b:2", new TopView.Scrape(0, List.of(), "connection refused", null, null));
         now.put("http://b:2", new TopView.Scrape(2_000_000_000L, List.of(), "connection refused", null, null));
-        TopView view = new TopView(Duration.ofSeconds(2));
+        TopView view = new TopView(Duration.ofSeconds(2), true);
         view.view = 1;
         List<String> lines = view.lines(last, now);
-        assertThat(lines.get(0)).contains("view: servers");
+        assertThat(lines.get(0)).contains("view: servers").contains("(q quit, v view, s order)");
+        assertThat(new TopView(Duration.ofSeconds(2), false).lines(last, now).getFirst()).as("--once has no keys to press")
+                .contains("the 2s before").doesNotContain("quit");
         assertThat(lines.get(2)).startsWith("a:1").contains(" 150.0 ").contains(" 6.67 ").contains("closed");
         assertThat(lines.get(3)).startsWith("b:2").contains("DOWN: connection refused");
         view.view = 0;

@@ -2,8 +2,12 @@ package dev.recops.cli.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -19,11 +23,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The shipped drills, end to end through the distribution's launcher: replicas behind a real
- * HAProxy (Debian package haproxy; .ci/run installs it), faults, measurements, journal, report
- * and exit codes.
+ * HAProxy (Debian package haproxy; scripts/test installs it), faults, measurements, journal,
+ * report and exit codes.
+ *
+ * <p>Each test runs a shipped experiment as written except for what is this machine's speed: the
+ * latency probes of its steady state and its time objectives (rto, time_to_detect) are taken out,
+ * and the alerting pipeline loads the shipped rules without the latency burn alerts. What is left
+ * (loss, errors, the order of events, which alerts fire) is judged strictly.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // a drill with alerting watches for 150 s to 4 minutes
 class DrillIT {
     static final Path DRILLS = Path.of(System.getProperty("recops.drills"));
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     @TempDir
     static Path cache; // one embedding cache for every drill's replicas: only the first embeds the catalog
@@ -34,8 +45,8 @@ class DrillIT {
         Path journal = dir.resolve("journal.json");
         Path report = dir.resolve("report.md");
         List<String> cmd = new ArrayList<>(List.of(LaunchedServer.DIST.resolve("bin/recops").toString(), "drill",
-                DRILLS.resolve(experiment).toString(), "--journal", journal.toString(), "--report", report.toString(),
-                "--cache-dir", cache.toString(), "--work-dir", dir.resolve("work").toString()));
+                withoutSpeedObjectives(DRILLS.resolve(experiment), dir).toString(), "--journal", journal.toString(), "--report", report.toString(),
+                "--cache-dir", cache.toString(), "--work-dir", dir.resolve("work").toString(), "--rules", availabilityRules(dir).toString()));
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
         pb.environment().put("HOME", dir.toString());
@@ -48,6 +59,44 @@ class DrillIT {
         String err = Files.readString(dir.resolve("err.txt"));
         JsonNode j = Files.exists(journal) ? new ObjectMapper().readTree(journal.toFile()) : null;
         return new Run(p.exitValue(), Files.readString(dir.resolve("out.txt")), err, j, Files.exists(report) ? Files.readString(report) : "");
+    }
+
+    /** The experiment as shipped, less its latency probes and time objectives, written into {@code dir}. */
+    static Path withoutSpeedObjectives(Path shipped, Path dir) throws IOException {
+        ObjectNode e = (ObjectNode) YAML.readTree(shipped.toFile());
+        ArrayNode probes = (ArrayNode) e.path("steady_state").path("probes");
+        for (int i = probes.size() - 1; i >= 0; i--) {
+            if (probes.get(i).asText().matches("p\\d.*")) {
+                probes.remove(i);
+            }
+        }
+        if (e.get("expect") instanceof ArrayNode expect) {
+            for (int i = expect.size() - 1; i >= 0; i--) {
+                if (expect.get(i).asText().matches("(rto|time_to_detect)\\s*<=.*")) {
+                    expect.remove(i);
+                }
+            }
+        }
+        Path copy = dir.resolve(shipped.getFileName());
+        YAML.writeValue(copy.toFile(), e);
+        return copy;
+    }
+
+    /** The shipped Prometheus rules without the latency burn alerts (this machine's speed). */
+    static Path availabilityRules(Path dir) throws IOException {
+        Path shipped = LaunchedServer.DIST.resolve("deploy/prometheus/recops-rules.yml");
+        ObjectNode rules = (ObjectNode) YAML.readTree(shipped.toFile());
+        for (JsonNode group : rules.path("groups")) {
+            ArrayNode list = (ArrayNode) group.path("rules");
+            for (int i = list.size() - 1; i >= 0; i--) {
+                if (list.get(i).path("alert").asText().startsWith("RecopsLatency")) {
+                    list.remove(i);
+                }
+            }
+        }
+        Path copy = dir.resolve("recops-rules.yml");
+        YAML.writeValue(copy.toFile(), rules);
+        return copy;
     }
 
     @BeforeAll
@@ -63,17 +112,15 @@ class DrillIT {
     }
 
     /**
-     * The drill's own time expectations (rto<=2s, time_to_detect<=1s) are the operator's; on a busy
-     * 2-core runner they may miss, so this test judges what does not depend on the machine's speed:
-     * nothing lost, the fault detected, service recovered, every other expectation met.
+     * Nothing lost, the fault detected, service recovered, and no page for a fault the balancer
+     * absorbed: every expectation but the time objectives (the operator's, this machine's speed) met.
      */
     @Test
     void killingOneOfThreeReplicasBehindHaproxyLosesNothingAndRecovers(@TempDir Path dir) throws Exception {
         Run r = drill(dir, "replica-kill.yaml");
         JsonNode m = r.journal().path("measurements");
-        assertThat(r.exit()).as(r.out() + r.err()).isIn(0, 3);
-        r.journal().path("deviations").forEach(d -> assertThat(d.asText()).containsAnyOf("expectation rto", "expectation time_to_detect",
-                "expectation no alert fires"));
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(r.journal().path("deviations")).as("deviations").isEmpty();
         assertThat(m.path("lost_requests").asLong()).isZero();
         assertThat(m.path("requests").asLong()).isGreaterThan(300);
         assertThat(m.path("recovered_at").asText()).isNotBlank();
@@ -83,15 +130,11 @@ class DrillIT {
         assertThat(r.report()).contains("# Drill: Replica kill behind HAProxy", "| RTO |");
         // the real alerting pipeline watched it: no page for a fault the balancer absorbed
         assertThat(r.journal().path("alerts").isArray()).as("the journal has the alerts section").isTrue();
-        // (the latency SLO's alerts are the machine's speed, which a busy runner may burn: not judged here)
-        List<String> fired = new ArrayList<>();
-        r.journal().path("alerts").forEach(a -> {
-            if (a.path("firing_at").isTextual() && !a.path("alert").asText().startsWith("RecopsLatency")) {
-                fired.add(a.path("alert").asText());
-            }
-        });
-        assertThat(fired).as("alerts: " + r.journal().path("alerts")).isEmpty();
-        assertThat(expectation(r, "no alert fires").path("measured").isNumber()).isTrue();
+        assertThat(r.journal().path("alerts").findValues("firing_at")).as("alerts: " + r.journal().path("alerts"))
+                .allMatch(JsonNode::isNull);
+        JsonNode noAlert = expectation(r, "no alert fires");
+        assertThat(noAlert.path("measured").asDouble()).as("alerts fired").isZero();
+        assertThat(noAlert.path("met").asBoolean()).isTrue();
         assertThat(r.report()).contains("## Alerts");
         // every process the drill started is gone
         assertThat(Files.readString(dir.resolve("work/haproxy.cfg"))).contains("server r3 127.0.0.1:");

@@ -3,6 +3,7 @@ package dev.recops.cli.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * to the first search that finds its products is printed (the issue asks for under 2 s; a test
  * never asserts a time).
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // server starts and load, with room for a busy runner
 class NewUserCatalogIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path TESTDATA = Path.of(System.getProperty("recops.testdata"));

@@ -1,6 +1,7 @@
 package dev.recops.cli.it;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Black box: the built distribution's launcher, started as a person would, on a free port;
  * searched over HTTP; stopped with SIGTERM.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // server starts and load, with room for a busy runner
 class ServeLauncherIT {
     @TempDir
     Path home;
@@ -53,7 +55,12 @@ class ServeLauncherIT {
         }
     }
 
-    /** A second signal during the drain delay is acknowledged and cuts the delay short. */
+    /**
+     * A second signal during the drain delay is acknowledged and cuts the delay short. Both are
+     * SIGTERM: a suite started in the background by a script inherits SIGINT as ignored, and the
+     * JVM then leaves it ignored, so a test relying on SIGINT's disposition would depend on how
+     * the suite was started.
+     */
     @Test
     void aSecondSignalSkipsTheDrainDelayAndSaysSo() throws Exception {
         try (LaunchedServer server = LaunchedServer.start(home, "--drain-delay", "120s", "--drain-timeout", "5s")) {
@@ -61,10 +68,10 @@ class ServeLauncherIT {
             server.process.destroy(); // SIGTERM
             Poll.until("the drain to begin", Duration.ofSeconds(30), () -> Files.readString(server.stderr), log -> log.contains("draining"));
             assertThat(Files.readString(server.stderr)).contains("SIGTERM: draining");
-            assertThat(new ProcessBuilder("kill", "-INT", Long.toString(server.process.pid())).start().waitFor()).isZero();
+            server.process.destroy(); // SIGTERM again
             assertThat(server.process.waitFor(60, TimeUnit.SECONDS)).as("stops long before the 120 s drain delay").isTrue();
             assertThat(server.process.exitValue()).isZero();
-            assertThat(Files.readString(server.stderr)).contains("SIGINT again: skipping the rest of the drain delay; up to 5s for requests in flight")
+            assertThat(Files.readString(server.stderr)).contains("SIGTERM again: skipping the rest of the drain delay; up to 5s for requests in flight")
                     .contains("recops: stopped");
         }
     }

@@ -1,6 +1,7 @@
 package dev.recops.cli.it;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -21,6 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * names, a command's error and exit code, Ctrl-C during a running bench, Ctrl-D, and the history
  * recalled by a new shell.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // server starts and load, with room for a busy runner
 class ShellIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -29,7 +32,7 @@ class ShellIT {
 
     @Test
     void aPersonTypesIntoTheShell() throws Exception {
-        assumeTrue(onPath("tmux") || System.getenv("RECOPS_REQUIRE_TMUX") != null, "tmux is not installed");
+        assumeTrue(onPath("tmux"), "tmux is not installed (scripts/test installs it)");
         Path serverHome = Files.createDirectories(home.resolve("server"));
         try (LaunchedServer server = LaunchedServer.start(serverHome, "--drain-delay", "0s")) {
             server.awaitReady(Duration.ofSeconds(120));

@@ -300,8 +300,8 @@ public final class ModelImport {
                 List<String> inputs = new ArrayList<>(in.keySet());
                 for (Map.Entry<String, NodeInfo> e : in.entrySet()) {
                     if (!TEXT_INPUTS.contains(e.getKey()) || !(e.getValue().getInfo() instanceof TensorInfo t) || t.type != OnnxJavaType.INT64) {
-                        throw new RecopsException.InvalidInput("unsupported_inputs", onnx + ": input " + e.getKey() + " "
-                                + e.getValue().getInfo() + " is not one a text encoder takes (int64 input_ids, attention_mask, token_type_ids)");
+                        throw new RecopsException.InvalidInput("unsupported_inputs", onnx + ": input " + e.getKey() + " ("
+                                + describe(e.getValue().getInfo()) + ") is not one a text encoder takes (int64 input_ids, attention_mask, token_type_ids)");
                     }
                 }
                 if (!inputs.contains("input_ids") || !inputs.contains("attention_mask")) {
@@ -309,11 +309,20 @@ public final class ModelImport {
                 }
                 String output = tokenOutput(onnx, session.getOutputInfo());
                 int dimension = testDimension(session, inputs, output, tokenizer);
-                return new Graph(inputs, output, session.getOutputInfo().get(output).getInfo().toString(), dimension);
+                return new Graph(inputs, output, describe(session.getOutputInfo().get(output).getInfo()), dimension);
             } catch (OrtException e) {
                 throw new RecopsException.InvalidInput("not_onnx", onnx + " is not an ONNX model ONNX Runtime can load: "
                         + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
             }
+        }
+
+        /** A tensor as a person reads it, "float [?, ?, 384]" (? for a dimension the graph leaves open), not ONNX Runtime's toString. */
+        static String describe(ai.onnxruntime.ValueInfo info) {
+            if (!(info instanceof TensorInfo t)) {
+                return info instanceof ai.onnxruntime.SequenceInfo ? "a sequence" : info instanceof ai.onnxruntime.MapInfo ? "a map" : "not a tensor";
+            }
+            return t.type.name().toLowerCase(java.util.Locale.ROOT) + " " + java.util.Arrays.stream(t.getShape())
+                    .mapToObj(d -> d < 0 ? "?" : Long.toString(d)).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
         }
 
         /** The token-level (rank 3, float) output; an already pooled or other output cannot be pooled here. */

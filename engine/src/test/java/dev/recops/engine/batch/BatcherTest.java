@@ -192,20 +192,22 @@ class BatcherTest {
         batcher = new Batcher("test:slow-once", b -> {
             if (n.incrementAndGet() == 1) {
                 try {
-                    Thread.sleep(300); // an injected latency fault, say
+                    Thread.sleep(1_000); // an injected latency fault, say
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }
             return new float[b.size()][1];
         }, new Batcher.Settings(1, Duration.ZERO, 8, 1), Batcher.Observer.NONE);
-        batcher.submit(text(1, 3), in(Duration.ofSeconds(5))).get(5, TimeUnit.SECONDS); // the estimate is now 300 ms
+        batcher.submit(text(1, 3), in(Duration.ofSeconds(5))).get(5, TimeUnit.SECONDS); // the estimate is now a second
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (batcher.busyWorkers() > 0 && System.nanoTime() < until) { // it finishes the call it answered from
             Thread.onSpinWait();
         }
-        // 50 ms is less than the estimate, but nothing is queued and a worker is free: it runs, and is fast again
-        assertThat(batcher.submit(text(2, 3), in(Duration.ofMillis(50))).get(5, TimeUnit.SECONDS).vector()).hasSize(1);
+        // 900 ms is less than the estimate, but nothing is queued and a worker is free: it is admitted,
+        // runs, and is fast again (the margin is for a busy machine, never what is judged)
+        assertThat(batcher.submit(text(2, 3), in(Duration.ofMillis(900))).get(5, TimeUnit.SECONDS).vector()).hasSize(1);
+        assertThat(n.get()).as("the model was called again").isEqualTo(2);
     }
 
     /** 64 long texts queued behind a held call: under a 256-token budget every call stays within it, and every text is answered. */

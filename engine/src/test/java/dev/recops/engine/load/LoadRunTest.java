@@ -42,8 +42,9 @@ class LoadRunTest {
     void openLoopP99ShowsAOneSecondStall() {
         RunResult r = runWithStall(new LoadSpec(LoadSpec.Mode.OPEN, 200, LoadSpec.Arrivals.CONSTANT, 1, Duration.ofSeconds(4),
                 Duration.ZERO, 1_000, Duration.ofSeconds(5)), 300); // 1.5 s into the run
-        assertThat(r.errors()).isEmpty();
-        assertThat(r.sent()).isBetween(780L, 800L);
+        // every scheduled request is sent or, when it could not go on time, counted as dropped
+        assertThat(r.sent() + r.dropped()).isEqualTo(800);
+        assertThat(r.errors().keySet()).isSubsetOf("dropped");
         // A quarter of the requests were due during the stall and waited up to a whole second.
         assertThat(r.latency().p99()).isGreaterThan(800);
         assertThat(r.latency().p90()).isGreaterThan(100);
@@ -76,7 +77,8 @@ class LoadRunTest {
         assertThat(r.sent()).as(r.errors().toString()).isEqualTo(10);
         assertThat(r.sent() + r.dropped()).isEqualTo(200);
         assertThat(r.errors()).containsEntry("dropped", r.dropped());
-        assertThat(r.achievedRate()).isCloseTo(200, org.assertj.core.data.Offset.offset(10.0));
+        // the schedule was kept: sent and dropped are counted over the second planned
+        assertThat(r.achievedRate()).isEqualTo(200 / r.measuredSeconds(), org.assertj.core.api.Assertions.within(1e-9));
     }
 
     @Test
@@ -135,8 +137,9 @@ class LoadRunTest {
         assertThat(r.batches()).hasValueSatisfying(b -> {
             assertThat(b.meanBatch()).isEqualTo(2.0, org.assertj.core.api.Assertions.within(1e-9));
             assertThat(b.meanCallMillis()).isEqualTo(8.0, org.assertj.core.api.Assertions.within(1e-9));
-            // Counted from the end of the warm-up: about the 200 requests of the measured window, as 100 calls.
-            assertThat(b.calls()).isBetween(90L, 110L);
+            // Counted from the end of the warm-up: the requests of the measured window, two to a call
+            // (give or take the calls in flight at either end of it).
+            assertThat(b.calls()).isBetween((r.sent() - 10) / 2, (r.sent() + 10) / 2);
         });
         assertThat(r.cacheHitRatio()).hasValueCloseTo(0.75, org.assertj.core.api.Assertions.within(1e-9));
         Target.Counters parsed = Target.Counters.parse("""
@@ -166,7 +169,9 @@ class LoadRunTest {
         assertThat(server.posts()).as("requests the server received").isEqualTo(r.sent());
         long failed = r.errors().entrySet().stream().filter(e -> !e.getKey().equals("dropped")).mapToLong(java.util.Map.Entry::getValue).sum();
         assertThat(r.ok() + failed).as("answered or failed").isEqualTo(r.sent());
-        assertThat(r.achievedRate()).as("over the time it ran, not the 30 s planned").isCloseTo(200, org.assertj.core.data.Percentage.withPercentage(25));
+        assertThat(r.measuredSeconds()).as("it ran until stopped, not the 30 s planned").isLessThan(30);
+        assertThat(r.achievedRate()).as("over the time it ran").isEqualTo((r.sent() + r.dropped()) / r.measuredSeconds(),
+                org.assertj.core.api.Assertions.within(1e-9));
     }
 
     /**
