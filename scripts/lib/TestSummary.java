@@ -17,8 +17,8 @@ import java.util.stream.Stream;
  * skips and time per tier, every skipped test with its reason, then the plain closing line
  * "N passed, N failed, N skipped".
  *
- * <p>Tiers are where a report lies: {@code */target/failsafe-reports} is black-box (the built
- * launcher), {@code */target/fuzz-reports} the fuzz campaigns, {@code cli/target/surefire-reports}
+ * <p>Tiers are where a report lies: {@code MODULE/target/failsafe-reports} is black-box (the built
+ * launcher), {@code MODULE/target/fuzz-reports} the fuzz campaigns, {@code cli/target/surefire-reports}
  * the command tests, every other {@code surefire-reports} the unit tests. A tier's time is the sum
  * of its test classes' times (the forked JVMs run one after another); the build is the rest.
  *

@@ -6,7 +6,7 @@ function human(b) {
   return b >= 1048576 ? sprintf("%.0f MB", b / 1048576) : sprintf("%.0f kB", b / 1024)
 }
 function show(force) {
-  line = sprintf("recops: building %s %s; %d files downloaded (%s)", step, module, files, human(bytes))
+  line = sprintf("recops: building %s %s; %d %s downloaded (%s)", step, module, files, files == 1 ? "file" : "files", human(bytes))
   if (tty) {
     printf "\r\033[K%s", line > "/dev/stderr"
     fflush("/dev/stderr")
@@ -33,5 +33,5 @@ BEGIN { step = "[0/5]"; module = "starting Maven" }
 }
 END {
   if (tty) printf "\r\033[K" > "/dev/stderr"
-  if (files > 0) printf "recops: downloaded %d files (%s) from Maven Central\n", files, human(bytes) > "/dev/stderr"
+  if (files > 0) printf "recops: downloaded %d %s (%s) from Maven Central\n", files, files == 1 ? "file" : "files", human(bytes) > "/dev/stderr"
 }

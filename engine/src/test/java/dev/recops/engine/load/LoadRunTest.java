@@ -11,7 +11,12 @@ import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The generator against a local server that stalls for one second in the middle of the run. */
+/**
+ * The generator against a local server that stalls for one second in the middle of the run.
+ * These tests mostly wait in real time on their own fake server, so they run beside the other
+ * test classes (and each other), not after them.
+ */
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
 class LoadRunTest {
     private FakeServer server;
     private HttpTarget target;

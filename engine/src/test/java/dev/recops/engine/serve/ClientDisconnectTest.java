@@ -34,8 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ClientDisconnectTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int BUSY_REQUESTS = 4;
-    private static final int TEXTS_EACH = 64;
+    private static final int BUSY_REQUESTS = 3;
+    private static final int TEXTS_EACH = 32;
     private static final int LEAVERS = 10;
 
     @Test
