@@ -17,10 +17,12 @@ import java.util.stream.Stream;
  * skips and time per tier, every skipped test with its reason, then the plain closing line
  * "N passed, N failed, N skipped".
  *
- * <p>Tiers are where a report lies: {@code MODULE/target/failsafe-reports} is black-box (the built
- * launcher), {@code MODULE/target/fuzz-reports} the fuzz campaigns, {@code cli/target/surefire-reports}
- * the command tests, every other {@code surefire-reports} the unit tests. A tier's time is the sum
- * of its test classes' times (the forked JVMs run one after another); the build is the rest.
+ * <p>Each tier is a test pass of its own, selected by JUnit tag and reported into its own
+ * directory under {@code MODULE/target}: {@code surefire-reports} the unit tests (untagged),
+ * {@code command-reports} the command tests ({@code command}), {@code fuzz-reports} the fuzz
+ * campaigns ({@code fuzz}), {@code failsafe-reports} the black-box tests ({@code blackbox}). A
+ * tier's time is the sum of its test classes' times (the passes run one after another); the
+ * build is the rest.
  *
  * <p>Usage: {@code java scripts/lib/TestSummary.java ROOT WALL_SECONDS}
  */
@@ -40,7 +42,8 @@ public class TestSummary {
         }
         for (String module : List.of("objective", "engine", "analysis", "cli")) {
             Path target = root.resolve(module).resolve("target");
-            add(tiers, module.equals("cli") ? "command" : "unit", target.resolve("surefire-reports"));
+            add(tiers, "unit", target.resolve("surefire-reports"));
+            add(tiers, "command", target.resolve("command-reports"));
             add(tiers, "fuzz", target.resolve("fuzz-reports"));
             add(tiers, "black-box", target.resolve("failsafe-reports"));
         }

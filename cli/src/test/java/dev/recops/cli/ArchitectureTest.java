@@ -64,6 +64,28 @@ class ArchitectureTest {
                         "dev.recops.engine.drill..", "io.helidon.webserver.."));
     }
 
+    /**
+     * Tiers are chosen by tag (the failsafe pass runs blackbox, a command pass command), so a test
+     * class without its tier's tag would silently never run: every black-box class is tagged, and
+     * every class that runs commands through {@code CommandResult} is a command test.
+     */
+    @Test
+    void everyTestClassCarriesItsTiersTag() {
+        JavaClasses tests = new ClassFileImporter().withImportOption(ImportOption.Predefined.ONLY_INCLUDE_TESTS).importPackages("dev.recops.cli");
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().haveSimpleNameEndingWith("IT")
+                .should().beAnnotatedWith(tag("blackbox")).check(tests);
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().haveSimpleNameEndingWith("Test")
+                .and(com.tngtech.archunit.base.DescribedPredicate.describe("run commands through CommandResult",
+                        (com.tngtech.archunit.core.domain.JavaClass c) -> c.getDirectDependenciesFromSelf().stream()
+                                .anyMatch(d -> d.getTargetClass().getName().equals("dev.recops.cli.CommandResult"))))
+                .should().beAnnotatedWith(tag("command")).check(tests);
+    }
+
+    private static com.tngtech.archunit.base.DescribedPredicate<com.tngtech.archunit.core.domain.JavaAnnotation<?>> tag(String name) {
+        return com.tngtech.archunit.base.DescribedPredicate.describe("@Tag(\"" + name + "\")",
+                a -> a.getRawType().isEquivalentTo(org.junit.jupiter.api.Tag.class) && name.equals(a.get("value").orElse(null)));
+    }
+
     @Test
     void batchingHasNoHttpInItLikeDjlServingsWlm() {
         check(noClasses().that().resideInAPackage("dev.recops.engine.batch..")

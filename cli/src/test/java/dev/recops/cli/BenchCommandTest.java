@@ -1,6 +1,7 @@
 package dev.recops.cli;
 
 import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import java.util.concurrent.Executors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** recops bench's exit-code contract against a trivial local server: 0 met, 3 breached, 2 bad arguments, 4 unreachable. */
+@Tag("command")
 class BenchCommandTest {
     private static HttpServer server;
     private static String url;

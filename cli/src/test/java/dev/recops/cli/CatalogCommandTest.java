@@ -9,6 +9,7 @@ import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeListener;
 import dev.recops.engine.serve.ServeOptions;
 import dev.recops.engine.telemetry.ServerMetrics;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import java.util.OptionalInt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** recops catalog against a server in this JVM: upsert a CSV, patch, delete, status, and the refusals. */
+@Tag("command")
 class CatalogCommandTest {
     private static final Path MODELS = Path.of(System.getProperty("recops.defaultModels"));
     private static final Path TESTDATA = Path.of(System.getProperty("recops.testdata"));

@@ -1,5 +1,6 @@
 package dev.recops.cli;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The drill command's checks before anything runs; the drills themselves run in DrillIT against the distribution. */
+@Tag("command")
 class DrillCommandTest {
     static final Path DRILLS = Path.of("../scripts/drills");
 

@@ -2,6 +2,7 @@ package dev.recops.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** recops train and predict-latency as a person uses them, on the committed measurements. */
+@Tag("command")
 class LatencyCommandsTest {
     static final Path RUNS = Path.of(System.getProperty("recops.testdata", "../testdata"), "latency/runs.csv");
 

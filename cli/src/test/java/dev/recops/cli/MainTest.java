@@ -1,9 +1,11 @@
 package dev.recops.cli;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("command")
 class MainTest {
     @Test
     void helpListsTheCommandsAndTheExitCodeContract() {

@@ -7,6 +7,7 @@ import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeListener;
 import dev.recops.engine.serve.ServeOptions;
 import dev.recops.engine.telemetry.ServerMetrics;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** recops model: verify as a CI gate, and the admin subcommands against a server in this JVM. */
+@Tag("command")
 class ModelCommandTest {
     private static final Path MODELS = Path.of(System.getProperty("recops.defaultModels"));
     private static final Path TESTDATA = Path.of(System.getProperty("recops.testdata"));

@@ -8,6 +8,7 @@ import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeListener;
 import dev.recops.engine.serve.ServeOptions;
 import dev.recops.engine.telemetry.ServerMetrics;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * imported from its jar with {@code recops model import} alone, no hand-written manifest, then
  * served and searched.
  */
+@Tag("command")
 class ModelImportTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path TESTDATA = Path.of(System.getProperty("recops.testdata"));

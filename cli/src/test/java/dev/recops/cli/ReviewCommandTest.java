@@ -2,6 +2,7 @@ package dev.recops.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** recops review as a person runs it on an access log. */
+@Tag("command")
 class ReviewCommandTest {
 
     static Path log(Path dir) throws Exception {

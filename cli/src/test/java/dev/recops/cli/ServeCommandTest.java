@@ -1,5 +1,6 @@
 package dev.recops.cli;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Failures of {@code recops serve} as a person meets them: one line, the right exit code. */
+@Tag("command")
 class ServeCommandTest {
     @TempDir
     Path dir;

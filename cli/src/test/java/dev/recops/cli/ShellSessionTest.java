@@ -1,5 +1,6 @@
 package dev.recops.cli;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
@@ -8,6 +9,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The shell's built-ins that need no server: help lists the commands and the shell's own, help COMMAND its usage. */
+@Tag("command")
 class ShellSessionTest {
     private final ShellSession session = new ShellSession(
             Main.commandLine(new PrintWriter(PrintWriter.nullWriter()), new PrintWriter(PrintWriter.nullWriter())).getCommandSpec());

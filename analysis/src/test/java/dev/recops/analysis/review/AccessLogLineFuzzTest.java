@@ -1,6 +1,7 @@
 package dev.recops.analysis.review;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.Tag;
 
 import java.nio.charset.StandardCharsets;
 
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
  * non-negative latency) or counted as malformed; no line throws, and none is taken with a
  * latency that would poison every percentile after it.
  */
+@Tag("fuzz")
 class AccessLogLineFuzzTest {
 
     @FuzzTest(maxDuration = "15s")

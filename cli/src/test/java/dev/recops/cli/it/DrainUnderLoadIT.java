@@ -1,5 +1,6 @@
 package dev.recops.cli.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * listener closed. Clients keep their connections alive, so a request written on a connection the
  * server then closes would show up as an EOF or a reset.
  */
+@Tag("blackbox")
 @Timeout(value = 5, unit = TimeUnit.MINUTES) // server starts and load, with room for a busy runner
 class DrainUnderLoadIT {
     private static final String[] QUERIES = {"sofa", "desk lamp", "gaming chair", "rug", "coffee table", "bookshelf"};

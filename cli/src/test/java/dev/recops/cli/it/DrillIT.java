@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and the alerting pipeline loads the shipped rules without the latency burn alerts. What is left
  * (loss, errors, the order of events, which alerts fire) is judged strictly.
  */
+@Tag("blackbox")
 @Timeout(value = 10, unit = TimeUnit.MINUTES) // a drill with alerting watches for 150 s to 4 minutes
 class DrillIT {
     static final Path DRILLS = Path.of(System.getProperty("recops.drills"));

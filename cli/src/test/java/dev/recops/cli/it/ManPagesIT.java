@@ -1,5 +1,6 @@
 package dev.recops.cli.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -11,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Black box: the distribution's man pages open with man(1), and `recops help` in a pipe prints the usage. */
+@Tag("blackbox")
 @Timeout(value = 5, unit = TimeUnit.MINUTES) // the launcher at work, with room for a busy runner
 class ManPagesIT {
     @Test

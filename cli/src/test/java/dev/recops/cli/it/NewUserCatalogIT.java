@@ -2,6 +2,7 @@ package dev.recops.cli.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * to the first search that finds its products is printed (the issue asks for under 2 s; a test
  * never asserts a time).
  */
+@Tag("blackbox")
 @Timeout(value = 5, unit = TimeUnit.MINUTES) // server starts and load, with room for a busy runner
 class NewUserCatalogIT {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -1,5 +1,6 @@
 package dev.recops.cli.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Black box: the built distribution's launcher, started as a person would, on a free port;
  * searched over HTTP; stopped with SIGTERM.
  */
+@Tag("blackbox")
 @Timeout(value = 5, unit = TimeUnit.MINUTES) // server starts and load, with room for a busy runner
 class ServeLauncherIT {
     @TempDir

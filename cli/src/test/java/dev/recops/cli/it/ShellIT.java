@@ -1,5 +1,6 @@
 package dev.recops.cli.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * names, a command's error and exit code, Ctrl-C during a running bench, Ctrl-D, and the history
  * recalled by a new shell.
  */
+@Tag("blackbox")
 @Timeout(value = 5, unit = TimeUnit.MINUTES) // server starts and load, with room for a busy runner
 class ShellIT {
     private static final Duration WAIT = Duration.ofSeconds(60);

@@ -2,6 +2,7 @@ package dev.recops.cli.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,7 @@ import static org.assertj.core.api.Assertions.within;
  * bench, reports each one's request rate within 10% of what its bench achieved (its window lies
  * inside the load), and a replica that is gone as down.
  */
+@Tag("blackbox")
 @Timeout(value = 5, unit = TimeUnit.MINUTES) // server starts and load, with room for a busy runner
 class TopIT {
     @TempDir

@@ -3,6 +3,7 @@ package dev.recops.engine.catalog;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.recops.engine.RecopsException;
+import org.junit.jupiter.api.Tag;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +16,7 @@ import java.util.Set;
  * Fuzzing catalogs (CSV and JSON Lines): each file is a catalog of valid products (unique ids,
  * titles present, rejected rows located) or refused with {@link RecopsException.InvalidInput}.
  */
+@Tag("fuzz")
 class CatalogLoaderFuzzTest {
     private static final Path DIR = tempDir();
 

@@ -3,6 +3,7 @@ package dev.recops.engine.drill;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.recops.engine.RecopsException;
+import org.junit.jupiter.api.Tag;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
  * Fuzzing experiment files (YAML or JSON): each is either a checked experiment or refused with
  * {@link RecopsException.InvalidInput} (exit 2, one line naming field and line); nothing else.
  */
+@Tag("fuzz")
 class ExperimentFuzzTest {
     private static final Path DIR = tempDir();
 

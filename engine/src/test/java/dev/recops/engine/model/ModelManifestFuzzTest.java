@@ -2,6 +2,7 @@ package dev.recops.engine.model;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.recops.engine.RecopsException;
+import org.junit.jupiter.api.Tag;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
  * Fuzzing {@code model.json}: each manifest is valid (dimension and token limits in range, a
  * checksum for the model and the tokenizer) or refused with {@link RecopsException.InvalidInput}.
  */
+@Tag("fuzz")
 class ModelManifestFuzzTest {
     private static final Path DIR = tempDir();
 

@@ -3,6 +3,7 @@ package dev.recops.engine.serve;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recops.engine.RecopsException;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Coverage-guided fuzzing of the request parser (Jazzer): any body is either parsed into a valid
@@ -11,6 +12,7 @@ import dev.recops.engine.RecopsException;
  * time; otherwise it replays the committed corpus and crash reproducers under
  * {@code src/test/resources/dev/recops/engine/serve/RequestParserFuzzTestInputs}.
  */
+@Tag("fuzz")
 class RequestParserFuzzTest {
     private static final RequestParser PARSER = new RequestParser(new ObjectMapper());
 
