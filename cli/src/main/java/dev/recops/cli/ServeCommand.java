@@ -85,6 +85,16 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         dev.recops.engine.model.TextEncoder.initialiseRuntimeInBackground();
+        try {
+            return serve();
+        } finally {
+            // a start that fails at once (a bad option value, a busy port) must not exit while
+            // the runtime's native libraries are still loading: that crashes the JVM (SIGSEGV)
+            dev.recops.engine.model.TextEncoder.awaitRuntimeInitialisation();
+        }
+    }
+
+    private int serve() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ServeOptions options = options();

@@ -13,7 +13,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code bin/recops serve} from the built distribution, on a free port, with its own HOME. */
+/**
+ * {@code bin/recops serve} from the built distribution, on a free port, with its own HOME, which
+ * is also its working directory (where a JVM crash would leave its hs_err file).
+ */
 final class LaunchedServer implements AutoCloseable {
     static final Path DIST = Path.of(System.getProperty("recops.dist"));
 
@@ -33,11 +36,15 @@ final class LaunchedServer implements AutoCloseable {
     }
 
     static LaunchedServer start(Path home, String... extraArgs) throws IOException {
-        int port = freePort();
+        return startOn(freePort(), home, extraArgs);
+    }
+
+    /** As {@link #start} on {@code port}, which may be taken. */
+    static LaunchedServer startOn(int port, Path home, String... extraArgs) throws IOException {
         List<String> command = new ArrayList<>(List.of(DIST.resolve("bin/recops").toString(), "serve", "--port", Integer.toString(port),
                 "--admin-port", "0"));
         command.addAll(List.of(extraArgs));
-        ProcessBuilder pb = new ProcessBuilder(command)
+        ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile())
                 .redirectOutput(home.resolve("out.log").toFile())
                 .redirectError(home.resolve("err.log").toFile());
         pb.environment().put("HOME", home.toString());

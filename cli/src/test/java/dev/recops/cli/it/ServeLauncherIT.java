@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -75,6 +76,35 @@ class ServeLauncherIT {
             assertThat(server.process.exitValue()).isZero();
             assertThat(Files.readString(server.stderr)).contains("SIGTERM again: skipping the rest of the drain delay; up to 5s for requests in flight")
                     .contains("recops: stopped");
+        }
+    }
+
+    /**
+     * A start that fails (a catalog missing or malformed, the port taken) exits with its documented
+     * code, its error as the last line, and never as a JVM crash: no crash banner, no hs_err file.
+     * The catalog fails while the model is still being opened; the port while the runtime loads.
+     */
+    @Test
+    void aStartThatFailsExitsWithItsCodeAndLineAndNeverCrashes() throws Exception {
+        Path bad = Files.writeString(home.resolve("unclosed.csv"), "product_id,title\nP1,\"an unclosed quote\n");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            record Fault(String name, int port, List<String> args, int exit, String line) {}
+            for (Fault f : List.of(
+                    new Fault("missing", 0, List.of("--catalog", home.resolve("nowhere.csv").toString()), 4, "recops: catalog " + home.resolve("nowhere.csv") + " not found"),
+                    new Fault("unclosed", 0, List.of("--catalog", bad.toString()), 2, "recops: catalog " + bad + " line 2: quoted field is never closed"),
+                    new Fault("port", taken.getLocalPort(), List.of(), 4, "recops: cannot listen on 127.0.0.1:" + taken.getLocalPort()))) {
+                Path dir = Files.createDirectories(home.resolve(f.name()));
+                try (LaunchedServer server = LaunchedServer.startOn(f.port(), dir, f.args().toArray(String[]::new))) {
+                    assertThat(server.process.waitFor(120, TimeUnit.SECONDS)).as(f.name()).isTrue();
+                    List<String> err = Files.readAllLines(server.stderr);
+                    assertThat(server.process.exitValue()).as(f.name() + ": " + err).isEqualTo(f.exit());
+                    assertThat(err).as(f.name()).isNotEmpty().allSatisfy(l -> assertThat(l).startsWith("recops: "));
+                    assertThat(err.getLast()).as(f.name()).startsWith(f.line());
+                    try (var files = Files.list(dir)) {
+                        assertThat(files.map(p -> p.getFileName().toString())).as(f.name() + ": no JVM crash").noneMatch(n -> n.startsWith("hs_err"));
+                    }
+                }
+            }
         }
     }
 

@@ -53,7 +53,7 @@ public final class TextEncoder implements Encoder {
      * engine registry and the native loaders are synchronized.
      */
     public static void initialiseRuntimeInBackground() {
-        Thread.ofPlatform().daemon().name("recops-runtime-init").start(() -> {
+        runtimeInit = Thread.ofPlatform().daemon().name("recops-runtime-init").start(() -> {
             try {
                 ai.djl.engine.Engine.getEngine(ENGINE);
                 ai.djl.huggingface.tokenizers.jni.LibUtils.checkStatus();
@@ -61,6 +61,20 @@ public final class TextEncoder implements Encoder {
                 // the load that follows reports it, with its context
             }
         });
+    }
+
+    private static volatile Thread runtimeInit;
+
+    /**
+     * Returns once the initialisation {@link #initialiseRuntimeInBackground()} started has ended
+     * (at once when none was started). A process that fails before its load calls it before it
+     * exits: a native library still loading while the JVM exits can crash it.
+     */
+    public static void awaitRuntimeInitialisation() throws InterruptedException {
+        Thread t = runtimeInit;
+        if (t != null) {
+            t.join();
+        }
     }
 
     private final ModelVersion version;

@@ -137,7 +137,12 @@ public final class SearchService implements AutoCloseable {
             order.sort(Comparator.comparing(v -> !v.version().equals(wantedPrimary)));
         }
         loader.prefetch(order.getFirst()); // its model opens while the catalog is read
-        catalog.initial();
+        try {
+            catalog.initial();
+        } catch (RuntimeException e) {
+            loader.dropPrefetched(); // a bad catalog ends the start: not before the model being opened is
+            throw e;
+        }
 
         RecopsException firstFailure = null;
         for (ModelVersion version : order) {

@@ -93,12 +93,22 @@ final class VersionLoader {
      */
     void prefetch(ModelVersion version) {
         prefetched.computeIfAbsent(version.id(), id -> java.util.concurrent.CompletableFuture.supplyAsync(() -> open(version),
-                task -> Thread.ofVirtual().name("recops-prefetch-" + id).start(task)));
+                task -> Thread.ofPlatform().name("recops-prefetch-" + id).start(task))); // native work: never a virtual thread
     }
 
-    /** Closes models opened ahead for a load that never came (the service closed first). */
+    /**
+     * Closes models opened ahead for a load that never came (the start failed, or the service
+     * closed first), waiting for one still being opened: ONNX Runtime creating a session while
+     * the JVM exits crashes the process (SIGSEGV) instead of letting it exit with its code.
+     */
     void dropPrefetched() {
-        prefetched.values().forEach(f -> f.thenAccept(Encoder::close));
+        for (var ahead : prefetched.values()) {
+            try {
+                ahead.join().close();
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                // it failed to open: nothing to close
+            }
+        }
         prefetched.clear();
     }
 
