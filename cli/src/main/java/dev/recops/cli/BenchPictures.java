@@ -40,7 +40,7 @@ final class BenchPictures {
 
     private static BenchCharts.Run run(String name, List<RunResult.Interval> intervals, List<RunResult.Percentile> distribution) {
         return new BenchCharts.Run(name,
-                intervals.stream().map(i -> new BenchCharts.Second(i.startSeconds(), i.responses(), i.errors(), i.p50(), i.p99())).toList(),
+                intervals.stream().map(i -> new BenchCharts.Second(i.startSeconds(), i.responses(), i.errors(), i.p50(), i.p99(), i.degraded())).toList(),
                 distribution.stream().map(p -> new BenchCharts.Percentile(p.percentile(), p.millis())).toList());
     }
 

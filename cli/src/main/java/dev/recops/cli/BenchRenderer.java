@@ -126,6 +126,10 @@ final class BenchRenderer implements Bench.Listener {
         out.printf(Locale.ROOT, "  requests   %d sent, %d dropped, %d answered, %.2f%% ok; achieved %.1f/s, throughput %.1f/s%n",
                 r.sent(), r.dropped(), r.responses(), r.sent() + r.dropped() == 0 ? 0 : 100.0 * r.ok() / (r.sent() + r.dropped()),
                 r.achievedRate(), r.throughput());
+        if (r.degraded() > 0) {
+            out.printf(Locale.ROOT, "  degraded   %s answered by the server's fallback, not its model (%.2f%%): their latency is not the model's%n",
+                    Plural.of(r.degraded(), "request"), 100 * r.degradedShare());
+        }
         RunResult.Latency l = r.latency();
         out.printf(Locale.ROOT, "  latency    p50 %.2f  p90 %.2f  p95 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms (%s)%n", l.p50(), l.p90(), l.p95(), l.p99(),
                 l.p999(), l.max(), s.mode() == LoadSpec.Mode.OPEN ? "from intended start" : "corrected for the expected interval");
@@ -158,9 +162,9 @@ final class BenchRenderer implements Bench.Listener {
             verdicts(node.putArray("slo"), p.verdicts());
             out.println(node.toString());
         } else {
-            out.printf(Locale.ROOT, "%s=%s: throughput %.1f/s, p50 %.2f, p99 %.2f, p99.9 %.2f ms, errors %.2f%%, dropped %d%s%n",
+            out.printf(Locale.ROOT, "%s=%s: throughput %.1f/s, p50 %.2f, p99 %.2f, p99.9 %.2f ms, errors %.2f%%, degraded %.2f%%, dropped %d%s%n",
                     p.parameter(), num(p.value()), r.throughput(), r.latency().p50(), r.latency().p99(), r.latency().p999(), r.errorRate() * 100,
-                    r.dropped(), p.verdicts().isEmpty() ? "" : p.breached() ? "  SLO BREACHED" : "  SLO met");
+                    r.degradedShare() * 100, r.dropped(), p.verdicts().isEmpty() ? "" : p.breached() ? "  SLO BREACHED" : "  SLO met");
         }
         out.flush();
     }

@@ -43,8 +43,11 @@ public final class BenchCharts {
 
     private BenchCharts() {}
 
-    /** One second of a run: its start (seconds from the run's start), responses, errors and drops, p50 and p99 (ms). */
-    public record Second(double start, long responses, long errors, double p50, double p99) {}
+    /**
+     * One second of a run: its start (seconds from the run's start), responses, errors and drops,
+     * p50 and p99 (ms), and the answers from the server's fallback (degraded) among the responses.
+     */
+    public record Second(double start, long responses, long errors, double p50, double p99, long degraded) {}
 
     /** Latency (ms) at one percentile. */
     public record Percentile(double percentile, double millis) {}
@@ -72,6 +75,10 @@ public final class BenchCharts {
         line(throughput, "responses" + suffix, x, run.seconds().stream().mapToDouble(s -> (double) s.responses()).toArray());
         line(throughput, "errors and drops" + suffix, x, run.seconds().stream().mapToDouble(s -> (double) s.errors()).toArray())
                 .setLineColor(new Color(220, 50, 47));
+        if (run.seconds().stream().anyMatch(s -> s.degraded() > 0)) {
+            line(throughput, "degraded (the fallback's answers)" + suffix, x, run.seconds().stream().mapToDouble(s -> (double) s.degraded()).toArray())
+                    .setLineColor(new Color(181, 137, 0));
+        }
         baseline.ifPresent(b -> faint(line(throughput, "responses (" + b.name() + ")", starts(b),
                 b.seconds().stream().mapToDouble(s -> (double) s.responses()).toArray())));
 

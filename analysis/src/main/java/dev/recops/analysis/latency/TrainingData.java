@@ -175,6 +175,12 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
                 skipped.add(where + ": the target did not tell its configuration");
                 continue;
             }
+            double degraded = r.optional("degraded_share").orElse(0.0); // absent from files of older versions
+            if (degraded > 0) {
+                skipped.add(String.format(java.util.Locale.ROOT, "%s: %.2f%% of its answers came from the server's fallback, not its model "
+                        + "(their latency is not the model's)", where, 100 * degraded));
+                continue;
+            }
             double replicas = r.optional("replicas").orElse(1.0);
             Config c = new Config(r.text("model"), r.text("version"), (int) r.number("batch_max"), r.number("batch_delay_ms"),
                     (int) r.number("workers"), (int) r.number("threads"), r.optional("catalog_products").orElse(0.0).intValue(),

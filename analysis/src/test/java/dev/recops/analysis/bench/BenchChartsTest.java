@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BenchChartsTest {
     private static BenchCharts.Run run(String name, double p99) {
         return new BenchCharts.Run(name,
-                List.of(new BenchCharts.Second(0, 100, 0, 5, p99), new BenchCharts.Second(1, 98, 2, 6, p99 + 1)),
+                List.of(new BenchCharts.Second(0, 100, 0, 5, p99, 0), new BenchCharts.Second(1, 98, 2, 6, p99 + 1, 3)),
                 List.of(new BenchCharts.Percentile(50, 5), new BenchCharts.Percentile(99, p99), new BenchCharts.Percentile(99.99, 2 * p99)));
     }
 
@@ -25,7 +25,7 @@ class BenchChartsTest {
         assertThat(charts.get(BenchCharts.OVER_TIME).getSeriesMap()).containsOnlyKeys("p50 (this run)", "p99 (this run)",
                 "p99 (baseline base.json)", "objective p99<=50ms");
         assertThat(charts.get(BenchCharts.THROUGHPUT).getSeriesMap()).containsOnlyKeys("responses (this run)", "errors and drops (this run)",
-                "responses (baseline base.json)");
+                "degraded (the fallback's answers) (this run)", "responses (baseline base.json)");
         assertThat(charts.get(BenchCharts.DISTRIBUTION).getSeriesMap()).containsOnlyKeys("this run", "baseline base.json", "objective p99<=50ms");
         // p99.99 sits at 10^4 on the log axis
         assertThat(charts.get(BenchCharts.DISTRIBUTION).getSeriesMap().get("this run").getXData())

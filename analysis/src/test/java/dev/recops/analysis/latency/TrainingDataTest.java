@@ -48,6 +48,22 @@ class TrainingDataTest {
         assertThat(skipped).singleElement().asString().contains("runs.csv:3").contains("closed loop");
     }
 
+    /** A run in which the server answered from its fallback measured the fallback: train says so and leaves it out. */
+    @Test
+    void aRunWithDegradedAnswersIsLeftOutAndSaidSo(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("runs.csv");
+        Files.writeString(f, """
+                mode,rate,batch_max,batch_delay_ms,workers,threads,error_rate,throughput_rps,p50_ms,p99_ms,degraded_share
+                open,100,8,2,2,1,0,100,5,20,0
+                open,200,8,2,2,1,0,200,1,2,0.125
+                """);
+        List<String> skipped = new ArrayList<>();
+        List<Observation> obs = TrainingData.runs(f, Files.readString(f), skipped);
+        assertThat(obs).singleElement().satisfies(o -> assertThat(o.query().rate()).isEqualTo(100));
+        assertThat(skipped).singleElement().asString().isEqualTo("runs.csv:3: 12.50% of its answers came from the server's fallback, "
+                + "not its model (their latency is not the model's)");
+    }
+
     @Test
     void refusesAFileThatIsNotABenchCsvNamingTheMissingColumn(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("other.csv");

@@ -43,6 +43,7 @@ public final class Bench {
             if (findMaxRate && (objectives.isEmpty() || load.mode() != LoadSpec.Mode.OPEN || sweep.isPresent())) {
                 throw new RecopsException.InvalidInput("bad_bench", "--find-max-rate needs at least one --slo, an open loop and no --sweep");
             }
+            objectives = Slo.withDefaults(objectives);
             if (sweep.isPresent() && sweep.get().needsEngine() && !inProcess) {
                 throw new RecopsException.InvalidInput("bad_bench", "--sweep " + sweep.get().parameter()
                         + " changes how the engine serves, so it needs --in-process (a server at --url is configured by its own options)");

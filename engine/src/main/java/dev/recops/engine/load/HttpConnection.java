@@ -23,7 +23,10 @@ final class HttpConnection implements Closeable {
     private final byte[] buf = new byte[16 * 1024];
     private int pos;
     private int lim;
+    /** The server's header on an answer from its fallback, as {@link #headerIs} matches it. */
+    private static final String DEGRADED = dev.recops.engine.serve.ServeServer.DEGRADED_HEADER.toLowerCase(java.util.Locale.ROOT) + ":";
     private boolean reusable = true;
+    private boolean degraded;
     private long lastUsedNanos = System.nanoTime();
 
     private HttpConnection(Socket socket) throws IOException {
@@ -64,6 +67,11 @@ final class HttpConnection implements Closeable {
         return reusable;
     }
 
+    /** Whether the last response said it came from the fallback, not the model ({@code X-Recops-Degraded}). */
+    boolean degraded() {
+        return degraded;
+    }
+
     /** {@link System#nanoTime()} when the last exchange ended (or the connection opened). */
     long lastUsedNanos() {
         return lastUsedNanos;
@@ -80,6 +88,7 @@ final class HttpConnection implements Closeable {
      */
     int exchange(byte[] request, int timeoutMillis) throws IOException {
         reusable = false; // until the whole response has been read
+        degraded = false;
         socket.setSoTimeout(Math.max(1, timeoutMillis));
         out.write(request);
         out.flush();
@@ -99,6 +108,8 @@ final class HttpConnection implements Closeable {
                 chunked = true;
             } else if (headerIs(start, end, "connection:") && contains(start, end, "close")) {
                 close = true;
+            } else if (headerIs(start, end, DEGRADED)) {
+                degraded = true;
             }
         }
         if (chunked) {

@@ -128,7 +128,7 @@ public final class HttpTarget implements Target {
             } else {
                 c.close();
             }
-            return new Outcome(status, "");
+            return new Outcome(status, "", c.degraded());
         } catch (IOException e) {
             c.close();
             return Outcome.of(e);

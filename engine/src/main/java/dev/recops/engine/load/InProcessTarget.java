@@ -29,14 +29,21 @@ public final class InProcessTarget implements Target {
     @Override
     public Outcome call(Workload.Call call, long deadlineNanos) {
         try {
-            switch (call.query()) {
-                case Queries.Search q -> count(service.search(q, deadlineNanos).queryTokens());
-                case Queries.Recommend q -> service.recommend(q);
-                case Queries.Embed q -> service.embed(q, deadlineNanos);
+            boolean degraded = switch (call.query()) {
+                case Queries.Search q -> {
+                    Queries.Ranked r = service.search(q, deadlineNanos);
+                    count(r.queryTokens());
+                    yield r.degraded();
+                }
+                case Queries.Recommend q -> service.recommend(q).degraded();
+                case Queries.Embed q -> {
+                    service.embed(q, deadlineNanos);
+                    yield false;
+                }
                 case null, default -> throw new RecopsException.InvalidInput("not_in_process",
                         call.endpoint().label + " requests cannot be sent in-process");
-            }
-            return new Outcome(200, "");
+            };
+            return new Outcome(200, "", degraded);
         } catch (RecopsException e) {
             return new Outcome(ServeServer.status(e), "");
         }

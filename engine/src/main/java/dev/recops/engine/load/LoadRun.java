@@ -64,9 +64,11 @@ public final class LoadRun {
     private final LongAdder sent = new LongAdder();
     private final LongAdder responses = new LongAdder();
     private final LongAdder ok = new LongAdder();
+    private final LongAdder degraded = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private long failedBefore; // failures() at the last interval, under total's lock
+    private long degradedBefore; // degraded at the last interval, under total's lock
     private final AtomicLong latencySumMicros = new AtomicLong();
     private final AtomicLong latencyCount = new AtomicLong();
     private final List<RunResult.Interval> intervals = new ArrayList<>();
@@ -288,6 +290,8 @@ public final class LoadRun {
         }
         if (o.ok()) {
             ok.increment();
+        } else if (o.answered()) {
+            degraded.increment(); // answered, by the fallback: neither good nor an error
         } else {
             error(o.errorKind());
         }
@@ -333,16 +337,19 @@ public final class LoadRun {
             Histogram h = recorder.getIntervalHistogram();
             if (nowNanos <= measureStartNanos) {
                 failedBefore = failures(); // what failed in the warm-up is not the first second's
+                degradedBefore = degraded.sum();
             }
             if (h.getTotalCount() > 0 || nowNanos > measureStartNanos) {
                 total.add(h);
                 double at = Math.max(0, (nowNanos - measureStartNanos) / 1e9);
                 if (nowNanos > measureStartNanos) {
                     long failed = failures();
+                    long fallback = degraded.sum();
                     intervals.add(new RunResult.Interval(Math.floor(at * 1000) / 1000, h.getTotalCount(), failed - failedBefore,
                             h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50) / MICROS_PER_MILLI,
-                            h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / MICROS_PER_MILLI));
+                            h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / MICROS_PER_MILLI, fallback - degradedBefore));
                     failedBefore = failed;
+                    degradedBefore = fallback;
                     hlog.ifPresent(w -> {
                         h.setStartTimeStamp(System.currentTimeMillis() - 1_000);
                         h.setEndTimeStamp(System.currentTimeMillis());
@@ -374,7 +381,7 @@ public final class LoadRun {
                 : Optional.empty();
         String mix = workload.spec().mix().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .map(e -> e.getKey().label + "=" + e.getValue()).reduce((a, b) -> a + "," + b).orElse("");
-        return new RunResult(target.describe(), workload.spec().order(), mix, spec, started, seconds, s, responses.sum(), ok.sum(), d,
+        return new RunResult(target.describe(), workload.spec().order(), mix, spec, started, seconds, s, responses.sum(), ok.sum(), degraded.sum(), d,
                 new TreeMap<>(errorCounts), s + d == 0 ? 0 : failed / (double) (s + d), (s + d) / seconds,
                 responses.sum() / seconds, RunResult.Latency.of(total, MICROS_PER_MILLI),
                 spec.mode() == LoadSpec.Mode.OPEN ? Optional.of(RunResult.Latency.of(lag, MICROS_PER_MILLI)) : Optional.empty(),

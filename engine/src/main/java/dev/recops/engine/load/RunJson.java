@@ -38,7 +38,8 @@ public final class RunJson {
         r.batches().ifPresent(b -> out.putObject("model_calls").put("calls", b.calls()).put("mean_batch", round(b.meanBatch()))
                 .put("mean_call_ms", round(b.meanCallMillis())));
         r.cacheHitRatio().ifPresent(h -> out.put("query_cache_hit_ratio", round(h)));
-        out.put("sent", r.sent()).put("responses", r.responses()).put("ok", r.ok()).put("dropped", r.dropped())
+        out.put("sent", r.sent()).put("responses", r.responses()).put("ok", r.ok()).put("degraded", r.degraded())
+                .put("degraded_share", r.degradedShare()).put("dropped", r.dropped())
                 .put("error_rate", r.errorRate()).put("achieved_rate", round(r.achievedRate())).put("throughput_rps", round(r.throughput()));
         out.putObject("connections").put("opened", r.connections().opened()).put("reused", r.connections().reused());
         ObjectNode errors = out.putObject("errors");
@@ -48,7 +49,7 @@ public final class RunJson {
         var intervals = out.putArray("intervals");
         for (RunResult.Interval i : r.intervals()) {
             intervals.addObject().put("t", i.startSeconds()).put("responses", i.responses()).put("errors", i.errors())
-                    .put("p50_ms", round(i.p50())).put("p99_ms", round(i.p99()));
+                    .put("degraded", i.degraded()).put("p50_ms", round(i.p50())).put("p99_ms", round(i.p99()));
         }
         var distribution = out.putArray("distribution_ms");
         for (RunResult.Percentile p : r.distribution()) {
@@ -85,7 +86,7 @@ public final class RunJson {
         List<RunResult.Interval> intervals = new ArrayList<>();
         for (JsonNode i : root.get("intervals")) {
             intervals.add(new RunResult.Interval(i.path("t").asDouble(), i.path("responses").asLong(), i.path("errors").asLong(),
-                    i.path("p50_ms").asDouble(), i.path("p99_ms").asDouble()));
+                    i.path("p50_ms").asDouble(), i.path("p99_ms").asDouble(), i.path("degraded").asLong()));
         }
         List<RunResult.Percentile> distribution = new ArrayList<>(); // absent from runs written before it was added
         for (JsonNode p : root.path("distribution_ms")) {

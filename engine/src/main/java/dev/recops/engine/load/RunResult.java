@@ -12,7 +12,9 @@ import java.util.SortedMap;
  *
  * @param sent requests started (open loop: dispatched; dropped ones are not sent)
  * @param responses requests answered with any status
- * @param ok requests answered 2xx
+ * @param ok requests answered 2xx by the model
+ * @param degraded requests answered 2xx by the server's fallback (BM25), not its model: neither
+ *     ok nor an error; the server says so in the {@code X-Recops-Degraded} header
  * @param dropped open loop: requests not sent because {@code maxInFlight} were unanswered
  * @param errors failed requests by kind ({@code status_503}, {@code timeout}, {@code connect},
  *     {@code io}, {@code dropped})
@@ -29,7 +31,7 @@ import java.util.SortedMap;
  * @param cacheHitRatio the share of query cache lookups that hit in the measured window, when the target has a cache
  */
 public record RunResult(String target, Workload.Order order, String mix, LoadSpec spec, Instant started, double measuredSeconds,
-                        long sent, long responses, long ok, long dropped, SortedMap<String, Long> errors, double errorRate,
+                        long sent, long responses, long ok, long degraded, long dropped, SortedMap<String, Long> errors, double errorRate,
                         double achievedRate, double throughput, Latency latency, Optional<Latency> lag,
                         List<Interval> intervals, List<Percentile> distribution, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens,
                         Optional<Batches> batches, Target.Connections connections, OptionalDouble cacheHitRatio) {
@@ -60,8 +62,20 @@ public record RunResult(String target, Workload.Order order, String mix, LoadSpe
      */
     public record Batches(long calls, double meanBatch, double meanCallMillis) {}
 
-    /** One second of the measured window; {@code errors} counts failures and drops in it. */
-    public record Interval(double startSeconds, long responses, long errors, double p50, double p99) {}
+    /**
+     * One second of the measured window: responses, failures and drops ({@code errors}), answers
+     * from the server's fallback among the responses ({@code degraded}), latency percentiles (ms).
+     */
+    public record Interval(double startSeconds, long responses, long errors, double p50, double p99, long degraded) {
+        public Interval(double startSeconds, long responses, long errors, double p50, double p99) {
+            this(startSeconds, responses, errors, p50, p99, 0);
+        }
+    }
+
+    /** Answers from the fallback, as a share of the requests scheduled (sent + dropped), as errorRate is of failures. */
+    public double degradedShare() {
+        return sent + dropped == 0 ? 0 : degraded / (double) (sent + dropped);
+    }
 
     /** The latency (ms) at one percentile. */
     public record Percentile(double percentile, double millis) {}

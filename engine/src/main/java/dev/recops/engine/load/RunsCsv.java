@@ -23,7 +23,7 @@ public final class RunsCsv {
             "model", "version", "batch_max", "batch_delay_ms", "workers", "threads", "replicas", "mean_query_tokens",
             "catalog_products", "index", "sent", "dropped", "error_rate", "achieved_rate", "throughput_rps",
             "p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms", "lag_p99_ms",
-            "model_calls", "mean_batch", "mean_call_ms", "server_cpus");
+            "model_calls", "mean_batch", "mean_call_ms", "server_cpus", "degraded_share");
 
     private RunsCsv() {}
 
@@ -37,8 +37,9 @@ public final class RunsCsv {
                     first = lines.findFirst().orElse("");
                 }
                 if (!first.equals(header)) {
-                    throw new RecopsException.InvalidInput("csv_header_mismatch",
-                            file + " has other columns than recops bench writes; use a new file");
+                    throw new RecopsException.InvalidInput("csv_header_mismatch", file + " has other columns than recops bench writes"
+                            + (header.startsWith(first + ",") ? " (an older recops wrote it, without " + header.substring(first.length() + 1) + ")" : "")
+                            + "; use a new file");
                 }
             }
             try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
@@ -68,7 +69,8 @@ public final class RunsCsv {
                 num(r.latency().p95()), num(r.latency().p99()), num(r.latency().p999()), num(r.latency().max()),
                 r.lag().map(l -> (Object) num(l.p99())).orElse(""),
                 r.batches().map(b -> (Object) b.calls()).orElse(""), r.batches().map(b -> (Object) num(b.meanBatch())).orElse(""),
-                r.batches().map(b -> (Object) num(b.meanCallMillis())).orElse(""), f.map(x -> x.cpus() > 0 ? (Object) x.cpus() : "").orElse(""));
+                r.batches().map(b -> (Object) num(b.meanCallMillis())).orElse(""), f.map(x -> x.cpus() > 0 ? (Object) x.cpus() : "").orElse(""),
+                num(r.degradedShare()));
         return values.stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 

@@ -16,13 +16,18 @@ public interface Target extends AutoCloseable {
      *     {@code connect} (no connection: refused, unreachable), {@code reset} (the server reset
      *     the connection), {@code eof} (the server closed it before a whole response) or {@code io}
      *     (any other transport failure)
+     * @param degraded a 2xx answer from the server's fallback (BM25), not its model
      */
-    record Outcome(int status, String failure) {
+    record Outcome(int status, String failure, boolean degraded) {
         static final Outcome TIMEOUT = new Outcome(0, "timeout");
         static final Outcome CONNECT = new Outcome(0, "connect");
         static final Outcome RESET = new Outcome(0, "reset");
         static final Outcome EOF = new Outcome(0, "eof");
         static final Outcome IO = new Outcome(0, "io");
+
+        Outcome(int status, String failure) {
+            this(status, failure, false);
+        }
 
         /** The kind of a transport failure after the connection was made. */
         static Outcome of(java.io.IOException e) {
@@ -40,13 +45,19 @@ public interface Target extends AutoCloseable {
             return m.contains("reset") || m.contains("Broken pipe") || m.contains("abort");
         }
 
+        /** A 2xx answer from the model: a fallback answer is not a good one. */
         public boolean ok() {
+            return answered() && !degraded;
+        }
+
+        /** A 2xx answer, the model's or the fallback's. */
+        public boolean answered() {
             return status >= 200 && status < 300;
         }
 
-        /** {@code status_503}, {@code timeout}...; empty when ok. */
+        /** {@code status_503}, {@code timeout}...; empty when answered (ok or degraded). */
         public String errorKind() {
-            return ok() ? "" : failure.isEmpty() ? "status_" + status : failure;
+            return answered() ? "" : failure.isEmpty() ? "status_" + status : failure;
         }
     }
 

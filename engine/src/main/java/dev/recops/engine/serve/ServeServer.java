@@ -40,6 +40,9 @@ import java.util.logging.Logger;
 public final class ServeServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ServeServer.class.getName());
     private static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
+    /** On an answer from the fallback (BM25) instead of the model: its reason ({@code timeout}, {@code breaker_open}...). */
+    public static final String DEGRADED_HEADER = "X-Recops-Degraded";
+    private static final HeaderName DEGRADED = HeaderNames.create(DEGRADED_HEADER);
     private static final HeaderName REQUEST_TIMEOUT = HeaderNames.create("X-Request-Timeout-Ms");
     /** Longest deadline a client may ask for. */
     static final long MAX_TIMEOUT_MS = 60_000;
@@ -259,6 +262,11 @@ public final class ServeServer implements AutoCloseable {
         }
         res.status(Status.create(reply.status()));
         res.header(REQUEST_ID, requestId);
+        if (reply.degraded()) {
+            // the answer came from the fallback, not the model: said in a header too, so that a
+            // load generator or a proxy can count it without parsing the body
+            res.header(DEGRADED, reply.body().path("degraded_reason").asText("degraded"));
+        }
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         byte[] bytes;
         try {

@@ -27,6 +27,7 @@ public final class FakeServer implements AutoCloseable {
     private final HttpServer server;
     private volatile long stallUntilNanos;
     private volatile int status = 200;
+    private volatile String degradedReason = "";
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong posts = new AtomicLong();
     private volatile long stallAtPost = -1;
@@ -53,6 +54,9 @@ public final class FakeServer implements AutoCloseable {
             }
             byte[] body = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
+            if (!degradedReason.isEmpty()) {
+                exchange.getResponseHeaders().add(dev.recops.engine.serve.ServeServer.DEGRADED_HEADER, degradedReason);
+            }
             exchange.sendResponseHeaders(status, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
@@ -86,6 +90,11 @@ public final class FakeServer implements AutoCloseable {
 
     public void failWith(int status) {
         this.status = status;
+    }
+
+    /** From now on answers 200 from its "fallback", as recops serve says it: the degraded header with {@code reason}. */
+    public void degradeWith(String reason) {
+        this.degradedReason = reason;
     }
 
     @Override

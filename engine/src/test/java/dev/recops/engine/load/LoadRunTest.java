@@ -97,6 +97,31 @@ class LoadRunTest {
         assertThat(r.responses()).isEqualTo(r.sent());
     }
 
+    /**
+     * Answers from the server's fallback (200 with the degraded header) are counted as degraded:
+     * neither ok nor errors, per second too, and a gate without a degraded objective of its own
+     * holds the default one (none), so a run of fallback answers never passes as a clean one.
+     */
+    @Test
+    void answersFromTheFallbackAreCountedAsDegradedAndFailTheDefaultGate() {
+        server.degradeWith("breaker_open");
+        RunResult r = new LoadRun(target, workload(target.hostHeader()), new LoadSpec(LoadSpec.Mode.OPEN, 100, LoadSpec.Arrivals.CONSTANT,
+                1, Duration.ofSeconds(1), Duration.ZERO, 100, Duration.ofSeconds(5)), Optional.empty(), p -> {}).run();
+        assertThat(r.responses()).isEqualTo(r.sent()).isPositive();
+        assertThat(r.degraded()).isEqualTo(r.responses());
+        assertThat(r.ok()).isZero();
+        assertThat(r.errors()).doesNotContainKey("status_200");
+        assertThat(r.degradedShare()).isEqualTo(r.sent() / (double) (r.sent() + r.dropped()));
+        assertThat(r.intervals().stream().mapToLong(RunResult.Interval::degraded).sum()).isEqualTo(r.degraded());
+        List<Slo> gate = Slo.withDefaults(List.of(Slo.parse("p99<=5s")));
+        assertThat(gate).extracting(Slo::text).containsExactly("p99<=5s", "degraded<=0%");
+        assertThat(gate.stream().map(s -> s.evaluate(r))).filteredOn(v -> !v.met()).singleElement()
+                .satisfies(v -> assertThat(v.describe()).startsWith("degraded<=0%: 100.000% (BREACHED, by default"));
+        assertThat(Slo.withDefaults(List.of(Slo.parse("degraded<=100%")))).as("a degraded objective of one's own replaces the default")
+                .extracting(Slo::text).containsExactly("degraded<=100%");
+        assertThat(RunJson.write(r).path("degraded_share").asDouble()).isEqualTo(r.degradedShare());
+    }
+
     @Test
     void warmUpIsSentButNotMeasured() {
         RunResult r = new LoadRun(target, workload(target.hostHeader()), new LoadSpec(LoadSpec.Mode.OPEN, 100, LoadSpec.Arrivals.CONSTANT,

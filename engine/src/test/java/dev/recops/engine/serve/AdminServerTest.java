@@ -282,6 +282,42 @@ class AdminServerTest {
         assertThat(verdict.get("canary_error_rate").asDouble()).isGreaterThan(verdict.get("primary_error_rate").asDouble());
     }
 
+    /**
+     * What a load generator sees of a model made to fail through the fault API: 200s from the
+     * fallback, each saying so in a header as well as the body, counted as degraded over HTTP and
+     * in-process alike, so that no gate takes them for the model's answers.
+     */
+    @Test
+    void aFailingModelsAnswersAreDegradedToTheLoadGeneratorOverHttpAndInProcess() throws Exception {
+        String primary = json(admin("GET", "/status")).path("traffic").path("primary_version").asText();
+        assertThat(call("POST", "/faults", "Bearer " + token, "{\"version\": \"" + primary + "\", \"error_rate\": 1, \"duration_s\": 60}")
+                .statusCode()).isEqualTo(200);
+        try {
+            HttpResponse<String> answer = search("lamp");
+            assertThat(answer.headers().firstValue(ServeServer.DEGRADED_HEADER)).as("the reason, in a header")
+                    .hasValue(json(answer).get("degraded_reason").asText());
+            dev.recops.engine.load.LoadSpec spec = new dev.recops.engine.load.LoadSpec(dev.recops.engine.load.LoadSpec.Mode.OPEN, 20,
+                    dev.recops.engine.load.LoadSpec.Arrivals.CONSTANT, 1, Duration.ofSeconds(1), Duration.ZERO, 20, Duration.ofSeconds(5));
+            try (dev.recops.engine.load.HttpTarget http = dev.recops.engine.load.HttpTarget.connect(base);
+                 dev.recops.engine.load.InProcessTarget inProcess = new dev.recops.engine.load.InProcessTarget(service, new ServerMetrics())) {
+                for (dev.recops.engine.load.Target target : List.<dev.recops.engine.load.Target>of(http, inProcess)) {
+                    dev.recops.engine.load.Workload w = dev.recops.engine.load.Workload.build(new dev.recops.engine.load.Workload.Spec(
+                            List.of("desk lamp", "gaming chair"), java.util.Map.of(dev.recops.engine.load.Workload.Endpoint.SEARCH, 1), 3, "",
+                            "search-encoder", List.of(), Optional.empty(), "/v1/search", List.of(), dev.recops.engine.load.Workload.Order.SEQUENTIAL,
+                            1, 1), http.hostHeader());
+                    dev.recops.engine.load.RunResult r = new dev.recops.engine.load.LoadRun(target, w, spec, Optional.empty(), p -> {}).run();
+                    assertThat(r.responses()).as(target.describe()).isPositive();
+                    assertThat(r.degraded()).as(target.describe() + ": every answer the fallback's").isEqualTo(r.responses());
+                    assertThat(r.ok()).as(target.describe()).isZero();
+                    assertThat(dev.recops.engine.load.Slo.withDefaults(List.of(dev.recops.engine.load.Slo.parse("p99<=5s"))).stream()
+                            .allMatch(s -> s.evaluate(r).met())).as(target.describe() + ": not a clean pass").isFalse();
+                }
+            }
+        } finally {
+            admin("DELETE", "/faults");
+        }
+    }
+
     @Test
     void canaryVerdictsCompareErrorRateAndP99() {
         CanaryAnalysis a = new CanaryAnalysis(Duration.ofSeconds(1), 0.01, 1.5, 10);
