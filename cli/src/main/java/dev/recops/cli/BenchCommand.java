@@ -32,8 +32,10 @@ import java.util.concurrent.Callable;
             "Load a recops server (or the engine in-process) and report latency percentiles from HdrHistogram.",
             "%nOpen loop by default: requests start at --rate per second whatever the server does, and latency counts "
                     + "from each request's intended start, so a stall shows in full (no coordinated omission). "
-                    + "--concurrency N runs N closed-loop clients instead, corrected for the expected interval. "
-                    + "--slo gates the run (exit 3 when breached); --csv appends one row per run for recops train.",
+                    + "--concurrency N runs N closed-loop clients instead: latency of the responses received, with a coordinated-omission "
+                    + "estimate beside it (corrected). Every answer is ok, degraded (from the server's fallback) or an error by kind. "
+                    + "--slo gates the run (exit 3 when breached; degraded<=0%% unless an --slo bounds it); --csv appends one row per run "
+                    + "for recops train.",
             ""
         })
 final class BenchCommand implements Callable<Integer> {

@@ -132,7 +132,10 @@ final class BenchRenderer implements Bench.Listener {
         }
         RunResult.Latency l = r.latency();
         out.printf(Locale.ROOT, "  latency    p50 %.2f  p90 %.2f  p95 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms (%s)%n", l.p50(), l.p90(), l.p95(), l.p99(),
-                l.p999(), l.max(), s.mode() == LoadSpec.Mode.OPEN ? "from intended start" : "corrected for the expected interval");
+                l.p999(), l.max(), s.mode() == LoadSpec.Mode.OPEN ? "from intended start" : "of the responses received, from their send");
+        r.corrected().ifPresent(c -> out.printf(Locale.ROOT,
+                "  corrected  p50 %.2f  p90 %.2f  p95 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms (an estimate for coordinated omission, "
+                        + "the running mean as the expected interval: not what the clients saw)%n", c.p50(), c.p90(), c.p95(), c.p99(), c.p999(), c.max()));
         r.lag().ifPresent(g -> out.printf(Locale.ROOT, "  lag        p99 %.3f ms, max %.3f ms (dispatcher behind schedule)%n", g.p99(), g.max()));
         if (r.connections().opened() + r.connections().reused() > 0) {
             out.println(r.connections().opened() == 0

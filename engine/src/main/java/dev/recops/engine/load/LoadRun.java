@@ -60,6 +60,8 @@ public final class LoadRun {
 
     private final Recorder recorder = new Recorder(3);
     private final Histogram total = new Histogram(3);
+    /** Closed loop: the same responses, corrected for coordinated omission (an estimate beside the raw, never instead). */
+    private final Recorder corrected = new Recorder(3);
     private final Histogram lag = new Histogram(3);
     private final LongAdder sent = new LongAdder();
     private final LongAdder responses = new LongAdder();
@@ -280,13 +282,16 @@ public final class LoadRun {
         if (o.status() > 0) {
             responses.increment();
             long micros = Math.max(1, (doneNanos - intendedNanos) / 1_000);
+            recorder.recordValue(micros);
             if (expectedIntervalMicros > 0) {
-                recorder.recordValueWithExpectedInterval(micros, expectedIntervalMicros);
-            } else {
-                recorder.recordValue(micros);
+                corrected.recordValueWithExpectedInterval(micros, expectedIntervalMicros);
             }
         } else if (o.failure().equals("timeout")) {
-            recorder.recordValue(Math.max(1, (doneNanos - intendedNanos) / 1_000)); // at least this long: keep it in the tail
+            long micros = Math.max(1, (doneNanos - intendedNanos) / 1_000); // at least this long: keep it in the tail
+            recorder.recordValue(micros);
+            if (expectedIntervalMicros > 0) {
+                corrected.recordValue(micros);
+            }
         }
         if (o.ok()) {
             ok.increment();
@@ -385,6 +390,8 @@ public final class LoadRun {
                 new TreeMap<>(errorCounts), s + d == 0 ? 0 : failed / (double) (s + d), (s + d) / seconds,
                 responses.sum() / seconds, RunResult.Latency.of(total, MICROS_PER_MILLI),
                 spec.mode() == LoadSpec.Mode.OPEN ? Optional.of(RunResult.Latency.of(lag, MICROS_PER_MILLI)) : Optional.empty(),
+                spec.mode() == LoadSpec.Mode.CLOSED ? Optional.of(RunResult.Latency.of(corrected.getIntervalHistogram(), MICROS_PER_MILLI))
+                        : Optional.empty(),
                 intervals, RunResult.distribution(total, MICROS_PER_MILLI), target.facts(), tokens, batches, target.connections().minus(connectionsAtStart),
                 after.cacheLookups() > before.cacheLookups()
                         ? OptionalDouble.of((after.cacheHits() - before.cacheHits()) / (after.cacheLookups() - before.cacheLookups()))

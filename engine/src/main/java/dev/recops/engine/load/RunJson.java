@@ -46,6 +46,7 @@ public final class RunJson {
         r.errors().forEach(errors::put);
         latency(out.putObject("latency_ms"), r.latency());
         r.lag().ifPresent(l -> latency(out.putObject("scheduler_lag_ms"), l));
+        r.corrected().ifPresent(l -> latency(out.putObject("latency_corrected_ms"), l));
         var intervals = out.putArray("intervals");
         for (RunResult.Interval i : r.intervals()) {
             intervals.addObject().put("t", i.startSeconds()).put("responses", i.responses()).put("errors", i.errors())

@@ -21,8 +21,12 @@ import java.util.SortedMap;
  * @param errorRate failed / (sent + dropped)
  * @param achievedRate (sent + dropped) per second: the rate the schedule was kept at
  * @param throughput responses per second
- * @param latency from intended start (open loop) or corrected for the expected interval (closed)
+ * @param latency of the responses received (and timeouts, at least as long as they waited): from
+ *     the intended start in open loop, from the send in closed loop, as wrk and hey report it
  * @param lag open loop: how late the dispatcher started requests; empty for closed loop
+ * @param corrected closed loop: the same responses corrected for coordinated omission, with the
+ *     running mean latency as the expected interval (synthetic samples fill the requests a client
+ *     did not send while it waited): an estimate, never what the clients saw; empty in open loop
  * @param intervals one entry per second of the measured window
  * @param distribution latency (ms) at percentiles from p0 to p99.99, ten to a decade of 1/(1-p): the
  *     HdrHistogram percentile distribution, for a plot on a log scale
@@ -32,7 +36,7 @@ import java.util.SortedMap;
  */
 public record RunResult(String target, Workload.Order order, String mix, LoadSpec spec, Instant started, double measuredSeconds,
                         long sent, long responses, long ok, long degraded, long dropped, SortedMap<String, Long> errors, double errorRate,
-                        double achievedRate, double throughput, Latency latency, Optional<Latency> lag,
+                        double achievedRate, double throughput, Latency latency, Optional<Latency> lag, Optional<Latency> corrected,
                         List<Interval> intervals, List<Percentile> distribution, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens,
                         Optional<Batches> batches, Target.Connections connections, OptionalDouble cacheHitRatio) {
 

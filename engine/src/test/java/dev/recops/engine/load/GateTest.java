@@ -22,7 +22,7 @@ class GateTest {
         LoadSpec spec = new LoadSpec(mode, 100, LoadSpec.Arrivals.CONSTANT, 4, Duration.ofSeconds(30), Duration.ZERO, 10, Duration.ofSeconds(1));
         return new RunResult("http://x", Workload.Order.SEQUENTIAL, "search=100", spec, Instant.EPOCH, 30, 3000, 3000, 3000, 0, 0,
                 new TreeMap<>(), errorRate, 100, throughput, new RunResult.Latency(3000, p50, p50 * 1.5, p50 * 1.8, p99, p99 * 1.2, p99 * 1.5, p50),
-                Optional.empty(), intervals,
+                Optional.empty(), Optional.empty(), intervals,
                 List.of(new RunResult.Percentile(50, p50), new RunResult.Percentile(99, p99)), Optional.empty(), OptionalDouble.empty(), Optional.empty(), Target.Connections.NONE,
                 OptionalDouble.empty());
     }
