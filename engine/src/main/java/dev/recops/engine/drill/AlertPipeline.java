@@ -84,7 +84,8 @@ final class AlertPipeline implements AutoCloseable {
                 try (exchange) {
                     JsonNode body = JSON.readTree(exchange.getRequestBody());
                     for (JsonNode a : body.path("alerts")) {
-                        self.transition(a.path("labels").path("alertname").asText("?"), "notified " + a.path("status").asText(), at);
+                        Journal.Transition.notified(a.path("status").asText())
+                                .ifPresent(t -> self.transition(a.path("labels").path("alertname").asText("?"), t, at));
                     }
                     exchange.sendResponseHeaders(200, -1);
                 } catch (IOException | RuntimeException e) {
@@ -234,15 +235,15 @@ final class AlertPipeline implements AutoCloseable {
                             return;
                         }
                         if (state.equals("pending") || was == null) {
-                            transition(name, "pending", activeAt.get(name));
+                            transition(name, Journal.Transition.PENDING, activeAt.get(name));
                         }
                         if (state.equals("firing")) {
-                            transition(name, "firing", at);
+                            transition(name, Journal.Transition.FIRING, at);
                         }
                     });
                     for (String name : List.copyOf(states.keySet())) {
                         if (!now.containsKey(name)) {
-                            transition(name, "resolved", at);
+                            transition(name, Journal.Transition.RESOLVED, at);
                         }
                     }
                     states.clear();
@@ -253,10 +254,10 @@ final class AlertPipeline implements AutoCloseable {
         }
     }
 
-    private void transition(String name, String what, Instant at) {
-        Journal.Alert a = alerts.merge(name, new Journal.Alert(name, null, null, null, null, null).with(what, at), (old, fresh) -> old.with(what, at));
-        boolean absorbed = what.equals("resolved") && a.firingAt() == null;
-        events.accept(new Journal.Event(at, "alert " + name + " " + (absorbed ? "no longer pending (never fired)" : what)));
+    private void transition(String name, Journal.Transition t, Instant at) {
+        Journal.Alert a = alerts.merge(name, new Journal.Alert(name, null, null, null, null, null).with(t, at), (old, fresh) -> old.with(t, at));
+        boolean absorbed = t == Journal.Transition.RESOLVED && a.firingAt() == null;
+        events.accept(new Journal.Event(at, "alert " + name + " " + (absorbed ? "no longer pending (never fired)" : t.label)));
     }
 
     /** Every alert seen so far, in the order they first appeared. */

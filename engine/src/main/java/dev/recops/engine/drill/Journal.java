@@ -28,26 +28,51 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
         this(experiment, started, ended, activities, timeline, measurements, before, after, expectations, deviations, List.of());
     }
 
+    /** What can happen to an alert as a drill watches it: Prometheus' states, and Alertmanager's deliveries to the drill's webhook. */
+    public enum Transition {
+        PENDING("pending"), FIRING("firing"), RESOLVED("resolved"), NOTIFIED_FIRING("notified firing"), NOTIFIED_RESOLVED("notified resolved");
+
+        /** As the timeline says it. */
+        public final String label;
+
+        Transition(String label) {
+            this.label = label;
+        }
+
+        /** A delivery by Alertmanager, by the status it sent ({@code firing}, {@code resolved}); empty for any other. */
+        static java.util.Optional<Transition> notified(String status) {
+            return switch (status) {
+                case "firing" -> java.util.Optional.of(NOTIFIED_FIRING);
+                case "resolved" -> java.util.Optional.of(NOTIFIED_RESOLVED);
+                default -> java.util.Optional.empty();
+            };
+        }
+    }
+
     /**
-     * One alert's life in a drill with the alerting pipeline; null where it did not happen.
+     * One alert's life in a drill with the alerting pipeline; null where it did not happen. The
+     * first pending, firing and notification times stand when an alert resolves and comes back
+     * (the time to alert is the first); the resolution times are the last.
      *
      * @param pendingAt when its condition first held (Prometheus' activeAt)
-     * @param firingAt when it fired (its for: elapsed), seen within 250 ms
-     * @param notifiedAt when Alertmanager's webhook delivered it to the drill
-     * @param resolvedAt when it stopped being pending or firing
+     * @param firingAt when it first fired (its for: elapsed), seen within 250 ms
+     * @param notifiedAt when Alertmanager's webhook first delivered it to the drill
+     * @param resolvedAt when it last stopped being pending or firing; null while it is
      * @param resolveNotifiedAt when the resolution was delivered
      */
     public record Alert(String name, Instant pendingAt, Instant firingAt, Instant notifiedAt, Instant resolvedAt, Instant resolveNotifiedAt) {
-        Alert with(String what, Instant at) {
-            return switch (what) {
-                // pending again after resolving: the first pending and firing times stand (the time to alert is the first)
-                case "pending" -> new Alert(name, pendingAt == null ? at : pendingAt, firingAt, notifiedAt, null, resolveNotifiedAt);
-                case "firing" -> new Alert(name, pendingAt == null ? at : pendingAt, at, notifiedAt, null, resolveNotifiedAt);
-                case "resolved" -> new Alert(name, pendingAt, firingAt, notifiedAt, at, resolveNotifiedAt);
-                case "notified firing" -> new Alert(name, pendingAt, firingAt, notifiedAt == null ? at : notifiedAt, resolvedAt, resolveNotifiedAt);
-                case "notified resolved" -> new Alert(name, pendingAt, firingAt, notifiedAt, resolvedAt, at);
-                default -> throw new IllegalArgumentException(what);
+        Alert with(Transition t, Instant at) {
+            return switch (t) {
+                case PENDING -> new Alert(name, first(pendingAt, at), firingAt, notifiedAt, null, resolveNotifiedAt);
+                case FIRING -> new Alert(name, first(pendingAt, at), first(firingAt, at), notifiedAt, null, resolveNotifiedAt);
+                case RESOLVED -> new Alert(name, pendingAt, firingAt, notifiedAt, at, resolveNotifiedAt);
+                case NOTIFIED_FIRING -> new Alert(name, pendingAt, firingAt, first(notifiedAt, at), resolvedAt, resolveNotifiedAt);
+                case NOTIFIED_RESOLVED -> new Alert(name, pendingAt, firingAt, notifiedAt, resolvedAt, at);
             };
+        }
+
+        private static Instant first(Instant earlier, Instant now) {
+            return earlier == null ? now : earlier;
         }
 
         /** Seconds from {@code from} to {@code to}; NaN when either is missing. */

@@ -180,9 +180,32 @@ class ExperimentTest {
         Journal.Alert unresolved = new Journal.Alert("Fast", fault, fault.plusSeconds(120), null, null, null);
         assertThat(Drill.alertMeasure(Experiment.Expectation.parse("alerts resolve within 5m"), List.of(unresolved), m)).isNaN();
         // transitions as the pipeline applies them
-        Journal.Alert a = new Journal.Alert("A", null, null, null, null, null).with("pending", fault).with("firing", fault.plusSeconds(120))
-                .with("notified firing", fault.plusSeconds(121)).with("resolved", fault.plusSeconds(400));
+        Journal.Alert a = new Journal.Alert("A", null, null, null, null, null).with(Journal.Transition.PENDING, fault)
+                .with(Journal.Transition.FIRING, fault.plusSeconds(120)).with(Journal.Transition.NOTIFIED_FIRING, fault.plusSeconds(121))
+                .with(Journal.Transition.RESOLVED, fault.plusSeconds(400));
         assertThat(a).isEqualTo(new Journal.Alert("A", fault, fault.plusSeconds(120), fault.plusSeconds(121), fault.plusSeconds(400), null));
+    }
+
+    /**
+     * An alert that fires, resolves, and goes pending and fires again: its time to alert is the
+     * first firing's (the refire used to overwrite it), the resolution the last one's.
+     */
+    @Test
+    void aRefiringAlertKeepsItsFirstPendingFiringAndNotificationTimes() {
+        Instant t = Instant.parse("2026-11-22T10:00:00Z");
+        Journal.Alert a = new Journal.Alert("A", null, null, null, null, null)
+                .with(Journal.Transition.PENDING, t.plusSeconds(2)).with(Journal.Transition.FIRING, t.plusSeconds(122))
+                .with(Journal.Transition.NOTIFIED_FIRING, t.plusSeconds(123)).with(Journal.Transition.RESOLVED, t.plusSeconds(300))
+                .with(Journal.Transition.NOTIFIED_RESOLVED, t.plusSeconds(301))
+                .with(Journal.Transition.PENDING, t.plusSeconds(400)).with(Journal.Transition.FIRING, t.plusSeconds(520))
+                .with(Journal.Transition.NOTIFIED_FIRING, t.plusSeconds(521));
+        assertThat(a.pendingAt()).isEqualTo(t.plusSeconds(2));
+        assertThat(a.firingAt()).as("the first firing stands").isEqualTo(t.plusSeconds(122));
+        assertThat(a.notifiedAt()).isEqualTo(t.plusSeconds(123));
+        assertThat(a.resolvedAt()).as("firing again: not resolved").isNull();
+        assertThat(a.with(Journal.Transition.RESOLVED, t.plusSeconds(700)).resolvedAt()).isEqualTo(t.plusSeconds(700));
+        assertThat(Journal.Transition.notified("firing")).contains(Journal.Transition.NOTIFIED_FIRING);
+        assertThat(Journal.Transition.notified("weird")).isEmpty();
     }
 
     @Test
