@@ -44,12 +44,9 @@ final class RequestBodies {
         if (req.headers().contentLength().orElse(0) > maxBytes) {
             throw tooLarge(maxBytes);
         }
+        byte[] body;
         try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes(maxBytes + 1);
-            if (body.length > maxBytes) {
-                throw tooLarge(maxBytes);
-            }
-            return body;
+            body = in.readNBytes(maxBytes + 1);
         } catch (IOException | UncheckedIOException | DataReader.InsufficientDataAvailableException e) {
             // The client closed or broke the connection before its body was complete.
             throw new HttpProblem(400, "incomplete_body", "the request body ended before its declared length", true);
@@ -64,6 +61,13 @@ final class RequestBodies {
             // that is not hexadecimal, too large or has an extension; a CR without LF (found by zzuf).
             throw new HttpProblem(400, "malformed_body", "the request body is not well framed", true);
         }
+        // Checked here, not inside the try: a body without a Content-Length (chunked) that is too
+        // large was thrown there as a 413 and then caught as a framing error, answered 400.
+        if (body.length > maxBytes) {
+            // the rest of the body is still on the connection, unread: close it after the answer
+            throw new HttpProblem(413, "body_too_large", "the request body is over " + maxBytes + " bytes", true);
+        }
+        return body;
     }
 
     private static HttpProblem tooLarge(int maxBytes) {

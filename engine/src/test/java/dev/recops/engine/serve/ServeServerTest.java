@@ -466,6 +466,8 @@ class ServeServerTest {
                 new Case("chunk extension", chunked + "d;foo=bar\r\n" + body + "\r\n0\r\n\r\n", false, "400"),
                 new Case("CR without LF after the last chunk (zzuf)", chunked + "d\r\n" + body + "\r\n0\r*\r\n", false, "400"),
                 new Case("chunk shorter than its size", chunked + "20\r\n" + body, true, "400"),
+                new Case("chunked body over 1 MiB, as with a Content-Length", chunked + Integer.toHexString((1 << 20) + 64) + "\r\n"
+                        + "{\"query\":\"" + "a".repeat((1 << 20) + 64 - 14) + "\"}" + "\r\n0\r\n\r\n", false, "413"),
                 new Case("negative Content-Length", post + "Content-Length: -5\r\n\r\n", false, "400"),
                 new Case("two Content-Lengths", post + "Content-Length: 13\r\nContent-Length: 14\r\n\r\n" + body, false, "400"),
                 new Case("Content-Length with chunked", post + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n" + body + "\r\n0\r\n\r\n", false, "400"),
