@@ -110,6 +110,9 @@ final class BenchCommand implements Callable<Integer> {
         if (profile != null) {
             return BenchProfile.run(engine.options("127.0.0.1", 0, spec), profile, spec.commandLine().getOut(), spec.commandLine().getErr(), output);
         }
+        if (!inProcess) {
+            engine.refuseForServerAt(url, spec);
+        }
         LoadSpec loadSpec = load.spec(); // the cheap checks first
         List<Slo> objectives = slos.stream().map(Slo::parse).toList();
         Optional<Sweep> sweepSpec = Optional.ofNullable(sweep).map(Sweep::parse);

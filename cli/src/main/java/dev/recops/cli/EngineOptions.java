@@ -100,6 +100,31 @@ public final class EngineOptions {
         return value == null ? OptionalInt.empty() : OptionalInt.of(value);
     }
 
+    /**
+     * The options that shape only an engine this process runs: with a server at a URL they would
+     * be accepted and change nothing (bench --url ... --query-cache 0 reported the server's own
+     * cache). {@code --model} and {@code --catalog} are not among them: a load names the model in
+     * KServe paths and picks recommendation seeds from the catalog.
+     */
+    private static final java.util.List<String> ENGINE_ONLY = java.util.List.of("--model-repo", "--primary-version", "--cache-dir", "--no-cache",
+            "--workers", "--batch-max", "--batch-delay", "--batch-max-tokens", "--queue-capacity", "--request-timeout", "--query-cache",
+            "--threads", "--index", "--hnsw-m", "--hnsw-beam", "--hnsw-ef");
+
+    /**
+     * For a command about to load a server at {@code url} instead of its own engine.
+     *
+     * @throws ParameterException naming the first engine-only option given on the command line
+     */
+    void refuseForServerAt(String url, CommandSpec spec) {
+        var parsed = spec.commandLine().getParseResult();
+        for (String name : ENGINE_ONLY) {
+            if (parsed.hasMatchedOption(name)) {
+                throw new ParameterException(spec.commandLine(), name + " shapes an engine run in this process, and the server at " + url
+                        + " is configured by its own options: set it on that server, or add --in-process");
+            }
+        }
+    }
+
     /** The engine's options with the given listener address; a bad combination is a usage error. */
     ServeOptions options(String host, int port, CommandSpec spec) {
         try {

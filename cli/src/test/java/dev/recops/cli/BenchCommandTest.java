@@ -60,6 +60,17 @@ class BenchCommandTest {
         return CommandResult.run(args.toArray(String[]::new));
     }
 
+    /** An option that shapes only an in-process engine is refused with a server URL, rather than accepted and ignored. */
+    @Test
+    void engineOptionsAreRefusedWithAServerUrlInsteadOfIgnored() {
+        for (String[] option : new String[][] {{"--query-cache", "0"}, {"--workers", "4"}, {"--index", "hnsw"}, {"--no-cache"}}) {
+            CommandResult r = bench(option);
+            assertThat(r.exitCode()).as(option[0]).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err().lines()).as(option[0]).singleElement().asString().startsWith("recops: " + option[0]
+                    + " shapes an engine run in this process, and the server at " + url + " is configured by its own options");
+        }
+    }
+
     @Test
     void aMetObjectiveExitsZeroAndSaysSo() {
         CommandResult r = bench("--slo", "p99<=5s", "--slo", "errors<=1%");
