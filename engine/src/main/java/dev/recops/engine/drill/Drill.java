@@ -62,7 +62,6 @@ public final class Drill {
     private volatile String abortedBy;
     private AlertPipeline alerting;
     private final List<LoadRun> bursts = Collections.synchronizedList(new ArrayList<>());
-    private final java.util.concurrent.atomic.AtomicLong burstDropped = new java.util.concurrent.atomic.AtomicLong();
 
     private Drill(Experiment e, Options options) {
         this.e = e;
@@ -246,7 +245,7 @@ public final class Drill {
             Thread.currentThread().interrupt();
         }
         event(String.format(Locale.ROOT, "load stopped: %d requests sent", result.sent()));
-        Journal.Measurements m = measure(faultAt, observeEndSlot, wallAtT0, result, monitor);
+        Journal.Measurements m = measure(faultAt, observeEndSlot, wallAtT0, monitor);
         if (m.detectedAt() != null) {
             timeline.add(new Journal.Event(m.detectedAt(), "detected by " + m.detectedBy()));
         }
@@ -561,8 +560,7 @@ public final class Drill {
                     LoadRun burst = new LoadRun(seen.recording(http, e.load().timeout().toNanos()), Workload.build(options.workload(), http.hostHeader()),
                             loadSpec(extra, o.lasting()), Optional.empty(), p -> { });
                     bursts.add(burst);
-                    RunResult r = burst.run();
-                    burstDropped.addAndGet(r.dropped());
+                    RunResult r = burst.run(); // its drops are in the observations, in the slots they were due in
                     yield String.format(Locale.ROOT, "%.1f extra requests/s for %s (%.1fx the load): %d sent, %d ok", extra,
                             Experiment.format(o.lasting()), o.multiple(), r.sent(), r.ok());
                 }
@@ -620,15 +618,11 @@ public final class Drill {
         return String.join("; ", out);
     }
 
-    private Journal.Measurements measure(Instant faultAt, int observeEndSlot, Instant wallAtT0, RunResult load, Monitor monitor) {
-        Observations.Window all = seen.window(0, Integer.MAX_VALUE);
+    private Journal.Measurements measure(Instant faultAt, int observeEndSlot, Instant wallAtT0, Monitor monitor) {
+        Observations.Window all = seen.window(0, Integer.MAX_VALUE); // drops included, in the slots they were due in
         TreeMap<String, Long> lost = new TreeMap<>(all.failures());
-        long dropped = load.dropped() + burstDropped.get();
-        if (dropped > 0) {
-            lost.merge("dropped", dropped, Long::sum);
-        }
         long lostTotal = lost.values().stream().mapToLong(Long::longValue).sum();
-        long requests = all.requests() + dropped;
+        long requests = all.requests();
         double budget = e.steadyState().probes().stream().filter(p -> p.metric().equals("errors")).mapToDouble(Experiment.Probe::bound)
                 .filter(b -> b > 0).min().orElse(Double.NaN);
         double burned = requests == 0 ? 0 : ((double) lostTotal / requests) / budget;

@@ -59,8 +59,8 @@ final class Observations {
 
     synchronized void request(long doneNanos, double latencyMs, Target.Outcome o) {
         Slot s = slot(slotAt(doneNanos));
-        if (o.ok()) {
-            s.ok++;
+        if (o.answered()) {
+            s.ok++; // not lost: a degraded answer is an answer (the degraded probe reads the server's share)
         } else {
             s.failures.merge(o.errorKind(), 1L, Long::sum);
         }
@@ -68,6 +68,11 @@ final class Observations {
             s.latencies = Arrays.copyOf(s.latencies, s.n * 2);
         }
         s.latencies[s.n++] = latencyMs;
+    }
+
+    /** A request the load did not send, in the slot it was due in: lost to probes, stop conditions and RTO alike. */
+    synchronized void dropped(long intendedNanos) {
+        slot(slotAt(intendedNanos)).failures.merge("dropped", 1L, Long::sum);
     }
 
     synchronized void ready(int count) {
@@ -154,6 +159,11 @@ final class Observations {
                 long done = System.nanoTime();
                 request(done, (done - (deadlineNanos - timeoutNanos)) / 1e6, o);
                 return o;
+            }
+
+            @Override
+            public void dropped(long intendedNanos) {
+                Observations.this.dropped(intendedNanos);
             }
 
             @Override

@@ -172,6 +172,7 @@ public final class LoadRun {
                         dropped.increment();
                         error("dropped");
                     }
+                    target.dropped(intended);
                     continue;
                 }
                 Workload.Call call = picker.next();

@@ -25,7 +25,7 @@ public interface Target extends AutoCloseable {
         static final Outcome EOF = new Outcome(0, "eof");
         static final Outcome IO = new Outcome(0, "io");
 
-        Outcome(int status, String failure) {
+        public Outcome(int status, String failure) {
             this(status, failure, false);
         }
 
@@ -72,6 +72,13 @@ public interface Target extends AutoCloseable {
             return new Connections(opened - before.opened, reused - before.reused);
         }
     }
+
+    /**
+     * A request the load did not send (open loop, {@code maxInFlight} unanswered), at the time it
+     * was due: a target that observes the load (a drill's) counts it where it should have been
+     * sent. Nothing by default.
+     */
+    default void dropped(long intendedNanos) {}
 
     /** Connections so far; {@link Connections#NONE} for a target without any (in-process). */
     default Connections connections() {
