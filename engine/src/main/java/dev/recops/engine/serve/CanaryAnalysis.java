@@ -39,16 +39,24 @@ public record CanaryAnalysis(Duration window, double maxErrorRateIncrease, doubl
         final LongAdder requests = new LongAdder();
         final LongAdder errors = new LongAdder();
 
-        void record(long nanos, boolean error) {
+        /**
+         * Every request counts towards the error rate; its latency only when the model answered it
+         * (not a cache hit, a lexical search, or the fallback). Each version has its own cache, so
+         * a cold canary compared over all answers would be judged against a primary whose hits
+         * take microseconds: the p99 compares the model's latency with the model's.
+         */
+        void record(long nanos, boolean error, boolean byTheModel) {
             requests.increment();
             if (error) {
                 errors.increment();
             }
-            latencyMicros.recordValue(Math.max(1, nanos / 1_000));
+            if (byTheModel) {
+                latencyMicros.recordValue(Math.max(1, nanos / 1_000));
+            }
         }
     }
 
-    /** Requests, errors and p99 latency of one version over one window. */
+    /** Requests, errors (the fallback's answers among them), and the p99 latency of the model's answers, of one version over one window. */
     public record Sample(long requests, long errors, double p99Millis) {
         public double errorRate() {
             return requests == 0 ? 0 : errors / (double) requests;

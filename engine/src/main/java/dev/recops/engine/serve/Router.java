@@ -65,9 +65,12 @@ final class Router {
         return v == null ? null : v.lease();
     }
 
-    /** Counts a search in its version's canary-analysis window. */
-    void record(String version, long nanos, boolean error) {
-        windows.computeIfAbsent(version, x -> new CanaryAnalysis.Window()).record(nanos, error);
+    /**
+     * Counts a search in its version's canary-analysis window; its latency only when
+     * {@code byTheModel} (see {@link CanaryAnalysis.Window#record}).
+     */
+    void record(String version, long nanos, boolean error, boolean byTheModel) {
+        windows.computeIfAbsent(version, x -> new CanaryAnalysis.Window()).record(nanos, error, byTheModel);
     }
 
     /** Starts automatic canary analysis; it stops when the returned thread is interrupted. */

@@ -344,12 +344,14 @@ public final class SearchService implements AutoCloseable {
             ServedVersion v = lease.version();
             long start = System.nanoTime();
             boolean error = true;
+            boolean byTheModel = false;
             try {
                 Queries.Ranked r = answer(v, q, deadlineNanos, callerGone, start);
                 error = r.degraded();
+                byTheModel = !error && r.timings().batchSize() > 0; // not a cache hit, a lexical search or the fallback
                 return r;
             } finally {
-                router.record(v.name(), System.nanoTime() - start, error);
+                router.record(v.name(), System.nanoTime() - start, error, byTheModel);
             }
         }
     }

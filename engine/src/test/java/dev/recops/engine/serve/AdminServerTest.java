@@ -318,6 +318,32 @@ class AdminServerTest {
         }
     }
 
+    /**
+     * Each version has its own query cache: a primary whose cache is warm answers most searches in
+     * microseconds, a new canary's all go to its model. Compared over every answer, a canary no
+     * slower than the primary's model was rolled back; over the model's answers alone it passes.
+     */
+    @Test
+    void aCanaryNoSlowerThanThePrimarysModelPassesWhileThePrimarysCacheIsWarm() {
+        CanaryAnalysis a = new CanaryAnalysis(Duration.ofSeconds(1), 0.01, 1.5, 10);
+        CanaryAnalysis.Window primary = new CanaryAnalysis.Window();
+        for (int i = 0; i < 1000; i++) {
+            primary.record(50_000, false, false); // cache hits: 50 us
+        }
+        for (int i = 0; i < 5; i++) {
+            primary.record(5_000_000, false, true); // its model: 5 ms
+        }
+        CanaryAnalysis.Window canary = new CanaryAnalysis.Window();
+        for (int i = 0; i < 50; i++) {
+            canary.record(5_500_000, false, true); // cold: every answer its model's, 5.5 ms
+        }
+        CanaryAnalysis.Sample p = CanaryAnalysis.Sample.take(primary);
+        CanaryAnalysis.Sample c = CanaryAnalysis.Sample.take(canary);
+        assertThat(p.requests()).as("hits still count as requests (and towards errors)").isEqualTo(1005);
+        assertThat(p.p99Millis()).as("the model's p99, not the cache's").isGreaterThan(4.9);
+        assertThat(a.decide(p, c)).isEqualTo("pass");
+    }
+
     @Test
     void canaryVerdictsCompareErrorRateAndP99() {
         CanaryAnalysis a = new CanaryAnalysis(Duration.ofSeconds(1), 0.01, 1.5, 10);
