@@ -82,7 +82,8 @@ final class ModelCommand {
     @Command(name = "unload", mixinStandardHelpOptions = true, description = "Stop serving a version that is not the primary.")
     int unload(@Mixin AdminOptions admin, @Mixin OutputOptions output, @Parameters(paramLabel = "VERSION") String version) {
         JsonNode r = admin.client().call("POST", "versions/" + version + "/unload", Duration.ofMinutes(1));
-        print(output, r, "unloaded version " + version);
+        print(output, r, "unloaded version " + version + (r.path("freed").asBoolean(true) ? ""
+                : "; requests still hold it, and its model is freed when they end"));
         return ExitCodes.OK;
     }
 

@@ -359,8 +359,8 @@ public final class AdminServer implements AutoCloseable {
 
     private ObjectNode unload(ServerRequest req, byte[] body) {
         String v = version(req);
-        service.unloadVersion(v);
-        return json.createObjectNode().put("unloaded", v);
+        boolean freed = service.unloadVersion(v);
+        return json.createObjectNode().put("unloaded", v).put("freed", freed);
     }
 
     private ObjectNode promote(ServerRequest req, byte[] body) {

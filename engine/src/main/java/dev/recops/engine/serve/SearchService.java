@@ -47,6 +47,7 @@ import java.util.stream.Collectors;
  * are freed, not published.
  */
 public final class SearchService implements AutoCloseable {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(SearchService.class.getName());
     /** How often a waiting request asks whether its caller is still there. */
     static final long CALLER_CHECK_NANOS = 10_000_000;
     private static final BooleanSupplier STAYS = () -> false;
@@ -94,6 +95,7 @@ public final class SearchService implements AutoCloseable {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.registry = new VersionRegistry(options.model());
+        registry.onSaveFailure(metrics::stateSaveFailed);
         this.loader = new VersionLoader(options, metrics, listener, faults, encoders, () -> closed);
         this.router = new Router(registry, options.model());
         this.catalog = new LiveCatalog(options, registry, loader, listener, metrics, () -> closed);
@@ -721,14 +723,32 @@ public final class SearchService implements AutoCloseable {
      * requests that chose it before keep it until they finish (their leases), then its queue
      * drains and the model is freed.
      *
+     * @return whether the model is freed already (within {@link #UNLOAD_WAIT}); if not, requests
+     *     still hold it, and it is freed in the background when they end (never reported freed before)
      * @throws RecopsException.Conflict for the primary
      * @throws RecopsException.NotFound when it is not loaded
      */
-    public void unloadVersion(String version) {
+    public boolean unloadVersion(String version) {
+        return unloadVersion(version, UNLOAD_WAIT);
+    }
+
+    /** As {@link #unloadVersion(String)}, waiting {@code wait} for the requests that hold it. */
+    boolean unloadVersion(String version, Duration wait) {
         ServedVersion v = registry.remove(version);
         metrics.modelUnloaded(v.version().name(), version);
-        v.retire(LONGEST_LEASE);
+        if (v.retire(wait)) {
+            return true;
+        }
+        Thread.ofPlatform().daemon().name("recops-unload-" + version).start(() -> {
+            while (!closed && !v.retire(LONGEST_LEASE)) {
+                LOG.warning("version " + version + " is unloaded, but requests still hold it: its model is not freed yet");
+            }
+        });
+        return false;
     }
+
+    /** How long an unload waits for the requests holding the version before it answers (and frees it later). */
+    static final Duration UNLOAD_WAIT = Duration.ofSeconds(10);
 
     /**
      * Makes a loaded version the primary, atomically: each request reads the primary once. The

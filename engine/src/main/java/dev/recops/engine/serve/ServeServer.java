@@ -274,18 +274,22 @@ public final class ServeServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        int delivered = reply.status();
         try {
             res.send(bytes);
         } catch (UncheckedIOException e) {
+            // counted as what happened, not as the status it never delivered
+            delivered = CLIENT_CLOSED;
             LOG.log(Level.FINE, "request " + requestId + ": the client left before the response was sent", e);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        metrics.recordRequest(endpoint, reply.model(), reply.version(), reply.status(), seconds);
+        metrics.recordRequest(endpoint, reply.model(), reply.version(), delivered, seconds);
         if (!endpoint.equals("live") && !endpoint.equals("ready") && !endpoint.equals("models")) {
             Queries.Timings t = reply.timings();
             accessLog.log(new AccessLog.Entry(java.time.Instant.now(), requestId, endpoint, reply.model(), reply.version(),
-                    reply.status(), seconds * 1e3, t.queueNanos() / 1e6, t.encodeNanos() / 1e6, t.batchSize(), reply.k(),
-                    reply.queryTokens(), reply.results(), reply.degraded(), reply.error(), t.cached().label));
+                    delivered, seconds * 1e3, t.queueNanos() / 1e6, t.encodeNanos() / 1e6, t.batchSize(), reply.k(),
+                    reply.queryTokens(), reply.results(), reply.degraded(), delivered == CLIENT_CLOSED ? "client_closed" : reply.error(),
+                    t.cached().label));
         }
     }
 

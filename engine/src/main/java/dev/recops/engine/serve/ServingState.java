@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -37,6 +38,7 @@ record ServingState(String model, String primary, String lastKnownGood, TrafficP
         }
     }
 
+    /** @throws UncheckedIOException when the file cannot be written (the old one is left as it was) */
     void write(Path file) {
         ObjectNode n = JSON.createObjectNode().put("model", model).put("primary", primary).put("last_known_good", lastKnownGood);
         n.putObject("canary").put("version", policy.canaryVersion()).put("percent", policy.canaryPercent());
@@ -47,7 +49,7 @@ record ServingState(String model, String primary, String lastKnownGood, TrafficP
             Files.writeString(tmp, n.toPrettyString() + "\n");
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot save the serving state to " + file + ": " + e.getMessage());
+            throw new UncheckedIOException("cannot save the serving state to " + file + ": " + e.getMessage(), e);
         }
     }
 }

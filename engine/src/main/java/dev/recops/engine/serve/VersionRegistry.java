@@ -23,6 +23,7 @@ import java.util.function.UnaryOperator;
  * effect at once whatever is loading.
  */
 final class VersionRegistry {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(VersionRegistry.class.getName());
     /**
      * The served catalog and its in-memory lexical index (the degraded path and lexical search of
      * versions without an HNSW index, which holds its own), built when first asked for.
@@ -57,6 +58,7 @@ final class VersionRegistry {
     private final Object lock = new Object();
     private volatile State state = new State(Map.of(), "", "", TrafficPolicy.NONE, null);
     private volatile Optional<Path> stateFile = Optional.empty();
+    private volatile Runnable saveFailed = () -> { };
     private boolean closed;
 
     VersionRegistry(String model) {
@@ -65,6 +67,11 @@ final class VersionRegistry {
 
     State current() {
         return state;
+    }
+
+    /** Called each time a change cannot be saved (a metric). */
+    void onSaveFailure(Runnable counter) {
+        this.saveFailed = counter;
     }
 
     /** Where the primary, rollback target and policy are saved after each change. */
@@ -203,7 +210,7 @@ final class VersionRegistry {
             State s = state;
             TrafficPolicy next = s.policy().withoutCanary(version);
             if (next != s.policy()) {
-                commit(new State(s.versions(), s.primary(), s.lastKnownGood(), next, s.catalog()));
+                commitAnyway(new State(s.versions(), s.primary(), s.lastKnownGood(), next, s.catalog()));
             }
         }
     }
@@ -217,7 +224,7 @@ final class VersionRegistry {
             TrafficPolicy p = saved.policy();
             boolean canaryOk = p.canaryVersion().isEmpty() || s.versions().containsKey(p.canaryVersion()) && !p.canaryVersion().equals(s.primary());
             boolean shadowOk = p.shadowVersion().isEmpty() || s.versions().containsKey(p.shadowVersion());
-            commit(new State(s.versions(), s.primary(), lkg, canaryOk && shadowOk ? p : TrafficPolicy.NONE, s.catalog()));
+            commitAnyway(new State(s.versions(), s.primary(), lkg, canaryOk && shadowOk ? p : TrafficPolicy.NONE, s.catalog()));
         }
     }
 
@@ -237,12 +244,37 @@ final class VersionRegistry {
         }
     }
 
+    /**
+     * An operator's change (unload, promote, rollback, traffic): saved first, so that a change the
+     * next start would not know is never reported done.
+     *
+     * @throws RecopsException.Failure when it cannot be saved; nothing changed then
+     */
     private void commit(State next) {
-        state = next;
         persist(next);
+        state = next;
+    }
+
+    /** A change the server makes by itself (a failing canary dropped, the saved state restored): made even when it cannot be saved. */
+    private void commitAnyway(State next) {
+        state = next;
+        try {
+            persist(next);
+        } catch (RecopsException.Failure e) {
+            LOG.log(java.util.logging.Level.WARNING, e.getMessage());
+        }
     }
 
     private void persist(State s) {
-        stateFile.ifPresent(f -> new ServingState(model, s.primary(), s.lastKnownGood(), s.policy()).write(f));
+        Path f = stateFile.orElse(null);
+        if (f == null) {
+            return;
+        }
+        try {
+            new ServingState(model, s.primary(), s.lastKnownGood(), s.policy()).write(f);
+        } catch (java.io.UncheckedIOException e) {
+            saveFailed.run();
+            throw new RecopsException.Failure("state_not_saved", e.getMessage() + "; nothing was changed", e);
+        }
     }
 }

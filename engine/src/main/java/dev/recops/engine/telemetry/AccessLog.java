@@ -66,6 +66,7 @@ public final class AccessLog implements AutoCloseable {
     private final Runnable onDrop;
     private final BlockingQueue<Entry> queue;
     private final AtomicLong dropped = new AtomicLong();
+    private boolean failing; // the writer thread's
     private final Thread writer;
     private volatile boolean running;
     private Writer out;
@@ -120,29 +121,50 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
-    /** Lines dropped because the writer could not keep up (or after close). */
+    /** Lines dropped because the writer could not keep up or could not write them (or after close). */
     public long dropped() {
         return dropped.get();
     }
 
     private void drain() {
         while (running || !queue.isEmpty()) {
+            Entry first;
             try {
-                Entry e = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (e == null) {
-                    continue;
-                }
-                write(e);
-                for (Entry more; (more = queue.poll()) != null; ) {
-                    write(more);
-                }
-                out.flush();
+                first = queue.poll(200, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "cannot write access log " + file + ": " + e.getMessage());
             }
+            if (first == null) {
+                continue;
+            }
+            int pending = 0; // written to the buffer, not yet to the file
+            for (Entry e = first; e != null; e = queue.poll()) {
+                try {
+                    write(e);
+                    pending++;
+                } catch (IOException x) {
+                    lost(1, x);
+                }
+            }
+            try {
+                out.flush();
+                failing = false;
+            } catch (IOException x) {
+                lost(pending, x);
+            }
+        }
+    }
+
+    /** Lines that could not be written (a full disk, a removed directory) are dropped lines too, counted as such. */
+    private void lost(int lines, IOException why) {
+        dropped.addAndGet(lines);
+        for (int i = 0; i < lines; i++) {
+            onDrop.run();
+        }
+        if (!failing) { // once per spell of failures, not once per line
+            LOG.log(Level.WARNING, "cannot write access log " + file + ": " + why.getMessage() + "; lines are dropped and counted until it can");
+            failing = true;
         }
     }
 

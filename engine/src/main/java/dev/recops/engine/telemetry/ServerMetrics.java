@@ -53,6 +53,7 @@ public final class ServerMetrics {
     private final Counter invalidInputs;
     private final Gauge inFlight;
     private final Counter accessLogDropped;
+    private final Counter stateSaveFailures;
     private final Counter adminRequests;
     private final Counter degraded;
     private final Counter rateLimited;
@@ -174,7 +175,11 @@ public final class ServerMetrics {
                 .register(registry);
         accessLogDropped = Counter.builder()
                 .name("recops_access_log_dropped_total")
-                .help("Access log lines dropped because the writer could not keep up.")
+                .help("Access log lines dropped: the writer could not keep up, or could not write.")
+                .register(registry);
+        stateSaveFailures = Counter.builder()
+                .name("recops_serving_state_save_failures_total")
+                .help("Changes of the primary, rollback target or traffic policy the server could not save for its next start.")
                 .register(registry);
         queueCapacity = Gauge.builder()
                 .name("recops_queue_capacity")
@@ -399,6 +404,10 @@ public final class ServerMetrics {
 
     public void accessLogDropped() {
         accessLogDropped.inc();
+    }
+
+    public void stateSaveFailed() {
+        stateSaveFailures.inc();
     }
 
     public void requestStarted() {

@@ -121,6 +121,25 @@ class RolloutTest {
         assertThat(service.traffic()).isEqualTo(new TrafficPolicy("1", 10, "2"));
     }
 
+    /**
+     * An unload that requests still hold says its model is not freed yet (it used to say unloaded
+     * and leave the model to leak); the request holding it is answered, and a later unload of a
+     * version nothing holds is freed at once.
+     */
+    @Test
+    void anUnloadThatRequestsStillHoldSaysItsModelIsNotFreedYet() throws Exception {
+        service.unloadVersion("3");
+        service.loadVersion("3");
+        gate.arm("3");
+        CompletableFuture<Queries.Ranked> held = async(() -> search("gaming chair", "3"));
+        gate.awaitEntered(); // the search holds version 3 in its model call
+        assertThat(service.unloadVersion("3", Duration.ofMillis(200))).as("freed while a request holds it").isFalse();
+        assertThat(service.versions()).doesNotContain("3");
+        gate.release();
+        assertThat(held.get(60, TimeUnit.SECONDS).results()).isNotEmpty();
+        assertThat(service.unloadVersion("1")).as("nothing holds it").isTrue();
+    }
+
     private Queries.Ranked search(String query, String version) {
         return service.search(new Queries.Search(query, 5, ProductFilter.NONE, new Queries.Target(version)),
                 System.nanoTime() + TimeUnit.SECONDS.toNanos(30));

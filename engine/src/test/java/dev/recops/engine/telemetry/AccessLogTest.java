@@ -68,4 +68,18 @@ class AccessLogTest {
         assertThat(log.dropped()).isEqualTo(1);
         assertThat(drops[0]).isEqualTo(1);
     }
+
+    /** Lines the writer cannot write (here a full disk: Linux's /dev/full) are dropped and counted, as lines it cannot keep up with are. */
+    @Test
+    void linesThatCannotBeWrittenAreCountedAsDropped() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isWritable(java.nio.file.Path.of("/dev/full")), "/dev/full is Linux's");
+        java.util.concurrent.atomic.AtomicInteger drops = new java.util.concurrent.atomic.AtomicInteger();
+        AccessLog log = AccessLog.open(java.nio.file.Path.of("/dev/full"), 1 << 20, 0, drops::incrementAndGet);
+        for (int i = 0; i < 5; i++) {
+            log.log(entry(i));
+        }
+        dev.recops.engine.Await.until("the five lines counted as dropped", () -> log.dropped() == 5);
+        assertThat(drops.get()).isEqualTo(5);
+        log.close(Duration.ofSeconds(5));
+    }
 }
