@@ -79,7 +79,7 @@ public final class Drill {
         plan.add(switch (t) {
             case Experiment.Target.Local l -> "start " + l.replicas() + " recops serve replicas on free loopback ports"
                     + (l.serveArgs().isEmpty() ? "" : " with " + String.join(" ", l.serveArgs()))
-                    + ", HAProxy in front (health checks on /v2/health/ready, retries, redispatch)"
+                    + ", HAProxy in front (health checks on /v2/health/ready; " + l.balancer() + ")"
                     + (e.breaksNetwork() ? ", a TCP fault proxy between HAProxy and each replica" : "");
             case Experiment.Target.Url u -> "use the deployment at " + u.url() + (u.adminUrls().isEmpty() ? "" : ", admin APIs " + u.adminUrls());
             case Experiment.Target.Kubernetes k -> "use the deployment at " + k.url() + (k.adminUrls().isEmpty() ? "" : ", admin APIs " + k.adminUrls())

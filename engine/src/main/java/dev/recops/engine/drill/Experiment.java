@@ -54,10 +54,24 @@ public record Experiment(Path file, String title, String description, List<Strin
             return this instanceof Local || this instanceof Kubernetes;
         }
 
-        /** N {@code recops serve} replicas behind HAProxy, started and torn down by the drill, with extra serve options. */
-        record Local(int replicas, List<String> serveArgs) implements Target {
+        /**
+         * N {@code recops serve} replicas behind HAProxy, started and torn down by the drill, with
+         * extra serve options.
+         *
+         * @param balancerRetries how often HAProxy re-sends a request a replica failed (refused,
+         *     reset, no answer in time) to another one, 0..10; 0 is the shape of a plain Kubernetes
+         *     Service (kube-proxy retries nothing), 3 (the default) that of a proxy with retries
+         *     (HAProxy, Envoy): a drill's "nothing lost" holds only for the policy it ran with
+         */
+        record Local(int replicas, List<String> serveArgs, int balancerRetries) implements Target {
             public String describe() {
-                return replicas + " local replicas behind HAProxy";
+                return replicas + " local replicas behind HAProxy (" + balancer() + ")";
+            }
+
+            /** The balancer's retry policy, as plans, journals and reports say it. */
+            public String balancer() {
+                return balancerRetries == 0 ? "no retries, as a plain Kubernetes Service"
+                        : "retries " + balancerRetries + " to another replica on a refused, reset or timed-out request";
             }
         }
 
@@ -337,7 +351,7 @@ public record Experiment(Path file, String title, String description, List<Strin
         }
         String type = text(doc, t, "target.type", null);
         if (type.equals("local")) {
-            unknownFields(doc, t, "target", Set.of("type", "replicas", "serve_args"));
+            unknownFields(doc, t, "target", Set.of("type", "replicas", "serve_args", "balancer"));
             List<String> args = new ArrayList<>();
             JsonNode a = t.path("serve_args");
             if (!a.isMissingNode()) {
@@ -351,7 +365,16 @@ public record Experiment(Path file, String title, String description, List<Strin
                     }
                 }
             }
-            return new Target.Local((int) number(doc, t, "target.replicas", 3, 1, 9), List.copyOf(args));
+            int retries = 3;
+            JsonNode balancer = t.path("balancer");
+            if (!balancer.isMissingNode()) {
+                if (!balancer.isObject()) {
+                    throw doc.invalid("target.balancer", "{retries: N}: how often HAProxy re-sends a failed request to another replica (0..10)");
+                }
+                unknownFields(doc, balancer, "target.balancer", Set.of("retries"));
+                retries = (int) number(doc, balancer, "target.balancer.retries", 3, 0, 10);
+            }
+            return new Target.Local((int) number(doc, t, "target.replicas", 3, 1, 9), List.copyOf(args), retries);
         }
         if (type.equals("kubernetes")) {
             unknownFields(doc, t, "target", Set.of("type", "url", "admin", "admin_token_file", "admin_port", "admin_secret", "namespace",

@@ -24,8 +24,9 @@ import java.util.stream.Stream;
 
 /**
  * N {@code recops serve} replicas on free loopback ports behind a real HAProxy (health checks on
- * {@code /v2/health/ready}, retries and redispatch: the shape of a Kubernetes Service), all
- * started by the drill in its work directory and torn down afterwards, whatever happened.
+ * {@code /v2/health/ready}; retries to another replica as the experiment says, none being the
+ * shape of a plain Kubernetes Service), all started by the drill in its work directory and torn
+ * down afterwards, whatever happened.
  */
 final class LocalDeployment implements Deployment {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
@@ -182,11 +183,20 @@ final class LocalDeployment implements Deployment {
                 + " s: " + tail(work.resolve("replica-" + r.index + ".log")));
     }
 
+    /** HAProxy's lines for the retry policy: none at all for 0 (a failed request is the client's), else to another replica. */
+    static String retryPolicy(int retries) {
+        if (retries == 0) {
+            return "  retries 0";
+        }
+        return String.join("\n", "  # a refused connection, a reset or a stalled replica: the request goes to another one",
+                "  retries " + retries, "  option redispatch 1", "  retry-on conn-failure empty-response junk-response response-timeout");
+    }
+
     private void startHaproxy() throws IOException {
         Path cfg = work.resolve("haproxy.cfg");
         StringBuilder b = new StringBuilder();
         b.append("""
-                # written by recops drill: the replicas behind one frontend, like a Kubernetes Service
+                # written by recops drill: the replicas behind one frontend; %s
                 global
                   maxconn 4096
                 defaults
@@ -196,11 +206,8 @@ final class LocalDeployment implements Deployment {
                   timeout server 1s
                   timeout check 500ms
                   timeout http-request 10s
-                  # a refused connection, a reset or a stalled replica: the request goes to another one
-                  retries 3
-                  option redispatch 1
                   option http-buffer-request
-                  retry-on conn-failure empty-response junk-response response-timeout
+                %s
                 frontend drill
                   bind 127.0.0.1:%d
                   default_backend recops
@@ -217,7 +224,7 @@ final class LocalDeployment implements Deployment {
                   http-check send meth GET uri /v2/health/ready ver HTTP/1.1 hdr Host localhost
                   http-check expect status 200
                   default-server inter 250ms fastinter 250ms downinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down
-                """.formatted(balancerPort, statsPort));
+                """.formatted(target.balancer(), retryPolicy(target.balancerRetries()), balancerPort, statsPort));
         for (Replica r : replicas) {
             b.append("  server r").append(r.index).append(" 127.0.0.1:").append(r.link != null ? r.link.port() : r.port).append(" check\n");
         }

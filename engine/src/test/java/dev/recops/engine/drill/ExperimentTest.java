@@ -46,6 +46,19 @@ class ExperimentTest {
         assertThat(e.stopConditions().get(0).sustained()).isEqualTo(Duration.ofSeconds(5));
         assertThat(e.expect()).extracting(Experiment.Expectation::metric).containsExactly("lost_requests", "rto", "time_to_detect", "alerts_fired");
         assertThat(e.expect().get(1).value()).isEqualTo(2.0);
+        assertThat(((Experiment.Target.Local) e.target()).balancerRetries()).as("the default: a proxy with retries").isEqualTo(3);
+        assertThat(e.target().describe()).contains("retries 3 to another replica");
+    }
+
+    /** The balancer's retry policy is part of the experiment, said in its plan and journal, and written into HAProxy's configuration. */
+    @Test
+    void theBalancersRetriesArePartOfTheExperiment() {
+        Experiment none = Experiment.read(DRILLS.resolve("replica-kill-no-retries.yaml"));
+        assertThat(((Experiment.Target.Local) none.target()).balancerRetries()).isZero();
+        assertThat(none.target().describe()).isEqualTo("3 local replicas behind HAProxy (no retries, as a plain Kubernetes Service)");
+        assertThat(Drill.plan(none).getFirst()).contains("no retries, as a plain Kubernetes Service");
+        assertThat(LocalDeployment.retryPolicy(0)).isEqualTo("  retries 0").doesNotContain("redispatch").doesNotContain("retry-on");
+        assertThat(LocalDeployment.retryPolicy(3)).contains("retries 3", "option redispatch 1", "retry-on conn-failure");
     }
 
     @Test
@@ -82,6 +95,7 @@ class ExperimentTest {
                 """;
         Map<String, String> cases = new java.util.HashMap<>(Map.of(
                 base.replace("replicas: 2", "replicas: 20"), "d.yaml:4: target.replicas: a number in 1..9",
+                base.replace("replicas: 2", "replicas: 2\n  balancer: {retries: 11}"), "d.yaml:5: target.balancer.retries: a number in 0..10",
                 base.replace("replica: 1", "replica: 3"), "d.yaml:11: method[0].replica: a replica number in 1..2",
                 base.replace("kill_replica", "explode"), "d.yaml:10: method[0].action: unknown action explode",
                 base.replace("errors<=1%", "errors<=1ms"), "d.yaml:8: steady_state.probes[0]: objective 'errors<=1ms': errors is a share: give it in percent",
