@@ -101,14 +101,12 @@ public final class EngineOptions {
     }
 
     /**
-     * The options that shape only an engine this process runs: with a server at a URL they would
-     * be accepted and change nothing (bench --url ... --query-cache 0 reported the server's own
-     * cache). {@code --model} and {@code --catalog} are not among them: a load names the model in
-     * KServe paths and picks recommendation seeds from the catalog.
+     * This class's options that a load of a server at a URL uses too: it names the model in KServe
+     * paths and picks recommendation seeds from the catalog. Every other one shapes only an engine
+     * this process runs, and with a URL would be accepted and change nothing (bench --url ...
+     * --query-cache 0 reported the server's own cache).
      */
-    private static final java.util.List<String> ENGINE_ONLY = java.util.List.of("--model-repo", "--primary-version", "--cache-dir", "--no-cache",
-            "--workers", "--batch-max", "--batch-delay", "--batch-max-tokens", "--queue-capacity", "--request-timeout", "--query-cache",
-            "--threads", "--index", "--hnsw-m", "--hnsw-beam", "--hnsw-ef");
+    private static final java.util.Set<String> USED_WITH_A_URL = java.util.Set.of("--model", "--catalog");
 
     /**
      * For a command about to load a server at {@code url} instead of its own engine.
@@ -116,11 +114,12 @@ public final class EngineOptions {
      * @throws ParameterException naming the first engine-only option given on the command line
      */
     void refuseForServerAt(String url, CommandSpec spec) {
-        var parsed = spec.commandLine().getParseResult();
-        for (String name : ENGINE_ONLY) {
-            if (parsed.hasMatchedOption(name)) {
-                throw new ParameterException(spec.commandLine(), name + " shapes an engine run in this process, and the server at " + url
-                        + " is configured by its own options: set it on that server, or add --in-process");
+        for (var o : spec.commandLine().getParseResult().matchedOptions()) {
+            // this class's own options, whichever command mixes them in, so a new one is covered too
+            if (o.userObject() instanceof java.lang.reflect.Field f && f.getDeclaringClass() == EngineOptions.class
+                    && !USED_WITH_A_URL.contains(o.longestName())) {
+                throw new ParameterException(spec.commandLine(), o.longestName() + " shapes an engine run in this process, and the server at "
+                        + url + " is configured by its own options: set it on that server, or add --in-process");
             }
         }
     }

@@ -280,19 +280,18 @@ public final class LoadRun {
         if (!measured) {
             return;
         }
-        if (o.status() > 0) {
-            responses.increment();
+        boolean answered = o.status() > 0;
+        if (answered || o.failure().equals("timeout")) { // a timeout took at least this long: keep it in the tail
             long micros = Math.max(1, (doneNanos - intendedNanos) / 1_000);
             recorder.recordValue(micros);
-            if (expectedIntervalMicros > 0) {
+            if (answered && expectedIntervalMicros > 0) {
                 corrected.recordValueWithExpectedInterval(micros, expectedIntervalMicros);
-            }
-        } else if (o.failure().equals("timeout")) {
-            long micros = Math.max(1, (doneNanos - intendedNanos) / 1_000); // at least this long: keep it in the tail
-            recorder.recordValue(micros);
-            if (expectedIntervalMicros > 0) {
+            } else if (expectedIntervalMicros > 0) {
                 corrected.recordValue(micros);
             }
+        }
+        if (answered) {
+            responses.increment();
         }
         if (o.ok()) {
             ok.increment();

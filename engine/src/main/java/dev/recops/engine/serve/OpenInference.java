@@ -87,7 +87,7 @@ final class OpenInference {
                 data.add(x);
             }
         }
-        return new Reply(200, out, e.model(), e.version(), e.timings(), 0, 0, texts.size(), false, "");
+        return new Reply(200, out, e.model(), e.version(), e.timings(), 0, 0, texts.size(), "", "");
     }
 
     private int dimension(String model, String version) {
