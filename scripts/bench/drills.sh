@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs shipped drills RUNS times each and prints, per run, the verdict, lost requests (by kind),
-# time to detect, time for HAProxy to isolate, RTO and the client p99; keeps each drill's last
-# journal and report. The load generator never retries, so every lost request is counted.
+# the system's time to detect and what detected it, each source's own time from the fault
+# (balancer, readiness poll, alert pending / firing / notified, probe), RTO and the client p99;
+# keeps each drill's last journal and report. The load generator never retries, so every lost
+# request is counted.
 # Usage: scripts/bench/drills.sh [RUNS] [OUT_DIR] [DRILL.yaml ...]   (needs haproxy)
 #   default drill: replica-kill.yaml; 'all' runs every file in scripts/drills/.
 set -euo pipefail
@@ -27,9 +29,11 @@ import json, sys
 j = json.load(open(sys.argv[1])); m = j["measurements"]
 f = lambda v: "-" if v is None else f"{v:.3f} s"
 kinds = ", ".join(f"{k} {v}" for k, v in m["lost_by_kind"].items())
+by = {s["by"]: s["after_s"] for s in m.get("detection", [])}
+sources = ", ".join(f"{k} {f(by.get(k))}" for k in ("balancer", "readiness", "alert_pending", "alert_firing", "alert_notified", "probe"))
 print(f"{sys.argv[2]} run {sys.argv[3]}: exit {sys.argv[4]} {j['status']}, requests {m['requests']}, lost {m['lost_requests']}"
-      f"{' (' + kinds + ')' if kinds else ''}, detect {f(m['time_to_detect_s'])}, isolate {f(m['time_to_isolate_s'])}, "
-      f"RTO {f(m['rto_s'])}, p99 {m['p99_ms']:.1f} ms")
+      f"{' (' + kinds + ')' if kinds else ''}, detect {f(m['time_to_detect_s'])}"
+      f" ({m['detected_by'] or 'not by the system'}), RTO {f(m['rto_s'])}, p99 {m['p99_ms']:.1f} ms; by source: {sources}")
 PY
   done
 done

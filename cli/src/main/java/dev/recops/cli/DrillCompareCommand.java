@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
         name = "compare",
         mixinStandardHelpOptions = true,
         description = {
-            "Compare two drill journals (recops drill --journal) of the same experiment: status, time to detect and isolate, RTO, "
+            "Compare two drill journals (recops drill --journal) of the same experiment: status, time to detect (the system's and each source's), RTO, "
                     + "lost requests by kind, error budget, p99, each expectation and each alert's time to alert and to notify.",
             "%nA '!' marks a change for the worse. Exit 0 after printing; 2 when a file is not a journal.",
             ""

@@ -126,7 +126,14 @@ class DrillIT {
         assertThat(m.path("lost_requests").asLong()).isZero();
         assertThat(m.path("requests").asLong()).isGreaterThan(300);
         assertThat(m.path("recovered_at").asText()).isNotBlank();
-        assertThat(m.path("detected_by").asText()).isNotBlank();
+        // detection by source: the headline is the balancer's (HAProxy's health checks), not the drill's own readiness poll
+        assertThat(m.path("detected_by_system").asBoolean()).as(m.toString()).isTrue();
+        assertThat(m.path("detected_by").asText()).startsWith("haproxy marked r2 DOWN");
+        assertThat(m.path("detection").findValuesAsText("by")).contains("balancer", "readiness");
+        JsonNode balancer = m.path("detection").findParents("by").stream().filter(n -> n.path("by").asText().equals("balancer")).findFirst()
+                .orElseThrow();
+        assertThat(m.path("time_to_detect_s").asDouble()).isEqualTo(balancer.path("after_s").asDouble());
+        assertThat(r.report()).contains("## Detection by source", "| balancer | yes | +");
         assertThat(r.journal().path("activities").get(0).path("output").asText()).startsWith("SIGKILL to replica 2");
         assertThat(r.journal().path("activities").findValuesAsText("status")).containsOnly("succeeded");
         assertThat(r.report()).contains("# Drill: Replica kill behind HAProxy", "| RTO |");

@@ -17,6 +17,11 @@ interface Deployment extends AutoCloseable {
     /** The load balancer's view, server name to UP/DOWN/MAINT..., or empty when there is none to ask. */
     Map<String, String> balancerView();
 
+    /** Who keeps that view, as the timeline says it: "haproxy", "the endpoints of service recops-serve". */
+    default String balancerName() {
+        return "the balancer";
+    }
+
     /** Prometheus expositions to read the degraded share from. */
     List<String> metricsUrls();
 

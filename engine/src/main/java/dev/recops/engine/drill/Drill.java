@@ -245,25 +245,31 @@ public final class Drill {
             Thread.currentThread().interrupt();
         }
         event(String.format(Locale.ROOT, "load stopped: %d requests sent", result.sent()));
-        Journal.Measurements m = measure(faultAt, observeEndSlot, wallAtT0, monitor);
+        List<Journal.Alert> alerts = alerting == null ? List.of() : alerting.alerts();
+        Journal.Measurements m = measure(faultAt, observeEndSlot, wallAtT0, monitor, alerts);
         if (m.detectedAt() != null) {
-            timeline.add(new Journal.Event(m.detectedAt(), "detected by " + m.detectedBy()));
+            timeline.add(new Journal.Event(m.detectedAt(), "detected by the system: " + m.detectedBy()));
+        } else {
+            m.onlyByTheDrill().ifPresent(sg -> timeline.add(new Journal.Event(sg.at(),
+                    "not detected by the system; only the drill's own " + sg.by().label + " saw it: " + sg.what())));
         }
         if (m.recoveredAt() != null) {
             timeline.add(new Journal.Event(m.recoveredAt(), "recovered: every probe held again"));
         }
         List<Journal.Event> sorted = new ArrayList<>(timeline);
         sorted.sort(java.util.Comparator.comparing(Journal.Event::at));
-        List<Journal.Alert> alerts = alerting == null ? List.of() : alerting.alerts();
         List<Journal.ExpectationResult> expectations = new ArrayList<>();
         for (Experiment.Expectation x : e.expect()) {
             double v = switch (x.metric()) {
                 case "rto" -> m.rtoSeconds();
                 case "time_to_detect" -> m.timeToDetectSeconds();
+                case "time_to_detect_by_balancer" -> m.secondsTo(Journal.Detector.BALANCER);
+                case "time_to_detect_by_readiness" -> m.secondsTo(Journal.Detector.READINESS);
+                case "time_to_detect_by_probe" -> m.secondsTo(Journal.Detector.PROBE);
                 case "lost_requests" -> m.lost();
                 case "lost_share" -> m.lostShare();
                 case "error_budget" -> m.errorBudgetBurned();
-                case "time_to_alert", "alerts_fired", "time_to_resolve" -> alertMeasure(x, alerts, m);
+                case "time_to_alert", "time_to_alert_pending", "time_to_notify", "alerts_fired", "time_to_resolve" -> alertMeasure(x, alerts, m);
                 default -> m.p99Ms();
             };
             expectations.add(new Journal.ExpectationResult(x.text(), v, x.met(v)));
@@ -287,16 +293,18 @@ public final class Drill {
     }
 
     /**
-     * time_to_alert: seconds from the fault to the first firing of the named alert (any alert when
-     * none is named), NaN if none fired; alerts_fired: how many fired; time_to_resolve: the
+     * time_to_alert, time_to_alert_pending, time_to_notify: seconds from the fault to the first
+     * firing, pending or notification of the named alert (any alert when none is named), NaN if
+     * none happened; alerts_fired: how many fired; time_to_resolve: the
      * longest time from the recovery (else the fault) to a fired alert's resolution, NaN while one
      * is unresolved.
      */
     static double alertMeasure(Experiment.Expectation x, List<Journal.Alert> alerts, Journal.Measurements m) {
         List<Journal.Alert> fired = alerts.stream().filter(a -> a.firingAt() != null).toList();
         return switch (x.metric()) {
-            case "time_to_alert" -> fired.stream().filter(a -> x.concerns(a.name()))
-                    .mapToDouble(a -> Journal.Alert.seconds(m.faultAt(), a.firingAt())).min().orElse(Double.NaN);
+            case "time_to_alert" -> first(alerts, x, Journal.Alert::firingAt, m.faultAt());
+            case "time_to_alert_pending" -> first(alerts, x, Journal.Alert::pendingAt, m.faultAt());
+            case "time_to_notify" -> first(alerts, x, Journal.Alert::notifiedAt, m.faultAt());
             case "alerts_fired" -> fired.size();
             case "time_to_resolve" -> {
                 Instant from = m.recoveredAt() != null ? m.recoveredAt() : m.faultAt();
@@ -308,6 +316,13 @@ public final class Drill {
             }
             default -> throw new IllegalArgumentException(x.metric() + " is not about alerts");
         };
+    }
+
+    /** Seconds from the fault to the earliest {@code when} of the alerts the expectation concerns, at or after the fault; NaN if none. */
+    private static double first(List<Journal.Alert> alerts, Experiment.Expectation x, java.util.function.Function<Journal.Alert, Instant> when,
+            Instant faultAt) {
+        return alerts.stream().filter(a -> x.concerns(a.name()) && when.apply(a) != null && faultAt != null && !when.apply(a).isBefore(faultAt))
+                .mapToDouble(a -> Journal.Alert.seconds(faultAt, when.apply(a))).min().orElse(Double.NaN);
     }
 
     /**
@@ -618,7 +633,7 @@ public final class Drill {
         return String.join("; ", out);
     }
 
-    private Journal.Measurements measure(Instant faultAt, int observeEndSlot, Instant wallAtT0, Monitor monitor) {
+    private Journal.Measurements measure(Instant faultAt, int observeEndSlot, Instant wallAtT0, Monitor monitor, List<Journal.Alert> alerts) {
         Observations.Window all = seen.window(0, Integer.MAX_VALUE); // drops included, in the slots they were due in
         TreeMap<String, Long> lost = new TreeMap<>(all.failures());
         long lostTotal = lost.values().stream().mapToLong(Long::longValue).sum();
@@ -626,22 +641,42 @@ public final class Drill {
         double budget = e.steadyState().probes().stream().filter(p -> p.metric().equals("errors")).mapToDouble(Experiment.Probe::bound)
                 .filter(b -> b > 0).min().orElse(Double.NaN);
         double burned = requests == 0 ? 0 : ((double) lostTotal / requests) / budget;
-        Instant detectedAt = null;
-        String detectedBy = "";
+        List<Journal.Sighting> sightings = new ArrayList<>();
         Instant recoveredAt = null;
-        Instant isolatedAt = null;
         if (faultAt != null) {
-            isolatedAt = monitor.firstAfter(faultAt, " DOWN").map(Monitor.Change::at).orElse(null);
-            Optional<Monitor.Change> change = monitor.firstAfter(faultAt, "");
+            for (Journal.Detector d : List.of(Journal.Detector.BALANCER, Journal.Detector.READINESS)) {
+                monitor.firstAfter(faultAt, d).ifPresent(c -> sightings.add(new Journal.Sighting(d, c.at(), c.what())));
+            }
+            sightings.addAll(alertSightings(alerts, faultAt));
+            Optional<Monitor.Change> change = monitor.firstAfter(faultAt, null);
+            Instant isolatedAt = sightings.stream().filter(sg -> sg.by() == Journal.Detector.BALANCER).map(Journal.Sighting::at).findFirst()
+                    .orElse(null);
             Recovery r = Recovery.measure(this::holds, millisFrom(wallAtT0, faultAt), observeEndSlot,
                     (int) (e.steadyState().hold().toMillis() / Observations.SLOT_MS),
-                    change.map(c -> millisFrom(wallAtT0, c.at())).orElse(Recovery.NEVER), change.map(Monitor.Change::what).orElse(""),
+                    change.map(c -> millisFrom(wallAtT0, c.at())).orElse(Recovery.NEVER),
                     isolatedAt == null ? Recovery.NEVER : millisFrom(wallAtT0, isolatedAt));
-            detectedAt = r.detectedMs() == Recovery.NEVER ? null : wallAtT0.plusMillis(r.detectedMs());
-            detectedBy = r.detectedBy();
+            if (r.probeMs() != Recovery.NEVER) {
+                sightings.add(new Journal.Sighting(Journal.Detector.PROBE, wallAtT0.plusMillis(r.probeMs()), "a probe failed over its window"));
+            }
             recoveredAt = r.recoveredMs() == Recovery.NEVER ? null : wallAtT0.plusMillis(r.recoveredMs());
+            if (recoveredAt != null && isolatedAt != null && recoveredAt.isBefore(isolatedAt)) {
+                recoveredAt = isolatedAt; // the slots are whole milliseconds from the start; never report recovery before isolation
+            }
         }
-        return new Journal.Measurements(faultAt, detectedAt, detectedBy, isolatedAt, recoveredAt, requests, lostTotal, lost, burned, all.p99());
+        return new Journal.Measurements(faultAt, sightings, recoveredAt, requests, lostTotal, lost, burned, all.p99());
+    }
+
+    /** The first alert to go pending, to fire and to be notified after the fault, each naming the alert. */
+    static List<Journal.Sighting> alertSightings(List<Journal.Alert> alerts, Instant faultAt) {
+        List<Journal.Sighting> out = new ArrayList<>();
+        Map<Journal.Detector, java.util.function.Function<Journal.Alert, Instant>> when = new java.util.LinkedHashMap<>();
+        when.put(Journal.Detector.ALERT_PENDING, Journal.Alert::pendingAt);
+        when.put(Journal.Detector.ALERT_FIRING, Journal.Alert::firingAt);
+        when.put(Journal.Detector.ALERT_NOTIFIED, Journal.Alert::notifiedAt);
+        when.forEach((d, at) -> alerts.stream().filter(a -> at.apply(a) != null && !at.apply(a).isBefore(faultAt))
+                .min(java.util.Comparator.comparing(at))
+                .ifPresent(a -> out.add(new Journal.Sighting(d, at.apply(a), "alert " + a.name() + " " + d.label.substring("alert ".length())))));
+        return out;
     }
 
     private static long millisFrom(Instant wallAtT0, Instant t) {
@@ -664,15 +699,16 @@ public final class Drill {
      * every change on the timeline.
      */
     private final class Monitor implements Runnable {
-        record Change(Instant at, String what) {}
+        /** A change on the timeline; {@code sign} names the detector when it is a sign of a fault (not ready, marked DOWN), else null. */
+        record Change(Instant at, String what, Journal.Detector sign) {}
 
         volatile boolean stop;
         private final List<Change> changes = Collections.synchronizedList(new ArrayList<>());
 
-        /** The first change after {@code t} whose description contains {@code containing}. */
-        Optional<Change> firstAfter(Instant t, String containing) {
+        /** The first change after {@code t} that {@code by} would notice as a fault; any change for null. */
+        Optional<Change> firstAfter(Instant t, Journal.Detector by) {
             synchronized (changes) {
-                return changes.stream().filter(c -> c.at().isAfter(t) && c.what().contains(containing)).findFirst();
+                return changes.stream().filter(c -> c.at().isAfter(t) && (by == null || c.sign() == by)).findFirst();
             }
         }
 
@@ -696,7 +732,8 @@ public final class Drill {
                     boolean ok = checks.get(i).join();
                     count += ok ? 1 : 0;
                     if (ok != was[i]) {
-                        change((ready.size() == 1 ? "target" : "replica " + (i + 1)) + (ok ? " ready again" : " not ready"));
+                        change((ready.size() == 1 ? "target" : "replica " + (i + 1)) + (ok ? " ready again" : " not ready"),
+                                ok ? null : Journal.Detector.READINESS);
                         was[i] = ok;
                     }
                 }
@@ -706,7 +743,7 @@ public final class Drill {
                     String before = lb.get(s.getKey());
                     String now = s.getValue().split(" ")[0];
                     if (before != null && !before.split(" ")[0].equals(now)) {
-                        change("haproxy marked " + s.getKey() + " " + now);
+                        change(deployment.balancerName() + " marked " + s.getKey() + " " + now, now.equals("DOWN") ? Journal.Detector.BALANCER : null);
                     }
                 }
                 if (!view.isEmpty()) {
@@ -731,8 +768,8 @@ public final class Drill {
             }
         }
 
-        private void change(String what) {
-            changes.add(new Change(Instant.now(), what));
+        private void change(String what, Journal.Detector sign) {
+            changes.add(new Change(Instant.now(), what, sign));
             event(what);
         }
 

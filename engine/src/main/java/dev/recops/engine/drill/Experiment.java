@@ -55,6 +55,14 @@ public record Experiment(Path file, String title, String description, List<Strin
         }
 
         /**
+         * Whether a balancer in front of the replicas can be watched taking one out: HAProxy for a
+         * local target, the Service's endpoints for a kubernetes target that names its service.
+         */
+        default boolean balanced() {
+            return this instanceof Local || this instanceof Kubernetes k && !k.service().isEmpty();
+        }
+
+        /**
          * N {@code recops serve} replicas behind HAProxy, started and torn down by the drill, with
          * extra serve options.
          *
@@ -146,26 +154,34 @@ public record Experiment(Path file, String title, String description, List<Strin
 
     /**
      * {@code rto<=2s}, {@code lost_requests==0}, {@code time_to_detect<=1s}, {@code error_budget<=50%},
-     * in the grammar every command shares ({@link Objective}); and what the alerting pipeline saw:
-     * {@code time_to_alert<=3m} (the first alert to fire, from the fault), {@code alerts_fired==0},
+     * in the grammar every command shares ({@link Objective}). {@code time_to_detect} is the
+     * system's detection (the balancer taking a replica out, an alert firing); each source also
+     * has its own: {@code time_to_detect_by_balancer}, {@code time_to_detect_by_readiness} and
+     * {@code time_to_detect_by_probe} (the last two are the drill's own watching). What the
+     * alerting pipeline saw: {@code time_to_alert<=3m} (the first alert to fire, from the fault),
+     * {@code time_to_alert_pending}, {@code time_to_notify}, {@code alerts_fired==0},
      * {@code time_to_resolve<=5m} (the last fired alert's resolution, from the recovery). Three
      * sentences say the same in the words of an on-call review and parse to those objectives:
      * {@code alert NAME fires within 3m} (time_to_alert of that alert), {@code no alert fires} and
      * {@code alerts resolve within 5m}.
      *
      * @param alert the alert a time_to_alert is about; empty for the first to fire, or another measure
-     * @param value seconds for the times (rto, time_to_detect, time_to_alert, time_to_resolve),
+     * @param value seconds for the times (rto, time_to_*),
      *              milliseconds for p99, a fraction for a share
      */
     public record Expectation(String text, String metric, String alert, double value, Objective spec) {
-        static final Vocabulary VOCABULARY = Vocabulary.of("rto<=2s, time_to_detect<=1s, lost_requests==0, lost_share<=0.1%, "
-                + "error_budget<=50%, p99<=500ms, time_to_alert<=3m, alerts_fired==0 or time_to_resolve<=5m",
+        static final Vocabulary VOCABULARY = Vocabulary.of("rto<=2s, time_to_detect<=1s, time_to_detect_by_balancer<=1s, "
+                + "time_to_detect_by_readiness<=1s, time_to_detect_by_probe<=1s, lost_requests==0, lost_share<=0.1%, error_budget<=50%, "
+                + "p99<=500ms, time_to_alert<=3m, time_to_alert_pending<=1m, time_to_notify<=3m, alerts_fired==0 or time_to_resolve<=5m",
                 new Measure("rto", Kind.DURATION, Direction.ANY), new Measure("time_to_detect", Kind.DURATION, Direction.ANY),
+                new Measure("time_to_detect_by_balancer", Kind.DURATION, Direction.ANY),
+                new Measure("time_to_detect_by_readiness", Kind.DURATION, Direction.ANY),
+                new Measure("time_to_detect_by_probe", Kind.DURATION, Direction.ANY),
                 new Measure("lost_requests", Kind.COUNT, Direction.ANY), new Measure("lost_share", Kind.SHARE, Direction.ANY),
                 new Measure("error_budget", Kind.SHARE, Direction.ANY), new Measure("p99", Kind.DURATION, Direction.ANY),
-                new Measure("time_to_alert", Kind.DURATION, Direction.ANY), new Measure("alerts_fired", Kind.COUNT, Direction.ANY),
+                new Measure("time_to_alert", Kind.DURATION, Direction.ANY), new Measure("time_to_alert_pending", Kind.DURATION, Direction.ANY),
+                new Measure("time_to_notify", Kind.DURATION, Direction.ANY), new Measure("alerts_fired", Kind.COUNT, Direction.ANY),
                 new Measure("time_to_resolve", Kind.DURATION, Direction.ANY));
-        private static final Set<String> IN_SECONDS = Set.of("rto", "time_to_detect", "time_to_alert", "time_to_resolve");
         private static final Pattern FIRES = Pattern.compile("alert ([A-Za-z_:][A-Za-z0-9_:]*) fires within (\\S+)");
         private static final Pattern RESOLVE = Pattern.compile("alerts resolve within (\\S+)");
         private static final String SENTENCES = "\"alert RecopsAvailabilityBudgetBurnFast fires within 3m\", \"no alert fires\" or "
@@ -199,7 +215,7 @@ public record Experiment(Path file, String title, String description, List<Strin
         }
 
         private static Expectation of(String text, String alert, Objective o) {
-            return new Expectation(text, o.measure(), alert, IN_SECONDS.contains(o.measure()) ? o.bound() / 1000 : o.bound(), o);
+            return new Expectation(text, o.measure(), alert, inSeconds(o.measure()) ? o.bound() / 1000 : o.bound(), o);
         }
 
         /** Whether a time_to_alert is about this alert: the one it names, or any when it names none. */
@@ -207,14 +223,19 @@ public record Experiment(Path file, String title, String description, List<Strin
             return alert.isEmpty() || alert.equals(alertName);
         }
 
+        private static boolean inSeconds(String measure) {
+            return measure.equals("rto") || measure.startsWith("time_to_");
+        }
+
         /** Whether it is judged from the alerting pipeline (so needs {@code alerting:}). */
         public boolean aboutAlerts() {
-            return metric.equals("time_to_alert") || metric.equals("alerts_fired") || metric.equals("time_to_resolve");
+            return metric.startsWith("time_to_alert") || metric.equals("time_to_notify") || metric.equals("alerts_fired")
+                    || metric.equals("time_to_resolve");
         }
 
         /** Whether {@code measured} (in this expectation's unit) meets it; NaN (e.g. never recovered) never does. */
         public boolean met(double measured) {
-            return spec.holds(IN_SECONDS.contains(metric) ? measured * 1000 : measured);
+            return spec.holds(inSeconds(metric) ? measured * 1000 : measured);
         }
     }
 
@@ -329,6 +350,12 @@ public record Experiment(Path file, String title, String description, List<Strin
         for (int i = 0; i < ex.size(); i++) {
             try {
                 Expectation x = Expectation.parse(ex.get(i).asText());
+                if ((x.metric().equals("time_to_detect") || x.metric().equals("time_to_detect_by_balancer")) && !target.balanced()
+                        && alerting.isEmpty()) {
+                    throw new IllegalArgumentException(x.metric() + " needs a balancer or alerting to watch, and this target has neither"
+                            + (target instanceof Target.Kubernetes ? " (name target.service)" : "")
+                            + "; the drill's own watching is time_to_detect_by_readiness or time_to_detect_by_probe");
+                }
                 if (x.aboutAlerts() && alerting.isEmpty()) {
                     throw new IllegalArgumentException("an expectation about alerts needs an alerting block, like alerting: {observe: 3m}");
                 }

@@ -90,32 +90,119 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
     public record ExpectationResult(String expect, double measured, boolean met) {}
 
     /**
+     * Who can notice a fault, each from its own source. The system's: the balancer taking a
+     * replica out (HAProxy's health checks, a Service's endpoints) and an alert firing; what the
+     * system's alerting did before and after that (pending, notified); and the drill's own
+     * watchers: its readiness poll of every replica (every 100 ms) and its probes of the load.
+     */
+    public enum Detector {
+        BALANCER("balancer", "time_to_detect_by_balancer", true), ALERT_PENDING("alert pending", "time_to_alert_pending", false),
+        ALERT_FIRING("alert firing", "time_to_alert", true), ALERT_NOTIFIED("alert notified", "time_to_notify", false),
+        READINESS("readiness poll", "time_to_detect_by_readiness", false), PROBE("probe", "time_to_detect_by_probe", false);
+
+        /** As reports say it. */
+        public final String label;
+        /** The expectation that measures it (seconds from the fault). */
+        public final String measure;
+        /** Whether it counts for the headline detection: something the system did, not the drill's own watching. */
+        public final boolean bySystem;
+
+        Detector(String label, String measure, boolean bySystem) {
+            this.label = label;
+            this.measure = measure;
+            this.bySystem = bySystem;
+        }
+
+        /** Whether it is one of the drill's own watchers (its readiness poll, its probes). */
+        public boolean drillsOwn() {
+            return this == READINESS || this == PROBE;
+        }
+
+        /** The detector an expectation's measure names, if any. */
+        static java.util.Optional<Detector> measuring(String measure) {
+            return java.util.Arrays.stream(values()).filter(d -> d.measure.equals(measure)).findFirst();
+        }
+    }
+
+    /** The first time a detector noticed the fault, and what it saw ("haproxy marked r2 DOWN"). */
+    public record Sighting(Detector by, Instant at, String what) {}
+
+    /**
      * @param faultAt the first activity of the method
-     * @param detectedAt the first sign after it: a probe failing, a replica not ready, the load balancer marking a server down
-     * @param isolatedAt when the load balancer first marked a server down after the fault (local targets)
+     * @param sightings the first sighting of the fault by each detector that noticed it, in time order
      * @param recoveredAt from when every probe held again, for at least the hold time
      * @param lostByKind client-visible failures by kind ({@code status_503}, {@code timeout}, {@code connect}, {@code dropped}...)
      * @param errorBudgetBurned lost share over the errors probe's bound; NaN without one
      * @param p99Ms client-side p99 over the whole drill
      */
-    public record Measurements(Instant faultAt, Instant detectedAt, String detectedBy, Instant isolatedAt, Instant recoveredAt, long requests,
-                               long lost,
+    public record Measurements(Instant faultAt, List<Sighting> sightings, Instant recoveredAt, long requests, long lost,
                                Map<String, Long> lostByKind, double errorBudgetBurned, double p99Ms) {
+        public Measurements {
+            sightings = sightings.stream().sorted(java.util.Comparator.comparing(Sighting::at)).toList();
+        }
+
+        /** The headline: the first thing the system did (the balancer took a replica out, an alert fired); empty when it did nothing. */
+        public java.util.Optional<Sighting> detection() {
+            return sightings.stream().filter(s -> s.by().bySystem).findFirst();
+        }
+
+        /** The drill's own first sighting (its readiness poll or a probe) when the system did nothing: it says so. */
+        public java.util.Optional<Sighting> onlyByTheDrill() {
+            return detection().isPresent() ? java.util.Optional.empty() : sightings.stream().filter(s -> s.by().drillsOwn()).findFirst();
+        }
+
+        public java.util.Optional<Sighting> sighting(Detector d) {
+            return sightings.stream().filter(s -> s.by() == d).findFirst();
+        }
+
+        public Instant detectedAt() {
+            return detection().map(Sighting::at).orElse(null);
+        }
+
+        public String detectedBy() {
+            return detection().map(Sighting::what).orElse("");
+        }
+
+        /** When the balancer took a replica out; null when it did not. */
+        public Instant isolatedAt() {
+            return sighting(Detector.BALANCER).map(Sighting::at).orElse(null);
+        }
+
+        /** Seconds from the fault to the system's detection; NaN when the system did not detect it. */
         public double timeToDetectSeconds() {
-            return faultAt == null || detectedAt == null ? Double.NaN : Duration.between(faultAt, detectedAt).toMillis() / 1e3;
+            return Alert.seconds(faultAt, detectedAt());
+        }
+
+        /** Seconds from the fault to a detector's first sighting; NaN when it saw nothing. */
+        public double secondsTo(Detector d) {
+            return Alert.seconds(faultAt, sighting(d).map(Sighting::at).orElse(null));
         }
 
         public double timeToIsolateSeconds() {
-            return faultAt == null || isolatedAt == null ? Double.NaN : Duration.between(faultAt, isolatedAt).toMillis() / 1e3;
+            return secondsTo(Detector.BALANCER);
         }
 
         public double rtoSeconds() {
-            return faultAt == null || recoveredAt == null ? Double.NaN : Duration.between(faultAt, recoveredAt).toMillis() / 1e3;
+            return Alert.seconds(faultAt, recoveredAt);
         }
 
         public double lostShare() {
             return requests == 0 ? 0 : (double) lost / requests;
         }
+
+        /** "haproxy marked r2 DOWN at +0.62 s", or what only the drill saw, or "not detected". */
+        String detectionStory() {
+            if (detection().isPresent()) {
+                return detection().get().what() + " at " + after(faultAt, detection().get().at());
+            }
+            return onlyByTheDrill().map(s -> "not by the system (no balancer took a replica out, no alert fired); only by the drill's own "
+                    + s.by().label + ": " + s.what() + " at " + after(faultAt, s.at())).orElse("not detected");
+        }
+    }
+
+    /** An instant as seconds after another: "+132.4 s"; "-" when missing. */
+    static String after(Instant zero, Instant t) {
+        return t == null || zero == null ? "-" : String.format(Locale.ROOT, "%+.2f s", Duration.between(zero, t).toMillis() / 1e3);
     }
 
     public boolean held() {
@@ -141,6 +228,14 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
         putInstant(mn, "fault_at", m.faultAt());
         putInstant(mn, "detected_at", m.detectedAt());
         mn.put("detected_by", m.detectedBy());
+        mn.put("detected_by_system", m.detection().isPresent());
+        ArrayNode sightings = mn.putArray("detection");
+        for (Sighting sg : m.sightings()) {
+            ObjectNode n = sightings.addObject().put("by", sg.by().name().toLowerCase(Locale.ROOT)).put("system", sg.by().bySystem);
+            putInstant(n, "at", sg.at());
+            putNumber(n, "after_s", m.secondsTo(sg.by()));
+            n.put("what", sg.what());
+        }
         putInstant(mn, "isolated_at", m.isolatedAt());
         putNumber(mn, "time_to_isolate_s", m.timeToIsolateSeconds());
         putInstant(mn, "recovered_at", m.recoveredAt());
@@ -207,9 +302,14 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
         List<String> lines = new java.util.ArrayList<>();
         Measurements m = measurements;
         lines.add((held() ? "held" : "deviated") + ": " + experiment.title());
-        lines.add(String.format(java.util.Locale.ROOT, "  time to detect %s%s, RTO %s, lost requests %d of %d%s", secs(m.timeToDetectSeconds()),
-                m.isolatedAt() == null ? "" : ", to isolate " + secs(m.timeToIsolateSeconds()), secs(m.rtoSeconds()), m.lost(), m.requests(),
-                m.lostByKind().isEmpty() ? "" : " " + m.lostByKind()));
+        lines.add(String.format(java.util.Locale.ROOT, "  time to detect %s, RTO %s, lost requests %d of %d%s", secs(m.timeToDetectSeconds()),
+                secs(m.rtoSeconds()), m.lost(), m.requests(), m.lostByKind().isEmpty() ? "" : " " + m.lostByKind()));
+        if (m.faultAt() != null) {
+            lines.add("  detected " + m.detectionStory());
+            if (!m.sightings().isEmpty()) {
+                lines.add("  by source: " + String.join(", ", m.sightings().stream().map(sg -> sg.by().label + " " + after(m.faultAt(), sg.at())).toList()));
+            }
+        }
         for (ExpectationResult x : expectations) {
             lines.add(String.format(java.util.Locale.ROOT, "  expect %-24s %s (measured %s)", x.expect(), x.met() ? "met" : "NOT MET",
                     Double.isFinite(x.measured()) ? String.format(java.util.Locale.ROOT, "%.3f", x.measured()).replaceAll("\\.?0+$", "") : "nothing"));
@@ -242,9 +342,8 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
                 .append(String.format(Locale.ROOT, ", load %.1f requests/s.%n%n", experiment.load().rate()));
         md.append("## Measurements\n\n| measure | value |\n|---|---|\n");
         row(md, "fault", m.faultAt() == null ? "none" : m.faultAt().toString());
-        row(md, "detected", m.detectedAt() == null ? "not detected" : m.detectedAt() + " by " + m.detectedBy());
+        row(md, "detected (by the system)", m.faultAt() == null ? "-" : m.detectionStory().replace("|", "\\|"));
         row(md, "time to detect", seconds(m.timeToDetectSeconds()));
-        row(md, "load balancer isolated it", m.isolatedAt() == null ? "-" : m.isolatedAt() + " (" + seconds(m.timeToIsolateSeconds()) + ")");
         row(md, "recovered", m.recoveredAt() == null ? "not recovered" : m.recoveredAt().toString());
         row(md, "RTO", seconds(m.rtoSeconds()));
         row(md, "requests", String.valueOf(m.requests()));
@@ -253,6 +352,17 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
         row(md, "error budget burned", Double.isFinite(m.errorBudgetBurned()) ? String.format(Locale.ROOT, "%.1f%%", 100 * m.errorBudgetBurned())
                 : "no errors probe");
         row(md, "p99 (client, whole drill)", Double.isFinite(m.p99Ms()) ? String.format(Locale.ROOT, "%.1f ms", m.p99Ms()) : "-");
+        if (m.faultAt() != null) {
+            md.append("\n## Detection by source\n\nEach from its own source, from the fault. The headline is the first thing the system did (the ")
+                    .append("balancer took a replica out, an alert fired); the readiness poll and the probes are the drill's own watching.\n\n")
+                    .append("| source | counts as the system's | after the fault | what |\n|---|---|---|---|\n");
+            for (Detector d : Detector.values()) {
+                java.util.Optional<Sighting> sg = m.sighting(d);
+                md.append("| ").append(d.label).append(" | ").append(d.bySystem ? "yes" : "no").append(" | ")
+                        .append(sg.map(x -> after(m.faultAt(), x.at())).orElse(notSeen(d))).append(" | ")
+                        .append(sg.map(x -> x.what().replace("|", "\\|")).orElse("-")).append(" |\n");
+            }
+        }
         md.append("\n## Steady state\n\n| probe | before | after |\n|---|---|---|\n");
         for (int i = 0; i < experiment.steadyState().probes().size(); i++) {
             md.append("| `").append(experiment.steadyState().probes().get(i).text()).append("` | ")
@@ -307,6 +417,16 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
         }
         Instant zero = measurements.faultAt() != null ? measurements.faultAt() : started;
         return String.format(Locale.ROOT, "%+.1f s", Duration.between(zero, t).toMillis() / 1e3);
+    }
+
+    /** Why a detector has no sighting: it saw nothing, or nothing was watching. */
+    private String notSeen(Detector d) {
+        boolean watched = switch (d) {
+            case BALANCER -> experiment.target().balanced();
+            case ALERT_PENDING, ALERT_FIRING, ALERT_NOTIFIED -> experiment.alerting().isPresent();
+            case READINESS, PROBE -> true;
+        };
+        return watched ? "not seen" : "not watched";
     }
 
     private static String verdict(ProbeResult p) {

@@ -48,8 +48,14 @@ public final class JournalDiff {
         }
         JsonNode ma = a.path("measurements");
         JsonNode mb = b.path("measurements");
-        rows.add(number("time to detect", ma.path("time_to_detect_s"), mb.path("time_to_detect_s"), "s", true));
-        rows.add(number("time to isolate", ma.path("time_to_isolate_s"), mb.path("time_to_isolate_s"), "s", true));
+        rows.add(number("time to detect (system)", ma.path("time_to_detect_s"), mb.path("time_to_detect_s"), "s", true));
+        for (Journal.Detector d : Journal.Detector.values()) {
+            JsonNode sa = sighting(ma, d);
+            JsonNode sb = sighting(mb, d);
+            if (sa != null || sb != null) {
+                rows.add(number("  by " + d.label, path(sa, "after_s"), path(sb, "after_s"), "s", true));
+            }
+        }
         rows.add(number("RTO", ma.path("rto_s"), mb.path("rto_s"), "s", true));
         rows.add(number("requests", ma.path("requests"), mb.path("requests"), "", false));
         rows.add(number("lost requests", ma.path("lost_requests"), mb.path("lost_requests"), "", true));
@@ -108,6 +114,11 @@ public final class JournalDiff {
             }
         }
         return null;
+    }
+
+    /** A detector's sighting in a journal's measurements; null when it saw nothing (or the journal predates detection by source). */
+    private static JsonNode sighting(JsonNode measurements, Journal.Detector d) {
+        return find(measurements.path("detection"), "by", d.name().toLowerCase(Locale.ROOT));
     }
 
     private static JsonNode path(JsonNode n, String field) {

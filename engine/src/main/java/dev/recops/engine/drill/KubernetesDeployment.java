@@ -361,6 +361,11 @@ final class KubernetesDeployment implements Deployment {
         return url.metricsUrls();
     }
 
+    @Override
+    public String balancerName() {
+        return "the endpoints of service " + target.service();
+    }
+
     /**
      * The Service's endpoints: pod name to UP (ready) or DOWN (not ready, or terminating),
      * from its EndpointSlices; empty without {@code target.service}. Read at most once a second.

@@ -276,6 +276,11 @@ final class LocalDeployment implements Deployment {
         return "http://127.0.0.1:" + r.port + "/v2/health/ready";
     }
 
+    @Override
+    public String balancerName() {
+        return "haproxy";
+    }
+
     /** HAProxy's CSV statistics: each server's status (UP, DOWN, "UP 1/2"...). */
     @Override
     public Map<String, String> balancerView() {

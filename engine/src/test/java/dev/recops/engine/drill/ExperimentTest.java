@@ -110,7 +110,14 @@ class ExperimentTest {
                 "d.yaml:13: expect[0]: the drill watches alerts for alerting.observe 60s, less than 120s",
                 base + "alerting: {observe: 1m}\nexpect: [\"alert X fires soon\"]\n", "d.yaml:13: expect[0]: \"alert X fires soon\" is not like",
                 base.replace("type: local\n  replicas: 2", "type: url\n  url: http://x:1").replace("kill_replica\n    replica: 1", "clear_faults")
-                        + "alerting: {observe: 1m}\n", "alerting: the drill starts its own Prometheus and Alertmanager for a local target only"));
+                        + "alerting: {observe: 1m}\n", "alerting: the drill starts its own Prometheus and Alertmanager for a local target only",
+                base.replace("type: local\n  replicas: 2", "type: url\n  url: http://x:1").replace("kill_replica\n    replica: 1", "clear_faults")
+                        + "expect: [\"time_to_detect<=1s\"]\n", "d.yaml:11: expect[0]: time_to_detect needs a balancer or alerting to watch, and this "
+                        + "target has neither; the drill's own watching is time_to_detect_by_readiness or time_to_detect_by_probe"));
+        cases.putAll(Map.of(
+                base.replace("type: local\n  replicas: 2", "type: kubernetes\n  namespace: n\n  selector: a=b\n  url: http://x:1\n  replicas: 2")
+                        + "expect: [\"time_to_detect_by_balancer<=1s\"]\n", "time_to_detect_by_balancer needs a balancer or alerting to watch, "
+                        + "and this target has neither (name target.service); the drill's own"));
         for (Map.Entry<String, String> c : cases.entrySet()) {
             Path f = Files.writeString(dir.resolve("d.yaml"), c.getKey());
             assertThatThrownBy(() -> Experiment.read(f)).as(c.getValue()).isInstanceOf(RecopsException.InvalidInput.class)
@@ -174,11 +181,89 @@ class ExperimentTest {
                 .contains("expect alert RecopsAvailabilityBudgetBurnFast fires within 3m");
     }
 
+    /**
+     * Detection by source: the headline is the first thing the system did (the balancer here),
+     * even when the drill's own readiness poll and probes saw the fault sooner; each source is
+     * reported and can be expected on its own.
+     */
+    @Test
+    void theHeadlineDetectionIsTheSystemsAndEachSourceIsReportedApart() {
+        Experiment e = Experiment.read(DRILLS.resolve("replica-kill.yaml"));
+        Instant t = Instant.parse("2026-12-07T10:00:00Z");
+        Journal.Measurements m = new Journal.Measurements(t, List.of(
+                new Journal.Sighting(Journal.Detector.BALANCER, t.plusMillis(1_400), "haproxy marked r2 DOWN"),
+                new Journal.Sighting(Journal.Detector.READINESS, t.plusMillis(100), "replica 2 not ready"),
+                new Journal.Sighting(Journal.Detector.PROBE, t.plusMillis(300), "a probe failed over its window")),
+                t.plusSeconds(3), 500, 0, Map.of(), 0, 40);
+        assertThat(m.sightings()).extracting(Journal.Sighting::by)
+                .containsExactly(Journal.Detector.READINESS, Journal.Detector.PROBE, Journal.Detector.BALANCER);
+        assertThat(m.timeToDetectSeconds()).as("the balancer's, not the poll's 0.1 s").isEqualTo(1.4);
+        assertThat(m.detectedBy()).isEqualTo("haproxy marked r2 DOWN");
+        assertThat(m.secondsTo(Journal.Detector.READINESS)).isEqualTo(0.1);
+        assertThat(m.secondsTo(Journal.Detector.ALERT_FIRING)).isNaN();
+        Journal j = new Journal(e, t.minusSeconds(5), t.plusSeconds(20), List.of(), List.of(), m, List.of(), List.of(), List.of(), List.of());
+        var json = j.toJson().path("measurements");
+        assertThat(json.path("time_to_detect_s").asDouble()).isEqualTo(1.4);
+        assertThat(json.path("detected_by_system").asBoolean()).isTrue();
+        assertThat(json.path("detection").findValuesAsText("by")).containsExactly("readiness", "probe", "balancer");
+        assertThat(json.path("detection").get(0).path("after_s").asDouble()).isEqualTo(0.1);
+        assertThat(j.summary()).contains("  detected haproxy marked r2 DOWN at +1.40 s",
+                "  by source: readiness poll +0.10 s, probe +0.30 s, balancer +1.40 s");
+        assertThat(j.toMarkdown()).contains("## Detection by source", "| balancer | yes | +1.40 s | haproxy marked r2 DOWN |",
+                "| readiness poll | no | +0.10 s | replica 2 not ready |", "| alert firing | yes | not seen | - |");
+        for (Journal.Detector d : Journal.Detector.values()) {
+            assertThat(Experiment.Expectation.parse(d.measure + "<=2s").value()).as(d.measure).isEqualTo(2.0);
+        }
+        assertThat(Experiment.Expectation.parse("time_to_detect_by_readiness<=500ms").value()).isEqualTo(0.5);
+        assertThat(Experiment.Expectation.parse("time_to_notify<=3m").aboutAlerts()).isTrue();
+        assertThat(Experiment.Expectation.parse("time_to_detect_by_probe<=1s").aboutAlerts()).isFalse();
+    }
+
+    /** A fault that only the drill's own poller saw is not called detected: the report says who saw it. */
+    @Test
+    void aFaultSeenOnlyByTheDrillsOwnPollerSaysSo() {
+        Experiment e = Experiment.read(DRILLS.resolve("latency-degraded.yaml"));
+        Instant t = Instant.parse("2026-12-07T10:00:00Z");
+        Journal.Measurements m = new Journal.Measurements(t, List.of(new Journal.Sighting(Journal.Detector.PROBE, t.plusMillis(1_200),
+                "a probe failed over its window")), t.plusSeconds(9), 300, 0, Map.of(), 0, 400);
+        assertThat(m.detection()).isEmpty();
+        assertThat(m.detectedAt()).isNull();
+        assertThat(m.timeToDetectSeconds()).isNaN();
+        assertThat(m.onlyByTheDrill()).map(Journal.Sighting::by).contains(Journal.Detector.PROBE);
+        Journal j = new Journal(e, t.minusSeconds(5), t.plusSeconds(20), List.of(), List.of(), m, List.of(), List.of(), List.of(), List.of());
+        assertThat(j.toJson().path("measurements").path("detected_by_system").asBoolean()).isFalse();
+        assertThat(j.toJson().path("measurements").path("time_to_detect_s").isNull()).isTrue();
+        assertThat(j.toMarkdown()).contains("| detected (by the system) | not by the system", "| balancer | yes | not seen | - |",
+                "| alert firing | yes | not watched | - |");
+        assertThat(j.summary()).contains("  detected not by the system (no balancer took a replica out, no alert fired); only by the drill's "
+                + "own probe: a probe failed over its window at +1.20 s");
+    }
+
+    /** The alerting pipeline's sightings: the first alert after the fault to go pending, to fire, to be notified. */
+    @Test
+    void alertSightingsAreTheFirstOfEachStateAfterTheFault() {
+        Instant f = Instant.parse("2026-12-07T10:00:00Z");
+        List<Journal.Alert> alerts = List.of(
+                new Journal.Alert("Slow", f.plusSeconds(1), f.plusSeconds(200), null, null, null),
+                new Journal.Alert("Fast", f.plusSeconds(2), f.plusSeconds(122), f.plusSeconds(123), null, null),
+                new Journal.Alert("Old", f.minusSeconds(30), null, null, null, null));
+        assertThat(Drill.alertSightings(alerts, f)).containsExactly(
+                new Journal.Sighting(Journal.Detector.ALERT_PENDING, f.plusSeconds(1), "alert Slow pending"),
+                new Journal.Sighting(Journal.Detector.ALERT_FIRING, f.plusSeconds(122), "alert Fast firing"),
+                new Journal.Sighting(Journal.Detector.ALERT_NOTIFIED, f.plusSeconds(123), "alert Fast notified"));
+        Journal.Measurements m = new Journal.Measurements(f, Drill.alertSightings(alerts, f), null, 10, 0, Map.of(), 0, 1);
+        assertThat(m.detectedBy()).as("an alert firing is the system's detection; pending is not").isEqualTo("alert Fast firing");
+        assertThat(m.timeToDetectSeconds()).isEqualTo(122);
+        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("time_to_alert_pending<=1m"), alerts, m)).isEqualTo(1);
+        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("time_to_notify<=3m"), alerts, m)).isEqualTo(123);
+    }
+
     /** The alert measurements as pure functions of what the pipeline saw. */
     @Test
     void alertMeasurementsAreTimesFromTheFaultAndTheRecovery() {
         Instant fault = Instant.parse("2026-11-30T10:00:00Z");
-        Journal.Measurements m = new Journal.Measurements(fault, fault.plusSeconds(1), "probe", null, fault.plusSeconds(30), 100, 10,
+        Journal.Measurements m = new Journal.Measurements(fault, List.of(new Journal.Sighting(Journal.Detector.PROBE, fault.plusSeconds(1), "a probe failed")),
+                fault.plusSeconds(30), 100, 10,
                 Map.of(), 0, 10);
         Journal.Alert fast = new Journal.Alert("Fast", fault.plusSeconds(2), fault.plusSeconds(122), fault.plusSeconds(123), fault.plusSeconds(330), null);
         Journal.Alert absorbed = new Journal.Alert("Slow", fault.plusSeconds(2), null, null, fault.plusSeconds(20), null);
@@ -226,7 +311,8 @@ class ExperimentTest {
     void theJournalAndReportShowEachAlertFromTheFault() {
         Experiment e = Experiment.read(DRILLS.resolve("replica-kill-single.yaml"));
         Instant t = Instant.parse("2026-11-22T10:00:00Z");
-        Journal.Measurements m = new Journal.Measurements(t.plusSeconds(5), t.plusMillis(5200), "replica 1 not ready", null, null, 400, 120,
+        Journal.Measurements m = new Journal.Measurements(t.plusSeconds(5), List.of(new Journal.Sighting(Journal.Detector.BALANCER, t.plusMillis(5200), "haproxy marked r1 DOWN")),
+                null, 400, 120,
                 Map.of("status_503", 120L), 60, 900);
         Journal j = new Journal(e, t, t.plusSeconds(200), List.of(), List.of(), m, List.of(), List.of(),
                 List.of(new Journal.ExpectationResult("alert RecopsAvailabilityBudgetBurnFast fires within 3m", 122.5, true)), List.of(),
@@ -248,7 +334,8 @@ class ExperimentTest {
         Journal j = new Journal(e, t, t.plusSeconds(20),
                 List.of(new Journal.Activity("method", "kill_replica replica=1", t.plusSeconds(5), t.plusSeconds(5), "succeeded", "SIGKILL")),
                 List.of(new Journal.Event(t.plusSeconds(5), "fault: kill_replica replica=1")),
-                new Journal.Measurements(t.plusSeconds(5), t.plusMillis(5200), "replica 1 not ready", null, null, 400, 120,
+                new Journal.Measurements(t.plusSeconds(5), List.of(new Journal.Sighting(Journal.Detector.BALANCER, t.plusMillis(5200), "haproxy marked r1 DOWN")),
+                null, 400, 120,
                         Map.of("status_503", 120L), 0.3 / 0.005, 900),
                 List.of(new Journal.ProbeResult("errors<=0.5%", 0, true)), List.of(new Journal.ProbeResult("errors<=0.5%", 30, false)),
                 List.of(new Journal.ExpectationResult("lost_requests==0", 120, false), new Journal.ExpectationResult("rto<=2s", Double.NaN, false)),

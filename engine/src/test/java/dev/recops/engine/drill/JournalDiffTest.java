@@ -16,7 +16,8 @@ class JournalDiffTest {
 
     private static Journal run(long lost, long rtoMillis, boolean lostMet, Journal.Alert... alerts) {
         Experiment e = Experiment.read(ExperimentTest.DRILLS.resolve("replica-kill-single.yaml"));
-        Journal.Measurements m = new Journal.Measurements(T, T.plusMillis(300), "probe", T.plusMillis(400),
+        Journal.Measurements m = new Journal.Measurements(T, List.of(new Journal.Sighting(Journal.Detector.PROBE, T.plusMillis(200), "a probe failed"),
+                new Journal.Sighting(Journal.Detector.BALANCER, T.plusMillis(300), "haproxy marked r1 DOWN")),
                 rtoMillis < 0 ? null : T.plusMillis(rtoMillis), 1000, lost, lost == 0 ? Map.of() : Map.of("status_503", lost), 0.2, 40);
         List<Journal.ProbeResult> after = List.of(new Journal.ProbeResult("errors<=0.5%", lost == 0 ? 0 : 37.5, lost == 0));
         return new Journal(e, T.minusSeconds(5), T.plusSeconds(200), List.of(), List.of(), m, List.of(), after,
@@ -33,7 +34,9 @@ class JournalDiffTest {
                 new JournalDiff.Row("status", "held", "deviated", "changed", true),
                 new JournalDiff.Row("steady state before", "-", "-", "", false),
                 new JournalDiff.Row("steady state after", "held", "failed (errors<=0.5%: 37.5)", "changed", true),
-                new JournalDiff.Row("time to detect", "0.3 s", "0.3 s", "", false),
+                new JournalDiff.Row("time to detect (system)", "0.3 s", "0.3 s", "", false),
+                new JournalDiff.Row("  by balancer", "0.3 s", "0.3 s", "", false),
+                new JournalDiff.Row("  by probe", "0.2 s", "0.2 s", "", false),
                 new JournalDiff.Row("RTO", "1.5 s", "-", "changed", true),
                 new JournalDiff.Row("lost requests", "0", "120", "+120", true),
                 new JournalDiff.Row("  lost: status_503", "0", "120", "+120", true),

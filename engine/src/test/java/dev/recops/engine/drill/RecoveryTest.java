@@ -17,42 +17,40 @@ class RecoveryTest {
     }
 
     @Test
-    void aFailingProbeDetectsAndServiceRecoversAfterTheLastFailingSlotIfItThenHolds() {
+    void aFailingProbeIsSeenAndServiceRecoversAfterTheLastFailingSlotIfItThenHolds() {
         // fault at 1.05 s; probes fail from slot 12 to 19; 20 slots observed after; hold 1 s
-        Recovery r = Recovery.measure(failing(12, 20), 1_050, 50, 10, Recovery.NEVER, "", Recovery.NEVER);
-        assertThat(r.detectedMs()).isEqualTo(12 * SLOT);
-        assertThat(r.detectedBy()).isEqualTo("a failing probe");
+        Recovery r = Recovery.measure(failing(12, 20), 1_050, 50, 10, Recovery.NEVER, Recovery.NEVER);
+        assertThat(r.probeMs()).isEqualTo(12 * SLOT);
         assertThat(r.recoveredMs()).isEqualTo(20 * SLOT);
     }
 
     @Test
-    void anEarlierChangeDetectsFirstAndRecoveryWaitsForIsolation() {
+    void recoveryWaitsForIsolation() {
         // replica 2 not ready at 1.2 s, HAProxy marks it DOWN at 2.45 s, probes fail in slots 13..14 only
-        Recovery r = Recovery.measure(failing(13, 15), 1_050, 60, 10, 1_200, "replica 2 not ready", 2_450);
-        assertThat(r.detectedMs()).isEqualTo(1_200);
-        assertThat(r.detectedBy()).isEqualTo("replica 2 not ready");
+        Recovery r = Recovery.measure(failing(13, 15), 1_050, 60, 10, 1_200, 2_450);
+        assertThat(r.probeMs()).isEqualTo(13 * SLOT);
         assertThat(r.recoveredMs()).as("not before the balancer routed around the fault").isEqualTo(2_450);
     }
 
     @Test
     void noRecoveryWhenTheProbesDoNotHoldForTheHoldTimeWithinWhatWasObserved() {
-        Recovery r = Recovery.measure(failing(12, 45), 1_050, 50, 10, Recovery.NEVER, "", Recovery.NEVER);
-        assertThat(r.detectedMs()).isEqualTo(12 * SLOT);
+        Recovery r = Recovery.measure(failing(12, 45), 1_050, 50, 10, Recovery.NEVER, Recovery.NEVER);
+        assertThat(r.probeMs()).isEqualTo(12 * SLOT);
         assertThat(r.recoveredMs()).isEqualTo(Recovery.NEVER);
     }
 
     @Test
     void aFaultAbsorbedWithoutABreachIsNeitherDetectedNorDownAndRecoversAtOnce() {
-        Recovery r = Recovery.measure(i -> true, 1_050, 50, 10, Recovery.NEVER, "", Recovery.NEVER);
-        assertThat(r.detectedMs()).isEqualTo(Recovery.NEVER);
+        Recovery r = Recovery.measure(i -> true, 1_050, 50, 10, Recovery.NEVER, Recovery.NEVER);
+        assertThat(r.probeMs()).isEqualTo(Recovery.NEVER);
         assertThat(r.recoveredMs()).isEqualTo(1_050);
     }
 
     @Test
     void aBreachBeforeTheFaultDoesNotCount() {
         Set<Integer> bad = Set.of(3, 4);
-        Recovery r = Recovery.measure(i -> !bad.contains(i), 1_050, 50, 10, Recovery.NEVER, "", Recovery.NEVER);
-        assertThat(r.detectedMs()).isEqualTo(Recovery.NEVER);
+        Recovery r = Recovery.measure(i -> !bad.contains(i), 1_050, 50, 10, Recovery.NEVER, Recovery.NEVER);
+        assertThat(r.probeMs()).isEqualTo(Recovery.NEVER);
     }
 
     /**
