@@ -41,6 +41,15 @@ final class LaunchedServer implements AutoCloseable {
 
     /** As {@link #start} on {@code port}, which may be taken. */
     static LaunchedServer startOn(int port, Path home, String... extraArgs) throws IOException {
+        return startOn(port, home, java.util.Map.of(), extraArgs);
+    }
+
+    /** As {@link #start}, with more environment variables (JAVA_OPTS...). */
+    static LaunchedServer start(Path home, java.util.Map<String, String> env, String... extraArgs) throws IOException {
+        return startOn(freePort(), home, env, extraArgs);
+    }
+
+    private static LaunchedServer startOn(int port, Path home, java.util.Map<String, String> env, String... extraArgs) throws IOException {
         List<String> command = new ArrayList<>(List.of(DIST.resolve("bin/recops").toString(), "serve", "--port", Integer.toString(port),
                 "--admin-port", "0"));
         command.addAll(List.of(extraArgs));
@@ -52,6 +61,7 @@ final class LaunchedServer implements AutoCloseable {
         pb.environment().remove("XDG_CONFIG_HOME");
         pb.environment().remove("XDG_STATE_HOME");
         pb.environment().remove("JAVA_HOME");
+        pb.environment().putAll(env);
         return new LaunchedServer(pb.start(), port, home);
     }
 

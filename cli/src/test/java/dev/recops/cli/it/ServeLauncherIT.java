@@ -51,6 +51,25 @@ class ServeLauncherIT {
         }
     }
 
+    /**
+     * A serve killed outright (SIGKILL, as the OOM killer or a drill does) leaves no copy of ONNX
+     * Runtime's 20 MB libraries behind: the launcher loads them from the distribution, where
+     * each JVM used to copy them into its own /tmp/onnxruntime-java* directory.
+     */
+    @Test
+    void aKilledServerLeavesNoCopyOfTheNativeLibrariesInTheTemporaryDirectory() throws Exception {
+        Path tmp = Files.createDirectories(home.resolve("tmp"));
+        try (LaunchedServer server = LaunchedServer.start(home, java.util.Map.of("JAVA_OPTS", "-Djava.io.tmpdir=" + tmp), "--drain-delay", "0s")) {
+            server.awaitReady(Duration.ofSeconds(120));
+            server.process.destroyForcibly(); // SIGKILL: no shutdown hook, no delete-on-exit
+            assertThat(server.process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        }
+        try (var left = Files.walk(tmp)) {
+            assertThat(left.filter(p -> p.getFileName().toString().contains("onnxruntime") && Files.isRegularFile(p)).toList())
+                    .as("ONNX Runtime's libraries copied to " + tmp).isEmpty();
+        }
+    }
+
     /** The launcher's class-data archive for a command, in the one build directory under the cache. */
     private Path classArchive(String name) throws java.io.IOException {
         try (var builds = Files.list(home.resolve(".cache/recops/cds"))) {
