@@ -12,9 +12,11 @@
 # copies embedding-cache files (recops catalog embed, or scripts/bench/MixCache.java) into the
 # cache first, so the first start builds the index without embedding; MODEL_REPO=DIR and
 # VERSION=V (default 1) choose the model (a repository with one version builds one index);
-# SERVE_ARGS adds options to serve (for example "--hnsw-ef 300"), JAVA_OPTS to its JVM.
+# SERVE_ARGS adds options to serve (for example "--hnsw-ef 300"), JAVA_OPTS to its JVM;
+# RESTARTS=K restarts it K more times after the runs and prints each time to ready (a spread, not
+# one figure, is what a start-up objective is judged on).
 #
-# Loopback only; bounded: two starts and three 20 s runs.
+# Loopback only; bounded: 2 + RESTARTS starts and three 20 s runs.
 set -euo pipefail
 n=${1:-10000}
 index=${2:-auto}
@@ -71,3 +73,12 @@ jq -rn --slurpfile a "$out/c1.json" --slurpfile b "$out/c16.json" --slurpfile c 
   --arg first "$first" --arg again "$again" --arg rss "$rss" --arg rss2 "$rss_after" \
   '"| \($first) | \($again) | \($rss) / \($rss2) | \($a[0].latency_ms.p50) / \($a[0].latency_ms.p99) | \($b[0].latency_ms.p50) / \($b[0].latency_ms.p99), \($b[0].throughput_rps | round) | \($c[0].latency_ms.p50) / \($c[0].latency_ms.p99), \($c[0].sent - $c[0].ok) |"'
 echo "raw: $out"
+if [ "${RESTARTS:-0}" -gt 0 ]; then
+  times=()
+  for _ in $(seq 1 "$RESTARTS"); do
+    kill -TERM "$pid"; wait "$pid" || true
+    serve
+    times+=("$(cat "$out/ready.s")")
+  done
+  echo "restarts to ready (s): ${times[*]}"
+fi
