@@ -685,8 +685,8 @@ function _picocli_recops_train() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '-o' '--output' '--algo' '--profile' '--folds' '--batch-max' '--batch-delay' '--workers' '--threads' '--catalog-products' '--index'"
+  local flag_opts="'--dry-run' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--measure' '--budget' '--configs' '--repeats' '--fractions' '--run-length' '--probe-length' '--warmup' '--finds' '--url' '--serve-args' '-o' '--output' '--algo' '--profile' '--folds' '--batch-max' '--batch-delay' '--workers' '--threads' '--catalog-products' '--index'"
   local FORMAT_option_args=("text" "json") # --format values
 
   type compopt &>/dev/null && compopt +o default
@@ -696,6 +696,42 @@ function _picocli_recops_train() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
       return $?
+      ;;
+    '--measure')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--budget')
+      return
+      ;;
+    '--configs')
+      return
+      ;;
+    '--repeats')
+      return
+      ;;
+    '--fractions')
+      return
+      ;;
+    '--run-length')
+      return
+      ;;
+    '--probe-length')
+      return
+      ;;
+    '--warmup')
+      return
+      ;;
+    '--finds')
+      return
+      ;;
+    '--url')
+      return
+      ;;
+    '--serve-args')
+      return
       ;;
     '-o'|'--output')
       local IFS=$'\n'

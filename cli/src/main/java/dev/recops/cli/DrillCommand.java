@@ -15,10 +15,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -159,19 +157,7 @@ final class DrillCommand implements Callable<Integer> {
 
     /** {@code recops serve} as this JVM runs recops: same Java, options and class path. */
     private List<String> serveCommand() {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        List<String> jvm = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        for (String arg : jvm) {
-            if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-XX:StartFlightRecording") && !arg.startsWith("-Drecops.stderr.fd=")) {
-                cmd.add(arg);
-            }
-        }
-        if (!jvm.contains("--add-modules=jdk.incubator.vector")) {
-            cmd.add("--add-modules=jdk.incubator.vector"); // as the launcher starts serve (the JVM's one-line notice goes to the replica's log)
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--cache-dir", cacheDir.toString()));
-        return cmd;
+        return RecopsProcess.command(List.of("serve", "--cache-dir", cacheDir.toString()));
     }
 
     private static void deleteTree(Path dir) {

@@ -2,6 +2,7 @@ package dev.recops.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.analysis.latency.Algorithm;
+import dev.recops.analysis.latency.Calibration;
 import dev.recops.analysis.latency.Config;
 import dev.recops.analysis.latency.LatencyModel;
 import dev.recops.analysis.latency.Trainer;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -46,8 +48,61 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Parameters(paramLabel = "FILE", arity = "1..*", description = "runs.csv files from recops bench --csv, and access logs (.jsonl).")
-    List<Path> files;
+    @Parameters(paramLabel = "FILE", arity = "0..*", description = "runs.csv files from recops bench --csv, and access logs (.jsonl); "
+            + "with --measure, added to what it measures.")
+    List<Path> files = new ArrayList<>();
+
+    @Option(names = "--measure", paramLabel = "DIR",
+            description = "First calibrate on this machine, into DIR: the model's call-time profile, then per configuration a capacity "
+                    + "search and runs at fractions of capacity, the server (recops serve) on every CPU but one and the load (recops "
+                    + "bench) on that one (taskset). The plan is printed first; each step is appended to DIR as it completes, so the "
+                    + "same command resumes after Ctrl-C or a crash. Then the model is fitted on DIR's data.")
+    Path measure;
+
+    @Option(names = "--budget", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "With --measure: how long it may take; it chooses how many configurations and repeats fit (default: 20m "
+                    + "unless --configs is given).")
+    Duration budget;
+
+    @Option(names = "--configs", paramLabel = "B/W/T[,B/W/T...]", split = ",",
+            description = "With --measure: the configurations to measure, batch-max/workers/threads (default: chosen by --budget).")
+    List<String> configs;
+
+    @Option(names = "--repeats", paramLabel = "N", description = "With --measure and --configs: runs at each fraction (default: 1).")
+    Integer repeats;
+
+    @Option(names = "--fractions", paramLabel = "F[,F...]", split = ",", defaultValue = "0.25,0.5,0.8",
+            description = "With --measure: the fractions of capacity the runs are made at (default: ${DEFAULT-VALUE}).")
+    List<Double> fractions;
+
+    @Option(names = "--run-length", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "30s",
+            description = "With --measure: each run's measured length (default: ${DEFAULT-VALUE}).")
+    Duration runLength;
+
+    @Option(names = "--probe-length", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
+            description = "With --measure: each capacity probe's length (default: ${DEFAULT-VALUE}).")
+    Duration probeLength;
+
+    @Option(names = "--warmup", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "15s",
+            description = "With --measure: load after each server start that is not recorded (default: ${DEFAULT-VALUE}).")
+    Duration warmup;
+
+    @Option(names = "--finds", paramLabel = "N", defaultValue = "1",
+            description = "With --measure: capacity searches per configuration; their median is its capacity (default: ${DEFAULT-VALUE}).")
+    int finds;
+
+    @Option(names = "--url", paramLabel = "URL",
+            description = "With --measure: calibrate against a server you run, as it is configured (one configuration; no profile "
+                    + "unless --profile names one).")
+    String url;
+
+    @Option(names = "--serve-args", paramLabel = "ARGS",
+            description = "With --measure: options for every recops serve it starts and for the profile: your model and catalog, "
+                    + "like '--model-repo DIR --primary-version 2 --catalog products.csv'.")
+    String serveArgs;
+
+    @Option(names = "--dry-run", description = "With --measure: print the plan and stop.")
+    boolean dryRun;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", required = true,
             description = "Where to save the model: DIR/model.json (its description) and DIR/model.ser.")
@@ -88,8 +143,75 @@ final class TrainCommand implements Callable<Integer> {
             description = "Access logs only: the server's index kind, exact or hnsw (/v1/models tells; default: not recorded).")
     String index;
 
+    /**
+     * Plans and runs the calibration into {@link #measure}, then points the fit at its files.
+     *
+     * @return true when only the plan was asked for
+     */
+    private boolean calibrate() {
+        PrintWriter err = spec.commandLine().getErr();
+        Calibration.Pinning pinning = url != null ? new Calibration.Pinning("", "", "the server at --url is not ours to pin")
+                : Calibration.Pinning.detect(Calibration.allowedCpus(), Calibration.tasksetInstalled());
+        Path given = profile;
+        boolean measureProfile = url == null && given == null;
+        Calibration.Plan plan;
+        if (url != null || configs != null) {
+            List<Calibration.ServerConfig> cs = configs == null ? List.of() : configs.stream().map(Calibration.ServerConfig::parse).toList();
+            plan = new Calibration.Plan(Optional.ofNullable(url), cs, measureProfile, fractions, repeats == null ? 1 : repeats, runLength,
+                    probeLength, warmup, finds);
+            if (budget != null && plan.estimate().compareTo(budget) > 0) {
+                throw dev.recops.analysis.AnalysisException.invalid("the plan takes about " + Calibration.format(plan.estimate())
+                        + ", more than --budget " + Calibration.format(budget) + ": fewer --configs, --repeats or a shorter --run-length");
+            }
+        } else {
+            if (repeats != null) {
+                throw dev.recops.analysis.AnalysisException.invalid("--repeats goes with --configs; with --budget the budget chooses them");
+            }
+            plan = Calibration.forBudget(budget == null ? Duration.ofMinutes(20) : budget,
+                    pinning.serverCpus(Calibration.allowedCpus().size()), measureProfile, fractions, runLength, probeLength, warmup, finds);
+        }
+        err.println("recops train --measure " + measure + ": the plan");
+        plan.describe(pinning).forEach(l -> err.println("  " + l));
+        if (dryRun) {
+            return true;
+        }
+        List<String> extra = serveArgs == null || serveArgs.isBlank() ? List.of() : List.of(serveArgs.strip().split("\\s+"));
+        int ran = Calibration.run(plan, measure, pinning, RecopsProcess::command, extra, new Calibration.Progress() {
+            @Override
+            public void step(Calibration.Step step, int done, int total, Duration left) {
+                err.printf(Locale.ROOT, "  [%d/%d] %s (about %s left)%n", done + 1, total, step.describe(), Calibration.format(left));
+                err.flush();
+            }
+
+            @Override
+            public void finished(Calibration.Step step, String outcome) {
+                err.printf(Locale.ROOT, "        %s%n", outcome);
+                err.flush();
+            }
+        });
+        Calibration.Dir dir = new Calibration.Dir(measure);
+        err.println(ran == 0 ? "  every step was measured before (" + measure + "): fitting" : "  measured; fitting");
+        List<Path> all = new ArrayList<>(files);
+        all.add(dir.runs());
+        if (java.nio.file.Files.exists(dir.capacity())) {
+            all.add(dir.capacity());
+        }
+        files = all;
+        if (given == null && java.nio.file.Files.exists(dir.profile())) {
+            profile = dir.profile();
+        }
+        return false;
+    }
+
     @Override
     public Integer call() {
+        if (measure != null) {
+            if (calibrate()) {
+                return ExitCodes.OK;
+            }
+        } else if (files.isEmpty()) {
+            throw dev.recops.analysis.AnalysisException.invalid("give the runs to train on (FILE...), or --measure DIR to measure them first");
+        }
         Optional<Algorithm> only = algo.equalsIgnoreCase("auto") ? Optional.empty() : Optional.of(Algorithm.parse(algo));
         if (!index.isEmpty() && !index.equals("exact") && !index.equals("hnsw")) {
             throw dev.recops.analysis.AnalysisException.invalid("--index must be exact or hnsw, not " + index);

@@ -1,0 +1,663 @@
+package dev.recops.analysis.latency;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recops.analysis.AnalysisException;
+import dev.recops.engine.RecopsException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.function.Function;
+
+/**
+ * The data a latency model is trained on, measured on the machine in hand: the model's call-time
+ * profile, then per server configuration a capacity search and runs at fractions of that
+ * capacity, each appended to a calibration directory as it completes ({@code profile.csv},
+ * {@code capacity.csv}, {@code runs.csv}, and {@code journal.jsonl}, which lists the steps done,
+ * so a calibration stopped by Ctrl-C or a crash resumes where it stopped). The server runs as
+ * {@code recops serve} on every CPU but one and the load generator as {@code recops bench} on that
+ * one ({@code taskset}), so that they never take each other's CPU; with one CPU, or no taskset,
+ * they share and the plan says so. Against a server the user runs ({@code url}), its own
+ * configuration is the only one.
+ */
+public final class Calibration {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The configurations a budget draws from, in order: varied first (batching, workers, threads), then filled in. */
+    static final List<String> CANDIDATES = List.of("8/1/1", "1/1/1", "32/2/1", "4/2/1", "16/1/1", "2/1/1", "16/2/1", "8/2/1", "32/1/1",
+            "2/2/1", "8/1/2", "16/1/2");
+    /** Configurations and repeats a budget grows through, in this order: configurations first, as they narrow the error most. */
+    private static final int[][] GROWTH = {{2, 1}, {3, 1}, {4, 1}, {5, 1}, {6, 1}, {6, 2}, {7, 2}, {8, 2}, {8, 3}, {10, 3}, {12, 3}};
+    /** A find-max-rate search takes about this many probes (doubling from 200/s, then bisecting to 5%). */
+    private static final int PROBES_PER_SEARCH = 7;
+    private static final Duration PROFILE_ESTIMATE = Duration.ofSeconds(180);
+    private static final Duration SERVER_START_ESTIMATE = Duration.ofSeconds(10);
+    private static final Duration PROCESS_START = Duration.ofMillis(1500);
+
+    private Calibration() {}
+
+    /** One server configuration: batch-max / workers / threads. */
+    public record ServerConfig(int batchMax, int workers, int threads) {
+        public static ServerConfig parse(String s) {
+            String[] p = s.strip().split("/");
+            try {
+                if (p.length == 3) {
+                    ServerConfig c = new ServerConfig(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]));
+                    if (c.batchMax >= 1 && c.batchMax <= 1024 && c.workers >= 1 && c.workers <= 64 && c.threads >= 1 && c.threads <= 64) {
+                        return c;
+                    }
+                }
+            } catch (NumberFormatException e) {
+                // below
+            }
+            throw AnalysisException.invalid("configuration \"" + s + "\" is not BATCH_MAX/WORKERS/THREADS like 8/1/1");
+        }
+
+        /** The configuration of a server the user runs: whatever it is. */
+        static final ServerConfig THEIRS = new ServerConfig(0, 0, 0);
+
+        @Override
+        public String toString() {
+            return batchMax == 0 ? "the server" : batchMax + "/" + workers + "/" + threads;
+        }
+    }
+
+    /**
+     * Which CPUs the server and the load generator get.
+     *
+     * @param server taskset's CPU list for the server, empty when not pinned
+     * @param load the load generator's, empty when not pinned
+     * @param why why they are not pinned (empty when they are)
+     */
+    public record Pinning(String server, String load, String why) {
+        /** From this process' allowed CPUs ({@code Cpus_allowed_list}) and whether taskset is installed. */
+        public static Pinning detect(List<Integer> cpus, boolean taskset) {
+            if (cpus.size() < 2) {
+                return new Pinning("", "", "one CPU: the server and the load generator share it, which adds the generator's own work to every figure");
+            }
+            if (!taskset) {
+                return new Pinning("", "", "taskset (Debian package util-linux) is not installed: the server and the load generator share "
+                        + cpus.size() + " CPUs");
+            }
+            List<String> rest = cpus.subList(1, cpus.size()).stream().map(String::valueOf).toList();
+            return new Pinning(String.join(",", rest), String.valueOf(cpus.getFirst()), "");
+        }
+
+        public boolean pinned() {
+            return why.isEmpty();
+        }
+
+        /** CPUs the server gets: all but the load generator's when pinned. */
+        public int serverCpus(int all) {
+            return pinned() ? server.split(",").length : all;
+        }
+
+        List<String> server(List<String> command) {
+            return prefix(server, command);
+        }
+
+        List<String> load(List<String> command) {
+            return prefix(load, command);
+        }
+
+        private static List<String> prefix(String cpus, List<String> command) {
+            if (cpus.isEmpty()) {
+                return command;
+            }
+            List<String> c = new ArrayList<>(List.of("taskset", "-c", cpus));
+            c.addAll(command);
+            return c;
+        }
+
+        public String describe() {
+            return pinned() ? "the server on CPU " + server + ", the load generator on CPU " + load + " (taskset)" : "not pinned: " + why;
+        }
+    }
+
+    /**
+     * What a calibration measures.
+     *
+     * @param url a server the user runs (its configuration is the only one), or empty: recops
+     *     starts {@code recops serve} per configuration
+     * @param measureProfile whether to measure the call-time profile (in-process, on the server's CPUs)
+     * @param fractions of each configuration's capacity, where the runs are made
+     * @param repeats runs at each fraction
+     * @param finds capacity searches per configuration (their median is the capacity)
+     */
+    public record Plan(Optional<String> url, List<ServerConfig> configs, boolean measureProfile, List<Double> fractions, int repeats,
+                       Duration runLength, Duration probeLength, Duration warmup, int finds) {
+        public Plan {
+            configs = List.copyOf(configs);
+            fractions = List.copyOf(fractions);
+            if (url.isEmpty() && configs.size() < 2) {
+                throw AnalysisException.invalid("a calibration needs at least 2 configurations (cross-validation learns from some and judges "
+                        + "on another)");
+            }
+            if (fractions.isEmpty() || fractions.stream().anyMatch(f -> !(f > 0 && f <= 1))) {
+                throw AnalysisException.invalid("fractions of capacity are numbers in (0, 1], like 0.25,0.5,0.8");
+            }
+            if (repeats < 1 || finds < 1) {
+                throw AnalysisException.invalid("repeats and capacity searches are at least 1");
+            }
+            if (runLength.toMillis() < 1000 || probeLength.toMillis() < 1000) {
+                throw AnalysisException.invalid("runs and capacity probes last at least 1s");
+            }
+        }
+
+        /** Every step, in the order run. */
+        public List<Step> steps() {
+            List<Step> steps = new ArrayList<>();
+            if (measureProfile) {
+                steps.add(new Step.Profile());
+            }
+            for (ServerConfig c : url.isPresent() ? List.of(ServerConfig.THEIRS) : configs) {
+                for (int i = 1; i <= finds; i++) {
+                    steps.add(new Step.Capacity(c, i));
+                }
+                for (double f : fractions) {
+                    for (int r = 1; r <= repeats; r++) {
+                        steps.add(new Step.Run(c, f, r));
+                    }
+                }
+            }
+            return steps;
+        }
+
+        /** How long a step is expected to take (a server start counted with a configuration's first step). */
+        Duration estimate(Step s) {
+            Duration runWarmup = min(Duration.ofSeconds(5), runLength);
+            Duration probeWarmup = min(Duration.ofSeconds(3), probeLength);
+            return switch (s) {
+                case Step.Profile p -> PROFILE_ESTIMATE;
+                case Step.Capacity c -> (c.find() == 1 && url.isEmpty() ? SERVER_START_ESTIMATE.plus(warmup).plus(PROCESS_START) : Duration.ZERO)
+                        .plus(probeLength.plus(probeWarmup).plus(PROCESS_START).multipliedBy(PROBES_PER_SEARCH));
+                case Step.Run r -> runLength.plus(runWarmup).plus(PROCESS_START);
+            };
+        }
+
+        public Duration estimate() {
+            return steps().stream().map(this::estimate).reduce(Duration.ZERO, Duration::plus);
+        }
+
+        JsonNode toJson() {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("url", url.orElse(""));
+            configs.forEach(c -> n.withArray("configs").add(c.toString()));
+            n.put("profile", measureProfile);
+            fractions.forEach(f -> n.withArray("fractions").add(f));
+            n.put("repeats", repeats).put("run_length_ms", runLength.toMillis()).put("probe_length_ms", probeLength.toMillis())
+                    .put("warmup_ms", warmup.toMillis()).put("finds", finds);
+            return n;
+        }
+
+        /** The plan as a person reads it before it starts. */
+        public List<String> describe(Pinning pinning) {
+            List<String> lines = new ArrayList<>();
+            lines.add(url.map(u -> "the server at " + u + " as it is configured").orElse(
+                    configs.size() + " configurations (batch-max/workers/threads): " + String.join(", ", configs.stream().map(Object::toString).toList())));
+            lines.add(pinning.describe());
+            if (measureProfile) {
+                lines.add("the model's call-time profile, in-process on the server's CPUs (about " + format(PROFILE_ESTIMATE) + ")");
+            }
+            lines.add(String.format(Locale.ROOT, "per configuration: %s of warm-up, %d capacity search%s (find-max-rate, errors<=1%%, %s probes), "
+                            + "then %d run%s of %s at each of %s of capacity", format(warmup), finds, finds == 1 ? "" : "es", format(probeLength),
+                    repeats, repeats == 1 ? "" : "s", format(runLength),
+                    String.join(", ", fractions.stream().map(f -> String.format(Locale.ROOT, "%.0f%%", 100 * f)).toList())));
+            lines.add(String.format(Locale.ROOT, "%d steps, about %s in all", steps().size(), format(estimate())));
+            return lines;
+        }
+    }
+
+    /** The configurations and repeats that fit a budget, from the candidates that suit the server's CPUs. */
+    public static Plan forBudget(Duration budget, int serverCpus, boolean measureProfile, List<Double> fractions, Duration runLength,
+            Duration probeLength, Duration warmup, int finds) {
+        List<ServerConfig> fit = CANDIDATES.stream().map(ServerConfig::parse).filter(c -> c.threads() <= Math.max(1, serverCpus)).toList();
+        Plan best = null;
+        for (int[] g : GROWTH) {
+            if (g[0] > fit.size()) {
+                break;
+            }
+            Plan p = new Plan(Optional.empty(), fit.subList(0, g[0]), measureProfile, fractions, g[1], runLength, probeLength, warmup, finds);
+            if (p.estimate().compareTo(budget) > 0) {
+                break;
+            }
+            best = p;
+        }
+        if (best == null) {
+            Plan least = new Plan(Optional.empty(), fit.subList(0, 2), measureProfile, fractions, 1, runLength, probeLength, warmup, finds);
+            throw AnalysisException.invalid("--budget " + format(budget) + " is less than the smallest calibration (2 configurations, 1 run "
+                    + "each): about " + format(least.estimate()) + "; give more, or shorter --run-length");
+        }
+        return best;
+    }
+
+    /** One step of a calibration; {@link #key()} names it in the journal. */
+    public sealed interface Step {
+        String key();
+
+        String describe();
+
+        record Profile() implements Step {
+            public String key() {
+                return "profile";
+            }
+
+            public String describe() {
+                return "call-time profile";
+            }
+        }
+
+        record Capacity(ServerConfig config, int find) implements Step {
+            public String key() {
+                return "capacity " + config + " " + find;
+            }
+
+            public String describe() {
+                return config + ": capacity search " + find;
+            }
+        }
+
+        record Run(ServerConfig config, double fraction, int repeat) implements Step {
+            public String key() {
+                return String.format(Locale.ROOT, "run %s %.4f %d", config, fraction, repeat);
+            }
+
+            public String describe() {
+                return String.format(Locale.ROOT, "%s: run %d at %.0f%% of capacity", config, repeat, 100 * fraction);
+            }
+        }
+    }
+
+    /** What a calibration directory holds. */
+    public record Dir(Path dir) {
+        public Path profile() {
+            return dir.resolve("profile.csv");
+        }
+
+        public Path capacity() {
+            return dir.resolve("capacity.csv");
+        }
+
+        public Path runs() {
+            return dir.resolve("runs.csv");
+        }
+
+        Path journal() {
+            return dir.resolve("journal.jsonl");
+        }
+
+        Path plan() {
+            return dir.resolve("plan.json");
+        }
+
+        Path log() {
+            return dir.resolve("calibration.log");
+        }
+
+        Path stepCsv() {
+            return dir.resolve("step.csv.tmp");
+        }
+    }
+
+    /** Progress: a step begins ({@code done} of {@code total} done so far), with the time left estimated from the steps done. */
+    public interface Progress {
+        void step(Step step, int done, int total, Duration left);
+
+        void finished(Step step, String outcome);
+    }
+
+    /**
+     * Runs the steps of {@code plan} not yet in the directory's journal.
+     *
+     * @param recops the command line of {@code recops} with these arguments (the same JVM and class path as this one)
+     * @param serveArgs options for every {@code recops serve} and for the profile (the user's model and catalog)
+     * @return how many steps ran now (0 when everything was measured before)
+     */
+    public static int run(Plan plan, Path dir, Pinning pinning, Function<List<String>, List<String>> recops, List<String> serveArgs,
+            Progress progress) {
+        Dir f = new Dir(dir);
+        Map<String, JsonNode> done = begin(plan, f);
+        List<Step> steps = plan.steps();
+        Duration estimatedDone = Duration.ZERO;
+        long spentNanos = 0;
+        int ran = 0;
+        Server server = null;
+        java.util.concurrent.atomic.AtomicReference<Server> running = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread onExit = new Thread(() -> { // Ctrl-C: the server we started goes with us
+            Server s = running.get();
+            if (s != null) {
+                s.process.destroyForcibly();
+            }
+        }, "calibration-exit");
+        Runtime.getRuntime().addShutdownHook(onExit);
+        try {
+            for (int i = 0; i < steps.size(); i++) {
+                Step s = steps.get(i);
+                if (done.containsKey(s.key())) {
+                    continue;
+                }
+                Duration left = steps.subList(i, steps.size()).stream().filter(x -> !done.containsKey(x.key())).map(plan::estimate)
+                        .reduce(Duration.ZERO, Duration::plus);
+                if (estimatedDone.toNanos() > 0) { // scaled by how the estimates held so far
+                    left = Duration.ofNanos((long) (left.toNanos() * ((double) spentNanos / estimatedDone.toNanos())));
+                }
+                progress.step(s, i, steps.size(), left);
+                long t0 = System.nanoTime();
+                ServerConfig config = s instanceof Step.Capacity c ? c.config() : s instanceof Step.Run r ? r.config() : null;
+                String url = plan.url().orElse(null);
+                if (config != null && plan.url().isEmpty()) {
+                    if (server == null || !server.config.equals(config)) {
+                        if (server != null) {
+                            server.close();
+                        }
+                        server = Server.start(config, pinning, recops, serveArgs, f);
+                        running.set(server);
+                        load(pinning, recops, f, server.url, List.of("--rate", "100", "--duration", seconds(plan.warmup()), "--warmup", "0s"));
+                    }
+                    url = server.url;
+                }
+                ObjectNode entry = JSON.createObjectNode().put("step", s.key());
+                String outcome = switch (s) {
+                    case Step.Profile p -> {
+                        List<String> args = new ArrayList<>(List.of("bench", "--profile", f.profile().toString()));
+                        args.addAll(serveArgs);
+                        exec(pinning.server(recops.apply(args)), f);
+                        yield "written to " + f.profile();
+                    }
+                    case Step.Capacity c -> {
+                        JsonNode r = load(pinning, recops, f, url, List.of("--find-max-rate", "--slo", "errors<=1%", "--rate", "200",
+                                "--duration", seconds(plan.probeLength()), "--warmup", seconds(min(Duration.ofSeconds(3), plan.probeLength())),
+                                "--seed", String.valueOf(c.find()), "--format", "json"));
+                        append(f, f.capacity());
+                        JsonNode best = r.path("max_rate");
+                        if (best.isNumber()) {
+                            entry.put("max_rate", best.asDouble());
+                        }
+                        yield best.isNumber() ? String.format(Locale.ROOT, "%.0f/s", best.asDouble()) : "no rate met errors<=1%";
+                    }
+                    case Step.Run r -> {
+                        OptionalDouble capacity = capacity(done, r.config(), plan.finds());
+                        if (capacity.isEmpty()) {
+                            entry.put("skipped", "no capacity");
+                            yield "skipped: no capacity was found";
+                        }
+                        double rate = Math.max(1, Math.round(capacity.getAsDouble() * r.fraction()));
+                        JsonNode res = load(pinning, recops, f, url, List.of("--rate", String.valueOf(rate), "--duration", seconds(plan.runLength()),
+                                "--warmup", seconds(min(Duration.ofSeconds(5), plan.runLength())), "--seed", String.valueOf(r.repeat()),
+                                "--format", "json"));
+                        append(f, f.runs());
+                        entry.put("rate", rate);
+                        JsonNode l = res.path("latency_ms");
+                        yield String.format(Locale.ROOT, "%.0f/s: p50 %.1f ms, p99 %.1f ms", rate, l.path("p50").asDouble(), l.path("p99").asDouble());
+                    }
+                };
+                appendLine(f.journal(), entry.toString());
+                done.put(s.key(), entry);
+                ran++;
+                spentNanos += System.nanoTime() - t0;
+                estimatedDone = estimatedDone.plus(plan.estimate(s));
+                progress.finished(s, outcome);
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+            running.set(null);
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook runs
+            }
+        }
+        return ran;
+    }
+
+    /** The median of a configuration's capacity searches that found a rate; empty when none did (or none ran). */
+    static OptionalDouble capacity(Map<String, JsonNode> done, ServerConfig c, int finds) {
+        double[] found = java.util.stream.IntStream.rangeClosed(1, finds).mapToObj(i -> done.get(new Step.Capacity(c, i).key()))
+                .filter(n -> n != null && n.path("max_rate").isNumber()).mapToDouble(n -> n.path("max_rate").asDouble()).sorted().toArray();
+        return found.length == 0 ? OptionalDouble.empty() : OptionalDouble.of(found[(found.length - 1) / 2]);
+    }
+
+    /** Checks the directory's plan is this one (or writes it) and reads the journal of the steps done. */
+    static Map<String, JsonNode> begin(Plan plan, Dir f) {
+        try {
+            Files.createDirectories(f.dir());
+            if (Files.exists(f.plan())) {
+                JsonNode before = JSON.readTree(f.plan().toFile());
+                if (!before.equals(JSON.readTree(plan.toJson().toString()))) { // both as read from text: numbers of one type
+                    throw AnalysisException.invalid(f.dir() + " holds a calibration planned with other options (" + f.plan().getFileName()
+                            + "): give the same options to resume it, or another directory");
+                }
+            } else {
+                Files.writeString(f.plan(), plan.toJson().toPrettyString());
+            }
+            Map<String, JsonNode> done = new LinkedHashMap<>();
+            if (Files.exists(f.journal())) {
+                for (String line : Files.readAllLines(f.journal())) {
+                    if (!line.isBlank()) {
+                        JsonNode n = JSON.readTree(line);
+                        done.put(n.path("step").asText(), n);
+                    }
+                }
+            }
+            return done;
+        } catch (IOException e) {
+            throw AnalysisException.missing("cannot use " + f.dir() + " for the calibration: " + e.getMessage());
+        }
+    }
+
+    /** One {@code recops bench} against {@code url}, pinned to the load's CPU, its rows (if any) in the step's CSV; its JSON result. */
+    private static JsonNode load(Pinning pinning, Function<List<String>, List<String>> recops, Dir f, String url, List<String> more) {
+        List<String> args = new ArrayList<>(List.of("bench", "--url", url, "--arrivals", "poisson", "--timeout", "2s", "--csv", f.stepCsv().toString()));
+        args.addAll(more);
+        String out = exec(pinning.load(recops.apply(args)), f);
+        try {
+            return out.isBlank() ? JSON.createObjectNode() : JSON.readTree(out);
+        } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    /** Runs a command to its end; its stdout, its stderr to the calibration log. Exit 3 (an objective breached) is a result, not a failure. */
+    private static String exec(List<String> command, Dir f) {
+        try {
+            appendLine(f.log(), "$ " + String.join(" ", command));
+            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(f.log().toFile())).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int exit = p.waitFor();
+            if (exit != 0 && exit != 3) {
+                throw new RecopsException.Failure("calibration_failed", "recops " + (command.contains("bench") ? "bench" : "serve") + " exited "
+                        + exit + " (its output is in " + f.log() + ")", null);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new RecopsException.PreconditionFailed("cannot_run", "cannot run " + command.getFirst() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RecopsException.Cancelled("interrupted", "the calibration was interrupted; run the same command again to resume it");
+        }
+    }
+
+    /** Moves the step's rows into {@code to}, with the header only when {@code to} is new. */
+    private static void append(Dir f, Path to) {
+        try {
+            if (!Files.exists(f.stepCsv())) {
+                return;
+            }
+            List<String> lines = Files.readAllLines(f.stepCsv());
+            if (Files.exists(to) && !lines.isEmpty()) {
+                lines = lines.subList(1, lines.size());
+            }
+            Files.write(to, lines, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.delete(f.stepCsv());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + to + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void appendLine(Path file, String line) throws UncheckedIOException {
+        try {
+            Files.writeString(file, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A {@code recops serve} of one configuration, on the server's CPUs, on a free loopback port. */
+    private static final class Server implements AutoCloseable {
+        final ServerConfig config;
+        final Process process;
+        final String url;
+
+        private Server(ServerConfig config, Process process, String url) {
+            this.config = config;
+            this.process = process;
+            this.url = url;
+        }
+
+        static Server start(ServerConfig c, Pinning pinning, Function<List<String>, List<String>> recops, List<String> serveArgs, Dir f) {
+            int port = freePort();
+            List<String> args = new ArrayList<>(List.of("serve", "--host", "127.0.0.1", "--port", String.valueOf(port), "--admin-port", "0",
+                    "--batch-max", String.valueOf(c.batchMax()), "--workers", String.valueOf(c.workers()), "--threads", String.valueOf(c.threads()),
+                    "--query-cache", "0", "--drain-delay", "0s", "--no-catalog-journal"));
+            args.addAll(serveArgs);
+            List<String> command = pinning.server(recops.apply(args));
+            try {
+                appendLine(f.log(), "$ " + String.join(" ", command));
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(f.log().toFile()))
+                        .start();
+                Server s = new Server(c, p, "http://127.0.0.1:" + port);
+                s.awaitReady(Duration.ofMinutes(10));
+                return s;
+            } catch (IOException e) {
+                throw new RecopsException.PreconditionFailed("cannot_run", "cannot start recops serve: " + e.getMessage(), e);
+            }
+        }
+
+        /** Polls readiness every 100 ms until 200, the process exits, or the time is up. */
+        private void awaitReady(Duration timeout) {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+            long end = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < end) {
+                if (!process.isAlive()) {
+                    throw new RecopsException.Failure("calibration_failed", "recops serve " + config + " exited " + process.exitValue()
+                            + " before it was ready (its output is in the calibration log)", null);
+                }
+                try {
+                    if (http.send(HttpRequest.newBuilder(URI.create(url + "/v2/health/ready")).timeout(Duration.ofSeconds(1)).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    close();
+                    throw new RecopsException.Cancelled("interrupted", "the calibration was interrupted; run the same command again to resume it");
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    close();
+                    throw new RecopsException.Cancelled("interrupted", "the calibration was interrupted; run the same command again to resume it");
+                }
+            }
+            close();
+            throw new RecopsException.Failure("calibration_failed", "recops serve " + config + " was not ready within " + format(timeout), null);
+        }
+
+        @Override
+        public void close() {
+            process.destroy(); // SIGTERM: drains (no delay) and exits
+            try {
+                if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private static int freePort() {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException("no free port: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The CPUs this process may run on, from {@code /proc/self/status} (0..n-1 where that is not readable). */
+    public static List<Integer> allowedCpus() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Cpus_allowed_list:")) {
+                    return cpuList(line.substring(line.indexOf(':') + 1).strip());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // below
+        }
+        return java.util.stream.IntStream.range(0, Runtime.getRuntime().availableProcessors()).boxed().toList();
+    }
+
+    /** "0-2,5" as [0, 1, 2, 5]. */
+    static List<Integer> cpuList(String s) {
+        List<Integer> cpus = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String[] r = part.strip().split("-");
+            int from = Integer.parseInt(r[0]);
+            int to = r.length > 1 ? Integer.parseInt(r[1]) : from;
+            for (int i = from; i <= to; i++) {
+                cpus.add(i);
+            }
+        }
+        return cpus;
+    }
+
+    /** Whether {@code taskset} is on the PATH. */
+    public static boolean tasksetInstalled() {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "taskset")));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    /** 90s as "1m30s", 20m as "20m". */
+    public static String format(Duration d) {
+        long s = Math.round(d.toMillis() / 1000.0);
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return s / 60 + "m" + (s % 60 == 0 ? "" : String.format(Locale.ROOT, "%02ds", s % 60));
+        }
+        return s / 3600 + "h" + String.format(Locale.ROOT, "%02dm", (s % 3600) / 60);
+    }
+}
