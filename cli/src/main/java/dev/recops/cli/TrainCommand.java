@@ -56,7 +56,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "First calibrate on this machine, into DIR: the model's call-time profile, then per configuration a capacity "
                     + "search and runs at fractions of capacity, the server (recops serve) on every CPU but one and the load (recops "
                     + "bench) on that one (taskset). The plan is printed first; each step is appended to DIR as it completes, so the "
-                    + "same command resumes after Ctrl-C or a crash. Then the model is fitted on DIR's data.")
+                    + "same command resumes after Ctrl-C or a crash, and a larger --budget or more --configs measure only what is new. "
+                    + "Then the model is fitted on all of DIR's data.")
     Path measure;
 
     @Option(names = "--budget", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -224,8 +225,17 @@ final class TrainCommand implements Callable<Integer> {
         }
         boolean terminal = System.console() != null && System.console().isTerminal(); // progress on a terminal only
         ProgressLine progress = new ProgressLine(spec.commandLine().getErr(), true);
-        LatencyModel model = Trainer.train(data, only, folds,
-                terminal ? (what, done, total) -> progress.update("training", "fits; now " + what, done, total) : Trainer.Progress.NONE);
+        LatencyModel model;
+        try {
+            model = Trainer.train(data, only, folds,
+                    terminal ? (what, done, total) -> progress.update("training", "fits; now " + what, done, total) : Trainer.Progress.NONE);
+        } catch (dev.recops.analysis.AnalysisException e) {
+            if (measure == null) {
+                throw e;
+            }
+            throw dev.recops.analysis.AnalysisException.invalid(e.getMessage() + "; measure more into " + measure + " (more --configs, "
+                    + "or a larger --budget) and run again: only what is new is measured");
+        }
         if (terminal) {
             progress.update("training", "fits", 1, 1); // the whole: clears the line
         }

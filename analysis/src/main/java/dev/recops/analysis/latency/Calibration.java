@@ -32,7 +32,8 @@ import java.util.function.Function;
  * profile, then per server configuration a capacity search and runs at fractions of that
  * capacity, each appended to a calibration directory as it completes ({@code profile.csv},
  * {@code capacity.csv}, {@code runs.csv}, and {@code journal.jsonl}, which lists the steps done,
- * so a calibration stopped by Ctrl-C or a crash resumes where it stopped). The server runs as
+ * so a calibration stopped by Ctrl-C or a crash resumes where it stopped, and a larger budget or
+ * more configurations in the same directory measure only what is new). The server runs as
  * {@code recops serve} on every CPU but one and the load generator as {@code recops bench} on that
  * one ({@code taskset}), so that they never take each other's CPU; with one CPU, or no taskset,
  * they share and the plan says so. Against a server the user runs ({@code url}), its own
@@ -44,7 +45,9 @@ public final class Calibration {
     static final List<String> CANDIDATES = List.of("8/1/1", "1/1/1", "32/2/1", "4/2/1", "16/1/1", "2/1/1", "16/2/1", "8/2/1", "32/1/1",
             "2/2/1", "8/1/2", "16/1/2");
     /** Configurations and repeats a budget grows through, in this order: configurations first, as they narrow the error most. */
-    private static final int[][] GROWTH = {{2, 1}, {3, 1}, {4, 1}, {5, 1}, {6, 1}, {6, 2}, {7, 2}, {8, 2}, {8, 3}, {10, 3}, {12, 3}};
+    private static final int[][] GROWTH = {{3, 1}, {4, 1}, {5, 1}, {6, 1}, {6, 2}, {7, 2}, {8, 2}, {8, 3}, {10, 3}, {12, 3}};
+    /** Fewest configurations a model can be fitted and judged on (each fold learns from at least two). */
+    static final int MIN_CONFIGS = 3;
     /** A find-max-rate search takes about this many probes (doubling from 200/s, then bisecting to 5%). */
     private static final int PROBES_PER_SEARCH = 7;
     private static final Duration PROFILE_ESTIMATE = Duration.ofSeconds(180);
@@ -146,9 +149,9 @@ public final class Calibration {
         public Plan {
             configs = List.copyOf(configs);
             fractions = List.copyOf(fractions);
-            if (url.isEmpty() && configs.size() < 2) {
-                throw AnalysisException.invalid("a calibration needs at least 2 configurations (cross-validation learns from some and judges "
-                        + "on another)");
+            if (url.isEmpty() && configs.size() < MIN_CONFIGS) {
+                throw AnalysisException.invalid("a calibration needs at least " + MIN_CONFIGS + " configurations: cross-validation learns from "
+                        + "two and judges the third");
             }
             if (fractions.isEmpty() || fractions.stream().anyMatch(f -> !(f > 0 && f <= 1))) {
                 throw AnalysisException.invalid("fractions of capacity are numbers in (0, 1], like 0.25,0.5,0.8");
@@ -196,14 +199,18 @@ public final class Calibration {
             return steps().stream().map(this::estimate).reduce(Duration.ZERO, Duration::plus);
         }
 
-        JsonNode toJson() {
+        /**
+         * How each step is measured, which a directory's runs must share to be one data set;
+         * which configurations and how many repeats may grow (a larger budget, more --configs
+         * in the same directory measures only what is new).
+         */
+        JsonNode method() {
             ObjectNode n = JSON.createObjectNode();
             n.put("url", url.orElse(""));
-            configs.forEach(c -> n.withArray("configs").add(c.toString()));
             n.put("profile", measureProfile);
             fractions.forEach(f -> n.withArray("fractions").add(f));
-            n.put("repeats", repeats).put("run_length_ms", runLength.toMillis()).put("probe_length_ms", probeLength.toMillis())
-                    .put("warmup_ms", warmup.toMillis()).put("finds", finds);
+            n.put("run_length_ms", runLength.toMillis()).put("probe_length_ms", probeLength.toMillis()).put("warmup_ms", warmup.toMillis())
+                    .put("finds", finds);
             return n;
         }
 
@@ -241,9 +248,10 @@ public final class Calibration {
             best = p;
         }
         if (best == null) {
-            Plan least = new Plan(Optional.empty(), fit.subList(0, 2), measureProfile, fractions, 1, runLength, probeLength, warmup, finds);
-            throw AnalysisException.invalid("--budget " + format(budget) + " is less than the smallest calibration (2 configurations, 1 run "
-                    + "each): about " + format(least.estimate()) + "; give more, or shorter --run-length");
+            Plan least = new Plan(Optional.empty(), fit.subList(0, MIN_CONFIGS), measureProfile, fractions, 1, runLength, probeLength, warmup,
+                    finds);
+            throw AnalysisException.invalid("--budget " + format(budget) + " is less than the smallest calibration (" + MIN_CONFIGS
+                    + " configurations, 1 run each): about " + format(least.estimate()) + "; give more, or a shorter --run-length");
         }
         return best;
     }
@@ -304,7 +312,7 @@ public final class Calibration {
         }
 
         Path plan() {
-            return dir.resolve("plan.json");
+            return dir.resolve("method.json");
         }
 
         Path log() {
@@ -436,18 +444,18 @@ public final class Calibration {
         return found.length == 0 ? OptionalDouble.empty() : OptionalDouble.of(found[(found.length - 1) / 2]);
     }
 
-    /** Checks the directory's plan is this one (or writes it) and reads the journal of the steps done. */
+    /** Checks the directory's runs were measured as this plan measures (or records how) and reads the journal of the steps done. */
     static Map<String, JsonNode> begin(Plan plan, Dir f) {
         try {
             Files.createDirectories(f.dir());
             if (Files.exists(f.plan())) {
                 JsonNode before = JSON.readTree(f.plan().toFile());
-                if (!before.equals(JSON.readTree(plan.toJson().toString()))) { // both as read from text: numbers of one type
-                    throw AnalysisException.invalid(f.dir() + " holds a calibration planned with other options (" + f.plan().getFileName()
-                            + "): give the same options to resume it, or another directory");
+                if (!before.equals(JSON.readTree(plan.method().toString()))) { // both as read from text: numbers of one type
+                    throw AnalysisException.invalid(f.dir() + " holds runs measured another way (" + f.plan().getFileName() + "): the same "
+                            + "--fractions, lengths, --finds and --url resume or extend it; other ones need another directory");
                 }
             } else {
-                Files.writeString(f.plan(), plan.toJson().toPrettyString());
+                Files.writeString(f.plan(), plan.method().toPrettyString());
             }
             Map<String, JsonNode> done = new LinkedHashMap<>();
             if (Files.exists(f.journal())) {
@@ -485,7 +493,7 @@ public final class Calibration {
             int exit = p.waitFor();
             if (exit != 0 && exit != 3) {
                 throw new RecopsException.Failure("calibration_failed", "recops " + (command.contains("bench") ? "bench" : "serve") + " exited "
-                        + exit + " (its output is in " + f.log() + ")", null);
+                        + exit + lastLine(f.log()) + " (the whole output is in " + f.log() + ")", null);
             }
             return out;
         } catch (IOException e) {
@@ -493,6 +501,16 @@ public final class Calibration {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RecopsException.Cancelled("interrupted", "the calibration was interrupted; run the same command again to resume it");
+        }
+    }
+
+    /** ": " and the log's last line (what a failed command said), or "" when there is none. */
+    private static String lastLine(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank() && !l.startsWith("WARNING: ")).toList();
+            return lines.isEmpty() ? "" : ": " + lines.getLast().strip();
+        } catch (IOException e) {
+            return "";
         }
     }
 

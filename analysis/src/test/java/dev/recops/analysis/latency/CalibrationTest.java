@@ -25,17 +25,17 @@ class CalibrationTest {
 
     @Test
     void aPlanListsItsStepsInOrderAndEstimatesThem() {
-        Calibration.Plan p = plan("8/1/1", "1/1/1");
+        Calibration.Plan p = plan("8/1/1", "1/1/1", "4/2/1");
         List<Calibration.Step> steps = p.steps();
-        assertThat(steps).hasSize(1 + 2 * (1 + 3 * 2));
+        assertThat(steps).hasSize(1 + 3 * (1 + 3 * 2));
         assertThat(steps.getFirst()).isInstanceOf(Calibration.Step.Profile.class);
         assertThat(steps.get(1).key()).isEqualTo("capacity 8/1/1 1");
         assertThat(steps.get(2).describe()).isEqualTo("8/1/1: run 1 at 25% of capacity");
         assertThat(steps.stream().map(Calibration.Step::key).distinct()).as("keys name one step each").hasSize(steps.size());
         // profile 180 s; per configuration: start 10 + warm-up 15 + 1.5, 7 probes of 10 + 3 + 1.5, 6 runs of 30 + 5 + 1.5
-        assertThat(p.estimate()).isEqualTo(Duration.ofMillis(180_000 + 2 * (26_500 + 7 * 14_500 + 6 * 36_500)));
-        assertThat(p.describe(new Calibration.Pinning("1", "0", ""))).contains("2 configurations (batch-max/workers/threads): 8/1/1, 1/1/1",
-                "the server on CPU 1, the load generator on CPU 0 (taskset)", "15 steps, about 14m34s in all");
+        assertThat(p.estimate()).isEqualTo(Duration.ofMillis(180_000 + 3 * (26_500 + 7 * 14_500 + 6 * 36_500)));
+        assertThat(p.describe(new Calibration.Pinning("1", "0", ""))).contains("3 configurations (batch-max/workers/threads): 8/1/1, 1/1/1, 4/2/1",
+                "the server on CPU 1, the load generator on CPU 0 (taskset)", "22 steps, about 20m21s in all");
     }
 
     @Test
@@ -54,15 +54,15 @@ class CalibrationTest {
                 Duration.ofSeconds(15), 1).configs()).anyMatch(c -> c.threads() == 2);
         assertThatThrownBy(() -> Calibration.forBudget(Duration.ofMinutes(2), 1, true, FRACTIONS, Duration.ofSeconds(30), Duration.ofSeconds(10),
                 Duration.ofSeconds(15), 1)).isInstanceOf(AnalysisException.class)
-                .hasMessageStartingWith("--budget 2m is less than the smallest calibration (2 configurations, 1 run each): about ");
+                .hasMessageStartingWith("--budget 2m is less than the smallest calibration (3 configurations, 1 run each): about ");
     }
 
     @Test
     void badPlansAreRefusedInOneLine() {
-        assertThatThrownBy(() -> plan("8/1/1")).hasMessageContaining("at least 2 configurations");
+        assertThatThrownBy(() -> plan("8/1/1", "1/1/1")).hasMessageContaining("at least 3 configurations");
         assertThatThrownBy(() -> Calibration.ServerConfig.parse("8/one/1")).hasMessage("configuration \"8/one/1\" is not BATCH_MAX/WORKERS/THREADS like 8/1/1");
         assertThatThrownBy(() -> Calibration.ServerConfig.parse("0/1/1")).isInstanceOf(AnalysisException.class);
-        assertThatThrownBy(() -> new Calibration.Plan(Optional.empty(), plan("1/1/1", "2/1/1").configs(), true, List.of(1.5), 1,
+        assertThatThrownBy(() -> new Calibration.Plan(Optional.empty(), plan("1/1/1", "2/1/1", "4/1/1").configs(), true, List.of(1.5), 1,
                 Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(15), 1)).hasMessageContaining("fractions of capacity");
     }
 
@@ -81,10 +81,13 @@ class CalibrationTest {
         assertThat(Calibration.cpuList("0-2,5")).containsExactly(0, 1, 2, 5);
     }
 
-    /** Resumption: the journal's steps are done; the capacity is the median of the searches that found one; another plan is refused. */
+    /**
+     * Resumption: the journal's steps are done; the capacity is the median of the searches that
+     * found one; more configurations extend the directory, runs measured another way are refused.
+     */
     @Test
     void aCalibrationResumesFromItsJournalAndRefusesAnotherPlanInItsDirectory(@TempDir Path dir) throws Exception {
-        Calibration.Plan p = plan("8/1/1", "1/1/1");
+        Calibration.Plan p = plan("8/1/1", "1/1/1", "4/2/1");
         Calibration.Dir d = new Calibration.Dir(dir);
         assertThat(Calibration.begin(p, d)).isEmpty();
         Files.writeString(dir.resolve("journal.jsonl"), """
@@ -96,8 +99,11 @@ class CalibrationTest {
         assertThat(done).containsKeys("profile", "capacity 8/1/1 1", new Calibration.Step.Run(Calibration.ServerConfig.parse("8/1/1"), 0.25, 1).key());
         assertThat(Calibration.capacity(done, Calibration.ServerConfig.parse("8/1/1"), 1)).hasValue(300.0);
         assertThat(Calibration.capacity(done, Calibration.ServerConfig.parse("1/1/1"), 1)).isEmpty();
-        assertThatThrownBy(() -> Calibration.begin(plan("8/1/1", "2/1/1"), d)).isInstanceOf(AnalysisException.class)
-                .hasMessageContaining("holds a calibration planned with other options (plan.json): give the same options to resume it");
+        assertThat(Calibration.begin(plan("8/1/1", "1/1/1", "4/2/1", "16/1/1"), d)).as("more configurations extend it").hasSize(3);
+        Calibration.Plan shorter = new Calibration.Plan(Optional.empty(), p.configs(), true, FRACTIONS, 2, Duration.ofSeconds(10),
+                Duration.ofSeconds(10), Duration.ofSeconds(15), 1);
+        assertThatThrownBy(() -> Calibration.begin(shorter, d)).isInstanceOf(AnalysisException.class)
+                .hasMessageContaining("holds runs measured another way (method.json): the same --fractions, lengths, --finds and --url resume");
     }
 
     @Test
