@@ -794,8 +794,8 @@ function _picocli_recops_predictlatency() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--strict' '--no-margin' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--batch-max' '--batch-delay' '--workers' '--threads' '--tokens' '--catalog-products' '--index' '--server-cpus' '--model' '--simulate' '--arrivals' '--seconds' '--queue-capacity' '--request-timeout' '--rate' '--replicas' '--solve' '--slo' '--headroom'"
+  local flag_opts="'--check' '--strict' '--no-margin' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--format' '--batch-max' '--batch-delay' '--workers' '--threads' '--tokens' '--catalog-products' '--index' '--server-cpus' '--model' '--simulate' '--arrivals' '--seconds' '--queue-capacity' '--request-timeout' '--model-repo' '--rate' '--replicas' '--solve' '--slo' '--headroom'"
   local FORMAT_option_args=("text" "json") # --format values
   local WHAT_option_args=("none" "max_rate" "replicas") # --solve values
 
@@ -854,6 +854,12 @@ function _picocli_recops_predictlatency() {
       ;;
     '--request-timeout')
       return
+      ;;
+    '--model-repo')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
     '--rate')
       return

@@ -66,6 +66,17 @@ final class PredictLatencyCommand implements Callable<Integer> {
             description = "With --simulate: each request's deadline (default: ${DEFAULT-VALUE}).")
     java.time.Duration requestTimeout;
 
+    @Option(names = "--check",
+            description = "Instead of a prediction: take a short sample of model calls on this machine (seconds) and compare it with the "
+                    + "call-time profile the model was trained with; exit 3 when they differ by more than the profile's error (the "
+                    + "machine has changed since: recalibrate), 0 when not.")
+    boolean check;
+
+    @Option(names = "--model-repo", paramLabel = "DIR", defaultValue = "${sys:recops.home:-.}/models",
+            description = "With --check: the model repository holding the model the latency model was trained on (default: the "
+                    + "distribution's).")
+    Path modelRepo;
+
     @Option(names = "--rate", paramLabel = "PER_SECOND", description = "Requests per second offered (to all replicas together).")
     Double rate;
 
@@ -118,6 +129,10 @@ final class PredictLatencyCommand implements Callable<Integer> {
         }
         if (modelDir == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--model=DIR' (or --simulate PROFILE.csv)");
+        }
+        if (check) {
+            return MachineCheck.run(LatencyModel.load(modelDir), modelDir, modelRepo, spec.commandLine().getOut(), spec.commandLine().getErr(),
+                    output);
         }
         CapacityPlan.Solve what = switch (solve) {
             case none -> CapacityPlan.Solve.PREDICT;

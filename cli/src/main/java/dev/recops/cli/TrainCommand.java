@@ -2,8 +2,8 @@ package dev.recops.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.analysis.latency.Algorithm;
-import dev.recops.analysis.latency.Calibration;
 import dev.recops.analysis.latency.Config;
+import dev.recops.engine.load.Calibration;
 import dev.recops.analysis.latency.LatencyModel;
 import dev.recops.analysis.latency.Trainer;
 import dev.recops.analysis.latency.TrainingData;

@@ -123,6 +123,21 @@ class LatencyCommandsTest {
                 "--profile");
         assertOneLine(CommandResult.run("predict-latency", "--model", simulated.toString(), "--rate", "100", "--server-cpus", "8"),
                 ExitCodes.USAGE, "measured on 2 CPU(s), not the 8");
+
+        // --check: a few seconds of the model's calls here against the profile the model was trained with; whether this
+        // machine differs from the one that measured the committed profile is the machine's business, not the test's
+        String repo = System.getProperty("recops.defaultModels");
+        CommandResult check = CommandResult.run("predict-latency", "--model", simulated.toString(), "--check", "--model-repo", repo, "--format",
+                "json");
+        assertThat(check.exitCode()).as(check.err()).isIn(ExitCodes.OK, ExitCodes.CHECK_FAILED);
+        JsonNode c = new ObjectMapper().readTree(check.out());
+        assertThat(c.path("points").asInt()).isEqualTo(3);
+        assertThat(c.path("ratio").asDouble()).isPositive();
+        assertThat(c.path("tolerance").asDouble()).isGreaterThanOrEqualTo(0.05);
+        assertThat(c.path("changed").asBoolean()).isEqualTo(check.exitCode() == ExitCodes.CHECK_FAILED);
+        assertThat(c.has("recalibrate")).isEqualTo(c.path("changed").asBoolean());
+        assertOneLine(CommandResult.run("predict-latency", "--model", model.toString(), "--check", "--model-repo", repo), ExitCodes.USAGE,
+                "was trained without a call-time profile");
     }
 
     /**

@@ -76,6 +76,42 @@ public final class CallTimeModel implements java.io.Serializable {
         return Math.max(1e-3, ms);
     }
 
+    /**
+     * How a fresh sample of calls on the machine in hand compares with this profile.
+     *
+     * @param ratio the sample's call times over the profile's, a geometric mean over its points
+     *     (1.2: calls take 20% longer than when the profile was measured)
+     * @param tolerance the profile's own error at the sample's setting (its cross-validated MAPE,
+     *     at least {@value #LEAST_TOLERANCE}): a difference within it is not a change
+     */
+    public record Drift(double ratio, double tolerance, int points) {
+        public boolean changed() {
+            return Math.abs(Math.log(ratio)) > Math.log1p(tolerance);
+        }
+    }
+
+    /** A short sample's points cannot resolve less than this, whatever the profile's own error. */
+    static final double LEAST_TOLERANCE = 0.05;
+
+    /**
+     * Compares a sample (points measured now, as {@code recops bench --profile} measures them)
+     * with what this profile predicts for the same calls.
+     *
+     * @throws AnalysisException when the sample is empty or its setting is not in the profile
+     */
+    public Drift compare(List<Row> sample) {
+        if (sample.isEmpty()) {
+            throw AnalysisException.invalid("no calls to compare with the profile");
+        }
+        double logSum = 0;
+        double tolerance = LEAST_TOLERANCE;
+        for (Row r : sample) {
+            logSum += Math.log(r.p50Ms() / millis(r.batch(), r.tokens(), r.threads(), r.workers()));
+            tolerance = Math.max(tolerance, cvMape.getOrDefault(r.group(), 0.0));
+        }
+        return new Drift(Math.exp(logSum / sample.size()), tolerance, sample.size());
+    }
+
     /** MAPE (a fraction) on points left out, per (threads, workers). */
     public Map<Group, Double> cvMapeByGroup() {
         return cvMape;

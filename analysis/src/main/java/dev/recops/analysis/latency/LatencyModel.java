@@ -109,6 +109,8 @@ public final class LatencyModel implements Serializable {
     private final Map<Target, Predictor> predictors;
     private final QueueFacts queue;
     private final SimulationFacts simulation;
+    /** The call-time profile it was trained with: what the machine did then ({@code predict-latency --check}); null without one. */
+    private final CallTimeModel callTimes;
 
     LatencyModel(String trainedAt, TrainingData data, Map<Target, Trainer.TargetReport> reports, Map<Target, Predictor> predictors,
                  Optional<QueueFacts> queue, Optional<SimulationFacts> simulation) {
@@ -134,6 +136,7 @@ public final class LatencyModel implements Serializable {
         this.predictors = new EnumMap<>(predictors);
         this.queue = queue.orElse(null);
         this.simulation = simulation.orElse(null);
+        this.callTimes = data.profile();
     }
 
     private static double mode(double[] v) {
@@ -199,6 +202,11 @@ public final class LatencyModel implements Serializable {
 
     public Optional<SimulationFacts> simulation() {
         return Optional.ofNullable(simulation);
+    }
+
+    /** The call-time profile the model was trained with (the machine as it was then); empty when it was trained without one. */
+    public Optional<CallTimeModel> callTimes() {
+        return Optional.ofNullable(callTimes);
     }
 
     public Prediction predict(Query q) {

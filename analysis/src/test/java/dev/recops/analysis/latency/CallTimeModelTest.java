@@ -37,6 +37,27 @@ class CallTimeModelTest {
         return rows;
     }
 
+    /**
+     * predict-latency --check's comparison: a sample of the calls it makes (batches of 1, 8 and
+     * 32 texts of 16 tokens, one thread, one worker) against the profile the model was trained
+     * with. Calls 30% slower are a changed machine; within the profile's own error are not.
+     */
+    @Test
+    void aSampleSlowerThanTheProfileByMoreThanItsErrorIsAChangedMachine() {
+        CallTimeModel m = CallTimeModel.fit(profile(1), 5);
+        java.util.function.DoubleFunction<List<CallTimeModel.Row>> sample = factor -> List.of(1, 8, 32).stream()
+                .map(b -> new CallTimeModel.Row(b, 16, 1, 1, 2, factor * law(b, 16, 1, 1))).toList();
+        CallTimeModel.Drift slower = m.compare(sample.apply(1.3));
+        assertThat(slower.ratio()).isCloseTo(1.3, within(0.05));
+        assertThat(slower.points()).isEqualTo(3);
+        assertThat(slower.changed()).isTrue();
+        assertThat(m.compare(sample.apply(0.7)).changed()).as("faster counts too: the model would plan too few replicas' worth").isTrue();
+        CallTimeModel.Drift same = m.compare(sample.apply(1.02));
+        assertThat(same.tolerance()).isGreaterThanOrEqualTo(CallTimeModel.LEAST_TOLERANCE);
+        assertThat(same.changed()).isFalse();
+        assertThatThrownBy(() -> m.compare(List.of())).isInstanceOf(AnalysisException.class);
+    }
+
     @Test
     void aProfileFollowingTheLawIsFittedWithinItsNoiseOnPointsLeftOut() {
         CallTimeModel m = CallTimeModel.fit(profile(1), 5);

@@ -1,6 +1,6 @@
-package dev.recops.analysis.latency;
+package dev.recops.engine.load;
 
-import dev.recops.analysis.AnalysisException;
+import dev.recops.engine.RecopsException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,7 +53,7 @@ class CalibrationTest {
         assertThat(Calibration.forBudget(Duration.ofHours(9), 4, true, FRACTIONS, Duration.ofSeconds(30), Duration.ofSeconds(10),
                 Duration.ofSeconds(15), 1).configs()).anyMatch(c -> c.threads() == 2);
         assertThatThrownBy(() -> Calibration.forBudget(Duration.ofMinutes(2), 1, true, FRACTIONS, Duration.ofSeconds(30), Duration.ofSeconds(10),
-                Duration.ofSeconds(15), 1)).isInstanceOf(AnalysisException.class)
+                Duration.ofSeconds(15), 1)).isInstanceOf(RecopsException.InvalidInput.class)
                 .hasMessageStartingWith("--budget 2m is less than the smallest calibration (3 configurations, 1 run each): about ");
     }
 
@@ -61,7 +61,7 @@ class CalibrationTest {
     void badPlansAreRefusedInOneLine() {
         assertThatThrownBy(() -> plan("8/1/1", "1/1/1")).hasMessageContaining("at least 3 configurations");
         assertThatThrownBy(() -> Calibration.ServerConfig.parse("8/one/1")).hasMessage("configuration \"8/one/1\" is not BATCH_MAX/WORKERS/THREADS like 8/1/1");
-        assertThatThrownBy(() -> Calibration.ServerConfig.parse("0/1/1")).isInstanceOf(AnalysisException.class);
+        assertThatThrownBy(() -> Calibration.ServerConfig.parse("0/1/1")).isInstanceOf(RecopsException.InvalidInput.class);
         assertThatThrownBy(() -> new Calibration.Plan(Optional.empty(), plan("1/1/1", "2/1/1", "4/1/1").configs(), true, List.of(1.5), 1,
                 Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(15), 1)).hasMessageContaining("fractions of capacity");
     }
@@ -102,7 +102,7 @@ class CalibrationTest {
         assertThat(Calibration.begin(plan("8/1/1", "1/1/1", "4/2/1", "16/1/1"), d)).as("more configurations extend it").hasSize(3);
         Calibration.Plan shorter = new Calibration.Plan(Optional.empty(), p.configs(), true, FRACTIONS, 2, Duration.ofSeconds(10),
                 Duration.ofSeconds(10), Duration.ofSeconds(15), 1);
-        assertThatThrownBy(() -> Calibration.begin(shorter, d)).isInstanceOf(AnalysisException.class)
+        assertThatThrownBy(() -> Calibration.begin(shorter, d)).isInstanceOf(RecopsException.InvalidInput.class)
                 .hasMessageContaining("holds runs measured another way (method.json): the same --fractions, lengths, --finds and --url resume");
     }
 

@@ -1,9 +1,8 @@
-package dev.recops.analysis.latency;
+package dev.recops.engine.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.recops.analysis.AnalysisException;
 import dev.recops.engine.RecopsException;
 
 import java.io.IOException;
@@ -70,7 +69,7 @@ public final class Calibration {
             } catch (NumberFormatException e) {
                 // below
             }
-            throw AnalysisException.invalid("configuration \"" + s + "\" is not BATCH_MAX/WORKERS/THREADS like 8/1/1");
+            throw new RecopsException.InvalidInput("bad_calibration", "configuration \"" + s + "\" is not BATCH_MAX/WORKERS/THREADS like 8/1/1");
         }
 
         /** The configuration of a server the user runs: whatever it is. */
@@ -150,17 +149,17 @@ public final class Calibration {
             configs = List.copyOf(configs);
             fractions = List.copyOf(fractions);
             if (url.isEmpty() && configs.size() < MIN_CONFIGS) {
-                throw AnalysisException.invalid("a calibration needs at least " + MIN_CONFIGS + " configurations: cross-validation learns from "
+                throw new RecopsException.InvalidInput("bad_calibration", "a calibration needs at least " + MIN_CONFIGS + " configurations: cross-validation learns from "
                         + "two and judges the third");
             }
             if (fractions.isEmpty() || fractions.stream().anyMatch(f -> !(f > 0 && f <= 1))) {
-                throw AnalysisException.invalid("fractions of capacity are numbers in (0, 1], like 0.25,0.5,0.8");
+                throw new RecopsException.InvalidInput("bad_calibration", "fractions of capacity are numbers in (0, 1], like 0.25,0.5,0.8");
             }
             if (repeats < 1 || finds < 1) {
-                throw AnalysisException.invalid("repeats and capacity searches are at least 1");
+                throw new RecopsException.InvalidInput("bad_calibration", "repeats and capacity searches are at least 1");
             }
             if (runLength.toMillis() < 1000 || probeLength.toMillis() < 1000) {
-                throw AnalysisException.invalid("runs and capacity probes last at least 1s");
+                throw new RecopsException.InvalidInput("bad_calibration", "runs and capacity probes last at least 1s");
             }
         }
 
@@ -250,7 +249,7 @@ public final class Calibration {
         if (best == null) {
             Plan least = new Plan(Optional.empty(), fit.subList(0, MIN_CONFIGS), measureProfile, fractions, 1, runLength, probeLength, warmup,
                     finds);
-            throw AnalysisException.invalid("--budget " + format(budget) + " is less than the smallest calibration (" + MIN_CONFIGS
+            throw new RecopsException.InvalidInput("bad_calibration", "--budget " + format(budget) + " is less than the smallest calibration (" + MIN_CONFIGS
                     + " configurations, 1 run each): about " + format(least.estimate()) + "; give more, or a shorter --run-length");
         }
         return best;
@@ -451,7 +450,7 @@ public final class Calibration {
             if (Files.exists(f.plan())) {
                 JsonNode before = JSON.readTree(f.plan().toFile());
                 if (!before.equals(JSON.readTree(plan.method().toString()))) { // both as read from text: numbers of one type
-                    throw AnalysisException.invalid(f.dir() + " holds runs measured another way (" + f.plan().getFileName() + "): the same "
+                    throw new RecopsException.InvalidInput("bad_calibration", f.dir() + " holds runs measured another way (" + f.plan().getFileName() + "): the same "
                             + "--fractions, lengths, --finds and --url resume or extend it; other ones need another directory");
                 }
             } else {
@@ -468,7 +467,7 @@ public final class Calibration {
             }
             return done;
         } catch (IOException e) {
-            throw AnalysisException.missing("cannot use " + f.dir() + " for the calibration: " + e.getMessage());
+            throw new RecopsException.PreconditionFailed("cannot_calibrate", "cannot use " + f.dir() + " for the calibration: " + e.getMessage());
         }
     }
 
