@@ -56,13 +56,19 @@ final class LaunchedServer implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile())
                 .redirectOutput(home.resolve("out.log").toFile())
                 .redirectError(home.resolve("err.log").toFile());
+        inHome(pb, home);
+        pb.environment().putAll(env);
+        return new LaunchedServer(pb.start(), port, home);
+    }
+
+    /** A recops process as a new user in {@code home} runs it: that HOME, no XDG directories, the launcher finding its own JDK. */
+    static ProcessBuilder inHome(ProcessBuilder pb, Path home) {
         pb.environment().put("HOME", home.toString());
         pb.environment().remove("XDG_CACHE_HOME");
         pb.environment().remove("XDG_CONFIG_HOME");
         pb.environment().remove("XDG_STATE_HOME");
         pb.environment().remove("JAVA_HOME");
-        pb.environment().putAll(env);
-        return new LaunchedServer(pb.start(), port, home);
+        return pb;
     }
 
     String base() {

@@ -153,11 +153,7 @@ class NewUserCatalogIT {
     private String run(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(LaunchedServer.DIST.resolve("bin/recops").toString()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE);
-        pb.environment().put("HOME", home.toString());
-        pb.environment().remove("XDG_CONFIG_HOME");
-        pb.environment().remove("XDG_STATE_HOME");
-        pb.environment().remove("XDG_CACHE_HOME");
+        ProcessBuilder pb = LaunchedServer.inHome(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE), home);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         String err = new String(p.getErrorStream().readAllBytes());

@@ -77,11 +77,7 @@ class TrainMeasureIT {
         List<String> command = new ArrayList<>(List.of(LaunchedServer.DIST.resolve("bin/recops").toString()));
         command.addAll(args);
         Path err = Files.createTempFile(home, "err", ".txt");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectError(err.toFile());
-        pb.environment().put("HOME", home.toString());
-        pb.environment().remove("XDG_CONFIG_HOME");
-        pb.environment().remove("XDG_STATE_HOME");
-        pb.environment().remove("XDG_CACHE_HOME");
+        ProcessBuilder pb = LaunchedServer.inHome(new ProcessBuilder(command).redirectError(err.toFile()), home);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         int exit = p.waitFor();

@@ -377,6 +377,7 @@ public final class Calibration {
                         server = Server.start(config, pinning, recops, serveArgs, f);
                         running.set(server);
                         load(pinning, recops, f, server.url, List.of("--rate", "100", "--duration", seconds(plan.warmup()), "--warmup", "0s"));
+                        forgetStepRows(f); // the warm-up is not data
                     }
                     url = server.url;
                 }
@@ -473,6 +474,7 @@ public final class Calibration {
 
     /** One {@code recops bench} against {@code url}, pinned to the load's CPU, its rows (if any) in the step's CSV; its JSON result. */
     private static JsonNode load(Pinning pinning, Function<List<String>, List<String>> recops, Dir f, String url, List<String> more) {
+        forgetStepRows(f); // rows of a step that did not finish (a crash, Ctrl-C) are measured again
         List<String> args = new ArrayList<>(List.of("bench", "--url", url, "--arrivals", "poisson", "--timeout", "2s", "--csv", f.stepCsv().toString()));
         args.addAll(more);
         String out = exec(pinning.load(recops.apply(args)), f);
@@ -500,6 +502,14 @@ public final class Calibration {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RecopsException.Cancelled("interrupted", "the calibration was interrupted; run the same command again to resume it");
+        }
+    }
+
+    private static void forgetStepRows(Dir f) {
+        try {
+            Files.deleteIfExists(f.stepCsv());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + f.stepCsv() + ": " + e.getMessage(), e);
         }
     }
 
