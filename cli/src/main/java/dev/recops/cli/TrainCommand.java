@@ -151,6 +151,10 @@ final class TrainCommand implements Callable<Integer> {
      */
     private boolean calibrate() {
         PrintWriter err = spec.commandLine().getErr();
+        if (url != null && (configs != null || serveArgs != null)) {
+            throw dev.recops.analysis.AnalysisException.invalid((configs != null ? "--configs" : "--serve-args") + " and --url: a server you run "
+                    + "is measured as it is configured");
+        }
         Calibration.Pinning pinning = url != null ? new Calibration.Pinning("", "", "the server at --url is not ours to pin")
                 : Calibration.Pinning.detect(Calibration.allowedCpus(), Calibration.tasksetInstalled());
         Path given = profile;
@@ -212,6 +216,13 @@ final class TrainCommand implements Callable<Integer> {
             }
         } else if (files.isEmpty()) {
             throw dev.recops.analysis.AnalysisException.invalid("give the runs to train on (FILE...), or --measure DIR to measure them first");
+        } else {
+            spec.commandLine().getParseResult().matchedOptions().stream().map(o -> o.longestName())
+                    .filter(n -> List.of("--budget", "--configs", "--repeats", "--url", "--serve-args", "--dry-run", "--fractions", "--run-length",
+                            "--probe-length", "--warmup", "--finds").contains(n))
+                    .findFirst().ifPresent(n -> {
+                        throw dev.recops.analysis.AnalysisException.invalid(n + " goes with --measure DIR (it shapes a calibration)");
+                    });
         }
         Optional<Algorithm> only = algo.equalsIgnoreCase("auto") ? Optional.empty() : Optional.of(Algorithm.parse(algo));
         if (!index.isEmpty() && !index.equals("exact") && !index.equals("hnsw")) {

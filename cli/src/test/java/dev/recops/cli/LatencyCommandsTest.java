@@ -101,6 +101,14 @@ class LatencyCommandsTest {
                 "not found");
         Path notRuns = Files.writeString(dir.resolve("queries.csv"), "query_id,query\n1,desk\n");
         assertOneLine(CommandResult.run("train", notRuns.toString(), "-o", dir.resolve("m").toString()), ExitCodes.USAGE, "not a recops bench");
+        // train --measure's options shape a calibration: never accepted and ignored without one, nor with a server at --url
+        assertOneLine(CommandResult.run("train", RUNS.toString(), "-o", dir.resolve("m").toString(), "--budget", "5m"), ExitCodes.USAGE,
+                "--budget goes with --measure DIR");
+        assertOneLine(CommandResult.run("train", "--measure", dir.resolve("cal").toString(), "-o", dir.resolve("m").toString(), "--url",
+                "http://127.0.0.1:9", "--configs", "1/1/1,2/1/1,4/1/1"), ExitCodes.USAGE, "--configs and --url: a server you run");
+        assertOneLine(CommandResult.run("train", "-o", dir.resolve("m").toString()), ExitCodes.USAGE, "or --measure DIR");
+        assertOneLine(CommandResult.run("train", "--measure", dir.resolve("cal").toString(), "-o", dir.resolve("m").toString(), "--budget", "1m"),
+                ExitCodes.USAGE, "--budget 1m is less than the smallest calibration");
         assertOneLine(CommandResult.run("train", RUNS.toString(), "-o", dir.resolve("m").toString(), "--algo", "svm"), ExitCodes.USAGE,
                 "unknown algorithm");
     }
