@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.analysis.latency.Algorithm;
 import dev.recops.analysis.latency.Config;
 import dev.recops.engine.load.Calibration;
+import dev.recops.engine.load.CalibrationPlan;
 import dev.recops.analysis.latency.LatencyModel;
 import dev.recops.analysis.latency.Trainer;
 import dev.recops.analysis.latency.TrainingData;
@@ -159,20 +160,20 @@ final class TrainCommand implements Callable<Integer> {
                 : Calibration.Pinning.detect(Calibration.allowedCpus(), Calibration.tasksetInstalled());
         Path given = profile;
         boolean measureProfile = url == null && given == null;
-        Calibration.Plan plan;
+        CalibrationPlan plan;
         if (url != null || configs != null) {
-            List<Calibration.ServerConfig> cs = configs == null ? List.of() : configs.stream().map(Calibration.ServerConfig::parse).toList();
-            plan = new Calibration.Plan(Optional.ofNullable(url), cs, measureProfile, fractions, repeats == null ? 1 : repeats, runLength,
+            List<CalibrationPlan.ServerConfig> cs = configs == null ? List.of() : configs.stream().map(CalibrationPlan.ServerConfig::parse).toList();
+            plan = new CalibrationPlan(Optional.ofNullable(url), cs, measureProfile, fractions, repeats == null ? 1 : repeats, runLength,
                     probeLength, warmup, finds);
             if (budget != null && plan.estimate().compareTo(budget) > 0) {
-                throw dev.recops.analysis.AnalysisException.invalid("the plan takes about " + Calibration.format(plan.estimate())
-                        + ", more than --budget " + Calibration.format(budget) + ": fewer --configs, --repeats or a shorter --run-length");
+                throw dev.recops.analysis.AnalysisException.invalid("the plan takes about " + CalibrationPlan.format(plan.estimate())
+                        + ", more than --budget " + CalibrationPlan.format(budget) + ": fewer --configs, --repeats or a shorter --run-length");
             }
         } else {
             if (repeats != null) {
                 throw dev.recops.analysis.AnalysisException.invalid("--repeats goes with --configs; with --budget the budget chooses them");
             }
-            plan = Calibration.forBudget(budget == null ? Duration.ofMinutes(20) : budget,
+            plan = CalibrationPlan.forBudget(budget == null ? Duration.ofMinutes(20) : budget,
                     pinning.serverCpus(Calibration.allowedCpus().size()), measureProfile, fractions, runLength, probeLength, warmup, finds);
         }
         err.println("recops train --measure " + measure + ": the plan");
@@ -183,13 +184,13 @@ final class TrainCommand implements Callable<Integer> {
         List<String> extra = serveArgs == null || serveArgs.isBlank() ? List.of() : List.of(serveArgs.strip().split("\\s+"));
         int ran = Calibration.run(plan, measure, pinning, RecopsProcess::command, extra, new Calibration.Progress() {
             @Override
-            public void step(Calibration.Step step, int done, int total, Duration left) {
-                err.printf(Locale.ROOT, "  [%d/%d] %s (about %s left)%n", done + 1, total, step.describe(), Calibration.format(left));
+            public void step(CalibrationPlan.Step step, int done, int total, Duration left) {
+                err.printf(Locale.ROOT, "  [%d/%d] %s (about %s left)%n", done + 1, total, step.describe(), CalibrationPlan.format(left));
                 err.flush();
             }
 
             @Override
-            public void finished(Calibration.Step step, String outcome) {
+            public void finished(CalibrationPlan.Step step, String outcome) {
                 err.printf(Locale.ROOT, "        %s%n", outcome);
                 err.flush();
             }

@@ -6,7 +6,6 @@ import dev.recops.engine.load.Workload;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -171,20 +170,7 @@ final class Observations {
                 return inner.describe();
             }
 
-            @Override
-            public Optional<Facts> facts() {
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<Counters> counters() {
-                return Optional.empty();
-            }
-
-            @Override
-            public void close() {
-                // the drill closes the inner target itself
-            }
+            // no facts, no counters; close() does nothing: the drill closes the inner target itself
         };
     }
 }

@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.Function;
 
@@ -40,46 +39,7 @@ import java.util.function.Function;
  */
 public final class Calibration {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The configurations a budget draws from, in order: varied first (batching, workers, threads), then filled in. */
-    static final List<String> CANDIDATES = List.of("8/1/1", "1/1/1", "32/2/1", "4/2/1", "16/1/1", "2/1/1", "16/2/1", "8/2/1", "32/1/1",
-            "2/2/1", "8/1/2", "16/1/2");
-    /** Configurations and repeats a budget grows through, in this order: configurations first, as they narrow the error most. */
-    private static final int[][] GROWTH = {{3, 1}, {4, 1}, {5, 1}, {6, 1}, {6, 2}, {7, 2}, {8, 2}, {8, 3}, {10, 3}, {12, 3}};
-    /** Fewest configurations a model can be fitted and judged on (each fold learns from at least two). */
-    static final int MIN_CONFIGS = 3;
-    /** A find-max-rate search takes about this many probes (doubling from 200/s, then bisecting to 5%). */
-    private static final int PROBES_PER_SEARCH = 7;
-    private static final Duration PROFILE_ESTIMATE = Duration.ofSeconds(180);
-    private static final Duration SERVER_START_ESTIMATE = Duration.ofSeconds(10);
-    private static final Duration PROCESS_START = Duration.ofMillis(1500);
-
     private Calibration() {}
-
-    /** One server configuration: batch-max / workers / threads. */
-    public record ServerConfig(int batchMax, int workers, int threads) {
-        public static ServerConfig parse(String s) {
-            String[] p = s.strip().split("/");
-            try {
-                if (p.length == 3) {
-                    ServerConfig c = new ServerConfig(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]));
-                    if (c.batchMax >= 1 && c.batchMax <= 1024 && c.workers >= 1 && c.workers <= 64 && c.threads >= 1 && c.threads <= 64) {
-                        return c;
-                    }
-                }
-            } catch (NumberFormatException e) {
-                // below
-            }
-            throw new RecopsException.InvalidInput("bad_calibration", "configuration \"" + s + "\" is not BATCH_MAX/WORKERS/THREADS like 8/1/1");
-        }
-
-        /** The configuration of a server the user runs: whatever it is. */
-        static final ServerConfig THEIRS = new ServerConfig(0, 0, 0);
-
-        @Override
-        public String toString() {
-            return batchMax == 0 ? "the server" : batchMax + "/" + workers + "/" + threads;
-        }
-    }
 
     /**
      * Which CPUs the server and the load generator get.
@@ -133,165 +93,6 @@ public final class Calibration {
         }
     }
 
-    /**
-     * What a calibration measures.
-     *
-     * @param url a server the user runs (its configuration is the only one), or empty: recops
-     *     starts {@code recops serve} per configuration
-     * @param measureProfile whether to measure the call-time profile (in-process, on the server's CPUs)
-     * @param fractions of each configuration's capacity, where the runs are made
-     * @param repeats runs at each fraction
-     * @param finds capacity searches per configuration (their median is the capacity)
-     */
-    public record Plan(Optional<String> url, List<ServerConfig> configs, boolean measureProfile, List<Double> fractions, int repeats,
-                       Duration runLength, Duration probeLength, Duration warmup, int finds) {
-        public Plan {
-            configs = List.copyOf(configs);
-            fractions = List.copyOf(fractions);
-            if (url.isEmpty() && configs.size() < MIN_CONFIGS) {
-                throw new RecopsException.InvalidInput("bad_calibration", "a calibration needs at least " + MIN_CONFIGS + " configurations: cross-validation learns from "
-                        + "two and judges the third");
-            }
-            if (fractions.isEmpty() || fractions.stream().anyMatch(f -> !(f > 0 && f <= 1))) {
-                throw new RecopsException.InvalidInput("bad_calibration", "fractions of capacity are numbers in (0, 1], like 0.25,0.5,0.8");
-            }
-            if (repeats < 1 || finds < 1) {
-                throw new RecopsException.InvalidInput("bad_calibration", "repeats and capacity searches are at least 1");
-            }
-            if (runLength.toMillis() < 1000 || probeLength.toMillis() < 1000) {
-                throw new RecopsException.InvalidInput("bad_calibration", "runs and capacity probes last at least 1s");
-            }
-        }
-
-        /** Every step, in the order run. */
-        public List<Step> steps() {
-            List<Step> steps = new ArrayList<>();
-            if (measureProfile) {
-                steps.add(new Step.Profile());
-            }
-            for (ServerConfig c : url.isPresent() ? List.of(ServerConfig.THEIRS) : configs) {
-                for (int i = 1; i <= finds; i++) {
-                    steps.add(new Step.Capacity(c, i));
-                }
-                for (double f : fractions) {
-                    for (int r = 1; r <= repeats; r++) {
-                        steps.add(new Step.Run(c, f, r));
-                    }
-                }
-            }
-            return steps;
-        }
-
-        /** How long a step is expected to take (a server start counted with a configuration's first step). */
-        Duration estimate(Step s) {
-            Duration runWarmup = min(Duration.ofSeconds(5), runLength);
-            Duration probeWarmup = min(Duration.ofSeconds(3), probeLength);
-            return switch (s) {
-                case Step.Profile p -> PROFILE_ESTIMATE;
-                case Step.Capacity c -> (c.find() == 1 && url.isEmpty() ? SERVER_START_ESTIMATE.plus(warmup).plus(PROCESS_START) : Duration.ZERO)
-                        .plus(probeLength.plus(probeWarmup).plus(PROCESS_START).multipliedBy(PROBES_PER_SEARCH));
-                case Step.Run r -> runLength.plus(runWarmup).plus(PROCESS_START);
-            };
-        }
-
-        public Duration estimate() {
-            return steps().stream().map(this::estimate).reduce(Duration.ZERO, Duration::plus);
-        }
-
-        /**
-         * How each step is measured, which a directory's runs must share to be one data set;
-         * which configurations and how many repeats may grow (a larger budget, more --configs
-         * in the same directory measures only what is new).
-         */
-        JsonNode method() {
-            ObjectNode n = JSON.createObjectNode();
-            n.put("url", url.orElse(""));
-            n.put("profile", measureProfile);
-            fractions.forEach(f -> n.withArray("fractions").add(f));
-            n.put("run_length_ms", runLength.toMillis()).put("probe_length_ms", probeLength.toMillis()).put("warmup_ms", warmup.toMillis())
-                    .put("finds", finds);
-            return n;
-        }
-
-        /** The plan as a person reads it before it starts. */
-        public List<String> describe(Pinning pinning) {
-            List<String> lines = new ArrayList<>();
-            lines.add(url.map(u -> "the server at " + u + " as it is configured").orElse(
-                    configs.size() + " configurations (batch-max/workers/threads): " + String.join(", ", configs.stream().map(Object::toString).toList())));
-            lines.add(pinning.describe());
-            if (measureProfile) {
-                lines.add("the model's call-time profile, in-process on the server's CPUs (about " + format(PROFILE_ESTIMATE) + ")");
-            }
-            lines.add(String.format(Locale.ROOT, "per configuration: %s of warm-up, %d capacity search%s (find-max-rate, errors<=1%%, %s probes), "
-                            + "then %d run%s of %s at each of %s of capacity", format(warmup), finds, finds == 1 ? "" : "es", format(probeLength),
-                    repeats, repeats == 1 ? "" : "s", format(runLength),
-                    String.join(", ", fractions.stream().map(f -> String.format(Locale.ROOT, "%.0f%%", 100 * f)).toList())));
-            lines.add(String.format(Locale.ROOT, "%d steps, about %s in all", steps().size(), format(estimate())));
-            return lines;
-        }
-    }
-
-    /** The configurations and repeats that fit a budget, from the candidates that suit the server's CPUs. */
-    public static Plan forBudget(Duration budget, int serverCpus, boolean measureProfile, List<Double> fractions, Duration runLength,
-            Duration probeLength, Duration warmup, int finds) {
-        List<ServerConfig> fit = CANDIDATES.stream().map(ServerConfig::parse).filter(c -> c.threads() <= Math.max(1, serverCpus)).toList();
-        Plan best = null;
-        for (int[] g : GROWTH) {
-            if (g[0] > fit.size()) {
-                break;
-            }
-            Plan p = new Plan(Optional.empty(), fit.subList(0, g[0]), measureProfile, fractions, g[1], runLength, probeLength, warmup, finds);
-            if (p.estimate().compareTo(budget) > 0) {
-                break;
-            }
-            best = p;
-        }
-        if (best == null) {
-            Plan least = new Plan(Optional.empty(), fit.subList(0, MIN_CONFIGS), measureProfile, fractions, 1, runLength, probeLength, warmup,
-                    finds);
-            throw new RecopsException.InvalidInput("bad_calibration", "--budget " + format(budget) + " is less than the smallest calibration (" + MIN_CONFIGS
-                    + " configurations, 1 run each): about " + format(least.estimate()) + "; give more, or a shorter --run-length");
-        }
-        return best;
-    }
-
-    /** One step of a calibration; {@link #key()} names it in the journal. */
-    public sealed interface Step {
-        String key();
-
-        String describe();
-
-        record Profile() implements Step {
-            public String key() {
-                return "profile";
-            }
-
-            public String describe() {
-                return "call-time profile";
-            }
-        }
-
-        record Capacity(ServerConfig config, int find) implements Step {
-            public String key() {
-                return "capacity " + config + " " + find;
-            }
-
-            public String describe() {
-                return config + ": capacity search " + find;
-            }
-        }
-
-        record Run(ServerConfig config, double fraction, int repeat) implements Step {
-            public String key() {
-                return String.format(Locale.ROOT, "run %s %.4f %d", config, fraction, repeat);
-            }
-
-            public String describe() {
-                return String.format(Locale.ROOT, "%s: run %d at %.0f%% of capacity", config, repeat, 100 * fraction);
-            }
-        }
-    }
-
     /** What a calibration directory holds. */
     public record Dir(Path dir) {
         public Path profile() {
@@ -325,9 +126,9 @@ public final class Calibration {
 
     /** Progress: a step begins ({@code done} of {@code total} done so far), with the time left estimated from the steps done. */
     public interface Progress {
-        void step(Step step, int done, int total, Duration left);
+        void step(CalibrationPlan.Step step, int done, int total, Duration left);
 
-        void finished(Step step, String outcome);
+        void finished(CalibrationPlan.Step step, String outcome);
     }
 
     /**
@@ -337,11 +138,11 @@ public final class Calibration {
      * @param serveArgs options for every {@code recops serve} and for the profile (the user's model and catalog)
      * @return how many steps ran now (0 when everything was measured before)
      */
-    public static int run(Plan plan, Path dir, Pinning pinning, Function<List<String>, List<String>> recops, List<String> serveArgs,
+    public static int run(CalibrationPlan plan, Path dir, Pinning pinning, Function<List<String>, List<String>> recops, List<String> serveArgs,
             Progress progress) {
         Dir f = new Dir(dir);
         Map<String, JsonNode> done = begin(plan, f);
-        List<Step> steps = plan.steps();
+        List<CalibrationPlan.Step> steps = plan.steps();
         Duration estimatedDone = Duration.ZERO;
         long spentNanos = 0;
         int ran = 0;
@@ -356,7 +157,7 @@ public final class Calibration {
         Runtime.getRuntime().addShutdownHook(onExit);
         try {
             for (int i = 0; i < steps.size(); i++) {
-                Step s = steps.get(i);
+                CalibrationPlan.Step s = steps.get(i);
                 if (done.containsKey(s.key())) {
                     continue;
                 }
@@ -367,7 +168,7 @@ public final class Calibration {
                 }
                 progress.step(s, i, steps.size(), left);
                 long t0 = System.nanoTime();
-                ServerConfig config = s instanceof Step.Capacity c ? c.config() : s instanceof Step.Run r ? r.config() : null;
+                CalibrationPlan.ServerConfig config = s instanceof CalibrationPlan.Step.Capacity c ? c.config() : s instanceof CalibrationPlan.Step.Run r ? r.config() : null;
                 String url = plan.url().orElse(null);
                 if (config != null && plan.url().isEmpty()) {
                     if (server == null || !server.config.equals(config)) {
@@ -383,15 +184,15 @@ public final class Calibration {
                 }
                 ObjectNode entry = JSON.createObjectNode().put("step", s.key());
                 String outcome = switch (s) {
-                    case Step.Profile p -> {
+                    case CalibrationPlan.Step.Profile p -> {
                         List<String> args = new ArrayList<>(List.of("bench", "--profile", f.profile().toString()));
                         args.addAll(serveArgs);
                         exec(pinning.server(recops.apply(args)), f);
                         yield "written to " + f.profile();
                     }
-                    case Step.Capacity c -> {
+                    case CalibrationPlan.Step.Capacity c -> {
                         JsonNode r = load(pinning, recops, f, url, List.of("--find-max-rate", "--slo", "errors<=1%", "--rate", "200",
-                                "--duration", seconds(plan.probeLength()), "--warmup", seconds(min(Duration.ofSeconds(3), plan.probeLength())),
+                                "--duration", seconds(plan.probeLength()), "--warmup", seconds(CalibrationPlan.min(Duration.ofSeconds(3), plan.probeLength())),
                                 "--seed", String.valueOf(c.find()), "--format", "json"));
                         append(f, f.capacity());
                         JsonNode best = r.path("max_rate");
@@ -400,7 +201,7 @@ public final class Calibration {
                         }
                         yield best.isNumber() ? String.format(Locale.ROOT, "%.0f/s", best.asDouble()) : "no rate met errors<=1%";
                     }
-                    case Step.Run r -> {
+                    case CalibrationPlan.Step.Run r -> {
                         OptionalDouble capacity = capacity(done, r.config(), plan.finds());
                         if (capacity.isEmpty()) {
                             entry.put("skipped", "no capacity");
@@ -408,7 +209,7 @@ public final class Calibration {
                         }
                         double rate = Math.max(1, Math.round(capacity.getAsDouble() * r.fraction()));
                         JsonNode res = load(pinning, recops, f, url, List.of("--rate", String.valueOf(rate), "--duration", seconds(plan.runLength()),
-                                "--warmup", seconds(min(Duration.ofSeconds(5), plan.runLength())), "--seed", String.valueOf(r.repeat()),
+                                "--warmup", seconds(CalibrationPlan.min(Duration.ofSeconds(5), plan.runLength())), "--seed", String.valueOf(r.repeat()),
                                 "--format", "json"));
                         append(f, f.runs());
                         entry.put("rate", rate);
@@ -438,14 +239,14 @@ public final class Calibration {
     }
 
     /** The median of a configuration's capacity searches that found a rate; empty when none did (or none ran). */
-    static OptionalDouble capacity(Map<String, JsonNode> done, ServerConfig c, int finds) {
-        double[] found = java.util.stream.IntStream.rangeClosed(1, finds).mapToObj(i -> done.get(new Step.Capacity(c, i).key()))
+    static OptionalDouble capacity(Map<String, JsonNode> done, CalibrationPlan.ServerConfig c, int finds) {
+        double[] found = java.util.stream.IntStream.rangeClosed(1, finds).mapToObj(i -> done.get(new CalibrationPlan.Step.Capacity(c, i).key()))
                 .filter(n -> n != null && n.path("max_rate").isNumber()).mapToDouble(n -> n.path("max_rate").asDouble()).sorted().toArray();
         return found.length == 0 ? OptionalDouble.empty() : OptionalDouble.of(found[(found.length - 1) / 2]);
     }
 
     /** Checks the directory's runs were measured as this plan measures (or records how) and reads the journal of the steps done. */
-    static Map<String, JsonNode> begin(Plan plan, Dir f) {
+    static Map<String, JsonNode> begin(CalibrationPlan plan, Dir f) {
         try {
             Files.createDirectories(f.dir());
             if (Files.exists(f.plan())) {
@@ -550,17 +351,17 @@ public final class Calibration {
 
     /** A {@code recops serve} of one configuration, on the server's CPUs, on a free loopback port. */
     private static final class Server implements AutoCloseable {
-        final ServerConfig config;
+        final CalibrationPlan.ServerConfig config;
         final Process process;
         final String url;
 
-        private Server(ServerConfig config, Process process, String url) {
+        private Server(CalibrationPlan.ServerConfig config, Process process, String url) {
             this.config = config;
             this.process = process;
             this.url = url;
         }
 
-        static Server start(ServerConfig c, Pinning pinning, Function<List<String>, List<String>> recops, List<String> serveArgs, Dir f) {
+        static Server start(CalibrationPlan.ServerConfig c, Pinning pinning, Function<List<String>, List<String>> recops, List<String> serveArgs, Dir f) {
             int port = freePort();
             List<String> args = new ArrayList<>(List.of("serve", "--host", "127.0.0.1", "--port", String.valueOf(port), "--admin-port", "0",
                     "--batch-max", String.valueOf(c.batchMax()), "--workers", String.valueOf(c.workers()), "--threads", String.valueOf(c.threads()),
@@ -609,7 +410,7 @@ public final class Calibration {
                 }
             }
             close();
-            throw new RecopsException.Failure("calibration_failed", "recops serve " + config + " was not ready within " + format(timeout), null);
+            throw new RecopsException.Failure("calibration_failed", "recops serve " + config + " was not ready within " + CalibrationPlan.format(timeout), null);
         }
 
         @Override
@@ -668,23 +469,7 @@ public final class Calibration {
                 .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "taskset")));
     }
 
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
-    }
-
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
-    }
-
-    /** 90s as "1m30s", 20m as "20m". */
-    public static String format(Duration d) {
-        long s = Math.round(d.toMillis() / 1000.0);
-        if (s < 60) {
-            return s + "s";
-        }
-        if (s < 3600) {
-            return s / 60 + "m" + (s % 60 == 0 ? "" : String.format(Locale.ROOT, "%02ds", s % 60));
-        }
-        return s / 3600 + "h" + String.format(Locale.ROOT, "%02dm", (s % 3600) / 60);
     }
 }

@@ -140,11 +140,17 @@ public interface Target extends AutoCloseable {
     /** For the report: the URL, or "in-process". */
     String describe();
 
-    Optional<Facts> facts();
+    /** How the target serves; empty when it cannot tell. */
+    default Optional<Facts> facts() {
+        return Optional.empty();
+    }
 
     /** The running totals now; empty when the target cannot tell. */
-    Optional<Counters> counters();
+    default Optional<Counters> counters() {
+        return Optional.empty();
+    }
 
+    /** Releases what the target holds; nothing by default. */
     @Override
-    void close();
+    default void close() {}
 }

@@ -37,18 +37,6 @@ class ObservationsTest {
             return "held";
         }
 
-        @Override
-        public Optional<Facts> facts() {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<Counters> counters() {
-            return Optional.empty();
-        }
-
-        @Override
-        public void close() {}
     }
 
     @Test
