@@ -38,14 +38,16 @@ class TrainMeasureIT {
     void calibratePredictSolveAndVerifyWithBench() throws Exception {
         Path dir = home.resolve("calibration");
         Path model = home.resolve("model");
+        // runs at 10-30% of capacity: below the knee even where 1 s probes overestimate capacity, as the fit needs steady runs
+        // (at 30/60/90% a run disturbed at 60% left too few to fit, in one of three tries)
         List<String> measure = List.of("train", "--measure", dir.toString(), "-o", model.toString(), "--configs", "1/1/1,4/1/1,8/1/1,2/1/1",
-                "--run-length", "2s", "--probe-length", "1s", "--warmup", "1s", "--fractions", "0.3,0.6,0.9",
+                "--run-length", "2s", "--probe-length", "1s", "--warmup", "1s", "--fractions", "0.1,0.2,0.3",
                 "--profile", TESTDATA.resolve("latency/pinned/profile.csv").toString());
         Run first = run(measure);
         assertThat(first.exit()).as(first.err()).isZero();
         assertThat(first.err()).startsWith("recops train --measure " + dir + ": the plan")
                 .contains("4 configurations (batch-max/workers/threads): 1/1/1, 4/1/1, 8/1/1, 2/1/1", "[1/16] 1/1/1: capacity search 1 (about ",
-                        "[16/16] 2/1/1: run 1 at 90% of capacity", "measured; fitting");
+                        "[16/16] 2/1/1: run 1 at 30% of capacity", "measured; fitting");
         List<String> rows = Files.readAllLines(dir.resolve("runs.csv"));
         assertThat(rows).as("a header and a row per run").hasSize(1 + 12);
         assertThat(Files.readAllLines(dir.resolve("journal.jsonl"))).hasSize(16);
