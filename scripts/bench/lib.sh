@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Shared by the serve benchmarks: the distribution, the WANDS query list, start/stop a server.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dist="$root/cli/target/recops"
+dist="${RECOPS_DIST:-$root/cli/target/recops}" # RECOPS_DIST: a copy, so that a rebuild does not change a long run under it
 [ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
 command -v wrk >/dev/null || { echo "needs wrk (Debian package wrk)" >&2; exit 4; }
 QUERIES=$(mktemp)

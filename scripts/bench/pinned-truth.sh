@@ -7,10 +7,14 @@
 #      appended to OUT/capacity.csv (the overloaded probes are what `train` learns max throughput
 #      from), the median of the FINDS answers kept in OUT/capacity.txt;
 #   3. its latency: REPEATS runs of SECONDS at each fraction in FRACTIONS of that capacity, appended
-#      to OUT/runs.csv (`bench --csv`, which records the server's CPU count as server_cpus).
+#      to OUT/runs.csv (`bench --csv`, which records the server's CPU count as server_cpus);
+#   4. with SLO set (e.g. SLO='p99<=50ms'): the highest rate meeting it, MAX_FINDS x `bench
+#      --find-max-rate --repeats 3` (each rate passes on 2 of 3 probes, a growing queue fails it),
+#      appended to OUT/max-rate.txt as "CONFIG SLO RATE..." (what `solve max-rate` is judged by).
 # The model's call-time profile is measured first on the server's CPU alone (OUT/profile.csv).
 # Usage: scripts/bench/pinned-truth.sh OUT_DIR
-#        CONFIGS="8/1/1 2/1/1" SECONDS_PER_RUN=30 REPEATS=3 FINDS=3 FRACTIONS="0.25 0.5 0.8" scripts/bench/pinned-truth.sh OUT
+#        CONFIGS="8/1/1 2/1/1" SECONDS_PER_RUN=30 REPEATS=3 FINDS=3 FRACTIONS="0.25 0.5 0.8" SLO='p99<=50ms' MAX_FINDS=1 \
+#          scripts/bench/pinned-truth.sh OUT
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 command -v taskset >/dev/null || { echo "needs taskset (util-linux)" >&2; exit 4; }
@@ -45,5 +49,16 @@ for cfg in ${CONFIGS:-16/1/1 4/1/1}; do
         | sed "s/^/   $rate\/s: /" || true
     done
   done
+  if [ -n "${SLO:-}" ]; then
+    met=()
+    for i in $(seq 1 "${MAX_FINDS:-1}"); do
+      start=$(awk -v c="$capacity" 'BEGIN {printf "%.0f", c / 2}')
+      best=$(bench --find-max-rate --slo "$SLO" --repeats 3 --rate "$start" --duration 10s --warmup 3s --seed "$i" --format json \
+        | jq -r '.max_rate // empty' || true)
+      echo "   max rate meeting $SLO, search $i: ${best:-none}/s"
+      met+=("${best:-none}")
+    done
+    echo "$cfg $SLO ${met[*]}" >> "$out/max-rate.txt"
+  fi
   stop_server
 done

@@ -76,8 +76,14 @@ final class BenchCommand implements Callable<Integer> {
             description = "Run once per value: rate=100..1000:100, concurrency=1,2,4; with --in-process also batch-max, workers, threads.")
     String sweep;
 
-    @Option(names = "--find-max-rate", description = "Search for the highest open-loop rate that meets every --slo (starts at --rate).")
+    @Option(names = "--find-max-rate", description = "Search for the highest open-loop rate that meets every --slo (starts at --rate). "
+            + "A probe whose queue keeps growing (its wait rising faster than 25 ms per second) fails whatever the objectives say.")
     boolean findMaxRate;
+
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "1",
+            description = "With --find-max-rate: probe each rate up to N times; it passes when most probes do (3 rides out one stall "
+                    + "of a shared machine). Default: ${DEFAULT-VALUE}.")
+    int repeats;
 
     @Option(names = "--csv", paramLabel = "FILE", description = "Append one row per run: configuration and results (the data of recops train).")
     Path csv;
@@ -119,7 +125,7 @@ final class BenchCommand implements Callable<Integer> {
         ServeOptions engineOptions = engine.options("127.0.0.1", 0, spec);
         Bench.Request request = new Bench.Request(workload.spec(engineOptions), loadSpec, url, Optional.ofNullable(caCert), inProcess,
                 engineOptions, engine.indexChoice(spec), objectives, sweepSpec, findMaxRate, Optional.ofNullable(compare).map(RunJson::read),
-                Optional.ofNullable(csv), replicas, Optional.ofNullable(hdrLog));
+                Optional.ofNullable(csv), replicas, Optional.ofNullable(hdrLog), repeats);
         BenchRenderer renderer = new BenchRenderer(spec.commandLine().getOut(), spec.commandLine().getErr(), output.json(),
                 System.console() != null && !output.json(), request);
         Bench.Outcome outcome = Bench.run(request, renderer);

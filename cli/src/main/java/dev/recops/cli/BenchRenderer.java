@@ -133,6 +133,10 @@ final class BenchRenderer implements Bench.Listener {
         RunResult.Latency l = r.latency();
         out.printf(Locale.ROOT, "  latency    p50 %.2f  p90 %.2f  p95 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms (%s)%n", l.p50(), l.p90(), l.p95(), l.p99(),
                 l.p999(), l.max(), s.mode() == LoadSpec.Mode.OPEN ? "from intended start" : "of the responses received, from their send");
+        if (s.mode() == LoadSpec.Mode.OPEN && !MaxRateSearch.steady(r)) {
+            out.printf(Locale.ROOT, "  steady     NO: the wait grew %.1f ms per second through the run (arrivals outpace service by about %.0f%%): "
+                    + "a longer run at this rate queues until the server sheds%n", r.waitGrowth(), r.waitGrowth() / 10);
+        }
         r.corrected().ifPresent(c -> out.printf(Locale.ROOT,
                 "  corrected  p50 %.2f  p90 %.2f  p95 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms (an estimate for coordinated omission, "
                         + "the running mean as the expected interval: not what the clients saw)%n", c.p50(), c.p90(), c.p95(), c.p99(), c.p999(), c.max()));
@@ -152,6 +156,9 @@ final class BenchRenderer implements Bench.Listener {
                 r.meanQueryTokens().isPresent() ? String.format(Locale.ROOT, ", %.1f tokens per query", r.meanQueryTokens().getAsDouble()) : ""));
         r.batches().ifPresent(b -> out.printf(Locale.ROOT, "  model      %d calls, %.2f texts per call, %.2f ms per call%n", b.calls(), b.meanBatch(),
                 b.meanCallMillis()));
+        r.serverCpuMillisPerRequest().ifPresent(c -> out.printf(Locale.ROOT, "  cpu        %.2f ms of the server's CPU per response%s%n", c,
+                r.batches().map(b -> String.format(Locale.ROOT, " (%.2f ms in model calls)", b.calls() * b.meanCallMillis() / Math.max(1, r.responses())))
+                        .orElse("")));
         r.cacheHitRatio().ifPresent(h -> out.printf(Locale.ROOT, "  cache      %.1f%% of the query lookups hit the server's query cache%s%n", 100 * h,
                 h > 0.5 ? " (these latencies are mostly not the model's: --query-cache 0 on the server measures it)" : ""));
     }
@@ -167,7 +174,9 @@ final class BenchRenderer implements Bench.Listener {
         } else {
             out.printf(Locale.ROOT, "%s=%s: throughput %.1f/s, p50 %.2f, p99 %.2f, p99.9 %.2f ms, errors %.2f%%, degraded %.2f%%, dropped %d%s%n",
                     p.parameter(), num(p.value()), r.throughput(), r.latency().p50(), r.latency().p99(), r.latency().p999(), r.errorRate() * 100,
-                    r.degradedShare() * 100, r.dropped(), p.breached() ? "  SLO BREACHED" : "  SLO met"); // never without objectives: degraded<=0% at least
+                    r.degradedShare() * 100, r.dropped(), (p.breached() ? "  SLO BREACHED" : "  SLO met") // never without objectives: degraded<=0% at least
+                            + (request.kind() == Bench.Kind.MAX_RATE && !MaxRateSearch.steady(r)
+                                    ? String.format(Locale.ROOT, ", NOT STEADY (wait +%.1f ms/s)", r.waitGrowth()) : ""));
         }
         out.flush();
     }
@@ -176,16 +185,26 @@ final class BenchRenderer implements Bench.Listener {
         String slo = request.objectives().stream().map(Slo::text).collect(Collectors.joining(" and "));
         if (json) {
             ObjectNode node = JsonNodeFactory.instance.objectNode();
-            node.put("objectives", slo).put("runs", found.probes().size());
+            node.put("objectives", slo).put("runs", found.probes().size()).put("repeats", request.repeats());
             if (found.bestRate().isPresent()) {
                 node.put("max_rate", found.bestRate().getAsDouble());
             } else {
                 node.putNull("max_rate");
             }
+            ArrayNode rates = node.putArray("rates");
+            found.rates().forEach(r -> rates.addObject().put("rate", r.rate()).put("passed", r.passed()).put("probes", r.probes().size())
+                    .put("probes_passed", r.passes()));
             ArrayNode probes = node.putArray("probes");
             found.probes().forEach(p -> probes.add(RunJson.write(p)));
             out.println(node.toPrettyString());
-        } else if (found.bestRate().isPresent()) {
+            out.flush();
+            return;
+        }
+        if (request.repeats() > 1) {
+            out.println("rates probed: " + found.rates().stream().map(r -> String.format(Locale.ROOT, "%s/s %d of %d passed", num(r.rate()),
+                    r.passes(), r.probes().size())).collect(Collectors.joining(", ")));
+        }
+        if (found.bestRate().isPresent()) {
             out.printf(Locale.ROOT, "max rate meeting %s: %s/s%s (%d runs)%n", slo, num(found.bestRate().getAsDouble()),
                     found.firstFailingRate().isPresent() ? " (breached at " + num(found.firstFailingRate().getAsDouble()) + "/s)" : "",
                     found.probes().size());

@@ -133,7 +133,8 @@ class BenchCommandTest {
     @Test
     void badArgumentsExitTwoWithOneLine() {
         for (String[] bad : List.of(new String[] {"--slo", "p99=50ms"}, new String[] {"--concurrency", "4"}, new String[] {"--mix", "checkout=1"},
-                new String[] {"--sweep", "batch-max=1,2"}, new String[] {"--find-max-rate"})) {
+                new String[] {"--sweep", "batch-max=1,2"}, new String[] {"--find-max-rate"}, new String[] {"--repeats", "3"},
+                new String[] {"--find-max-rate", "--slo", "p99<=50ms", "--repeats", "0"})) {
             CommandResult r = bench(bad);
             assertThat(r.exitCode()).as(String.join(" ", bad) + ": " + r.err()).isEqualTo(ExitCodes.USAGE);
             assertThat(r.err().lines()).as(String.join(" ", bad)).hasSize(1).allMatch(l -> l.startsWith("recops: "));

@@ -9,10 +9,11 @@ package dev.recops.analysis.latency;
  * @param throughput responses per second per replica
  * @param meanBatch texts per model call during the run
  * @param callMillis time of one model call during the run
+ * @param cpuMillis the server's CPU time per response during the run (bench's {@code server_cpu_ms_per_request})
  * @param source file and line, for messages
  */
 public record Observation(Query query, double p50, double p95, double p99, double errorRate, double throughput, double meanBatch,
-                          double callMillis, String source) {
+                          double callMillis, double cpuMillis, String source) {
 
     /** At most this share of failures and the run counts as sustainable. */
     public static final double STABLE_ERROR_RATE = 0.01;

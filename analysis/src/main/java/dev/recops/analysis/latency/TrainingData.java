@@ -125,7 +125,7 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
             out.add(new Observation(new Query(first.config(), first.query().rate(), median(g, o -> o.query().queryTokens())),
                     median(g, Observation::p50), median(g, Observation::p95), median(g, Observation::p99), median(g, Observation::errorRate),
                     median(g, Observation::throughput), median(g, Observation::meanBatch), median(g, Observation::callMillis),
-                    first.source() + " and " + (g.size() - 1) + " repeats"));
+                    median(g, Observation::cpuMillis), first.source() + " and " + (g.size() - 1) + " repeats"));
         }
         return out;
     }
@@ -188,7 +188,8 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
             double tokens = r.optional("mean_query_tokens").orElse(Double.NaN);
             out.add(new Observation(new Query(c, r.number("rate") / replicas, tokens), r.number("p50_ms"),
                     r.optional("p95_ms").orElse(Double.NaN), r.number("p99_ms"), r.number("error_rate"), r.number("throughput_rps") / replicas,
-                    r.optional("mean_batch").orElse(Double.NaN), r.optional("mean_call_ms").orElse(Double.NaN), where));
+                    r.optional("mean_batch").orElse(Double.NaN), r.optional("mean_call_ms").orElse(Double.NaN),
+                    r.optional("server_cpu_ms_per_request").orElse(Double.NaN), where));
         }
         return out;
     }
@@ -333,7 +334,7 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
             double rate = sorted.length / 60.0;
             return new Observation(new Query(c, rate, searches == 0 ? Double.NaN : tokens / searches), Timeline.quantile(sorted, 0.50),
                     Timeline.quantile(sorted, 0.95), Timeline.quantile(sorted, 0.99), errors / (double) sorted.length, rate,
-                    calls > 0 ? batched / calls : Double.NaN, calls > 0 ? callMillis / calls : Double.NaN, where);
+                    calls > 0 ? batched / calls : Double.NaN, calls > 0 ? callMillis / calls : Double.NaN, Double.NaN, where);
         }
     }
 }

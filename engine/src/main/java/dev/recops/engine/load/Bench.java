@@ -31,17 +31,22 @@ public final class Bench {
      * @param csv append one row per run (the data of {@code recops train})
      * @param replicas replicas behind {@code url}, recorded in {@code csv}
      * @param hdrLog interval histograms of each run, one per second
+     * @param repeats probes per rate of a max-rate search; a rate passes when most of them do
      */
     public record Request(Workload.Spec workload, LoadSpec load, String url, Optional<Path> caCert, boolean inProcess,
                           ServeOptions engine, IndexChoice indexChoice, List<Slo> objectives, Optional<Sweep> sweep,
                           boolean findMaxRate, Optional<RunJson.Baseline> baseline, Optional<Path> csv, int replicas,
-                          Optional<Path> hdrLog) {
+                          Optional<Path> hdrLog, int repeats) {
         public Request {
             Objects.requireNonNull(workload, "workload");
             Objects.requireNonNull(load, "load");
             objectives = List.copyOf(objectives);
             if (findMaxRate && (objectives.isEmpty() || load.mode() != LoadSpec.Mode.OPEN || sweep.isPresent())) {
                 throw new RecopsException.InvalidInput("bad_bench", "--find-max-rate needs at least one --slo, an open loop and no --sweep");
+            }
+            if (repeats < 1 || (repeats > 1 && !findMaxRate)) {
+                throw new RecopsException.InvalidInput("bad_bench", repeats < 1 ? "--repeats must be at least 1, not " + repeats
+                        : "--repeats probes each rate of --find-max-rate several times; without --find-max-rate, run bench again");
             }
             objectives = Slo.withDefaults(objectives);
             if (sweep.isPresent() && sweep.get().needsEngine() && !inProcess) {
@@ -110,7 +115,7 @@ public final class Bench {
         List<Point> points = new ArrayList<>();
         switch (request.kind()) {
             case MAX_RATE -> {
-                MaxRateSearch.Result found = MaxRateSearch.run(request.load().rate(), rate -> {
+                MaxRateSearch.Result found = MaxRateSearch.run(request.load().rate(), request.repeats(), rate -> {
                     listener.starting("rate=" + num(rate), points.size() + 1, 0);
                     Point p = measure(request, request.engine(), request.load().withRate(rate), "rate", rate, listener);
                     points.add(p);

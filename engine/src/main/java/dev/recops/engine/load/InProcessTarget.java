@@ -75,7 +75,7 @@ public final class InProcessTarget implements Target {
         }
         Counters c = Counters.parse(text.toString(java.nio.charset.StandardCharsets.UTF_8));
         return Optional.of(new Counters(tokenSum.sum(), tokenCount.sum(), c.calls(), c.texts(), c.inferenceSeconds(), c.cacheHits(),
-                c.cacheLookups()));
+                c.cacheLookups(), Double.NaN)); // this process also runs the load: its CPU is not the server's
     }
 
     @Override

@@ -395,6 +395,8 @@ public final class LoadRun {
                 intervals, RunResult.distribution(total, MICROS_PER_MILLI), target.facts(), tokens, batches, target.connections().minus(connectionsAtStart),
                 after.cacheLookups() > before.cacheLookups()
                         ? OptionalDouble.of((after.cacheHits() - before.cacheHits()) / (after.cacheLookups() - before.cacheLookups()))
-                        : OptionalDouble.empty());
+                        : OptionalDouble.empty(),
+                Double.isFinite(after.cpuSeconds() - before.cpuSeconds()) && responses.sum() > 0
+                        ? OptionalDouble.of((after.cpuSeconds() - before.cpuSeconds()) * 1e3 / responses.sum()) : OptionalDouble.empty());
     }
 }

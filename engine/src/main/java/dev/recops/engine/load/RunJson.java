@@ -38,9 +38,14 @@ public final class RunJson {
         r.batches().ifPresent(b -> out.putObject("model_calls").put("calls", b.calls()).put("mean_batch", round(b.meanBatch()))
                 .put("mean_call_ms", round(b.meanCallMillis())));
         r.cacheHitRatio().ifPresent(h -> out.put("query_cache_hit_ratio", round(h)));
+        r.serverCpuMillisPerRequest().ifPresent(c -> out.put("server_cpu_ms_per_request", round(c)));
         out.put("sent", r.sent()).put("responses", r.responses()).put("ok", r.ok()).put("degraded", r.degraded())
                 .put("degraded_share", r.degradedShare()).put("dropped", r.dropped())
                 .put("error_rate", r.errorRate()).put("achieved_rate", round(r.achievedRate())).put("throughput_rps", round(r.throughput()));
+        double growth = r.waitGrowth();
+        if (r.spec().mode() == LoadSpec.Mode.OPEN && !Double.isNaN(growth)) {
+            out.put("wait_growth_ms_per_s", round(growth)).put("steady", MaxRateSearch.steady(r));
+        }
         out.putObject("connections").put("opened", r.connections().opened()).put("reused", r.connections().reused());
         ObjectNode errors = out.putObject("errors");
         r.errors().forEach(errors::put);

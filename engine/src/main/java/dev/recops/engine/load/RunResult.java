@@ -33,12 +33,16 @@ import java.util.SortedMap;
  * @param meanQueryTokens tokens per search query as the target counted them, when it can tell
  * @param batches the model calls the server made during the measured window, when it can tell
  * @param cacheHitRatio the share of query cache lookups that hit in the measured window, when the target has a cache
+ * @param serverCpuMillisPerRequest the server process's CPU time in the measured window over the responses, when the server
+ *     says ({@code process_cpu_seconds_total}; not in-process, where the load shares the process): the model's calls and
+ *     everything around them (HTTP, JSON, tokenizing, retrieval, GC)
  */
 public record RunResult(String target, Workload.Order order, String mix, LoadSpec spec, Instant started, double measuredSeconds,
                         long sent, long responses, long ok, long degraded, long dropped, SortedMap<String, Long> errors, double errorRate,
                         double achievedRate, double throughput, Latency latency, Optional<Latency> lag, Optional<Latency> corrected,
                         List<Interval> intervals, List<Percentile> distribution, Optional<Target.Facts> facts, OptionalDouble meanQueryTokens,
-                        Optional<Batches> batches, Target.Connections connections, OptionalDouble cacheHitRatio) {
+                        Optional<Batches> batches, Target.Connections connections, OptionalDouble cacheHitRatio,
+                        OptionalDouble serverCpuMillisPerRequest) {
 
     public RunResult {
         errors = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(errors));
@@ -79,6 +83,32 @@ public record RunResult(String target, Workload.Order order, String mix, LoadSpe
     /** Answers from the fallback, as a share of the requests scheduled (sent + dropped), as errorRate is of failures. */
     public double degradedShare() {
         return sent + dropped == 0 ? 0 : degraded / (double) (sent + dropped);
+    }
+
+    /**
+     * How fast the wait grew through the measured window, ms per second: the Theil-Sen slope (the
+     * median of the slopes between every two seconds, so that one stall does not tilt it) of each
+     * second's median latency; NaN with fewer than three seconds that had answers. A steady queue
+     * keeps it near 0; arrivals outpacing service by a share {@code e} raise it to about
+     * {@code 1000·e}, however short the run and however far from full the queue still is.
+     */
+    public double waitGrowth() {
+        List<Interval> answered = intervals.stream().filter(i -> i.responses() > 0).toList();
+        if (answered.size() < 3) {
+            return Double.NaN;
+        }
+        double[] slopes = new double[answered.size() * (answered.size() - 1) / 2];
+        int n = 0;
+        for (int i = 0; i < answered.size(); i++) {
+            for (int j = i + 1; j < answered.size(); j++) {
+                Interval a = answered.get(i);
+                Interval b = answered.get(j);
+                double dt = b.startSeconds() - a.startSeconds();
+                slopes[n++] = dt > 0 ? (b.p50() - a.p50()) / dt : 0;
+            }
+        }
+        java.util.Arrays.sort(slopes, 0, n);
+        return n % 2 == 1 ? slopes[n / 2] : (slopes[n / 2 - 1] + slopes[n / 2]) / 2;
     }
 
     /** The latency (ms) at one percentile. */

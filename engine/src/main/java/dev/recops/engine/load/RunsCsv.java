@@ -23,7 +23,8 @@ public final class RunsCsv {
             "model", "version", "batch_max", "batch_delay_ms", "workers", "threads", "replicas", "mean_query_tokens",
             "catalog_products", "index", "sent", "dropped", "error_rate", "achieved_rate", "throughput_rps",
             "p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms", "lag_p99_ms",
-            "model_calls", "mean_batch", "mean_call_ms", "server_cpus", "degraded_share");
+            "model_calls", "mean_batch", "mean_call_ms", "server_cpus", "degraded_share",
+            "server_cpu_ms_per_request");
 
     private RunsCsv() {}
 
@@ -70,7 +71,7 @@ public final class RunsCsv {
                 r.lag().map(l -> (Object) num(l.p99())).orElse(""),
                 r.batches().map(b -> (Object) b.calls()).orElse(""), r.batches().map(b -> (Object) num(b.meanBatch())).orElse(""),
                 r.batches().map(b -> (Object) num(b.meanCallMillis())).orElse(""), f.map(x -> x.cpus() > 0 ? (Object) x.cpus() : "").orElse(""),
-                num(r.degradedShare()));
+                num(r.degradedShare()), r.serverCpuMillisPerRequest().isPresent() ? num(r.serverCpuMillisPerRequest().getAsDouble()) : "");
         return values.stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 

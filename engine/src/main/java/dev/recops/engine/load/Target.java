@@ -105,14 +105,16 @@ public interface Target extends AutoCloseable {
      * @param inferenceSeconds time spent in those calls
      * @param cacheHits query cache lookups that found the vector (every version)
      * @param cacheLookups query cache lookups
+     * @param cpuSeconds CPU time the server's process has used ({@code process_cpu_seconds_total}); NaN when it does not say
      */
     record Counters(double tokenSum, double tokenCount, double calls, double texts, double inferenceSeconds, double cacheHits,
-                    double cacheLookups) {
-        static final Counters NONE = new Counters(0, 0, 0, 0, 0, 0, 0);
+                    double cacheLookups, double cpuSeconds) {
+        static final Counters NONE = new Counters(0, 0, 0, 0, 0, 0, 0, Double.NaN);
 
         /** The totals in a recops server's Prometheus text exposition, summed over label values. */
         static Counters parse(String exposition) {
-            double[] v = new double[7];
+            double[] v = new double[8];
+            v[7] = Double.NaN;
             for (dev.recops.engine.telemetry.TopSnapshot.Sample s : dev.recops.engine.telemetry.TopSnapshot.parse(exposition)) {
                 int i = switch (s.name()) {
                     case "recops_query_tokens_sum" -> 0;
@@ -121,16 +123,19 @@ public interface Target extends AutoCloseable {
                     case "recops_batch_size_sum" -> 3;
                     case "recops_inference_duration_seconds_sum" -> 4;
                     case "recops_query_cache_requests_total" -> 6;
+                    case "process_cpu_seconds_total" -> 7;
                     default -> -1;
                 };
-                if (i >= 0) {
+                if (i == 7) {
+                    v[7] = s.value();
+                } else if (i >= 0) {
                     v[i] += s.value();
                 }
                 if (i == 6 && "hit".equals(s.labels().get("result"))) {
                     v[5] += s.value();
                 }
             }
-            return new Counters(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+            return new Counters(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
         }
     }
 

@@ -24,7 +24,7 @@ class GateTest {
                 new TreeMap<>(), errorRate, 100, throughput, new RunResult.Latency(3000, p50, p50 * 1.5, p50 * 1.8, p99, p99 * 1.2, p99 * 1.5, p50),
                 Optional.empty(), Optional.empty(), intervals,
                 List.of(new RunResult.Percentile(50, p50), new RunResult.Percentile(99, p99)), Optional.empty(), OptionalDouble.empty(), Optional.empty(), Target.Connections.NONE,
-                OptionalDouble.empty());
+                OptionalDouble.empty(), OptionalDouble.empty());
     }
 
     @Test

@@ -165,7 +165,7 @@ class LoadRunTest {
             public Optional<Counters> counters() {
                 Thread.interrupted(); // as library code reading counters may do
                 long n = calls.get();
-                return Optional.of(new Counters(0, 0, n / 2.0, n, n * 0.004, 3 * n / 4.0, n));
+                return Optional.of(new Counters(0, 0, n / 2.0, n, n * 0.004, 3 * n / 4.0, n, n * 0.005));
             }
 
             @Override
