@@ -27,6 +27,10 @@ import java.util.Optional;
  * deviation, and a normal error's mean absolute size is 0.80 of its standard deviation: 0.54 of
  * sigma in all).
  *
+ * With MAX_RATE=FILE (pinned-truth.sh's max-rate.txt: "CONFIG SLO RATE..."), also {@code solve
+ * max-rate}'s answer for each line against the measured highest rate meeting the objective (the
+ * median of its searches): within 15% below it is the issue's bar.
+ *
  * Usage: java -cp 'cli/target/recops/lib/*' scripts/bench/LatencyJudge.java \
  *          TRAIN_RUNS.csv TRAIN_CAPACITY.csv PROFILE.csv HELD_RUNS.csv CAPACITY.txt [ALGO...]
  * e.g. with testdata/latency/pinned/{train-runs,train-capacity,profile,held-runs}.csv and capacity.txt
@@ -85,6 +89,8 @@ public class LatencyJudge {
             int n = 0;
             int in50 = 0;
             int in99 = 0;
+            double w50 = 0;
+            double w99 = 0;
             for (Observation o : held.observations()) {
                 String cfg = key(o.config());
                 double cap = capacity.getOrDefault(cfg, Double.NaN);
@@ -102,11 +108,14 @@ public class LatencyJudge {
                     e99 += Math.abs(p.p99() - o.p99()) / o.p99();
                     in50 += i50.contains(o.p50()) ? 1 : 0;
                     in99 += i99.contains(o.p99()) ? 1 : 0;
+                    w50 = Math.max(w50, i50.high() / i50.low());
+                    w99 = Math.max(w99, i99.high() / i99.low());
                     n++;
                 }
             }
             System.out.printf(Locale.ROOT, "held-out MAPE over %d points at most 85%% of capacity: p50 %.1f%%, p99 %.1f%%; inside the 80%% interval: "
-                    + "p50 %d/%d, p99 %d/%d%n", n, 100 * e50 / n, 100 * e99 / n, in50, n, in99, n);
+                    + "p50 %d/%d, p99 %d/%d; widest interval high/low: p50 x%.2f, p99 x%.2f%n", n, 100 * e50 / n, 100 * e99 / n, in50, n, in99, n,
+                    w50, w99);
             double eMax = 0;
             for (var e : capacity.entrySet()) {
                 Observation any = held.observations().stream().filter(o -> key(o.config()).equals(e.getKey())).findFirst().orElseThrow();
@@ -116,6 +125,21 @@ public class LatencyJudge {
                         e.getValue(), predicted, 100 * (predicted / e.getValue() - 1));
             }
             System.out.printf(Locale.ROOT, "max throughput MAPE %.1f%%%n", 100 * eMax / capacity.size());
+            String maxRates = System.getenv("MAX_RATE");
+            if (maxRates != null) {
+                for (String line : Files.readAllLines(Path.of(maxRates))) {
+                    String[] f = line.trim().split("\\s+");
+                    double[] found = Arrays.stream(f, 2, f.length).filter(x -> !x.equals("none")).mapToDouble(Double::parseDouble).sorted().toArray();
+                    Observation any = held.observations().stream().filter(o -> key(o.config()).equals(f[0])).findFirst().orElseThrow();
+                    var slo = List.of(dev.recops.analysis.latency.Objective.parse(f[1]));
+                    double answer = m.maxRate(any.query(), slo, true).orElse(Double.NaN);
+                    double edge = m.maxRate(any.query(), slo, false).orElse(Double.NaN);
+                    double measured = found.length == 0 ? Double.NaN : found[(found.length - 1) / 2];
+                    System.out.printf(Locale.ROOT, "solve max-rate %s %s: answer %.1f/s (edge %.1f/s), measured %.1f/s (%s): answer/measured %.2f%s%n",
+                            f[0], f[1], answer, edge, measured, Arrays.toString(found), answer / measured,
+                            answer <= measured && answer >= 0.85 * measured ? " (within 15%, safe side)" : "");
+                }
+            }
         }
     }
 

@@ -50,14 +50,31 @@ final class PlanRenderer {
                 }
             }
         }
+        if (r.solve() != CapacityPlan.Solve.PREDICT) {
+            out.println("  assumes    " + assumptions(model, a));
+        }
         a.warnings().forEach(w -> err.println("recops: warning: " + w));
         out.flush();
         err.flush();
     }
 
-    static ObjectNode json(CapacityPlan.Answer a, boolean strict) {
+    /** What a plan holds only under: the arrivals, the queries, the CPUs, the catalog. */
+    static String assumptions(LatencyModel model, CapacityPlan.Answer a) {
+        Config c = a.query().config();
+        int cpus = c.cpus() > 0 ? c.cpus() : model.simulation().map(LatencyModel.SimulationFacts::profileCpus).orElse(0);
+        return String.format(Locale.ROOT, "Poisson arrivals of %.1f-token queries; %s; %s; the machine as when trained (%s)", a.query().queryTokens(),
+                cpus > 0 ? "the server on " + cpus + (cpus == 1 ? " CPU" : " CPUs") : "the server's CPUs as in the training runs",
+                c.catalogProducts() > 0 ? "a catalog of " + c.catalogProducts() + " products" + (c.index().isEmpty() ? "" : " (" + c.index() + " index)")
+                        : "the catalog of the training runs",
+                "recops predict-latency --check tells whether this one still runs the model so");
+    }
+
+    static ObjectNode json(LatencyModel model, CapacityPlan.Answer a, boolean strict) {
         CapacityPlan.Request r = a.request();
         ObjectNode json = new ObjectMapper().createObjectNode();
+        if (r.solve() != CapacityPlan.Solve.PREDICT) {
+            json.put("assumes", assumptions(model, a));
+        }
         Config config = a.query().config();
         ObjectNode cfg = json.putObject("config").put("batch_max", config.batchMax()).put("batch_delay_ms", config.batchDelayMillis())
                 .put("workers", config.workers()).put("threads", config.threads()).put("catalog_products", config.catalogProducts())

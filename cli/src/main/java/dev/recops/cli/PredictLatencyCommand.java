@@ -144,7 +144,7 @@ final class PredictLatencyCommand implements Callable<Integer> {
         LatencyModel model = LatencyModel.load(modelDir);
         CapacityPlan.Answer answer = CapacityPlan.solve(model, settings.query(model), request);
         if (output.json()) {
-            spec.commandLine().getOut().println(PlanRenderer.json(answer, strict).toPrettyString());
+            spec.commandLine().getOut().println(PlanRenderer.json(model, answer, strict).toPrettyString());
             spec.commandLine().getOut().flush();
         } else {
             PlanRenderer.text(spec.commandLine().getOut(), spec.commandLine().getErr(), model, answer);

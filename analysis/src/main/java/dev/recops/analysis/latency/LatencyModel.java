@@ -38,7 +38,7 @@ public final class LatencyModel implements Serializable {
 
     public static final String DESCRIPTION = "model.json";
     public static final String PREDICTORS = "model.ser";
-    private static final int FORMAT = 2;
+    private static final int FORMAT = 3; // 3: the simulation holds the CPU per request around the batcher, and intervals are conformal
     /** The z of a central 80% interval under a normal error of the log. */
     static final double Z80 = 1.2816;
 
@@ -247,19 +247,29 @@ public final class LatencyModel implements Serializable {
      * interval from the cross-validated error alone, as a fraction (0 when unknown).
      */
     public double typicalError(Target t) {
-        return Math.exp(Z80 * cvLogError(t)) - 1;
+        return Math.exp(cvHalfWidth(t)) - 1;
     }
 
-    private double cvLogError(Target t) {
+    /**
+     * The log half-width of the 80% interval from the cross-validated errors: their conformal
+     * quantile; {@code 1.28·logRmse} for a model saved before it was kept; 0 when unknown.
+     */
+    private double cvHalfWidth(Target t) {
         Trainer.TargetReport r = reports.get(t);
-        double e = r == null ? Double.NaN : r.chosenScore().logRmse();
+        if (r == null) {
+            return 0;
+        }
+        Trainer.Score s = r.chosenScore();
+        double e = s.halfWidth80() > 0 ? s.halfWidth80() : Z80 * s.logRmse();
         return Double.isFinite(e) ? e : 0;
     }
 
     /**
      * The central 80% prediction interval of a target at a query, {low, high}: the prediction
-     * times {@code exp(±1.28σ)}, σ² the cross-validated error of the log plus the model's own
-     * spread there (the simulation's over seeds). NaN ends when the model has no such target.
+     * times {@code exp(±w)}, {@code w} the conformal 80% quantile of the cross-validated log errors
+     * ({@link Trainer.Score#halfWidth80}) combined with the model's own spread there (1.28 times the
+     * simulation's standard deviation over seeds) in quadrature. NaN ends when the model has no
+     * such target.
      */
     public Interval interval(Target t, Query q) {
         Predictor p = predictors.get(t);
@@ -268,8 +278,8 @@ public final class LatencyModel implements Serializable {
 
     /** @param v {@code p}'s prediction at {@code q} */
     private Interval interval(Target t, Predictor p, Query q, double v) {
-        double sigma = Math.hypot(cvLogError(t), p.spread(q));
-        return new Interval(v * Math.exp(-Z80 * sigma), v * Math.exp(Z80 * sigma));
+        double w = Math.hypot(cvHalfWidth(t), Z80 * p.spread(q));
+        return new Interval(v * Math.exp(-w), v * Math.exp(w));
     }
 
     /**
@@ -392,6 +402,8 @@ public final class LatencyModel implements Serializable {
                 if (s.usable()) {
                     put(a, "mape_pct", s.mape());
                     put(a, "log_rmse", s.logRmse());
+                    put(a, "interval80_width_ratio", s.widthRatio80());
+                    put(a, "interval80_coverage", s.coverage80());
                     put(a, "rmse", s.rmse());
                     put(a, "r2", s.r2());
                     a.put("n", s.n());

@@ -13,18 +13,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The profile + simulation model: recops' own batcher ({@link BatchSimulation}, which shares the
- * policy's code with the batcher) run in virtual time under Poisson arrivals at the offered
- * rate ({@link WhatIf}), each model call as long as the call-time profile ({@link CallTimeModel}, from
- * {@code recops bench --profile}) says, then calibrated to what the server adds around the batcher.
+ * The profile + simulation model: the whole server simulated in virtual time under Poisson
+ * arrivals at the offered rate ({@link WhatIf}): recops' own batcher ({@link BatchSimulation}, which
+ * shares the policy's code with the batcher), each model call as long as the call-time profile
+ * ({@link CallTimeModel}, from {@code recops bench --profile}) says, and the server's work around the
+ * batcher ({@link WhatIf.Outside}: HTTP, JSON, tokenizing, retrieval, GC) as CPU work competing
+ * with the calls for the server's CPUs; then calibrated.
  *
  * <ul>
- *   <li>Max throughput: {@code 1/(o + 1/C)}, {@code C} the highest rate the simulated batcher
- *       serves with at most 1% shed or expired over {@value #CAPACITY_SECONDS} s (what
- *       {@code bench --find-max-rate --slo 'errors<=1%'} finds with 10 s probes), {@code o} the
- *       server's own time per request outside the batcher (HTTP, tokenizing, retrieval: work on the
- *       same CPUs that the simulation leaves out), fitted as the mean of {@code 1/measured - 1/C}
- *       over the configurations driven past capacity; 0 without such data.
+ *   <li>The work around the batcher, {@code o} ms of CPU per request: measured, from the runs whose
+ *       server said its CPU time ({@code server_cpu_ms_per_request}, bench reads it from the
+ *       server's {@code process_cpu_seconds_total}), as that CPU less the model calls' share, at each
+ *       configuration's least loaded run (where a call's time is nearly all CPU), the median over
+ *       configurations. Data without it (older files): fitted as the mean of
+ *       {@code 1/measured - 1/C} over the configurations driven past capacity ({@code C} the
+ *       batcher's simulated capacity alone); 0 without such data either.
+ *   <li>Max throughput: the highest rate the simulated server serves with at most 1% shed or
+ *       expired over {@value #CAPACITY_SECONDS} s (what {@code bench --find-max-rate --slo
+ *       'errors<=1%'} finds with 10 s probes).
  *   <li>Each percentile: {@code log p = θ0 + θ1·log sim_p + θ2·log(1/(1-ρ))}, {@code sim_p} the
  *       simulated percentile (median of {@value #SEEDS} seeds), {@code ρ} the offered rate over the
  *       calibrated max throughput; θ by least squares on the training runs' logs.
@@ -102,14 +108,15 @@ final class Simulated implements Serializable {
     static Simulated fit(CallTimeModel profile, List<Observation> observations) {
         Simulated raw = new Simulated(profile, 0, Map.of());
         Samples saturated = Samples.of(Target.MAX_THROUGHPUT, observations);
-        double outside = 0;
-        if (saturated.size() > 0) {
+        java.util.OptionalDouble measured = measuredOutside(observations, raw.cores());
+        double outside = measured.orElse(0);
+        if (measured.isEmpty() && saturated.size() > 0) {
             double sum = 0;
             for (int i = 0; i < saturated.size(); i++) {
                 Query q = saturated.queries().get(i);
                 sum += 1000 / saturated.values()[i] - 1000 / raw.simulatedCapacity(q.config(), q.queryTokens());
             }
-            outside = Math.max(0, sum / saturated.size());
+            outside = Math.max(0, raw.cores() * sum / saturated.size()); // time per request on one CPU, CPU time on all
         }
         Simulated shape = new Simulated(profile, outside, Map.of());
         Map<Target, double[]> theta = new EnumMap<>(Target.class);
@@ -132,12 +139,46 @@ final class Simulated implements Serializable {
         return new Simulated(profile, outside, theta);
     }
 
+    /**
+     * CPU per request outside the model's calls, ms, from the runs that say: the server's CPU per
+     * response less the calls' (each call's time over its texts, on as many CPUs as its threads
+     * use), at each configuration's least loaded stable run; the median over configurations. Only
+     * configurations whose calls cannot share a CPU (workers x threads within the CPUs) when there
+     * are such: two calls on one CPU each last longer than the CPU they use.
+     */
+    static java.util.OptionalDouble measuredOutside(List<Observation> observations, int cores) {
+        boolean anyAlone = observations.stream().anyMatch(o -> Double.isFinite(o.cpuMillis()) && alone(o.config(), cores));
+        Map<Config, Observation> quietest = new LinkedHashMap<>();
+        for (Observation o : observations) {
+            if (o.stable() && Double.isFinite(o.cpuMillis()) && o.hasServiceTime() && (!anyAlone || alone(o.config(), cores))) {
+                quietest.merge(o.config(), o, (a, b) -> a.query().rate() <= b.query().rate() ? a : b);
+            }
+        }
+        double[] outside = quietest.values().stream()
+                .mapToDouble(o -> Math.max(0, o.cpuMillis() - o.callMillis() / o.meanBatch() * Math.min(o.config().threads(), cores)))
+                .toArray();
+        return outside.length == 0 ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(MathEx.median(outside));
+    }
+
+    /** The configuration's calls each have their CPUs to themselves. */
+    private static boolean alone(Config c, int cores) {
+        return c.workers() * Math.min(c.threads(), cores) <= cores;
+    }
+
+    private int cores() {
+        return Math.max(1, profile.cores());
+    }
+
+    private WhatIf.Outside outside() {
+        return new WhatIf.Outside(outsideMillis, cores());
+    }
+
     private double[] x(Target t, Query q) {
         double rho = Math.min(RHO_CAP, q.rate() / capacity(q.config(), q.queryTokens()));
         return new double[] {1, Math.log(simulate(q).value(t)), -Math.log(1 - rho)};
     }
 
-    /** The server's time per request outside the batcher, ms, as max throughput measured past capacity implies. */
+    /** The server's CPU time per request outside the model's calls, ms (measured, or as max throughput past capacity implies). */
     double outsideMillis() {
         return outsideMillis;
     }
@@ -163,11 +204,11 @@ final class Simulated implements Serializable {
 
     /** Requests per second one replica sustains at most. */
     double capacity(Config c, double tokens) {
-        return 1000 / (outsideMillis + 1000 / simulatedCapacity(c, tokens));
+        return simulatedCapacity(c, tokens);
     }
 
     Sim simulate(Query q) {
-        List<Object> key = List.of(profile, q);
+        List<Object> key = List.of(profile, outsideMillis, q);
         Sim cached = SIMS.get(key);
         if (cached != null) {
             return cached;
@@ -175,7 +216,7 @@ final class Simulated implements Serializable {
         double[][] logs = new double[3][SEEDS];
         for (int seed = 0; seed < SEEDS; seed++) {
             int n = Math.clamp(Math.round(q.rate() * SECONDS), MIN_ARRIVALS, MAX_ARRIVALS);
-            BatchSimulation.Result r = run(q, n, seed);
+            WhatIf.Served r = run(q, n, seed);
             logs[0][seed] = Math.log(Math.max(1e-3, r.latencyMillis(50)));
             logs[1][seed] = Math.log(Math.max(1e-3, r.latencyMillis(95)));
             logs[2][seed] = Math.log(Math.max(1e-3, r.latencyMillis(99)));
@@ -196,18 +237,18 @@ final class Simulated implements Serializable {
     }
 
     /**
-     * The highest rate the simulated batcher serves with at most 1% of requests shed or expired
+     * The highest rate the simulated server serves with at most 1% of requests shed or expired
      * ({@link WhatIf#maxThroughput}).
      */
     double simulatedCapacity(Config c, double tokens) {
         int len = tokens(tokens);
-        List<Object> key = List.of(profile, c, len);
+        List<Object> key = List.of(profile, outsideMillis, c, len);
         Double cached = CAPACITIES.get(key);
         if (cached != null) {
             return cached;
         }
         checkCpus(c);
-        double capacity = WhatIf.maxThroughput(profile, settings(c), len);
+        double capacity = WhatIf.maxThroughput(profile, settings(c), len, outside());
         CAPACITIES.put(key, capacity);
         return capacity;
     }
@@ -219,12 +260,12 @@ final class Simulated implements Serializable {
         }
     }
 
-    private BatchSimulation.Result run(Query q, int n, int seed) {
+    private WhatIf.Served run(Query q, int n, int seed) {
         Config c = q.config();
         checkCpus(c);
         List<BatchSimulation.Arrival> arrivals = WhatIf.generate(WhatIf.Process.POISSON, q.rate(), n / q.rate(), tokens(q.queryTokens()),
                 REQUEST_TIMEOUT, Folds.SEED + seed);
-        return WhatIf.simulate(profile, settings(c), arrivals);
+        return WhatIf.serve(profile, settings(c), arrivals, outside());
     }
 
     private static WhatIf.Settings settings(Config c) {

@@ -26,17 +26,30 @@ public final class Trainer {
      * @param mape mean absolute percentage error, percent
      * @param rmse root mean squared error, in the target's unit
      * @param r2 coefficient of determination
-     * @param logRmse root mean square of log(predicted / measured): the width of prediction intervals
+     * @param logRmse root mean square of log(predicted / measured)
+     * @param halfWidth80 the half-width, in log, of the 80% prediction interval: the conformal
+     *     quantile of |log(predicted / measured)| over the points left out (the ⌈0.8(n+1)⌉-th
+     *     smallest), so that eight in ten new points fall inside whatever the shape of the errors
+     * @param coverage80 the share of the points left out inside an interval of that kind computed
+     *     without their own fold's errors: the coverage a new configuration can expect
      * @param failure why the algorithm could not be judged ("" when it was)
      */
-    public record Score(Algorithm algorithm, int n, double mape, double rmse, double r2, double logRmse, String failure)
-            implements java.io.Serializable {
+    public record Score(Algorithm algorithm, int n, double mape, double rmse, double r2, double logRmse, double halfWidth80,
+                        double coverage80, String failure) implements java.io.Serializable {
+        /** A mean error beyond this many percent is a fit that diverged (a linear model extrapolating), not a figure. */
+        static final double DIVERGED_MAPE = 10_000;
+
         static Score failed(Algorithm a, String why) {
-            return new Score(a, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, why);
+            return new Score(a, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, why);
         }
 
         public boolean usable() {
-            return failure.isEmpty() && n > 0 && Double.isFinite(mape);
+            return failure.isEmpty() && n > 0 && Double.isFinite(mape) && mape < DIVERGED_MAPE;
+        }
+
+        /** The 80% interval's high over its low: how wide a range a plan must allow for. */
+        public double widthRatio80() {
+            return Math.exp(2 * halfWidth80);
         }
     }
 
@@ -138,6 +151,7 @@ public final class Trainer {
                                java.util.function.IntConsumer starting) {
         List<Double> truth = new ArrayList<>();
         List<Double> predicted = new ArrayList<>();
+        List<Integer> foldOf = new ArrayList<>();
         try {
             int fold = 0;
             for (List<Config> test : folds) {
@@ -154,6 +168,7 @@ public final class Trainer {
                 for (int i = 0; i < held.size(); i++) {
                     truth.add(held.values()[i]);
                     predicted.add(p.predict(held.queries().get(i)));
+                    foldOf.add(fold);
                 }
             }
         } catch (AnalysisException e) {
@@ -163,7 +178,33 @@ public final class Trainer {
         }
         double[] y = truth.stream().mapToDouble(Double::doubleValue).toArray();
         double[] p = predicted.stream().mapToDouble(Double::doubleValue).toArray();
-        return new Score(a, y.length, mape(y, p), rmse(y, p), r2(y, p), logRmse(y, p), "");
+        double[] error = new double[y.length];
+        for (int i = 0; i < y.length; i++) {
+            error[i] = Math.abs(Math.log(p[i] / y[i]));
+        }
+        int inside = 0;
+        for (int i = 0; i < y.length; i++) {
+            final int fold = foldOf.get(i);
+            double[] others = java.util.stream.IntStream.range(0, y.length).filter(k -> foldOf.get(k) != fold).mapToDouble(k -> error[k]).toArray();
+            inside += others.length > 0 && error[i] <= conformal80(others) ? 1 : 0;
+        }
+        return new Score(a, y.length, mape(y, p), rmse(y, p), r2(y, p), logRmse(y, p), conformal80(error),
+                y.length == 0 ? Double.NaN : inside / (double) y.length, "");
+    }
+
+    /**
+     * The split-conformal 80% quantile of absolute errors: the ⌈0.8(n+1)⌉-th smallest (the largest
+     * when that is beyond n); NaN for none. A new point's error is at most this with probability
+     * at least 0.8 when it is exchangeable with these.
+     */
+    static double conformal80(double[] absErrors) {
+        if (absErrors.length == 0) {
+            return Double.NaN;
+        }
+        double[] sorted = absErrors.clone();
+        java.util.Arrays.sort(sorted);
+        int rank = (int) Math.ceil(0.8 * (sorted.length + 1));
+        return sorted[Math.min(rank, sorted.length) - 1];
     }
 
     /** Smile has no MAPE; percent. */

@@ -69,6 +69,44 @@ public final class WhatIf {
         }
     }
 
+    /**
+     * The work a server does around the batcher, on the same CPUs as the model's calls: HTTP, JSON,
+     * tokenizing, retrieval, GC. Simulated as a share of the CPUs taken from the calls (each call
+     * lasts {@code 1/(1-u)} times its profiled time, {@code u = rate·cpuMillis/cores}, as under the
+     * kernel's fair sharing) and as time each request spends outside the batcher ({@code cpuMillis},
+     * stretched by the share the calls take of the CPUs). So the simulated capacity meets the
+     * server's CPU budget, {@code rate·(cpuMillis + model CPU per request) = cores}, and the knee
+     * comes where the whole server's, not the batcher's, would.
+     *
+     * @param cpuMillis CPU time per request outside the model's calls
+     * @param cores the CPUs the server runs on
+     */
+    public record Outside(double cpuMillis, int cores) {
+        public static final Outside NONE = new Outside(0, 1);
+        /** A CPU share this close to full is a queue that only grows; the simulation stops stretching there. */
+        static final double MAX_SHARE = 0.98;
+
+        public Outside {
+            if (!(cpuMillis >= 0) || cores < 1) {
+                throw new IllegalArgumentException("outside work needs cpuMillis >= 0 and cores >= 1");
+            }
+        }
+
+        double share(double rate) {
+            return Math.min(MAX_SHARE, rate * cpuMillis / 1000 / cores);
+        }
+    }
+
+    /**
+     * The whole server simulated: the batcher's outcomes, and the time each answered request spends
+     * outside it (added to every percentile).
+     */
+    record Served(BatchSimulation.Result batcher, double outsideMillis) {
+        double latencyMillis(double percentile) {
+            return batcher.latencyMillis(percentile) + outsideMillis;
+        }
+    }
+
     private WhatIf() {}
 
     /** {@code seconds} of arrivals at {@code rate}, each of {@code tokens} tokens, with {@code timeout}. */
@@ -142,31 +180,85 @@ public final class WhatIf {
     }
 
     static BatchSimulation.Result simulate(CallTimeModel profile, Settings s, List<BatchSimulation.Arrival> arrivals) {
-        return BatchSimulation.run(s.batcher(), arrivals,
-                (texts, padded) -> Math.round(profile.millis(texts, Math.max(1, padded / texts), s.threads(), s.workers()) * 1e6));
+        return serve(profile, s, arrivals, Outside.NONE).batcher();
+    }
+
+    /** The batcher and the work around it on the server's CPUs ({@link Outside}), at the arrivals' mean rate. */
+    static Served serve(CallTimeModel profile, Settings s, List<BatchSimulation.Arrival> arrivals, Outside outside) {
+        double stretch = 1 / (1 - outside.share(rate(arrivals)));
+        BatchSimulation.Result r = BatchSimulation.run(s.batcher(), arrivals,
+                (texts, padded) -> Math.round(profile.millis(texts, Math.max(1, padded / texts), s.threads(), s.workers()) * stretch * 1e6));
+        double modelShare = Math.min(1, r.busyShare() * s.workers() * Math.min(s.threads(), outside.cores()) / (double) outside.cores());
+        return new Served(r, outside.cpuMillis() * (1 + modelShare));
+    }
+
+    /** Arrivals per second over their span (n arrivals span n-1 gaps). */
+    private static double rate(List<BatchSimulation.Arrival> arrivals) {
+        if (arrivals.size() < 2) {
+            return 0;
+        }
+        long first = arrivals.stream().mapToLong(BatchSimulation.Arrival::atNanos).min().orElse(0);
+        long last = arrivals.stream().mapToLong(BatchSimulation.Arrival::atNanos).max().orElse(0);
+        return last > first ? (arrivals.size() - 1) / ((last - first) / 1e9) : 0;
     }
 
     /**
      * The highest Poisson rate of {@code tokens}-token queries that the batcher with {@code s}
      * answers with at most 1% refused or expired over {@value Simulated#CAPACITY_SECONDS} s (at
-     * least 1,000 arrivals), by bisection on the log of the rate below twice the rate of every
+     * least 1,000 arrivals) and a steady queue ({@link #waitGrowth} at most {@value #GROWING} ms/s), by bisection on the log of the rate below twice the rate of every
      * worker running full batches back to back.
      */
     static double maxThroughput(CallTimeModel profile, Settings s, int tokens) {
+        return maxThroughput(profile, s, tokens, Outside.NONE);
+    }
+
+    /** As {@link #maxThroughput(CallTimeModel, Settings, int)}, with the work around the batcher on the same CPUs. */
+    static double maxThroughput(CallTimeModel profile, Settings s, int tokens, Outside outside) {
         double hi = 2 * 1000.0 * s.workers() * s.batchMax() / profile.millis(s.batchMax(), tokens, s.threads(), s.workers());
         double lo = hi / 1000;
         for (int i = 0; i < 14; i++) {
             double mid = Math.sqrt(lo * hi);
-            BatchSimulation.Result r = simulate(profile, s,
-                    generate(Process.POISSON, mid, Math.max(Simulated.CAPACITY_SECONDS, 1_000 / mid), tokens, s.timeout(), Folds.SEED));
+            BatchSimulation.Result r = serve(profile, s,
+                    generate(Process.POISSON, mid, Math.max(Simulated.CAPACITY_SECONDS, 1_000 / mid), tokens, s.timeout(), Folds.SEED), outside).batcher();
             double failed = r.outcomes().size() - r.count(BatchSimulation.Fate.ANSWERED);
-            if (failed <= 0.01 * r.outcomes().size()) {
+            if (failed <= 0.01 * r.outcomes().size() && waitGrowth(r) <= GROWING) {
                 lo = mid;
             } else {
                 hi = mid;
             }
         }
         return lo;
+    }
+
+    /**
+     * Wait growing faster than this, ms per second, is a queue that only grows: the rule {@code bench
+     * --find-max-rate} judges its probes by (arrivals outpacing service by 2.5%), which a queue not
+     * yet full after a short probe would otherwise pass.
+     */
+    static final double GROWING = 25;
+
+    /**
+     * How fast the latency grew through a simulation, ms per second: the mean latency of the last
+     * quarter of the answered requests less that of the first, over the time between them.
+     */
+    static double waitGrowth(BatchSimulation.Result r) {
+        List<BatchSimulation.Outcome> answered = r.outcomes().stream().filter(o -> o.fate() == BatchSimulation.Fate.ANSWERED).toList();
+        int quarter = answered.size() / 4;
+        if (quarter < 10) {
+            return 0;
+        }
+        List<BatchSimulation.Outcome> first = answered.subList(0, quarter);
+        List<BatchSimulation.Outcome> last = answered.subList(answered.size() - quarter, answered.size());
+        double seconds = (meanArrival(last) - meanArrival(first)) / 1e9;
+        return seconds <= 0 ? 0 : (meanLatency(last) - meanLatency(first)) / 1e6 / seconds;
+    }
+
+    private static double meanArrival(List<BatchSimulation.Outcome> outcomes) {
+        return outcomes.stream().mapToLong(o -> o.arrival().atNanos()).average().orElse(0);
+    }
+
+    private static double meanLatency(List<BatchSimulation.Outcome> outcomes) {
+        return outcomes.stream().mapToLong(BatchSimulation.Outcome::latencyNanos).average().orElse(0);
     }
 
     private static double mean(List<Integer> values) {

@@ -32,6 +32,7 @@ class CountersTest {
         assertThat(c.inferenceSeconds()).isCloseTo(0.024, within(1e-9));
         assertThat(c.tokenSum()).isEqualTo(12);
         assertThat(c.tokenCount()).isEqualTo(2);
+        assertThat(c.cpuSeconds()).as("the process's CPU time, from the JVM metrics").isPositive();
     }
 
     @Test

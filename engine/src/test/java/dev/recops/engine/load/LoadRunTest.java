@@ -182,6 +182,8 @@ class LoadRunTest {
             assertThat(b.calls()).isBetween((r.sent() - 10) / 2, (r.sent() + 10) / 2);
         });
         assertThat(r.cacheHitRatio()).hasValueCloseTo(0.75, org.assertj.core.api.Assertions.within(1e-9));
+        // 5 ms of the server's CPU per call counted, over the responses of the window (give or take those in flight at its ends)
+        assertThat(r.serverCpuMillisPerRequest()).hasValueCloseTo(5.0, org.assertj.core.api.Assertions.within(0.5));
         Target.Counters parsed = Target.Counters.parse("""
                 recops_query_cache_requests_total{model="m",result="hit",version="1"} 30.0
                 recops_query_cache_requests_total{model="m",result="miss",version="1"} 10.0
