@@ -25,15 +25,18 @@ import java.util.Map;
  *       server said its CPU time ({@code server_cpu_ms_per_request}, bench reads it from the
  *       server's {@code process_cpu_seconds_total}), as that CPU less the model calls' share, at each
  *       configuration's least loaded run (where a call's time is nearly all CPU), the median over
- *       configurations. Data without it (older files): fitted as the mean of
+ *       configurations. Data without it (older files) simulate the batcher alone, and {@code o}
+ *       is the server's time per request outside it that max throughput implies: the mean of
  *       {@code 1/measured - 1/C} over the configurations driven past capacity ({@code C} the
- *       batcher's simulated capacity alone); 0 without such data either.
+ *       batcher's simulated capacity); 0 without such data either.
  *   <li>Max throughput: the highest rate the simulated server serves with at most 1% shed or
- *       expired over {@value #CAPACITY_SECONDS} s (what {@code bench --find-max-rate --slo
- *       'errors<=1%'} finds with 10 s probes).
+ *       expired and a steady queue over {@value #CAPACITY_SECONDS} s (what {@code bench
+ *       --find-max-rate --slo 'errors<=1%'} finds with 10 s probes); without the measured CPU,
+ *       {@code 1/(o + 1/C)}.
  *   <li>Each percentile: {@code log p = θ0 + θ1·log sim_p + θ2·log(1/(1-ρ))}, {@code sim_p} the
  *       simulated percentile (median of {@value #SEEDS} seeds), {@code ρ} the offered rate over the
- *       calibrated max throughput; θ by least squares on the training runs' logs.
+ *       max throughput; θ by least squares on the training runs' logs, kept only when it predicts
+ *       configurations left out of its fit better than {@code sim_p} as it is (θ = 0, 1, 0).
  * </ul>
  *
  * <p>Its spread: the standard deviation of the log percentile over the seeds, which
@@ -78,6 +81,8 @@ final class Simulated implements Serializable {
 
     private final CallTimeModel profile;
     private final double outsideMillis;
+    /** The CPU around the batcher was measured: simulated on the server's CPUs, not only added to capacity. */
+    private final boolean wholeServer;
     private final Map<Target, double[]> theta;
 
     /**
@@ -98,15 +103,16 @@ final class Simulated implements Serializable {
         });
     }
 
-    private Simulated(CallTimeModel profile, double outsideMillis, Map<Target, double[]> theta) {
+    private Simulated(CallTimeModel profile, double outsideMillis, boolean wholeServer, Map<Target, double[]> theta) {
         this.profile = profile;
         this.outsideMillis = outsideMillis;
+        this.wholeServer = wholeServer;
         this.theta = theta;
     }
 
     /** Calibrates the simulation of {@code profile} on the observations. */
     static Simulated fit(CallTimeModel profile, List<Observation> observations) {
-        Simulated raw = new Simulated(profile, 0, Map.of());
+        Simulated raw = new Simulated(profile, 0, false, Map.of());
         Samples saturated = Samples.of(Target.MAX_THROUGHPUT, observations);
         java.util.OptionalDouble measured = measuredOutside(observations, raw.cores());
         double outside = measured.orElse(0);
@@ -116,9 +122,9 @@ final class Simulated implements Serializable {
                 Query q = saturated.queries().get(i);
                 sum += 1000 / saturated.values()[i] - 1000 / raw.simulatedCapacity(q.config(), q.queryTokens());
             }
-            outside = Math.max(0, raw.cores() * sum / saturated.size()); // time per request on one CPU, CPU time on all
+            outside = Math.max(0, sum / saturated.size());
         }
-        Simulated shape = new Simulated(profile, outside, Map.of());
+        Simulated shape = new Simulated(profile, outside, measured.isPresent(), Map.of());
         Map<Target, double[]> theta = new EnumMap<>(Target.class);
         for (Target t : List.of(Target.P50, Target.P95, Target.P99)) {
             Samples s = Samples.forTraining(t, observations);
@@ -131,12 +137,60 @@ final class Simulated implements Serializable {
                 x[i] = shape.x(t, s.queries().get(i));
                 y[i] = Math.log(s.values()[i]);
             }
-            theta.put(t, smile.math.matrix.Matrix.of(x).qr().solve(y));
+            theta.put(t, calibrates(s, x, y) ? smile.math.matrix.Matrix.of(x).qr().solve(y) : AS_SIMULATED);
         }
         if (theta.isEmpty()) {
             throw AnalysisException.invalid("too few sustainable runs to calibrate the simulation");
         }
-        return new Simulated(profile, outside, theta);
+        return new Simulated(profile, outside, measured.isPresent(), theta);
+    }
+
+    /** θ that leaves the simulated percentile as it is. */
+    private static final double[] AS_SIMULATED = {0, 1, 0};
+
+    /**
+     * Whether calibrating beats the simulated percentile as it is on configurations the fit did
+     * not see: θ fitted without each configuration in turn, its runs predicted both ways, the
+     * mean absolute percentage errors compared. Noisy runs (a stall, a neighbour) can pull three
+     * free parameters further from the truth than a simulation that measured the whole server is
+     * from it; too few configurations to judge keep the calibration.
+     */
+    private static boolean calibrates(Samples s, double[][] x, double[] y) {
+        List<Config> configs = s.queries().stream().map(Query::config).distinct().toList();
+        if (configs.size() < 3) {
+            return true;
+        }
+        double calibrated = 0;
+        double simulated = 0;
+        for (Config held : configs) {
+            List<Integer> train = new java.util.ArrayList<>();
+            for (int i = 0; i < s.size(); i++) {
+                if (!s.queries().get(i).config().equals(held)) {
+                    train.add(i);
+                }
+            }
+            if (train.size() < x[0].length + 1) {
+                return true;
+            }
+            double[] th = smile.math.matrix.Matrix.of(train.stream().map(i -> x[i]).toArray(double[][]::new)).qr()
+                    .solve(train.stream().mapToDouble(i -> y[i]).toArray());
+            for (int i = 0; i < s.size(); i++) {
+                if (s.queries().get(i).config().equals(held)) {
+                    double truth = Math.exp(y[i]);
+                    calibrated += Math.abs(Math.exp(dot(th, x[i])) - truth) / truth;
+                    simulated += Math.abs(Math.exp(x[i][1]) - truth) / truth;
+                }
+            }
+        }
+        return calibrated <= simulated;
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
     }
 
     /**
@@ -170,7 +224,7 @@ final class Simulated implements Serializable {
     }
 
     private WhatIf.Outside outside() {
-        return new WhatIf.Outside(outsideMillis, cores());
+        return wholeServer ? new WhatIf.Outside(outsideMillis, cores()) : WhatIf.Outside.NONE;
     }
 
     private double[] x(Target t, Query q) {
@@ -188,12 +242,7 @@ final class Simulated implements Serializable {
         if (th == null) {
             throw new IllegalStateException("no " + t.label() + " was in the training data");
         }
-        double[] x = x(t, q);
-        double log = 0;
-        for (int i = 0; i < x.length; i++) {
-            log += th[i] * x[i];
-        }
-        return Math.exp(log);
+        return Math.exp(dot(th, x(t, q)));
     }
 
     /** The spread of the simulated log percentile over seeds, scaled as the calibration scales it. */
@@ -204,11 +253,11 @@ final class Simulated implements Serializable {
 
     /** Requests per second one replica sustains at most. */
     double capacity(Config c, double tokens) {
-        return simulatedCapacity(c, tokens);
+        return wholeServer ? simulatedCapacity(c, tokens) : 1000 / (outsideMillis + 1000 / simulatedCapacity(c, tokens));
     }
 
     Sim simulate(Query q) {
-        List<Object> key = List.of(profile, outsideMillis, q);
+        List<Object> key = List.of(profile, outside(), q);
         Sim cached = SIMS.get(key);
         if (cached != null) {
             return cached;
@@ -242,7 +291,7 @@ final class Simulated implements Serializable {
      */
     double simulatedCapacity(Config c, double tokens) {
         int len = tokens(tokens);
-        List<Object> key = List.of(profile, outsideMillis, c, len);
+        List<Object> key = List.of(profile, outside(), c, len);
         Double cached = CAPACITIES.get(key);
         if (cached != null) {
             return cached;

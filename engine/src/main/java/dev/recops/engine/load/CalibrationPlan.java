@@ -116,7 +116,7 @@ public record CalibrationPlan(Optional<String> url, List<ServerConfig> configs, 
         if (measureProfile) {
             lines.add("the model's call-time profile, in-process on the server's CPUs (about " + format(PROFILE_ESTIMATE) + ")");
         }
-        lines.add(String.format(Locale.ROOT, "per configuration: %s of warm-up, %d capacity search%s (find-max-rate, errors<=1%%, %s probes), "
+        lines.add(String.format(Locale.ROOT, "per configuration: %s of warm-up at 200/s, %d capacity search%s (find-max-rate, errors<=1%%, %s probes), "
                         + "then %d run%s of %s at each of %s of capacity", format(warmup), finds, finds == 1 ? "" : "es", format(probeLength),
                 repeats, repeats == 1 ? "" : "s", format(runLength),
                 String.join(", ", fractions.stream().map(f -> String.format(Locale.ROOT, "%.0f%%", 100 * f)).toList())));
