@@ -473,7 +473,7 @@ function _picocli_recops_bench() {
 
   local commands="merge"
   local flag_opts="'--no-cache' '--in-process' '--find-max-rate' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--batch-max-tokens' '--queue-capacity' '--request-timeout' '--query-cache' '--threads' '--index' '--hnsw-m' '--hnsw-beam' '--hnsw-ef' '--rate' '--concurrency' '--arrivals' '--duration' '--warmup' '--max-in-flight' '--timeout' '--queries' '--order' '--zipf-exponent' '--seed' '--mix' '--k' '--model-version' '--body-template' '--path' '--header' '--url' '--ca-cert' '--slo' '--compare' '--sweep' '--csv' '--replicas' '--hdr-log' '--out' '--chart' '--report' '--profile'"
+  local arg_opts="'--format' '--model-repo' '--model' '--primary-version' '--catalog' '--cache-dir' '--workers' '--batch-max' '--batch-delay' '--batch-max-tokens' '--queue-capacity' '--request-timeout' '--query-cache' '--threads' '--index' '--hnsw-m' '--hnsw-beam' '--hnsw-ef' '--rate' '--concurrency' '--arrivals' '--duration' '--warmup' '--max-in-flight' '--timeout' '--queries' '--order' '--zipf-exponent' '--seed' '--mix' '--k' '--model-version' '--body-template' '--path' '--header' '--url' '--ca-cert' '--slo' '--compare' '--sweep' '--repeats' '--csv' '--replicas' '--hdr-log' '--out' '--chart' '--report' '--profile'"
   local FORMAT_option_args=("text" "json") # --format values
   local KIND_option_args=("constant" "poisson") # --arrivals values
   local ORDER_option_args=("sequential" "zipf") # --order values
@@ -626,6 +626,9 @@ function _picocli_recops_bench() {
       return $?
       ;;
     '--sweep')
+      return
+      ;;
+    '--repeats')
       return
       ;;
     '--csv')
