@@ -38,9 +38,6 @@ import java.util.function.Function;
  * configuration is the only one.
  */
 public final class Calibration {
-    /** The rate a capacity search starts from, and the warm-up's. */
-    private static final String CAPACITY_START = "200";
-
     private static final ObjectMapper JSON = new ObjectMapper();
     private Calibration() {}
 
@@ -182,7 +179,8 @@ public final class Calibration {
                         running.set(server);
                         // at the capacity search's first rate: a server warmed at less met its first larger batches (new tensor
                         // shapes, code not yet compiled) in that probe, and failed a rate it passed once warm (docs/performance.md)
-                        load(pinning, recops, f, server.url, List.of("--rate", CAPACITY_START, "--duration", seconds(plan.warmup()), "--warmup", "0s"));
+                        load(pinning, recops, f, server.url,
+                                List.of("--rate", CalibrationPlan.CAPACITY_START, "--duration", seconds(plan.warmup()), "--warmup", "0s"));
                         forgetStepRows(f); // the warm-up is not data
                     }
                     url = server.url;
@@ -196,7 +194,7 @@ public final class Calibration {
                         yield "written to " + f.profile();
                     }
                     case CalibrationPlan.Step.Capacity c -> {
-                        JsonNode r = load(pinning, recops, f, url, List.of("--find-max-rate", "--slo", "errors<=1%", "--rate", CAPACITY_START,
+                        JsonNode r = load(pinning, recops, f, url, List.of("--find-max-rate", "--slo", "errors<=1%", "--rate", CalibrationPlan.CAPACITY_START,
                                 "--duration", seconds(plan.probeLength()), "--warmup", seconds(CalibrationPlan.min(Duration.ofSeconds(3), plan.probeLength())),
                                 "--seed", String.valueOf(c.find()), "--format", "json"));
                         append(f, f.capacity());
