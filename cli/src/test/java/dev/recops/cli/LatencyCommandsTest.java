@@ -65,7 +65,7 @@ class LatencyCommandsTest {
         assertThat(solved.path("edge_per_replica").asDouble()).isGreaterThan(perReplica)
                 .isLessThan(solved.path("interval_per_replica").path("high").asDouble());
         // a plan says what it holds under
-        assertThat(new ObjectMapper().readTree(max.out()).path("assumes").asText()).contains("Poisson arrivals", "tokens", "--check");
+        assertThat(new ObjectMapper().readTree(max.out()).path("assumes").asText()).contains("Poisson arrivals", "-token queries", "--check");
 
         CommandResult replicas = CommandResult.run("predict-latency", "--model", model.toString(), "--batch-max", "16", "--solve", "replicas",
                 "--rate", "5000", "--slo", "p99<=50ms", "--headroom", "0.3", "--format", "json");
