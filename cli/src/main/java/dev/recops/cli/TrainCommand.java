@@ -266,14 +266,14 @@ final class TrainCommand implements Callable<Integer> {
             w.printf(Locale.ROOT, "  skipped %s, e.g. %s%n", Plural.of(model.skipped().size(), "row"), model.skipped().getFirst());
         }
         w.printf(Locale.ROOT, "  %-15s %-13s %7s %12s %7s %9s %9s   cross-validated, grouped by configuration%n", "target", "algorithm", "MAPE", "RMSE",
-                "R²", "80% high/low", "covered");
+                "R²", "80% hi/lo", "covered");
         for (Trainer.TargetReport r : model.reports()) {
             Trainer.Score s = r.chosenScore();
             w.printf(Locale.ROOT, "  %-15s %-13s %6.1f%% %9.2f %-2s %7.3f %9s %9s   %d samples, %d configurations%n", r.target().label(), r.chosen().label,
                     s.mape(), s.rmse(), r.target().unit, s.r2(), String.format(Locale.ROOT, "x%.2f", s.widthRatio80()),
                     String.format(Locale.ROOT, "%.0f%%", 100 * s.coverage80()), r.samples(), r.configurations());
         }
-        w.println("  (80% high/low: the 80% prediction interval's top over its bottom; covered: the points left out inside an interval "
+        w.println("  (80% hi/lo: the 80% prediction interval's top over its bottom; covered: the points left out inside an interval "
                 + "drawn without their own fold's errors)");
         w.println("  MAPE of every algorithm:");
         for (Trainer.TargetReport r : model.reports()) {
