@@ -168,10 +168,8 @@ public final class WhatIf {
         }
         BatchSimulation.Result r = simulate(profile, settings, arrivals);
         double meanTokens = arrivals.stream().mapToInt(BatchSimulation.Arrival::tokens).average().orElse(1);
-        long first = arrivals.stream().mapToLong(BatchSimulation.Arrival::atNanos).min().orElse(0);
-        long last = arrivals.stream().mapToLong(BatchSimulation.Arrival::atNanos).max().orElse(0);
         // n arrivals span n-1 gaps; a second's worth of one gap keeps a short replay's rate honest
-        double seconds = Math.max(1e-3, (last - first) / 1e9 * arrivals.size() / Math.max(1, arrivals.size() - 1));
+        double seconds = Math.max(1e-3, spanSeconds(arrivals) * arrivals.size() / Math.max(1, arrivals.size() - 1));
         int len = (int) Math.max(1, Math.round(meanTokens));
         double capacity = maxThroughput(profile, settings, len);
         return new Report(arrivals.size(), seconds, meanTokens, r.latencyMillis(50), r.latencyMillis(95), r.latencyMillis(99),
@@ -194,12 +192,15 @@ public final class WhatIf {
 
     /** Arrivals per second over their span (n arrivals span n-1 gaps). */
     private static double rate(List<BatchSimulation.Arrival> arrivals) {
-        if (arrivals.size() < 2) {
-            return 0;
-        }
+        double span = spanSeconds(arrivals);
+        return arrivals.size() < 2 || span <= 0 ? 0 : (arrivals.size() - 1) / span;
+    }
+
+    /** From the first arrival to the last, seconds. */
+    private static double spanSeconds(List<BatchSimulation.Arrival> arrivals) {
         long first = arrivals.stream().mapToLong(BatchSimulation.Arrival::atNanos).min().orElse(0);
         long last = arrivals.stream().mapToLong(BatchSimulation.Arrival::atNanos).max().orElse(0);
-        return last > first ? (arrivals.size() - 1) / ((last - first) / 1e9) : 0;
+        return (last - first) / 1e9;
     }
 
     /**
