@@ -131,7 +131,7 @@ public class LatencyJudge {
                     String[] f = line.trim().split("\\s+");
                     double[] found = Arrays.stream(f, 2, f.length).filter(x -> !x.equals("none")).mapToDouble(Double::parseDouble).sorted().toArray();
                     Observation any = held.observations().stream().filter(o -> key(o.config()).equals(f[0])).findFirst().orElseThrow();
-                    var slo = List.of(dev.recops.analysis.latency.Objective.parse(f[1]));
+                    var slo = List.of(dev.recops.analysis.latency.LatencyObjective.parse(f[1]));
                     double answer = m.maxRate(any.query(), slo, true).orElse(Double.NaN);
                     double edge = m.maxRate(any.query(), slo, false).orElse(Double.NaN);
                     double measured = found.length == 0 ? Double.NaN : found[(found.length - 1) / 2];

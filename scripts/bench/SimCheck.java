@@ -1,6 +1,6 @@
 import dev.recops.analysis.latency.CallTimeModel;
-import dev.recops.engine.batch.BatchSimulation;
-import dev.recops.engine.batch.Batcher;
+import dev.recops.batching.BatchPolicy;
+import dev.recops.batching.BatchSimulation;
 import dev.recops.engine.load.QueryFile;
 import dev.recops.engine.model.ModelRepository;
 import dev.recops.engine.model.ModelVersion;
@@ -50,7 +50,7 @@ public class SimCheck {
                 arrivals.add(new BatchSimulation.Arrival((long) (t * 1e9), lengths[i % lengths.length], 2_000_000_000L));
             }
             int profiled = Math.min(workers, 2);
-            BatchSimulation.Result r = BatchSimulation.run(new Batcher.Settings(batchMax, Duration.ofNanos((long) (delay * 1e6)), 1024, workers),
+            BatchSimulation.Result r = BatchSimulation.run(new BatchPolicy(batchMax, Duration.ofNanos((long) (delay * 1e6)), 1024, workers),
                     arrivals, (texts, padded) -> (long) (calls.millis(texts, Math.max(1, padded / texts), threads, profiled) * 1e6));
             System.out.printf(Locale.ROOT, "%d,%s,%d,%d,%s,%s,%.3f,%s,%.3f,%.3f,%s%n", batchMax, f[header.indexOf("batch_delay_ms")], workers, threads,
                     f[header.indexOf("rate")], f[header.indexOf("p50_ms")], r.latencyMillis(50), f[header.indexOf("p99_ms")], r.latencyMillis(99),

@@ -7,6 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
+import java.io.IOException;
 import java.nio.file.Path;
 
 /** serve's access log: the file, when to rotate it and how many rotated files to keep. */
@@ -34,7 +35,7 @@ final class AccessLogOptions {
         }
         try {
             return AccessLog.open(accessLogFile, accessLogMaxMib * 1024L * 1024L, accessLogKeep, metrics::accessLogDropped);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new RecopsException.PreconditionFailed("access_log_unwritable",
                     "cannot write the access log " + accessLogFile + ": " + e.getMessage() + " (see --access-log)", e);
         }

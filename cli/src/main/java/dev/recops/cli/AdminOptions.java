@@ -1,5 +1,6 @@
 package dev.recops.cli;
 
+import dev.recops.engine.admin.AdminClient;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -16,6 +17,6 @@ final class AdminOptions {
     Path tokenFile;
 
     AdminClient client() {
-        return new AdminClient(url, tokenFile);
+        return AdminClient.of(url, tokenFile);
     }
 }

@@ -1,5 +1,7 @@
 package dev.recops.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.load.HlogFiles;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -41,9 +43,14 @@ final class BenchMergeCommand implements Callable<Integer> {
         double[] ms = {h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3, h.getValueAtPercentile(99) / 1e3,
                 h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3};
         if (output.json()) {
-            out.printf(Locale.ROOT, "{\"files\": %d, \"intervals\": %d, \"count\": %d, \"latency_ms\": "
-                    + "{\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p99_9\": %.3f, \"max\": %.3f}}%n",
-                    m.files(), m.intervals(), h.getTotalCount(), ms[0], ms[1], ms[2], ms[3], ms[4]);
+            ObjectNode merged = JsonNodeFactory.instance.objectNode().put("files", m.files()).put("intervals", m.intervals())
+                    .put("count", h.getTotalCount());
+            ObjectNode latency = merged.putObject("latency_ms");
+            String[] names = {"p50", "p90", "p99", "p99_9", "max"};
+            for (int i = 0; i < names.length; i++) {
+                latency.put(names[i], Math.round(ms[i] * 1000) / 1000.0);
+            }
+            out.println(merged);
         } else {
             out.printf(Locale.ROOT, "merged %d files, %d intervals, %d requests%n", m.files(), m.intervals(), h.getTotalCount());
             out.printf(Locale.ROOT, "  latency    p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms%n", ms[0], ms[1], ms[2], ms[3], ms[4]);

@@ -13,6 +13,8 @@ import dev.recops.engine.load.RunResult;
 import dev.recops.engine.load.Slo;
 
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -70,8 +72,8 @@ final class BenchRenderer implements Bench.Listener {
 
     /** What a person reads on the terminal for the whole bench (every row of a sweep or search, then the outcome). */
     static String text(Bench.Request request, Bench.Outcome o) {
-        java.io.StringWriter text = new java.io.StringWriter();
-        BenchRenderer r = new BenchRenderer(new PrintWriter(text), new PrintWriter(java.io.Writer.nullWriter()), false, false, request);
+        StringWriter text = new StringWriter();
+        BenchRenderer r = new BenchRenderer(new PrintWriter(text), new PrintWriter(Writer.nullWriter()), false, false, request);
         if (o.kind() != Bench.Kind.RUN) {
             o.points().forEach(r::sweepRow);
         }

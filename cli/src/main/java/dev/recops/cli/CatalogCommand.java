@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.admin.AdminClient;
 import dev.recops.engine.catalog.Catalog;
 import dev.recops.engine.catalog.CatalogLoader;
 import dev.recops.engine.catalog.Product;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,6 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +48,7 @@ final class CatalogCommand {
                     + "Every row is checked first; one bad row changes nothing (exit 2). Returns when they are searchable.")
     int upsert(@Mixin AdminOptions admin, @Mixin OutputOptions output,
             @Parameters(paramLabel = "FILE", description = "Products, .csv or .jsonl.") Path file) {
-        if (!java.nio.file.Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file)) {
             throw new RecopsException.PreconditionFailed("file_missing", file + " not found");
         }
         Catalog products = CatalogLoader.load(file);
@@ -107,7 +110,7 @@ final class CatalogCommand {
             set.forEach(line::put);
         }
         if (line.size() == 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "nothing to change: give --price, --in-stock or --set");
+            throw new CommandLine.ParameterException(spec.commandLine(), "nothing to change: give --price, --in-stock or --set");
         }
         JsonNode r = admin.client().call("PATCH", "catalog/products", line + "\n", "application/x-ndjson", Duration.ofMinutes(1));
         print(output, r, r.path("changed").asInt() == 0 ? "product " + id + " already had these values"

@@ -3,7 +3,11 @@ package dev.recops.cli;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.catalog.Catalog;
+import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.CatalogLoader;
+import dev.recops.engine.model.ModelRepository;
+import dev.recops.engine.model.ModelVersion;
+import dev.recops.engine.model.TextEncoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,9 +16,13 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.Console;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** {@code recops catalog embed}: a catalog's vectors as a batch job, shardable across machines. */
 @Command(name = "embed", mixinStandardHelpOptions = true,
@@ -62,7 +70,7 @@ final class CatalogEmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,6})/(\\d{1,6})").matcher(shard);
+        Matcher m = Pattern.compile("(\\d{1,6})/(\\d{1,6})").matcher(shard);
         if (!m.matches() || Integer.parseInt(m.group(1)) < 1 || Integer.parseInt(m.group(1)) > Integer.parseInt(m.group(2))) {
             throw new ParameterException(spec.commandLine(), "--shard must be I/N with 1 <= I <= N, not " + shard);
         }
@@ -71,22 +79,22 @@ final class CatalogEmbedCommand implements Callable<Integer> {
         }
         int index = Integer.parseInt(m.group(1));
         int count = Integer.parseInt(m.group(2));
-        dev.recops.engine.model.ModelVersion version = dev.recops.engine.model.ModelRepository.find(modelRepo, model, modelVersion);
+        ModelVersion version = ModelRepository.find(modelRepo, model, modelVersion);
         Catalog catalog = CatalogLoader.load(catalogFile);
         long start = System.nanoTime();
-        java.io.Console console = System.console();
+        Console console = System.console();
         ProgressLine progress = new ProgressLine(spec.commandLine().getErr(), console != null && console.isTerminal());
-        dev.recops.engine.catalog.CatalogIndex.ShardReport r;
-        try (dev.recops.engine.model.TextEncoder encoder = dev.recops.engine.model.TextEncoder.load(version,
+        CatalogIndex.ShardReport r;
+        try (TextEncoder encoder = TextEncoder.load(version,
                 threads == 0 ? Runtime.getRuntime().availableProcessors() : threads)) {
-            r = dev.recops.engine.catalog.CatalogIndex.embedShard(catalog, encoder, out, index, count,
+            r = CatalogIndex.embedShard(catalog, encoder, out, index, count,
                     (done, total) -> progress.update(version.id() + ": embedding shard " + shard, "texts", done, total));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         output.print(spec.commandLine().getOut(), JsonNodeFactory.instance.objectNode().put("version", version.id()).put("shard", shard).put("products", r.products())
                 .put("texts", r.texts()).put("already_embedded", r.alreadyEmbedded()).put("embedded", r.embedded())
                 .put("seconds", seconds).put("texts_per_second", r.embedded() / Math.max(seconds, 1e-9)).put("file", r.file().toString()),
-                String.format(java.util.Locale.ROOT, "%s: shard %s: %d products, %d texts: %d embedded in %.1f s (%.0f texts/s), %d already "
+                String.format(Locale.ROOT, "%s: shard %s: %d products, %d texts: %d embedded in %.1f s (%.0f texts/s), %d already "
                         + "in %s", version.id(), shard, r.products(), r.texts(), r.embedded(), seconds, r.embedded() / Math.max(seconds, 1e-9),
                         r.alreadyEmbedded(), r.file()));
         return ExitCodes.OK;

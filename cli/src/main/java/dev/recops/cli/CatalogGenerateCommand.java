@@ -2,6 +2,7 @@ package dev.recops.cli;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.catalog.CatalogGenerator;
 import dev.recops.engine.catalog.CatalogLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -11,7 +12,11 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code recops catalog generate}: a synthetic catalog recombined from a real one, for scale tests. */
@@ -46,14 +51,14 @@ final class CatalogGenerateCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "N must be in 1..100000000");
         }
         long start = System.nanoTime();
-        try (java.io.Writer w = java.nio.file.Files.newBufferedWriter(out)) {
-            new dev.recops.engine.catalog.CatalogGenerator(CatalogLoader.load(from)).write(seed, n, w);
-        } catch (java.io.IOException e) {
+        try (Writer w = Files.newBufferedWriter(out)) {
+            new CatalogGenerator(CatalogLoader.load(from)).write(seed, n, w);
+        } catch (IOException e) {
             throw new RecopsException.PreconditionFailed("file_unwritable", "cannot write " + out + ": " + e.getMessage());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         output.print(spec.commandLine().getOut(), JsonNodeFactory.instance.objectNode().put("products", n).put("file", out.toString()).put("seed", seed)
-                .put("seconds", seconds), String.format(java.util.Locale.ROOT, "wrote %d synthetic products to %s in %.1f s (seed %d)", n, out,
+                .put("seconds", seconds), String.format(Locale.ROOT, "wrote %d synthetic products to %s in %.1f s (seed %d)", n, out,
                 seconds, seed));
         return ExitCodes.OK;
     }

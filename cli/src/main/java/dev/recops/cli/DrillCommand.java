@@ -6,6 +6,7 @@ import dev.recops.engine.drill.Experiment;
 import dev.recops.engine.drill.Journal;
 import dev.recops.engine.load.QueryFile;
 import dev.recops.engine.load.Workload;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -101,7 +102,7 @@ final class DrillCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (file == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'EXPERIMENT'");
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'EXPERIMENT'");
         }
         Experiment e = Experiment.read(file);
         PrintWriter out = spec.commandLine().getOut();
@@ -115,7 +116,7 @@ final class DrillCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         if (e.destructiveOnUrl() && !yes) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            throw new CommandLine.ParameterException(spec.commandLine(),
                     "the experiment acts on " + e.target().describe() + ", a deployment the drill did not start: add --yes to go ahead");
         }
         if (e.target().local()) {

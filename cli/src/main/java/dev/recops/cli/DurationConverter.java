@@ -1,6 +1,6 @@
 package dev.recops.cli;
 
-import dev.recops.engine.Durations;
+import dev.recops.objective.Durations;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 

@@ -1,14 +1,18 @@
 package dev.recops.cli;
 
+import dev.recops.engine.catalog.IndexChoice;
+import dev.recops.engine.model.ModelRepository;
 import dev.recops.engine.serve.ServeOptions;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
+import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /** How the engine loads and serves: shared by {@code serve} and by {@code bench --in-process}. */
 public final class EngineOptions {
@@ -88,9 +92,9 @@ public final class EngineOptions {
     Integer hnswEf;
 
     /** The vector index chosen; bad values are a usage error. */
-    dev.recops.engine.catalog.IndexChoice indexChoice(CommandSpec spec) {
+    IndexChoice indexChoice(CommandSpec spec) {
         try {
-            return new dev.recops.engine.catalog.IndexChoice(dev.recops.engine.catalog.IndexChoice.kindOf(index), given(hnswM), given(hnswBeam), given(hnswEf));
+            return new IndexChoice(IndexChoice.kindOf(index), given(hnswM), given(hnswBeam), given(hnswEf));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--index, --hnsw-*: " + e.getMessage());
         }
@@ -106,7 +110,7 @@ public final class EngineOptions {
      * this process runs, and with a URL would be accepted and change nothing (bench --url ...
      * --query-cache 0 reported the server's own cache).
      */
-    private static final java.util.Set<String> USED_WITH_A_URL = java.util.Set.of("--model", "--catalog");
+    private static final Set<String> USED_WITH_A_URL = Set.of("--model", "--catalog");
 
     /**
      * For a command about to load a server at {@code url} instead of its own engine.
@@ -116,7 +120,7 @@ public final class EngineOptions {
     void refuseForServerAt(String url, CommandSpec spec) {
         for (var o : spec.commandLine().getParseResult().matchedOptions()) {
             // this class's own options, whichever command mixes them in, so a new one is covered too
-            if (o.userObject() instanceof java.lang.reflect.Field f && f.getDeclaringClass() == EngineOptions.class
+            if (o.userObject() instanceof Field f && f.getDeclaringClass() == EngineOptions.class
                     && !USED_WITH_A_URL.contains(o.longestName())) {
                 throw new ParameterException(spec.commandLine(), o.longestName() + " shapes an engine run in this process, and the server at "
                         + url + " is configured by its own options: set it on that server, or add --in-process");
@@ -127,7 +131,7 @@ public final class EngineOptions {
     /** The engine's options with the given listener address; a bad combination is a usage error. */
     ServeOptions options(String host, int port, CommandSpec spec) {
         try {
-            return new ServeOptions(host, port, modelRepo, model.isEmpty() ? dev.recops.engine.model.ModelRepository.defaultModel(modelRepo) : model,
+            return new ServeOptions(host, port, modelRepo, model.isEmpty() ? ModelRepository.defaultModel(modelRepo) : model,
                     primaryVersion, catalog,
                     noCache ? Optional.empty() : Optional.of(cacheDir), workers, threads,
                     batchMax == null ? OptionalInt.empty() : OptionalInt.of(batchMax), Optional.ofNullable(batchDelay),

@@ -4,6 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
+import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ final class HelpCommand implements Runnable, CommandLine.IHelpCommandInitializab
             target = sub;
         }
         Path page = Path.of(System.getProperty("recops.home", "."), "man", "man1", target.getCommandSpec().qualifiedName("-") + ".1");
-        java.io.Console console = System.console();
+        Console console = System.console();
         if (console != null && console.isTerminal() && Files.isRegularFile(page) && man(page)) {
             return;
         }

@@ -1,22 +1,37 @@
 package dev.recops.cli;
 
+import dev.recops.analysis.AnalysisException;
 import dev.recops.engine.RecopsException;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 
 /** Entry point. {@link #run} is the testable whole; {@link #main} only adds {@code System.exit}. */
 public final class Main {
     /** Strongly held: java.util.logging forgets the level of a logger nobody references. */
-    private static final java.util.List<Logger> QUIETED = java.util.List.of(
+    private static final List<Logger> QUIETED = List.of(
             Logger.getLogger("ai.djl.util.cuda.CudaUtils"), Logger.getLogger("ai.djl.onnxruntime.engine.OrtEngine"),
             // Suggests the incubating Vector API; the BM25 fallback index is far too small to gain from it.
             Logger.getLogger("org.apache.lucene.internal.vectorization.VectorizationProvider"));
@@ -27,7 +42,7 @@ public final class Main {
     }
 
     private static final class JvmStart { // lazy: only serve and --verbose need it
-        static final long MILLIS = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+        static final long MILLIS = ManagementFactory.getRuntimeMXBean().getStartTime();
     }
 
     private Main() {}
@@ -53,8 +68,8 @@ public final class Main {
             return;
         }
         try {
-            java.nio.file.Files.writeString(java.nio.file.Path.of(path), "");
-        } catch (java.io.IOException | RuntimeException e) {
+            Files.writeString(Path.of(path), "");
+        } catch (IOException | RuntimeException e) {
             // no mark: the archive is written again next time
         }
     }
@@ -73,12 +88,12 @@ public final class Main {
             return;
         }
         try {
-            java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
-            java.lang.foreign.SymbolLookup libc = linker.defaultLookup();
+            Linker linker = Linker.nativeLinker();
+            SymbolLookup libc = linker.defaultLookup();
             var dup2 = linker.downcallHandle(libc.find("dup2").orElseThrow(),
-                    java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT));
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
             var close = linker.downcallHandle(libc.find("close").orElseThrow(),
-                    java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT));
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
             if ((int) dup2.invokeExact(fd, 2) == 2) {
                 int ignored = (int) close.invokeExact(fd);
             }
@@ -102,15 +117,15 @@ public final class Main {
      * a subcommand's name other than {@code help}), alone; else all of them (for the root's
      * usage, {@code help}, completion, and a mistyped name's suggestion).
      */
-    static java.util.List<Class<?>> named(String... args) {
+    static List<Class<?>> named(String... args) {
         for (String arg : args) {
             if (arg.startsWith("-")) {
                 continue;
             }
             for (Class<?> c : RecopsCommand.SUBCOMMANDS) {
                 CommandLine.Command command = c.getAnnotation(CommandLine.Command.class);
-                if (c != HelpCommand.class && (command.name().equals(arg) || java.util.Arrays.asList(command.aliases()).contains(arg))) {
-                    return java.util.List.of(c);
+                if (c != HelpCommand.class && (command.name().equals(arg) || Arrays.asList(command.aliases()).contains(arg))) {
+                    return List.of(c);
                 }
             }
             break;
@@ -118,7 +133,7 @@ public final class Main {
         return RecopsCommand.SUBCOMMANDS;
     }
 
-    private static CommandLine commandLine(PrintWriter out, PrintWriter err, java.util.List<Class<?>> subcommands) {
+    private static CommandLine commandLine(PrintWriter out, PrintWriter err, List<Class<?>> subcommands) {
         CommandLine cl = new CommandLine(new RecopsCommand());
         for (Class<?> c : subcommands) {
             cl.addSubcommand(c);
@@ -173,11 +188,11 @@ public final class Main {
         }
         String typed = unmatched.getUnmatched().getFirst().split("=", 2)[0];
         CommandLine.Model.CommandSpec spec = ex.getCommandLine().getCommandSpec();
-        java.util.stream.Stream<String> names = typed.startsWith("-")
-                ? spec.options().stream().flatMap(o -> java.util.Arrays.stream(o.names()))
+        Stream<String> names = typed.startsWith("-")
+                ? spec.options().stream().flatMap(o -> Arrays.stream(o.names()))
                 : spec.subcommands().keySet().stream();
         return names
-                .min(java.util.Comparator.comparingInt((String s) -> editDistance(typed, s)))
+                .min(Comparator.comparingInt((String s) -> editDistance(typed, s)))
                 .filter(s -> editDistance(typed, s) <= Math.max(2, typed.length() / 3))
                 .map(s -> "; did you mean '" + s + "'?").orElse("");
     }
@@ -208,8 +223,8 @@ public final class Main {
 
     /** Maps an engine failure to the exit-code contract; exhaustive over the sealed hierarchy. */
     static int exitCode(Throwable t) {
-        if (t instanceof dev.recops.analysis.AnalysisException a) {
-            return a.kind() == dev.recops.analysis.AnalysisException.Kind.MISSING ? ExitCodes.PRECONDITION : ExitCodes.USAGE;
+        if (t instanceof AnalysisException a) {
+            return a.kind() == AnalysisException.Kind.MISSING ? ExitCodes.PRECONDITION : ExitCodes.USAGE;
         }
         if (!(t instanceof RecopsException e)) {
             return ExitCodes.FAILURE;
@@ -228,7 +243,7 @@ public final class Main {
     }
 
     private static String message(Throwable t) {
-        if (t instanceof RecopsException || t instanceof dev.recops.analysis.AnalysisException) {
+        if (t instanceof RecopsException || t instanceof AnalysisException) {
             return t.getMessage();
         }
         String m = t.getMessage();
@@ -258,11 +273,11 @@ public final class Main {
                     line.append('[').append(r.getInstant().toEpochMilli() - jvmStartMillis()).append(" ms] ");
                 }
                 line
-                        .append(r.getLevel() == Level.SEVERE ? "error" : r.getLevel().getName().toLowerCase(java.util.Locale.ROOT))
+                        .append(r.getLevel() == Level.SEVERE ? "error" : r.getLevel().getName().toLowerCase(Locale.ROOT))
                         .append(": ").append(formatMessage(r));
                 if (r.getThrown() != null) {
                     if (verbose) {
-                        java.io.StringWriter trace = new java.io.StringWriter();
+                        StringWriter trace = new StringWriter();
                         r.getThrown().printStackTrace(new PrintWriter(trace));
                         line.append(System.lineSeparator()).append(trace);
                     } else if (r.getThrown().getMessage() != null && !line.toString().contains(r.getThrown().getMessage())) {

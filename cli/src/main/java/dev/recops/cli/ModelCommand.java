@@ -1,6 +1,9 @@
 package dev.recops.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recops.engine.model.ManifestSignature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,8 +35,8 @@ final class ModelCommand {
     int keygen(@Mixin OutputOptions output, @Parameters(paramLabel = "PREFIX") Path prefix) {
         Path priv = Path.of(prefix + ".pem");
         Path pub = Path.of(prefix + ".pub.pem");
-        dev.recops.engine.model.ManifestSignature.generate(priv, pub);
-        print(output, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("private_key", priv.toString())
+        ManifestSignature.generate(priv, pub);
+        print(output, JsonNodeFactory.instance.objectNode().put("private_key", priv.toString())
                 .put("public_key", pub.toString()), "wrote " + priv + " (keep it secret) and " + pub + " (give it to serve --trusted-key)");
         return ExitCodes.OK;
     }
@@ -42,9 +45,9 @@ final class ModelCommand {
             description = "Sign a version's model.json (which holds every file's SHA-256) with an Ed25519 private key: writes model.json.sig.")
     int sign(@Mixin OutputOptions output, @Parameters(paramLabel = "DIR") Path dir,
             @Option(names = "--key", paramLabel = "FILE", required = true, description = "PEM private key (recops model keygen).") Path key) {
-        dev.recops.engine.model.ManifestSignature.sign(dir, dev.recops.engine.model.ManifestSignature.readPrivateKey(key));
-        Path sig = dir.resolve(dev.recops.engine.model.ManifestSignature.SIGNATURE_FILE);
-        print(output, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("signature", sig.toString()), "wrote " + sig);
+        ManifestSignature.sign(dir, ManifestSignature.readPrivateKey(key));
+        Path sig = dir.resolve(ManifestSignature.SIGNATURE_FILE);
+        print(output, JsonNodeFactory.instance.objectNode().put("signature", sig.toString()), "wrote " + sig);
         return ExitCodes.OK;
     }
 
@@ -108,7 +111,7 @@ final class ModelCommand {
         if (canary == null && shadow == null && !clear) {
             r = admin.client().call("GET", "traffic", Duration.ofSeconds(10));
         } else {
-            com.fasterxml.jackson.databind.node.ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            ObjectNode body = JsonNodeFactory.instance.objectNode();
             if (canary != null) {
                 body.putObject("canary").put("version", canary).put("percent", percent);
             }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.model.ModelImport;
 import dev.recops.engine.model.Pooling;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,6 +14,9 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
@@ -79,7 +83,7 @@ final class ModelImportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (maxTokens != null && (maxTokens < 2 || maxTokens > 8_192)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-tokens must be in 2..8192");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens must be in 2..8192");
         }
         ModelImport.Result r = ModelImport.run(new ModelImport.Request(source, Optional.ofNullable(tokenizer), repository, name,
                 Optional.ofNullable(version), Optional.ofNullable(pooling), Optional.ofNullable(normalize),
@@ -99,21 +103,21 @@ final class ModelImportCommand implements Callable<Integer> {
     }
 
     /** {@code mean} or {@code cls}, as in model.json. */
-    static final class PoolingConverter implements picocli.CommandLine.ITypeConverter<Pooling> {
+    static final class PoolingConverter implements CommandLine.ITypeConverter<Pooling> {
         @Override
         public Pooling convert(String value) {
-            return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
                 case "mean" -> Pooling.MEAN;
                 case "cls" -> Pooling.CLS;
-                default -> throw new picocli.CommandLine.TypeConversionException("pooling is mean or cls, not " + value);
+                default -> throw new CommandLine.TypeConversionException("pooling is mean or cls, not " + value);
             };
         }
 
-        static final class Names extends java.util.ArrayList<String> {
+        static final class Names extends ArrayList<String> {
             private static final long serialVersionUID = 1L;
 
             Names() {
-                super(java.util.List.of("mean", "cls"));
+                super(List.of("mean", "cls"));
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.recops.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.RecopsException;
@@ -8,6 +9,8 @@ import dev.recops.engine.model.ManifestSignature;
 import dev.recops.engine.model.ModelManifest;
 import dev.recops.engine.model.ModelVersion;
 import dev.recops.engine.model.TextEncoder;
+import dev.recops.engine.serve.Queries;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -87,7 +90,7 @@ final class ModelVerifyCommand implements Callable<Integer> {
             }
         } else {
             // Without a trusted key nothing is verified: say whether the version is signed at all.
-            report.put("manifest_signature", java.nio.file.Files.exists(abs.resolve(ManifestSignature.SIGNATURE_FILE))
+            report.put("manifest_signature", Files.exists(abs.resolve(ManifestSignature.SIGNATURE_FILE))
                     ? "present, not verified (no --trusted-key)" : "unsigned");
         }
         try (TextEncoder encoder = TextEncoder.load(version, 1)) { // checksums, graph signature, warm-up
@@ -105,9 +108,9 @@ final class ModelVerifyCommand implements Callable<Integer> {
                 List<String> modes = searchMode.equals("all") ? List.of("vector", "lexical", "hybrid", "hybrid-weighted") : List.of(searchMode);
                 for (String m : modes) {
                     try {
-                        dev.recops.engine.serve.Queries.Mode.of(m);
+                        Queries.Mode.of(m);
                     } catch (IllegalArgumentException e) {
-                        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--search-mode: " + e.getMessage() + " (or all)");
+                        throw new CommandLine.ParameterException(spec.commandLine(), "--search-mode: " + e.getMessage() + " (or all)");
                     }
                 }
                 Map<String, Double> byMode = VersionRelevance.ndcgAt10(encoder, CatalogLoader.load(catalog), queries, judgments, modes);
@@ -132,7 +135,7 @@ final class ModelVerifyCommand implements Callable<Integer> {
             out.println(report.toPrettyString());
         } else {
             out.println(version.id() + ": " + (ok ? "OK" : "FAILED"));
-            for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : report.properties()) {
+            for (Map.Entry<String, JsonNode> e : report.properties()) {
                 if (!List.of("version", "ok").contains(e.getKey())) {
                     out.println("  " + e.getKey().replace('_', ' ') + ": " + e.getValue().asText());
                 }

@@ -1,6 +1,9 @@
 package dev.recops.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
 
 /** The output format shared by every command: text for people, JSON for machines. */
 public final class OutputOptions {
@@ -15,7 +18,7 @@ public final class OutputOptions {
     }
 
     /** One result: {@code json} pretty-printed with --format json, else {@code text}. */
-    void print(java.io.PrintWriter out, com.fasterxml.jackson.databind.JsonNode json, String text) {
+    void print(PrintWriter out, JsonNode json, String text) {
         out.println(json() ? json.toPrettyString() : text);
         out.flush();
     }

@@ -2,7 +2,8 @@ package dev.recops.cli;
 
 import dev.recops.analysis.latency.CapacityPlan;
 import dev.recops.analysis.latency.LatencyModel;
-import dev.recops.analysis.latency.Objective;
+import dev.recops.analysis.latency.LatencyObjective;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,6 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -64,7 +66,7 @@ final class PredictLatencyCommand implements Callable<Integer> {
 
     @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
             description = "With --simulate: each request's deadline (default: ${DEFAULT-VALUE}).")
-    java.time.Duration requestTimeout;
+    Duration requestTimeout;
 
     @Option(names = "--check",
             description = "Instead of a prediction: take a short sample of model calls on this machine (seconds) and compare it with the "
@@ -105,14 +107,14 @@ final class PredictLatencyCommand implements Callable<Integer> {
                     + "cross-validated error to spare, so the answer survives the model's typical miss.")
     boolean noMargin;
 
-    static final class SolveConverter implements picocli.CommandLine.ITypeConverter<Solve> {
+    static final class SolveConverter implements CommandLine.ITypeConverter<Solve> {
         @Override
         public Solve convert(String value) {
             return switch (value.toLowerCase(Locale.ROOT)) {
                 case "none" -> Solve.none;
                 case "max-rate" -> Solve.max_rate;
                 case "replicas" -> Solve.replicas;
-                default -> throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not max-rate or replicas");
+                default -> throw new CommandLine.TypeConversionException("'" + value + "' is not max-rate or replicas");
             };
         }
     }
@@ -121,14 +123,14 @@ final class PredictLatencyCommand implements Callable<Integer> {
     public Integer call() {
         if (simulate != null) {
             if (modelDir != null || solve != Solve.none || !slo.isEmpty()) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                throw new CommandLine.ParameterException(spec.commandLine(),
                         "--simulate runs the batcher on a profile: it takes no --model, --solve or --slo");
             }
             return PredictSimulation.run(simulate, settings, arrivals, rate, seconds, queueCapacity, requestTimeout,
                     spec.commandLine().getOut(), output);
         }
         if (modelDir == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--model=DIR' (or --simulate PROFILE.csv)");
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--model=DIR' (or --simulate PROFILE.csv)");
         }
         if (check) {
             return MachineCheck.run(LatencyModel.load(modelDir), modelDir, modelRepo, spec.commandLine().getOut(), spec.commandLine().getErr(),
@@ -140,7 +142,7 @@ final class PredictLatencyCommand implements Callable<Integer> {
             case replicas -> CapacityPlan.Solve.REPLICAS;
         };
         CapacityPlan.Request request = new CapacityPlan.Request(what, rate == null ? Double.NaN : rate, replicas,
-                slo.stream().map(Objective::parse).toList(), headroom, !noMargin);
+                slo.stream().map(LatencyObjective::parse).toList(), headroom, !noMargin);
         LatencyModel model = LatencyModel.load(modelDir);
         CapacityPlan.Answer answer = CapacityPlan.solve(model, settings.query(model), request);
         if (output.json()) {

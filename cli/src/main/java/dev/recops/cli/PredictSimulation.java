@@ -6,7 +6,7 @@ import dev.recops.analysis.AnalysisException;
 import dev.recops.analysis.latency.CallTimeModel;
 import dev.recops.analysis.latency.WhatIf;
 import dev.recops.analysis.review.AccessLogs;
-import dev.recops.engine.batch.BatchSimulation;
+import dev.recops.batching.BatchSimulation;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package dev.recops.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.serve.SearchService;
 
 import java.io.PrintWriter;
@@ -17,12 +19,11 @@ final class ReadyRenderer {
 
     void render(String url, SearchService service, double seconds) {
         if (json) {
-            out.printf(Locale.ROOT,
-                    "{\"event\":\"ready\",\"url\":\"%s\",\"model\":\"%s\",\"primary_version\":\"%s\",\"versions\":[%s],"
-                            + "\"catalog_products\":%d,\"startup_seconds\":%.3f}%n",
-                    url, service.modelName(), service.primaryVersion(),
-                    String.join(",", service.versions().stream().map(v -> "\"" + v + "\"").toList()),
-                    service.catalogSize(), seconds);
+            ObjectNode ready = JsonNodeFactory.instance.objectNode().put("event", "ready").put("url", url).put("model", service.modelName())
+                    .put("primary_version", service.primaryVersion());
+            service.versions().forEach(ready.putArray("versions")::add);
+            ready.put("catalog_products", service.catalogSize()).put("startup_seconds", Math.round(seconds * 1000) / 1000.0);
+            out.println(ready);
         } else {
             out.printf(Locale.ROOT, "recops serve: %s versions %s (primary %s) over %d products, all loaded %.1f s after the JVM started, at %s%n",
                     service.modelName(), String.join(", ", service.versions()), service.primaryVersion(),

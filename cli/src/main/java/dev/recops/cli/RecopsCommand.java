@@ -8,6 +8,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
+import java.util.List;
+
 /** The root command: {@code recops}. Without a subcommand it shows its usage and exits 2. */
 @Command(
         name = "recops",
@@ -21,7 +23,7 @@ public final class RecopsCommand implements Runnable {
      * by reflection (about 0.3 s for all of these), so a command line that names one runs with
      * that one only.
      */
-    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(
+    static final List<Class<?>> SUBCOMMANDS = List.of(
             ServeCommand.class, BenchCommand.class, TrainCommand.class, PredictLatencyCommand.class, ReviewCommand.class,
             DrillCommand.class, ModelCommand.class, CatalogCommand.class, ShellCommand.class, TopCommand.class,
             AutoComplete.GenerateCompletion.class, HelpCommand.class);
@@ -36,6 +38,6 @@ public final class RecopsCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getErr());
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a command is required");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 }

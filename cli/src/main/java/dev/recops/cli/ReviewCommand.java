@@ -1,11 +1,14 @@
 package dev.recops.cli;
 
 import dev.recops.analysis.AnalysisException;
+import dev.recops.analysis.latency.LatencyModel;
 import dev.recops.analysis.review.Charts;
 import dev.recops.analysis.review.Events;
-import dev.recops.analysis.review.Objective;
+import dev.recops.analysis.review.MinuteObjective;
 import dev.recops.analysis.review.Postmortem;
 import dev.recops.analysis.review.Review;
+import dev.recops.engine.RecopsException;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,12 +16,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code recops review}: what the access logs say happened, minute by minute. */
@@ -79,9 +85,9 @@ final class ReviewCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (files.isEmpty()) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'FILE'");
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'FILE'");
         }
-        List<Objective> objectives = slo.stream().map(Objective::parse).toList();
+        List<MinuteObjective> objectives = slo.stream().map(MinuteObjective::parse).toList();
         Instant fromTime = instant("--from", from);
         Instant toTime = instant("--to", to);
         if (fromTime != null && toTime != null && !fromTime.isBefore(toTime)) {
@@ -91,7 +97,7 @@ final class ReviewCommand implements Callable<Integer> {
             Charts.warmUp();
         }
         Review review = Review.of(files, fromTime, toTime, objectives, eventFiles,
-                java.util.Optional.ofNullable(latencyModel).map(dev.recops.analysis.latency.LatencyModel::load));
+                Optional.ofNullable(latencyModel).map(LatencyModel::load));
         if (postmortem != null) {
             writePostmortem(review);
         }
@@ -111,10 +117,10 @@ final class ReviewCommand implements Callable<Integer> {
         try {
             List<String> charts = Charts.write(dir.resolve(CHARTS), r.minutes(), r.objectives(), r.incident(), r.events()).stream()
                     .map(p -> CHARTS + "/" + p.getFileName()).toList();
-            java.nio.file.Files.writeString(postmortem, Postmortem.draft(files.stream().map(Path::toString).toList(), r.loaded().table().rowCount(),
+            Files.writeString(postmortem, Postmortem.draft(files.stream().map(Path::toString).toList(), r.loaded().table().rowCount(),
                     r.minutes(), r.objectives(), r.incident(), r.events(), charts, r.explained()));
-        } catch (java.io.IOException e) {
-            throw new dev.recops.engine.RecopsException.Failure("io_error", "cannot write " + postmortem + " or its charts: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new RecopsException.Failure("io_error", "cannot write " + postmortem + " or its charts: " + e.getMessage(), e);
         }
     }
 

@@ -7,12 +7,13 @@ import dev.recops.analysis.review.AccessLogs;
 import dev.recops.analysis.review.Events;
 import dev.recops.analysis.review.Incident;
 import dev.recops.analysis.review.LoadExplanation;
-import dev.recops.analysis.review.Objective;
+import dev.recops.analysis.review.MinuteObjective;
 import dev.recops.analysis.review.Review;
 import dev.recops.analysis.review.Timeline;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -24,7 +25,7 @@ final class ReviewRenderer {
     static ObjectNode json(Review r) {
         AccessLogs.Loaded loaded = r.loaded();
         List<Timeline.Minute> minutes = r.minutes();
-        List<Objective> objectives = r.objectives();
+        List<MinuteObjective> objectives = r.objectives();
         List<Events.Event> events = r.events();
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
@@ -69,7 +70,7 @@ final class ReviewRenderer {
     static void text(PrintWriter out, Review r, List<Path> files) {
         AccessLogs.Loaded loaded = r.loaded();
         List<Timeline.Minute> minutes = r.minutes();
-        List<Objective> objectives = r.objectives();
+        List<MinuteObjective> objectives = r.objectives();
         out.printf(Locale.ROOT, "recops review: %s in %s from %s%n", Plural.of(loaded.table().rowCount(), "request"), Plural.of(minutes.size(), "minute"),
                 files.stream().map(Path::toString).collect(Collectors.joining(", ")));
         if (loaded.malformed() > 0) {
@@ -82,7 +83,7 @@ final class ReviewRenderer {
         out.printf(Locale.ROOT, "  %-17s %8s %7s %8s %8s %8s %8s %6s %6s %s %s%n", "minute (UTC)", "req/s", "errors", "p50", "p95", "p99", "p99.9",
                 "degr.", "shed", cached ? " cache" : "", objectives.isEmpty() ? "" : "breaches");
         for (Timeline.Minute m : minutes) {
-            String breaches = objectives.stream().filter(o -> !o.met(m)).map(Objective::toString).collect(Collectors.joining(" "));
+            String breaches = objectives.stream().filter(o -> !o.met(m)).map(MinuteObjective::toString).collect(Collectors.joining(" "));
             String hits = !cached ? "" : Double.isFinite(m.cacheHitRatio()) ? String.format(Locale.ROOT, "%5.1f%%", 100 * m.cacheHitRatio()) : "     -";
             out.printf(Locale.ROOT, "  %-17s %8.1f %6.2f%% %8.1f %8.1f %8.1f %8.1f %5.1f%% %5.1f%% %s %s%n", m.start().toString().substring(0, 16) + "Z",
                     m.perSecond(), 100 * m.errorRate(), m.p50(), m.p95(), m.p99(), m.p999(), 100 * m.degradedShare(), 100 * m.shedShare(), hits,
@@ -99,13 +100,13 @@ final class ReviewRenderer {
                         x.verdict().label);
             }
         }
-        for (Objective o : objectives) {
+        for (MinuteObjective o : objectives) {
             List<Timeline.Minute> bad = minutes.stream().filter(m -> !o.met(m)).toList();
             if (bad.isEmpty()) {
                 out.printf(Locale.ROOT, "  %s: met in %s%n", o, minutes.size() == 1 ? "the one minute" : "all " + Plural.of(minutes.size(), "minute"));
                 continue;
             }
-            Timeline.Minute worst = bad.stream().max(java.util.Comparator.comparingDouble(m -> m.metric(o.metric()))).orElseThrow();
+            Timeline.Minute worst = bad.stream().max(Comparator.comparingDouble(m -> m.metric(o.metric()))).orElseThrow();
             out.printf(Locale.ROOT, "  %s: %d of %s breached, worst %s%n", o, bad.size(), Plural.of(minutes.size(), "minute"),
                     worst.start().toString().substring(0, 16) + "Z");
         }

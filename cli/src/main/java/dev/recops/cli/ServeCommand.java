@@ -1,13 +1,16 @@
 package dev.recops.cli;
 
 import dev.recops.engine.model.ManifestSignature;
+import dev.recops.engine.model.TextEncoder;
 import dev.recops.engine.serve.AdminServer;
+import dev.recops.engine.serve.Queries;
 import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeOptions;
 import dev.recops.engine.serve.ServeServer;
 import dev.recops.engine.telemetry.AccessLog;
 import dev.recops.engine.telemetry.ServerMetrics;
 import io.helidon.common.tls.Tls;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -84,13 +87,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        dev.recops.engine.model.TextEncoder.initialiseRuntimeInBackground();
+        TextEncoder.initialiseRuntimeInBackground();
         try {
             return serve();
         } finally {
             // a start that fails at once (a bad option value, a busy port) must not exit while
             // the runtime's native libraries are still loading: that crashes the JVM (SIGSEGV)
-            dev.recops.engine.model.TextEncoder.awaitRuntimeInitialisation();
+            TextEncoder.awaitRuntimeInitialisation();
         }
     }
 
@@ -160,11 +163,11 @@ final class ServeCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private dev.recops.engine.serve.Queries.Mode searchMode() {
+    private Queries.Mode searchMode() {
         try {
-            return dev.recops.engine.serve.Queries.Mode.of(searchMode);
+            return Queries.Mode.of(searchMode);
         } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--search-mode: " + e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), "--search-mode: " + e.getMessage());
         }
     }
 

@@ -16,7 +16,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code recops shell}: every command at a prompt, with completion (commands, options, enum values,
@@ -86,8 +88,8 @@ final class ShellCommand implements Callable<Integer> {
     private static int run(Terminal terminal, List<String> args) throws InterruptedException {
         PrintWriter out = terminal.writer();
         int[] code = {ExitCodes.OK};
-        java.util.concurrent.CountDownLatch over = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch over = new CountDownLatch(1);
+        AtomicBoolean cancelled = new AtomicBoolean();
         Thread command = Thread.ofPlatform().name("recops-shell-command").daemon().start(() -> {
             try {
                 code[0] = Main.commandLine(out, out).execute(args.toArray(String[]::new));

@@ -10,6 +10,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.shell.jline3.PicocliJLineCompleter;
 
+import java.io.File;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -61,6 +63,6 @@ final class ShellCompleter implements Completer {
     }
 
     private static boolean takesAFile(Class<?> type, String label) {
-        return type == java.nio.file.Path.class || type == java.io.File.class || label.matches(".*(FILE|DIR|PATH|LOG).*");
+        return type == Path.class || type == File.class || label.matches(".*(FILE|DIR|PATH|LOG).*");
     }
 }

@@ -1,18 +1,20 @@
 package dev.recops.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.recops.engine.admin.AdminClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** What {@code recops shell} remembers between commands: the server connected to, and how to reach its admin API. */
@@ -90,11 +92,11 @@ final class ShellSession {
             return spec.commandLine().getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing();
         }
         StringBuilder b = new StringBuilder("Commands (help COMMAND shows one's options):\n");
-        new java.util.TreeMap<>(root.subcommands()).forEach((name, sub) -> {
+        new TreeMap<>(root.subcommands()).forEach((name, sub) -> {
             if (!name.equals("help") && !name.equals("shell") && !name.equals("generate-completion")) {
                 String[] description = sub.getCommandSpec().usageMessage().description();
                 String first = description.length == 0 ? "" : description[0].replaceFirst("(?s)(?<=[.:;])\\s.*", "");
-                b.append(String.format(java.util.Locale.ROOT, "  %-16s %s%n", name, first));
+                b.append(String.format(Locale.ROOT, "  %-16s %s%n", name, first));
             }
         });
         return b.append("Built in:\n")
@@ -116,7 +118,7 @@ final class ShellSession {
             spec = sub.getCommandSpec();
         }
         List<String> out = new ArrayList<>(words);
-        Map<String, String> context = new java.util.LinkedHashMap<>();
+        Map<String, String> context = new LinkedHashMap<>();
         if (url != null) {
             context.put("--url", url);
         }
@@ -141,19 +143,15 @@ final class ShellSession {
         if (url == null) {
             return List.of();
         }
+        AdminClient.Answer r = AdminClient.get(url + "/v1/models", Duration.ofSeconds(1));
+        if (r.status() != 200) {
+            return List.of();
+        }
         try {
-            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()
-                    .send(HttpRequest.newBuilder(URI.create(url + "/v1/models")).timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                return List.of();
-            }
             TreeSet<String> names = new TreeSet<>();
             new ObjectMapper().readTree(r.body()).path("versions").forEach(v -> names.add(v.asText()));
             return List.copyOf(names);
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            return List.of();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } catch (IOException e) {
             return List.of();
         }
     }

@@ -2,7 +2,8 @@ package dev.recops.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.recops.engine.RecopsException;
-import dev.recops.engine.telemetry.TopSnapshot;
+import dev.recops.engine.admin.AdminClient;
+import dev.recops.engine.telemetry.PrometheusText;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import org.jline.utils.AttributedString;
@@ -10,15 +11,11 @@ import org.jline.utils.Display;
 import org.jline.utils.NonBlockingReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,16 +67,13 @@ final class TopCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    /** Built when the command runs: picocli makes every command object to parse any command line, and a client costs the start of each. */
-    private HttpClient http;
     private List<String> servers;
     private List<AdminClient> admins;
 
     @Override
     public Integer call() throws Exception {
-        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         servers = !urls.isEmpty() ? urls : !urlOptions.isEmpty() ? urlOptions : List.of("http://127.0.0.1:8080");
-        admins = adminUrls.isEmpty() ? List.of() : adminUrls.stream().map(u -> new AdminClient(u, adminTokenFile)).toList();
+        admins = adminUrls.isEmpty() ? List.of() : adminUrls.stream().map(u -> AdminClient.of(u, adminTokenFile)).toList();
         TopView view = new TopView(interval, !once);
         view.view = startView.ordinal();
         Map<String, TopView.Scrape> last = scrapeAll();
@@ -143,19 +137,11 @@ final class TopCommand implements Callable<Integer> {
                 adminError = e.getMessage();
             }
         }
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/metrics")).timeout(Duration.ofSeconds(1)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? new TopView.Scrape(System.nanoTime(), TopSnapshot.parse(r.body()), null, admin, adminError)
-                    : new TopView.Scrape(System.nanoTime(), List.of(), "HTTP " + r.statusCode(), admin, adminError);
-        } catch (java.net.ConnectException e) {
-            return new TopView.Scrape(System.nanoTime(), List.of(), "connection refused", admin, adminError);
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            return new TopView.Scrape(System.nanoTime(), List.of(), e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()),
-                    admin, adminError);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new TopView.Scrape(System.nanoTime(), List.of(), "interrupted", admin, adminError);
-        }
+        AdminClient.Answer r = AdminClient.get(url.replaceAll("/+$", "") + "/metrics", Duration.ofSeconds(1));
+        String error = r.status() == 200 ? null
+                : r.refused() ? "connection refused"
+                : r.status() != 0 ? "HTTP " + r.status()
+                : r.failure().getClass().getSimpleName() + (r.failure().getMessage() == null ? "" : ": " + r.failure().getMessage());
+        return new TopView.Scrape(System.nanoTime(), error == null ? PrometheusText.parse(r.body()) : List.of(), error, admin, adminError);
     }
 }

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recops.engine.telemetry.PrometheusText;
 import dev.recops.engine.telemetry.TopSnapshot;
 
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What {@code recops top} shows of one interval: per server and version the rates, shares,
@@ -28,7 +32,7 @@ final class TopView {
     static final List<String> VIEWS = List.of("versions", "servers");
 
     /** One server's scrape: /metrics samples, or why there are none; its admin status, or why not, or nothing when not asked. */
-    record Scrape(long nanos, List<TopSnapshot.Sample> samples, String error, JsonNode admin, String adminError) {}
+    record Scrape(long nanos, List<PrometheusText.Sample> samples, String error, JsonNode admin, String adminError) {}
 
     private final Duration interval;
     private final boolean interactive;
@@ -50,9 +54,9 @@ final class TopView {
         List<String> out = new ArrayList<>();
         out.add(interactive
                 ? String.format(Locale.ROOT, "recops top  %s  every %s  view: %s  order: %s  (q quit, v view, s order)",
-                        java.time.LocalTime.now().withNano(0), DurationConverter.format(interval), VIEWS.get(view), ORDERS.get(order))
+                        LocalTime.now().withNano(0), DurationConverter.format(interval), VIEWS.get(view), ORDERS.get(order))
                 : String.format(Locale.ROOT, "recops top  %s  the %s before  view: %s  order: %s",
-                        java.time.LocalTime.now().withNano(0), DurationConverter.format(interval), VIEWS.get(view), ORDERS.get(order)));
+                        LocalTime.now().withNano(0), DurationConverter.format(interval), VIEWS.get(view), ORDERS.get(order)));
         if (view == 1) {
             servers(last, now, out);
             return out;
@@ -102,7 +106,7 @@ final class TopView {
             TopSnapshot s = snapshot(last.get(e.getKey()), e.getValue());
             double rate = s.versions().stream().mapToDouble(TopSnapshot.Version::requestsPerSecond).sum();
             double errors = s.versions().stream().mapToDouble(v -> v.requestsPerSecond() * v.errorShare()).sum();
-            Double worst = s.versions().stream().map(TopSnapshot.Version::p99Millis).filter(java.util.Objects::nonNull).max(Double::compare).orElse(null);
+            Double worst = s.versions().stream().map(TopSnapshot.Version::p99Millis).filter(Objects::nonNull).max(Double::compare).orElse(null);
             long open = s.versions().stream().filter(v -> v.breakerState() != 0).count();
             ArrayDeque<Double> h = remember(e.getKey(), rate);
             String row = String.format(Locale.ROOT, "%-28s %8.1f %7.2f %10s %6.0f %9.0f %10.1f %8.1f %-13s %s", server, rate,
@@ -130,12 +134,12 @@ final class TopView {
     }
 
     /** {@code traffic: primary 1, canary 2 at 10%, no shadow; canary verdict pass at 09:31:02 (...)}. */
-    private static java.util.Optional<String> admin(Scrape s) {
+    private static Optional<String> admin(Scrape s) {
         if (s.adminError() != null) {
-            return java.util.Optional.of("admin: " + s.adminError());
+            return Optional.of("admin: " + s.adminError());
         }
         if (s.admin() == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         JsonNode t = s.admin().path("traffic");
         String canary = t.path("canary").path("version").asText("");
@@ -149,7 +153,7 @@ final class TopView {
                     v.path("canary_p99_ms").asDouble(), v.path("primary_p99_ms").asDouble(), 100 * v.path("canary_error_rate").asDouble(),
                     100 * v.path("primary_error_rate").asDouble()));
         }
-        return java.util.Optional.of(b.toString());
+        return Optional.of(b.toString());
     }
 
     ObjectNode json(Map<String, Scrape> last, Map<String, Scrape> now) {

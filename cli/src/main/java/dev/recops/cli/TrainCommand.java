@@ -1,13 +1,14 @@
 package dev.recops.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recops.analysis.AnalysisException;
 import dev.recops.analysis.latency.Algorithm;
 import dev.recops.analysis.latency.Config;
-import dev.recops.engine.load.Calibration;
-import dev.recops.engine.load.CalibrationPlan;
 import dev.recops.analysis.latency.LatencyModel;
 import dev.recops.analysis.latency.Trainer;
 import dev.recops.analysis.latency.TrainingData;
+import dev.recops.engine.load.Calibration;
+import dev.recops.engine.load.CalibrationPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -153,7 +155,7 @@ final class TrainCommand implements Callable<Integer> {
     private boolean calibrate() {
         PrintWriter err = spec.commandLine().getErr();
         if (url != null && (configs != null || serveArgs != null)) {
-            throw dev.recops.analysis.AnalysisException.invalid((configs != null ? "--configs" : "--serve-args") + " and --url: a server you run "
+            throw AnalysisException.invalid((configs != null ? "--configs" : "--serve-args") + " and --url: a server you run "
                     + "is measured as it is configured");
         }
         Calibration.Pinning pinning = url != null ? new Calibration.Pinning("", "", "the server at --url is not ours to pin")
@@ -166,12 +168,12 @@ final class TrainCommand implements Callable<Integer> {
             plan = new CalibrationPlan(Optional.ofNullable(url), cs, measureProfile, fractions, repeats == null ? 1 : repeats, runLength,
                     probeLength, warmup, finds);
             if (budget != null && plan.estimate().compareTo(budget) > 0) {
-                throw dev.recops.analysis.AnalysisException.invalid("the plan takes about " + CalibrationPlan.format(plan.estimate())
+                throw AnalysisException.invalid("the plan takes about " + CalibrationPlan.format(plan.estimate())
                         + ", more than --budget " + CalibrationPlan.format(budget) + ": fewer --configs, --repeats or a shorter --run-length");
             }
         } else {
             if (repeats != null) {
-                throw dev.recops.analysis.AnalysisException.invalid("--repeats goes with --configs; with --budget the budget chooses them");
+                throw AnalysisException.invalid("--repeats goes with --configs; with --budget the budget chooses them");
             }
             plan = CalibrationPlan.forBudget(budget == null ? Duration.ofMinutes(20) : budget,
                     pinning.serverCpus(Calibration.allowedCpus().size()), measureProfile, fractions, runLength, probeLength, warmup, finds);
@@ -199,11 +201,11 @@ final class TrainCommand implements Callable<Integer> {
         err.println(ran == 0 ? "  every step was measured before (" + measure + "): fitting" : "  measured; fitting");
         List<Path> all = new ArrayList<>(files);
         all.add(dir.runs());
-        if (java.nio.file.Files.exists(dir.capacity())) {
+        if (Files.exists(dir.capacity())) {
             all.add(dir.capacity());
         }
         files = all;
-        if (given == null && java.nio.file.Files.exists(dir.profile())) {
+        if (given == null && Files.exists(dir.profile())) {
             profile = dir.profile();
         }
         return false;
@@ -216,18 +218,18 @@ final class TrainCommand implements Callable<Integer> {
                 return ExitCodes.OK;
             }
         } else if (files.isEmpty()) {
-            throw dev.recops.analysis.AnalysisException.invalid("give the runs to train on (FILE...), or --measure DIR to measure them first");
+            throw AnalysisException.invalid("give the runs to train on (FILE...), or --measure DIR to measure them first");
         } else {
             spec.commandLine().getParseResult().matchedOptions().stream().map(o -> o.longestName())
                     .filter(n -> List.of("--budget", "--configs", "--repeats", "--url", "--serve-args", "--dry-run", "--fractions", "--run-length",
                             "--probe-length", "--warmup", "--finds").contains(n))
                     .findFirst().ifPresent(n -> {
-                        throw dev.recops.analysis.AnalysisException.invalid(n + " goes with --measure DIR (it shapes a calibration)");
+                        throw AnalysisException.invalid(n + " goes with --measure DIR (it shapes a calibration)");
                     });
         }
         Optional<Algorithm> only = algo.equalsIgnoreCase("auto") ? Optional.empty() : Optional.of(Algorithm.parse(algo));
         if (!index.isEmpty() && !index.equals("exact") && !index.equals("hnsw")) {
-            throw dev.recops.analysis.AnalysisException.invalid("--index must be exact or hnsw, not " + index);
+            throw AnalysisException.invalid("--index must be exact or hnsw, not " + index);
         }
         Optional<Config> logConfig = batchMax == null || workers == null ? Optional.empty()
                 : Optional.of(new Config("", "", batchMax, batchDelay.toNanos() / 1e6, workers, threads, Math.max(0, catalogProducts), index));
@@ -241,11 +243,11 @@ final class TrainCommand implements Callable<Integer> {
         try {
             model = Trainer.train(data, only, folds,
                     terminal ? (what, done, total) -> progress.update("training", "fits; now " + what, done, total) : Trainer.Progress.NONE);
-        } catch (dev.recops.analysis.AnalysisException e) {
+        } catch (AnalysisException e) {
             if (measure == null) {
                 throw e;
             }
-            throw dev.recops.analysis.AnalysisException.invalid(e.getMessage() + "; measure more into " + measure + " (more --configs, "
+            throw AnalysisException.invalid(e.getMessage() + "; measure more into " + measure + " (more --configs, "
                     + "or a larger --budget) and run again: only what is new is measured");
         }
         if (terminal) {

@@ -6,11 +6,16 @@ import dev.recops.engine.RecopsException;
 import dev.recops.engine.catalog.Catalog;
 import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.CsvReader;
+import dev.recops.engine.catalog.Fusion;
+import dev.recops.engine.catalog.LexicalIndex;
 import dev.recops.engine.model.TextEncoder;
+import dev.recops.engine.serve.Queries;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,11 +31,11 @@ final class VersionRelevance {
         Judgments j;
         try {
             j = Judgments.read(judgments);
-        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new RecopsException.InvalidInput("bad_judgments", e.getMessage());
         }
         CatalogIndex index = CatalogIndex.build(c, encoder, Optional.empty(), CatalogIndex.Progress.NONE);
-        dev.recops.engine.catalog.LexicalIndex lexical = dev.recops.engine.catalog.LexicalIndex.build(c);
+        LexicalIndex lexical = LexicalIndex.build(c);
         Map<String, String> judged = new LinkedHashMap<>();
         readQueries(queries).forEach((id, text) -> {
             if (!j.of(id).isEmpty()) {
@@ -41,13 +46,13 @@ final class VersionRelevance {
             throw new RecopsException.InvalidInput("no_judged_queries", "no query in " + queries + " has judgments in " + judgments);
         }
         Map<String, Double> sums = new LinkedHashMap<>();
-        int depth = dev.recops.engine.catalog.Fusion.depth(10);
+        int depth = Fusion.depth(10);
         for (Map.Entry<String, String> q : judged.entrySet()) {
             float[] vector = encoder.embed(List.of(encoder.version().manifest().queryPrefix() + q.getValue()))[0];
             List<CatalogIndex.Hit> byVector = index.search(vector, depth, p -> true, row -> false);
-            List<dev.recops.engine.catalog.LexicalIndex.Hit> byWords = lexical.search(q.getValue(), depth, p -> true);
+            List<LexicalIndex.Hit> byWords = lexical.search(q.getValue(), depth, p -> true);
             for (String m : modes) {
-                List<String> ranked = dev.recops.engine.serve.Queries.Mode.of(m).rank(byVector, byWords, 10).stream()
+                List<String> ranked = Queries.Mode.of(m).rank(byVector, byWords, 10).stream()
                         .map(h -> h.product().productId()).toList();
                 sums.merge(m, RankingMetrics.ndcg(ranked, j.of(q.getKey()), 10), Double::sum);
             }
@@ -72,7 +77,7 @@ final class VersionRelevance {
                 }
             }
             return byId;
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new RecopsException.PreconditionFailed("file_not_found", "query file " + queries + " not found (see --queries)");
         } catch (IOException e) {
             throw new RecopsException.Failure("io_error", "cannot read " + queries + ": " + e.getMessage(), e);

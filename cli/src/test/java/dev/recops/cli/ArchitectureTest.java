@@ -11,8 +11,8 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
  * The dependency rules of docs/architecture.md, checked on the compiled classes so they cannot
- * erode: modules point one way (cli -> engine, cli -> analysis); engine and analysis never see
- * picocli; inside engine, drill -> load -> serve and never back, and the layers under serve
+ * erode: modules point one way (cli -> engine, cli -> analysis, engine and analysis -> batching);
+ * engine and analysis never see picocli, nor each other; the command line has no HTTP of its own; inside engine, drill -> load -> serve and never back, and the layers under serve
  * (model, batch, catalog, telemetry, admin) know nothing of the server or the load generator.
  */
 class ArchitectureTest {
@@ -33,15 +33,25 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("dev.recops.analysis..", "dev.recops.cli..", "picocli.."));
     }
 
-    /** The one exception: the latency model's simulation runs the batcher's own policy (engine.batch), which needs no model, server or file. */
     @Test
-    void analysisReadsFilesNeverEngineClassesButTheBatchersPolicyNorTheCliOrPicocli() {
+    void analysisReadsFilesNeverEngineClassesNorTheCliOrPicocli() {
         check(noClasses().that().resideInAPackage("dev.recops.analysis..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.recops.engine", "dev.recops.engine.model..", "dev.recops.engine.catalog..",
-                        "dev.recops.engine.serve..", "dev.recops.engine.load..", "dev.recops.engine.drill..", "dev.recops.engine.telemetry..",
-                        "dev.recops.engine.admin..", "dev.recops.cli..", "picocli.."));
-        check(noClasses().that().resideInAPackage("dev.recops.analysis..").and().resideOutsideOfPackage("dev.recops.analysis.latency..")
-                .should().dependOnClassesThat().resideInAPackage("dev.recops.engine.."));
+                .should().dependOnClassesThat().resideInAnyPackage("dev.recops.engine..", "dev.recops.cli..", "picocli.."));
+    }
+
+    /** The batching policy and its simulation need nothing but the JDK: the engine's batcher and the latency model both run them. */
+    @Test
+    void theBatchingPolicyStandsAlone() {
+        check(noClasses().that().resideInAPackage("dev.recops.batching..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("dev.recops.batching..", "java.."));
+    }
+
+    /** The commands speak HTTP only through the engine's clients (the admin API, the load generator), so there is one of each. */
+    @Test
+    void theCommandLineHasNoHttpOfItsOwn() {
+        check(noClasses().that().resideInAPackage("dev.recops.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("java.net.http..", "io.helidon.webclient..", "io.helidon.webserver..", "io.helidon.http..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.net.HttpURLConnection"));
     }
 
     @Test
@@ -88,7 +98,7 @@ class ArchitectureTest {
 
     @Test
     void batchingHasNoHttpInItLikeDjlServingsWlm() {
-        check(noClasses().that().resideInAPackage("dev.recops.engine.batch..")
+        check(noClasses().that().resideInAnyPackage("dev.recops.engine.batch..", "dev.recops.batching..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.helidon..", "com.fasterxml.jackson.."));
     }
 }

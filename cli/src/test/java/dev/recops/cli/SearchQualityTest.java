@@ -1,8 +1,9 @@
 package dev.recops.cli;
 
-import dev.recops.engine.catalog.ProductFilter;
 import dev.recops.analysis.relevance.Judgments;
 import dev.recops.analysis.relevance.RankingMetrics;
+import dev.recops.batching.BatchPolicy;
+import dev.recops.engine.catalog.ProductFilter;
 import dev.recops.engine.serve.Queries;
 import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeListener;
@@ -36,7 +37,7 @@ class SearchQualityTest {
         ServeOptions options = new ServeOptions("127.0.0.1", 0, Path.of(System.getProperty("recops.defaultModels")),
                 "search-encoder", "", TESTDATA.resolve("esci/products.csv"), Optional.empty(), 1, 1,
                 java.util.OptionalInt.of(1), Optional.empty(), 64, java.time.Duration.ofSeconds(30), ServeOptions.DEFAULT_QUERY_CACHE_BYTES,
-                dev.recops.engine.batch.Batcher.Settings.DEFAULT_MAX_TOKENS); // serve's query cache and token budget, as shipped
+                dev.recops.batching.BatchPolicy.DEFAULT_MAX_TOKENS); // serve's query cache and token budget, as shipped
         service = new SearchService(options, new ServerMetrics(), ServeListener.NONE);
         service.load();
     }

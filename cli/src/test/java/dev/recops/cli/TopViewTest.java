@@ -1,6 +1,6 @@
 package dev.recops.cli;
 
-import dev.recops.engine.telemetry.TopSnapshot;
+import dev.recops.engine.telemetry.PrometheusText;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -19,7 +19,7 @@ class TopViewTest {
     }
 
     private static TopView.Scrape scrape(long nanos, String exposition) {
-        return new TopView.Scrape(nanos, TopSnapshot.parse(exposition), null, null, null);
+        return new TopView.Scrape(nanos, PrometheusText.parse(exposition), null, null, null);
     }
 
     @Test

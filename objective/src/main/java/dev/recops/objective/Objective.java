@@ -15,8 +15,8 @@ import java.util.stream.Collectors;
  * plan) parses through here with its own {@link Vocabulary}, so the operators, units and
  * error messages are the same everywhere.
  *
- * <p>Bounds are kept in one unit per kind: durations in milliseconds ({@code us}, {@code ms},
- * {@code s}, {@code m}), shares as a fraction (written in percent), rates per second (bare,
+ * <p>Bounds are kept in one unit per kind: durations in milliseconds (in any unit of
+ * {@link Durations}), shares as a fraction (written in percent), rates per second (bare,
  * {@code /s} or {@code rps}), counts as written.
  *
  * @param text as written, trimmed
@@ -77,7 +77,7 @@ public record Objective(String text, String measure, Op op, double bound, Kind k
     }
 
     private static final Pattern FORM = Pattern.compile(
-            "\\s*([a-z][a-z0-9_]*(?:\\.[0-9]+)?)\\s*(<=|>=|==|<|>)\\s*([0-9]*\\.?[0-9]+(?:e[-+]?[0-9]+)?)\\s*(us|ms|s|m|%|/s|rps)?\\s*");
+            "\\s*([a-z][a-z0-9_]*(?:\\.[0-9]+)?)\\s*(<=|>=|==|<|>)\\s*([0-9]*\\.?[0-9]+(?:e[-+]?[0-9]+)?)\\s*(" + Durations.UNITS + "|%|/s|rps)?\\s*");
 
     /**
      * @throws IllegalArgumentException with a one-line reason naming the objective as written
@@ -106,13 +106,12 @@ public record Objective(String text, String measure, Op op, double bound, Kind k
         double value = Double.parseDouble(m.group(3));
         String unit = m.group(4) == null ? "" : m.group(4);
         double bound = switch (measure.kind()) {
-            case DURATION -> switch (unit) {
-                case "us" -> value / 1_000;
-                case "ms" -> value;
-                case "s" -> value * 1_000;
-                case "m" -> value * 60_000;
-                default -> throw bad(text, name + " is a duration: give a unit (us, ms, s or m)");
-            };
+            case DURATION -> {
+                if (!unit.matches(Durations.UNITS)) {
+                    throw bad(text, name + " is a duration: give a unit (us, ms, s, m or h)");
+                }
+                yield Durations.millis(value, unit);
+            }
             case SHARE -> {
                 if (!unit.equals("%")) {
                     throw bad(text, name + " is a share: give it in percent, like " + name + op.symbol + "0.1%");

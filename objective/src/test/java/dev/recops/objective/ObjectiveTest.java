@@ -24,6 +24,7 @@ class ObjectiveTest {
         assertThat(WORDS.parse(" P99 <= 0.2s ").bound()).isEqualTo(200);
         assertThat(WORDS.parse("p99<=1500us").bound()).isEqualTo(1.5);
         assertThat(WORDS.parse("p99<=1m").bound()).isEqualTo(60_000);
+        assertThat(WORDS.parse("p99<=1h").bound()).isEqualTo(3_600_000); // the units of every duration (Durations)
         assertThat(WORDS.parse("p999<=80ms").measure()).isEqualTo("p99.9");
         assertThat(WORDS.parse("errors<=0.1%").bound()).isEqualTo(0.001);
         assertThat(WORDS.parse("throughput>=500/s").bound()).isEqualTo(500);

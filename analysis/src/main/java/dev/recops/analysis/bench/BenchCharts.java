@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -185,7 +186,7 @@ public final class BenchCharts {
         if (x.length == 0) {
             return;
         }
-        double lo = java.util.Arrays.stream(x).min().orElse(0), hi = java.util.Arrays.stream(x).max().orElse(1);
+        double lo = Arrays.stream(x).min().orElse(0), hi = Arrays.stream(x).max().orElse(1);
         XYSeries s = c.addSeries("objective " + o.name(), new double[] {lo, hi}, new double[] {o.millis(), o.millis()});
         s.setMarker(SeriesMarkers.NONE).setLineColor(new Color(220, 50, 47)).setLineStyle(DASHED);
     }

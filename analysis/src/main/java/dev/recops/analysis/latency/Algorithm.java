@@ -10,8 +10,12 @@ import smile.regression.OLS;
 import smile.regression.RandomForest;
 import smile.regression.RidgeRegression;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.LongStream;
 
 /**
  * The ways {@code recops train} can model a target. {@link #SIMULATION} runs the batcher's own
@@ -62,7 +66,7 @@ public enum Algorithm {
             }
         }
         throw AnalysisException.invalid("unknown algorithm \"" + s + "\": use auto or one of "
-                + java.util.Arrays.stream(values()).map(a -> a.label).toList());
+                + Arrays.stream(values()).map(a -> a.label).toList());
     }
 
     /**
@@ -70,7 +74,7 @@ public enum Algorithm {
      *
      * @param profile the model's call-time profile, which {@link #SIMULATION} needs
      */
-    Predictor fit(Target t, List<Observation> observations, java.util.Optional<CallTimeModel> profile) {
+    Predictor fit(Target t, List<Observation> observations, Optional<CallTimeModel> profile) {
         if (this == SIMULATION) {
             CallTimeModel p = profile.orElseThrow(() -> AnalysisException.invalid(
                     "the simulation needs the model's call-time profile: recops bench --profile FILE.csv, then train --profile FILE.csv"));
@@ -81,7 +85,7 @@ public enum Algorithm {
             return new QueueModel.ForTarget(m, t);
         }
         if (this == ENSEMBLE) {
-            List<Predictor> members = new java.util.ArrayList<>();
+            List<Predictor> members = new ArrayList<>();
             for (Algorithm a : MEMBERS) {
                 Predictor p = a.fit(t, observations, profile);
                 if (p == null) {
@@ -111,7 +115,7 @@ public enum Algorithm {
             case GBM_QUANTILE -> GradientTreeBoost.fit(f, df,
                     new GradientTreeBoost.Options(Loss.quantile(0.5), TREES, 6, 8, nodeSize, 0.05, 0.8, null, null));
             case FOREST -> RandomForest.fit(f, df, new RandomForest.Options(TREES, Math.max(1, features.size() / 2), 20, 64, nodeSize, 1.0,
-                    java.util.stream.LongStream.range(0, TREES).map(i -> Folds.SEED + i).toArray(), null));
+                    LongStream.range(0, TREES).map(i -> Folds.SEED + i).toArray(), null));
             case SIMULATION, QUEUE, ENSEMBLE -> throw new AssertionError();
         };
         return new Direct(model, features);

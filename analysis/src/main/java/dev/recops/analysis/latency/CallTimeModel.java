@@ -4,14 +4,17 @@ import dev.recops.analysis.AnalysisException;
 import smile.math.matrix.Matrix;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * The time of one model call from a service-time profile ({@code recops bench --profile}): for
@@ -23,7 +26,7 @@ import java.util.TreeMap;
  * Judged by its mean absolute percentage error on points left out (k-fold within each group).
  */
 @SuppressWarnings("serial") // the Map fields hold LinkedHashMaps: serializable
-public final class CallTimeModel implements java.io.Serializable {
+public final class CallTimeModel implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** One profile point: a call's shape and its median time. */
@@ -41,7 +44,7 @@ public final class CallTimeModel implements java.io.Serializable {
     public static final int FOLDS = 5;
 
     /** The setting a fit belongs to. */
-    public record Group(int threads, int workers) implements java.io.Serializable {}
+    public record Group(int threads, int workers) implements Serializable {}
 
     private final Map<Group, double[]> coefficients;
     private final Map<Group, Double> cvMape;
@@ -123,7 +126,7 @@ public final class CallTimeModel implements java.io.Serializable {
     }
 
     public static CallTimeModel fit(List<Row> rows, int folds) {
-        Map<Group, List<Row>> groups = new TreeMap<>(java.util.Comparator.comparingInt(Group::threads).thenComparingInt(Group::workers));
+        Map<Group, List<Row>> groups = new TreeMap<>(Comparator.comparingInt(Group::threads).thenComparingInt(Group::workers));
         rows.forEach(r -> groups.computeIfAbsent(r.group(), g -> new ArrayList<>()).add(r));
         Map<Group, double[]> coefficients = new LinkedHashMap<>();
         Map<Group, Double> mape = new LinkedHashMap<>();
@@ -153,7 +156,7 @@ public final class CallTimeModel implements java.io.Serializable {
             coefficients.put(g.getKey(), solve(rs));
             mape.put(g.getKey(), sum / rs.size());
         }
-        int cores = rows.stream().collect(java.util.stream.Collectors.groupingBy(Row::cores, java.util.stream.Collectors.counting()))
+        int cores = rows.stream().collect(Collectors.groupingBy(Row::cores, Collectors.counting()))
                 .entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0);
         return new CallTimeModel(coefficients, mape, cores);
     }

@@ -26,7 +26,7 @@ public final class CapacityPlan {
      * @param headroom the share of each replica's max sustainable rate kept free ({@link Solve#REPLICAS})
      * @param margin each objective must hold at the top of its target's 80% prediction interval
      */
-    public record Request(Solve solve, double rate, int replicas, List<Objective> objectives, double headroom, boolean margin) {
+    public record Request(Solve solve, double rate, int replicas, List<LatencyObjective> objectives, double headroom, boolean margin) {
         public Request {
             objectives = List.copyOf(objectives);
             if (solve != Solve.PREDICT && objectives.isEmpty()) {
@@ -64,7 +64,7 @@ public final class CapacityPlan {
      * @param warnings what makes the answer doubtful: an unsustainable rate, an extrapolation
      * @param outOfRange the query's settings outside what the model was trained on
      */
-    public record Answer(Request request, Query query, Optional<LatencyModel.Prediction> prediction, Map<Objective, Boolean> met,
+    public record Answer(Request request, Query query, Optional<LatencyModel.Prediction> prediction, Map<LatencyObjective, Boolean> met,
                          OptionalDouble maxRatePerReplica, OptionalDouble edge, double[] interval, OptionalInt replicas,
                          Map<Target, Double> margins, List<String> warnings, List<String> outOfRange) {
         /** An objective not met, no rate that meets them, or (with {@code strict}) an extrapolation. */
@@ -86,7 +86,7 @@ public final class CapacityPlan {
         Map<Target, Double> margins = new LinkedHashMap<>();
         r.objectives().forEach(o -> margins.put(o.target(), r.margin() ? model.typicalError(o.target()) : 0));
         List<String> warnings = new ArrayList<>();
-        Map<Objective, Boolean> met = new LinkedHashMap<>();
+        Map<LatencyObjective, Boolean> met = new LinkedHashMap<>();
         Optional<LatencyModel.Prediction> prediction = Optional.empty();
         OptionalDouble max = OptionalDouble.empty();
         OptionalDouble edge = OptionalDouble.empty();

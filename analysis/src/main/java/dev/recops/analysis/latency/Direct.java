@@ -3,6 +3,8 @@ package dev.recops.analysis.latency;
 import smile.data.DataFrame;
 import smile.regression.DataFrameRegression;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -42,16 +44,16 @@ record Direct(DataFrameRegression model, List<Feature> features) implements Pred
         String[] x = names(features);
         double[][] rows = new double[s.size()][];
         for (int i = 0; i < s.size(); i++) {
-            rows[i] = java.util.Arrays.copyOf(row(features, s.queries().get(i)), x.length + 1);
+            rows[i] = Arrays.copyOf(row(features, s.queries().get(i)), x.length + 1);
             rows[i][x.length] = Math.log(s.values()[i]);
         }
-        String[] names = java.util.Arrays.copyOf(x, x.length + 1);
+        String[] names = Arrays.copyOf(x, x.length + 1);
         names[x.length] = Y;
         return DataFrame.of(rows, names);
     }
 
     static String[] names(List<Feature> features) {
-        List<String> names = new java.util.ArrayList<>(features.stream().map(f -> f.column).toList());
+        List<String> names = new ArrayList<>(features.stream().map(f -> f.column).toList());
         if (features.contains(Feature.RATE)) {
             names.add("rate_per_worker");
             names.add("log_rate_per_worker");

@@ -1,5 +1,7 @@
 package dev.recops.analysis.latency;
 
+import java.util.List;
+
 /** The inputs every latency model sees, named as in {@code runs.csv}. */
 public enum Feature {
     RATE("rate", "requests per second offered to one replica"),
@@ -21,6 +23,6 @@ public enum Feature {
     }
 
     /** The features that describe a configuration alone (what max throughput depends on). */
-    static final java.util.List<Feature> CONFIGURATION = java.util.List.of(BATCH_MAX, BATCH_DELAY_MS, WORKERS, THREADS, QUERY_TOKENS,
+    static final List<Feature> CONFIGURATION = List.of(BATCH_MAX, BATCH_DELAY_MS, WORKERS, THREADS, QUERY_TOKENS,
             CATALOG_PRODUCTS, HNSW, CPUS);
 }

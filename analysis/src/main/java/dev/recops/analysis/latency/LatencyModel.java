@@ -18,8 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -128,8 +130,8 @@ public final class LatencyModel implements Serializable {
         for (Feature f : Feature.values()) {
             double[] v = data.observations().stream().mapToDouble(o -> o.query().feature(f)).filter(Double::isFinite).toArray();
             if (v.length > 0) {
-                ranges.put(f, new Range(java.util.Arrays.stream(v).min().orElseThrow(), java.util.Arrays.stream(v).max().orElseThrow()));
-                defaults.put(f, f == Feature.QUERY_TOKENS || f == Feature.RATE ? java.util.Arrays.stream(v).average().orElseThrow() : mode(v));
+                ranges.put(f, new Range(Arrays.stream(v).min().orElseThrow(), Arrays.stream(v).max().orElseThrow()));
+                defaults.put(f, f == Feature.QUERY_TOKENS || f == Feature.RATE ? Arrays.stream(v).average().orElseThrow() : mode(v));
             }
         }
         this.reports = new EnumMap<>(reports);
@@ -140,7 +142,7 @@ public final class LatencyModel implements Serializable {
     }
 
     private static double mode(double[] v) {
-        Map<Double, Long> counts = java.util.Arrays.stream(v).boxed().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+        Map<Double, Long> counts = Arrays.stream(v).boxed().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
         return counts.entrySet().stream().max(Map.Entry.<Double, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
                 .orElseThrow().getKey();
     }
@@ -235,7 +237,7 @@ public final class LatencyModel implements Serializable {
         for (var e : ranges.entrySet()) {
             double v = q.feature(e.getKey());
             if (Double.isFinite(v) && !e.getValue().contains(v)) {
-                out.add(String.format(java.util.Locale.ROOT, "%s %s is outside the training range %s..%s", e.getKey().column, Num.format(v),
+                out.add(String.format(Locale.ROOT, "%s %s is outside the training range %s..%s", e.getKey().column, Num.format(v),
                         Num.format(e.getValue().min()), Num.format(e.getValue().max())));
             }
         }
@@ -291,7 +293,7 @@ public final class LatencyModel implements Serializable {
      *     plan on the low end): near the knee a configuration's tail is a coin toss from run to
      *     run, and the edge the model sees is uncertain by about that much
      */
-    public Optional<Double> maxRate(Query config, List<Objective> objectives, boolean margin) {
+    public Optional<Double> maxRate(Query config, List<LatencyObjective> objectives, boolean margin) {
         return maxRate(config, objectives, margin ? 1 : 0);
     }
 
@@ -302,12 +304,12 @@ public final class LatencyModel implements Serializable {
      *
      * @return {low, high}; an end is NaN where no rate meets the objectives
      */
-    public double[] maxRateInterval(Query config, List<Objective> objectives) {
+    public double[] maxRateInterval(Query config, List<LatencyObjective> objectives) {
         return new double[] {maxRate(config, objectives, 1).orElse(Double.NaN), maxRate(config, objectives, -1).orElse(Double.NaN)};
     }
 
     /** @param side +1 judges the top of each interval, -1 its bottom, 0 the prediction */
-    private Optional<Double> maxRate(Query config, List<Objective> objectives, int side) {
+    private Optional<Double> maxRate(Query config, List<LatencyObjective> objectives, int side) {
         double cap = value(Target.MAX_THROUGHPUT, config.withRate(1));
         if (!Double.isFinite(cap)) {
             cap = ranges.getOrDefault(Feature.RATE, new Range(0, 1000)).max();
@@ -335,7 +337,7 @@ public final class LatencyModel implements Serializable {
         return Optional.of(good);
     }
 
-    private boolean meets(Query q, List<Objective> objectives, int side) {
+    private boolean meets(Query q, List<LatencyObjective> objectives, int side) {
         Prediction p = predict(q);
         if (!p.sustainable() && Double.isFinite(p.utilisation())) {
             return false;

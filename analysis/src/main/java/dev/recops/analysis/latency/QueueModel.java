@@ -8,6 +8,7 @@ import smile.regression.OLS;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -119,10 +120,10 @@ final class QueueModel implements Serializable {
             }
             double[][] rows = new double[s.size()][];
             for (int i = 0; i < s.size(); i++) {
-                rows[i] = java.util.Arrays.copyOf(shape.x(s.queries().get(i)), CALIBRATION.length + 1);
+                rows[i] = Arrays.copyOf(shape.x(s.queries().get(i)), CALIBRATION.length + 1);
                 rows[i][CALIBRATION.length] = Math.log(s.values()[i]);
             }
-            String[] names = java.util.Arrays.copyOf(CALIBRATION, CALIBRATION.length + 1);
+            String[] names = Arrays.copyOf(CALIBRATION, CALIBRATION.length + 1);
             names[CALIBRATION.length] = "y";
             fitted.put(t, OLS.fit(Formula.lhs("y"), DataFrame.of(rows, names), new OLS.Options(OLS.Method.SVD, false, false)));
         }

@@ -1,6 +1,7 @@
 package dev.recops.analysis.latency;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +76,7 @@ record Samples(List<Query> queries, double[] values) {
 
     /** One configuration's runs below its knee, by rate. */
     static List<Observation> steadyState(List<Observation> configuration) {
-        List<Observation> byRate = configuration.stream().sorted(java.util.Comparator.comparingDouble(o -> o.query().rate())).toList();
+        List<Observation> byRate = configuration.stream().sorted(Comparator.comparingDouble(o -> o.query().rate())).toList();
         List<Observation> out = new ArrayList<>();
         double unloaded = byRate.isEmpty() ? Double.NaN : byRate.getFirst().p50();
         for (Observation o : byRate) {

@@ -10,6 +10,7 @@ import smile.regression.OLS;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -108,7 +109,7 @@ final class ServiceTime implements Serializable {
             System.arraycopy(x, 0, rows[i], 0, x.length);
             rows[i][names.length] = o.callMillis();
         }
-        String[] all = java.util.Arrays.copyOf(names, names.length + 1);
+        String[] all = Arrays.copyOf(names, names.length + 1);
         all[names.length] = "call_ms";
         DataFrame df = DataFrame.of(rows, all);
         Formula f = Formula.lhs("call_ms");

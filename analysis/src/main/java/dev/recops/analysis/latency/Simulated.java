@@ -1,16 +1,19 @@
 package dev.recops.analysis.latency;
 
 import dev.recops.analysis.AnalysisException;
-import dev.recops.engine.batch.BatchSimulation;
+import dev.recops.batching.BatchSimulation;
 import smile.math.MathEx;
+import smile.math.matrix.Matrix;
 
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * The profile + simulation model: the whole server simulated in virtual time under Poisson
@@ -114,7 +117,7 @@ final class Simulated implements Serializable {
     static Simulated fit(CallTimeModel profile, List<Observation> observations) {
         Simulated raw = new Simulated(profile, 0, false, Map.of());
         Samples saturated = Samples.of(Target.MAX_THROUGHPUT, observations);
-        java.util.OptionalDouble measured = measuredOutside(observations, raw.cores());
+        OptionalDouble measured = measuredOutside(observations, raw.cores());
         double outside = measured.orElse(0);
         if (measured.isEmpty() && saturated.size() > 0) {
             double sum = 0;
@@ -137,7 +140,7 @@ final class Simulated implements Serializable {
                 x[i] = shape.x(t, s.queries().get(i));
                 y[i] = Math.log(s.values()[i]);
             }
-            theta.put(t, calibrates(s, x, y) ? smile.math.matrix.Matrix.of(x).qr().solve(y) : AS_SIMULATED);
+            theta.put(t, calibrates(s, x, y) ? Matrix.of(x).qr().solve(y) : AS_SIMULATED);
         }
         if (theta.isEmpty()) {
             throw AnalysisException.invalid("too few sustainable runs to calibrate the simulation");
@@ -163,7 +166,7 @@ final class Simulated implements Serializable {
         double calibrated = 0;
         double simulated = 0;
         for (Config held : configs) {
-            List<Integer> train = new java.util.ArrayList<>();
+            List<Integer> train = new ArrayList<>();
             for (int i = 0; i < s.size(); i++) {
                 if (!s.queries().get(i).config().equals(held)) {
                     train.add(i);
@@ -172,7 +175,7 @@ final class Simulated implements Serializable {
             if (train.size() < x[0].length + 1) {
                 return true;
             }
-            double[] th = smile.math.matrix.Matrix.of(train.stream().map(i -> x[i]).toArray(double[][]::new)).qr()
+            double[] th = Matrix.of(train.stream().map(i -> x[i]).toArray(double[][]::new)).qr()
                     .solve(train.stream().mapToDouble(i -> y[i]).toArray());
             for (int i = 0; i < s.size(); i++) {
                 if (s.queries().get(i).config().equals(held)) {
@@ -200,7 +203,7 @@ final class Simulated implements Serializable {
      * configurations whose calls cannot share a CPU (workers x threads within the CPUs) when there
      * are such: two calls on one CPU each last longer than the CPU they use.
      */
-    static java.util.OptionalDouble measuredOutside(List<Observation> observations, int cores) {
+    static OptionalDouble measuredOutside(List<Observation> observations, int cores) {
         boolean anyAlone = observations.stream().anyMatch(o -> Double.isFinite(o.cpuMillis()) && alone(o.config(), cores));
         Map<Config, Observation> quietest = new LinkedHashMap<>();
         for (Observation o : observations) {
@@ -211,7 +214,7 @@ final class Simulated implements Serializable {
         double[] outside = quietest.values().stream()
                 .mapToDouble(o -> Math.max(0, o.cpuMillis() - o.callMillis() / o.meanBatch() * Math.min(o.config().threads(), cores)))
                 .toArray();
-        return outside.length == 0 ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(MathEx.median(outside));
+        return outside.length == 0 ? OptionalDouble.empty() : OptionalDouble.of(MathEx.median(outside));
     }
 
     /** The configuration's calls each have their CPUs to themselves. */

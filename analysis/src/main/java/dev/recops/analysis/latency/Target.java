@@ -1,5 +1,7 @@
 package dev.recops.analysis.latency;
 
+import java.util.Locale;
+
 /** What a latency model predicts. */
 public enum Target {
     P50("p50_ms", "ms"),
@@ -20,6 +22,6 @@ public enum Target {
     }
 
     public String label() {
-        return this == MAX_THROUGHPUT ? "max throughput" : name().toLowerCase(java.util.Locale.ROOT);
+        return this == MAX_THROUGHPUT ? "max throughput" : name().toLowerCase(Locale.ROOT);
     }
 }

@@ -2,14 +2,21 @@ package dev.recops.analysis.latency;
 
 import dev.recops.analysis.AnalysisException;
 
+import java.io.Serializable;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 /**
  * Fits every algorithm to every target, judges each by k-fold cross-validation grouped by
@@ -35,7 +42,7 @@ public final class Trainer {
      * @param failure why the algorithm could not be judged ("" when it was)
      */
     public record Score(Algorithm algorithm, int n, double mape, double rmse, double r2, double logRmse, double halfWidth80,
-                        double coverage80, String failure) implements java.io.Serializable {
+                        double coverage80, String failure) implements Serializable {
         /** A mean error beyond this many percent is a fit that diverged (a linear model extrapolating), not a figure. */
         static final double DIVERGED_MAPE = 10_000;
 
@@ -54,11 +61,11 @@ public final class Trainer {
     }
 
     /** How much worse the chosen model gets when one feature's values are shuffled among the samples (MAPE points). */
-    public record Importance(Feature feature, double mapeIncrease) implements java.io.Serializable {}
+    public record Importance(Feature feature, double mapeIncrease) implements Serializable {}
 
     /** What training found for one target. */
     public record TargetReport(Target target, int samples, int configurations, List<Score> scores, Algorithm chosen,
-                               List<Importance> importance) implements java.io.Serializable {
+                               List<Importance> importance) implements Serializable {
         public Score chosenScore() {
             return scores.stream().filter(s -> s.algorithm() == chosen).findFirst().orElseThrow();
         }
@@ -111,7 +118,7 @@ public final class Trainer {
                         done[0]++, total)));
                 done[0] = before + split.size(); // a failed fold ends its algorithm's cross-validation early
             }
-            Optional<Score> best = scores.stream().filter(Score::usable).min(java.util.Comparator.comparingDouble(Score::mape));
+            Optional<Score> best = scores.stream().filter(Score::usable).min(Comparator.comparingDouble(Score::mape));
             if (best.isEmpty()) {
                 if (only.isPresent()) {
                     throw AnalysisException.invalid(only.get().label + " cannot model " + t.label() + ": " + scores.getFirst().failure());
@@ -137,7 +144,7 @@ public final class Trainer {
             }
         }
         return new LatencyModel(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), data, reports, predictors,
-                queue.map(q -> new LatencyModel.QueueFacts(q.service().kind().name().toLowerCase(java.util.Locale.ROOT), q.service().cvMape(),
+                queue.map(q -> new LatencyModel.QueueFacts(q.service().kind().name().toLowerCase(Locale.ROOT), q.service().cvMape(),
                         q.beta())),
                 simulated.map(s -> new LatencyModel.SimulationFacts(data.profile().cores(), data.profile().cvMape(), s.outsideMillis())));
     }
@@ -148,7 +155,7 @@ public final class Trainer {
 
     /** @param starting told each fold's number (from 1) before it is fitted */
     static Score crossValidate(Algorithm a, Target t, List<Observation> obs, Optional<CallTimeModel> profile, List<List<Config>> folds,
-                               java.util.function.IntConsumer starting) {
+                               IntConsumer starting) {
         List<Double> truth = new ArrayList<>();
         List<Double> predicted = new ArrayList<>();
         List<Integer> foldOf = new ArrayList<>();
@@ -185,7 +192,7 @@ public final class Trainer {
         int inside = 0;
         for (int i = 0; i < y.length; i++) {
             final int fold = foldOf.get(i);
-            double[] others = java.util.stream.IntStream.range(0, y.length).filter(k -> foldOf.get(k) != fold).mapToDouble(k -> error[k]).toArray();
+            double[] others = IntStream.range(0, y.length).filter(k -> foldOf.get(k) != fold).mapToDouble(k -> error[k]).toArray();
             inside += others.length > 0 && error[i] <= conformal80(others) ? 1 : 0;
         }
         return new Score(a, y.length, mape(y, p), rmse(y, p), r2(y, p), logRmse(y, p), conformal80(error),
@@ -202,7 +209,7 @@ public final class Trainer {
             return Double.NaN;
         }
         double[] sorted = absErrors.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         int rank = (int) Math.ceil(0.8 * (sorted.length + 1));
         return sorted[Math.min(rank, sorted.length) - 1];
     }
@@ -234,7 +241,7 @@ public final class Trainer {
     }
 
     static double r2(double[] truth, double[] predicted) {
-        double mean = java.util.Arrays.stream(truth).average().orElse(Double.NaN);
+        double mean = Arrays.stream(truth).average().orElse(Double.NaN);
         double res = 0;
         double tot = 0;
         for (int i = 0; i < truth.length; i++) {
@@ -252,14 +259,14 @@ public final class Trainer {
         Random random = new Random(Folds.SEED);
         for (Feature f : Direct.featuresOf(t)) {
             List<Double> values = new ArrayList<>(s.queries().stream().map(q -> q.feature(f)).toList());
-            java.util.Collections.shuffle(values, random);
+            Collections.shuffle(values, random);
             List<Query> shuffled = new ArrayList<>();
             for (int i = 0; i < s.size(); i++) {
                 shuffled.add(s.queries().get(i).with(f, values.get(i)));
             }
             out.add(new Importance(f, mape(s.values(), predictAll(p, shuffled)) - baseMape));
         }
-        out.sort(java.util.Comparator.comparingDouble(Importance::mapeIncrease).reversed());
+        out.sort(Comparator.comparingDouble(Importance::mapeIncrease).reversed());
         return out;
     }
 

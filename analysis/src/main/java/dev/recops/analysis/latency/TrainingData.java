@@ -7,6 +7,7 @@ import dev.recops.analysis.review.Timeline;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,10 +22,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The measurements a latency model learns from: {@code recops bench --csv} rows (open loop only:
@@ -111,7 +115,7 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
 
     /** One observation per configuration and rate: the median of each measurement over the repeats. */
     static List<Observation> medianOfRepeats(List<Observation> all) {
-        Map<List<Object>, List<Observation>> groups = new java.util.LinkedHashMap<>();
+        Map<List<Object>, List<Observation>> groups = new LinkedHashMap<>();
         for (Observation o : all) {
             groups.computeIfAbsent(List.of(o.config(), o.query().rate()), k -> new ArrayList<>()).add(o);
         }
@@ -130,7 +134,7 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
         return out;
     }
 
-    private static double median(List<Observation> g, java.util.function.ToDoubleFunction<Observation> f) {
+    private static double median(List<Observation> g, ToDoubleFunction<Observation> f) {
         double[] v = g.stream().mapToDouble(f).filter(d -> !Double.isNaN(d)).sorted().toArray();
         if (v.length == 0) {
             return Double.NaN;
@@ -177,7 +181,7 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
             }
             double degraded = r.optional("degraded_share").orElse(0.0); // absent from files of older versions
             if (degraded > 0) {
-                skipped.add(String.format(java.util.Locale.ROOT, "%s: %.2f%% of its answers came from the server's fallback, not its model "
+                skipped.add(String.format(Locale.ROOT, "%s: %.2f%% of its answers came from the server's fallback, not its model "
                         + "(their latency is not the model's)", where, 100 * degraded));
                 continue;
             }
@@ -256,7 +260,7 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
         String model = config.model();
         String version = config.version();
         int n = 0;
-        try (BufferedReader in = new BufferedReader(new java.io.StringReader(text))) {
+        try (BufferedReader in = new BufferedReader(new StringReader(text))) {
             for (String line; (line = in.readLine()) != null; ) {
                 n++;
                 if (line.isBlank()) {

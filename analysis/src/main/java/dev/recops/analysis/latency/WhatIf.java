@@ -1,8 +1,8 @@
 package dev.recops.analysis.latency;
 
 import dev.recops.analysis.AnalysisException;
-import dev.recops.engine.batch.BatchSimulation;
-import dev.recops.engine.batch.Batcher;
+import dev.recops.batching.BatchPolicy;
+import dev.recops.batching.BatchSimulation;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.Table;
@@ -35,11 +35,11 @@ public final class WhatIf {
     public record Settings(int batchMax, Duration batchDelay, int workers, int threads, int queueCapacity, Duration timeout, int batchMaxTokens) {
         /** With serve's default token budget. */
         public Settings(int batchMax, Duration batchDelay, int workers, int threads, int queueCapacity, Duration timeout) {
-            this(batchMax, batchDelay, workers, threads, queueCapacity, timeout, Batcher.Settings.DEFAULT_MAX_TOKENS);
+            this(batchMax, batchDelay, workers, threads, queueCapacity, timeout, BatchPolicy.DEFAULT_MAX_TOKENS);
         }
 
-        Batcher.Settings batcher() {
-            return new Batcher.Settings(batchMax, batchDelay, queueCapacity, workers, batchMaxTokens);
+        BatchPolicy batcher() {
+            return new BatchPolicy(batchMax, batchDelay, queueCapacity, workers, batchMaxTokens);
         }
     }
 

@@ -20,7 +20,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads serve's JSON Lines access logs (plain or {@code .gz}) into one Tablesaw table, merged by
@@ -104,7 +108,7 @@ public final class AccessLogs {
                     }
                 } catch (NoSuchFileException e) {
                     throw AnalysisException.missing("access log " + f + " not found");
-                } catch (java.util.zip.ZipException e) {
+                } catch (ZipException e) {
                     throw AnalysisException.invalid(f + " is not gzip data: " + e.getMessage());
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
@@ -178,9 +182,9 @@ public final class AccessLogs {
                 millis += d * scale;
                 scale /= 10;
             }
-            if (year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= java.time.YearMonth.of(year, month).lengthOfMonth()
+            if (year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= YearMonth.of(year, month).lengthOfMonth()
                     && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && millis >= 0) {
-                long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+                long days = LocalDate.of(year, month, day).toEpochDay();
                 return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
             }
         }
@@ -262,7 +266,7 @@ public final class AccessLogs {
                         default -> p.skipChildren();
                     }
                 }
-            } catch (IOException | java.time.DateTimeException | IllegalStateException e) {
+            } catch (IOException | DateTimeException | IllegalStateException e) {
                 return false;
             }
             // A latency that is not a finite, non-negative number (1e400 parses as Infinity) or a

@@ -12,6 +12,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -22,6 +23,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.TimeZone;
 import java.util.function.ToDoubleFunction;
+import javax.imageio.ImageIO;
 
 /**
  * The postmortem's PNG charts (XChart, headless): latency percentiles and error, degraded and
@@ -50,7 +52,7 @@ public final class Charts {
             XYChart c = chart("warm-up", "ms");
             c.addSeries("x", new double[] {0, 1}, new double[] {0, 1}).setMarker(SeriesMarkers.NONE);
             try {
-                javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(c), "png", java.io.OutputStream.nullOutputStream());
+                ImageIO.write(BitmapEncoder.getBufferedImage(c), "png", OutputStream.nullOutputStream());
             } catch (IOException e) {
                 // only a warm-up: write() reports real failures
             }
@@ -60,7 +62,7 @@ public final class Charts {
     }
 
     /** Writes {@link #LATENCY} and {@link #ERRORS} into {@code dir} (created) and returns their paths. */
-    public static List<Path> write(Path dir, List<Timeline.Minute> minutes, List<Objective> objectives, Optional<Incident.Found> incident,
+    public static List<Path> write(Path dir, List<Timeline.Minute> minutes, List<MinuteObjective> objectives, Optional<Incident.Found> incident,
                                    List<Events.Event> events) throws IOException {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(dir);
@@ -73,8 +75,8 @@ public final class Charts {
         line(latency, "p99", x, minutes, Timeline.Minute::p99);
         line(latency, "p99.9", x, minutes, Timeline.Minute::p999);
         double latencyTop = max(minutes, Timeline.Minute::p999);
-        for (Objective o : objectives) {
-            if (o.metric() != Objective.Metric.ERRORS) {
+        for (MinuteObjective o : objectives) {
+            if (o.metric() != MinuteObjective.Metric.ERRORS) {
                 latency.addAnnotation(new AnnotationLine(o.bound(), false, false));
                 latencyTop = Math.max(latencyTop, o.bound());
             }
@@ -88,8 +90,8 @@ public final class Charts {
         line(errors, "shed (503)", x, minutes, m -> 100 * m.shedShare());
         double errorsTop = Math.max(1, Math.max(max(minutes, m -> 100 * m.errorRate()),
                 Math.max(max(minutes, m -> 100 * m.degradedShare()), max(minutes, m -> 100 * m.shedShare()))));
-        for (Objective o : objectives) {
-            if (o.metric() == Objective.Metric.ERRORS) {
+        for (MinuteObjective o : objectives) {
+            if (o.metric() == MinuteObjective.Metric.ERRORS) {
                 errors.addAnnotation(new AnnotationLine(100 * o.bound(), false, false));
                 errorsTop = Math.max(errorsTop, 100 * o.bound());
             }

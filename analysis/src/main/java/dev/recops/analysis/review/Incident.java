@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntFunction;
 
 /**
  * Finds the incident in a timeline and says what was different about it.
@@ -61,7 +62,7 @@ public final class Incident {
 
     private Incident() {}
 
-    public static Optional<Found> find(Table requests, List<Timeline.Minute> minutes, List<Objective> objectives) {
+    public static Optional<Found> find(Table requests, List<Timeline.Minute> minutes, List<MinuteObjective> objectives) {
         if (minutes.size() < 3) {
             return Optional.empty();
         }
@@ -146,18 +147,18 @@ public final class Incident {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
-    private static Found compare(Table t, List<Timeline.Minute> minutes, List<Objective> objectives, Instant from, Instant to,
+    private static Found compare(Table t, List<Timeline.Minute> minutes, List<MinuteObjective> objectives, Instant from, Instant to,
                                  Timeline.Minute worst) {
         long[] ts = t.longColumn("ts_ms").asLongArray();
         double[] latency = t.doubleColumn("latency_ms").asDoubleArray();
         int[] status = t.intColumn("status").asIntArray();
         // Bad means what the objectives care about: failures with an errors objective, slowness
         // with a latency one (past its bound), both without objectives (slower than the baseline's p99).
-        boolean latencyObjective = objectives.stream().anyMatch(o -> o.metric() != Objective.Metric.ERRORS);
-        boolean errorObjective = objectives.stream().anyMatch(o -> o.metric() == Objective.Metric.ERRORS);
+        boolean latencyObjective = objectives.stream().anyMatch(o -> o.metric() != MinuteObjective.Metric.ERRORS);
+        boolean errorObjective = objectives.stream().anyMatch(o -> o.metric() == MinuteObjective.Metric.ERRORS);
         boolean countFailures = errorObjective || objectives.isEmpty();
         double slow = latencyObjective
-                ? objectives.stream().filter(o -> o.metric() != Objective.Metric.ERRORS).mapToDouble(Objective::bound).min().orElseThrow()
+                ? objectives.stream().filter(o -> o.metric() != MinuteObjective.Metric.ERRORS).mapToDouble(MinuteObjective::bound).min().orElseThrow()
                 : objectives.isEmpty() ? baselineP99(minutes, from, to) : Double.POSITIVE_INFINITY;
         long fromMs = from.toEpochMilli();
         long toMs = to.toEpochMilli();
@@ -173,7 +174,7 @@ public final class Incident {
             badCount += bad[i] ? 1 : 0;
         }
         long wrongInWindow = badCount;
-        double budgetShare = objectives.stream().filter(o -> o.metric() == Objective.Metric.ERRORS).findFirst()
+        double budgetShare = objectives.stream().filter(o -> o.metric() == MinuteObjective.Metric.ERRORS).findFirst()
                 .map(o -> o.bound() == 0 ? Double.NaN : wrongInWindow / (o.bound() * ts.length)).orElse(Double.NaN);
         List<Difference> diffs = new ArrayList<>();
         StringColumn endpoint = t.stringColumn("endpoint");
@@ -209,7 +210,7 @@ public final class Incident {
         return lo + "-" + (2 * lo - 1);
     }
 
-    private static Difference mostDifferent(String dimension, java.util.function.IntFunction<String> value, boolean[] bad, boolean[] inside) {
+    private static Difference mostDifferent(String dimension, IntFunction<String> value, boolean[] bad, boolean[] inside) {
         Map<String, long[]> counts = new HashMap<>(); // value -> {bad in window, all outside}
         long badTotal = 0;
         long outsideTotal = 0;

@@ -37,10 +37,10 @@ public final class LoadExplanation {
 
     private LoadExplanation() {}
 
-    public static List<Minute> judge(LatencyModel model, List<Timeline.Minute> minutes, List<Objective> objectives) {
+    public static List<Minute> judge(LatencyModel model, List<Timeline.Minute> minutes, List<MinuteObjective> objectives) {
         Query base = model.defaultQuery();
         double median = minutes.stream().mapToDouble(Timeline.Minute::p99).sorted().skip(minutes.size() / 2).findFirst().orElse(0);
-        double latencyBound = objectives.stream().filter(o -> o.metric() != Objective.Metric.ERRORS).mapToDouble(Objective::bound).min()
+        double latencyBound = objectives.stream().filter(o -> o.metric() != MinuteObjective.Metric.ERRORS).mapToDouble(MinuteObjective::bound).min()
                 .orElse(Double.POSITIVE_INFINITY);
         return minutes.stream().map(m -> {
             LatencyModel.Prediction p = model.predict(base.withRate(m.perSecond()));

@@ -14,7 +14,7 @@ import java.util.Optional;
 public final class Postmortem {
     private Postmortem() {}
 
-    public static String draft(List<String> files, long requests, List<Timeline.Minute> minutes, List<Objective> objectives,
+    public static String draft(List<String> files, long requests, List<Timeline.Minute> minutes, List<MinuteObjective> objectives,
                                Optional<Incident.Found> incident, List<Events.Event> events, List<String> charts,
                                List<LoadExplanation.Minute> explained) {
         StringBuilder md = new StringBuilder();

@@ -15,11 +15,11 @@ import java.util.Optional;
  * @param trigger the last event before the incident's first minute ended
  * @param explained each minute against a latency model, when one was given
  */
-public record Review(AccessLogs.Loaded loaded, List<Timeline.Minute> minutes, List<Objective> objectives, Optional<Incident.Found> incident,
+public record Review(AccessLogs.Loaded loaded, List<Timeline.Minute> minutes, List<MinuteObjective> objectives, Optional<Incident.Found> incident,
                      List<Events.Event> events, Optional<Events.Event> trigger, List<LoadExplanation.Minute> explained) {
 
     /** @param from @param to the window of requests kept, either may be null */
-    public static Review of(List<Path> files, Instant from, Instant to, List<Objective> objectives, List<Path> eventFiles,
+    public static Review of(List<Path> files, Instant from, Instant to, List<MinuteObjective> objectives, List<Path> eventFiles,
                             Optional<LatencyModel> latencyModel) {
         AccessLogs.Loaded loaded = AccessLogs.read(files, from, to);
         List<Timeline.Minute> minutes = Timeline.perMinute(loaded.table());

@@ -30,7 +30,7 @@ public final class Timeline {
     public record Minute(Instant start, long requests, double perSecond, double errorRate, double p50, double p95, double p99,
                          double p999, double degradedShare, double shedShare, double cacheHitRatio) {
 
-        public double metric(Objective.Metric m) {
+        public double metric(MinuteObjective.Metric m) {
             return switch (m) {
                 case P50 -> p50;
                 case P95 -> p95;

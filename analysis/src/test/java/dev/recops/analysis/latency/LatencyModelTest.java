@@ -119,13 +119,13 @@ class LatencyModelTest {
     @Test
     void maxRateIsTheEdgeOfTheObjective() {
         Query q = new Query(new Config("", "", 8, 2, 2, 1), 1, 6.2);
-        List<Objective> slo = List.of(Objective.parse("p99<=40ms"));
+        List<LatencyObjective> slo = List.of(LatencyObjective.parse("p99<=40ms"));
         double max = model.maxRate(q, slo, false).orElseThrow();
         LatencyModel.Prediction at = model.predict(q.withRate(max));
         assertThat(at.p99()).isLessThanOrEqualTo(40);
         assertThat(at.utilisation()).isLessThan(1);
         assertThat(model.predict(q.withRate(max * 1.05)).p99() > 40 || model.predict(q.withRate(max * 1.05)).utilisation() >= 0.99).isTrue();
-        assertThat(model.maxRate(q, List.of(Objective.parse("p50<=0.1ms")), false)).isEmpty();
+        assertThat(model.maxRate(q, List.of(LatencyObjective.parse("p50<=0.1ms")), false)).isEmpty();
         double safe = model.maxRate(q, slo, true).orElseThrow();
         assertThat(safe).isLessThan(max);
         assertThat(model.predict(q.withRate(safe)).p99() * (1 + model.typicalError(Target.P99))).isLessThanOrEqualTo(40 + 1e-6);
@@ -184,10 +184,10 @@ class LatencyModelTest {
 
     @Test
     void objectivesParseAndRefuseNonsense() {
-        assertThat(Objective.parse("p99<=50ms")).isEqualTo(new Objective(Target.P99, 50));
-        assertThat(Objective.parse(" P95 <= 0.2s ")).isEqualTo(new Objective(Target.P95, 200));
-        assertThatThrownBy(() -> Objective.parse("p98<=50ms")).isInstanceOf(AnalysisException.class).hasMessageContaining("p99<=50ms");
-        assertThatThrownBy(() -> Objective.parse("p99<=0ms")).isInstanceOf(AnalysisException.class);
+        assertThat(LatencyObjective.parse("p99<=50ms")).isEqualTo(new LatencyObjective(Target.P99, 50));
+        assertThat(LatencyObjective.parse(" P95 <= 0.2s ")).isEqualTo(new LatencyObjective(Target.P95, 200));
+        assertThatThrownBy(() -> LatencyObjective.parse("p98<=50ms")).isInstanceOf(AnalysisException.class).hasMessageContaining("p99<=50ms");
+        assertThatThrownBy(() -> LatencyObjective.parse("p99<=0ms")).isInstanceOf(AnalysisException.class);
     }
 
     @Test

@@ -66,7 +66,7 @@ class SimulatedTest {
     @Test
     void maxRatePlansOnTheLowEndOfItsInterval() {
         Query q = new Query(new Config("", "", 8, 2, 2, 1), 50, 6.2);
-        List<Objective> slo = List.of(new Objective(Target.P99, 50));
+        List<LatencyObjective> slo = List.of(new LatencyObjective(Target.P99, 50));
         double[] interval = model.maxRateInterval(q, slo);
         double planned = model.maxRate(q, slo, true).orElseThrow();
         double edge = model.maxRate(q, slo, false).orElseThrow();

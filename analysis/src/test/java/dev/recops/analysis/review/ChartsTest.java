@@ -3,7 +3,6 @@ package dev.recops.analysis.review;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.Writer;
@@ -12,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import javax.imageio.ImageIO;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,7 +24,7 @@ class ChartsTest {
         }
         var table = AccessLogs.read(List.of(f), null, null).table();
         List<Timeline.Minute> minutes = Timeline.perMinute(table);
-        List<Objective> objectives = List.of(Objective.parse("p99<=50ms"));
+        List<MinuteObjective> objectives = List.of(MinuteObjective.parse("p99<=50ms"));
         Optional<Incident.Found> incident = Incident.find(table, minutes, objectives);
         assertThat(incident).isPresent();
         List<Events.Event> events = List.of(new Events.Event(Instant.parse("2026-11-22T10:04:40Z"), "promote search-encoder 2", "test"));

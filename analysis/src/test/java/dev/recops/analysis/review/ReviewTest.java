@@ -101,7 +101,7 @@ class ReviewTest {
         assertThat(minutes.get(1).p50()).isBetween(5.0, 15.0);
         assertThat(minutes.get(1).shedShare()).isCloseTo(1.0 / 1200, org.assertj.core.api.Assertions.within(1e-9)); // request 1000
 
-        Objective p99 = Objective.parse("p99<=50ms");
+        MinuteObjective p99 = MinuteObjective.parse("p99<=50ms");
         List<Instant> breached = minutes.stream().filter(m -> !p99.met(m)).map(Timeline.Minute::start).toList();
         assertThat(breached.getFirst()).isEqualTo(Instant.parse("2026-11-22T10:05:00Z"));
         assertThat(breached).hasSize(6);
@@ -110,11 +110,11 @@ class ReviewTest {
 
     @Test
     void objectivesParseWithUnitsAndRefuseNonsense() {
-        assertThat(Objective.parse("p99.9<=0.2s")).extracting(Objective::metric, Objective::bound).containsExactly(Objective.Metric.P999, 200.0);
-        assertThat(Objective.parse("errors<=0.1%")).extracting(Objective::metric, Objective::bound).containsExactly(Objective.Metric.ERRORS, 0.001);
-        assertThat(Objective.parse("errors<=0.1%").toString()).isEqualTo("errors<=0.1%");
-        assertThatThrownBy(() -> Objective.parse("errors<=0.1")).isInstanceOf(AnalysisException.class).hasMessageContaining("percent");
-        assertThatThrownBy(() -> Objective.parse("p98<=1ms")).isInstanceOf(AnalysisException.class);
+        assertThat(MinuteObjective.parse("p99.9<=0.2s")).extracting(MinuteObjective::metric, MinuteObjective::bound).containsExactly(MinuteObjective.Metric.P999, 200.0);
+        assertThat(MinuteObjective.parse("errors<=0.1%")).extracting(MinuteObjective::metric, MinuteObjective::bound).containsExactly(MinuteObjective.Metric.ERRORS, 0.001);
+        assertThat(MinuteObjective.parse("errors<=0.1%").toString()).isEqualTo("errors<=0.1%");
+        assertThatThrownBy(() -> MinuteObjective.parse("errors<=0.1")).isInstanceOf(AnalysisException.class).hasMessageContaining("percent");
+        assertThatThrownBy(() -> MinuteObjective.parse("p98<=1ms")).isInstanceOf(AnalysisException.class);
         assertThatThrownBy(() -> AccessLogs.read(List.of(Path.of("/nonexistent.jsonl")), null, null))
                 .isInstanceOfSatisfying(AnalysisException.class, e -> assertThat(e.kind()).isEqualTo(AnalysisException.Kind.MISSING));
     }
@@ -127,7 +127,7 @@ class ReviewTest {
         }
         var t = AccessLogs.read(List.of(f), null, null).table();
         List<Timeline.Minute> minutes = Timeline.perMinute(t);
-        for (List<Objective> objectives : List.of(List.<Objective>of(), List.of(Objective.parse("p99<=50ms"), Objective.parse("errors<=1%")))) {
+        for (List<MinuteObjective> objectives : List.of(List.<MinuteObjective>of(), List.of(MinuteObjective.parse("p99<=50ms"), MinuteObjective.parse("errors<=1%")))) {
             Incident.Found found = Incident.find(t, minutes, objectives).orElseThrow();
             assertThat(java.time.Duration.between(Instant.parse("2026-11-22T10:05:00Z"), found.start()).abs().toSeconds())
                     .as("detected start %s with %s", found.start(), objectives).isLessThanOrEqualTo(60);
@@ -160,7 +160,7 @@ class ReviewTest {
         List<Timeline.Minute> minutes = Timeline.perMinute(t);
         assertThat(minutes.get(2).cacheHitRatio()).isBetween(0.85, 0.95);
         assertThat(minutes.get(8).cacheHitRatio()).isBetween(0.4, 0.5);
-        Incident.Found found = Incident.find(t, minutes, List.of(Objective.parse("p99<=50ms"))).orElseThrow();
+        Incident.Found found = Incident.find(t, minutes, List.of(MinuteObjective.parse("p99<=50ms"))).orElseThrow();
         assertThat(found.differences()).anySatisfy(d -> {
             assertThat(d.dimension()).isEqualTo("query cache");
             assertThat(d.value()).isEqualTo("miss");
@@ -203,7 +203,7 @@ class ReviewTest {
                 {"ts":"2026-11-22T10:06:45Z","event":"deploy recommender 2026.11.22-3"}
                 """);
         var t = AccessLogs.read(List.of(f), null, null).table();
-        Incident.Found found = Incident.find(t, Timeline.perMinute(t), List.of(Objective.parse("errors<=1%"))).orElseThrow();
+        Incident.Found found = Incident.find(t, Timeline.perMinute(t), List.of(MinuteObjective.parse("errors<=1%"))).orElseThrow();
         assertThat(java.time.Duration.between(Instant.parse("2026-11-22T10:07:00Z"), found.start()).abs().toSeconds()).isLessThanOrEqualTo(60);
         assertThat(found.differences().getFirst().dimension()).isIn("endpoint", "status");
         assertThat(found.differences()).anySatisfy(d -> {

@@ -3,6 +3,7 @@ package dev.recops.engine.admin;
 import dev.recops.engine.RecopsException;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -78,7 +79,7 @@ public final class BearerToken {
         } catch (NoSuchFileException e) {
             throw new RecopsException.PreconditionFailed("admin_token_missing",
                     "admin token file " + file + " not found (see --admin-token-file; serve creates it on first start)");
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new RecopsException.PreconditionFailed("admin_token_unreadable", "cannot read the admin token file " + file);
         }
         if (token.isEmpty() || !token.chars().allMatch(c -> c > 32 && c < 127)) {

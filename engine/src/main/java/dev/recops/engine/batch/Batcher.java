@@ -1,5 +1,8 @@
 package dev.recops.engine.batch;
 
+import dev.recops.batching.BatchPolicy;
+import dev.recops.batching.CallCost;
+import dev.recops.batching.Grouping;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.model.TokenizedBatch;
 import dev.recops.engine.model.TokenizedText;
@@ -12,6 +15,7 @@ import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -46,80 +50,6 @@ import java.util.function.Function;
  * <p>Thread-safe. {@link #submit} never blocks.
  */
 public final class Batcher implements AutoCloseable {
-
-    /**
-     * @param maxBatch texts per model call, 1..1024 (1 disables batching)
-     * @param maxDelay longest wait for a batch to fill when every other worker is busy; zero for none
-     * @param queueCapacity requests waiting at most, 1..1_000_000
-     * @param workers concurrent model calls, 1..256
-     * @param maxTokens padded tokens (texts x the longest) per model call at most, 0 for no budget;
-     *     a batch over it runs as several calls, and a text longer than it alone
-     */
-    public record Settings(int maxBatch, Duration maxDelay, int queueCapacity, int workers, int maxTokens) {
-        /**
-         * serve's token budget unless told: the model's cost per padded token is within about 5% of
-         * its best from 256 tokens a call on (bge-small int8, one thread, testdata/latency/profile.csv),
-         * while the call's time keeps growing with it.
-         */
-        public static final int DEFAULT_MAX_TOKENS = 256;
-
-        /** Without a token budget. */
-        public Settings(int maxBatch, Duration maxDelay, int queueCapacity, int workers) {
-            this(maxBatch, maxDelay, queueCapacity, workers, 0);
-        }
-
-        public Settings {
-            if (maxTokens < 0 || maxTokens > 1_000_000) {
-                throw new IllegalArgumentException("token budget must be in 0..1000000, not " + maxTokens);
-            }
-            check(maxBatch, 1, 1024, "batch size");
-            Objects.requireNonNull(maxDelay, "maxDelay");
-            if (maxDelay.isNegative() || maxDelay.compareTo(Duration.ofSeconds(1)) > 0) {
-                throw new IllegalArgumentException("batch delay must be in 0..1s, not " + maxDelay);
-            }
-            check(queueCapacity, 1, 1_000_000, "queue capacity");
-            check(workers, 1, 256, "workers");
-        }
-
-        /**
-         * The deadline rule of admission, shared with {@link BatchSimulation}: a request is refused
-         * when the batches ahead of it (the queue over every worker's batch), plus its own, cannot
-         * end by its deadline at the smoothed batch time. An idle worker and an empty queue always
-         * take it: the estimate only learns from batches that run, so refusing these too would keep
-         * a model that was slow once refused for good; if it is still slow, the request's deadline
-         * and the version's circuit breaker deal with it.
-         *
-         * @param batchNanos the smoothed time of one batch, 0 before the first
-         */
-        public boolean deadlineUnreachable(int depth, int busyWorkers, double batchNanos, long nowNanos, long deadlineNanos) {
-            boolean startsNow = depth == 0 && busyWorkers < workers;
-            if (batchNanos <= 0 || (startsNow && nowNanos < deadlineNanos)) {
-                return false;
-            }
-            double rounds = Math.floor((double) depth / ((long) maxBatch * workers)) + 1;
-            return nowNanos + rounds * batchNanos > deadlineNanos;
-        }
-
-        /**
-         * Whether a worker holding {@code batchSize} requests waits for more (up to {@link #maxDelay}
-         * from the oldest's arrival): only under load, when it found others queued alongside and
-         * no other worker is free to take new arrivals at once. A lone request never waits.
-         */
-        public boolean waitsToFill(int batchSize, int busyWorkers) {
-            return batchSize > 1 && batchSize < maxBatch && !maxDelay.isZero() && busyWorkers >= workers;
-        }
-
-        /** The smoothed batch time after one more batch. */
-        public static double smoothed(double batchNanos, long lastBatchNanos) {
-            return batchNanos == 0 ? lastBatchNanos : 0.8 * batchNanos + 0.2 * lastBatchNanos;
-        }
-
-        private static void check(int v, int min, int max, String what) {
-            if (v < min || v > max) {
-                throw new IllegalArgumentException(what + " must be in " + min + ".." + max + ", not " + v);
-            }
-        }
-    }
 
     /** The vector of one text and where its time went. Times in nanoseconds. */
     public record Result(float[] vector, int tokens, long queueNanos, long inferenceNanos, int batchSize) {}
@@ -161,11 +91,11 @@ public final class Batcher implements AutoCloseable {
     /** Query model calls running in the process, over every batcher: background work waits for none. */
     private static final AtomicInteger QUERY_CALLS = new AtomicInteger();
     /** One background call at a time in the process: it never takes more than one core from queries. */
-    private static final java.util.concurrent.Semaphore BACKGROUND_CALL = new java.util.concurrent.Semaphore(1);
+    private static final Semaphore BACKGROUND_CALL = new Semaphore(1);
 
     private final String name;
     private final Function<TokenizedBatch, float[][]> model;
-    private final Settings settings;
+    private final BatchPolicy settings;
     private final Observer observer;
     private final BlockingQueue<Pending> queue;
     private final BlockingQueue<Pending> background = new ArrayBlockingQueue<>(BACKGROUND_QUEUE);
@@ -182,7 +112,7 @@ public final class Batcher implements AutoCloseable {
      * @param name for thread names and messages, for example {@code search-encoder:2}
      * @param model runs one padded batch and returns one vector per row; called on worker threads
      */
-    public Batcher(String name, Function<TokenizedBatch, float[][]> model, Settings settings, Observer observer) {
+    public Batcher(String name, Function<TokenizedBatch, float[][]> model, BatchPolicy settings, Observer observer) {
         this.name = Objects.requireNonNull(name, "name");
         this.model = Objects.requireNonNull(model, "model");
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -195,7 +125,7 @@ public final class Batcher implements AutoCloseable {
         }
     }
 
-    public Settings settings() {
+    public BatchPolicy settings() {
         return settings;
     }
 
@@ -424,7 +354,7 @@ public final class Batcher implements AutoCloseable {
         callCost.record(paddedTokens, took);
         if (lastOfBatch) { // before answering, so a caller's next request sees the estimate
             long batchNanos = System.nanoTime() - dequeuedNanos;
-            batchNanosEwma = Settings.smoothed(batchNanosEwma, batchNanos);
+            batchNanosEwma = BatchPolicy.smoothed(batchNanosEwma, batchNanos);
         }
         observer.batch(group.size(), paddedTokens, took);
         for (int i = 0; i < group.size(); i++) {

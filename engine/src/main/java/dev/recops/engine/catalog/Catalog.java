@@ -2,12 +2,15 @@ package dev.recops.engine.catalog;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -106,7 +109,7 @@ public final class Catalog {
      * This catalog with products replaced or added (upserts, by id: a known product keeps its row,
      * a new one is appended) and others removed; the source and hash stay those of the base file.
      */
-    public Catalog withProducts(List<Product> upserts, java.util.Collection<String> deletes) {
+    public Catalog withProducts(List<Product> upserts, Collection<String> deletes) {
         List<Product> next = new ArrayList<>(products);
         Map<String, Integer> added = new HashMap<>();
         for (Product p : upserts) {
@@ -122,7 +125,7 @@ public final class Catalog {
             }
         }
         if (!deletes.isEmpty()) {
-            java.util.Set<String> gone = new java.util.HashSet<>(deletes);
+            Set<String> gone = new HashSet<>(deletes);
             next.removeIf(p -> gone.contains(p.productId()));
         }
         return new Catalog(source, contentHash, next, rejectedRows);

@@ -1,19 +1,26 @@
 package dev.recops.engine.catalog;
 
-import dev.recops.engine.model.ModelVersion;
+import dev.recops.engine.RecopsException;
 import dev.recops.engine.model.Encoder;
+import dev.recops.engine.model.ModelVersion;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.nio.file.Path;
 import java.util.Optional;
-import java.util.Set;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
 import java.util.function.IntPredicate;
+import java.util.function.IntUnaryOperator;
 import java.util.function.Predicate;
 
 /**
@@ -73,7 +80,7 @@ public final class CatalogIndex {
         int dim = encoder.dimension();
         String key = modelKey(version);
         String base = label(version) + "-" + key.substring(0, 12) + "-" + Catalog.fileKey(catalog.source());
-        java.util.concurrent.atomic.AtomicReference<CatalogIndex> exact = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<CatalogIndex> exact = new AtomicReference<>();
         HnswIndex ann = HnswIndex.openOrBuildUnder(root, base, catalog, dim, version.manifest().normalize(), key, params, (row, into) -> {
             CatalogIndex e = exact.get();
             if (e == null) { // the build asks for its first vector alone, before it adds from every core
@@ -162,7 +169,7 @@ public final class CatalogIndex {
     }
 
     /** {@link #updated(Catalog, ModelVersion, Map)} with the text of a product and the model key given. */
-    CatalogIndex updated(Catalog next, java.util.function.Function<Product, String> text, Map<String, float[]> embedded, String modelKey) {
+    CatalogIndex updated(Catalog next, Function<Product, String> text, Map<String, float[]> embedded, String modelKey) {
         if (ann != null) {
             HnswIndex.Vectors changed = (row, into) -> System.arraycopy(embeddedVector(next.products().get(row), text, embedded), 0, into, 0, dimension);
             return new CatalogIndex(next, dimension, null, false, ann.updated(next, changed, dimension, modelKey));
@@ -180,7 +187,7 @@ public final class CatalogIndex {
         return new CatalogIndex(next, dimension, out, false, null);
     }
 
-    private float[] embeddedVector(Product p, java.util.function.Function<Product, String> text, Map<String, float[]> embedded) {
+    private float[] embeddedVector(Product p, Function<Product, String> text, Map<String, float[]> embedded) {
         float[] v = embedded.get(text.apply(p));
         if (v == null || v.length != dimension) {
             throw new IllegalArgumentException("no vector for the new text of product " + p.productId());
@@ -214,10 +221,10 @@ public final class CatalogIndex {
         String key = modelKey(version);
         String label = label(version);
         EmbeddingCache.Entries have = out.load(label, key, dim);
-        Map<EmbeddingCache.TextKey, String> missing = new java.util.LinkedHashMap<>();
+        Map<EmbeddingCache.TextKey, String> missing = new LinkedHashMap<>();
         int products = 0;
         int already = 0;
-        Set<EmbeddingCache.TextKey> seen = new java.util.HashSet<>();
+        Set<EmbeddingCache.TextKey> seen = new HashSet<>();
         for (Product p : catalog.products()) {
             if (count > 1 && Math.floorMod(EmbeddingCache.TextKey.of(p.productId()).high(), count) != index - 1) {
                 continue;
@@ -244,7 +251,7 @@ public final class CatalogIndex {
             int done = from;
             embedInBatches(encoder, chunk.stream().map(Map.Entry::getValue).toList(), vectors, j -> j, d -> progress.update(done + d, n));
             if (!out.append(label, key, dim, chunk.stream().map(Map.Entry::getKey).toList(), vectors)) {
-                throw new dev.recops.engine.RecopsException.Failure("cache_unwritable", "cannot write " + out.fileFor(label, key)
+                throw new RecopsException.Failure("cache_unwritable", "cannot write " + out.fileFor(label, key)
                         + " (see the warning above); what was written is kept, run again to resume", null);
             }
         }
@@ -284,8 +291,8 @@ public final class CatalogIndex {
      * vector goes to row {@code rowOf(i)} of {@code into}; {@code done} hears the texts embedded so
      * far after each call.
      */
-    private static void embedInBatches(Encoder encoder, List<String> texts, float[] into, java.util.function.IntUnaryOperator rowOf,
-            java.util.function.IntConsumer done) {
+    private static void embedInBatches(Encoder encoder, List<String> texts, float[] into, IntUnaryOperator rowOf,
+            IntConsumer done) {
         int dim = encoder.dimension();
         for (int from = 0; from < texts.size(); from += BUILD_BATCH) {
             int to = Math.min(texts.size(), from + BUILD_BATCH);

@@ -1,20 +1,30 @@
 package dev.recops.engine.catalog;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.RecopsException;
 
 import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
 import java.io.StringReader;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -24,6 +34,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads a catalog file: CSV with a header row ({@code .csv}) or JSON Lines ({@code .jsonl},
@@ -54,8 +71,8 @@ public final class CatalogLoader {
         // Streamed: the file is read once, through the hash, never held whole (10^6 products are ~300 MB).
         MessageDigest sha = sha256();
         Rows rows;
-        try (var hashed = new java.security.DigestInputStream(content(file), sha);
-             var in = new BufferedReader(new java.io.InputStreamReader(hashed, StandardCharsets.UTF_8.newDecoder()
+        try (var hashed = new DigestInputStream(content(file), sha);
+             var in = new BufferedReader(new InputStreamReader(hashed, StandardCharsets.UTF_8.newDecoder()
                      .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16)) {
             rows = jsonLines ? readJsonLines(in) : readCsv(file, in);
             while (hashed.read() >= 0) {
@@ -63,7 +80,7 @@ public final class CatalogLoader {
             }
         } catch (CharacterCodingException e) {
             throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " is not UTF-8 text");
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+        } catch (ZipException | EOFException e) {
             throw new RecopsException.InvalidInput("invalid_catalog", "catalog " + file + " is not a complete gzip file: " + e.getMessage());
         } catch (IOException e) {
             throw new RecopsException.Failure("io_error", "cannot read catalog " + file + ": " + e.getMessage(), e);
@@ -119,7 +136,7 @@ public final class CatalogLoader {
     }
 
     /** A product as a JSON Lines catalog holds it: what {@link #parseJsonLines} and {@link #load} read back to an equal product. */
-    public static com.fasterxml.jackson.databind.node.ObjectNode toJson(Product p) {
+    public static ObjectNode toJson(Product p) {
         var o = JSON.createObjectNode().put("product_id", p.productId()).put("title", p.title());
         if (!p.brand().isEmpty()) {
             o.put("brand", p.brand());
@@ -131,21 +148,21 @@ public final class CatalogLoader {
             o.put("price", p.price());
         }
         o.put("in_stock", p.inStock());
-        new java.util.TreeMap<>(p.attributes()).forEach(o::put);
+        new TreeMap<>(p.attributes()).forEach(o::put);
         return o;
     }
 
     /** Columns a product has fields for. */
-    private static final java.util.Set<String> CORE = java.util.Set.of("product_id", "title", "brand", "color", "price", "in_stock");
+    private static final Set<String> CORE = Set.of("product_id", "title", "brand", "color", "price", "in_stock");
     /** Columns too long to filter on; kept out of the attributes. */
-    private static final java.util.Set<String> LONG_TEXT = java.util.Set.of("bullet_points", "description");
+    private static final Set<String> LONG_TEXT = Set.of("bullet_points", "description");
 
     private static final class Rows {
         final List<Product> products = new ArrayList<>();
         final List<Catalog.RejectedRow> rejected = new ArrayList<>();
         final Set<String> ids = new HashSet<>();
         /** Brands, colours and attribute names and values repeat across products: one copy of each. */
-        final Map<String, String> shared = new java.util.concurrent.ConcurrentHashMap<>();
+        final Map<String, String> shared = new ConcurrentHashMap<>();
 
         /** @param fields every column of the row by lower-case name */
         void add(int line, Map<String, String> fields) {
@@ -262,7 +279,7 @@ public final class CatalogLoader {
 
     /** Lines parsed per task: the reading thread splits the file, every core parses. */
     private static final int PARSE_CHUNK = 4096;
-    private static final com.fasterxml.jackson.core.JsonFactory JSON_FACTORY = JSON.getFactory();
+    private static final JsonFactory JSON_FACTORY = JSON.getFactory();
 
     /**
      * JSON Lines, parsed on every core in chunks while this thread reads on; rows are added in
@@ -271,8 +288,8 @@ public final class CatalogLoader {
     private static Rows readJsonLines(BufferedReader in) throws IOException {
         Rows rows = new Rows();
         int ahead = 2 * Runtime.getRuntime().availableProcessors();
-        java.util.ArrayDeque<java.util.concurrent.Future<Object[]>> pending = new java.util.ArrayDeque<>();
-        try (var parsers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+        ArrayDeque<Future<Object[]>> pending = new ArrayDeque<>();
+        try (var parsers = Executors.newVirtualThreadPerTaskExecutor()) {
             int lineNo = 0;
             List<String> chunk = new ArrayList<>(PARSE_CHUNK);
             for (String line; ; ) {
@@ -300,13 +317,13 @@ public final class CatalogLoader {
         }
     }
 
-    private static Object[] join(java.util.concurrent.Future<Object[]> f) throws IOException {
+    private static Object[] join(Future<Object[]> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while reading the catalog");
-        } catch (java.util.concurrent.ExecutionException e) {
+            throw new InterruptedIOException("interrupted while reading the catalog");
+        } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
     }
@@ -328,12 +345,12 @@ public final class CatalogLoader {
     /** One JSON Lines row: its scalar fields by lower-case name (numbers as Jackson's tree writes them), nested values skipped. */
     private static Object parseLine(Rows rows, String line) {
         Map<String, String> fields = new HashMap<>();
-        try (com.fasterxml.jackson.core.JsonParser p = JSON_FACTORY.createParser(line)) {
-            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        try (JsonParser p = JSON_FACTORY.createParser(line)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
                 return "not a JSON object";
             }
             var t = p.nextToken();
-            for (; t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME; t = p.nextToken()) {
+            for (; t == JsonToken.FIELD_NAME; t = p.nextToken()) {
                 String name = p.currentName().strip().toLowerCase(Locale.ROOT);
                 var v = p.nextToken();
                 switch (v) {
@@ -343,7 +360,7 @@ public final class CatalogLoader {
                     default -> fields.put(name, p.getText());
                 }
             }
-            if (t != com.fasterxml.jackson.core.JsonToken.END_OBJECT) {
+            if (t != JsonToken.END_OBJECT) {
                 return "not valid JSON: the object does not end on its line";
             }
         } catch (JsonProcessingException e) {
@@ -359,10 +376,10 @@ public final class CatalogLoader {
     }
 
     /** The file's content: its bytes, decompressed when its name ends in {@code .gz}. */
-    private static java.io.InputStream content(Path file) throws IOException {
-        java.io.InputStream raw = Files.newInputStream(file);
+    private static InputStream content(Path file) throws IOException {
+        InputStream raw = Files.newInputStream(file);
         try {
-            return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz") ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
+            return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
         } catch (IOException e) {
             raw.close();
             throw e;
@@ -372,7 +389,7 @@ public final class CatalogLoader {
     /** The SHA-256 of the file's content, as {@link #load(Path)} computes it while parsing, without parsing. */
     private static String contentHash(Path file) throws IOException {
         MessageDigest sha = sha256();
-        try (java.io.InputStream in = content(file)) {
+        try (InputStream in = content(file)) {
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) > 0; ) {
                 sha.update(buf, 0, n);

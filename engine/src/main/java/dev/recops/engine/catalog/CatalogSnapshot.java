@@ -1,6 +1,8 @@
 package dev.recops.engine.catalog;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -44,7 +47,7 @@ final class CatalogSnapshot {
 
     /** The catalog the snapshot holds, when it was made from content with {@code contentHash}; empty otherwise. */
     static Optional<Catalog> read(Path snapshot, Path catalogFile, String contentHash) {
-        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(snapshot), 1 << 16))) {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(snapshot), 1 << 16))) {
             if (in.readInt() != MAGIC || in.readInt() != FORMAT || !in.readUTF().equals(contentHash)) {
                 return Optional.empty();
             }
@@ -55,7 +58,7 @@ final class CatalogSnapshot {
             }
             Map<String, String> shared = new ConcurrentHashMap<>();
             List<Future<List<Product>>> chunks = new ArrayList<>();
-            try (var decoders = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            try (var decoders = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (int read = 0; read < products; ) {
                     int count = in.readInt();
                     byte[] bytes = new byte[in.readInt()];
@@ -96,7 +99,7 @@ final class CatalogSnapshot {
                 List<Product> products = catalog.products();
                 for (int from = 0; from < products.size(); from += CHUNK) {
                     List<Product> chunk = products.subList(from, Math.min(products.size(), from + CHUNK));
-                    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(chunk.size() * 256);
+                    ByteArrayOutputStream bytes = new ByteArrayOutputStream(chunk.size() * 256);
                     DataOutputStream c = new DataOutputStream(bytes);
                     for (Product p : chunk) {
                         string(c, p.productId());

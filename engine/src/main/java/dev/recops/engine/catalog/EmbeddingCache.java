@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -127,7 +128,7 @@ public final class EmbeddingCache {
     /** This cache's file and, for serve's cache, the shard files beside it: shards first, so this cache's own records win. */
     private List<Path> filesFor(String label, String modelKey) {
         Path own = fileFor(label, modelKey);
-        List<Path> files = new java.util.ArrayList<>();
+        List<Path> files = new ArrayList<>();
         if (part.isEmpty() && Files.isDirectory(dir)) {
             String prefix = label + "-" + modelKey.substring(0, 16) + ".shard-";
             try (var listed = Files.list(dir)) {
@@ -150,7 +151,7 @@ public final class EmbeddingCache {
      */
     Entries load(String label, String modelKey, int dimension) {
         int recordBytes = TEXT_KEY_BYTES + 4 * dimension;
-        List<Path> files = new java.util.ArrayList<>();
+        List<Path> files = new ArrayList<>();
         long total = 0;
         for (Path f : filesFor(label, modelKey)) {
             if (matches(f, modelKey, dimension)) {

@@ -1,6 +1,8 @@
 package dev.recops.engine.catalog;
 
 import dev.recops.engine.RecopsException;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
@@ -16,9 +18,13 @@ import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.MergePolicy;
+import org.apache.lucene.index.NoMergePolicy;
 import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -28,9 +34,16 @@ import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.FileSwitchDirectory;
+import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.store.MMapDirectory;
+import org.apache.lucene.store.NIOFSDirectory;
+import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.VectorUtil;
 import org.apache.lucene.util.quantization.QuantizedByteVectorValues;
 
 import java.io.IOException;
@@ -38,12 +51,20 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.IntStream;
 
 /**
  * Approximate nearest neighbours over a catalog's vectors: a Lucene HNSW graph of vectors
@@ -68,7 +89,7 @@ import java.util.OptionalInt;
  */
 public final class HnswIndex implements AutoCloseable {
     /** How titles are split into words, when indexed and when searched (IndexWriterConfig's default). */
-    private static final org.apache.lucene.analysis.Analyzer ANALYZER = new org.apache.lucene.analysis.standard.StandardAnalyzer();
+    private static final Analyzer ANALYZER = new StandardAnalyzer();
     /** Products between two commits of a build. */
     static final int CHECKPOINT = 50_000;
     private static final String VECTOR = "v";
@@ -159,17 +180,17 @@ public final class HnswIndex implements AutoCloseable {
 
     /** Fills {@link #rowOfDoc} and {@link #docOfRow} from the documents' product ids, a range of documents per core. */
     private void mapRows() {
-        java.util.Arrays.fill(rowOfDoc, -1);
-        java.util.Arrays.fill(docOfRow, -1);
+        Arrays.fill(rowOfDoc, -1);
+        Arrays.fill(docOfRow, -1);
         int parts = Runtime.getRuntime().availableProcessors();
         for (LeafReaderContext leaf : reader.leaves()) {
             int maxDoc = leaf.reader().maxDoc();
-            java.util.stream.IntStream.range(0, parts).parallel().forEach(part -> {
+            IntStream.range(0, parts).parallel().forEach(part -> {
                 int from = (int) ((long) maxDoc * part / parts);
                 int to = (int) ((long) maxDoc * (part + 1) / parts);
                 try {
                     SortedDocValues ids = leaf.reader().getSortedDocValues(ID); // an iterator per thread
-                    org.apache.lucene.util.Bits live = leaf.reader().getLiveDocs();
+                    Bits live = leaf.reader().getLiveDocs();
                     if (ids == null || from >= to) {
                         return;
                     }
@@ -245,16 +266,16 @@ public final class HnswIndex implements AutoCloseable {
         for (int i = 0; i < SLOTS; i++) {
             slots.add(root.resolve(base + "-" + i));
         }
-        Map<Path, Boolean> matches = new java.util.HashMap<>();
+        Map<Path, Boolean> matches = new HashMap<>();
         slots.forEach(dir -> matches.put(dir, want.equals(committed(dir).get(FINGERPRINT))));
-        slots.sort(java.util.Comparator.comparing(dir -> !matches.get(dir))); // the matching one first
+        slots.sort(Comparator.comparing(dir -> !matches.get(dir))); // the matching one first
         RecopsException last = null;
         for (Path dir : slots) {
             try {
                 HnswIndex index = openOrBuild(dir, catalog, dimension, normalized, modelKey, params, vectors, progress, CHECKPOINT, sum);
                 return index.located(root, base);
             } catch (RecopsException e) {
-                if (!(e.getCause() instanceof org.apache.lucene.store.LockObtainFailedException)) {
+                if (!(e.getCause() instanceof LockObtainFailedException)) {
                     throw e;
                 }
                 last = e;
@@ -325,7 +346,7 @@ public final class HnswIndex implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             directory = open(dir);
-            org.apache.lucene.index.TieredMergePolicy merges = new org.apache.lucene.index.TieredMergePolicy();
+            TieredMergePolicy merges = new TieredMergePolicy();
             merges.setNoCFSRatio(0); // never a compound file: the raw vectors must stay in their own .vec file (see open)
             IndexWriterConfig config = new IndexWriterConfig(ANALYZER).setCodec(codec(params)).setRAMBufferSizeMB(128)
                     .setUseCompoundFile(false).setMergePolicy(merges)
@@ -365,13 +386,13 @@ public final class HnswIndex implements AutoCloseable {
      * The quantized vectors and the graph, which every search walks, stay mapped.
      */
     static Directory open(Path dir) throws IOException {
-        return new org.apache.lucene.store.FileSwitchDirectory(java.util.Set.of("vec"), new org.apache.lucene.store.NIOFSDirectory(dir),
-                new org.apache.lucene.store.MMapDirectory(dir), true);
+        return new FileSwitchDirectory(Set.of("vec"), new NIOFSDirectory(dir),
+                new MMapDirectory(dir), true);
     }
 
     /** The user data of the directory's last commit, read from its segments file alone (no segment is opened). */
     private static Map<String, String> lastCommit(Directory directory) throws IOException {
-        return org.apache.lucene.index.SegmentInfos.readLatestCommit(directory).getUserData();
+        return SegmentInfos.readLatestCommit(directory).getUserData();
     }
 
     private static void build(IndexWriter writer, Catalog catalog, int dimension, VectorSimilarityFunction similarity, Vectors vectors,
@@ -386,12 +407,12 @@ public final class HnswIndex implements AutoCloseable {
         // Between checkpoints the products are added from every core: each thread fills its own
         // segment's graph, and forceMerge joins them with every core too (the format's merge workers).
         // No merge meanwhile: merging graphs that the final merge joins again is work done twice.
-        org.apache.lucene.index.MergePolicy merges = writer.getConfig().getMergePolicy();
-        writer.getConfig().setMergePolicy(org.apache.lucene.index.NoMergePolicy.INSTANCE);
+        MergePolicy merges = writer.getConfig().getMergePolicy();
+        writer.getConfig().setMergePolicy(NoMergePolicy.INSTANCE);
         for (int start = from + 1; start <= n; ) {
             int end = Math.min(n, (start / checkpoint + 1) * checkpoint);
             try {
-                java.util.stream.IntStream.range(start, end).parallel().forEach(row -> {
+                IntStream.range(start, end).parallel().forEach(row -> {
                     float[] v = new float[dimension];
                     vectors.copy(row, v);
                     try {
@@ -450,8 +471,8 @@ public final class HnswIndex implements AutoCloseable {
 
     /** Threads that insert vectors into the merged graph: every core (a first build is the slow part of a start). */
     private static final int MERGE_WORKERS = Runtime.getRuntime().availableProcessors();
-    private static final java.util.concurrent.ExecutorService MERGES = MERGE_WORKERS < 2 ? null
-            : java.util.concurrent.Executors.newFixedThreadPool(MERGE_WORKERS, Thread.ofPlatform().name("recops-hnsw-merge-", 0).daemon().factory());
+    private static final ExecutorService MERGES = MERGE_WORKERS < 2 ? null
+            : Executors.newFixedThreadPool(MERGE_WORKERS, Thread.ofPlatform().name("recops-hnsw-merge-", 0).daemon().factory());
 
     private static Lucene104Codec codec(Params params) {
         KnnVectorsFormat format = new Lucene104HnswScalarQuantizedVectorsFormat(QuantizedByteVectorValues.ScalarEncoding.UNSIGNED_BYTE,
@@ -486,7 +507,7 @@ public final class HnswIndex implements AutoCloseable {
         h = fnv(h, Double.toString(p.price()));
         h = fnv(h, p.inStock() ? "1" : "0");
         Map<String, String> attributes = p.attributes();
-        for (String name : attributes.size() < 2 ? attributes.keySet() : new java.util.TreeSet<>(attributes.keySet())) {
+        for (String name : attributes.size() < 2 ? attributes.keySet() : new TreeSet<>(attributes.keySet())) {
             h = fnv(fnv(h, name), attributes.get(name));
         }
         return mix(h);
@@ -546,7 +567,7 @@ public final class HnswIndex implements AutoCloseable {
                     out.add(new Candidate(row, raw.dot(query, row)));
                 }
             }
-            out.sort(java.util.Comparator.comparingDouble((Candidate c) -> -c.score()).thenComparingInt(Candidate::row));
+            out.sort(Comparator.comparingDouble((Candidate c) -> -c.score()).thenComparingInt(Candidate::row));
             return out;
         } catch (IOException e) {
             throw new RecopsException.Failure("index_search_failed", "vector index search failed: " + e.getMessage(), e);
@@ -577,7 +598,7 @@ public final class HnswIndex implements AutoCloseable {
                     out.add(new LexicalIndex.Hit(row, catalog.products().get(row), sd.score));
                 }
             }
-            out.sort(java.util.Comparator.comparingDouble((LexicalIndex.Hit h) -> -h.score()).thenComparingInt(LexicalIndex.Hit::row));
+            out.sort(Comparator.comparingDouble((LexicalIndex.Hit h) -> -h.score()).thenComparingInt(LexicalIndex.Hit::row));
             return out.size() > k ? List.copyOf(out.subList(0, k)) : out;
         } catch (IOException e) {
             throw new RecopsException.Failure("lexical_search_failed", "BM25 search failed: " + e.getMessage(), e);
@@ -599,7 +620,7 @@ public final class HnswIndex implements AutoCloseable {
 
             @Override
             public float dot(float[] q, int row) {
-                return org.apache.lucene.util.VectorUtil.dotProduct(q, value(row));
+                return VectorUtil.dotProduct(q, value(row));
             }
 
             private float[] value(int row) {
@@ -714,7 +735,7 @@ public final class HnswIndex implements AutoCloseable {
     public void close() {
         try {
             reader.close();
-        } catch (IOException | org.apache.lucene.store.AlreadyClosedException e) {
+        } catch (IOException | AlreadyClosedException e) {
             // already released
         }
         closeQuietly(writer, directory);

@@ -3,6 +3,7 @@ package dev.recops.engine.catalog;
 import dev.recops.engine.RecopsException;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.StoredField;
@@ -25,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * A BM25 index over product titles and brands, in memory: the degraded search path, which
@@ -49,8 +51,8 @@ public final class LexicalIndex {
      * The catalog's index, built on first use (then kept): when every version searches words
      * through its own persisted index ({@link HnswIndex#lexical}), this one is never built.
      */
-    public static java.util.function.Supplier<LexicalIndex> lazily(Catalog catalog) {
-        return new java.util.function.Supplier<>() {
+    public static Supplier<LexicalIndex> lazily(Catalog catalog) {
+        return new Supplier<>() {
             private volatile LexicalIndex built;
 
             @Override
@@ -77,7 +79,7 @@ public final class LexicalIndex {
         BooleanQuery.Builder q = new BooleanQuery.Builder();
         int clauses = 0;
         try (var tokens = analyzer.tokenStream(field, query)) {
-            var term = tokens.addAttribute(org.apache.lucene.analysis.tokenattributes.CharTermAttribute.class);
+            var term = tokens.addAttribute(CharTermAttribute.class);
             tokens.reset();
             while (tokens.incrementToken() && clauses < MAX_CLAUSES) {
                 q.add(new TermQuery(new Term(field, term.toString())), BooleanClause.Occur.SHOULD);

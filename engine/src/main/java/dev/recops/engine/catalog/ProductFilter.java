@@ -1,7 +1,12 @@
 package dev.recops.engine.catalog;
 
+import java.util.Collections;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Product filters, all of which must hold: exact matches on attributes (brand, color or any
@@ -14,15 +19,15 @@ import java.util.Objects;
  * @param maxPrice highest price, inclusive (infinity for none); a price filter excludes products without a price
  * @param stock whether a product must be in stock, out of it, or either
  */
-public record ProductFilter(java.util.Map<String, String> equal, double minPrice, double maxPrice, Stock stock) {
-    public static final ProductFilter NONE = new ProductFilter(java.util.Map.of(), 0, Double.POSITIVE_INFINITY, Stock.ANY);
+public record ProductFilter(Map<String, String> equal, double minPrice, double maxPrice, Stock stock) {
+    public static final ProductFilter NONE = new ProductFilter(Map.of(), 0, Double.POSITIVE_INFINITY, Stock.ANY);
 
     public enum Stock { ANY, IN_STOCK, OUT_OF_STOCK }
 
     public ProductFilter {
-        java.util.Map<String, String> lowered = new java.util.TreeMap<>();
+        Map<String, String> lowered = new TreeMap<>();
         equal.forEach((k, v) -> lowered.put(k, v.strip().toLowerCase(Locale.ROOT)));
-        equal = java.util.Collections.unmodifiableMap(lowered);
+        equal = Collections.unmodifiableMap(lowered);
         if (!(minPrice >= 0) || !(maxPrice >= minPrice)) {
             throw new IllegalArgumentException("the price range must have 0 <= min <= max");
         }
@@ -30,8 +35,8 @@ public record ProductFilter(java.util.Map<String, String> equal, double minPrice
     }
 
     /** The attribute names this filter uses, to check against the catalog's. */
-    public java.util.Set<String> names() {
-        java.util.Set<String> names = new java.util.TreeSet<>(equal.keySet());
+    public Set<String> names() {
+        Set<String> names = new TreeSet<>(equal.keySet());
         if (minPrice > 0 || maxPrice < Double.POSITIVE_INFINITY) {
             names.add("price");
         }
@@ -42,7 +47,7 @@ public record ProductFilter(java.util.Map<String, String> equal, double minPrice
     }
 
     public boolean matches(Product p) {
-        for (java.util.Map.Entry<String, String> e : equal.entrySet()) {
+        for (Map.Entry<String, String> e : equal.entrySet()) {
             if (!e.getValue().equals(p.attribute(e.getKey()).toLowerCase(Locale.ROOT))) {
                 return false;
             }

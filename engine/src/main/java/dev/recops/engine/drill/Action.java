@@ -1,5 +1,8 @@
 package dev.recops.engine.drill;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.time.Duration;
 import java.util.Map;
 
@@ -85,19 +88,23 @@ public sealed interface Action {
 
         /** The admin API's request body. */
         String body() {
-            StringBuilder b = new StringBuilder("{");
-            field(b, "version", version == null ? null : "\"" + version + "\"");
-            field(b, "latency_ms", latencyMs);
-            field(b, "error_rate", errorRate);
-            field(b, "stall", stall);
-            field(b, "duration_s", lasting == null ? null : lasting.toMillis() / 1000.0);
-            return b.append('}').toString();
-        }
-
-        private static void field(StringBuilder b, String name, Object value) {
-            if (value != null) {
-                b.append(b.length() > 1 ? "," : "").append('"').append(name).append("\":").append(value);
+            ObjectNode b = JsonNodeFactory.instance.objectNode();
+            if (version != null) {
+                b.put("version", version);
             }
+            if (latencyMs != null) {
+                b.put("latency_ms", latencyMs);
+            }
+            if (errorRate != null) {
+                b.put("error_rate", errorRate);
+            }
+            if (stall != null) {
+                b.put("stall", stall);
+            }
+            if (lasting != null) {
+                b.put("duration_s", lasting.toMillis() / 1000.0);
+            }
+            return b.toString();
         }
     }
 

@@ -1,9 +1,16 @@
 package dev.recops.engine.drill;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.recops.engine.Poll;
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.admin.AdminClient;
+import dev.recops.objective.Durations;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,14 +20,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.StreamSupport;
 
 /**
  * The real alerting pipeline beside a local drill, from Debian's packages: Prometheus scraping
@@ -38,6 +48,9 @@ import java.util.function.Consumer;
 final class AlertPipeline implements AutoCloseable {
     static final Duration INTERVAL = Duration.ofSeconds(1);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The rules as a person would write them: block scalars for the expressions, quotes only where needed. */
+    private static final YAMLMapper YAML = YAMLMapper.builder().enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE).disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build();
 
     /** A process the pipeline started, and where its output goes. */
     private record Launched(Process process, Path log) {}
@@ -46,7 +59,7 @@ final class AlertPipeline implements AutoCloseable {
     private final HttpServer receiver;
     private final String prometheusUrl;
     private final Consumer<Journal.Event> events;
-    private final Map<String, Journal.Alert> alerts = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+    private final Map<String, Journal.Alert> alerts = Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<String, String> states = new HashMap<>();
     private volatile boolean stop;
     private final Thread poller;
@@ -114,7 +127,7 @@ final class AlertPipeline implements AutoCloseable {
                     "--web.listen-address=127.0.0.1:" + ports.get(1), "--cluster.listen-address=", "--log.level=warn"), dir.resolve("alertmanager.log"));
 
             Path rulesCopy = dir.resolve("rules.yml");
-            Files.writeString(rulesCopy, Files.readString(rules).replaceAll("(?m)^(\\s+)interval:\\s*\\S+\\s*$", "$1interval: 1s"));
+            Files.writeString(rulesCopy, everyGroupEvery(rules, INTERVAL));
             StringBuilder cfg = new StringBuilder("""
                     # written by recops drill: scrape and evaluate every second; the rules' windows and for: are the shipped ones
                     global:
@@ -171,34 +184,48 @@ final class AlertPipeline implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start(), logFile));
     }
 
+    /** The rules file with every group's evaluation {@code interval} set to {@code interval} (jackson-yaml: the file's structure, not its text). */
+    static String everyGroupEvery(Path rules, Duration interval) throws IOException {
+        JsonNode doc;
+        try {
+            doc = YAML.readTree(rules.toFile());
+        } catch (JsonProcessingException e) {
+            throw new RecopsException.InvalidInput("bad_rules", "alerting rules " + rules + " are not YAML: "
+                    + e.getOriginalMessage().lines().findFirst().orElse(""));
+        }
+        if (doc == null || !doc.path("groups").isArray()) {
+            throw new RecopsException.InvalidInput("bad_rules", "alerting rules " + rules + " have no groups: list (a Prometheus rules file)");
+        }
+        for (JsonNode group : doc.path("groups")) {
+            if (group instanceof ObjectNode o) {
+                o.put("interval", Durations.format(interval));
+            }
+        }
+        return YAML.writeValueAsString(doc);
+    }
+
     private void awaitTargetsUp(int count) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
+        boolean up = Poll.until(Duration.ofSeconds(30), Duration.ofMillis(200), () -> {
             for (Launched l : processes) {
                 if (!l.process().isAlive()) {
                     throw new RecopsException.PreconditionFailed("alerting_failed", l.process().info().command().orElse("a process")
                             + " exited with " + l.process().exitValue() + ": " + LocalDeployment.tail(l.log()));
                 }
             }
-            Optional<JsonNode> t = get("/api/v1/targets?state=active");
-            if (t.isPresent()) {
-                JsonNode active = t.get().path("data").path("activeTargets");
-                long up = 0;
-                for (JsonNode a : active) {
-                    up += a.path("health").asText().equals("up") ? 1 : 0;
-                }
-                if (up >= count) {
-                    return;
-                }
-            }
-            LocalDeployment.sleep(200);
+            long healthy = get("/api/v1/targets?state=active").stream()
+                    .flatMap(t -> StreamSupport.stream(t.path("data").path("activeTargets").spliterator(), false))
+                    .filter(a -> a.path("health").asText().equals("up")).count();
+            return healthy >= count;
+        });
+        if (up) {
+            return;
         }
         throw new RecopsException.PreconditionFailed("alerting_not_ready", "Prometheus did not scrape all " + count + " targets within 30 s: "
                 + get("/api/v1/targets?state=active").map(JsonNode::toString).orElse("no answer"));
     }
 
     private Optional<JsonNode> get(String path) {
-        AdminApi.Answer a = AdminApi.get(prometheusUrl + path, Duration.ofMillis(900));
+        AdminClient.Answer a = AdminClient.get(prometheusUrl + path, Duration.ofMillis(900));
         if (!a.ok()) {
             return Optional.empty();
         }
@@ -224,7 +251,7 @@ final class AlertPipeline implements AutoCloseable {
                     try {
                         Instant active = Instant.parse(a.path("activeAt").asText());
                         activeAt.merge(name, active, (x, y) -> x.isBefore(y) ? x : y);
-                    } catch (java.time.format.DateTimeParseException e) {
+                    } catch (DateTimeParseException e) {
                         activeAt.putIfAbsent(name, at);
                     }
                 }
@@ -250,7 +277,7 @@ final class AlertPipeline implements AutoCloseable {
                     states.putAll(now);
                 }
             });
-            LocalDeployment.sleep(250);
+            Poll.sleep(Duration.ofMillis(250));
         }
     }
 

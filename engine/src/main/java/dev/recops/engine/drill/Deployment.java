@@ -1,5 +1,7 @@
 package dev.recops.engine.drill;
 
+import dev.recops.engine.admin.AdminClient;
+
 import java.util.List;
 import java.util.Map;
 
@@ -9,7 +11,7 @@ interface Deployment extends AutoCloseable {
     String dataUrl();
 
     /** The admin API of each replica (local; kubernetes, through a port-forward per pod), or those the experiment names (url). */
-    List<AdminApi> admins();
+    List<AdminClient> admins();
 
     /** Readiness URLs to watch, one per replica (local) or the target's own. */
     List<String> readinessUrls();

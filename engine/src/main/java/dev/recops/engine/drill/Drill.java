@@ -1,18 +1,24 @@
 package dev.recops.engine.drill;
 
+import dev.recops.engine.Poll;
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.admin.AdminClient;
 import dev.recops.engine.load.HttpTarget;
 import dev.recops.engine.load.LoadRun;
 import dev.recops.engine.load.LoadSpec;
 import dev.recops.engine.load.RunResult;
 import dev.recops.engine.load.Target;
 import dev.recops.engine.load.Workload;
+import dev.recops.engine.telemetry.PrometheusText;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,8 +29,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * Runs an experiment: brings up the target, starts open-loop load through it, checks the steady
@@ -39,7 +45,7 @@ import java.util.regex.Pattern;
  */
 public final class Drill {
     /** Searches answered and searches degraded: the degraded share is of searches, not of health checks. */
-    private static final Pattern METRIC = Pattern.compile("(?m)^(recops_degraded_total|recops_requests_total)\\{[^}]*endpoint=\"search\"[^}]*} (\\S+)$");
+    private static final Map<String, String> SEARCHES = Map.of("endpoint", "search");
 
     /**
      * @param serveCommand how to start {@code recops serve} for local replicas
@@ -257,20 +263,20 @@ public final class Drill {
             timeline.add(new Journal.Event(m.recoveredAt(), "recovered: every probe held again"));
         }
         List<Journal.Event> sorted = new ArrayList<>(timeline);
-        sorted.sort(java.util.Comparator.comparing(Journal.Event::at));
+        sorted.sort(Comparator.comparing(Journal.Event::at));
         List<Journal.ExpectationResult> expectations = new ArrayList<>();
         for (Experiment.Expectation x : e.expect()) {
             double v = switch (x.metric()) {
-                case "rto" -> m.rtoSeconds();
-                case "time_to_detect" -> m.timeToDetectSeconds();
-                case "time_to_detect_by_balancer" -> m.secondsTo(Journal.Detector.BALANCER);
-                case "time_to_detect_by_readiness" -> m.secondsTo(Journal.Detector.READINESS);
-                case "time_to_detect_by_probe" -> m.secondsTo(Journal.Detector.PROBE);
-                case "lost_requests" -> m.lost();
-                case "lost_share" -> m.lostShare();
-                case "error_budget" -> m.errorBudgetBurned();
-                case "time_to_alert", "time_to_alert_pending", "time_to_notify", "alerts_fired", "time_to_resolve" -> alertMeasure(x, alerts, m);
-                default -> m.p99Ms();
+                case RTO -> m.rtoSeconds();
+                case TIME_TO_DETECT -> m.timeToDetectSeconds();
+                case TIME_TO_DETECT_BY_BALANCER -> m.secondsTo(Journal.Detector.BALANCER);
+                case TIME_TO_DETECT_BY_READINESS -> m.secondsTo(Journal.Detector.READINESS);
+                case TIME_TO_DETECT_BY_PROBE -> m.secondsTo(Journal.Detector.PROBE);
+                case LOST_REQUESTS -> m.lost();
+                case LOST_SHARE -> m.lostShare();
+                case ERROR_BUDGET -> m.errorBudgetBurned();
+                case P99 -> m.p99Ms();
+                case TIME_TO_ALERT, TIME_TO_ALERT_PENDING, TIME_TO_NOTIFY, ALERTS_FIRED, TIME_TO_RESOLVE -> alertMeasure(x, alerts, m);
             };
             expectations.add(new Journal.ExpectationResult(x.text(), v, x.met(v)));
         }
@@ -302,11 +308,11 @@ public final class Drill {
     static double alertMeasure(Experiment.Expectation x, List<Journal.Alert> alerts, Journal.Measurements m) {
         List<Journal.Alert> fired = alerts.stream().filter(a -> a.firingAt() != null).toList();
         return switch (x.metric()) {
-            case "time_to_alert" -> first(alerts, x, Journal.Alert::firingAt, m.faultAt());
-            case "time_to_alert_pending" -> first(alerts, x, Journal.Alert::pendingAt, m.faultAt());
-            case "time_to_notify" -> first(alerts, x, Journal.Alert::notifiedAt, m.faultAt());
-            case "alerts_fired" -> fired.size();
-            case "time_to_resolve" -> {
+            case TIME_TO_ALERT -> first(alerts, x, Journal.Alert::firingAt, m.faultAt());
+            case TIME_TO_ALERT_PENDING -> first(alerts, x, Journal.Alert::pendingAt, m.faultAt());
+            case TIME_TO_NOTIFY -> first(alerts, x, Journal.Alert::notifiedAt, m.faultAt());
+            case ALERTS_FIRED -> fired.size();
+            case TIME_TO_RESOLVE -> {
                 Instant from = m.recoveredAt() != null ? m.recoveredAt() : m.faultAt();
                 double worst = 0;
                 for (Journal.Alert a : fired) {
@@ -319,7 +325,7 @@ public final class Drill {
     }
 
     /** Seconds from the fault to the earliest {@code when} of the alerts the expectation concerns, at or after the fault; NaN if none. */
-    private static double first(List<Journal.Alert> alerts, Experiment.Expectation x, java.util.function.Function<Journal.Alert, Instant> when,
+    private static double first(List<Journal.Alert> alerts, Experiment.Expectation x, Function<Journal.Alert, Instant> when,
             Instant faultAt) {
         return alerts.stream().filter(a -> x.concerns(a.name()) && when.apply(a) != null && faultAt != null && !when.apply(a).isBefore(faultAt))
                 .mapToDouble(a -> Journal.Alert.seconds(faultAt, when.apply(a))).min().orElse(Double.NaN);
@@ -337,7 +343,7 @@ public final class Drill {
             if (alertsDecided(alerting.alerts())) {
                 return;
             }
-            LocalDeployment.sleep(Observations.SLOT_MS);
+            Poll.sleep(Duration.ofMillis(Observations.SLOT_MS));
             checkStops();
         }
     }
@@ -347,17 +353,18 @@ public final class Drill {
         boolean resolve = false;
         for (Experiment.Expectation x : about) {
             switch (x.metric()) {
-                case "alerts_fired" -> {
+                case ALERTS_FIRED -> {
                     return false; // "none fired" is only known at the end
                 }
-                case "time_to_alert" -> {
+                case TIME_TO_ALERT -> {
                     // fired and delivered: the time to notify is part of the answer
                     if (alerts.stream().noneMatch(a -> x.concerns(a.name()) && a.firingAt() != null
                             && a.notifiedAt() != null)) {
                         return false;
                     }
                 }
-                default -> resolve = true;
+                case TIME_TO_ALERT_PENDING, TIME_TO_NOTIFY, TIME_TO_RESOLVE -> resolve = true;
+                default -> throw new IllegalStateException(x.metric() + " is not about alerts");
             }
         }
         return !about.isEmpty() && (!resolve || alerts.stream().allMatch(a -> a.firingAt() == null || a.resolvedAt() != null));
@@ -383,7 +390,7 @@ public final class Drill {
 
     /** A probe's value as its author wrote it: percent for shares. */
     private static double display(Experiment.Probe p, double v) {
-        return p.metric().equals("errors") || p.metric().equals("degraded") ? 100 * v : v;
+        return p.metric().share() ? 100 * v : v;
     }
 
     private int windowSlots() {
@@ -412,7 +419,7 @@ public final class Drill {
             if (all) {
                 return;
             }
-            LocalDeployment.sleep(Observations.SLOT_MS);
+            Poll.sleep(Duration.ofMillis(Observations.SLOT_MS));
             checkStops();
         }
         event("the steady state did not hold for " + Experiment.format(e.steadyState().hold()) + " within " + Experiment.format(observeLimit(e))
@@ -423,7 +430,7 @@ public final class Drill {
     private void pause(Duration d, boolean checkStops) {
         long end = System.nanoTime() + d.toNanos();
         while (System.nanoTime() < end) {
-            LocalDeployment.sleep(Math.min(Observations.SLOT_MS, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            Poll.sleep(Duration.ofMillis(Math.min(Observations.SLOT_MS, Math.max(1, (end - System.nanoTime()) / 1_000_000))));
             if (checkStops) {
                 checkStops();
             }
@@ -514,7 +521,7 @@ public final class Drill {
             case Action.NetworkFault n -> network(n);
             case Action.ClearNetwork c -> {
                 List<String> out = new ArrayList<>();
-                for (int r : c.replica() > 0 ? List.of(c.replica()) : java.util.stream.IntStream.rangeClosed(1, e.target().replicas()).boxed().toList()) {
+                for (int r : c.replica() > 0 ? List.of(c.replica()) : IntStream.rangeClosed(1, e.target().replicas()).boxed().toList()) {
                     if (e.breaksNetwork()) {
                         out.add(deployment.network(r, FaultProxy.Fault.NONE));
                     }
@@ -527,8 +534,8 @@ public final class Drill {
                 }
                 List<String> out = new ArrayList<>(List.of(deployment.damageCatalog(c.damage())));
                 try {
-                    for (AdminApi a : deployment.admins()) {
-                        AdminApi.Answer r = a.call("POST", "/catalog/reload", null, Duration.ofSeconds(60));
+                    for (AdminClient a : deployment.admins()) {
+                        AdminClient.Answer r = a.send("POST", "/catalog/reload", null, Duration.ofSeconds(60));
                         if (r.ok()) {
                             throw new ActivityFailed(a.base() + " accepted a " + c.damage() + " catalog: " + r);
                         }
@@ -543,12 +550,12 @@ public final class Drill {
             case Action.HotSwap h -> {
                 String v = h.version();
                 List<String> out = new ArrayList<>();
-                for (AdminApi a : deployment.admins()) { // one replica after the other, like a rolling update
-                    AdminApi.Answer load = a.call("POST", "/versions/" + v + "/load", null, Duration.ofSeconds(120));
+                for (AdminClient a : deployment.admins()) { // one replica after the other, like a rolling update
+                    AdminClient.Answer load = a.send("POST", "/versions/" + v + "/load", null, Duration.ofSeconds(120));
                     if (!load.ok() && load.status() != 409) {
                         throw new ActivityFailed(a.base() + " did not load version " + v + ": " + load);
                     }
-                    AdminApi.Answer promote = a.call("POST", "/versions/" + v + "/promote", null, Duration.ofSeconds(30));
+                    AdminClient.Answer promote = a.send("POST", "/versions/" + v + "/promote", null, Duration.ofSeconds(30));
                     if (!promote.ok()) {
                         throw new ActivityFailed(a.base() + " did not promote version " + v + ": " + promote);
                     }
@@ -560,8 +567,8 @@ public final class Drill {
                 String v = d.version();
                 String planted = deployment.plantCorrupted(v);
                 List<String> out = new ArrayList<>(List.of(planted));
-                for (AdminApi a : deployment.admins()) {
-                    AdminApi.Answer load = a.call("POST", "/versions/" + v + "/load", null, Duration.ofSeconds(120));
+                for (AdminClient a : deployment.admins()) {
+                    AdminClient.Answer load = a.send("POST", "/versions/" + v + "/load", null, Duration.ofSeconds(120));
                     if (load.ok()) {
                         throw new ActivityFailed(a.base() + " accepted the corrupted version " + v + ": " + load);
                     }
@@ -615,7 +622,7 @@ public final class Drill {
 
     /** Calls every admin API (or the step's replica's); fails the activity when one refuses. */
     private String admin(int replica, String method, String path, String body) {
-        List<AdminApi> admins = deployment.admins();
+        List<AdminClient> admins = deployment.admins();
         if (admins.isEmpty()) {
             throw new ActivityFailed("the target has no admin API (target.admin)");
         }
@@ -623,8 +630,8 @@ public final class Drill {
             admins = List.of(admins.get(replica - 1));
         }
         List<String> out = new ArrayList<>();
-        for (AdminApi a : admins) {
-            AdminApi.Answer r = a.call(method, path, body, Duration.ofSeconds(10));
+        for (AdminClient a : admins) {
+            AdminClient.Answer r = a.send(method, path, body, Duration.ofSeconds(10));
             if (!r.ok()) {
                 throw new ActivityFailed(method + " " + a.base() + path + ": " + r);
             }
@@ -638,7 +645,7 @@ public final class Drill {
         TreeMap<String, Long> lost = new TreeMap<>(all.failures());
         long lostTotal = lost.values().stream().mapToLong(Long::longValue).sum();
         long requests = all.requests();
-        double budget = e.steadyState().probes().stream().filter(p -> p.metric().equals("errors")).mapToDouble(Experiment.Probe::bound)
+        double budget = e.steadyState().probes().stream().filter(p -> p.metric() == Experiment.Probe.Metric.ERRORS).mapToDouble(Experiment.Probe::bound)
                 .filter(b -> b > 0).min().orElse(Double.NaN);
         double burned = requests == 0 ? 0 : ((double) lostTotal / requests) / budget;
         List<Journal.Sighting> sightings = new ArrayList<>();
@@ -669,12 +676,12 @@ public final class Drill {
     /** The first alert to go pending, to fire and to be notified after the fault, each naming the alert. */
     static List<Journal.Sighting> alertSightings(List<Journal.Alert> alerts, Instant faultAt) {
         List<Journal.Sighting> out = new ArrayList<>();
-        Map<Journal.Detector, java.util.function.Function<Journal.Alert, Instant>> when = new java.util.LinkedHashMap<>();
+        Map<Journal.Detector, Function<Journal.Alert, Instant>> when = new LinkedHashMap<>();
         when.put(Journal.Detector.ALERT_PENDING, Journal.Alert::pendingAt);
         when.put(Journal.Detector.ALERT_FIRING, Journal.Alert::firingAt);
         when.put(Journal.Detector.ALERT_NOTIFIED, Journal.Alert::notifiedAt);
         when.forEach((d, at) -> alerts.stream().filter(a -> at.apply(a) != null && !at.apply(a).isBefore(faultAt))
-                .min(java.util.Comparator.comparing(at))
+                .min(Comparator.comparing(at))
                 .ifPresent(a -> out.add(new Journal.Sighting(d, at.apply(a), "alert " + a.name() + " " + d.label.substring("alert ".length())))));
         return out;
     }
@@ -716,15 +723,15 @@ public final class Drill {
         public void run() {
             List<String> ready = deployment.readinessUrls();
             boolean[] was = new boolean[ready.size()];
-            java.util.Arrays.fill(was, true);
+            Arrays.fill(was, true);
             Map<String, String> lb = deployment.balancerView();
             double[] lastCounts = null;
             long lastMetrics = 0;
-            boolean wantDegraded = e.steadyState().probes().stream().anyMatch(p -> p.metric().equals("degraded"));
+            boolean wantDegraded = e.steadyState().probes().stream().anyMatch(p -> p.metric() == Experiment.Probe.Metric.DEGRADED);
             while (!stop) {
                 long begin = System.nanoTime();
                 List<CompletableFuture<Boolean>> checks = ready.stream()
-                        .map(u -> CompletableFuture.supplyAsync(() -> AdminApi.get(u, Duration.ofMillis(300)).ok(),
+                        .map(u -> CompletableFuture.supplyAsync(() -> AdminClient.get(u, Duration.ofMillis(300)).ok(),
                                 r -> Thread.ofVirtual().start(r)))
                         .toList();
                 int count = 0;
@@ -777,7 +784,7 @@ public final class Drill {
         private double[] metrics() {
             double[] sum = new double[2];
             for (String u : deployment.metricsUrls()) {
-                AdminApi.Answer a = AdminApi.get(u, Duration.ofMillis(300));
+                AdminClient.Answer a = AdminClient.get(u, Duration.ofMillis(300));
                 if (a.ok()) {
                     addSearchCounts(a.body(), sum);
                 }
@@ -792,9 +799,8 @@ public final class Drill {
      * the drill and the balancer send (counting those read a third of the true share).
      */
     static void addSearchCounts(String exposition, double[] sum) {
-        Matcher m = METRIC.matcher(exposition);
-        while (m.find()) {
-            sum[m.group(1).equals("recops_degraded_total") ? 0 : 1] += Double.parseDouble(m.group(2));
-        }
+        List<PrometheusText.Sample> samples = PrometheusText.parse(exposition);
+        sum[0] += PrometheusText.sum(samples, "recops_degraded_total", SEARCHES);
+        sum[1] += PrometheusText.sum(samples, "recops_requests_total", SEARCHES);
     }
 }

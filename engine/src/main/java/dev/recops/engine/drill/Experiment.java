@@ -1,6 +1,7 @@
 package dev.recops.engine.drill;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.recops.objective.Durations;
 import dev.recops.objective.Objective;
 import dev.recops.objective.Objective.Direction;
 import dev.recops.objective.Objective.Kind;
@@ -10,14 +11,19 @@ import dev.recops.objective.Objective.Vocabulary;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A drill, shaped like a Chaos Toolkit experiment: what runs ({@code target}), the background
@@ -133,15 +139,44 @@ public record Experiment(Path file, String title, String description, List<Strin
      *
      * @param bound milliseconds for a latency, a fraction for a share, a count for ready
      */
-    public record Probe(String text, String metric, double bound, Objective spec) {
+    public record Probe(String text, Metric metric, double bound, Objective spec) {
+        /** What a probe watches, in its window of the drill's own requests ({@link Observations.Window#value}). */
+        public enum Metric {
+            ERRORS(new Measure("errors", Kind.SHARE, Direction.ANY)),
+            DEGRADED(new Measure("degraded", Kind.SHARE, Direction.ANY)),
+            P50(new Measure("p50", Kind.DURATION, Direction.ANY)),
+            P95(new Measure("p95", Kind.DURATION, Direction.ANY)),
+            P99(new Measure("p99", Kind.DURATION, Direction.ANY)),
+            READY(new Measure("ready", Kind.COUNT, Direction.ANY));
+
+            final Measure measure;
+
+            Metric(Measure measure) {
+                this.measure = measure;
+            }
+
+            /** A share (shown in percent), as opposed to a latency or a count. */
+            boolean share() {
+                return measure.kind() == Kind.SHARE;
+            }
+
+            @Override
+            public String toString() {
+                return measure.name();
+            }
+
+            static Metric of(Objective o) {
+                return Arrays.stream(values()).filter(m -> m.measure.name().equals(o.measure())).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException(o.text() + " is not a probe"));
+            }
+        }
+
         static final Vocabulary VOCABULARY = Vocabulary.of("errors<=1%, p99<=200ms, degraded<=5% or ready>=3",
-                new Measure("errors", Kind.SHARE, Direction.ANY), new Measure("degraded", Kind.SHARE, Direction.ANY),
-                new Measure("p50", Kind.DURATION, Direction.ANY), new Measure("p95", Kind.DURATION, Direction.ANY),
-                new Measure("p99", Kind.DURATION, Direction.ANY), new Measure("ready", Kind.COUNT, Direction.ANY));
+                Arrays.stream(Metric.values()).map(m -> m.measure).toArray(Measure[]::new));
 
         static Probe parse(String s) {
             Objective o = VOCABULARY.parse(s);
-            return new Probe(o.text(), o.measure(), o.bound(), o);
+            return new Probe(o.text(), Metric.of(o), o.bound(), o);
         }
 
         public boolean holds(double value) {
@@ -169,19 +204,51 @@ public record Experiment(Path file, String title, String description, List<Strin
      * @param value seconds for the times (rto, time_to_*),
      *              milliseconds for p99, a fraction for a share
      */
-    public record Expectation(String text, String metric, String alert, double value, Objective spec) {
+    public record Expectation(String text, Metric metric, String alert, double value, Objective spec) {
+        /** What an expectation judges, at the end of the drill ({@code Drill}'s measurements and the alerts seen). */
+        public enum Metric {
+            RTO("rto", Kind.DURATION), TIME_TO_DETECT("time_to_detect", Kind.DURATION),
+            TIME_TO_DETECT_BY_BALANCER("time_to_detect_by_balancer", Kind.DURATION),
+            TIME_TO_DETECT_BY_READINESS("time_to_detect_by_readiness", Kind.DURATION),
+            TIME_TO_DETECT_BY_PROBE("time_to_detect_by_probe", Kind.DURATION),
+            LOST_REQUESTS("lost_requests", Kind.COUNT), LOST_SHARE("lost_share", Kind.SHARE), ERROR_BUDGET("error_budget", Kind.SHARE),
+            P99("p99", Kind.DURATION),
+            TIME_TO_ALERT("time_to_alert", Kind.DURATION), TIME_TO_ALERT_PENDING("time_to_alert_pending", Kind.DURATION),
+            TIME_TO_NOTIFY("time_to_notify", Kind.DURATION), ALERTS_FIRED("alerts_fired", Kind.COUNT),
+            TIME_TO_RESOLVE("time_to_resolve", Kind.DURATION);
+
+            final Measure measure;
+
+            Metric(String name, Kind kind) {
+                this.measure = new Measure(name, kind, Direction.ANY);
+            }
+
+            /** Judged from the alerting pipeline (so needs {@code alerting:}). */
+            public boolean aboutAlerts() {
+                return this == TIME_TO_ALERT || this == TIME_TO_ALERT_PENDING || this == TIME_TO_NOTIFY || this == ALERTS_FIRED
+                        || this == TIME_TO_RESOLVE;
+            }
+
+            /** Kept in seconds (the times), not milliseconds (p99). */
+            boolean inSeconds() {
+                return measure.kind() == Kind.DURATION && this != P99;
+            }
+
+            @Override
+            public String toString() {
+                return measure.name();
+            }
+
+            static Metric of(Objective o) {
+                return Arrays.stream(values()).filter(m -> m.measure.name().equals(o.measure())).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException(o.text() + " is not an expectation"));
+            }
+        }
+
         static final Vocabulary VOCABULARY = Vocabulary.of("rto<=2s, time_to_detect<=1s, time_to_detect_by_balancer<=1s, "
                 + "time_to_detect_by_readiness<=1s, time_to_detect_by_probe<=1s, lost_requests==0, lost_share<=0.1%, error_budget<=50%, "
                 + "p99<=500ms, time_to_alert<=3m, time_to_alert_pending<=1m, time_to_notify<=3m, alerts_fired==0 or time_to_resolve<=5m",
-                new Measure("rto", Kind.DURATION, Direction.ANY), new Measure("time_to_detect", Kind.DURATION, Direction.ANY),
-                new Measure("time_to_detect_by_balancer", Kind.DURATION, Direction.ANY),
-                new Measure("time_to_detect_by_readiness", Kind.DURATION, Direction.ANY),
-                new Measure("time_to_detect_by_probe", Kind.DURATION, Direction.ANY),
-                new Measure("lost_requests", Kind.COUNT, Direction.ANY), new Measure("lost_share", Kind.SHARE, Direction.ANY),
-                new Measure("error_budget", Kind.SHARE, Direction.ANY), new Measure("p99", Kind.DURATION, Direction.ANY),
-                new Measure("time_to_alert", Kind.DURATION, Direction.ANY), new Measure("time_to_alert_pending", Kind.DURATION, Direction.ANY),
-                new Measure("time_to_notify", Kind.DURATION, Direction.ANY), new Measure("alerts_fired", Kind.COUNT, Direction.ANY),
-                new Measure("time_to_resolve", Kind.DURATION, Direction.ANY));
+                Arrays.stream(Metric.values()).map(m -> m.measure).toArray(Measure[]::new));
         private static final Pattern FIRES = Pattern.compile("alert ([A-Za-z_:][A-Za-z0-9_:]*) fires within (\\S+)");
         private static final Pattern RESOLVE = Pattern.compile("alerts resolve within (\\S+)");
         private static final String SENTENCES = "\"alert RecopsAvailabilityBudgetBurnFast fires within 3m\", \"no alert fires\" or "
@@ -210,12 +277,13 @@ public record Experiment(Path file, String title, String description, List<Strin
             try {
                 return of(text, alert, VOCABULARY.parse(objective));
             } catch (IllegalArgumentException e) { // only the time can be wrong
-                throw new IllegalArgumentException("\"" + text + "\": the time is a duration in us, ms, s or m, like " + SENTENCES);
+                throw new IllegalArgumentException("\"" + text + "\": the time is a duration in us, ms, s, m or h, like " + SENTENCES);
             }
         }
 
         private static Expectation of(String text, String alert, Objective o) {
-            return new Expectation(text, o.measure(), alert, inSeconds(o.measure()) ? o.bound() / 1000 : o.bound(), o);
+            Metric metric = Metric.of(o);
+            return new Expectation(text, metric, alert, metric.inSeconds() ? o.bound() / 1000 : o.bound(), o);
         }
 
         /** Whether a time_to_alert is about this alert: the one it names, or any when it names none. */
@@ -223,19 +291,14 @@ public record Experiment(Path file, String title, String description, List<Strin
             return alert.isEmpty() || alert.equals(alertName);
         }
 
-        private static boolean inSeconds(String measure) {
-            return measure.equals("rto") || measure.startsWith("time_to_");
-        }
-
         /** Whether it is judged from the alerting pipeline (so needs {@code alerting:}). */
         public boolean aboutAlerts() {
-            return metric.startsWith("time_to_alert") || metric.equals("time_to_notify") || metric.equals("alerts_fired")
-                    || metric.equals("time_to_resolve");
+            return metric.aboutAlerts();
         }
 
         /** Whether {@code measured} (in this expectation's unit) meets it; NaN (e.g. never recovered) never does. */
         public boolean met(double measured) {
-            return spec.holds(inSeconds(metric) ? measured * 1000 : measured);
+            return spec.holds(metric.inSeconds() ? measured * 1000 : measured);
         }
     }
 
@@ -309,7 +372,7 @@ public record Experiment(Path file, String title, String description, List<Strin
         for (int i = 0; i < ps.size(); i++) {
             try {
                 Probe p = Probe.parse(ps.get(i).asText());
-                if (p.metric().equals("ready") && !target.local()) {
+                if (p.metric() == Probe.Metric.READY && !target.local()) {
                     throw new IllegalArgumentException("ready counts local replicas; a url target has none");
                 }
                 probes.add(p);
@@ -350,7 +413,7 @@ public record Experiment(Path file, String title, String description, List<Strin
         for (int i = 0; i < ex.size(); i++) {
             try {
                 Expectation x = Expectation.parse(ex.get(i).asText());
-                if ((x.metric().equals("time_to_detect") || x.metric().equals("time_to_detect_by_balancer")) && !target.balanced()
+                if ((x.metric() == Expectation.Metric.TIME_TO_DETECT || x.metric() == Expectation.Metric.TIME_TO_DETECT_BY_BALANCER) && !target.balanced()
                         && alerting.isEmpty()) {
                     throw new IllegalArgumentException(x.metric() + " needs a balancer or alerting to watch, and this target has neither"
                             + (target instanceof Target.Kubernetes ? " (name target.service)" : "")
@@ -359,7 +422,7 @@ public record Experiment(Path file, String title, String description, List<Strin
                 if (x.aboutAlerts() && alerting.isEmpty()) {
                     throw new IllegalArgumentException("an expectation about alerts needs an alerting block, like alerting: {observe: 3m}");
                 }
-                if (x.aboutAlerts() && !x.metric().equals("alerts_fired") && x.value() > alerting.get().observe().toMillis() / 1e3) {
+                if (x.aboutAlerts() && x.metric() != Expectation.Metric.ALERTS_FIRED && x.value() > alerting.get().observe().toMillis() / 1e3) {
                     throw new IllegalArgumentException("the drill watches alerts for alerting.observe " + format(alerting.get().observe())
                             + ", less than " + format(Duration.ofMillis(Math.round(x.value() * 1000))));
                 }
@@ -454,7 +517,7 @@ public record Experiment(Path file, String title, String description, List<Strin
             String action = n.has("pause") ? "pause" : text(doc, n, path + ".action", null);
             Set<String> allowed = ACTIONS.get(action);
             if (allowed == null) {
-                throw doc.invalid(path + ".action", "unknown action " + action + "; one of " + new java.util.TreeSet<>(ACTIONS.keySet()));
+                throw doc.invalid(path + ".action", "unknown action " + action + "; one of " + new TreeSet<>(ACTIONS.keySet()));
             }
             if (PROCESS.contains(action) && !target.ownsProcesses()) {
                 throw doc.invalid(path + ".action", action + " needs a local or kubernetes target (processes the drill can reach)");
@@ -462,11 +525,11 @@ public record Experiment(Path file, String title, String description, List<Strin
             if (LOCAL_ONLY.contains(action) && !target.local()) {
                 throw doc.invalid(path + ".action", action + " needs a local target (the drill owns those processes)");
             }
-            java.util.Set<String> fields = new java.util.HashSet<>(allowed);
+            Set<String> fields = new HashSet<>(allowed);
             fields.add(action.equals("pause") ? "pause" : "action");
             fields.add("background");
             unknownFields(doc, n, path, fields);
-            Map<String, Object> args = new java.util.LinkedHashMap<>();
+            Map<String, Object> args = new LinkedHashMap<>();
             if (action.equals("pause")) {
                 args.put("for", duration(doc, n, path + ".pause", null));
             }
@@ -551,7 +614,7 @@ public record Experiment(Path file, String title, String description, List<Strin
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!allowed.contains(f)) {
-                throw doc.invalid(path.isEmpty() ? f : path + "." + f, "unknown field; expected one of " + new java.util.TreeSet<>(allowed));
+                throw doc.invalid(path.isEmpty() ? f : path + "." + f, "unknown field; expected one of " + new TreeSet<>(allowed));
             }
         }
     }
@@ -622,7 +685,7 @@ public record Experiment(Path file, String title, String description, List<Strin
     }
 
     static Duration parseDuration(String s) {
-        Duration d = dev.recops.engine.Durations.parse(s);
+        Duration d = Durations.parse(s);
         if (d.isZero() || d.compareTo(Duration.ofHours(1)) > 0) {
             throw new IllegalArgumentException("\"" + s + "\" must be more than 0 and at most an hour");
         }
@@ -630,7 +693,7 @@ public record Experiment(Path file, String title, String description, List<Strin
     }
 
     static String format(Duration d) {
-        return dev.recops.engine.Durations.format(d);
+        return Durations.format(d);
     }
 
     private static String last(String path) {
@@ -644,7 +707,7 @@ public record Experiment(Path file, String title, String description, List<Strin
 
     /** Actions that change a deployment someone else runs: they need {@code --yes} on a url target. */
     public boolean destructiveOnUrl() {
-        return !target.local() && java.util.stream.Stream.concat(method.stream(), rollbacks.stream()).anyMatch(s -> !(s.action() instanceof Action.Pause));
+        return !target.local() && Stream.concat(method.stream(), rollbacks.stream()).anyMatch(s -> !(s.action() instanceof Action.Pause));
     }
 
     /** Whether the method deploys a corrupted version (the local replicas then need a model repository of their own). */
@@ -654,12 +717,12 @@ public record Experiment(Path file, String title, String description, List<Strin
 
     /** Whether an activity breaks a replica's network link (the local replicas then sit behind fault proxies). */
     public boolean breaksNetwork() {
-        return java.util.stream.Stream.concat(method.stream(), rollbacks.stream()).anyMatch(s -> s.action() instanceof Action.NetworkFault);
+        return Stream.concat(method.stream(), rollbacks.stream()).anyMatch(s -> s.action() instanceof Action.NetworkFault);
     }
 
     /** Whether an activity damages the catalog file (the local replicas then need a copy of their own). */
     public boolean damagesCatalog() {
-        return java.util.stream.Stream.concat(method.stream(), rollbacks.stream())
+        return Stream.concat(method.stream(), rollbacks.stream())
                 .anyMatch(s -> s.action() instanceof Action.ReloadCatalog r && !r.damage().equals("none"));
     }
 }

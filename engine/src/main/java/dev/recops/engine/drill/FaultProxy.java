@@ -1,5 +1,7 @@
 package dev.recops.engine.drill;
 
+import dev.recops.engine.Poll;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,9 +10,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy between HAProxy and one replica that can break the link, as Toxiproxy does: this
@@ -65,7 +70,7 @@ final class FaultProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile Fault fault = Fault.NONE;
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
 
     private FaultProxy(ServerSocket listener, InetSocketAddress upstream) {
         this.listener = listener;
@@ -129,7 +134,7 @@ final class FaultProxy implements AutoCloseable {
             return;
         }
         open.add(server);
-        java.util.concurrent.atomic.AtomicInteger directions = new java.util.concurrent.atomic.AtomicInteger(2);
+        AtomicInteger directions = new AtomicInteger(2);
         Runnable finished = () -> {
             if (directions.decrementAndGet() == 0) { // both ways done: the connection is over
                 closeQuietly(client);
@@ -160,12 +165,12 @@ final class FaultProxy implements AutoCloseable {
                 }
                 if (f.latencyMs() > 0) {
                     long jitter = f.jitterMs() > 0 ? ThreadLocalRandom.current().nextLong(-f.jitterMs(), f.jitterMs() + 1) : 0;
-                    LocalDeployment.sleep(Math.max(0, f.latencyMs() + jitter));
+                    Poll.sleep(Duration.ofMillis(Math.max(0, f.latencyMs() + jitter)));
                 }
                 out.write(buf, 0, n);
                 out.flush();
                 if (f.bytesPerSecond() > 0) {
-                    LocalDeployment.sleep(Math.max(1, n * 1000L / f.bytesPerSecond()));
+                    Poll.sleep(Duration.ofMillis(Math.max(1, n * 1000L / f.bytesPerSecond())));
                 }
             }
             // one side closed: pass the half-close on, after the slow close if there is one
@@ -180,7 +185,7 @@ final class FaultProxy implements AutoCloseable {
                 return;
             }
             if (f.slowCloseMs() > 0) {
-                LocalDeployment.sleep(f.slowCloseMs());
+                Poll.sleep(Duration.ofMillis(f.slowCloseMs()));
             }
             to.shutdownOutput();
         } catch (IOException e) {

@@ -6,9 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What a drill did and measured: the experiment, each activity (start, end, status, output),
@@ -40,11 +44,11 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
         }
 
         /** A delivery by Alertmanager, by the status it sent ({@code firing}, {@code resolved}); empty for any other. */
-        static java.util.Optional<Transition> notified(String status) {
+        static Optional<Transition> notified(String status) {
             return switch (status) {
-                case "firing" -> java.util.Optional.of(NOTIFIED_FIRING);
-                case "resolved" -> java.util.Optional.of(NOTIFIED_RESOLVED);
-                default -> java.util.Optional.empty();
+                case "firing" -> Optional.of(NOTIFIED_FIRING);
+                case "resolved" -> Optional.of(NOTIFIED_RESOLVED);
+                default -> Optional.empty();
             };
         }
     }
@@ -119,8 +123,8 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
         }
 
         /** The detector an expectation's measure names, if any. */
-        static java.util.Optional<Detector> measuring(String measure) {
-            return java.util.Arrays.stream(values()).filter(d -> d.measure.equals(measure)).findFirst();
+        static Optional<Detector> measuring(String measure) {
+            return Arrays.stream(values()).filter(d -> d.measure.equals(measure)).findFirst();
         }
     }
 
@@ -138,20 +142,20 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
     public record Measurements(Instant faultAt, List<Sighting> sightings, Instant recoveredAt, long requests, long lost,
                                Map<String, Long> lostByKind, double errorBudgetBurned, double p99Ms) {
         public Measurements {
-            sightings = sightings.stream().sorted(java.util.Comparator.comparing(Sighting::at)).toList();
+            sightings = sightings.stream().sorted(Comparator.comparing(Sighting::at)).toList();
         }
 
         /** The headline: the first thing the system did (the balancer took a replica out, an alert fired); empty when it did nothing. */
-        public java.util.Optional<Sighting> detection() {
+        public Optional<Sighting> detection() {
             return sightings.stream().filter(s -> s.by().bySystem).findFirst();
         }
 
         /** The drill's own first sighting (its readiness poll or a probe) when the system did nothing: it says so. */
-        public java.util.Optional<Sighting> onlyByTheDrill() {
-            return detection().isPresent() ? java.util.Optional.empty() : sightings.stream().filter(s -> s.by().drillsOwn()).findFirst();
+        public Optional<Sighting> onlyByTheDrill() {
+            return detection().isPresent() ? Optional.empty() : sightings.stream().filter(s -> s.by().drillsOwn()).findFirst();
         }
 
-        public java.util.Optional<Sighting> sighting(Detector d) {
+        public Optional<Sighting> sighting(Detector d) {
             return sightings.stream().filter(s -> s.by() == d).findFirst();
         }
 
@@ -299,10 +303,10 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
 
     /** The outcome for a terminal: held or deviated, detection, RTO and losses, each expectation, each deviation. */
     public List<String> summary() {
-        List<String> lines = new java.util.ArrayList<>();
+        List<String> lines = new ArrayList<>();
         Measurements m = measurements;
         lines.add((held() ? "held" : "deviated") + ": " + experiment.title());
-        lines.add(String.format(java.util.Locale.ROOT, "  time to detect %s, RTO %s, lost requests %d of %d%s", secs(m.timeToDetectSeconds()),
+        lines.add(String.format(Locale.ROOT, "  time to detect %s, RTO %s, lost requests %d of %d%s", secs(m.timeToDetectSeconds()),
                 secs(m.rtoSeconds()), m.lost(), m.requests(), m.lostByKind().isEmpty() ? "" : " " + m.lostByKind()));
         if (m.faultAt() != null) {
             lines.add("  detected " + m.detectionStory());
@@ -311,8 +315,8 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
             }
         }
         for (ExpectationResult x : expectations) {
-            lines.add(String.format(java.util.Locale.ROOT, "  expect %-24s %s (measured %s)", x.expect(), x.met() ? "met" : "NOT MET",
-                    Double.isFinite(x.measured()) ? String.format(java.util.Locale.ROOT, "%.3f", x.measured()).replaceAll("\\.?0+$", "") : "nothing"));
+            lines.add(String.format(Locale.ROOT, "  expect %-24s %s (measured %s)", x.expect(), x.met() ? "met" : "NOT MET",
+                    Double.isFinite(x.measured()) ? String.format(Locale.ROOT, "%.3f", x.measured()).replaceAll("\\.?0+$", "") : "nothing"));
         }
         for (Alert a : alerts) {
             lines.add("  alert " + a.name() + ": " + alertStory(a));
@@ -322,7 +326,7 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
     }
 
     private static String secs(double s) {
-        return Double.isFinite(s) ? String.format(java.util.Locale.ROOT, "%.2f s", s) : "-";
+        return Double.isFinite(s) ? String.format(Locale.ROOT, "%.2f s", s) : "-";
     }
 
     /** The report people read: verdict first, then measurements, expectations, timeline and activities. */
@@ -357,7 +361,7 @@ public record Journal(Experiment experiment, Instant started, Instant ended, Lis
                     .append("balancer took a replica out, an alert fired); the readiness poll and the probes are the drill's own watching.\n\n")
                     .append("| source | counts as the system's | after the fault | what |\n|---|---|---|---|\n");
             for (Detector d : Detector.values()) {
-                java.util.Optional<Sighting> sg = m.sighting(d);
+                Optional<Sighting> sg = m.sighting(d);
                 md.append("| ").append(d.label).append(" | ").append(d.bySystem ? "yes" : "no").append(" | ")
                         .append(sg.map(x -> after(m.faultAt(), x.at())).orElse(notSeen(d))).append(" | ")
                         .append(sg.map(x -> x.what().replace("|", "\\|")).orElse("-")).append(" |\n");

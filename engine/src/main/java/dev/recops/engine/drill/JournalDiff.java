@@ -1,6 +1,9 @@
 package dev.recops.engine.drill;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.recops.engine.RecopsException;
 
 import java.util.ArrayList;
@@ -122,15 +125,15 @@ public final class JournalDiff {
     }
 
     private static JsonNode path(JsonNode n, String field) {
-        return n == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : n.path(field);
+        return n == null ? MissingNode.getInstance() : n.path(field);
     }
 
     private static JsonNode orZero(JsonNode n) {
-        return n.isNumber() ? n : com.fasterxml.jackson.databind.node.IntNode.valueOf(0);
+        return n.isNumber() ? n : IntNode.valueOf(0);
     }
 
     private static JsonNode percent(JsonNode fraction) {
-        return fraction.isNumber() ? com.fasterxml.jackson.databind.node.DoubleNode.valueOf(100 * fraction.asDouble()) : fraction;
+        return fraction.isNumber() ? DoubleNode.valueOf(100 * fraction.asDouble()) : fraction;
     }
 
     /** "held", "failed (errors<=0.5%: 37.5)" naming each probe that failed, or "-" when it was not checked. */

@@ -2,16 +2,30 @@ package dev.recops.engine.drill;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.recops.engine.Poll;
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.admin.AdminClient;
+import dev.recops.engine.admin.BearerToken;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * recops serve running in a Kubernetes cluster (deploy/kubernetes), acted on with kubectl: the
@@ -81,12 +95,12 @@ final class KubernetesDeployment implements Deployment {
                 @Override
                 public Forward forward(List<String> args) {
                     Process p = start(args);
-                    java.util.concurrent.CompletableFuture<Integer> port = new java.util.concurrent.CompletableFuture<>();
+                    CompletableFuture<Integer> port = new CompletableFuture<>();
                     StringBuilder said = new StringBuilder();
                     Thread.ofVirtual().name("kubectl-port-forward").start(() -> {
-                        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                        try (var lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                             for (String line; (line = lines.readLine()) != null; ) {
-                                java.util.regex.Matcher m = FORWARDING.matcher(line);
+                                Matcher m = FORWARDING.matcher(line);
                                 if (m.find()) {
                                     port.complete(Integer.parseInt(m.group(1)));
                                 } else if (!port.isDone() && said.length() < 500) {
@@ -109,7 +123,7 @@ final class KubernetesDeployment implements Deployment {
                                 p.destroy();
                             }
                         };
-                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    } catch (ExecutionException | TimeoutException e) {
                         p.destroyForcibly();
                         throw new IllegalStateException(shell(args) + " did not forward"
                                 + (e.getCause() == null || e.getCause().getMessage().isEmpty() ? " within 20 s" : ": " + e.getCause().getMessage()));
@@ -133,14 +147,14 @@ final class KubernetesDeployment implements Deployment {
             };
         }
 
-        java.util.regex.Pattern FORWARDING = java.util.regex.Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+) ->");
+        Pattern FORWARDING = Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+) ->");
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The balancer's view is read at most this often: each read is a kubectl process. */
     private static final long VIEW_EVERY_NANOS = 1_000_000_000L;
     /** How long a restarted pod's replacement may take to be Ready: scheduling, image, model load. */
-    private static final java.time.Duration RESTART_TIMEOUT = java.time.Duration.ofSeconds(300);
+    private static final Duration RESTART_TIMEOUT = Duration.ofSeconds(300);
 
     private final Experiment.Target.Kubernetes target;
     private final Kubectl kubectl;
@@ -281,17 +295,15 @@ final class KubernetesDeployment implements Deployment {
         String pod = pod(replica);
         String out = act("restart_replica", pod);
         long t0 = System.nanoTime();
-        while (true) {
-            List<String> ready = readyPods();
-            if (!ready.contains(pod) && ready.size() >= target.replicas()) {
-                return String.format(java.util.Locale.ROOT, "%s; %d pods Ready again after %.1f s", out, ready.size(), (System.nanoTime() - t0) / 1e9);
-            }
-            if (System.nanoTime() - t0 > RESTART_TIMEOUT.toNanos()) {
-                throw new IllegalStateException(out + "; " + ready.size() + " pods Ready (of " + target.replicas() + ") "
-                        + RESTART_TIMEOUT.toSeconds() + " s later: " + ready);
-            }
-            LocalDeployment.sleep(1000);
+        AtomicReference<List<String>> ready = new AtomicReference<>(List.of());
+        if (!Poll.until(RESTART_TIMEOUT, Duration.ofSeconds(1), () -> {
+            ready.set(readyPods());
+            return !ready.get().contains(pod) && ready.get().size() >= target.replicas();
+        })) {
+            throw new IllegalStateException(out + "; " + ready.get().size() + " pods Ready (of " + target.replicas() + ") "
+                    + RESTART_TIMEOUT.toSeconds() + " s later: " + ready.get());
         }
+        return String.format(Locale.ROOT, "%s; %d pods Ready again after %.1f s", out, ready.get().size(), (System.nanoTime() - t0) / 1e9);
     }
 
     @Override
@@ -311,7 +323,7 @@ final class KubernetesDeployment implements Deployment {
      * are numbered when the action runs) through a port-forward the drill keeps while the pod lives.
      */
     @Override
-    public synchronized List<AdminApi> admins() {
+    public synchronized List<AdminClient> admins() {
         if (!target.adminUrls().isEmpty()) {
             return url.admins();
         }
@@ -324,10 +336,10 @@ final class KubernetesDeployment implements Deployment {
             return false;
         });
         String t = token();
-        List<AdminApi> admins = new ArrayList<>();
+        List<AdminClient> admins = new ArrayList<>();
         for (String pod : pods) {
             Kubectl.Forward f = forwards.computeIfAbsent(pod, p -> kubectl.forward(forward(target, p)));
-            admins.add(new AdminApi("http://127.0.0.1:" + f.localPort() + "/admin/v1", t));
+            admins.add(new AdminClient("http://127.0.0.1:" + f.localPort() + "/admin/v1", t));
         }
         return admins;
     }
@@ -336,7 +348,7 @@ final class KubernetesDeployment implements Deployment {
     private String token() {
         if (token == null) {
             if (target.adminTokenFile() != null) {
-                token = dev.recops.engine.admin.BearerToken.readForClient(target.adminTokenFile());
+                token = BearerToken.readForClient(target.adminTokenFile());
             } else {
                 List<String> args = new ArrayList<>(scope(target));
                 args.addAll(List.of("get", "secret", target.adminSecret(), "-o", "json"));
@@ -345,7 +357,7 @@ final class KubernetesDeployment implements Deployment {
                     throw new IllegalStateException("the Secret " + target.adminSecret() + " in " + target.namespace()
                             + " has no key token (set target.admin_secret or target.admin_token_file)");
                 }
-                token = new String(java.util.Base64.getDecoder().decode(data), StandardCharsets.UTF_8).strip();
+                token = new String(Base64.getDecoder().decode(data), StandardCharsets.UTF_8).strip();
             }
         }
         return token;

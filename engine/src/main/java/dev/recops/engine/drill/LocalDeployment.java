@@ -1,6 +1,8 @@
 package dev.recops.engine.drill;
 
+import dev.recops.engine.Poll;
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.admin.AdminClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,9 +16,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -168,16 +172,15 @@ final class LocalDeployment implements Deployment {
     }
 
     private void awaitReady(Replica r) {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
+        boolean ready = Poll.until(READY_TIMEOUT, Duration.ofMillis(100), () -> {
             if (!r.process.isAlive()) {
                 throw new RecopsException.PreconditionFailed("replica_failed", "replica " + r.index + " exited with " + r.process.exitValue()
                         + " before it was ready: " + tail(work.resolve("replica-" + r.index + ".log")));
             }
-            if (AdminApi.get(readyUrl(r), Duration.ofSeconds(1)).ok()) {
-                return;
-            }
-            sleep(100);
+            return AdminClient.get(readyUrl(r), Duration.ofSeconds(1)).ok();
+        });
+        if (ready) {
+            return;
         }
         throw new RecopsException.PreconditionFailed("replica_not_ready", "replica " + r.index + " was not ready within " + READY_TIMEOUT.toSeconds()
                 + " s: " + tail(work.resolve("replica-" + r.index + ".log")));
@@ -232,17 +235,16 @@ final class LocalDeployment implements Deployment {
         Path out = work.resolve("haproxy.log");
         haproxy = new ProcessBuilder("haproxy", "-db", "-f", cfg.toString()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
+        boolean up = Poll.until(Duration.ofSeconds(20), Duration.ofMillis(100), () -> {
             if (!haproxy.isAlive()) {
                 throw new RecopsException.PreconditionFailed("haproxy_failed", "haproxy exited with " + haproxy.exitValue() + ": " + tail(out));
             }
             Map<String, String> view = balancerView();
-            if (view.size() == replicas.size() && view.values().stream().allMatch(s -> s.startsWith("UP"))) {
-                log.accept("haproxy: pid " + haproxy.pid() + ", frontend 127.0.0.1:" + balancerPort + ", " + replicas.size() + " servers UP");
-                return;
-            }
-            sleep(100);
+            return view.size() == replicas.size() && view.values().stream().allMatch(v -> v.startsWith("UP"));
+        });
+        if (up) {
+            log.accept("haproxy: pid " + haproxy.pid() + ", frontend 127.0.0.1:" + balancerPort + ", " + replicas.size() + " servers UP");
+            return;
         }
         throw new RecopsException.PreconditionFailed("haproxy_not_ready", "haproxy did not see every replica UP within 20 s: " + balancerView());
     }
@@ -253,8 +255,8 @@ final class LocalDeployment implements Deployment {
     }
 
     @Override
-    public List<AdminApi> admins() {
-        return replicas.stream().map(r -> new AdminApi("http://127.0.0.1:" + r.adminPort + "/admin/v1", token)).toList();
+    public List<AdminClient> admins() {
+        return replicas.stream().map(r -> new AdminClient("http://127.0.0.1:" + r.adminPort + "/admin/v1", token)).toList();
     }
 
     @Override
@@ -284,7 +286,7 @@ final class LocalDeployment implements Deployment {
     /** HAProxy's CSV statistics: each server's status (UP, DOWN, "UP 1/2"...). */
     @Override
     public Map<String, String> balancerView() {
-        AdminApi.Answer a = AdminApi.get("http://127.0.0.1:" + statsPort + "/stats;csv", Duration.ofMillis(500));
+        AdminClient.Answer a = AdminClient.get("http://127.0.0.1:" + statsPort + "/stats;csv", Duration.ofMillis(500));
         Map<String, String> view = new LinkedHashMap<>();
         if (!a.ok()) {
             return view;
@@ -366,15 +368,11 @@ final class LocalDeployment implements Deployment {
         // back in service means back in the balancer: its health checks take it in a moment after
         // ready, and until then clients still get HAProxy's 503 for a lone replica
         String server = "r" + r.index;
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!balancerView().getOrDefault(server, "").startsWith("UP")) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(String.format(java.util.Locale.ROOT, "replica %d restarted (pid %d), ready after %.1f s, "
-                        + "but haproxy has not taken it back within 20 s: %s", replica, r.process.pid(), ready, balancerView().get(server)));
-            }
-            sleep(50);
+        if (!Poll.until(Duration.ofSeconds(20), Duration.ofMillis(50), () -> balancerView().getOrDefault(server, "").startsWith("UP"))) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "replica %d restarted (pid %d), ready after %.1f s, "
+                    + "but haproxy has not taken it back within 20 s: %s", replica, r.process.pid(), ready, balancerView().get(server)));
         }
-        return String.format(java.util.Locale.ROOT, "replica %d restarted (pid %d), ready after %.1f s, UP in haproxy after %.1f s", replica,
+        return String.format(Locale.ROOT, "replica %d restarted (pid %d), ready after %.1f s, UP in haproxy after %.1f s", replica,
                 r.process.pid(), ready, (System.nanoTime() - t0) / 1e9);
     }
 
@@ -411,7 +409,7 @@ final class LocalDeployment implements Deployment {
             if (how.equals("corrupt")) {
                 byte[] bytes = Files.readAllBytes(saved);
                 // half a file, cut inside a row, with bytes that are not UTF-8: a copy that failed midway
-                byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length / 2 + 2);
+                byte[] cut = Arrays.copyOf(bytes, bytes.length / 2 + 2);
                 cut[cut.length - 2] = (byte) 0xff;
                 cut[cut.length - 1] = (byte) 0xfe;
                 Files.write(catalog, cut);
@@ -529,15 +527,6 @@ final class LocalDeployment implements Deployment {
             return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
         } catch (IOException e) {
             return "(no log)";
-        }
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RecopsException.Cancelled("interrupted", "the drill was interrupted");
         }
     }
 }

@@ -12,10 +12,14 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.recops.engine.RecopsException;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -48,8 +52,8 @@ record Located(JsonNode root, Map<String, Integer> lines, Path file) {
     /** The file's text; a file that is not UTF-8 is invalid input (exit 2), not an unreadable file (exit 4). */
     private static String utf8(byte[] bytes, Path file) {
         try {
-            return java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
             throw new RecopsException.InvalidInput("bad_experiment", file + ": not UTF-8 text");
         }
     }
@@ -115,7 +119,7 @@ record Located(JsonNode root, Map<String, Integer> lines, Path file) {
         for (int i = 0; i < s.length() && b.length() < 200; i++) {
             char c = s.charAt(i);
             if (Character.isISOControl(c)) {
-                b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
             } else {
                 b.append(c);
             }

@@ -93,14 +93,14 @@ final class Observations {
         }
 
         /** A probe's measured value here: NaN when there is nothing to judge by (no request completed). */
-        double value(String metric) {
+        double value(Experiment.Probe.Metric metric) {
             return switch (metric) {
-                case "errors" -> errorShare();
-                case "p50" -> p50;
-                case "p95" -> p95;
-                case "p99" -> p99;
-                case "degraded" -> degraded;
-                default -> minReady < 0 ? Double.NaN : minReady;
+                case ERRORS -> errorShare();
+                case P50 -> p50;
+                case P95 -> p95;
+                case P99 -> p99;
+                case DEGRADED -> degraded;
+                case READY -> minReady < 0 ? Double.NaN : minReady;
             };
         }
     }

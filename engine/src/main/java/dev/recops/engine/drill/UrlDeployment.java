@@ -1,22 +1,25 @@
 package dev.recops.engine.drill;
 
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.admin.AdminClient;
+import dev.recops.engine.admin.BearerToken;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 /** A deployment someone else runs: the drill only sends traffic, reads health and metrics, and calls admin APIs. */
 final class UrlDeployment implements Deployment {
     private final String url;
-    private final List<AdminApi> admins;
+    private final List<AdminClient> admins;
 
-    UrlDeployment(String url, List<String> adminUrls, java.nio.file.Path adminTokenFile) {
+    UrlDeployment(String url, List<String> adminUrls, Path adminTokenFile) {
         this.url = url.replaceAll("/+$", "");
-        String t = adminTokenFile == null ? "" : dev.recops.engine.admin.BearerToken.readForClient(adminTokenFile);
-        this.admins = adminUrls.stream().map(a -> new AdminApi(a.replaceAll("/+$", "") + "/admin/v1", t)).toList();
+        String t = adminTokenFile == null ? "" : BearerToken.readForClient(adminTokenFile);
+        this.admins = adminUrls.stream().map(a -> new AdminClient(a.replaceAll("/+$", "") + "/admin/v1", t)).toList();
     }
 
     @Override
@@ -25,7 +28,7 @@ final class UrlDeployment implements Deployment {
     }
 
     @Override
-    public List<AdminApi> admins() {
+    public List<AdminClient> admins() {
         return admins;
     }
 

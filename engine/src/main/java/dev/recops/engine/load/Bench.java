@@ -6,10 +6,12 @@ import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeListener;
 import dev.recops.engine.serve.ServeOptions;
 import dev.recops.engine.telemetry.ServerMetrics;
+import org.HdrHistogram.HistogramLogWriter;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -169,12 +171,12 @@ public final class Bench {
         }
     }
 
-    private static Optional<org.HdrHistogram.HistogramLogWriter> writer(HlogFiles.Output hlog) {
+    private static Optional<HistogramLogWriter> writer(HlogFiles.Output hlog) {
         return Optional.ofNullable(hlog).map(HlogFiles.Output::writer);
     }
 
     /** A rate or parameter value as people write it: {@code 300}, {@code 12.50}. */
     public static String num(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : String.format(java.util.Locale.ROOT, "%.2f", v);
+        return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.2f", v);
     }
 }

@@ -4,9 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.RecopsException;
+import dev.recops.objective.Durations;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +27,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * The data a latency model is trained on, measured on the machine in hand: the model's call-time
@@ -147,7 +154,7 @@ public final class Calibration {
         long spentNanos = 0;
         int ran = 0;
         Server server = null;
-        java.util.concurrent.atomic.AtomicReference<Server> running = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Server> running = new AtomicReference<>();
         Thread onExit = new Thread(() -> { // Ctrl-C: the server we started goes with us
             Server s = running.get();
             if (s != null) {
@@ -180,7 +187,7 @@ public final class Calibration {
                         // at the capacity search's first rate: a server warmed at less met its first larger batches (new tensor
                         // shapes, code not yet compiled) in that probe, and failed a rate it passed once warm (docs/performance.md)
                         load(pinning, recops, f, server.url,
-                                List.of("--rate", CalibrationPlan.CAPACITY_START, "--duration", seconds(plan.warmup()), "--warmup", "0s"));
+                                List.of("--rate", CalibrationPlan.CAPACITY_START, "--duration", Durations.format(plan.warmup()), "--warmup", "0s"));
                         forgetStepRows(f); // the warm-up is not data
                     }
                     url = server.url;
@@ -195,7 +202,7 @@ public final class Calibration {
                     }
                     case CalibrationPlan.Step.Capacity c -> {
                         JsonNode r = load(pinning, recops, f, url, List.of("--find-max-rate", "--slo", "errors<=1%", "--rate", CalibrationPlan.CAPACITY_START,
-                                "--duration", seconds(plan.probeLength()), "--warmup", seconds(CalibrationPlan.min(Duration.ofSeconds(3), plan.probeLength())),
+                                "--duration", Durations.format(plan.probeLength()), "--warmup", Durations.format(CalibrationPlan.min(Duration.ofSeconds(3), plan.probeLength())),
                                 "--seed", String.valueOf(c.find()), "--format", "json"));
                         append(f, f.capacity());
                         JsonNode best = r.path("max_rate");
@@ -211,8 +218,8 @@ public final class Calibration {
                             yield "skipped: no capacity was found";
                         }
                         double rate = Math.max(1, Math.round(capacity.getAsDouble() * r.fraction()));
-                        JsonNode res = load(pinning, recops, f, url, List.of("--rate", String.valueOf(rate), "--duration", seconds(plan.runLength()),
-                                "--warmup", seconds(CalibrationPlan.min(Duration.ofSeconds(5), plan.runLength())), "--seed", String.valueOf(r.repeat()),
+                        JsonNode res = load(pinning, recops, f, url, List.of("--rate", String.valueOf(rate), "--duration", Durations.format(plan.runLength()),
+                                "--warmup", Durations.format(CalibrationPlan.min(Duration.ofSeconds(5), plan.runLength())), "--seed", String.valueOf(r.repeat()),
                                 "--format", "json"));
                         append(f, f.runs());
                         entry.put("rate", rate);
@@ -243,7 +250,7 @@ public final class Calibration {
 
     /** The median of a configuration's capacity searches that found a rate; empty when none did (or none ran). */
     static OptionalDouble capacity(Map<String, JsonNode> done, CalibrationPlan.ServerConfig c, int finds) {
-        double[] found = java.util.stream.IntStream.rangeClosed(1, finds).mapToObj(i -> done.get(new CalibrationPlan.Step.Capacity(c, i).key()))
+        double[] found = IntStream.rangeClosed(1, finds).mapToObj(i -> done.get(new CalibrationPlan.Step.Capacity(c, i).key()))
                 .filter(n -> n != null && n.path("max_rate").isNumber()).mapToDouble(n -> n.path("max_rate").asDouble()).sorted().toArray();
         return found.length == 0 ? OptionalDouble.empty() : OptionalDouble.of(found[(found.length - 1) / 2]);
     }
@@ -420,7 +427,7 @@ public final class Calibration {
         public void close() {
             process.destroy(); // SIGTERM: drains (no delay) and exits
             try {
-                if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
                 }
             } catch (InterruptedException e) {
@@ -430,7 +437,7 @@ public final class Calibration {
         }
 
         private static int freePort() {
-            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 return s.getLocalPort();
             } catch (IOException e) {
                 throw new UncheckedIOException("no free port: " + e.getMessage(), e);
@@ -449,7 +456,7 @@ public final class Calibration {
         } catch (IOException | RuntimeException e) {
             // below
         }
-        return java.util.stream.IntStream.range(0, Runtime.getRuntime().availableProcessors()).boxed().toList();
+        return IntStream.range(0, Runtime.getRuntime().availableProcessors()).boxed().toList();
     }
 
     /** "0-2,5" as [0, 1, 2, 5]. */
@@ -468,11 +475,7 @@ public final class Calibration {
 
     /** Whether {@code taskset} is on the PATH. */
     public static boolean tasksetInstalled() {
-        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
                 .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "taskset")));
-    }
-
-    private static String seconds(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 }

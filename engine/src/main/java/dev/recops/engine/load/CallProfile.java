@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -81,7 +82,7 @@ public final class CallProfile {
     }
 
     private static Point point(Encoder encoder, int batch, int tokens, int threads, int workers, int calls) {
-        TokenizedBatch input = TokenizedBatch.pad(java.util.Collections.nCopies(batch, text(tokens)));
+        TokenizedBatch input = TokenizedBatch.pad(Collections.nCopies(batch, text(tokens)));
         long[] nanos = new long[calls * workers];
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> running = new ArrayList<>();

@@ -1,6 +1,8 @@
 package dev.recops.engine.load;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
@@ -68,7 +70,7 @@ public final class Comparison {
 
     static double median(double[] v) {
         double[] s = v.clone();
-        java.util.Arrays.sort(s);
+        Arrays.sort(s);
         int n = s.length;
         return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
@@ -85,7 +87,7 @@ public final class Comparison {
         for (int i = 0; i < n2; i++) {
             all[n1 + i] = new double[] {y[i], 1};
         }
-        java.util.Arrays.sort(all, java.util.Comparator.comparingDouble(r -> r[0]));
+        Arrays.sort(all, Comparator.comparingDouble(r -> r[0]));
         double rankSumX = 0;
         double tieTerm = 0;
         for (int i = 0; i < n; ) {

@@ -9,6 +9,7 @@ import org.HdrHistogram.HistogramLogWriter;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,7 +33,7 @@ public final class HlogFiles {
     /** Creates the file and writes the format header. */
     public static Output create(Path file) {
         try {
-            PrintStream out = new PrintStream(Files.newOutputStream(file), false, java.nio.charset.StandardCharsets.UTF_8);
+            PrintStream out = new PrintStream(Files.newOutputStream(file), false, StandardCharsets.UTF_8);
             HistogramLogWriter w = new HistogramLogWriter(out);
             w.outputComment("recops bench interval log: latency in microseconds, one interval per second");
             w.outputLogFormatVersion();

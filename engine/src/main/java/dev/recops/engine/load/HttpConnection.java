@@ -1,5 +1,7 @@
 package dev.recops.engine.load;
 
+import dev.recops.engine.serve.ServeServer;
+
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -7,6 +9,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.Locale;
+import java.util.Optional;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * One keep-alive HTTP/1.1 connection that sends pre-encoded requests and reads whole responses,
@@ -24,7 +31,7 @@ final class HttpConnection implements Closeable {
     private int pos;
     private int lim;
     /** The server's header on an answer from its fallback, as {@link #headerIs} matches it. */
-    private static final String DEGRADED = dev.recops.engine.serve.ServeServer.DEGRADED_HEADER.toLowerCase(java.util.Locale.ROOT) + ":";
+    private static final String DEGRADED = ServeServer.DEGRADED_HEADER.toLowerCase(Locale.ROOT) + ":";
     private boolean reusable = true;
     private boolean degraded;
     private long lastUsedNanos = System.nanoTime();
@@ -36,11 +43,11 @@ final class HttpConnection implements Closeable {
     }
 
     static HttpConnection open(InetSocketAddress address, int connectTimeoutMillis) throws IOException {
-        return open(address, connectTimeoutMillis, java.util.Optional.empty());
+        return open(address, connectTimeoutMillis, Optional.empty());
     }
 
     /** @param tls for https: the handshake, with host name verification, happens here, within the connect timeout */
-    static HttpConnection open(InetSocketAddress address, int connectTimeoutMillis, java.util.Optional<javax.net.ssl.SSLSocketFactory> tls)
+    static HttpConnection open(InetSocketAddress address, int connectTimeoutMillis, Optional<SSLSocketFactory> tls)
             throws IOException {
         Socket s = new Socket();
         try {
@@ -49,8 +56,8 @@ final class HttpConnection implements Closeable {
             if (tls.isEmpty()) {
                 return new HttpConnection(s);
             }
-            javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.get().createSocket(s, address.getHostString(), address.getPort(), true);
-            javax.net.ssl.SSLParameters parameters = ssl.getSSLParameters();
+            SSLSocket ssl = (SSLSocket) tls.get().createSocket(s, address.getHostString(), address.getPort(), true);
+            SSLParameters parameters = ssl.getSSLParameters();
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
             ssl.setSSLParameters(parameters);
             ssl.setSoTimeout(Math.max(1, connectTimeoutMillis));

@@ -11,9 +11,20 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * An HTTP/1.1 server over keep-alive connections from a shared pool: a call takes an idle
@@ -27,23 +38,23 @@ public final class HttpTarget implements Target {
      * drills; nginx 75 s; Go 90 s), and a request written just as they do is lost. Go's client
      * and Apache HttpClient evict idle connections the same way. Nothing is ever re-sent.
      */
-    static final java.time.Duration MAX_IDLE = java.time.Duration.ofSeconds(2);
+    static final Duration MAX_IDLE = Duration.ofSeconds(2);
 
     private final URI base;
     private final InetSocketAddress address;
     private final ConcurrentLinkedDeque<HttpConnection> idle = new ConcurrentLinkedDeque<>();
     private final HttpClient sideClient;
-    private final java.util.concurrent.atomic.LongAdder opened = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder reused = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder opened = new LongAdder();
+    private final LongAdder reused = new LongAdder();
     private volatile long maxIdleNanos = MAX_IDLE.toNanos();
 
-    private final Optional<javax.net.ssl.SSLSocketFactory> tls;
+    private final Optional<SSLSocketFactory> tls;
 
-    private HttpTarget(URI base, Optional<javax.net.ssl.SSLContext> ssl) {
+    private HttpTarget(URI base, Optional<SSLContext> ssl) {
         this.base = base;
         boolean https = base.getScheme().equals("https");
         this.address = new InetSocketAddress(base.getHost(), base.getPort() < 0 ? (https ? 443 : 80) : base.getPort());
-        this.tls = ssl.map(javax.net.ssl.SSLContext::getSocketFactory);
+        this.tls = ssl.map(SSLContext::getSocketFactory);
         this.sideClient = ssl.map(c -> HttpClient.newBuilder().sslContext(c)).orElseGet(HttpClient::newBuilder)
                 .connectTimeout(Duration.ofSeconds(2)).build();
     }
@@ -60,7 +71,7 @@ public final class HttpTarget implements Target {
      * @throws RecopsException.InvalidInput for a URL that is not plain http or https
      * @throws RecopsException.PreconditionFailed when nothing accepts connections there, or the TLS handshake fails
      */
-    public static HttpTarget connect(String url, Optional<java.nio.file.Path> caCerts) {
+    public static HttpTarget connect(String url, Optional<Path> caCerts) {
         URI uri;
         try {
             uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
@@ -74,7 +85,7 @@ public final class HttpTarget implements Target {
         HttpTarget target = new HttpTarget(uri, uri.getScheme().equals("https") ? Optional.of(sslContext(caCerts)) : Optional.empty());
         // Only to fail early and clearly (exit 4); load opens its own connections.
         try (HttpConnection probe = HttpConnection.open(target.address, 2_000, target.tls)) {
-            java.util.Objects.requireNonNull(probe);
+            Objects.requireNonNull(probe);
         } catch (IOException e) {
             throw new RecopsException.PreconditionFailed("target_unreachable", "cannot connect to " + url + ": " + e.getMessage());
         }
@@ -82,7 +93,7 @@ public final class HttpTarget implements Target {
     }
 
     /** Reuses no connection idle longer than this (tests); {@link #MAX_IDLE} by default. */
-    HttpTarget maxIdle(java.time.Duration maxIdle) {
+    HttpTarget maxIdle(Duration maxIdle) {
         this.maxIdleNanos = maxIdle.toNanos();
         return this;
     }
@@ -140,27 +151,27 @@ public final class HttpTarget implements Target {
         return new Connections(opened.sum(), reused.sum());
     }
 
-    private static javax.net.ssl.SSLContext sslContext(Optional<java.nio.file.Path> caCerts) {
+    private static SSLContext sslContext(Optional<Path> caCerts) {
         try {
             if (caCerts.isEmpty()) {
-                return javax.net.ssl.SSLContext.getDefault();
+                return SSLContext.getDefault();
             }
-            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
-            try (var in = java.nio.file.Files.newInputStream(caCerts.get())) {
+            try (var in = Files.newInputStream(caCerts.get())) {
                 int i = 0;
-                for (var cert : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                for (var cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
                     trust.setCertificateEntry("ca-" + i++, cert);
                 }
             }
-            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
-            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(null, tmf.getTrustManagers(), null);
             return ctx;
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new RecopsException.PreconditionFailed("file_not_found", "CA certificate file " + caCerts.orElseThrow() + " not found");
-        } catch (IOException | java.security.GeneralSecurityException e) {
+        } catch (IOException | GeneralSecurityException e) {
             throw new RecopsException.InvalidInput("bad_ca", "cannot use " + caCerts.orElseThrow() + " as trusted certificates: " + e.getMessage());
         }
     }

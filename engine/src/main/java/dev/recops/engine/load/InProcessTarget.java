@@ -6,6 +6,10 @@ import dev.recops.engine.serve.SearchService;
 import dev.recops.engine.serve.ServeServer;
 import dev.recops.engine.telemetry.ServerMetrics;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -67,13 +71,13 @@ public final class InProcessTarget implements Target {
 
     @Override
     public Optional<Counters> counters() {
-        var text = new java.io.ByteArrayOutputStream();
+        var text = new ByteArrayOutputStream();
         try {
             metrics.write("text/plain", text);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e); // writing to memory
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // writing to memory
         }
-        Counters c = Counters.parse(text.toString(java.nio.charset.StandardCharsets.UTF_8));
+        Counters c = Counters.parse(text.toString(StandardCharsets.UTF_8));
         return Optional.of(new Counters(tokenSum.sum(), tokenCount.sum(), c.calls(), c.texts(), c.inferenceSeconds(), c.cacheHits(),
                 c.cacheLookups(), Double.NaN)); // this process also runs the load: its CPU is not the server's
     }

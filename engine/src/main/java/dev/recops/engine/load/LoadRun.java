@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
 
 /**
  * Runs one load: a warm-up that is sent but not measured, then the measured window, reporting
@@ -41,7 +42,7 @@ import java.util.function.Consumer;
 public final class LoadRun {
     /** Latencies are recorded in microseconds. */
     static final double MICROS_PER_MILLI = 1_000;
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(LoadRun.class.getName());
+    private static final Logger LOG = Logger.getLogger(LoadRun.class.getName());
     /** Beyond the request timeout, how long the run waits for requests still in flight at its end. */
     private static final long STRAGGLER_MARGIN_NANOS = 5_000_000_000L;
     /** How long before a request is due the open-loop dispatcher stops sleeping. */

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.RecopsException;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** The JSON form of a run ({@code --format json}, {@code --out run.json}), and reading one back as a baseline. */
 public final class RunJson {
@@ -21,16 +23,16 @@ public final class RunJson {
         ObjectNode out = JSON.createObjectNode();
         out.put("target", r.target()).put("started", r.started().toString());
         ObjectNode config = out.putObject("config");
-        config.put("mode", r.spec().mode().name().toLowerCase(java.util.Locale.ROOT));
+        config.put("mode", r.spec().mode().name().toLowerCase(Locale.ROOT));
         if (r.spec().mode() == LoadSpec.Mode.OPEN) {
-            config.put("rate", r.spec().rate()).put("arrivals", r.spec().arrivals().name().toLowerCase(java.util.Locale.ROOT))
+            config.put("rate", r.spec().rate()).put("arrivals", r.spec().arrivals().name().toLowerCase(Locale.ROOT))
                     .put("max_in_flight", r.spec().maxInFlight());
         } else {
             config.put("concurrency", r.spec().concurrency());
         }
         config.put("duration_s", r.measuredSeconds()).put("warmup_s", r.spec().warmup().toMillis() / 1e3)
                 .put("timeout_s", r.spec().timeout().toMillis() / 1e3).put("mix", r.mix())
-                .put("order", r.order().name().toLowerCase(java.util.Locale.ROOT));
+                .put("order", r.order().name().toLowerCase(Locale.ROOT));
         r.facts().ifPresent(f -> config.putObject("server").put("model", f.model()).put("version", f.version())
                 .put("batch_max", f.batchMax()).put("batch_delay_ms", f.batchDelayMillis()).put("workers", f.workers())
                 .put("threads", f.threads()).put("catalog_products", f.catalogProducts()).put("index", f.index()).put("cpus", f.cpus()));
@@ -81,7 +83,7 @@ public final class RunJson {
         JsonNode root;
         try {
             root = JSON.readTree(file.toFile());
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+        } catch (NoSuchFileException | FileNotFoundException e) {
             throw new RecopsException.PreconditionFailed("file_not_found", "baseline " + file + " not found");
         } catch (IOException e) {
             throw new RecopsException.InvalidInput("bad_baseline", "baseline " + file + " is not JSON: " + e.getMessage());

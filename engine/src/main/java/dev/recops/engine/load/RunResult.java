@@ -1,10 +1,16 @@
 package dev.recops.engine.load;
 
+import org.HdrHistogram.Histogram;
+
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * What one load run measured. Latencies in milliseconds, from HdrHistogram; counts cover the
@@ -45,14 +51,14 @@ public record RunResult(String target, Workload.Order order, String mix, LoadSpe
                         OptionalDouble serverCpuMillisPerRequest) {
 
     public RunResult {
-        errors = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(errors));
+        errors = Collections.unmodifiableSortedMap(new TreeMap<>(errors));
         intervals = List.copyOf(intervals);
         distribution = List.copyOf(distribution);
     }
 
     /** Percentiles and extremes in milliseconds. */
     public record Latency(long count, double p50, double p90, double p95, double p99, double p999, double max, double mean) {
-        static Latency of(org.HdrHistogram.Histogram h, double unitsPerMilli) {
+        static Latency of(Histogram h, double unitsPerMilli) {
             if (h.getTotalCount() == 0) {
                 return new Latency(0, 0, 0, 0, 0, 0, 0, 0);
             }
@@ -107,7 +113,7 @@ public record RunResult(String target, Workload.Order order, String mix, LoadSpe
                 slopes[n++] = dt > 0 ? (b.p50() - a.p50()) / dt : 0;
             }
         }
-        java.util.Arrays.sort(slopes, 0, n);
+        Arrays.sort(slopes, 0, n);
         return n % 2 == 1 ? slopes[n / 2] : (slopes[n / 2 - 1] + slopes[n / 2]) / 2;
     }
 
@@ -115,11 +121,11 @@ public record RunResult(String target, Workload.Order order, String mix, LoadSpe
     public record Percentile(double percentile, double millis) {}
 
     /** p0 .. p99.99, ten points to each decade of 1/(1-p) (p90, p99, p99.9 among them), from a histogram. */
-    static List<Percentile> distribution(org.HdrHistogram.Histogram h, double unitsPerMilli) {
+    static List<Percentile> distribution(Histogram h, double unitsPerMilli) {
         if (h.getTotalCount() == 0) {
             return List.of();
         }
-        List<Percentile> out = new java.util.ArrayList<>();
+        List<Percentile> out = new ArrayList<>();
         for (int k = 0; k <= 40; k++) {
             double p = 100 * (1 - Math.pow(10, -k / 10.0));
             out.add(new Percentile(Math.round(p * 1e4) / 1e4, h.getValueAtPercentile(p) / unitsPerMilli));

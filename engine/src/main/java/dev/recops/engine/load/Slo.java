@@ -4,6 +4,11 @@ import dev.recops.engine.RecopsException;
 import dev.recops.objective.Objective;
 import dev.recops.objective.Objective.Measure;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
 /**
  * One service-level objective over a bench run, in the grammar every command shares
  * ({@link Objective}): {@code p99<=50ms}, {@code p50<=0.02s}, {@code p99.9<=200ms},
@@ -18,21 +23,45 @@ public record Slo(Objective objective, boolean implicit) {
     }
 
     /** {@code objectives} with {@link #NONE_DEGRADED} added when none of them bounds the degraded share. */
-    public static java.util.List<Slo> withDefaults(java.util.List<Slo> objectives) {
+    public static List<Slo> withDefaults(List<Slo> objectives) {
         if (objectives.stream().anyMatch(o -> o.objective.measure().equals("degraded"))) {
-            return java.util.List.copyOf(objectives);
+            return List.copyOf(objectives);
         }
-        java.util.List<Slo> all = new java.util.ArrayList<>(objectives);
+        List<Slo> all = new ArrayList<>(objectives);
         all.add(NONE_DEGRADED);
-        return java.util.List.copyOf(all);
+        return List.copyOf(all);
+    }
+
+    /** What a bench gate can bound: each measure's name, kind and direction, and where a run says it. */
+    enum Measured {
+        P50(Objective.latency("p50"), r -> r.latency().p50()),
+        P90(Objective.latency("p90"), r -> r.latency().p90()),
+        P95(Objective.latency("p95"), r -> r.latency().p95()),
+        P99(Objective.latency("p99"), r -> r.latency().p99()),
+        P999(Objective.latency("p99.9"), r -> r.latency().p999()),
+        MAX(Objective.latency("max"), r -> r.latency().max()),
+        MEAN(Objective.latency("mean"), r -> r.latency().mean()),
+        ERRORS(new Measure("errors", Objective.Kind.SHARE, Objective.Direction.UPPER), RunResult::errorRate),
+        DEGRADED(new Measure("degraded", Objective.Kind.SHARE, Objective.Direction.UPPER), RunResult::degradedShare),
+        THROUGHPUT(new Measure("throughput", Objective.Kind.RATE, Objective.Direction.LOWER), RunResult::throughput);
+
+        final Measure measure;
+        final ToDoubleFunction<RunResult> read;
+
+        Measured(Measure measure, ToDoubleFunction<RunResult> read) {
+            this.measure = measure;
+            this.read = read;
+        }
+
+        /** The measure an objective of {@link #VOCABULARY} names: every name it parses is one of these. */
+        static Measured of(Objective o) {
+            return Arrays.stream(values()).filter(m -> m.measure.name().equals(o.measure())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(o.text() + " is not a bench objective"));
+        }
     }
 
     public static final Objective.Vocabulary VOCABULARY = Objective.Vocabulary.of("p99<=50ms, errors<=0.1% or throughput>=500",
-            Objective.latency("p50"), Objective.latency("p90"), Objective.latency("p95"), Objective.latency("p99"),
-            Objective.latency("p99.9"), Objective.latency("max"), Objective.latency("mean"),
-            new Measure("errors", Objective.Kind.SHARE, Objective.Direction.UPPER),
-            new Measure("degraded", Objective.Kind.SHARE, Objective.Direction.UPPER),
-            new Measure("throughput", Objective.Kind.RATE, Objective.Direction.LOWER));
+            Arrays.stream(Measured.values()).map(m -> m.measure).toArray(Measure[]::new));
 
     /**
      * The objective every gate holds unless one of its own names {@code degraded}: no answer from
@@ -70,18 +99,7 @@ public record Slo(Objective objective, boolean implicit) {
     }
 
     public Verdict evaluate(RunResult r) {
-        double actual = switch (objective.measure()) {
-            case "p50" -> r.latency().p50();
-            case "p90" -> r.latency().p90();
-            case "p95" -> r.latency().p95();
-            case "p99" -> r.latency().p99();
-            case "p99.9" -> r.latency().p999();
-            case "max" -> r.latency().max();
-            case "mean" -> r.latency().mean();
-            case "errors" -> r.errorRate();
-            case "degraded" -> r.degradedShare();
-            default -> r.throughput();
-        };
+        double actual = Measured.of(objective).read.applyAsDouble(r);
         // nothing answered: no latency objective can be said to hold
         boolean met = objective.holds(actual) && !(latency() && r.latency().count() == 0);
         return new Verdict(this, actual, met);

@@ -1,5 +1,12 @@
 package dev.recops.engine.load;
 
+import dev.recops.engine.telemetry.PrometheusText;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.util.Optional;
 
 /**
@@ -30,17 +37,17 @@ public interface Target extends AutoCloseable {
         }
 
         /** The kind of a transport failure after the connection was made. */
-        static Outcome of(java.io.IOException e) {
+        static Outcome of(IOException e) {
             return switch (e) {
-                case java.net.SocketTimeoutException x -> TIMEOUT;
-                case java.io.EOFException x -> EOF;
-                case java.net.ConnectException x -> CONNECT;
-                case java.net.SocketException x when isReset(x) -> RESET;
+                case SocketTimeoutException x -> TIMEOUT;
+                case EOFException x -> EOF;
+                case ConnectException x -> CONNECT;
+                case SocketException x when isReset(x) -> RESET;
                 default -> IO;
             };
         }
 
-        private static boolean isReset(java.net.SocketException e) {
+        private static boolean isReset(SocketException e) {
             String m = String.valueOf(e.getMessage());
             return m.contains("reset") || m.contains("Broken pipe") || m.contains("abort");
         }
@@ -115,7 +122,7 @@ public interface Target extends AutoCloseable {
         static Counters parse(String exposition) {
             double[] v = new double[8];
             v[7] = Double.NaN;
-            for (dev.recops.engine.telemetry.TopSnapshot.Sample s : dev.recops.engine.telemetry.TopSnapshot.parse(exposition)) {
+            for (PrometheusText.Sample s : PrometheusText.parse(exposition)) {
                 int i = switch (s.name()) {
                     case "recops_query_tokens_sum" -> 0;
                     case "recops_query_tokens_count" -> 1;

@@ -1,13 +1,16 @@
 package dev.recops.engine.load;
 
-import dev.recops.engine.catalog.ProductFilter;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.catalog.ProductFilter;
 import dev.recops.engine.serve.Queries;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,10 +68,10 @@ public final class Workload {
     }
 
     /** A body template file's text (see {@link Spec#template}). */
-    public static String readTemplate(java.nio.file.Path file) {
+    public static String readTemplate(Path file) {
         try {
-            return java.nio.file.Files.readString(file, StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
             throw new RecopsException.PreconditionFailed("file_not_found", "cannot read the body template " + file + ": " + e.getMessage());
         }
     }

@@ -5,6 +5,7 @@ import dev.recops.engine.RecopsException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
+import java.util.Locale;
 
 /**
  * Ed25519 signatures over a version's manifest ({@code model.json}), with the JDK's own crypto.
@@ -82,7 +84,7 @@ public final class ManifestSignature {
             Files.writeString(privateFile, Pem.encode("PRIVATE KEY", pair.getPrivate().getEncoded()));
             Files.writeString(publicFile, Pem.encode("PUBLIC KEY", pair.getPublic().getEncoded()));
             return pair;
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             throw new RecopsException.PreconditionFailed("file_exists", e.getFile() + " exists; not overwriting a key");
         } catch (IOException | GeneralSecurityException e) {
             throw new RecopsException.Failure("keygen_failed", "cannot create the key pair: " + e.getMessage(), e);
@@ -107,7 +109,7 @@ public final class ManifestSignature {
 
     private static byte[] pemBody(Path file, String type) {
         return Pem.decode(new String(read(file), StandardCharsets.US_ASCII), type).orElseThrow(() ->
-                new RecopsException.InvalidInput("bad_key", file + " is not a PEM " + type.toLowerCase(java.util.Locale.ROOT)));
+                new RecopsException.InvalidInput("bad_key", file + " is not a PEM " + type.toLowerCase(Locale.ROOT)));
     }
 
     private static byte[] read(Path file) {

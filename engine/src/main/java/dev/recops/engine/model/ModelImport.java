@@ -1,5 +1,7 @@
 package dev.recops.engine.model;
 
+import ai.djl.engine.Engine;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OrtEnvironment;
@@ -14,12 +16,15 @@ import dev.recops.engine.RecopsException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.LongBuffer;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -278,7 +284,7 @@ public final class ModelImport {
             return;
         }
         try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // a staging directory left behind is hidden (.import-*) and never loaded
         }
@@ -292,7 +298,7 @@ public final class ModelImport {
         static Graph read(Path onnx, Path tokenizer) {
             // DJL's engine creates the process's one ONNX Runtime environment with its own thread
             // settings and fails if another was created first: start it, then share its environment.
-            ai.djl.engine.Engine.getEngine("OnnxRuntime");
+            Engine.getEngine("OnnxRuntime");
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
                  OrtSession session = env.createSession(onnx.toString(), options)) {
@@ -321,8 +327,8 @@ public final class ModelImport {
             if (!(info instanceof TensorInfo t)) {
                 return info instanceof ai.onnxruntime.SequenceInfo ? "a sequence" : info instanceof ai.onnxruntime.MapInfo ? "a map" : "not a tensor";
             }
-            return t.type.name().toLowerCase(java.util.Locale.ROOT) + " " + java.util.Arrays.stream(t.getShape())
-                    .mapToObj(d -> d < 0 ? "?" : Long.toString(d)).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+            return t.type.name().toLowerCase(Locale.ROOT) + " " + Arrays.stream(t.getShape())
+                    .mapToObj(d -> d < 0 ? "?" : Long.toString(d)).collect(Collectors.joining(", ", "[", "]"));
         }
 
         /** The token-level (rank 3, float) output; an already pooled or other output cannot be pooled here. */
@@ -347,7 +353,7 @@ public final class ModelImport {
 
         private static int testDimension(OrtSession session, List<String> inputs, String output, Path tokenizer) throws OrtException {
             long[] ids;
-            try (var t = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.newInstance(tokenizer,
+            try (var t = HuggingFaceTokenizer.newInstance(tokenizer,
                     Map.of("padding", "false", "truncation", "true", "maxLength", "32"))) {
                 ids = t.encode("recops import test").getIds();
             } catch (IOException | RuntimeException e) {
@@ -361,16 +367,16 @@ public final class ModelImport {
                 for (String name : inputs) {
                     long[] data = switch (name) {
                         case "input_ids" -> ids;
-                        case "attention_mask" -> java.util.Arrays.stream(ids).map(x -> 1).toArray();
+                        case "attention_mask" -> Arrays.stream(ids).map(x -> 1).toArray();
                         default -> new long[ids.length];
                     };
-                    feed.put(name, ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(data), shape));
+                    feed.put(name, ai.onnxruntime.OnnxTensor.createTensor(env, LongBuffer.wrap(data), shape));
                 }
                 try (OrtSession.Result result = session.run(feed, Set.of(output))) {
                     long[] out = ((TensorInfo) result.get(0).getInfo()).getShape();
                     if (out.length != 3 || out[2] < 1 || out[2] > 65_536) {
                         throw new RecopsException.InvalidInput("unpoolable_outputs", "output " + output + " has shape "
-                                + java.util.Arrays.toString(out) + ", not [batch, tokens, dimension]");
+                                + Arrays.toString(out) + ", not [batch, tokens, dimension]");
                     }
                     return (int) out[2];
                 }

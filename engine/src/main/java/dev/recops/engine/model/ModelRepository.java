@@ -45,7 +45,7 @@ public final class ModelRepository {
         return (version.isEmpty()
                 ? versions.stream().reduce((lower, higher) -> higher) // the scan lists versions in order
                 : versions.stream().filter(v -> v.version().equals(version)).findFirst())
-                .orElseThrow(() -> new dev.recops.engine.RecopsException.PreconditionFailed("version_missing", "no usable version "
+                .orElseThrow(() -> new RecopsException.PreconditionFailed("version_missing", "no usable version "
                         + (version.isEmpty() ? "" : version + " ") + "of model " + name + " in " + repo));
     }
 

@@ -3,9 +3,11 @@ package dev.recops.engine.model;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.LibUtils;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -16,6 +18,7 @@ import dev.recops.engine.RecopsException;
 
 import java.io.IOException;
 import java.nio.LongBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -55,8 +58,8 @@ public final class TextEncoder implements Encoder {
     public static void initialiseRuntimeInBackground() {
         runtimeInit = Thread.ofPlatform().daemon().name("recops-runtime-init").start(() -> {
             try {
-                ai.djl.engine.Engine.getEngine(ENGINE);
-                ai.djl.huggingface.tokenizers.jni.LibUtils.checkStatus();
+                Engine.getEngine(ENGINE);
+                LibUtils.checkStatus();
             } catch (RuntimeException | LinkageError e) {
                 // the load that follows reports it, with its context
             }
@@ -186,7 +189,7 @@ public final class TextEncoder implements Encoder {
             throw new IllegalArgumentException("no texts");
         }
         Encoding[] encodings = tokenizer.batchEncode(texts);
-        List<TokenizedText> tokenized = new java.util.ArrayList<>(encodings.length);
+        List<TokenizedText> tokenized = new ArrayList<>(encodings.length);
         for (Encoding e : encodings) {
             tokenized.add(new TokenizedText(e.getIds(), e.getAttentionMask(), e.getTypeIds()));
         }

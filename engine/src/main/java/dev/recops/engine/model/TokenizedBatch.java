@@ -1,5 +1,7 @@
 package dev.recops.engine.model;
 
+import java.util.List;
+
 /**
  * Texts tokenized and right-padded to the longest one: the model's input for one batch.
  * Arrays are row-major {@code [size][sequenceLength]}; padding positions have mask 0.
@@ -14,7 +16,7 @@ public record TokenizedBatch(
         int size, int sequenceLength, long[] inputIds, long[] attentionMask, long[] tokenTypeIds) {
 
     /** Right-pads texts to the longest of them. */
-    public static TokenizedBatch pad(java.util.List<TokenizedText> texts) {
+    public static TokenizedBatch pad(List<TokenizedText> texts) {
         if (texts.isEmpty()) {
             throw new IllegalArgumentException("empty batch");
         }

@@ -7,9 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.admin.AuditLog;
 import dev.recops.engine.admin.BearerToken;
+import dev.recops.engine.catalog.CatalogLoader;
+import dev.recops.engine.catalog.ProductPatch;
 import dev.recops.engine.model.ModelRepository;
 import dev.recops.engine.model.ModelVersion;
 import dev.recops.engine.telemetry.ServerMetrics;
+import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -18,9 +21,19 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -55,7 +68,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private AdminServer(String host, int port, SearchService service, BearerToken tokens, AuditLog audit, ServerMetrics metrics,
-            boolean allowFaults, Optional<io.helidon.common.tls.Tls> tls) {
+            boolean allowFaults, Optional<Tls> tls) {
         this.service = service;
         this.tokens = tokens;
         this.audit = audit;
@@ -77,7 +90,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** As the other {@code start}, over TLS when given. */
     public static AdminServer start(String host, int port, SearchService service, BearerToken tokens, AuditLog audit,
-            ServerMetrics metrics, boolean allowFaults, Optional<io.helidon.common.tls.Tls> tls) {
+            ServerMetrics metrics, boolean allowFaults, Optional<Tls> tls) {
         ServeServer.checkBindable(host, port, "--admin-port, --admin-host, --no-admin");
         AdminServer s = new AdminServer(host, port, service, tokens, audit, metrics, allowFaults, tls);
         s.server.start();
@@ -123,7 +136,7 @@ public final class AdminServer implements AutoCloseable {
         handle(action, req, res, AdminServer::body, fn);
     }
 
-    private void handle(String action, ServerRequest req, ServerResponse res, java.util.function.Function<ServerRequest, byte[]> reader,
+    private void handle(String action, ServerRequest req, ServerResponse res, Function<ServerRequest, byte[]> reader,
             Action fn) {
         Optional<String> tokenId = tokens.authenticate(req.headers().first(HeaderNames.AUTHORIZATION));
         ObjectNode body;
@@ -205,7 +218,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** JSON Lines of whole products, the catalog's columns as fields; one bad line refuses the call. */
     private ObjectNode upsertProducts(ServerRequest req, byte[] body) {
-        dev.recops.engine.catalog.CatalogLoader.Parsed parsed = dev.recops.engine.catalog.CatalogLoader.parseJsonLines(utf8(body));
+        CatalogLoader.Parsed parsed = CatalogLoader.parseJsonLines(utf8(body));
         if (!parsed.rejected().isEmpty()) {
             throw new HttpProblem(400, "invalid_products", parsed.rejected().size() + " line(s) rejected, nothing was changed: "
                     + String.join("; ", parsed.rejected().stream().limit(5).map(Object::toString).toList()));
@@ -222,7 +235,7 @@ public final class AdminServer implements AutoCloseable {
         if (ids == null || !ids.isArray() || ids.isEmpty()) {
             throw new HttpProblem(400, "invalid_field", "product_ids must be a non-empty array of product ids");
         }
-        java.util.List<String> list = new java.util.ArrayList<>();
+        List<String> list = new ArrayList<>();
         for (JsonNode id : ids) {
             if (!id.isTextual() || id.asText().isBlank()) {
                 throw new HttpProblem(400, "invalid_field", "product_ids must hold non-empty strings");
@@ -237,7 +250,7 @@ public final class AdminServer implements AutoCloseable {
      * what needs no new embedding; an empty or null attribute removes it. One bad line refuses the call.
      */
     private ObjectNode patchProducts(ServerRequest req, byte[] body) {
-        java.util.List<dev.recops.engine.catalog.ProductPatch> patches = new java.util.ArrayList<>();
+        List<ProductPatch> patches = new ArrayList<>();
         String[] lines = utf8(body).split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             if (lines[i].isBlank()) {
@@ -256,17 +269,17 @@ public final class AdminServer implements AutoCloseable {
         return updated(service.patchProducts(patches));
     }
 
-    private static dev.recops.engine.catalog.ProductPatch patch(JsonNode line) {
+    private static ProductPatch patch(JsonNode line) {
         if (line == null || !line.isObject()) {
             throw new IllegalArgumentException("not a JSON object");
         }
         String id = line.path("product_id").asText("");
-        java.util.OptionalDouble price = java.util.OptionalDouble.empty();
+        OptionalDouble price = OptionalDouble.empty();
         Optional<Boolean> inStock = Optional.empty();
         Optional<String> color = Optional.empty();
-        java.util.Map<String, String> attributes = new java.util.HashMap<>();
+        Map<String, String> attributes = new HashMap<>();
         for (var f : line.properties()) {
-            String name = f.getKey().strip().toLowerCase(java.util.Locale.ROOT);
+            String name = f.getKey().strip().toLowerCase(Locale.ROOT);
             JsonNode v = f.getValue();
             switch (name) {
                 case "product_id" -> { }
@@ -275,7 +288,7 @@ public final class AdminServer implements AutoCloseable {
                     if (!v.isNumber()) {
                         throw new IllegalArgumentException("price must be a number");
                     }
-                    price = java.util.OptionalDouble.of(v.asDouble());
+                    price = OptionalDouble.of(v.asDouble());
                 }
                 case "in_stock" -> {
                     if (!v.isBoolean()) {
@@ -298,13 +311,13 @@ public final class AdminServer implements AutoCloseable {
         if (id.isBlank()) {
             throw new IllegalArgumentException("product_id is missing");
         }
-        return new dev.recops.engine.catalog.ProductPatch(id.strip(), price, inStock, color, attributes);
+        return new ProductPatch(id.strip(), price, inStock, color, attributes);
     }
 
     private static String utf8(byte[] body) {
         try {
-            return java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(body)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
             throw new HttpProblem(400, "invalid_encoding", "the body is not UTF-8");
         }
     }

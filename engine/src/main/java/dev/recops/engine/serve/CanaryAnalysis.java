@@ -5,6 +5,8 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -31,7 +33,7 @@ public record CanaryAnalysis(Duration window, double maxErrorRateIncrease, doubl
      *
      * @param decision {@code rollback}, {@code pass} or {@code insufficient}
      */
-    public record Verdict(String canary, String primary, String decision, java.time.Instant at, Sample canaryWindow, Sample primaryWindow) {}
+    public record Verdict(String canary, String primary, String decision, Instant at, Sample canaryWindow, Sample primaryWindow) {}
 
     /** What one version did in the current window. Thread-safe. */
     static final class Window {
@@ -87,9 +89,9 @@ public record CanaryAnalysis(Duration window, double maxErrorRateIncrease, doubl
                 Sample c = Sample.take(windows.computeIfAbsent(canary, v -> new Window()));
                 String decision = decide(p, c);
                 metrics.canaryDecision(canary, decision);
-                verdicts.accept(new Verdict(canary, primaryVersion, decision, java.time.Instant.now(), c, p));
+                verdicts.accept(new Verdict(canary, primaryVersion, decision, Instant.now(), c, p));
                 if (decision.equals("rollback")) {
-                    LOG.warning(String.format(java.util.Locale.ROOT,
+                    LOG.warning(String.format(Locale.ROOT,
                             "canary %s rolled back: error rate %.4f vs primary %.4f, p99 %.1f ms vs %.1f ms over %s",
                             canary, c.errorRate(), p.errorRate(), c.p99Millis(), p.p99Millis(), window));
                     rollback.accept(canary);

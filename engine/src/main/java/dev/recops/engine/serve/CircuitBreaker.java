@@ -1,6 +1,7 @@
 package dev.recops.engine.serve;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.function.LongSupplier;
 
 /**
@@ -114,7 +115,7 @@ final class CircuitBreaker {
     }
 
     private void reset() {
-        java.util.Arrays.fill(outcomes, false);
+        Arrays.fill(outcomes, false);
         next = 0;
         recorded = 0;
         failures = 0;

@@ -5,11 +5,13 @@ import dev.recops.engine.RecopsException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -82,7 +84,7 @@ public final class Faults {
     public List<Fault> active() {
         Instant now = Instant.now();
         active.values().removeIf(f -> !f.expires().isAfter(now));
-        return active.values().stream().sorted(java.util.Comparator.comparing(Fault::version)).toList();
+        return active.values().stream().sorted(Comparator.comparing(Fault::version)).toList();
     }
 
     private synchronized void wakeWaiters() {
@@ -93,7 +95,7 @@ public final class Faults {
     private synchronized void awaitWhileInForce(String version, Fault f, long deadlineNanos) {
         for (long left = deadlineNanos - System.nanoTime(); left > 0 && active.get(version) == f; left = deadlineNanos - System.nanoTime()) {
             try {
-                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+                TimeUnit.NANOSECONDS.timedWait(this, left);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

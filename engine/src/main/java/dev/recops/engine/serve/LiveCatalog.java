@@ -13,8 +13,12 @@ import dev.recops.engine.catalog.Product;
 import dev.recops.engine.catalog.ProductPatch;
 import dev.recops.engine.telemetry.ServerMetrics;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +27,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Logger;
 
 /**
  * The catalog's life while serving: the first load (the file and its journaled updates), whole
@@ -37,8 +46,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class LiveCatalog {
     /** How long a replaced index stays open: past the longest deadline a request may have. */
-    private static final java.time.Duration RETIRE_AFTER = java.time.Duration.ofMillis(ServeServer.MAX_TIMEOUT_MS).plusSeconds(30);
-    private static final java.util.concurrent.ScheduledExecutorService RETIRE = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+    private static final Duration RETIRE_AFTER = Duration.ofMillis(ServeServer.MAX_TIMEOUT_MS).plusSeconds(30);
+    private static final ScheduledExecutorService RETIRE = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("recops-index-retire").factory());
     /** Texts a version embeds per lease: an unload waits at most for one such chunk. */
     private static final int EMBED_CHUNK = 64;
@@ -65,7 +74,7 @@ public final class LiveCatalog {
     private final BooleanSupplier closed;
     /** Catalog changes, one at a time; never held by anything a query or a rollback waits for. */
     private final Object changes = new Object();
-    private final java.util.concurrent.atomic.AtomicLong backlog = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong backlog = new AtomicLong();
     private volatile Optional<CatalogJournal> journal = Optional.empty();
     private volatile boolean ready;
 
@@ -85,7 +94,7 @@ public final class LiveCatalog {
     }
 
     /** Where parsed catalogs are kept between starts: beside the embedding cache, none without one. */
-    private java.util.Optional<java.nio.file.Path> snapshots() {
+    private Optional<Path> snapshots() {
         return options.cacheDir().map(d -> d.resolveSibling("catalog-snapshot"));
     }
 
@@ -137,7 +146,7 @@ public final class LiveCatalog {
      * @throws RecopsException.Failure when embedding or the journal fails: then nothing changed
      */
     Result upsert(List<Product> products) {
-        Set<String> ids = new java.util.HashSet<>();
+        Set<String> ids = new HashSet<>();
         for (Product p : products) {
             if (!ids.add(p.productId())) {
                 throw new RecopsException.InvalidInput("duplicate_product", "product_id " + p.productId() + " appears twice in one upsert");
@@ -196,7 +205,7 @@ public final class LiveCatalog {
                 throw new RecopsException.NotFound("unknown_product", "no product " + String.join(", ", missing.subList(0, Math.min(5, missing.size())))
                         + (missing.size() > 5 ? " (and " + (missing.size() - 5) + " more)" : "") + " to patch; nothing was changed");
             }
-            Map<String, Product> patched = new java.util.LinkedHashMap<>();
+            Map<String, Product> patched = new LinkedHashMap<>();
             for (ProductPatch p : patches) {
                 patched.put(p.productId(), p.apply(patched.getOrDefault(p.productId(), cur.product(p.productId()))));
             }
@@ -296,9 +305,9 @@ public final class LiveCatalog {
                     old.close();
                 }
             } catch (RuntimeException e) {
-                java.util.logging.Logger.getLogger(LiveCatalog.class.getName()).fine("freeing an old index: " + e);
+                Logger.getLogger(LiveCatalog.class.getName()).fine("freeing an old index: " + e);
             }
-        }, RETIRE_AFTER.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        }, RETIRE_AFTER.toSeconds(), TimeUnit.SECONDS);
     }
 
     /** The version's index moved to {@code next} with the vectors embedded for the update; rebuilt (from the cache) if they do not fit. */

@@ -1,6 +1,11 @@
 package dev.recops.engine.serve;
 
+import dev.recops.engine.catalog.CatalogIndex;
+import dev.recops.engine.catalog.Fusion;
+import dev.recops.engine.catalog.LexicalIndex;
+import dev.recops.engine.catalog.Product;
 import dev.recops.engine.catalog.ProductFilter;
+
 import java.util.List;
 import java.util.Objects;
 
@@ -54,13 +59,13 @@ public final class Queries {
          * candidates (each {@link dev.recops.engine.catalog.Fusion#depth} long for a fusion): the
          * one this mode uses, or both fused. Serve and {@code model verify} rank through this.
          */
-        public List<dev.recops.engine.catalog.Fusion.Hit> rank(List<dev.recops.engine.catalog.CatalogIndex.Hit> byVector,
-                List<dev.recops.engine.catalog.LexicalIndex.Hit> byWords, int k) {
+        public List<Fusion.Hit> rank(List<CatalogIndex.Hit> byVector,
+                List<LexicalIndex.Hit> byWords, int k) {
             return switch (this) {
-                case VECTOR -> byVector.stream().limit(k).map(h -> new dev.recops.engine.catalog.Fusion.Hit(h.product(), h.score())).toList();
-                case LEXICAL -> byWords.stream().limit(k).map(h -> new dev.recops.engine.catalog.Fusion.Hit(h.product(), h.score())).toList();
-                case HYBRID -> dev.recops.engine.catalog.Fusion.rrf(byVector, byWords, k);
-                case HYBRID_WEIGHTED -> dev.recops.engine.catalog.Fusion.weighted(byVector, byWords, k);
+                case VECTOR -> byVector.stream().limit(k).map(h -> new Fusion.Hit(h.product(), h.score())).toList();
+                case LEXICAL -> byWords.stream().limit(k).map(h -> new Fusion.Hit(h.product(), h.score())).toList();
+                case HYBRID -> Fusion.rrf(byVector, byWords, k);
+                case HYBRID_WEIGHTED -> Fusion.weighted(byVector, byWords, k);
                 case DEFAULT -> throw new IllegalStateException("the default mode stands for the server's; resolve it first");
             };
         }
@@ -148,7 +153,7 @@ public final class Queries {
 
     /** One result row. */
     public record Result(String productId, float score, String title) {
-        static Result of(dev.recops.engine.catalog.Product p, float score) {
+        static Result of(Product p, float score) {
             return new Result(p.productId(), score, p.title());
         }
     }

@@ -8,6 +8,7 @@ import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Locale;
 
 /** Reads a JSON request body, enforcing the content type and the size limit. */
@@ -37,7 +38,7 @@ final class RequestBodies {
     private static byte[] read(ServerRequest req, int maxBytes, String... types) {
         String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
         String declared = type.toLowerCase(Locale.ROOT).strip();
-        if (java.util.Arrays.stream(types).noneMatch(declared::startsWith)) {
+        if (Arrays.stream(types).noneMatch(declared::startsWith)) {
             throw new HttpProblem(415, "unsupported_media_type",
                     "Content-Type must be " + String.join(" or ", types) + (type.isEmpty() ? "" : ", not " + type));
         }

@@ -1,15 +1,22 @@
 package dev.recops.engine.serve;
 
-import dev.recops.engine.catalog.ProductFilter;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.catalog.ProductFilter;
 
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Turns request bodies into validated {@link Queries}. Every problem is an
@@ -24,10 +31,10 @@ final class RequestParser {
     private static final Set<String> EMBED_FIELDS = Set.of("texts", "version");
 
     /** Refuses trailing content after the JSON value ({@code {...} garbage}). */
-    private final com.fasterxml.jackson.databind.ObjectReader reader;
+    private final ObjectReader reader;
 
     RequestParser(ObjectMapper json) {
-        this.reader = json.readerFor(JsonNode.class).with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.reader = json.readerFor(JsonNode.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     Queries.Search search(byte[] body) {
@@ -62,7 +69,7 @@ final class RequestParser {
             // Constraint violations (nesting depth, number length) carry no location.
             String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
             throw invalid("invalid_json", "the body is not valid JSON: " + e.getOriginalMessage() + where);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw invalid("invalid_json", "the body is not valid JSON");
         }
         if (root == null || !root.isObject()) {
@@ -105,7 +112,7 @@ final class RequestParser {
     private static void onlyFields(JsonNode root, Set<String> allowed) {
         for (Map.Entry<String, JsonNode> e : root.properties()) {
             if (!allowed.contains(e.getKey())) {
-                throw invalid("unknown_field", "unknown field \"" + e.getKey() + "\" (allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+                throw invalid("unknown_field", "unknown field \"" + e.getKey() + "\" (allowed: " + String.join(", ", new TreeSet<>(allowed)) + ")");
             }
         }
     }
@@ -143,7 +150,7 @@ final class RequestParser {
         return new Queries.Target(v.asText());
     }
 
-    private static final java.util.regex.Pattern ATTRIBUTE = java.util.regex.Pattern.compile("[a-z0-9_]{1,64}");
+    private static final Pattern ATTRIBUTE = Pattern.compile("[a-z0-9_]{1,64}");
 
     /**
      * {@code {"brand": "Acme", "category": "chairs", "price": {"min": 10, "max": 50}, "in_stock": true}}:
@@ -158,7 +165,7 @@ final class RequestParser {
         if (!v.isObject()) {
             throw invalid("invalid_field", "\"filters\" must be an object such as {\"brand\": \"Acme\", \"price\": {\"max\": 50}}");
         }
-        Map<String, String> equal = new java.util.HashMap<>();
+        Map<String, String> equal = new HashMap<>();
         double min = 0;
         double max = Double.POSITIVE_INFINITY;
         ProductFilter.Stock stock = ProductFilter.Stock.ANY;
@@ -223,7 +230,7 @@ final class RequestParser {
         return values;
     }
 
-    private static <T> T invalidAsInput(java.util.function.Supplier<T> build) {
+    private static <T> T invalidAsInput(Supplier<T> build) {
         try {
             return build.get();
         } catch (IllegalArgumentException e) {

@@ -4,6 +4,7 @@ import dev.recops.engine.RecopsException;
 import dev.recops.engine.telemetry.ServerMetrics;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -80,7 +81,7 @@ final class Router {
     }
 
     /** The automatic canary analysis's latest decision, if it made one. */
-    java.util.Optional<CanaryAnalysis.Verdict> lastVerdict() {
-        return java.util.Optional.ofNullable(lastVerdict);
+    Optional<CanaryAnalysis.Verdict> lastVerdict() {
+        return Optional.ofNullable(lastVerdict);
     }
 }

@@ -1,17 +1,22 @@
 package dev.recops.engine.serve;
 
-import dev.recops.engine.catalog.ProductFilter;
+import dev.recops.batching.BatchPolicy;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.batch.Batcher;
 import dev.recops.engine.catalog.Catalog;
-import dev.recops.engine.catalog.CatalogJournal;
-import dev.recops.engine.catalog.Product;
-import dev.recops.engine.catalog.ProductPatch;
 import dev.recops.engine.catalog.CatalogIndex;
+import dev.recops.engine.catalog.CatalogJournal;
+import dev.recops.engine.catalog.Fusion;
+import dev.recops.engine.catalog.HnswIndex;
+import dev.recops.engine.catalog.IndexChoice;
 import dev.recops.engine.catalog.LexicalIndex;
+import dev.recops.engine.catalog.Product;
+import dev.recops.engine.catalog.ProductFilter;
+import dev.recops.engine.catalog.ProductPatch;
 import dev.recops.engine.model.Encoder;
 import dev.recops.engine.model.ModelRepository;
 import dev.recops.engine.model.ModelVersion;
+import dev.recops.engine.model.TokenizedText;
 import dev.recops.engine.model.Vectors;
 import dev.recops.engine.telemetry.ServerMetrics;
 
@@ -19,6 +24,7 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -27,12 +33,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
@@ -47,7 +55,7 @@ import java.util.stream.Collectors;
  * are freed, not published.
  */
 public final class SearchService implements AutoCloseable {
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(SearchService.class.getName());
+    private static final Logger LOG = Logger.getLogger(SearchService.class.getName());
     /** How often a waiting request asks whether its caller is still there. */
     static final long CALLER_CHECK_NANOS = 10_000_000;
     private static final BooleanSupplier STAYS = () -> false;
@@ -69,7 +77,7 @@ public final class SearchService implements AutoCloseable {
      * @param bytesOnDisk its files' size, 0 for {@code exact}
      * @param sharedReadOnly whether it is another replica's index on this host, opened read-only
      */
-    public record VectorIndex(String kind, Optional<dev.recops.engine.catalog.HnswIndex.Params> hnsw, long bytesOnDisk, boolean sharedReadOnly) {}
+    public record VectorIndex(String kind, Optional<HnswIndex.Params> hnsw, long bytesOnDisk, boolean sharedReadOnly) {}
 
     private final ServeOptions options;
     private final ServerMetrics metrics;
@@ -180,7 +188,7 @@ public final class SearchService implements AutoCloseable {
     }
 
     /** Which vector index catalogs get (exact, HNSW, or by size); set before {@link #load()}. */
-    public void indexChoice(dev.recops.engine.catalog.IndexChoice choice) {
+    public void indexChoice(IndexChoice choice) {
         loader.indexChoice(choice);
     }
 
@@ -205,7 +213,7 @@ public final class SearchService implements AutoCloseable {
     }
 
     /** The automatic canary analysis's latest decision, if it runs and made one. */
-    public java.util.Optional<CanaryAnalysis.Verdict> lastCanaryVerdict() {
+    public Optional<CanaryAnalysis.Verdict> lastCanaryVerdict() {
         return router.lastVerdict();
     }
 
@@ -300,10 +308,10 @@ public final class SearchService implements AutoCloseable {
         if (v == null) {
             return Optional.empty();
         }
-        Batcher.Settings b = v.batcher().settings();
+        BatchPolicy b = v.batcher().settings();
         var hnsw = v.index().hnsw();
-        VectorIndex index = new VectorIndex(hnsw.isPresent() ? "hnsw" : "exact", hnsw.map(dev.recops.engine.catalog.HnswIndex::params),
-                hnsw.map(dev.recops.engine.catalog.HnswIndex::sizeOnDisk).orElse(0L), hnsw.map(dev.recops.engine.catalog.HnswIndex::readOnly).orElse(false));
+        VectorIndex index = new VectorIndex(hnsw.isPresent() ? "hnsw" : "exact", hnsw.map(HnswIndex::params),
+                hnsw.map(HnswIndex::sizeOnDisk).orElse(0L), hnsw.map(HnswIndex::readOnly).orElse(false));
         return Optional.of(new Serving(options.model(), s.primary(), s.names(), b.maxBatch(), b.maxDelay(), b.workers(),
                 options.intraOpThreads(), b.queueCapacity(), v.index().size(), index, b.maxTokens(), options.queryCacheBytes()));
     }
@@ -317,7 +325,7 @@ public final class SearchService implements AutoCloseable {
         if (c == null || c.catalog().products().isEmpty()) {
             return "chair";
         }
-        String words = String.join(" ", java.util.Arrays.stream(c.catalog().products().getFirst().title()
+        String words = String.join(" ", Arrays.stream(c.catalog().products().getFirst().title()
                 .replaceAll("[^\\p{L}\\p{N} ]", " ").strip().split("\\s+")).limit(4).toList());
         return words.isBlank() ? "chair" : words;
     }
@@ -363,7 +371,7 @@ public final class SearchService implements AutoCloseable {
         if (mode == Queries.Mode.LEXICAL) {
             return lexical(v, q, start, "");
         }
-        dev.recops.engine.model.TokenizedText tokens = tokenizeQuery(v, q.query());
+        TokenizedText tokens = tokenizeQuery(v, q.query());
         QueryCache.Entry cached = v.queries().get(tokens);
         if (cached != null) { // a vector this version computed: no queue, no model (an open breaker need not stop it)
             long t0 = System.nanoTime();
@@ -417,7 +425,7 @@ public final class SearchService implements AutoCloseable {
             long start = System.nanoTime();
             try (lease) {
                 long deadline = start + options.requestTimeout().toNanos();
-                dev.recops.engine.model.TokenizedText tokens = tokenizeQuery(s, q.query());
+                TokenizedText tokens = tokenizeQuery(s, q.query());
                 QueryCache.Entry cached = s.queries().get(tokens);
                 float[] vector = cached != null ? cached.vector()
                         : s.batcher().submit(tokens, deadline).get(options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS).vector();
@@ -446,7 +454,7 @@ public final class SearchService implements AutoCloseable {
         if (c == null || filters.names().isEmpty()) {
             return;
         }
-        java.util.SortedSet<String> known = c.catalog().filterable();
+        SortedSet<String> known = c.catalog().filterable();
         for (String name : filters.names()) {
             if (!known.contains(name)) {
                 throw new RecopsException.InvalidInput("invalid_field", "unknown filter \"" + name + "\": this catalog can be filtered on "
@@ -456,7 +464,7 @@ public final class SearchService implements AutoCloseable {
     }
 
     /** A search query as the version's model expects it: with its query prefix (e5: "query: "), if any. */
-    private static dev.recops.engine.model.TokenizedText tokenizeQuery(ServedVersion v, String query) {
+    private static TokenizedText tokenizeQuery(ServedVersion v, String query) {
         return v.encoder().tokenizeOne(v.version().manifest().queryPrefix() + query);
     }
 
@@ -466,7 +474,7 @@ public final class SearchService implements AutoCloseable {
             return v.index().search(vector, q.k(), q.filters(), Set.of()).stream()
                     .map(h -> Queries.Result.of(h.product(), h.score())).toList();
         }
-        int depth = dev.recops.engine.catalog.Fusion.depth(q.k());
+        int depth = Fusion.depth(q.k());
         List<CatalogIndex.Hit> byVector = v.index().search(vector, depth, q.filters(), Set.of());
         List<LexicalIndex.Hit> byWords = words(v, q.query(), depth, q.filters());
         return mode.rank(byVector, byWords, q.k()).stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
@@ -537,10 +545,10 @@ public final class SearchService implements AutoCloseable {
         try (ServedVersion.Lease lease = router.route(q.target())) {
             ServedVersion v = lease.version();
             List<CompletableFuture<Batcher.Result>> futures = new ArrayList<>(q.texts().size());
-            List<dev.recops.engine.model.TokenizedText> missed = new ArrayList<>(); // by position; null for a hit
+            List<TokenizedText> missed = new ArrayList<>(); // by position; null for a hit
             try {
                 for (String text : q.texts()) {
-                    dev.recops.engine.model.TokenizedText tokens = v.encoder().tokenizeOne(text);
+                    TokenizedText tokens = v.encoder().tokenizeOne(text);
                     QueryCache.Entry cached = v.queries().get(tokens);
                     missed.add(cached == null ? tokens : null);
                     futures.add(cached != null ? CompletableFuture.completedFuture(new Batcher.Result(cached.vector(), cached.tokens(), 0, 0, 0))
@@ -571,7 +579,7 @@ public final class SearchService implements AutoCloseable {
                 batch = Math.max(batch, r.batchSize());
             }
             Queries.Cached cached = !v.queries().enabled() ? Queries.Cached.NONE
-                    : missed.stream().allMatch(java.util.Objects::isNull) ? Queries.Cached.HIT : Queries.Cached.MISS;
+                    : missed.stream().allMatch(Objects::isNull) ? Queries.Cached.HIT : Queries.Cached.MISS;
             return new Queries.Embedded(v.version().name(), v.name(), v.encoder().dimension(), vectors,
                     new Queries.Timings(queue, inference, 0, batch, cached));
         }

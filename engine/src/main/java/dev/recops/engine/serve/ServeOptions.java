@@ -1,8 +1,12 @@
 package dev.recops.engine.serve;
 
+import dev.recops.batching.BatchPolicy;
+
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * How to run {@code recops serve}.
@@ -33,10 +37,10 @@ public record ServeOptions(
         Optional<Path> cacheDir,
         int workers,
         int intraOpThreads,
-        java.util.OptionalInt batchMax,
-        Optional<java.time.Duration> batchDelay,
+        OptionalInt batchMax,
+        Optional<Duration> batchDelay,
         int queueCapacity,
-        java.time.Duration requestTimeout,
+        Duration requestTimeout,
         long queryCacheBytes,
         int batchMaxTokens) {
 
@@ -45,10 +49,10 @@ public record ServeOptions(
 
     /** Without a query cache (every query runs the model: what most tests measure), with serve's default token budget. */
     public ServeOptions(String host, int port, Path modelRepo, String model, String primaryVersion, Path catalog, Optional<Path> cacheDir,
-                        int workers, int intraOpThreads, java.util.OptionalInt batchMax, Optional<java.time.Duration> batchDelay, int queueCapacity,
-                        java.time.Duration requestTimeout) {
+                        int workers, int intraOpThreads, OptionalInt batchMax, Optional<Duration> batchDelay, int queueCapacity,
+                        Duration requestTimeout) {
         this(host, port, modelRepo, model, primaryVersion, catalog, cacheDir, workers, intraOpThreads, batchMax, batchDelay, queueCapacity,
-                requestTimeout, 0, dev.recops.engine.batch.Batcher.Settings.DEFAULT_MAX_TOKENS);
+                requestTimeout, 0, BatchPolicy.DEFAULT_MAX_TOKENS);
     }
 
     public ServeOptions {
@@ -69,7 +73,7 @@ public record ServeOptions(
         if (batchMax.isPresent() && (batchMax.getAsInt() < 1 || batchMax.getAsInt() > 1024)) {
             throw new IllegalArgumentException("batch size must be in 1..1024, not " + batchMax.getAsInt());
         }
-        if (batchDelay.isPresent() && batchDelay.get().compareTo(java.time.Duration.ofSeconds(1)) > 0) {
+        if (batchDelay.isPresent() && batchDelay.get().compareTo(Duration.ofSeconds(1)) > 0) {
             throw new IllegalArgumentException("batch delay must be at most 1s, not " + batchDelay.get().toMillis() + "ms");
         }
         if (workers > 256) {

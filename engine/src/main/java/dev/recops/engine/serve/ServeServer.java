@@ -4,15 +4,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.admin.BearerToken;
 import dev.recops.engine.telemetry.AccessLog;
 import dev.recops.engine.telemetry.ServerMetrics;
+import io.helidon.common.tls.Tls;
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -23,6 +30,9 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
@@ -66,14 +76,14 @@ public final class ServeServer implements AutoCloseable {
     private final Duration drainTimeout;
 
     private ServeServer(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout,
-            AccessLog accessLog, java.util.Optional<io.helidon.common.tls.Tls> tls) {
+            AccessLog accessLog, Optional<Tls> tls) {
         this.service = service;
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.drainTimeout = drainTimeout;
         metrics.readiness(() -> service.ready() && !draining);
         this.v2 = new OpenInference(service, json, parser,
-                java.util.Objects.requireNonNullElse(ServeServer.class.getPackage().getImplementationVersion(), "dev"));
+                Objects.requireNonNullElse(ServeServer.class.getPackage().getImplementationVersion(), "dev"));
         this.tls = tls.isPresent();
         var builder = WebServer.builder();
         tls.ifPresent(builder::tls);
@@ -84,7 +94,7 @@ public final class ServeServer implements AutoCloseable {
                 // Blocking sockets: only they can watch for a client that leaves (see ClientWatch).
                 .useNio(false)
                 .shutdownGracePeriod(drainTimeout)
-                .directHandlers(d -> d.addHandler(io.helidon.http.DirectHandler.EventType.INTERNAL_ERROR, ServeServer::unparsable))
+                .directHandlers(d -> d.addHandler(DirectHandler.EventType.INTERNAL_ERROR, ServeServer::unparsable))
                 .routing(this::routes)
                 .build();
     }
@@ -96,12 +106,12 @@ public final class ServeServer implements AutoCloseable {
      * gets a 400 and the connection closes. Errors inside our routes never come here: {@link
      * #answer} turns them into JSON itself.
      */
-    private static io.helidon.http.DirectHandler.TransportResponse unparsable(io.helidon.http.DirectHandler.TransportRequest request,
-            io.helidon.http.DirectHandler.EventType type, Status status, io.helidon.http.ServerResponseHeaders headers, String message) {
-        if (request != io.helidon.http.DirectHandler.TransportRequest.empty()) {
-            return io.helidon.http.DirectHandler.defaultHandler().handle(request, type, status, headers, message);
+    private static DirectHandler.TransportResponse unparsable(DirectHandler.TransportRequest request,
+            DirectHandler.EventType type, Status status, ServerResponseHeaders headers, String message) {
+        if (request != DirectHandler.TransportRequest.empty()) {
+            return DirectHandler.defaultHandler().handle(request, type, status, headers, message);
         }
-        return io.helidon.http.DirectHandler.TransportResponse.builder().status(Status.BAD_REQUEST_400).headers(headers)
+        return DirectHandler.TransportResponse.builder().status(Status.BAD_REQUEST_400).headers(headers)
                 .header(HeaderValues.CONNECTION_CLOSE).header(HeaderNames.CONTENT_TYPE, "application/json").keepAlive(false)
                 .entity("{\"error\":{\"code\":\"malformed_request\",\"message\":\"the request line or headers are not HTTP/1.1\"}}")
                 .build();
@@ -116,12 +126,12 @@ public final class ServeServer implements AutoCloseable {
      */
     public static ServeServer start(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout,
             AccessLog accessLog) {
-        return start(host, port, service, metrics, drainTimeout, accessLog, java.util.Optional.empty());
+        return start(host, port, service, metrics, drainTimeout, accessLog, Optional.empty());
     }
 
     /** As {@link #start(String, int, SearchService, ServerMetrics, Duration, AccessLog)}, over TLS when given. */
     public static ServeServer start(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout,
-            AccessLog accessLog, java.util.Optional<io.helidon.common.tls.Tls> tls) {
+            AccessLog accessLog, Optional<Tls> tls) {
         checkBindable(host, port, "--port, --host");
         ServeServer s = new ServeServer(host, port, service, metrics, drainTimeout, accessLog, tls);
         try {
@@ -193,8 +203,8 @@ public final class ServeServer implements AutoCloseable {
      * of writing it on a connection the server is about to close. A connection is never closed
      * after a response that did not announce it: that unannounced close is the race this avoids.
      */
-    private void closeAnnounced(io.helidon.webserver.http.FilterChain chain, io.helidon.webserver.http.RoutingRequest req,
-            io.helidon.webserver.http.RoutingResponse res) {
+    private void closeAnnounced(FilterChain chain, RoutingRequest req,
+            RoutingResponse res) {
         res.beforeSend(() -> {
             if (draining) {
                 res.header(HeaderValues.CONNECTION_CLOSE);
@@ -286,7 +296,7 @@ public final class ServeServer implements AutoCloseable {
         metrics.recordRequest(endpoint, reply.model(), reply.version(), delivered, seconds);
         if (!endpoint.equals("live") && !endpoint.equals("ready") && !endpoint.equals("models")) {
             Queries.Timings t = reply.timings();
-            accessLog.log(new AccessLog.Entry(java.time.Instant.now(), requestId, endpoint, reply.model(), reply.version(),
+            accessLog.log(new AccessLog.Entry(Instant.now(), requestId, endpoint, reply.model(), reply.version(),
                     delivered, seconds * 1e3, t.queueNanos() / 1e6, t.encodeNanos() / 1e6, t.batchSize(), reply.k(),
                     reply.queryTokens(), reply.results(), reply.degraded(), delivered == CLIENT_CLOSED ? "client_closed" : reply.error(),
                     t.cached().label));
@@ -294,19 +304,19 @@ public final class ServeServer implements AutoCloseable {
     }
 
     /** The query endpoints: the ones behind the optional token and the per-client rate limit. */
-    private static final java.util.Set<String> DATA_PLANE = java.util.Set.of("search", "recommend", "embed", "v2_infer");
+    private static final Set<String> DATA_PLANE = Set.of("search", "recommend", "embed", "v2_infer");
 
-    private volatile java.util.Optional<dev.recops.engine.admin.BearerToken> dataToken = java.util.Optional.empty();
-    private volatile java.util.Optional<RateLimiter> rateLimiter = java.util.Optional.empty();
+    private volatile Optional<BearerToken> dataToken = Optional.empty();
+    private volatile Optional<RateLimiter> rateLimiter = Optional.empty();
 
     /** Queries need {@code Authorization: Bearer <token>} from now on (401 otherwise). */
-    public void requireToken(dev.recops.engine.admin.BearerToken token) {
-        this.dataToken = java.util.Optional.of(token);
+    public void requireToken(BearerToken token) {
+        this.dataToken = Optional.of(token);
     }
 
     /** Queries beyond each client's rate get 429 with {@code Retry-After} from now on. */
     public void limitRate(RateLimiter limiter) {
-        this.rateLimiter = java.util.Optional.of(limiter);
+        this.rateLimiter = Optional.of(limiter);
     }
 
     private void guard(String endpoint, ServerRequest req, ServerResponse res) {

@@ -6,6 +6,7 @@ import dev.recops.engine.model.Encoder;
 import dev.recops.engine.model.ModelVersion;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A version that can serve: its encoder, batcher, circuit breaker and query cache, and its index
@@ -143,7 +144,7 @@ final class ServedVersion {
             retired = true;
             for (long left = deadlineNanos - System.nanoTime(); held > 0 && left > 0; left = deadlineNanos - System.nanoTime()) {
                 try {
-                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;

@@ -1,22 +1,28 @@
 package dev.recops.engine.serve;
 
+import dev.recops.batching.BatchPolicy;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.batch.Batcher;
 import dev.recops.engine.catalog.Catalog;
 import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.EmbeddingCache;
+import dev.recops.engine.catalog.IndexChoice;
 import dev.recops.engine.model.Encoder;
 import dev.recops.engine.model.ManifestSignature;
 import dev.recops.engine.model.ModelManifest;
 import dev.recops.engine.model.ModelVersion;
 import dev.recops.engine.telemetry.ServerMetrics;
 
-import dev.recops.engine.catalog.IndexChoice;
-
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -35,7 +41,7 @@ final class VersionLoader {
     private volatile Optional<PublicKey> trustedKey = Optional.empty();
     private volatile IndexChoice indexChoice = IndexChoice.AUTO;
     /** Models being opened ahead of their load, by version id (see {@link #prefetch}). */
-    private final java.util.Map<String, java.util.concurrent.CompletableFuture<Encoder>> prefetched = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Encoder>> prefetched = new ConcurrentHashMap<>();
 
     VersionLoader(ServeOptions options, ServerMetrics metrics, ServeListener listener, Faults faults, Encoder.Factory encoders,
             BooleanSupplier closed) {
@@ -63,7 +69,7 @@ final class VersionLoader {
         Encoder encoder = ahead == null ? open(version) : join(ahead);
         try {
             CatalogIndex index = index(encoder, catalog);
-            index.warm(64, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(300));
+            index.warm(64, TimeUnit.MILLISECONDS.toNanos(300));
             Batcher batcher = new Batcher(version.id(), batch -> faults.around(version.version(), () -> encoder.infer(batch)),
                     batchSettings(version), metrics.batchObserver(version.name(), version.version()));
             metrics.queue(version.name(), version.version(), batcher::queueDepth, batcher.settings().queueCapacity());
@@ -92,7 +98,7 @@ final class VersionLoader {
      * {@link #load} to take: a start reads the catalog meanwhile instead of one after the other.
      */
     void prefetch(ModelVersion version) {
-        prefetched.computeIfAbsent(version.id(), id -> java.util.concurrent.CompletableFuture.supplyAsync(() -> open(version),
+        prefetched.computeIfAbsent(version.id(), id -> CompletableFuture.supplyAsync(() -> open(version),
                 task -> Thread.ofPlatform().name("recops-prefetch-" + id).start(task))); // native work: never a virtual thread
     }
 
@@ -105,17 +111,17 @@ final class VersionLoader {
         for (var ahead : prefetched.values()) {
             try {
                 ahead.join().close();
-            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            } catch (CompletionException | CancellationException e) {
                 // it failed to open: nothing to close
             }
         }
         prefetched.clear();
     }
 
-    private static Encoder join(java.util.concurrent.CompletableFuture<Encoder> ahead) {
+    private static Encoder join(CompletableFuture<Encoder> ahead) {
         try {
             return ahead.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
@@ -174,9 +180,9 @@ final class VersionLoader {
         }
     }
 
-    private Batcher.Settings batchSettings(ModelVersion version) {
+    private BatchPolicy batchSettings(ModelVersion version) {
         ModelManifest.ServingHints hints = version.manifest().serving();
-        return new Batcher.Settings(
+        return new BatchPolicy(
                 options.batchMax().orElse(hints.batchMax()),
                 options.batchDelay().orElse(Duration.ofMillis(hints.batchDelayMillis())),
                 options.queueCapacity(),

@@ -6,13 +6,17 @@ import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.LexicalIndex;
 import dev.recops.engine.model.ModelRepository;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * What serves, as one immutable {@link State}: the loaded versions, the primary, the last known
@@ -23,12 +27,12 @@ import java.util.function.UnaryOperator;
  * effect at once whatever is loading.
  */
 final class VersionRegistry {
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(VersionRegistry.class.getName());
+    private static final Logger LOG = Logger.getLogger(VersionRegistry.class.getName());
     /**
      * The served catalog and its in-memory lexical index (the degraded path and lexical search of
      * versions without an HNSW index, which holds its own), built when first asked for.
      */
-    record CatalogState(Catalog catalog, java.util.function.Supplier<LexicalIndex> lexicalIndex) {
+    record CatalogState(Catalog catalog, Supplier<LexicalIndex> lexicalIndex) {
         LexicalIndex lexical() {
             return lexicalIndex.get();
         }
@@ -261,7 +265,7 @@ final class VersionRegistry {
         try {
             persist(next);
         } catch (RecopsException.Failure e) {
-            LOG.log(java.util.logging.Level.WARNING, e.getMessage());
+            LOG.log(Level.WARNING, e.getMessage());
         }
     }
 
@@ -272,7 +276,7 @@ final class VersionRegistry {
         }
         try {
             new ServingState(model, s.primary(), s.lastKnownGood(), s.policy()).write(f);
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             saveFailed.run();
             throw new RecopsException.Failure("state_not_saved", e.getMessage() + "; nothing was changed", e);
         }

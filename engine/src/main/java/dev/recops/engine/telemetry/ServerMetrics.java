@@ -1,7 +1,7 @@
 package dev.recops.engine.telemetry;
 
-import io.prometheus.metrics.core.metrics.Counter;
 import dev.recops.engine.batch.Batcher;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -15,8 +15,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The server's metrics, registered in their own registry (so tests and several servers in one
@@ -41,7 +46,7 @@ public final class ServerMetrics {
     private final Gauge embeddingBacklog;
     private final Gauge buildDone;
     private final Gauge buildTotal;
-    private final java.util.concurrent.atomic.AtomicLong backlog = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong backlog = new AtomicLong();
     private final Histogram modelLoadDuration;
     private final Histogram queueDuration;
     private final Histogram inferenceDuration;
@@ -62,12 +67,12 @@ public final class ServerMetrics {
     private final Histogram shadowDuration;
     private final Histogram shadowOverlap;
     private final Map<List<String>, IntSupplier> breakers = new ConcurrentHashMap<>();
-    private volatile java.util.function.Supplier<Map<String, List<String>>> faults = Map::of;
+    private volatile Supplier<Map<String, List<String>>> faults = Map::of;
     private final Gauge queueCapacity;
-    private volatile java.util.function.BooleanSupplier readiness = () -> false;
+    private volatile BooleanSupplier readiness = () -> false;
     private final GaugeWithCallback queueDepth;
     private final Map<List<String>, IntSupplier> queueDepths = new ConcurrentHashMap<>();
-    private final Map<List<String>, java.util.function.LongSupplier> queryCacheEntries = new ConcurrentHashMap<>();
+    private final Map<List<String>, LongSupplier> queryCacheEntries = new ConcurrentHashMap<>();
     private final Counter queryCacheLookups;
     private final Counter queryCacheEvictions;
 
@@ -271,7 +276,7 @@ public final class ServerMetrics {
     }
 
     /** Where a version's {@code recops_query_cache_entries} comes from, read at scrape time. */
-    public void queryCacheEntries(String model, String version, java.util.function.LongSupplier entries) {
+    public void queryCacheEntries(String model, String version, LongSupplier entries) {
         queryCacheEntries.put(List.of(model, version), entries);
     }
 
@@ -335,8 +340,8 @@ public final class ServerMetrics {
     }
 
     /** Where {@code recops_fault_active} comes from, read at scrape time: the kinds in force per version. */
-    public void faults(java.util.function.Supplier<Map<String, List<String>>> active) {
-        this.faults = java.util.Objects.requireNonNull(active, "active");
+    public void faults(Supplier<Map<String, List<String>>> active) {
+        this.faults = Objects.requireNonNull(active, "active");
     }
 
     /** Records what a version's batcher does. */
@@ -380,8 +385,8 @@ public final class ServerMetrics {
     }
 
     /** Where {@code recops_ready} comes from, read at scrape time. */
-    public void readiness(java.util.function.BooleanSupplier ready) {
-        this.readiness = java.util.Objects.requireNonNull(ready, "ready");
+    public void readiness(BooleanSupplier ready) {
+        this.readiness = Objects.requireNonNull(ready, "ready");
     }
 
     public void queryTokens(String model, String version, int tokens) {

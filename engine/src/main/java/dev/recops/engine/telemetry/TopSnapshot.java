@@ -1,14 +1,15 @@
 package dev.recops.engine.telemetry;
 
+import dev.recops.engine.telemetry.PrometheusText.Sample;
+
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * What a recops server did between two scrapes of its {@code /metrics} (the Prometheus text
- * exposition), per model version: the view {@code recops top} shows. Rates and shares come from
+ * exposition, read by {@link PrometheusText}), per model version: the view {@code recops top} shows. Rates and shares come from
  * counter deltas, percentiles from the request-duration histogram's bucket deltas (interpolated
  * within a bucket, as Prometheus' histogram_quantile does), gauges from the later scrape.
  */
@@ -17,45 +18,7 @@ public record TopSnapshot(double seconds, double inFlight, Map<String, Double> d
     public record Version(String model, String version, double requestsPerSecond, double errorShare, Double p50Millis, Double p99Millis,
             double queueDepth, double meanBatch, Map<String, Double> shedPerSecond, double breakerState) {}
 
-    /** One series of an exposition: its name, labels and value. */
-    public record Sample(String name, Map<String, String> labels, double value) {}
-
     private static final List<String> SERVING = List.of("search", "recommend", "embed");
-
-    /** The samples of a Prometheus text exposition (comments and blank lines skipped; a line that does not parse is left out). */
-    public static List<Sample> parse(String exposition) {
-        List<Sample> out = new ArrayList<>();
-        for (String line : exposition.split("\n")) {
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            int brace = line.indexOf('{');
-            int space = line.lastIndexOf(' ');
-            if (space < 0) {
-                continue;
-            }
-            Map<String, String> labels = new HashMap<>();
-            String name;
-            if (brace >= 0 && brace < space) {
-                name = line.substring(0, brace);
-                int end = line.lastIndexOf('}');
-                for (String pair : line.substring(brace + 1, end).split("\",")) {
-                    int eq = pair.indexOf('=');
-                    if (eq > 0) {
-                        labels.put(pair.substring(0, eq), pair.substring(eq + 1).replaceAll("^\"|\"$", ""));
-                    }
-                }
-            } else {
-                name = line.substring(0, space);
-            }
-            try {
-                out.add(new Sample(name.strip(), labels, Double.parseDouble(line.substring(space + 1).strip())));
-            } catch (NumberFormatException e) {
-                // not a sample line
-            }
-        }
-        return out;
-    }
 
     /** What happened between {@code before} and {@code after}, {@code seconds} apart. */
     public static TopSnapshot between(List<Sample> before, List<Sample> after, double seconds) {

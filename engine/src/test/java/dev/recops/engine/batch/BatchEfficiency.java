@@ -1,5 +1,7 @@
 package dev.recops.engine.batch;
 
+import dev.recops.batching.CallCost;
+import dev.recops.batching.Grouping;
 import dev.recops.engine.model.ModelRepository;
 import dev.recops.engine.model.ModelVersion;
 import dev.recops.engine.model.TextEncoder;

@@ -1,5 +1,6 @@
 package dev.recops.engine.batch;
 
+import dev.recops.batching.BatchPolicy;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.model.TokenizedBatch;
 import dev.recops.engine.model.TokenizedText;
@@ -46,7 +47,7 @@ class BatcherTest {
     }
 
     private Batcher start(int maxBatch, Duration delay, int capacity, int workers) {
-        batcher = new Batcher("test:1", this::model, new Batcher.Settings(maxBatch, delay, capacity, workers),
+        batcher = new Batcher("test:1", this::model, new BatchPolicy(maxBatch, delay, capacity, workers),
                 new Batcher.Observer() {
                     @Override
                     public void shed(String reason) {
@@ -198,7 +199,7 @@ class BatcherTest {
                 }
             }
             return new float[b.size()][1];
-        }, new Batcher.Settings(1, Duration.ZERO, 8, 1), Batcher.Observer.NONE);
+        }, new BatchPolicy(1, Duration.ZERO, 8, 1), Batcher.Observer.NONE);
         batcher.submit(text(1, 3), in(Duration.ofSeconds(5))).get(5, TimeUnit.SECONDS); // the estimate is now a second
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (batcher.busyWorkers() > 0 && System.nanoTime() < until) { // it finishes the call it answered from
@@ -214,7 +215,7 @@ class BatcherTest {
     @Test
     void aTokenBudgetSplitsABatchOfLongTextsIntoCallsWithinIt() throws Exception {
         hold = new CountDownLatch(1);
-        batcher = new Batcher("test:tokens", this::model, new Batcher.Settings(64, Duration.ZERO, 128, 1, 256), Batcher.Observer.NONE);
+        batcher = new Batcher("test:tokens", this::model, new BatchPolicy(64, Duration.ZERO, 128, 1, 256), Batcher.Observer.NONE);
         CompletableFuture<Batcher.Result> blocker = batcher.submit(text(1, 4), in(Duration.ofSeconds(10)));
         assertThat(firstCallStarted.await(10, TimeUnit.SECONDS)).isTrue();
         List<CompletableFuture<Batcher.Result>> long64 = new ArrayList<>();
@@ -240,7 +241,7 @@ class BatcherTest {
                 throw new IllegalStateException("boom");
             }
             return new float[b.size()][1];
-        }, new Batcher.Settings(4, Duration.ZERO, 8, 1), Batcher.Observer.NONE);
+        }, new BatchPolicy(4, Duration.ZERO, 8, 1), Batcher.Observer.NONE);
         assertThatThrownBy(() -> batcher.submit(text(1, 3), in(Duration.ofSeconds(5))).get(5, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(RecopsException.Failure.class)
                 .hasMessageContaining("boom");

@@ -37,14 +37,14 @@ class ExperimentTest {
         assertThat(e.target().local()).isTrue();
         assertThat(e.target().replicas()).isEqualTo(3);
         assertThat(e.load().rate()).isEqualTo(40);
-        assertThat(e.steadyState().probes()).extracting(Experiment.Probe::metric).containsExactly("errors", "p99");
+        assertThat(e.steadyState().probes()).extracting(Experiment.Probe::metric).containsExactly(Experiment.Probe.Metric.ERRORS, Experiment.Probe.Metric.P99);
         assertThat(e.steadyState().probes().get(0).bound()).isEqualTo(0.005);
         assertThat(e.method()).extracting(Experiment.Step::action)
                 .containsExactly(new Action.KillReplica(2), new Action.Pause(Duration.ofSeconds(4)));
         assertThat(e.rollbacks()).extracting(Experiment.Step::describe).containsExactly("restart_replica replica=2");
         assertThat(e.method().get(0).where()).isEqualTo("replica-kill.yaml:22");
         assertThat(e.stopConditions().get(0).sustained()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(e.expect()).extracting(Experiment.Expectation::metric).containsExactly("lost_requests", "rto", "time_to_detect", "alerts_fired");
+        assertThat(e.expect()).extracting(x -> x.metric().toString()).containsExactly("lost_requests", "rto", "time_to_detect", "alerts_fired");
         assertThat(e.expect().get(1).value()).isEqualTo(2.0);
         assertThat(((Experiment.Target.Local) e.target()).balancerRetries()).as("the default: a proxy with retries").isEqualTo(3);
         assertThat(e.target().describe()).contains("retries 3 to another replica");
@@ -160,7 +160,7 @@ class ExperimentTest {
     void alertExpectationsParseAndTheShippedKillDrillsUseThem() {
         Experiment single = Experiment.read(DRILLS.resolve("replica-kill-single.yaml"));
         assertThat(single.alerting()).contains(new Experiment.Alerting(Duration.ofMinutes(4)));
-        assertThat(single.expect()).extracting(Experiment.Expectation::metric).containsExactly("lost_requests", "rto", "time_to_alert");
+        assertThat(single.expect()).extracting(x -> x.metric().toString()).containsExactly("lost_requests", "rto", "time_to_alert");
         assertThat(single.expect().get(2)).satisfies(x -> {
             assertThat(x.alert()).isEqualTo("RecopsAvailabilityBudgetBurnFast");
             assertThat(x.value()).isEqualTo(180);
@@ -175,7 +175,9 @@ class ExperimentTest {
         assertThat(Experiment.Expectation.parse("alerts_fired<=1").met(1)).isTrue();
         assertThat(Experiment.Expectation.parse("alert Fast fires within 2m").met(119.5)).isTrue();
         assertThat(Experiment.Expectation.parse("alert Fast fires within 2m").met(Double.NaN)).isFalse();
-        assertThatThrownBy(() -> Experiment.Expectation.parse("alert Fast fires within 2h")).hasMessageContaining("a duration in us, ms, s or m");
+        // one duration grammar: what "for 1h" takes, "within 1h" takes too
+        assertThat(Experiment.Expectation.parse("alert Fast fires within 1h").value()).isEqualTo(3600);
+        assertThatThrownBy(() -> Experiment.Expectation.parse("alert Fast fires within 2d")).hasMessageContaining("a duration in us, ms, s, m or h");
         assertThatThrownBy(() -> Experiment.Expectation.parse("alert Fast fires soon")).hasMessageContaining("is not like \"alert");
         assertThat(Drill.plan(single)).anyMatch(l -> l.startsWith("alongside: Prometheus"))
                 .contains("expect alert RecopsAvailabilityBudgetBurnFast fires within 3m");

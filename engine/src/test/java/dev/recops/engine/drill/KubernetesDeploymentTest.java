@@ -2,6 +2,7 @@ package dev.recops.engine.drill;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recops.engine.RecopsException;
+import dev.recops.engine.admin.AdminClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -129,9 +130,9 @@ class KubernetesDeploymentTest {
             Recorded kubectl = new Recorded();
             kubectl.forwardTo = pod.getAddress().getPort();
             KubernetesDeployment d = new KubernetesDeployment(target(3), kubectl);
-            List<AdminApi> admins = d.admins();
-            assertThat(admins).extracting(AdminApi::base).containsOnly("http://127.0.0.1:" + kubectl.forwardTo + "/admin/v1").hasSize(3);
-            assertThat(admins.get(1).call("POST", "/faults", "{\"latency_ms\":200}", java.time.Duration.ofSeconds(5)).ok()).isTrue();
+            List<AdminClient> admins = d.admins();
+            assertThat(admins).extracting(AdminClient::base).containsOnly("http://127.0.0.1:" + kubectl.forwardTo + "/admin/v1").hasSize(3);
+            assertThat(admins.get(1).send("POST", "/faults", "{\"latency_ms\":200}", java.time.Duration.ofSeconds(5)).ok()).isTrue();
             assertThat(seen).containsExactly("POST Bearer drill-test-token-7f3a9c2e5b1d4086 {\"latency_ms\":200}");
             assertThat(kubectl.calls.stream().map(c -> String.join(" ", c)).filter(c -> c.contains("port-forward")).toList()).containsExactly(
                     "--context prod -n shop port-forward pod/recops-serve-6f8d9c7b5d-4vqzl :8081",
@@ -176,7 +177,7 @@ class KubernetesDeploymentTest {
         KubernetesDeployment d = new KubernetesDeployment(new Experiment.Target.Kubernetes("shop", "app.kubernetes.io/name=recops", "prod", "serve",
                 "recops-serve", 3, "http://127.0.0.1:8080", List.of("http://127.0.0.1:9101", "http://127.0.0.1:9102", "http://127.0.0.1:9103"),
                 token, 8081, "recops-admin-token"), kubectl);
-        assertThat(d.admins()).extracting(AdminApi::base).containsExactly("http://127.0.0.1:9101/admin/v1", "http://127.0.0.1:9102/admin/v1",
+        assertThat(d.admins()).extracting(AdminClient::base).containsExactly("http://127.0.0.1:9101/admin/v1", "http://127.0.0.1:9102/admin/v1",
                 "http://127.0.0.1:9103/admin/v1");
         assertThat(kubectl.forwardsOpen).isEmpty();
     }

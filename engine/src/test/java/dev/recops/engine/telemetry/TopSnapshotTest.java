@@ -1,12 +1,13 @@
 package dev.recops.engine.telemetry;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
+import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class TopSnapshotTest {
     private static String exposition(int ok, int failed, int[] cumulative, int batchSum, int batchCount, int shed, double queue) {
@@ -32,9 +33,9 @@ class TopSnapshotTest {
 
     @Test
     void ratesSharesAndPercentilesComeFromTheDeltasBetweenTwoScrapes() {
-        List<TopSnapshot.Sample> before = TopSnapshot.parse(exposition(1000, 10, new int[] {500, 900, 1000, 1010}, 4000, 1000, 5, 0));
+        List<PrometheusText.Sample> before = PrometheusText.parse(exposition(1000, 10, new int[] {500, 900, 1000, 1010}, 4000, 1000, 5, 0));
         // 2 s later: 180 ok and 20 failed; of the 200, 100 under 5 ms, 98 more under 10 ms, 2 under 20 ms
-        List<TopSnapshot.Sample> after = TopSnapshot.parse(exposition(1180, 30, new int[] {600, 1098, 1200, 1210}, 4400, 1100, 9, 7));
+        List<PrometheusText.Sample> after = PrometheusText.parse(exposition(1180, 30, new int[] {600, 1098, 1200, 1210}, 4400, 1100, 9, 7));
         TopSnapshot s = TopSnapshot.between(before, after, 2.0);
         assertThat(s.versions()).singleElement().satisfies(v -> {
             assertThat(v.model() + ":" + v.version()).isEqualTo("m:2");

@@ -1,26 +1,27 @@
 package dev.recops.analysis.review;
 
 import dev.recops.analysis.AnalysisException;
+import dev.recops.objective.Objective;
 import dev.recops.objective.Objective.Kind;
 import dev.recops.objective.Objective.Measure;
 import dev.recops.objective.Objective.Vocabulary;
 
 /**
- * A per-minute objective in the grammar every command shares ({@link dev.recops.objective.Objective}):
+ * A per-minute objective in the grammar every command shares ({@link Objective}):
  * {@code p99<=50ms} (p50, p95, p99, p99.9) or {@code errors<=0.1%}.
  *
  * @param bound milliseconds for a latency, a fraction for errors
  */
-public record Objective(Metric metric, double bound, dev.recops.objective.Objective spec) {
+public record MinuteObjective(Metric metric, double bound, Objective spec) {
     public enum Metric { P50, P95, P99, P999, ERRORS }
 
     public static final Vocabulary VOCABULARY = Vocabulary.of("p99<=50ms or errors<=0.1%",
-            dev.recops.objective.Objective.latency("p50"), dev.recops.objective.Objective.latency("p95"),
-            dev.recops.objective.Objective.latency("p99"), dev.recops.objective.Objective.latency("p99.9"),
-            new Measure("errors", Kind.SHARE, dev.recops.objective.Objective.Direction.UPPER));
+            Objective.latency("p50"), Objective.latency("p95"),
+            Objective.latency("p99"), Objective.latency("p99.9"),
+            new Measure("errors", Kind.SHARE, Objective.Direction.UPPER));
 
-    public static Objective parse(String s) {
-        dev.recops.objective.Objective spec;
+    public static MinuteObjective parse(String s) {
+        Objective spec;
         try {
             spec = VOCABULARY.parse(s);
         } catch (IllegalArgumentException e) {
@@ -33,7 +34,7 @@ public record Objective(Metric metric, double bound, dev.recops.objective.Object
             case "errors" -> Metric.ERRORS;
             default -> Metric.P999;
         };
-        return new Objective(metric, spec.bound(), spec);
+        return new MinuteObjective(metric, spec.bound(), spec);
     }
 
     public boolean met(Timeline.Minute m) {

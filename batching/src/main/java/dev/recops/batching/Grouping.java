@@ -1,4 +1,4 @@
-package dev.recops.engine.batch;
+package dev.recops.batching;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +13,7 @@ import java.util.List;
  * among the splits whose calls stay within a token budget ({@code rows * longest <= maxTokens};
  * a text longer than the budget is a call of its own).
  */
-final class Grouping {
+public final class Grouping {
     private Grouping() {}
 
     /**
@@ -22,7 +22,7 @@ final class Grouping {
      * @param maxTokens padded tokens per call at most; 0 for no budget
      * @return the end index (exclusive) of each group, ascending; the last is {@code sortedLengths.length}
      */
-    static List<Integer> split(int[] sortedLengths, double fixedTokens, int maxTokens) {
+    public static List<Integer> split(int[] sortedLengths, double fixedTokens, int maxTokens) {
         int n = sortedLengths.length;
         double[] best = new double[n + 1];
         int[] start = new int[n + 1];

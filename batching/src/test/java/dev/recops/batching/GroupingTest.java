@@ -1,4 +1,4 @@
-package dev.recops.engine.batch;
+package dev.recops.batching;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,19 +1,20 @@
 package dev.recops.analysis.latency;
 
 import dev.recops.analysis.AnalysisException;
+import dev.recops.objective.Objective;
 import dev.recops.objective.Objective.Vocabulary;
 
 import java.io.Serializable;
 
 /** A latency objective such as {@code p99<=50ms}: the percentile predicted must not exceed the bound. */
-public record Objective(Target target, double maxMillis) implements Serializable {
-    /** The shared grammar ({@link dev.recops.objective.Objective}) with the percentiles a latency model predicts. */
+public record LatencyObjective(Target target, double maxMillis) implements Serializable {
+    /** The shared grammar ({@link Objective}) with the percentiles a latency model predicts. */
     public static final Vocabulary VOCABULARY = Vocabulary.of("p99<=50ms (a latency model predicts p50, p95 and p99)",
-            dev.recops.objective.Objective.latency("p50"), dev.recops.objective.Objective.latency("p95"),
-            dev.recops.objective.Objective.latency("p99"));
+            Objective.latency("p50"), Objective.latency("p95"),
+            Objective.latency("p99"));
 
-    public static Objective parse(String s) {
-        dev.recops.objective.Objective o;
+    public static LatencyObjective parse(String s) {
+        Objective o;
         try {
             o = VOCABULARY.parse(s);
         } catch (IllegalArgumentException e) {
@@ -27,7 +28,7 @@ public record Objective(Target target, double maxMillis) implements Serializable
             case "p95" -> Target.P95;
             default -> Target.P99;
         };
-        return new Objective(t, o.bound());
+        return new LatencyObjective(t, o.bound());
     }
 
     public boolean met(LatencyModel.Prediction p) {

@@ -1,4 +1,4 @@
-package dev.recops.engine.batch;
+package dev.recops.batching;
 
 /**
  * The fixed cost of one model call, in padded tokens, learned from measured calls: an
@@ -9,8 +9,8 @@ package dev.recops.engine.batch;
  * (bge-small: about 2.7 ms fixed and 0.19 ms per padded token; docs/performance.md).
  * Thread-safe; updated once per model call.
  */
-final class CallCost {
-    static final double DEFAULT_FIXED_TOKENS = 16;
+public final class CallCost {
+    public static final double DEFAULT_FIXED_TOKENS = 16;
     private static final double DECAY = 0.99;
     private static final double MIN_WEIGHT = 20;
     private static final double MIN_TOKEN_SPREAD = 8;
@@ -22,11 +22,11 @@ final class CallCost {
     private double sxy;
     private volatile double fixedTokens = DEFAULT_FIXED_TOKENS;
 
-    double fixedTokens() {
+    public double fixedTokens() {
         return fixedTokens;
     }
 
-    synchronized void record(int paddedTokens, long nanos) {
+    public synchronized void record(int paddedTokens, long nanos) {
         w = w * DECAY + 1;
         sx = sx * DECAY + paddedTokens;
         sy = sy * DECAY + nanos;

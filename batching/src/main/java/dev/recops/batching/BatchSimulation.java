@@ -1,4 +1,4 @@
-package dev.recops.engine.batch;
+package dev.recops.batching;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A discrete-event simulation of one {@link Batcher} in virtual time: the same
- * {@link Batcher.Settings} and the same policy (its admission rule, its wait to fill only under
+ * A discrete-event simulation of one {@code engine.batch.Batcher} in virtual time: the same
+ * {@link BatchPolicy} and the same policy (its admission rule, its wait to fill only under
  * load, its smoothed batch time), the same split of a batch into calls ({@link Grouping} under a
  * {@link CallCost} learned from the simulated calls), with the time of each model call from a
  * {@link CallTime} (a profile of the real model). Fed arrivals (constant, Poisson, or an access
@@ -76,7 +76,7 @@ public final class BatchSimulation {
         final List<Integer> batch = new ArrayList<>();
     }
 
-    private final Batcher.Settings settings;
+    private final BatchPolicy settings;
     private final List<Arrival> arrivals;
     private final CallTime callTime;
     private final Outcome[] outcomes;
@@ -89,7 +89,7 @@ public final class BatchSimulation {
     private long busyNanos;
     private long lastAnswer;
 
-    private BatchSimulation(Batcher.Settings settings, List<Arrival> arrivals, CallTime callTime) {
+    private BatchSimulation(BatchPolicy settings, List<Arrival> arrivals, CallTime callTime) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.arrivals = arrivals.stream().sorted(Comparator.comparingLong(Arrival::atNanos)).toList();
         this.callTime = Objects.requireNonNull(callTime, "callTime");
@@ -99,7 +99,7 @@ public final class BatchSimulation {
     }
 
     /** Runs every arrival through a batcher with {@code settings}; outcomes in arrival order. */
-    public static Result run(Batcher.Settings settings, List<Arrival> arrivals, CallTime callTime) {
+    public static Result run(BatchPolicy settings, List<Arrival> arrivals, CallTime callTime) {
         return new BatchSimulation(settings, arrivals, callTime).run();
     }
 
@@ -122,7 +122,7 @@ public final class BatchSimulation {
                 start(due, due.until);
             } else {
                 if (due.batchNanos >= 0) {
-                    batchNanos = Batcher.Settings.smoothed(batchNanos, due.batchNanos);
+                    batchNanos = BatchPolicy.smoothed(batchNanos, due.batchNanos);
                 }
                 due.state = State.IDLE; // its batch is answered; it looks for the next
                 take(due, due.until);

@@ -1,13 +1,19 @@
-package dev.recops.engine;
+package dev.recops.objective;
 
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as people write them, on the command line and in drill files: {@code 250ms}, {@code 2s}, {@code 1.5s}, {@code 5m}, {@code 0}. */
+/**
+ * The one grammar of durations, as people write them on the command line, in drill files and in
+ * objectives: a number and a unit, {@code us}, {@code ms}, {@code s}, {@code m} or {@code h}
+ * ({@code 250ms}, {@code 1.5s}, {@code 5m}, {@code 1h}); a bare {@code 0} on its own.
+ */
 public final class Durations {
-    private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
+    /** The units, as a regular expression's alternatives. */
+    static final String UNITS = "us|ms|s|m|h";
+    private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)(" + UNITS + ")?");
 
     private Durations() {}
 
@@ -18,13 +24,23 @@ public final class Durations {
             throw new IllegalArgumentException("'" + value + "' is not a duration such as 250ms, 2s or 5m");
         }
         double amount = Double.parseDouble(m.group(1));
-        double millis = switch (m.group(2) == null ? "ms" : m.group(2)) {
+        return Duration.ofNanos(Math.round(m.group(2) == null ? 0 : millis(amount, m.group(2)) * 1_000_000));
+    }
+
+    /**
+     * {@code amount} of {@code unit} in milliseconds.
+     *
+     * @throws IllegalArgumentException when {@code unit} is not one of {@link #UNITS}
+     */
+    static double millis(double amount, String unit) {
+        return switch (unit) {
+            case "us" -> amount / 1_000;
             case "ms" -> amount;
             case "s" -> amount * 1_000;
             case "m" -> amount * 60_000;
-            default -> amount * 3_600_000;
+            case "h" -> amount * 3_600_000;
+            default -> throw new IllegalArgumentException("'" + unit + "' is not a unit of time (us, ms, s, m or h)");
         };
-        return Duration.ofNanos(Math.round(millis * 1_000_000));
     }
 
     /** The inverse, for messages: {@code 250ms}, {@code 2s}, {@code 1.5s}. */
