@@ -54,17 +54,21 @@ public final class BatchSimulation {
     public record Result(List<Outcome> outcomes, List<Integer> batches, List<Integer> calls, double busyShare) {
         /** The latency (ms) at {@code percentile} over the answered requests; NaN when none was. */
         public double latencyMillis(double percentile) {
-            long[] l = outcomes.stream().filter(o -> o.fate() == Fate.ANSWERED).mapToLong(Outcome::latencyNanos).sorted().toArray();
-            if (l.length == 0) {
-                return Double.NaN;
-            }
-            int rank = (int) Math.ceil(percentile / 100 * l.length);
-            return l[Math.clamp(rank - 1, 0, l.length - 1)] / 1e6;
+            return atPercentile(outcomes.stream().filter(o -> o.fate() == Fate.ANSWERED).mapToDouble(o -> o.latencyNanos() / 1e6).sorted().toArray(),
+                    percentile);
         }
 
         public long count(Fate fate) {
             return outcomes.stream().filter(o -> o.fate() == fate).count();
         }
+    }
+
+    /** The value at {@code percentile} (nearest rank) of values sorted ascending; NaN when there are none. */
+    public static double atPercentile(double[] sorted, double percentile) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        return sorted[Math.clamp((int) Math.ceil(percentile / 100 * sorted.length) - 1, 0, sorted.length - 1)];
     }
 
     private enum State { IDLE, FILLING, RUNNING }

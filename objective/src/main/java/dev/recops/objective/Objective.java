@@ -3,6 +3,7 @@ package dev.recops.objective;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -132,6 +133,17 @@ public record Objective(String text, String measure, Op op, double bound, Kind k
             }
         };
         return new Objective(text.strip(), name, op, bound, measure.kind());
+    }
+
+    /**
+     * The one of {@code values} whose measure this objective names: for a vocabulary built from
+     * an enum's measures, the enum constant to dispatch on.
+     *
+     * @throws IllegalArgumentException when none is (the objective came from another vocabulary)
+     */
+    public <E> E measureIn(E[] values, Function<E, Measure> measureOf) {
+        return Arrays.stream(values).filter(v -> measureOf.apply(v).name().equals(measure)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(text + " is not one of " + Arrays.toString(values)));
     }
 
     /** Whether {@code measured} (in the kind's unit) satisfies the objective; NaN never does. */

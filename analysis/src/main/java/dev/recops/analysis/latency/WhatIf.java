@@ -104,19 +104,10 @@ public final class WhatIf {
      * that mean the exponential assumes the least. A constant put every request's tail inside the
      * batcher, and the simulated p99 was 0.6-0.8x the measured one at low load (docs/performance.md).
      */
-    record Served(BatchSimulation.Result batcher, double outsideMillis) {
+    record Served(BatchSimulation.Result batcher, double[] sortedMillis) {
         /** The latency (ms) at {@code percentile} over the answered requests; NaN when none was. */
         double latencyMillis(double percentile) {
-            if (outsideMillis <= 0) {
-                return batcher.latencyMillis(percentile);
-            }
-            Random random = new Random(Folds.SEED);
-            double[] l = batcher.outcomes().stream().filter(o -> o.fate() == BatchSimulation.Fate.ANSWERED)
-                    .mapToDouble(o -> o.latencyNanos() / 1e6 - outsideMillis * Math.log(1 - random.nextDouble())).sorted().toArray();
-            if (l.length == 0) {
-                return Double.NaN;
-            }
-            return l[Math.clamp((int) Math.ceil(percentile / 100 * l.length) - 1, 0, l.length - 1)];
+            return BatchSimulation.atPercentile(sortedMillis, percentile);
         }
     }
 
@@ -200,7 +191,10 @@ public final class WhatIf {
         BatchSimulation.Result r = BatchSimulation.run(s.batcher(), arrivals,
                 (texts, padded) -> Math.round(profile.millis(texts, Math.max(1, padded / texts), s.threads(), s.workers()) * stretch * 1e6));
         double modelShare = Math.min(1, r.busyShare() * s.workers() * Math.min(s.threads(), outside.cores()) / (double) outside.cores());
-        return new Served(r, outside.cpuMillis() * (1 + modelShare));
+        double around = outside.cpuMillis() * (1 + modelShare);
+        Random random = new Random(Folds.SEED);
+        return new Served(r, r.outcomes().stream().filter(o -> o.fate() == BatchSimulation.Fate.ANSWERED)
+                .mapToDouble(o -> o.latencyNanos() / 1e6 - (around > 0 ? around * Math.log(1 - random.nextDouble()) : 0)).sorted().toArray());
     }
 
     /** Arrivals per second over their span (n arrivals span n-1 gaps). */

@@ -164,11 +164,6 @@ public record Experiment(Path file, String title, String description, List<Strin
             public String toString() {
                 return measure.name();
             }
-
-            static Metric of(Objective o) {
-                return Arrays.stream(values()).filter(m -> m.measure.name().equals(o.measure())).findFirst()
-                        .orElseThrow(() -> new IllegalArgumentException(o.text() + " is not a probe"));
-            }
         }
 
         static final Vocabulary VOCABULARY = Vocabulary.of("errors<=1%, p99<=200ms, degraded<=5% or ready>=3",
@@ -176,7 +171,7 @@ public record Experiment(Path file, String title, String description, List<Strin
 
         static Probe parse(String s) {
             Objective o = VOCABULARY.parse(s);
-            return new Probe(o.text(), Metric.of(o), o.bound(), o);
+            return new Probe(o.text(), o.measureIn(Metric.values(), m -> m.measure), o.bound(), o);
         }
 
         public boolean holds(double value) {
@@ -238,11 +233,6 @@ public record Experiment(Path file, String title, String description, List<Strin
             public String toString() {
                 return measure.name();
             }
-
-            static Metric of(Objective o) {
-                return Arrays.stream(values()).filter(m -> m.measure.name().equals(o.measure())).findFirst()
-                        .orElseThrow(() -> new IllegalArgumentException(o.text() + " is not an expectation"));
-            }
         }
 
         static final Vocabulary VOCABULARY = Vocabulary.of("rto<=2s, time_to_detect<=1s, time_to_detect_by_balancer<=1s, "
@@ -282,7 +272,7 @@ public record Experiment(Path file, String title, String description, List<Strin
         }
 
         private static Expectation of(String text, String alert, Objective o) {
-            Metric metric = Metric.of(o);
+            Metric metric = o.measureIn(Metric.values(), m -> m.measure);
             return new Expectation(text, metric, alert, metric.inSeconds() ? o.bound() / 1000 : o.bound(), o);
         }
 

@@ -52,12 +52,6 @@ public record Slo(Objective objective, boolean implicit) {
             this.measure = measure;
             this.read = read;
         }
-
-        /** The measure an objective of {@link #VOCABULARY} names: every name it parses is one of these. */
-        static Measured of(Objective o) {
-            return Arrays.stream(values()).filter(m -> m.measure.name().equals(o.measure())).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException(o.text() + " is not a bench objective"));
-        }
     }
 
     public static final Objective.Vocabulary VOCABULARY = Objective.Vocabulary.of("p99<=50ms, errors<=0.1% or throughput>=500",
@@ -99,7 +93,7 @@ public record Slo(Objective objective, boolean implicit) {
     }
 
     public Verdict evaluate(RunResult r) {
-        double actual = Measured.of(objective).read.applyAsDouble(r);
+        double actual = objective.measureIn(Measured.values(), m -> m.measure).read.applyAsDouble(r);
         // nothing answered: no latency objective can be said to hold
         boolean met = objective.holds(actual) && !(latency() && r.latency().count() == 0);
         return new Verdict(this, actual, met);
