@@ -29,8 +29,9 @@ import java.util.logging.Logger;
  * deadline alone.
  *
  * <p>The watch starts on the first {@link #getAsBoolean()} call, which {@link SearchService}
- * makes only after a request has waited {@link SearchService#CALLER_CHECK_NANOS}: requests
- * answered quickly never pay for it. It must start only after the request body has been read.
+ * makes only after a request has waited {@link Waits#CALLER_CHECK_NANOS}: requests
+ * answered quickly never pay for it. It must start only after the request body has been read, on
+ * the request's thread; later calls may come from {@link Waits}' thread.
  */
 final class ClientWatch implements BooleanSupplier {
     private static final Logger LOG = Logger.getLogger(ClientWatch.class.getName());
@@ -46,7 +47,7 @@ final class ClientWatch implements BooleanSupplier {
         this.request = request;
     }
 
-    /** True once the client has closed the connection; called by the request's own thread. */
+    /** True once the client has closed the connection; first called by the request's own thread. */
     @Override
     public boolean getAsBoolean() {
         if (!started) {

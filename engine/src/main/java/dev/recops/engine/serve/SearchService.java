@@ -56,8 +56,6 @@ import java.util.stream.Collectors;
  */
 public final class SearchService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SearchService.class.getName());
-    /** How often a waiting request asks whether its caller is still there. */
-    static final long CALLER_CHECK_NANOS = 10_000_000;
     private static final BooleanSupplier STAYS = () -> false;
     /** The share of a request's time kept for the lexical fallback: at most this, at most a fifth. */
     private static final long FALLBACK_RESERVE_NANOS = 50_000_000;
@@ -89,6 +87,7 @@ public final class SearchService implements AutoCloseable {
     /** Versions being loaded now, so that one version is never loaded twice at once. */
     private final Set<String> loading = ConcurrentHashMap.newKeySet();
     private final LiveCatalog catalog;
+    private final Waits waits;
     private volatile Queries.Mode defaultMode = Queries.Mode.VECTOR;
     private volatile Thread analysis;
     private volatile boolean closed;
@@ -107,6 +106,7 @@ public final class SearchService implements AutoCloseable {
         this.loader = new VersionLoader(options, metrics, listener, faults, encoders, () -> closed);
         this.router = new Router(registry, options.model());
         this.catalog = new LiveCatalog(options, registry, loader, listener, metrics, () -> closed);
+        this.waits = new Waits(metrics);
         metrics.faults(() -> faults.active().stream().collect(Collectors.toMap(Faults.Fault::version, Faults.Fault::kinds)));
     }
 
@@ -344,7 +344,7 @@ public final class SearchService implements AutoCloseable {
     /**
      * @param deadlineNanos {@link System#nanoTime()} after which the answer is useless
      * @param callerGone asked while the request waits for the model (first after
-     *     {@link #CALLER_CHECK_NANOS}, then at that interval); true withdraws the request
+     *     {@link Waits#CALLER_CHECK_NANOS}, then at that interval); true withdraws the request
      * @throws RecopsException.Unavailable when shed; {@link RecopsException.DeadlineExceeded} when
      *     late; {@link RecopsException.Cancelled} when the caller went away
      */
@@ -389,7 +389,7 @@ public final class SearchService implements AutoCloseable {
         long modelDeadline = deadlineNanos - Math.min(FALLBACK_RESERVE_NANOS, (deadlineNanos - start) / 5);
         Batcher.Result r;
         try {
-            r = await(v, v.batcher().submit(tokens, modelDeadline), modelDeadline, callerGone);
+            r = waits.await(v, v.batcher().submit(tokens, modelDeadline), modelDeadline, callerGone);
         } catch (RecopsException.DeadlineExceeded e) {
             v.breaker().failure();
             return degraded(v, q, "timeout", start);
@@ -565,7 +565,7 @@ public final class SearchService implements AutoCloseable {
             for (int i = 0; i < futures.size(); i++) {
                 Batcher.Result r;
                 try {
-                    r = await(v, futures.get(i), deadlineNanos, callerGone);
+                    r = waits.await(v, futures.get(i), deadlineNanos, callerGone);
                 } catch (RecopsException e) {
                     futures.forEach(other -> other.cancel(false)); // the answer is lost: withdraw the rest
                     throw e;
@@ -582,40 +582,6 @@ public final class SearchService implements AutoCloseable {
                     : missed.stream().allMatch(Objects::isNull) ? Queries.Cached.HIT : Queries.Cached.MISS;
             return new Queries.Embedded(v.version().name(), v.name(), v.encoder().dimension(), vectors,
                     new Queries.Timings(queue, inference, 0, batch, cached));
-        }
-    }
-
-    /**
-     * Waits for a batched result until the deadline, asking every {@link #CALLER_CHECK_NANOS}
-     * whether the caller is still there; a late or abandoned request is withdrawn from the queue.
-     */
-    private Batcher.Result await(ServedVersion v, CompletableFuture<Batcher.Result> future, long deadlineNanos, BooleanSupplier callerGone) {
-        try {
-            while (true) {
-                long left = deadlineNanos - System.nanoTime();
-                try {
-                    return future.get(Math.clamp(left, 0, CALLER_CHECK_NANOS), TimeUnit.NANOSECONDS);
-                } catch (TimeoutException e) {
-                    if (left <= CALLER_CHECK_NANOS) {
-                        future.cancel(false);
-                        metrics.deadlineWhileWaiting(v.version().name(), v.name());
-                        throw new RecopsException.DeadlineExceeded("deadline_exceeded", v.version().id() + " did not answer within the request's deadline");
-                    }
-                    if (callerGone.getAsBoolean()) {
-                        future.cancel(false);
-                        throw new RecopsException.Cancelled("client_closed", "the client closed the connection while the request waited for " + v.version().id());
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            future.cancel(false);
-            Thread.currentThread().interrupt();
-            throw new RecopsException.Unavailable("interrupted", "the request was interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RecopsException re) {
-                throw re;
-            }
-            throw new RecopsException.Failure("inference_failed", v.version().id() + ": inference failed: " + e.getCause(), e.getCause());
         }
     }
 
@@ -793,5 +759,6 @@ public final class SearchService implements AutoCloseable {
         toClose.values().forEach(v -> v.retire(Duration.ofSeconds(10)));
         loader.dropPrefetched();
         catalog.close();
+        waits.close();
     }
 }
