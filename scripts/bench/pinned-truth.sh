@@ -17,7 +17,7 @@
 #          scripts/bench/pinned-truth.sh OUT
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-command -v taskset >/dev/null || { echo "needs taskset (util-linux)" >&2; exit 4; }
+need taskset util-linux
 [ "$(nproc)" -ge 2 ] || { echo "needs two CPUs: one for the server, one for the load" >&2; exit 4; }
 out=${1:?usage: pinned-truth.sh OUT_DIR}
 secs=${SECONDS_PER_RUN:-30}; repeats=${REPEATS:-3}; finds=${FINDS:-3}
@@ -31,7 +31,11 @@ for cfg in ${CONFIGS:-16/1/1 4/1/1}; do
   IFS=/ read -r batch workers threads <<<"$cfg"
   echo "== batch-max $batch, workers $workers, threads $threads ($(date -u +%H:%M:%S))"
   start_pinned_server "$port" --primary-version 2 --batch-max "$batch" --workers "$workers" --threads "$threads"
-  bench --rate 200 --duration 15s --warmup 0s >/dev/null # at the search's first rate: warmed at 100/s, the first probe failed rates passed later
+  # warm-up: at the search's first rate, then closed loop with every worker's batches full (warmed at less, the first
+  # probes met code the JIT had not compiled and shapes not yet seen, and failed rates passed later: docs/performance.md)
+  bench --rate 200 --duration 20s --warmup 0s >/dev/null
+  taskset -c 0 "$recops" bench --url "http://127.0.0.1:$port" --queries "$root/testdata/wands/queries.csv" --timeout 2s \
+    --concurrency $((2 * batch * workers > 256 ? 256 : 2 * batch * workers)) --duration 40s --warmup 0s >/dev/null
   found=()
   for i in $(seq 1 "$finds"); do
     best=$(bench --find-max-rate --slo 'errors<=1%' --rate 200 --duration 10s --warmup 3s --seed "$i" --csv "$out/capacity.csv" \

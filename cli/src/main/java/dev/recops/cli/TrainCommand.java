@@ -87,8 +87,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "With --measure: each capacity probe's length (default: ${DEFAULT-VALUE}).")
     Duration probeLength;
 
-    @Option(names = "--warmup", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "15s",
-            description = "With --measure: load after each server start that is not recorded (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "60s",
+            description = "With --measure: load after each server start that is not recorded, a third at 200/s and then full batches "
+                    + "(default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
     @Option(names = "--finds", paramLabel = "N", defaultValue = "1",

@@ -184,10 +184,14 @@ public final class Calibration {
                         }
                         server = Server.start(config, pinning, recops, serveArgs, f);
                         running.set(server);
-                        // at the capacity search's first rate: a server warmed at less met its first larger batches (new tensor
-                        // shapes, code not yet compiled) in that probe, and failed a rate it passed once warm (docs/performance.md)
+                        // a third at the capacity search's first rate, then closed loop with every worker's batches full: a server
+                        // warmed at less met its larger batches (new tensor shapes, code the JIT had not compiled, which on one CPU
+                        // took a fifth of it for a minute) inside the search, and failed rates it passed once warm (docs/performance.md)
+                        Duration third = plan.warmup().dividedBy(3);
                         load(pinning, recops, f, server.url,
-                                List.of("--rate", CalibrationPlan.CAPACITY_START, "--duration", Durations.format(plan.warmup()), "--warmup", "0s"));
+                                List.of("--rate", CalibrationPlan.CAPACITY_START, "--duration", Durations.format(third), "--warmup", "0s"));
+                        load(pinning, recops, f, server.url, List.of("--concurrency", String.valueOf(CalibrationPlan.warmupClients(config)),
+                                "--duration", Durations.format(plan.warmup().minus(third)), "--warmup", "0s"));
                         forgetStepRows(f); // the warm-up is not data
                     }
                     url = server.url;

@@ -32,6 +32,11 @@ public record CalibrationPlan(Optional<String> url, List<ServerConfig> configs, 
     private static final int[][] GROWTH = {{3, 1}, {4, 1}, {5, 1}, {6, 1}, {6, 2}, {7, 2}, {8, 2}, {8, 3}, {10, 3}, {12, 3}};
     /** The rate, per second, a capacity search starts from, and the warm-up's. */
     static final String CAPACITY_START = "200";
+
+    /** Closed-loop clients that keep every worker's batches full while a server warms up: two batches per worker. */
+    static int warmupClients(ServerConfig c) {
+        return Math.min(256, 2 * c.batchMax() * c.workers());
+    }
     /** Fewest configurations a model can be fitted and judged on (each fold learns from at least two). */
     static final int MIN_CONFIGS = 3;
     /** A find-max-rate search takes about this many probes (doubling from 200/s, then bisecting to 5%). */
@@ -118,7 +123,7 @@ public record CalibrationPlan(Optional<String> url, List<ServerConfig> configs, 
         if (measureProfile) {
             lines.add("the model's call-time profile, in-process on the server's CPUs (about " + format(PROFILE_ESTIMATE) + ")");
         }
-        lines.add(String.format(Locale.ROOT, "per configuration: %s of warm-up at " + CAPACITY_START + "/s, %d capacity search%s (find-max-rate, errors<=1%%, %s probes), "
+        lines.add(String.format(Locale.ROOT, "per configuration: %s of warm-up (a third at " + CAPACITY_START + "/s, then full batches), %d capacity search%s (find-max-rate, errors<=1%%, %s probes), "
                         + "then %d run%s of %s at each of %s of capacity", format(warmup), finds, finds == 1 ? "" : "es", format(probeLength),
                 repeats, repeats == 1 ? "" : "s", format(runLength),
                 String.join(", ", fractions.stream().map(f -> String.format(Locale.ROOT, "%.0f%%", 100 * f)).toList())));
