@@ -8,12 +8,13 @@
 # Usage: scripts/bench/batching.sh [SECONDS] [ROUNDS]   (defaults 10 and 3, after a 5 s warm-up)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need wrk
 secs=${1:-10}; rounds=${2:-3}
 port_b=18981; port_1=18982
 machine
 start_server "$port_b" --batch-max 16 --batch-delay 2ms; pid_b=$server_pid
 start_server "$port_1" --batch-max 1; pid_1=$server_pid
-trap 'kill -TERM "$pid_b" "$pid_1" 2>/dev/null; wait 2>/dev/null; rm -f "$QUERIES" "$QUERIES.err"' EXIT
+at_exit 'kill -TERM "$pid_b" "$pid_1" 2>/dev/null; wait 2>/dev/null'
 server_pid=""
 load "$port_b" 16 5 >/dev/null; load "$port_1" 16 5 >/dev/null
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }

@@ -21,10 +21,7 @@ set -euo pipefail
 n=${1:-10000}
 index=${2:-auto}
 out=${3:-$(mktemp -d /tmp/recops-scale.XXXXXX)}
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dist="$root/cli/target/recops"
-[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
-recops="$dist/bin/recops"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 mkdir -p "$out"
 port=${BENCH_PORT:-18520}
 if [ -n "${CATALOG:-}" ]; then
@@ -39,20 +36,16 @@ model_args=()
 [ -n "${MODEL_REPO:-}" ] && model_args=(--model-repo "$MODEL_REPO")
 serve() { # starts serve in the background (pid) and waits until ready; the seconds it took go to $out/ready.s
   # shellcheck disable=SC2086 # SERVE_ARGS is split into words on purpose
+  local start; start=$(date +%s.%N)
   "$recops" serve --port "$port" --admin-port 0 --state-file "$out/state.json" --cache-dir "$out/cache" --no-catalog-journal \
     --catalog "$out/catalog.jsonl" --primary-version "${VERSION:-1}" --index "$index" "${model_args[@]}" ${SERVE_ARGS:-} >"$out/serve.out" 2>>"$out/serve.err" &
-  pid=$!
-  local start; start=$(date +%s.%N)
-  until curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || { cat "$out/serve.err" >&2; exit 1; }
-    sleep 0.1
-  done
+  server_pid=$!; pid=$server_pid
+  SERVE_ERR="$out/serve.err" READY_SECONDS=3600 wait_ready "$port"
   awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }' >"$out/ready.s"
 }
-trap 'kill -TERM ${pid:-0} 2>/dev/null; wait ${pid:-0} 2>/dev/null || true' EXIT
 serve
 first=$(cat "$out/ready.s")
-kill -TERM "$pid"; wait "$pid" || true
+stop_server
 serve
 again=$(cat "$out/ready.s")
 rss() { # total (anonymous + file-backed) MiB
@@ -76,7 +69,7 @@ echo "raw: $out"
 if [ "${RESTARTS:-0}" -gt 0 ]; then
   times=()
   for _ in $(seq 1 "$RESTARTS"); do
-    kill -TERM "$pid"; wait "$pid" || true
+    stop_server
     serve
     times+=("$(cat "$out/ready.s")")
   done

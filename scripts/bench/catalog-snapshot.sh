@@ -9,9 +9,7 @@ set -euo pipefail
 n=${1:-1000000}
 rounds=${2:-3}
 out=${3:-$(mktemp -d /tmp/recops-snapshot.XXXXXX)}
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dist="$root/cli/target/recops"
-[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 java_bin=$(. "$dist/bin/find-jdk.sh"; recops_find_jdk)/bin/java
 mkdir -p "$out"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), $("$java_bin" -version 2>&1 | head -1), $(date -u +%Y-%m-%dT%H:%MZ)"

@@ -13,18 +13,13 @@ set -euo pipefail
 pairs=${1:-3}
 rate=${2:-50}
 out=${3:-$(mktemp -d /tmp/recops-upsert.XXXXXX)}
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dist="$root/cli/target/recops"
-[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
-recops="$dist/bin/recops"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 java_bin=$(. "$dist/bin/find-jdk.sh"; recops_find_jdk)/bin/java
 mkdir -p "$out"
 port=${BENCH_PORT:-18500}
 admin=$((port + 1))
-"$recops" serve --port "$port" --admin-port "$admin" --admin-token-file "$out/token" --state-file "$out/state.json" \
-  --cache-dir "$out/cache" --catalog-journal "$out/journal" >"$out/serve.out" 2>"$out/serve.err" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+SERVE_OUT="$out/serve.out" SERVE_ERR="$out/serve.err" serve_bg "$port" --admin-port "$admin" --admin-token-file "$out/token" \
+  --state-file "$out/state.json" --cache-dir "$out/cache" --catalog-journal "$out/journal"
 for _ in $(seq 1 600); do
   [ "$(curl -s "http://127.0.0.1:$admin/admin/v1/status" -H "Authorization: Bearer $(cat "$out/token" 2>/dev/null)" | jq -r '.loaded_versions | length' 2>/dev/null)" = 2 ] && break
   sleep 0.2

@@ -9,26 +9,17 @@
 #
 #   scripts/bench/degraded-gate.sh [RUNS] [OUT_DIR]
 #
-# RECOPS=PATH runs another build's bin/recops (to compare before and after a change).
+# RECOPS_DIST=DIR runs another build's distribution (to compare before and after a change).
 # Loopback only; bounded: 2 x RUNS + 1 bench runs of 10 s.
 set -euo pipefail
 runs=${1:-2}
 out=${2:-$(mktemp -d /tmp/recops-degraded.XXXXXX)}
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-recops=${RECOPS:-$root/cli/target/recops/bin/recops}
-[ -x "$recops" ] || "$root/recops" --version >/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 mkdir -p "$out"
 port=${BENCH_PORT:-18560}
 admin=$((port + 1))
-"$recops" serve --port "$port" --admin-port "$admin" --admin-token-file "$out/token" --state-file "$out/state.json" \
-  --allow-fault-injection --no-catalog-journal --drain-delay 0s --query-cache 0 >"$out/serve.out" 2>"$out/serve.err" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-  curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { cat "$out/serve.err" >&2; exit 1; }
-  sleep 0.2
-done
+SERVE_OUT="$out/serve.out" SERVE_ERR="$out/serve.err" serve_bg "$port" --admin-port "$admin" --admin-token-file "$out/token" \
+  --state-file "$out/state.json" --allow-fault-injection --no-catalog-journal --drain-delay 0s --query-cache 0
 admin_call() { # method [body]
   curl -sf -X "$1" -H "Authorization: Bearer $(cat "$out/token")" -H 'Content-Type: application/json' ${2:+--data "$2"} \
     "http://127.0.0.1:$admin/admin/v1/faults" >/dev/null

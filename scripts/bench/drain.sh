@@ -8,10 +8,8 @@
 #   scripts/bench/drain.sh [RUNS]      (needs hey)
 set -euo pipefail
 runs=${1:-10}
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dist="$root/cli/target/recops"
-[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
-command -v hey >/dev/null || { echo "needs hey (Debian package hey)" >&2; exit 4; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need hey
 . "$root/scripts/lib/find-jdk.sh"
 java="$(recops_find_jdk)/bin/java"
 work=$(mktemp -d /tmp/recops-drain.XXXXXX)
@@ -20,9 +18,8 @@ echo "machine: $(nproc) cores, $(uname -sr), $(date -u +%FT%TZ); hey and the JDK
 lost_total=0
 for r in $(seq 1 "$runs"); do
   for client in hey jdk; do
-    "$dist/bin/recops" serve --port "$port" --no-admin --drain-delay 1s --state-file "$work/state.json" >/dev/null 2>"$work/serve.err" &
-    pid=$!
-    for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+    SERVE_ERR="$work/serve.err" serve_bg "$port" --no-admin --drain-delay 1s --state-file "$work/state.json"
+    pid=$server_pid; server_pid="" # this script signals it itself
     if [ "$client" = hey ]; then
       hey -c 8 -z 10s -m POST -T application/json -d '{"query": "sofa", "k": 5}' "http://127.0.0.1:$port/v1/search" >"$work/out" 2>&1 &
     else

@@ -7,15 +7,13 @@
 # Usage: scripts/bench/drills.sh [RUNS] [OUT_DIR] [DRILL.yaml ...]   (needs haproxy)
 #   default drill: replica-kill.yaml; 'all' runs every file in scripts/drills/.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs=${1:-5}
 out=${2:-$(mktemp -d)}
 shift $(( $# < 2 ? $# : 2 ))
 drills=("$@")
 [ ${#drills[@]} -gt 0 ] || drills=(replica-kill.yaml)
 [ "${drills[0]}" != all ] || mapfile -t drills < <(cd "$root/scripts/drills" && ls ./*.yaml | sed 's|^\./||')
-dist="$root/cli/target/recops"
-[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
 mkdir -p "$out"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), $(haproxy -v | head -1 | cut -d' ' -f1-3), $(date -u +%Y-%m-%dT%H:%MZ)"
 for d in "${drills[@]}"; do

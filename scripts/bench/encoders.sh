@@ -5,9 +5,7 @@
 #
 #   scripts/bench/encoders.sh [WORK_DIR]
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dist="$root/cli/target/recops"
-[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 work=${1:-$(mktemp -d /tmp/recops-encoders.XXXXXX)}
 mkdir -p "$work"
 m2=${MAVEN_REPO:-$HOME/.m2/repository}/dev/langchain4j

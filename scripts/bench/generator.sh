@@ -10,6 +10,7 @@
 # Usage: scripts/bench/generator.sh [SECONDS] [ROUNDS]   (defaults 10 and 3)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need wrk
 secs=${1:-10}; rounds=${2:-3}
 port=18985
 url="http://127.0.0.1:$port"

@@ -10,7 +10,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 batch=${1:-12}; workers=${2:-2}; threads=${3:-1}; slo=${4:-p99<=50ms}; secs=${5:-20}
-command -v jq >/dev/null || { echo "needs jq (Debian package jq)" >&2; exit 4; }
+need jq
 recops="$dist/bin/recops"
 work=$(mktemp -d)
 machine

@@ -11,7 +11,7 @@
 # Usage: scripts/bench/overload.sh [SECONDS] [FACTOR]
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-command -v hey >/dev/null || { echo "needs hey (Debian package hey)" >&2; exit 4; }
+need hey
 secs=${1:-20}; factor=${2:-3}
 port=18987
 url="http://127.0.0.1:$port"

@@ -5,10 +5,8 @@
 # prints wall time and max RSS per run, sizes interleaved so that machine noise hits all alike.
 # Usage: scripts/bench/review.sh [RUNS]   (needs /usr/bin/time, Debian package time)
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 runs=${1:-3}
-dist="$root/cli/target/recops"
-[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$root/scripts/lib/find-jdk.sh"
 jdk=$(recops_find_jdk)
 work=$(mktemp -d)

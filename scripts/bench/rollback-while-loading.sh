@@ -8,18 +8,15 @@
 # load while two others are primary and rollback target. Loopback only; bounded by ROUNDS.
 set -euo pipefail
 rounds=${1:-5}
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dist="$root/cli/target/recops"
-[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 work=$(mktemp -d /tmp/recops-rollback.XXXXXX)
 cp -r "$dist/models" "$work/models"
 cp -r "$work/models/search-encoder/1" "$work/models/search-encoder/3"
 port=${BENCH_PORT:-18490}
 admin=$((port + 1))
-"$dist/bin/recops" serve --port "$port" --admin-port "$admin" --admin-token-file "$work/token" --state-file "$work/state.json" \
-  --model-repo "$work/models" --primary-version 2 --no-cache >"$work/serve.out" 2>"$work/serve.err" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+at_exit 'rm -rf "$work"'
+SERVE_OUT="$work/serve.out" SERVE_ERR="$work/serve.err" serve_bg "$port" --admin-port "$admin" --admin-token-file "$work/token" \
+  --state-file "$work/state.json" --model-repo "$work/models" --primary-version 2 --no-cache
 call() { # method path -> "status seconds"
   curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X "$1" -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$admin/admin/v1$2"
 }

@@ -11,25 +11,15 @@
 set -euo pipefail
 minutes=${1:-30}
 out=${2:-$(mktemp -d /tmp/recops-soak.XXXXXX)}
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dist="$root/cli/target/recops"
-[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
-recops="$dist/bin/recops"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 mkdir -p "$out"
 port=${SOAK_PORT:-18480}
 admin=$((port + 1))
 token="$out/admin.token"
 
-"$recops" serve --port "$port" --admin-port "$admin" --admin-token-file "$token" --state-file "$out/state.json" \
-  --cache-dir "$out/cache" --access-log "$out/access.jsonl" --access-log-max-size 1 --access-log-keep 3 \
-  >"$out/serve.out" 2>"$out/serve.err" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-  curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null || { echo "serve did not become ready" >&2; cat "$out/serve.err" >&2; exit 1; }
+SERVE_OUT="$out/serve.out" SERVE_ERR="$out/serve.err" serve_bg "$port" --admin-port "$admin" --admin-token-file "$token" \
+  --state-file "$out/state.json" --cache-dir "$out/cache" --access-log "$out/access.jsonl" --access-log-max-size 1 --access-log-keep 3
+pid=$server_pid
 
 # Capacity: the highest open-loop rate whose p99 stays within 100 ms with nothing shed, the load
 # generator on the same cores (SOAK_CAPACITY skips the search); the soak runs at 70% of it.

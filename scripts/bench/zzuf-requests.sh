@@ -9,16 +9,12 @@
 #   scripts/bench/zzuf-requests.sh [SEEDS]      (default 300 per request and ratio)
 set -euo pipefail
 seeds=${1:-300}
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dist="$root/cli/target/recops"
-[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
-command -v zzuf >/dev/null || { echo "needs zzuf (Debian package zzuf)" >&2; exit 4; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need zzuf
 work=$(mktemp -d /tmp/recops-zzuf.XXXXXX)
 port=${BENCH_PORT:-18470}
-"$dist/bin/recops" serve --port "$port" --no-admin --state-file "$work/state.json" >"$work/serve.out" 2>"$work/serve.err" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+at_exit 'rm -rf "$work"'
+SERVE_OUT="$work/serve.out" SERVE_ERR="$work/serve.err" serve_bg "$port" --no-admin --state-file "$work/state.json"
 fives() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^recops_requests_total\{/ && /code="5/ { s += $NF } END { printf "%.0f", s }'; }
 before=$(fives)
 
