@@ -25,7 +25,12 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-/** {@code recops drill}: a chaos or disaster-recovery experiment, measured. */
+/**
+ * {@code recops drill}: a chaos or disaster-recovery experiment, measured.
+ *
+ * <p>Over 150 lines by its help text (the experiment's format, faults and exit codes, which a user
+ * reads with {@code --help}); the running is {@code engine.drill}'s, this class only wires it.
+ */
 @Command(
         name = "drill",
         mixinStandardHelpOptions = true,

@@ -26,7 +26,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code recops model verify}: everything serve checks before a version may take traffic, as a CI gate. */
+/**
+ * {@code recops model verify}: everything serve checks before a version may take traffic, as a CI gate.
+ *
+ * <p>It orchestrates those checks (signature, checksums, graph, warm-up latency, nDCG) in serve's
+ * order, stopping at the first that fails, so that its verdict is serve's.
+ */
 @Command(
         name = "verify",
         mixinStandardHelpOptions = true,

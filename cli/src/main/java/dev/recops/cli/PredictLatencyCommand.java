@@ -17,7 +17,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code recops predict-latency}: ask a trained latency model, and plan capacity with it. */
+/**
+ * {@code recops predict-latency}: ask a trained latency model, and plan capacity with it.
+ *
+ * <p>Over 150 lines by its options and help (three questions: predict, {@code --solve}, {@code
+ * --check}); the answers are {@code analysis.latency}'s and the printing {@link PlanRenderer}'s.
+ */
 @Command(
         name = "predict-latency",
         mixinStandardHelpOptions = true,
