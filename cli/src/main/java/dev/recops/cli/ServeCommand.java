@@ -25,7 +25,14 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
-/** {@code recops serve}: the data-plane server over the model repository and catalog. */
+/**
+ * {@code recops serve}: the data-plane server over the model repository and catalog.
+ *
+ * <p>Longer than a command should be, because it owns the server's life and must orchestrate: the
+ * model load beside the listeners' start, the stop signals, the drain, and the only safe stop
+ * order (no new requests, no native work in flight, then native resources freed). Each part is
+ * the engine's; only here do they meet.
+ */
 @Command(
         name = "serve",
         mixinStandardHelpOptions = true,
@@ -108,7 +115,7 @@ final class ServeCommand implements Callable<Integer> {
         service.stateFile(state.stateFile);
         service.defaultSearchMode(searchMode());
         service.indexChoice(engine.indexChoice(spec));
-        state.openJournal(options.catalog(), err).ifPresent(service::catalogJournal);
+        state.openJournal(options.catalog(), err).ifPresent(service.catalog()::journal);
         if (trustedKey != null) {
             service.trustedKey(ManifestSignature.readPublicKey(trustedKey));
         }

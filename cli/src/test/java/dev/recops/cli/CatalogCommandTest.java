@@ -42,7 +42,7 @@ class CatalogCommandTest {
                 Optional.of(dir.resolve("cache")), 1, 1, OptionalInt.empty(), Optional.empty(), 64, Duration.ofSeconds(5));
         ServerMetrics metrics = new ServerMetrics();
         service = new SearchService(options, metrics, ServeListener.NONE);
-        service.catalogJournal(dev.recops.engine.catalog.CatalogJournal.open(dir.resolve("journal")));
+        service.catalog().journal(dev.recops.engine.catalog.CatalogJournal.open(dir.resolve("journal")));
         service.load();
         admin = AdminServer.start("127.0.0.1", 0, service, BearerToken.open(dir.resolve("token")), AuditLog.open(Optional.empty()),
                 metrics, false);

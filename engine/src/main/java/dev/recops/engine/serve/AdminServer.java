@@ -27,12 +27,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -114,7 +110,7 @@ public final class AdminServer implements AutoCloseable {
                 .post(PREFIX + "/rollback", (req, res) -> handle("rollback", req, res, this::rollback))
                 .post(PREFIX + "/catalog/reload", (req, res) -> handle("reload_catalog", req, res,
                         (q, b) -> json.createObjectNode().put("products",
-                                service.reloadCatalog(q.query().first("force").map("true"::equals).orElse(false)))))
+                                service.catalog().reload(q.query().first("force").map("true"::equals).orElse(false)))))
                 .get(PREFIX + "/catalog", (req, res) -> handle("catalog", req, res, (q, b) -> catalogStatus()))
                 .post(PREFIX + "/catalog/products", (req, res) -> handle("upsert_products", req, res, AdminServer::productsBody,
                         this::upsertProducts))
@@ -198,7 +194,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private ObjectNode catalogStatus() {
-        LiveCatalog.Status s = service.catalogStatus();
+        LiveCatalog.Status s = service.catalog().status();
         ObjectNode out = json.createObjectNode().put("products", s.products()).put("embedding_backlog", s.backlog());
         s.journal().ifPresentOrElse(j -> out.putObject("journal").put("dir", j.dir().toString()).put("origin_sha256", j.originSha256())
                         .put("generation", j.generation()).put("changes", j.changes()).put("products", j.products()),
@@ -226,7 +222,7 @@ public final class AdminServer implements AutoCloseable {
         if (parsed.products().isEmpty()) {
             throw new HttpProblem(400, "invalid_products", "the body holds no product (JSON Lines, one product object per line)");
         }
-        return updated(service.upsertProducts(parsed.products()));
+        return updated(service.catalog().upsert(parsed.products()));
     }
 
     /** {@code {"product_ids": ["B0...", ...]}}. */
@@ -242,7 +238,7 @@ public final class AdminServer implements AutoCloseable {
             }
             list.add(id.asText().strip());
         }
-        return updated(service.deleteProducts(list));
+        return updated(service.catalog().delete(list));
     }
 
     /**
@@ -257,7 +253,7 @@ public final class AdminServer implements AutoCloseable {
                 continue;
             }
             try {
-                patches.add(patch(json.readTree(lines[i])));
+                patches.add(ProductPatch.fromJson(json.readTree(lines[i])));
             } catch (IOException | IllegalArgumentException e) {
                 throw new HttpProblem(400, "invalid_patch", "line " + (i + 1) + ": "
                         + (e instanceof IOException ? "not valid JSON" : e.getMessage()) + "; nothing was changed");
@@ -266,52 +262,7 @@ public final class AdminServer implements AutoCloseable {
         if (patches.isEmpty()) {
             throw new HttpProblem(400, "invalid_patch", "the body holds no patch (JSON Lines, one object with a product_id per line)");
         }
-        return updated(service.patchProducts(patches));
-    }
-
-    private static ProductPatch patch(JsonNode line) {
-        if (line == null || !line.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
-        }
-        String id = line.path("product_id").asText("");
-        OptionalDouble price = OptionalDouble.empty();
-        Optional<Boolean> inStock = Optional.empty();
-        Optional<String> color = Optional.empty();
-        Map<String, String> attributes = new HashMap<>();
-        for (var f : line.properties()) {
-            String name = f.getKey().strip().toLowerCase(Locale.ROOT);
-            JsonNode v = f.getValue();
-            switch (name) {
-                case "product_id" -> { }
-                case "title", "brand" -> throw new IllegalArgumentException(name + " is embedded: upsert the whole product to change it");
-                case "price" -> {
-                    if (!v.isNumber()) {
-                        throw new IllegalArgumentException("price must be a number");
-                    }
-                    price = OptionalDouble.of(v.asDouble());
-                }
-                case "in_stock" -> {
-                    if (!v.isBoolean()) {
-                        throw new IllegalArgumentException("in_stock must be true or false");
-                    }
-                    inStock = Optional.of(v.asBoolean());
-                }
-                case "color" -> color = Optional.of(v.isNull() ? "" : v.asText().strip());
-                default -> {
-                    if (v.isContainerNode()) {
-                        throw new IllegalArgumentException(name + " must be a string, number or boolean");
-                    }
-                    if (!name.matches("[a-z0-9_]{1,64}")) {
-                        throw new IllegalArgumentException("attribute names are lower-case letters, digits and '_'");
-                    }
-                    attributes.put(name, v.isNull() ? "" : v.asText());
-                }
-            }
-        }
-        if (id.isBlank()) {
-            throw new IllegalArgumentException("product_id is missing");
-        }
-        return new ProductPatch(id.strip(), price, inStock, color, attributes);
+        return updated(service.catalog().patch(patches));
     }
 
     private static String utf8(byte[] body) {

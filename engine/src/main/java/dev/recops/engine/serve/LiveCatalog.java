@@ -88,8 +88,12 @@ public final class LiveCatalog {
         this.closed = closed;
     }
 
-    /** Keeps updates in this journal (taken over: closed with the service); without one they last until the process ends. */
-    void journal(CatalogJournal j) {
+    /**
+     * Keeps live updates in this journal directory, so a restart serves them (see {@link
+     * CatalogJournal}; taken over: closed with the service); set before {@link SearchService#load()}.
+     * Without one, updates last until the process ends.
+     */
+    public void journal(CatalogJournal j) {
         journal = Optional.of(j);
     }
 
@@ -114,11 +118,18 @@ public final class LiveCatalog {
     }
 
     /**
-     * Reads the catalog file again and swaps it in for every loaded version at once; see
-     * {@link SearchService#reloadCatalog}. A file whose content is what the live updates were
-     * applied to changes nothing; a new file replaces the catalog and its updates.
+     * Reads the catalog file again and swaps it in for every loaded version at once. A file whose
+     * content is what the live updates were applied to changes nothing; a new file replaces the
+     * catalog and its updates (those are set aside in the journal directory).
+     *
+     * @param force take a catalog with fewer than half the products served (otherwise refused as a
+     *     likely half-copied file)
+     * @return the products now served
+     * @throws RecopsException.PreconditionFailed when the file is missing
+     * @throws RecopsException.InvalidInput when it is not a usable catalog
+     * @throws RecopsException.Conflict when it shrank by more than half without {@code force}
      */
-    int reload(boolean force) {
+    public int reload(boolean force) {
         synchronized (changes) {
             if (!ready) { // a version still loading would keep the old catalog
                 throw new RecopsException.Unavailable("not_ready", "the service is still loading its versions");
@@ -140,12 +151,14 @@ public final class LiveCatalog {
     }
 
     /**
-     * Adds or replaces whole products. Returns once they are searchable with every loaded version.
+     * Adds or replaces whole products. Returns once they are searchable with every loaded version;
+     * new and changed texts are embedded at background priority: queries go first.
      *
      * @throws RecopsException.InvalidInput when an id appears twice
      * @throws RecopsException.Failure when embedding or the journal fails: then nothing changed
      */
-    Result upsert(List<Product> products) {
+    public Result upsert(List<Product> products) {
+        requireReady();
         Set<String> ids = new HashSet<>();
         for (Product p : products) {
             if (!ids.add(p.productId())) {
@@ -170,7 +183,8 @@ public final class LiveCatalog {
     }
 
     /** Removes products by id, at once; ids the catalog does not have are reported, not an error. */
-    Result delete(List<String> productIds) {
+    public Result delete(List<String> productIds) {
+        requireReady();
         synchronized (changes) {
             Catalog cur = registry.current().catalog().catalog();
             Set<String> present = new LinkedHashSet<>();
@@ -197,7 +211,8 @@ public final class LiveCatalog {
      *
      * @throws RecopsException.NotFound naming the ids the catalog does not have: then nothing changed
      */
-    Result patch(List<ProductPatch> patches) {
+    public Result patch(List<ProductPatch> patches) {
+        requireReady();
         synchronized (changes) {
             Catalog cur = registry.current().catalog().catalog();
             List<String> missing = patches.stream().map(ProductPatch::productId).filter(id -> cur.product(id) == null).toList();
@@ -237,7 +252,8 @@ public final class LiveCatalog {
         });
     }
 
-    Status status() {
+    /** The catalog served, its journal and the products waiting to be embedded. */
+    public Status status() {
         VersionRegistry.CatalogState c = registry.current().catalog();
         return new Status(c == null ? 0 : c.catalog().size(), journal.map(CatalogJournal::status), backlog.get());
     }
@@ -255,6 +271,12 @@ public final class LiveCatalog {
      * The state serving {@code catalog}: its in-memory lexical index built now when the versions
      * will search it exactly, else only if ever asked for (an HNSW index holds its own).
      */
+    private void requireReady() {
+        if (registry.current().primary().isEmpty()) {
+            throw new RecopsException.Unavailable("not_ready", "the service is still loading");
+        }
+    }
+
     private VersionRegistry.CatalogState state(Catalog catalog) {
         var state = new VersionRegistry.CatalogState(catalog, LexicalIndex.lazily(catalog));
         if (!loader.hnswFor(catalog.size())) {

@@ -2,22 +2,16 @@ package dev.recops.engine.serve;
 
 import dev.recops.batching.BatchPolicy;
 import dev.recops.engine.RecopsException;
-import dev.recops.engine.batch.Batcher;
 import dev.recops.engine.catalog.Catalog;
 import dev.recops.engine.catalog.CatalogIndex;
 import dev.recops.engine.catalog.CatalogJournal;
-import dev.recops.engine.catalog.Fusion;
 import dev.recops.engine.catalog.HnswIndex;
 import dev.recops.engine.catalog.IndexChoice;
-import dev.recops.engine.catalog.LexicalIndex;
 import dev.recops.engine.catalog.Product;
-import dev.recops.engine.catalog.ProductFilter;
 import dev.recops.engine.catalog.ProductPatch;
 import dev.recops.engine.model.Encoder;
 import dev.recops.engine.model.ModelRepository;
 import dev.recops.engine.model.ModelVersion;
-import dev.recops.engine.model.TokenizedText;
-import dev.recops.engine.model.Vectors;
 import dev.recops.engine.telemetry.ServerMetrics;
 
 import java.nio.file.Path;
@@ -26,28 +20,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.SortedSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
- * Answers search, recommend and embed queries over the loaded versions of one model, and runs
- * their lifecycle. No HTTP: the server, the load generator's in-process mode and tests call it
- * directly. What serves lives in a {@link VersionRegistry}; {@link VersionLoader} builds versions
- * outside any lock; {@link Router} chooses and leases the version of each request.
+ * One model served: its versions' lifecycle (load, promote, roll back, unload, traffic, state),
+ * its catalog ({@link LiveCatalog}) and the queries' entry points, which {@link Answers} answers.
+ * No HTTP: the server, the load generator's in-process mode and tests call it directly. What
+ * serves lives in a {@link VersionRegistry}; {@link VersionLoader} builds versions outside any
+ * lock; {@link Router} chooses and leases the version of each request.
  *
  * <p>Lifecycle: construct, {@link #load()} (blocking; {@link #ready()} turns true when at least
  * the primary version serves), query from any thread, {@link #close()}. {@code close()} may be
@@ -56,9 +45,6 @@ import java.util.stream.Collectors;
  */
 public final class SearchService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SearchService.class.getName());
-    private static final BooleanSupplier STAYS = () -> false;
-    /** The share of a request's time kept for the lexical fallback: at most this, at most a fifth. */
-    private static final long FALLBACK_RESERVE_NANOS = 50_000_000;
     /** Longest a request may hold a version: the longest deadline a client may ask for, and a second. */
     private static final Duration LONGEST_LEASE = Duration.ofMillis(ServeServer.MAX_TIMEOUT_MS).plusSeconds(1);
 
@@ -87,8 +73,7 @@ public final class SearchService implements AutoCloseable {
     /** Versions being loaded now, so that one version is never loaded twice at once. */
     private final Set<String> loading = ConcurrentHashMap.newKeySet();
     private final LiveCatalog catalog;
-    private final Waits waits;
-    private volatile Queries.Mode defaultMode = Queries.Mode.VECTOR;
+    private final Answers answers;
     private volatile Thread analysis;
     private volatile boolean closed;
 
@@ -106,7 +91,7 @@ public final class SearchService implements AutoCloseable {
         this.loader = new VersionLoader(options, metrics, listener, faults, encoders, () -> closed);
         this.router = new Router(registry, options.model());
         this.catalog = new LiveCatalog(options, registry, loader, listener, metrics, () -> closed);
-        this.waits = new Waits(metrics);
+        this.answers = new Answers(options, metrics, registry, router);
         metrics.faults(() -> faults.active().stream().collect(Collectors.toMap(Faults.Fault::version, Faults.Fault::kinds)));
     }
 
@@ -184,7 +169,7 @@ public final class SearchService implements AutoCloseable {
         if (mode == Queries.Mode.DEFAULT) {
             throw new IllegalArgumentException("the default search mode must be a mode");
         }
-        this.defaultMode = mode;
+        answers.defaultMode(mode);
     }
 
     /** Which vector index catalogs get (exact, HNSW, or by size); set before {@link #load()}. */
@@ -338,7 +323,7 @@ public final class SearchService implements AutoCloseable {
 
     /** {@link #search(Queries.Search, long, BooleanSupplier)} for a caller that never goes away. */
     public Queries.Ranked search(Queries.Search q, long deadlineNanos) {
-        return search(q, deadlineNanos, STAYS);
+        return answers.search(q, deadlineNanos, Answers.STAYS);
     }
 
     /**
@@ -349,191 +334,17 @@ public final class SearchService implements AutoCloseable {
      *     late; {@link RecopsException.Cancelled} when the caller went away
      */
     public Queries.Ranked search(Queries.Search q, long deadlineNanos, BooleanSupplier callerGone) {
-        checkFilters(q.filters());
-        try (ServedVersion.Lease lease = router.route(q.target())) {
-            ServedVersion v = lease.version();
-            long start = System.nanoTime();
-            boolean error = true;
-            boolean byTheModel = false;
-            try {
-                Queries.Ranked r = answer(v, q, deadlineNanos, callerGone, start);
-                error = r.degraded();
-                byTheModel = !error && r.timings().batchSize() > 0; // not a cache hit, a lexical search or the fallback
-                return r;
-            } finally {
-                router.record(v.name(), System.nanoTime() - start, error, byTheModel);
-            }
-        }
+        return answers.search(q, deadlineNanos, callerGone);
     }
 
-    private Queries.Ranked answer(ServedVersion v, Queries.Search q, long deadlineNanos, BooleanSupplier callerGone, long start) {
-        Queries.Mode mode = q.mode() == Queries.Mode.DEFAULT ? defaultMode : q.mode();
-        if (mode == Queries.Mode.LEXICAL) {
-            return lexical(v, q, start, "");
-        }
-        TokenizedText tokens = tokenizeQuery(v, q.query());
-        QueryCache.Entry cached = v.queries().get(tokens);
-        if (cached != null) { // a vector this version computed: no queue, no model (an open breaker need not stop it)
-            long t0 = System.nanoTime();
-            List<Queries.Result> results = retrieve(v, q, mode, cached.vector());
-            long retrieve = System.nanoTime() - t0;
-            shadow(v.name(), q, results);
-            return new Queries.Ranked(v.version().name(), v.name(), results, cached.tokens(),
-                    new Queries.Timings(0, 0, retrieve, 0, Queries.Cached.HIT), "");
-        }
-        if (!v.breaker().allow()) {
-            return degraded(v, q, "breaker_open", start);
-        }
-        // The model may use the request's time but the fallback's share: a slow model still leaves
-        // time to answer from the lexical index within the deadline.
-        long modelDeadline = deadlineNanos - Math.min(FALLBACK_RESERVE_NANOS, (deadlineNanos - start) / 5);
-        Batcher.Result r;
-        try {
-            r = waits.await(v, v.batcher().submit(tokens, modelDeadline), modelDeadline, callerGone);
-        } catch (RecopsException.DeadlineExceeded e) {
-            v.breaker().failure();
-            return degraded(v, q, "timeout", start);
-        } catch (RecopsException.Failure e) {
-            v.breaker().failure();
-            return degraded(v, q, "model_error", start);
-        } catch (RecopsException e) {
-            v.breaker().abandon(); // shed or cancelled: says nothing about the model
-            throw e;
-        }
-        v.breaker().success();
-        v.queries().put(tokens, r.vector());
-        long t0 = System.nanoTime();
-        List<Queries.Result> results = retrieve(v, q, mode, r.vector());
-        long retrieve = System.nanoTime() - t0;
-        shadow(v.name(), q, results);
-        return new Queries.Ranked(v.version().name(), v.name(), results, r.tokens(),
-                new Queries.Timings(r.queueNanos(), r.inferenceNanos(), retrieve, r.batchSize(),
-                        v.queries().enabled() ? Queries.Cached.MISS : Queries.Cached.NONE), "");
-    }
-
-    /**
-     * Sends a copy of the search to the shadow version, off the request's thread; its answer is
-     * discarded, its latency and its top-k agreement with the answer given are recorded.
-     */
-    private void shadow(String answered, Queries.Search q, List<Queries.Result> given) {
-        ServedVersion.Lease lease = router.shadowOf(answered);
-        if (lease == null) {
-            return;
-        }
-        Thread.ofVirtual().name("recops-shadow").start(() -> {
-            ServedVersion s = lease.version();
-            long start = System.nanoTime();
-            try (lease) {
-                long deadline = start + options.requestTimeout().toNanos();
-                TokenizedText tokens = tokenizeQuery(s, q.query());
-                QueryCache.Entry cached = s.queries().get(tokens);
-                float[] vector = cached != null ? cached.vector()
-                        : s.batcher().submit(tokens, deadline).get(options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS).vector();
-                if (cached == null) {
-                    s.queries().put(tokens, vector);
-                }
-                Set<String> theirs = new HashSet<>();
-                s.index().search(vector, q.k(), q.filters(), Set.of()).forEach(h -> theirs.add(h.product().productId()));
-                long same = given.stream().filter(x -> theirs.contains(x.productId())).count();
-                metrics.shadow(s.name(), "ok", (System.nanoTime() - start) / 1e9, given.isEmpty() ? 1 : same / (double) given.size());
-            } catch (RecopsException.Unavailable e) {
-                metrics.shadow(s.name(), "shed", 0, Double.NaN);
-            } catch (TimeoutException e) {
-                metrics.shadow(s.name(), "timeout", 0, Double.NaN);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | RuntimeException e) {
-                metrics.shadow(s.name(), "error", 0, Double.NaN);
-            }
-        });
-    }
-
-    /** A filter on an attribute no product has is a mistake in the request (a typo), not an empty answer. */
-    private void checkFilters(ProductFilter filters) {
-        VersionRegistry.CatalogState c = registry.current().catalog();
-        if (c == null || filters.names().isEmpty()) {
-            return;
-        }
-        SortedSet<String> known = c.catalog().filterable();
-        for (String name : filters.names()) {
-            if (!known.contains(name)) {
-                throw new RecopsException.InvalidInput("invalid_field", "unknown filter \"" + name + "\": this catalog can be filtered on "
-                        + String.join(", ", known));
-            }
-        }
-    }
-
-    /** A search query as the version's model expects it: with its query prefix (e5: "query: "), if any. */
-    private static TokenizedText tokenizeQuery(ServedVersion v, String query) {
-        return v.encoder().tokenizeOne(v.version().manifest().queryPrefix() + query);
-    }
-
-    /** The vector ranking, or it fused with BM25's; filters apply inside both. */
-    private List<Queries.Result> retrieve(ServedVersion v, Queries.Search q, Queries.Mode mode, float[] vector) {
-        if (mode == Queries.Mode.VECTOR) {
-            return v.index().search(vector, q.k(), q.filters(), Set.of()).stream()
-                    .map(h -> Queries.Result.of(h.product(), h.score())).toList();
-        }
-        int depth = Fusion.depth(q.k());
-        List<CatalogIndex.Hit> byVector = v.index().search(vector, depth, q.filters(), Set.of());
-        List<LexicalIndex.Hit> byWords = words(v, q.query(), depth, q.filters());
-        return mode.rank(byVector, byWords, q.k()).stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
-    }
-
-    /** BM25 over titles and brands: in the version's HNSW index when it has one, else in the catalog's in-memory index. */
-    private List<LexicalIndex.Hit> words(ServedVersion v, String query, int k, ProductFilter filter) {
-        var hnsw = v.index().hnsw();
-        return hnsw.isPresent() ? hnsw.get().lexical(query, k, filter)
-                : registry.current().catalog().lexical().search(query, k, filter::matches);
-    }
-
-    /** The answer without the model: BM25 over titles and brands. */
-    private Queries.Ranked degraded(ServedVersion v, Queries.Search q, String reason, long start) {
-        metrics.degraded("search", reason);
-        return lexical(v, q, start, reason);
-    }
-
-    /** BM25 over titles and brands: the lexical mode, and the degraded answer (with its reason). */
-    private Queries.Ranked lexical(ServedVersion v, Queries.Search q, long start, String degradedReason) {
-        long t0 = System.nanoTime();
-        List<Queries.Result> results = words(v, q.query(), q.k(), q.filters()).stream()
-                .map(h -> Queries.Result.of(h.product(), h.score())).toList();
-        return new Queries.Ranked(v.version().name(), v.name(), results, 0,
-                new Queries.Timings(t0 - start, 0, System.nanoTime() - t0, 0), degradedReason);
-    }
-
+    /** Products like the shopper's recent ones (the mean of their vectors), those excluded. */
     public Queries.Ranked recommend(Queries.Recommend q) {
-        try (ServedVersion.Lease lease = router.route(q.target())) {
-            ServedVersion v = lease.version();
-            CatalogIndex index = v.index();
-            Set<Integer> seen = new HashSet<>();
-            List<String> unknown = new ArrayList<>();
-            for (String id : q.recentProductIds()) {
-                index.row(id).ifPresentOrElse(seen::add, () -> unknown.add(id));
-            }
-            if (!unknown.isEmpty()) {
-                throw new RecopsException.InvalidInput("unknown_product",
-                        "unknown product id" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown.subList(0, Math.min(5, unknown.size())))
-                                + (unknown.size() > 5 ? " (and " + (unknown.size() - 5) + " more)" : ""));
-            }
-            long t0 = System.nanoTime();
-            float[] profile = new float[index.dimension()];
-            for (int row : seen) {
-                float[] vec = index.vector(row);
-                for (int d = 0; d < vec.length; d++) {
-                    profile[d] += vec[d];
-                }
-            }
-            Vectors.normalize(profile);
-            List<CatalogIndex.Hit> hits = index.search(profile, q.k(), ProductFilter.NONE, seen);
-            List<Queries.Result> results = hits.stream().map(h -> Queries.Result.of(h.product(), h.score())).toList();
-            return new Queries.Ranked(v.version().name(), v.name(), results, 0, new Queries.Timings(0, 0, System.nanoTime() - t0, 0), "");
-        }
+        return answers.recommend(q);
     }
 
     /** {@link #embed(Queries.Embed, long, BooleanSupplier)} for a caller that never goes away. */
     public Queries.Embedded embed(Queries.Embed q, long deadlineNanos) {
-        return embed(q, deadlineNanos, STAYS);
+        return answers.embed(q, deadlineNanos, Answers.STAYS);
     }
 
     /**
@@ -542,47 +353,7 @@ public final class SearchService implements AutoCloseable {
      * {@code cache} is hit only when every text was.
      */
     public Queries.Embedded embed(Queries.Embed q, long deadlineNanos, BooleanSupplier callerGone) {
-        try (ServedVersion.Lease lease = router.route(q.target())) {
-            ServedVersion v = lease.version();
-            List<CompletableFuture<Batcher.Result>> futures = new ArrayList<>(q.texts().size());
-            List<TokenizedText> missed = new ArrayList<>(); // by position; null for a hit
-            try {
-                for (String text : q.texts()) {
-                    TokenizedText tokens = v.encoder().tokenizeOne(text);
-                    QueryCache.Entry cached = v.queries().get(tokens);
-                    missed.add(cached == null ? tokens : null);
-                    futures.add(cached != null ? CompletableFuture.completedFuture(new Batcher.Result(cached.vector(), cached.tokens(), 0, 0, 0))
-                            : v.batcher().submit(tokens, deadlineNanos));
-                }
-            } catch (RecopsException e) {
-                futures.forEach(f -> f.cancel(false));
-                throw e;
-            }
-            List<float[]> vectors = new ArrayList<>(futures.size());
-            long queue = 0;
-            long inference = 0;
-            int batch = 0;
-            for (int i = 0; i < futures.size(); i++) {
-                Batcher.Result r;
-                try {
-                    r = waits.await(v, futures.get(i), deadlineNanos, callerGone);
-                } catch (RecopsException e) {
-                    futures.forEach(other -> other.cancel(false)); // the answer is lost: withdraw the rest
-                    throw e;
-                }
-                if (missed.get(i) != null) {
-                    v.queries().put(missed.get(i), r.vector());
-                }
-                vectors.add(r.vector());
-                queue = Math.max(queue, r.queueNanos());
-                inference = Math.max(inference, r.inferenceNanos());
-                batch = Math.max(batch, r.batchSize());
-            }
-            Queries.Cached cached = !v.queries().enabled() ? Queries.Cached.NONE
-                    : missed.stream().allMatch(Objects::isNull) ? Queries.Cached.HIT : Queries.Cached.MISS;
-            return new Queries.Embedded(v.version().name(), v.name(), v.encoder().dimension(), vectors,
-                    new Queries.Timings(queue, inference, 0, batch, cached));
-        }
+        return answers.embed(q, deadlineNanos, callerGone);
     }
 
     /** The model repository versions are loaded from. */
@@ -632,64 +403,9 @@ public final class SearchService implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
-    /**
-     * Reads the catalog file again and swaps it in for every loaded version at once, while the
-     * old one keeps serving: the file is checked and every version's embeddings (or the cache)
-     * and the lexical index are built first, outside any lock a query or a rollback waits for.
-     * A missing or invalid file changes nothing; neither does the file whose content the live
-     * updates were applied to. A new file replaces the catalog and its live updates (those are set
-     * aside in the journal directory).
-     *
-     * @param force take a catalog with fewer than half the products served (otherwise refused as a
-     *     likely half-copied file)
-     * @return the products now served
-     * @throws RecopsException.PreconditionFailed when the file is missing
-     * @throws RecopsException.InvalidInput when it is not a usable catalog
-     * @throws RecopsException.Conflict when it shrank by more than half without {@code force}
-     */
-    public int reloadCatalog(boolean force) {
-        return catalog.reload(force);
-    }
-
-    /**
-     * Keeps live catalog updates in this journal directory, so a restart serves them (see
-     * {@link CatalogJournal}); set before {@link #load()}. Without it, updates last until the
-     * process ends.
-     */
-    public void catalogJournal(CatalogJournal journal) {
-        catalog.journal(journal);
-    }
-
-    /**
-     * Adds or replaces whole products; returns once every loaded version can find them. New and
-     * changed texts are embedded at background priority: queries go first.
-     */
-    public LiveCatalog.Result upsertProducts(List<Product> products) {
-        requireReady();
-        return catalog.upsert(products);
-    }
-
-    /** Removes products, at once. */
-    public LiveCatalog.Result deleteProducts(List<String> productIds) {
-        requireReady();
-        return catalog.delete(productIds);
-    }
-
-    /** Changes price, stock or other attributes that need no new embedding, at once. */
-    public LiveCatalog.Result patchProducts(List<ProductPatch> patches) {
-        requireReady();
-        return catalog.patch(patches);
-    }
-
-    /** The catalog served, its journal and the products waiting to be embedded. */
-    public LiveCatalog.Status catalogStatus() {
-        return catalog.status();
-    }
-
-    private void requireReady() {
-        if (registry.current().primary().isEmpty()) {
-            throw new RecopsException.Unavailable("not_ready", "the service is still loading");
-        }
+    /** The catalog served: reloads, live updates and their journal. */
+    public LiveCatalog catalog() {
+        return catalog;
     }
 
     /**
@@ -759,6 +475,6 @@ public final class SearchService implements AutoCloseable {
         toClose.values().forEach(v -> v.retire(Duration.ofSeconds(10)));
         loader.dropPrefetched();
         catalog.close();
-        waits.close();
+        answers.close();
     }
 }

@@ -74,6 +74,7 @@ public final class ServeServer implements AutoCloseable {
     private volatile boolean draining;
     private final AccessLog accessLog;
     private final Duration drainTimeout;
+    private final DataPlaneGuard guard;
 
     private ServeServer(String host, int port, SearchService service, ServerMetrics metrics, Duration drainTimeout,
             AccessLog accessLog, Optional<Tls> tls) {
@@ -81,6 +82,7 @@ public final class ServeServer implements AutoCloseable {
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.drainTimeout = drainTimeout;
+        this.guard = new DataPlaneGuard(metrics);
         metrics.readiness(() -> service.ready() && !draining);
         this.v2 = new OpenInference(service, json, parser,
                 Objects.requireNonNullElse(ServeServer.class.getPackage().getImplementationVersion(), "dev"));
@@ -239,8 +241,8 @@ public final class ServeServer implements AutoCloseable {
         String requestId = requestId(req);
         Reply reply;
         try {
-            if (DATA_PLANE.contains(endpoint)) {
-                guard(endpoint, req, res);
+            if (DataPlaneGuard.GUARDED.contains(endpoint)) {
+                guard.check(endpoint, req, res);
             }
             reply = fn.answer(req, requestId);
         } catch (HttpProblem p) {
@@ -303,35 +305,14 @@ public final class ServeServer implements AutoCloseable {
         }
     }
 
-    /** The query endpoints: the ones behind the optional token and the per-client rate limit. */
-    private static final Set<String> DATA_PLANE = Set.of("search", "recommend", "embed", "v2_infer");
-
-    private volatile Optional<BearerToken> dataToken = Optional.empty();
-    private volatile Optional<RateLimiter> rateLimiter = Optional.empty();
-
     /** Queries need {@code Authorization: Bearer <token>} from now on (401 otherwise). */
     public void requireToken(BearerToken token) {
-        this.dataToken = Optional.of(token);
+        guard.requireToken(token);
     }
 
     /** Queries beyond each client's rate get 429 with {@code Retry-After} from now on. */
     public void limitRate(RateLimiter limiter) {
-        this.rateLimiter = Optional.of(limiter);
-    }
-
-    private void guard(String endpoint, ServerRequest req, ServerResponse res) {
-        if (dataToken.isPresent() && dataToken.get().authenticate(req.headers().first(HeaderNames.AUTHORIZATION)).isEmpty()) {
-            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"recops\"");
-            throw new HttpProblem(401, "unauthorized", "this server needs 'Authorization: Bearer <token>' for queries");
-        }
-        if (rateLimiter.isPresent()) {
-            long waitNanos = rateLimiter.get().acquire(req.remotePeer().host());
-            if (waitNanos > 0) {
-                metrics.rateLimited(endpoint);
-                res.header(HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, (waitNanos + 999_999_999) / 1_000_000_000)));
-                throw new HttpProblem(429, "rate_limited", "too many requests from this client; retry later");
-            }
-        }
+        guard.limitRate(limiter);
     }
 
     /** Maps every engine failure to an HTTP status; exhaustive by construction. */
@@ -357,7 +338,7 @@ public final class ServeServer implements AutoCloseable {
                 parsed.target().withRoutingKey(req.headers().first(ROUTING_KEY).orElse("")), parsed.mode());
         Queries.Ranked r = service.search(q, deadline, new ClientWatch(req));
         metrics.queryTokens(r.model(), r.version(), r.queryTokens());
-        return ranked(requestId, r, q.k());
+        return Reply.ranked(json.createObjectNode(), requestId, r, q.k());
     }
 
     /** From {@code X-Request-Timeout-Ms} (1..60000), else the server's default timeout. */
@@ -381,60 +362,14 @@ public final class ServeServer implements AutoCloseable {
     private Reply recommend(ServerRequest req, String requestId) {
         Queries.Recommend q = parser.recommend(RequestBodies.json(req));
         Queries.Ranked r = service.recommend(q);
-        return ranked(requestId, r, q.k());
+        return Reply.ranked(json.createObjectNode(), requestId, r, q.k());
     }
 
     private Reply embed(ServerRequest req, String requestId) {
         long deadline = deadline(req);
         service.admitEarly(deadline);
         Queries.Embedded e = service.embed(parser.embed(RequestBodies.json(req)), deadline, new ClientWatch(req));
-        ObjectNode out = json.createObjectNode();
-        out.put("request_id", requestId);
-        model(out, e.model(), e.version());
-        out.put("dimension", e.dimension());
-        // Streamed by Jackson as it writes the body, not a node per float: the same bytes, 13% less
-        // time and 23% less garbage a response (scripts/bench/EmbedJson.java).
-        out.putPOJO("embeddings", e.vectors());
-        timings(out, e.timings());
-        return new Reply(200, out, e.model(), e.version(), e.timings(), 0, 0, e.vectors().size(), "", "");
-    }
-
-    private Reply ranked(String requestId, Queries.Ranked r, int k) {
-        ObjectNode out = json.createObjectNode();
-        out.put("request_id", requestId);
-        model(out, r.model(), r.version());
-        ArrayNode results = out.putArray("results");
-        for (Queries.Result hit : r.results()) {
-            results.addObject().put("product_id", hit.productId()).put("score", hit.score()).put("title", hit.title());
-        }
-        out.put("degraded", r.degraded());
-        if (r.degraded()) {
-            out.put("degraded_reason", r.degradedReason());
-        }
-        timings(out, r.timings());
-        return new Reply(200, out, r.model(), r.version(), r.timings(), k, r.queryTokens(), r.results().size(), r.degradedReason(), "");
-    }
-
-    private static void model(ObjectNode out, String name, String version) {
-        out.putObject("model").put("name", name).put("version", version);
-    }
-
-    private static void timings(ObjectNode out, Queries.Timings t) {
-        double queue = t.queueNanos() / 1e6;
-        double encode = t.encodeNanos() / 1e6;
-        double retrieve = t.retrieveNanos() / 1e6;
-        out.putObject("timings_ms")
-                .put("queue", round(queue))
-                .put("encode", round(encode))
-                .put("retrieve", round(retrieve))
-                .put("total", round(queue + encode + retrieve));
-        if (t.cached() != Queries.Cached.NONE) {
-            out.put("cache", t.cached().label);
-        }
-    }
-
-    private static double round(double ms) {
-        return Math.round(ms * 1000) / 1000.0;
+        return Reply.embedded(json.createObjectNode(), requestId, e);
     }
 
     /** What is served and how: the facts a benchmark records beside its latencies. */

@@ -48,7 +48,7 @@ class HnswServeTest {
             }
         }, FakeEncoder.factory(new FakeEncoder.Gate()));
         s.indexChoice(IndexChoice.of(kind, HnswIndex.Params.DEFAULT));
-        s.catalogJournal(CatalogJournal.open(dir.resolve("journal-" + kind)));
+        s.catalog().journal(CatalogJournal.open(dir.resolve("journal-" + kind)));
         s.load();
         return s;
     }
@@ -96,8 +96,8 @@ class HnswServeTest {
         }
         exact.close();
 
-        service.upsertProducts(List.of(new Product("NEW-1", "Zorblax titanium camping spork", "Zorblax", "")));
-        service.deleteProducts(List.of("B07QGY4VGK"));
+        service.catalog().upsert(List.of(new Product("NEW-1", "Zorblax titanium camping spork", "Zorblax", "")));
+        service.catalog().delete(List.of("B07QGY4VGK"));
         assertThat(ids(service, "zorblax titanium camping spork", "1", ProductFilter.NONE)).first().isEqualTo("NEW-1");
         assertThat(ids(service, "zorblax spork", "2", ProductFilter.NONE, Queries.Mode.LEXICAL)).first().isEqualTo("NEW-1");
         assertThat(ids(service, "gaming chair footrest", "2", ProductFilter.NONE)).doesNotContain("B07QGY4VGK");
@@ -124,7 +124,7 @@ class HnswServeTest {
             }));
         }
         try {
-            assertThat(service.reloadCatalog(false)).isEqualTo(399);
+            assertThat(service.catalog().reload(false)).isEqualTo(399);
         } finally {
             done.set(true);
             for (Thread t : clients) {

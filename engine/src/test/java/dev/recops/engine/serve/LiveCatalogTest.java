@@ -72,7 +72,7 @@ class LiveCatalogTest {
                 loadedFromCache.put(version.version(), embeddingsFromCache);
             }
         }, FakeEncoder.factory(new FakeEncoder.Gate()));
-        s.catalogJournal(CatalogJournal.open(dir.resolve("journal")));
+        s.catalog().journal(CatalogJournal.open(dir.resolve("journal")));
         s.load();
         return s;
     }
@@ -88,7 +88,7 @@ class LiveCatalogTest {
 
     @Test
     void upsertsAreFoundByEveryVersionAndDeletesAndPatchesTakeEffectAtOnce() {
-        LiveCatalog.Result r = service.upsertProducts(List.of(spork("NEW-1", 12.5)));
+        LiveCatalog.Result r = service.catalog().upsert(List.of(spork("NEW-1", 12.5)));
         assertThat(r.changed()).isEqualTo(1);
         assertThat(r.embedded()).as("one text, two versions").isEqualTo(2);
         assertThat(service.catalogSize()).isEqualTo(486);
@@ -99,42 +99,42 @@ class LiveCatalogTest {
         ProductFilter outdoor = new ProductFilter(Map.of("category", "outdoor"), 0, Double.POSITIVE_INFINITY, ProductFilter.Stock.ANY);
         assertThat(search("spork", "", outdoor)).containsExactly("NEW-1");
 
-        assertThat(service.patchProducts(List.of(new ProductPatch("NEW-1", OptionalDouble.of(9.5), Optional.of(false), Optional.empty(),
+        assertThat(service.catalog().patch(List.of(new ProductPatch("NEW-1", OptionalDouble.of(9.5), Optional.of(false), Optional.empty(),
                 Map.of()))).embedded()).isZero();
         ProductFilter inStock = new ProductFilter(Map.of(), 0, Double.POSITIVE_INFINITY, ProductFilter.Stock.IN_STOCK);
         assertThat(search("zorblax titanium camping spork", "", inStock)).doesNotContain("NEW-1");
         ProductFilter cheap = new ProductFilter(Map.of(), 0, 10, ProductFilter.Stock.ANY);
         assertThat(search("zorblax titanium camping spork", "", cheap)).first().isEqualTo("NEW-1");
 
-        LiveCatalog.Result deleted = service.deleteProducts(List.of("NEW-1", "NO-SUCH-ID"));
+        LiveCatalog.Result deleted = service.catalog().delete(List.of("NEW-1", "NO-SUCH-ID"));
         assertThat(deleted.changed()).isEqualTo(1);
         assertThat(deleted.notFound()).containsExactly("NO-SUCH-ID");
         assertThat(search("zorblax titanium camping spork", "1", ProductFilter.NONE)).doesNotContain("NEW-1");
         assertThatThrownBy(() -> service.recommend(new Queries.Recommend(List.of("NEW-1"), 3, Queries.Target.PRIMARY)))
                 .isInstanceOf(RecopsException.InvalidInput.class);
-        assertThatThrownBy(() -> service.patchProducts(List.of(new ProductPatch("NEW-1", OptionalDouble.of(1), Optional.empty(),
+        assertThatThrownBy(() -> service.catalog().patch(List.of(new ProductPatch("NEW-1", OptionalDouble.of(1), Optional.empty(),
                 Optional.empty(), Map.of())))).isInstanceOf(RecopsException.NotFound.class).hasMessageContaining("NEW-1");
     }
 
     @Test
     void onlyNewAndChangedTitlesAreEmbedded() {
         Product existing = TestCatalog.first(service);
-        assertThat(service.upsertProducts(List.of(existing)).changed()).as("the same product again").isZero();
+        assertThat(service.catalog().upsert(List.of(existing)).changed()).as("the same product again").isZero();
         Product repriced = new Product(existing.productId(), existing.title(), existing.brand(), existing.color(), existing.attributes(),
                 99, existing.inStock());
-        LiveCatalog.Result priced = service.upsertProducts(List.of(repriced));
+        LiveCatalog.Result priced = service.catalog().upsert(List.of(repriced));
         assertThat(priced.changed()).isEqualTo(1);
         assertThat(priced.embedded()).as("the price is not embedded").isZero();
         Product renamed = new Product(existing.productId(), existing.title() + " deluxe", existing.brand(), existing.color());
-        assertThat(service.upsertProducts(List.of(renamed)).embedded()).isEqualTo(2);
-        assertThatThrownBy(() -> service.upsertProducts(List.of(renamed, renamed))).isInstanceOf(RecopsException.InvalidInput.class);
+        assertThat(service.catalog().upsert(List.of(renamed)).embedded()).isEqualTo(2);
+        assertThatThrownBy(() -> service.catalog().upsert(List.of(renamed, renamed))).isInstanceOf(RecopsException.InvalidInput.class);
     }
 
     @Test
     void aRestartServesEveryUpdateAndEmbedsNothingAgain() {
-        service.upsertProducts(List.of(spork("NEW-1", 12.5), spork("NEW-2", 20)));
-        service.deleteProducts(List.of("NEW-2", TestCatalog.first(service).productId()));
-        service.patchProducts(List.of(new ProductPatch("NEW-1", OptionalDouble.of(7), Optional.empty(), Optional.empty(), Map.of())));
+        service.catalog().upsert(List.of(spork("NEW-1", 12.5), spork("NEW-2", 20)));
+        service.catalog().delete(List.of("NEW-2", TestCatalog.first(service).productId()));
+        service.catalog().patch(List.of(new ProductPatch("NEW-1", OptionalDouble.of(7), Optional.empty(), Optional.empty(), Map.of())));
         int served = service.catalogSize();
         service.close();
         loadedFromCache.clear();
@@ -146,7 +146,7 @@ class LiveCatalogTest {
         assertThat(search("zorblax titanium camping spork", "2", new ProductFilter(Map.of(), 0, 7, ProductFilter.Stock.ANY)))
                 .first().isEqualTo("NEW-1");
         assertThat(loadedFromCache).containsExactlyInAnyOrderEntriesOf(Map.of("1", true, "2", true));
-        assertThat(service.catalogStatus().journal().orElseThrow().changes()).isEqualTo(3);
+        assertThat(service.catalog().status().journal().orElseThrow().changes()).isEqualTo(3);
     }
 
     @Test
@@ -180,13 +180,13 @@ class LiveCatalogTest {
                     batch.add(new Product("R" + round + "-" + i, "Zorblax camping spork " + i, "Zorblax", "", Map.of("round", "r" + round),
                             round + i, true));
                 }
-                service.upsertProducts(batch);
+                service.catalog().upsert(batch);
                 ProductFilter thisRound = new ProductFilter(Map.of("round", "r" + round), 0, Double.POSITIVE_INFINITY,
                         ProductFilter.Stock.ANY);
                 for (String version : List.of("1", "2")) {
                     assertThat(search("camping spork", version, thisRound)).hasSize(5);
                 }
-                service.deleteProducts(List.of("R" + round + "-1", "R" + round + "-2"));
+                service.catalog().delete(List.of("R" + round + "-1", "R" + round + "-2"));
             }
         } finally {
             done.set(true);
