@@ -88,7 +88,7 @@ final class AlertPipeline implements AutoCloseable {
         AlertPipeline p = null;
         try {
             HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-            List<Integer> ports = LocalDeployment.freePorts(3);
+            List<Integer> ports = LocalProcesses.freePorts(3);
             String promUrl = "http://127.0.0.1:" + ports.get(0);
             p = new AlertPipeline(receiver, promUrl, events);
             AlertPipeline self = p;
@@ -209,7 +209,7 @@ final class AlertPipeline implements AutoCloseable {
             for (Launched l : processes) {
                 if (!l.process().isAlive()) {
                     throw new RecopsException.PreconditionFailed("alerting_failed", l.process().info().command().orElse("a process")
-                            + " exited with " + l.process().exitValue() + ": " + LocalDeployment.tail(l.log()));
+                            + " exited with " + l.process().exitValue() + ": " + LocalProcesses.tail(l.log()));
                 }
             }
             long healthy = get("/api/v1/targets?state=active").stream()

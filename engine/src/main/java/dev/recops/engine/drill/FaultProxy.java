@@ -77,13 +77,13 @@ final class FaultProxy implements AutoCloseable {
         this.upstream = upstream;
     }
 
-    /** Listens on {@code port} (loopback) and forwards to {@code upstreamPort}. */
+    /** Listens on {@code port} (loopback; 0 for any free one, {@link #port()} tells) and forwards to {@code upstreamPort}. */
     static FaultProxy start(int port, int upstreamPort) throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
         s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
         FaultProxy p = new FaultProxy(s, new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort));
-        Thread.ofVirtual().name("fault-proxy-" + port).start(p::accept);
+        Thread.ofVirtual().name("fault-proxy-" + s.getLocalPort()).start(p::accept);
         return p;
     }
 

@@ -4,10 +4,14 @@ import dev.recops.engine.Poll;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.admin.AdminClient;
 
+import static dev.recops.engine.drill.LocalProcesses.copyTree;
+import static dev.recops.engine.drill.LocalProcesses.freePorts;
+import static dev.recops.engine.drill.LocalProcesses.signalQuietly;
+import static dev.recops.engine.drill.LocalProcesses.tail;
+import static dev.recops.engine.drill.LocalProcesses.waitFor;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,6 +37,9 @@ import java.util.stream.Stream;
  */
 final class LocalDeployment implements Deployment {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+    /** How serve says that it cannot bind its port. */
+    private static final String PORT_TAKEN = "cannot listen on";
+    private static final int PORT_ATTEMPTS = 3;
 
     private final List<String> serveCommand;
     private final Experiment.Target.Local target;
@@ -43,14 +49,12 @@ final class LocalDeployment implements Deployment {
     private final String token;
     private final Consumer<String> log;
     private final List<Replica> replicas = new ArrayList<>();
-    private final int balancerPort;
-    private final int statsPort;
-    private Process haproxy;
+    private Haproxy haproxy;
 
     private static final class Replica {
         final int index;
-        final int port;
-        final int adminPort;
+        int port; // chosen again when another process took it before the replica bound it
+        int adminPort;
         volatile Process process;
         /** Between HAProxy and the replica when the drill breaks links; else null, HAProxy talks to the replica. */
         FaultProxy link;
@@ -71,12 +75,10 @@ final class LocalDeployment implements Deployment {
         this.catalog = catalog;
         this.token = token;
         this.log = log;
-        List<Integer> ports = freePorts(2 * target.replicas() + 2);
+        List<Integer> ports = freePorts(2 * target.replicas());
         for (int i = 0; i < target.replicas(); i++) {
             replicas.add(new Replica(i + 1, ports.get(2 * i), ports.get(2 * i + 1)));
         }
-        balancerPort = ports.get(ports.size() - 2);
-        statsPort = ports.getLast();
     }
 
     /**
@@ -89,7 +91,7 @@ final class LocalDeployment implements Deployment {
      */
     static LocalDeployment start(List<String> serveCommand, Experiment.Target.Local target, Path work, Path modelRepo, boolean ownRepo,
                                  Path catalog, boolean ownCatalog, boolean faultProxies, Consumer<String> log) {
-        requireHaproxy();
+        Haproxy.require();
         try {
             Files.createDirectories(work);
             Path repo = modelRepo;
@@ -116,11 +118,11 @@ final class LocalDeployment implements Deployment {
                 d.replicas.stream().skip(1).forEach(d::awaitReady);
                 if (faultProxies) {
                     for (Replica r : d.replicas) {
-                        r.link = FaultProxy.start(freePorts(1).getFirst(), r.port);
+                        r.link = FaultProxy.start(0, r.port); // bound at once: no port to lose
                         log.accept("replica " + r.index + ": behind a fault proxy on port " + r.link.port());
                     }
                 }
-                d.startHaproxy();
+                d.haproxy = Haproxy.start(work, target, d.replicas.stream().map(r -> r.link != null ? r.link.port() : r.port).toList(), log);
                 return d;
             } catch (RuntimeException | IOException e) {
                 d.close();
@@ -128,20 +130,6 @@ final class LocalDeployment implements Deployment {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the drill's work directory " + work + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void requireHaproxy() {
-        try {
-            Process p = new ProcessBuilder("haproxy", "-v").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            p.waitFor(10, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            throw new RecopsException.PreconditionFailed("haproxy_missing",
-                    "a local drill target needs HAProxy on the PATH (Debian: apt-get install haproxy)");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RecopsException.Cancelled("interrupted", "interrupted while checking for haproxy");
         }
     }
 
@@ -171,11 +159,28 @@ final class LocalDeployment implements Deployment {
         log.accept("replica " + r.index + ": pid " + r.process.pid() + ", port " + r.port + ", admin " + r.adminPort);
     }
 
+    /**
+     * Waits until the replica is ready. Its ports were free when chosen, but another process may
+     * have taken one before the replica bound it: then it is started again on new ones, at most
+     * {@value #PORT_ATTEMPTS} times in all.
+     */
     private void awaitReady(Replica r) {
+        Path replicaLog = work.resolve("replica-" + r.index + ".log");
+        int[] attempts = {1};
         boolean ready = Poll.until(READY_TIMEOUT, Duration.ofMillis(100), () -> {
             if (!r.process.isAlive()) {
+                String why = tail(replicaLog);
+                if (why.contains(PORT_TAKEN) && attempts[0]++ < PORT_ATTEMPTS) {
+                    List<Integer> ports = freePorts(2);
+                    log.accept("replica " + r.index + ": port " + r.port + " or " + r.adminPort + " was taken before it could listen; again on "
+                            + ports);
+                    r.port = ports.get(0);
+                    r.adminPort = ports.get(1);
+                    launch(r);
+                    return false;
+                }
                 throw new RecopsException.PreconditionFailed("replica_failed", "replica " + r.index + " exited with " + r.process.exitValue()
-                        + " before it was ready: " + tail(work.resolve("replica-" + r.index + ".log")));
+                        + " before it was ready: " + why);
             }
             return AdminClient.get(readyUrl(r), Duration.ofSeconds(1)).ok();
         });
@@ -186,72 +191,9 @@ final class LocalDeployment implements Deployment {
                 + " s: " + tail(work.resolve("replica-" + r.index + ".log")));
     }
 
-    /** HAProxy's lines for the retry policy: none at all for 0 (a failed request is the client's), else to another replica. */
-    static String retryPolicy(int retries) {
-        if (retries == 0) {
-            return "  retries 0";
-        }
-        return String.join("\n", "  # a refused connection, a reset or a stalled replica: the request goes to another one",
-                "  retries " + retries, "  option redispatch 1", "  retry-on conn-failure empty-response junk-response response-timeout");
-    }
-
-    private void startHaproxy() throws IOException {
-        Path cfg = work.resolve("haproxy.cfg");
-        StringBuilder b = new StringBuilder();
-        b.append("""
-                # written by recops drill: the replicas behind one frontend; %s
-                global
-                  maxconn 4096
-                defaults
-                  mode http
-                  timeout connect 500ms
-                  timeout client 30s
-                  timeout server 1s
-                  timeout check 500ms
-                  timeout http-request 10s
-                  option http-buffer-request
-                %s
-                frontend drill
-                  bind 127.0.0.1:%d
-                  default_backend recops
-                frontend stats
-                  bind 127.0.0.1:%d
-                  # Prometheus exposition; the shipped rules read the backend "recops" as the balancer's view
-                  http-request use-service prometheus-exporter if { path /metrics }
-                  stats enable
-                  stats uri /stats
-                backend recops
-                  balance roundrobin
-                  # HTTP/1.1: the replicas' server answers HAProxy's default HTTP/1.0 check with 505
-                  option httpchk
-                  http-check send meth GET uri /v2/health/ready ver HTTP/1.1 hdr Host localhost
-                  http-check expect status 200
-                  default-server inter 250ms fastinter 250ms downinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down
-                """.formatted(target.balancer(), retryPolicy(target.balancerRetries()), balancerPort, statsPort));
-        for (Replica r : replicas) {
-            b.append("  server r").append(r.index).append(" 127.0.0.1:").append(r.link != null ? r.link.port() : r.port).append(" check\n");
-        }
-        Files.writeString(cfg, b.toString());
-        Path out = work.resolve("haproxy.log");
-        haproxy = new ProcessBuilder("haproxy", "-db", "-f", cfg.toString()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
-        boolean up = Poll.until(Duration.ofSeconds(20), Duration.ofMillis(100), () -> {
-            if (!haproxy.isAlive()) {
-                throw new RecopsException.PreconditionFailed("haproxy_failed", "haproxy exited with " + haproxy.exitValue() + ": " + tail(out));
-            }
-            Map<String, String> view = balancerView();
-            return view.size() == replicas.size() && view.values().stream().allMatch(v -> v.startsWith("UP"));
-        });
-        if (up) {
-            log.accept("haproxy: pid " + haproxy.pid() + ", frontend 127.0.0.1:" + balancerPort + ", " + replicas.size() + " servers UP");
-            return;
-        }
-        throw new RecopsException.PreconditionFailed("haproxy_not_ready", "haproxy did not see every replica UP within 20 s: " + balancerView());
-    }
-
     @Override
     public String dataUrl() {
-        return "http://127.0.0.1:" + balancerPort;
+        return "http://127.0.0.1:" + haproxy.frontendPort();
     }
 
     @Override
@@ -271,7 +213,7 @@ final class LocalDeployment implements Deployment {
 
     @Override
     public Map<String, List<String>> scrapeTargets() {
-        return Map.of("recops", replicas.stream().map(r -> "127.0.0.1:" + r.port).toList(), "haproxy", List.of("127.0.0.1:" + statsPort));
+        return Map.of("recops", replicas.stream().map(r -> "127.0.0.1:" + r.port).toList(), "haproxy", List.of("127.0.0.1:" + haproxy.statsPort()));
     }
 
     private static String readyUrl(Replica r) {
@@ -283,21 +225,10 @@ final class LocalDeployment implements Deployment {
         return "haproxy";
     }
 
-    /** HAProxy's CSV statistics: each server's status (UP, DOWN, "UP 1/2"...). */
+    /** HAProxy's view: each server's status (UP, DOWN, "UP 1/2"...). */
     @Override
     public Map<String, String> balancerView() {
-        AdminClient.Answer a = AdminClient.get("http://127.0.0.1:" + statsPort + "/stats;csv", Duration.ofMillis(500));
-        Map<String, String> view = new LinkedHashMap<>();
-        if (!a.ok()) {
-            return view;
-        }
-        for (String line : a.body().split("\n")) {
-            String[] f = line.split(",", -1);
-            if (f.length > 17 && f[0].equals("recops") && !f[1].equals("BACKEND") && !f[1].equals("FRONTEND")) {
-                view.put(f[1], f[17]);
-            }
-        }
-        return view;
+        return haproxy == null ? Map.of() : haproxy.view();
     }
 
     @Override
@@ -451,7 +382,7 @@ final class LocalDeployment implements Deployment {
         replicas.stream().map(r -> r.link).filter(l -> l != null).forEach(FaultProxy::close);
         List<Process> all = new ArrayList<>();
         if (haproxy != null) {
-            all.add(haproxy);
+            all.add(haproxy.process());
         }
         replicas.stream().map(r -> r.process).filter(p -> p != null).forEach(all::add);
         for (Process p : all) {
@@ -465,68 +396,6 @@ final class LocalDeployment implements Deployment {
                 p.destroyForcibly();
                 waitFor(p, 5);
             }
-        }
-    }
-
-    private static void signalQuietly(Process p, String signal) {
-        try {
-            new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).start().waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            // the process is gone or kill is missing: destroy() follows
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static boolean waitFor(Process p, int seconds) {
-        try {
-            return p.waitFor(seconds, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    static List<Integer> freePorts(int n) {
-        List<ServerSocket> open = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                open.add(s);
-            }
-            return open.stream().map(ServerSocket::getLocalPort).toList();
-        } catch (IOException e) {
-            throw new RecopsException.PreconditionFailed("no_ports", "cannot find free loopback ports: " + e.getMessage());
-        } finally {
-            for (ServerSocket s : open) {
-                try {
-                    s.close();
-                } catch (IOException e) {
-                    // closing a listening socket we own; nothing to do
-                }
-            }
-        }
-    }
-
-    static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> all = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path dest = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(p, dest, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-    }
-
-    static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
-        } catch (IOException e) {
-            return "(no log)";
         }
     }
 }

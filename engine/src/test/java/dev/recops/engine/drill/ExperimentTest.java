@@ -57,8 +57,8 @@ class ExperimentTest {
         assertThat(((Experiment.Target.Local) none.target()).balancerRetries()).isZero();
         assertThat(none.target().describe()).isEqualTo("3 local replicas behind HAProxy (no retries, as a plain Kubernetes Service)");
         assertThat(Drill.plan(none).getFirst()).contains("no retries, as a plain Kubernetes Service");
-        assertThat(LocalDeployment.retryPolicy(0)).isEqualTo("  retries 0").doesNotContain("redispatch").doesNotContain("retry-on");
-        assertThat(LocalDeployment.retryPolicy(3)).contains("retries 3", "option redispatch 1", "retry-on conn-failure");
+        assertThat(Haproxy.retryPolicy(0)).isEqualTo("  retries 0").doesNotContain("redispatch").doesNotContain("retry-on");
+        assertThat(Haproxy.retryPolicy(3)).contains("retries 3", "option redispatch 1", "retry-on conn-failure");
     }
 
     @Test
