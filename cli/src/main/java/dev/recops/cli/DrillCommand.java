@@ -2,6 +2,7 @@ package dev.recops.cli;
 
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.drill.Drill;
+import dev.recops.engine.drill.DrillPlan;
 import dev.recops.engine.drill.Experiment;
 import dev.recops.engine.drill.Journal;
 import dev.recops.engine.load.QueryFile;
@@ -114,7 +115,7 @@ final class DrillCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (dryRun) {
             out.println("recops drill: " + e.title() + " (" + file + "): valid; the plan:");
-            List<String> plan = Drill.plan(e);
+            List<String> plan = DrillPlan.of(e);
             for (int i = 0; i < plan.size(); i++) {
                 out.printf("  %2d. %s%n", i + 1, plan.get(i));
             }

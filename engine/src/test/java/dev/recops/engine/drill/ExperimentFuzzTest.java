@@ -24,7 +24,7 @@ class ExperimentFuzzTest {
         Files.write(file, data.consumeRemainingAsBytes());
         try {
             Experiment e = Experiment.read(file);
-            Drill.plan(e);
+            DrillPlan.of(e);
         } catch (RecopsException.InvalidInput refused) {
             if (refused.getMessage() == null || refused.getMessage().contains("\n")) {
                 throw new AssertionError("an error that is not one line: " + refused.getMessage());

@@ -26,7 +26,7 @@ class ExperimentTest {
             for (Path f : all) {
                 Experiment e = Experiment.read(f);
                 assertThat(e.title()).as(f.toString()).isNotBlank();
-                assertThat(Drill.plan(e)).as(f.toString()).isNotEmpty();
+                assertThat(DrillPlan.of(e)).as(f.toString()).isNotEmpty();
             }
         }
     }
@@ -56,7 +56,7 @@ class ExperimentTest {
         Experiment none = Experiment.read(DRILLS.resolve("replica-kill-no-retries.yaml"));
         assertThat(((Experiment.Target.Local) none.target()).balancerRetries()).isZero();
         assertThat(none.target().describe()).isEqualTo("3 local replicas behind HAProxy (no retries, as a plain Kubernetes Service)");
-        assertThat(Drill.plan(none).getFirst()).contains("no retries, as a plain Kubernetes Service");
+        assertThat(DrillPlan.of(none).getFirst()).contains("no retries, as a plain Kubernetes Service");
         assertThat(Haproxy.retryPolicy(0)).isEqualTo("  retries 0").doesNotContain("redispatch").doesNotContain("retry-on");
         assertThat(Haproxy.retryPolicy(3)).contains("retries 3", "option redispatch 1", "retry-on conn-failure");
     }
@@ -179,7 +179,7 @@ class ExperimentTest {
         assertThat(Experiment.Expectation.parse("alert Fast fires within 1h").value()).isEqualTo(3600);
         assertThatThrownBy(() -> Experiment.Expectation.parse("alert Fast fires within 2d")).hasMessageContaining("a duration in us, ms, s, m or h");
         assertThatThrownBy(() -> Experiment.Expectation.parse("alert Fast fires soon")).hasMessageContaining("is not like \"alert");
-        assertThat(Drill.plan(single)).anyMatch(l -> l.startsWith("alongside: Prometheus"))
+        assertThat(DrillPlan.of(single)).anyMatch(l -> l.startsWith("alongside: Prometheus"))
                 .contains("expect alert RecopsAvailabilityBudgetBurnFast fires within 3m");
     }
 
@@ -249,15 +249,15 @@ class ExperimentTest {
                 new Journal.Alert("Slow", f.plusSeconds(1), f.plusSeconds(200), null, null, null),
                 new Journal.Alert("Fast", f.plusSeconds(2), f.plusSeconds(122), f.plusSeconds(123), null, null),
                 new Journal.Alert("Old", f.minusSeconds(30), null, null, null, null));
-        assertThat(Drill.alertSightings(alerts, f)).containsExactly(
+        assertThat(AlertMeasures.sightings(alerts, f)).containsExactly(
                 new Journal.Sighting(Journal.Detector.ALERT_PENDING, f.plusSeconds(1), "alert Slow pending"),
                 new Journal.Sighting(Journal.Detector.ALERT_FIRING, f.plusSeconds(122), "alert Fast firing"),
                 new Journal.Sighting(Journal.Detector.ALERT_NOTIFIED, f.plusSeconds(123), "alert Fast notified"));
-        Journal.Measurements m = new Journal.Measurements(f, Drill.alertSightings(alerts, f), null, 10, 0, Map.of(), 0, 1);
+        Journal.Measurements m = new Journal.Measurements(f, AlertMeasures.sightings(alerts, f), null, 10, 0, Map.of(), 0, 1);
         assertThat(m.detectedBy()).as("an alert firing is the system's detection; pending is not").isEqualTo("alert Fast firing");
         assertThat(m.timeToDetectSeconds()).isEqualTo(122);
-        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("time_to_alert_pending<=1m"), alerts, m)).isEqualTo(1);
-        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("time_to_notify<=3m"), alerts, m)).isEqualTo(123);
+        assertThat(AlertMeasures.measure(Experiment.Expectation.parse("time_to_alert_pending<=1m"), alerts, m)).isEqualTo(1);
+        assertThat(AlertMeasures.measure(Experiment.Expectation.parse("time_to_notify<=3m"), alerts, m)).isEqualTo(123);
     }
 
     /** The alert measurements as pure functions of what the pipeline saw. */
@@ -270,16 +270,16 @@ class ExperimentTest {
         Journal.Alert fast = new Journal.Alert("Fast", fault.plusSeconds(2), fault.plusSeconds(122), fault.plusSeconds(123), fault.plusSeconds(330), null);
         Journal.Alert absorbed = new Journal.Alert("Slow", fault.plusSeconds(2), null, null, fault.plusSeconds(20), null);
         List<Journal.Alert> seen = List.of(fast, absorbed);
-        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("alert Fast fires within 3m"), seen, m)).isEqualTo(122);
-        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("alert Slow fires within 3m"), seen, m)).isNaN();
-        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("alert Other fires within 3m"), seen, m)).isNaN();
-        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("time_to_alert<=3m"), seen, m)).as("the first to fire").isEqualTo(122);
-        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("no alert fires"), seen, m)).isEqualTo(1);
-        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("no alert fires"), List.of(absorbed), m)).isZero();
+        assertThat(AlertMeasures.measure(Experiment.Expectation.parse("alert Fast fires within 3m"), seen, m)).isEqualTo(122);
+        assertThat(AlertMeasures.measure(Experiment.Expectation.parse("alert Slow fires within 3m"), seen, m)).isNaN();
+        assertThat(AlertMeasures.measure(Experiment.Expectation.parse("alert Other fires within 3m"), seen, m)).isNaN();
+        assertThat(AlertMeasures.measure(Experiment.Expectation.parse("time_to_alert<=3m"), seen, m)).as("the first to fire").isEqualTo(122);
+        assertThat(AlertMeasures.measure(Experiment.Expectation.parse("no alert fires"), seen, m)).isEqualTo(1);
+        assertThat(AlertMeasures.measure(Experiment.Expectation.parse("no alert fires"), List.of(absorbed), m)).isZero();
         // from the recovery at +30 s to the resolution at +330 s
-        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("alerts resolve within 5m"), seen, m)).isEqualTo(300);
+        assertThat(AlertMeasures.measure(Experiment.Expectation.parse("alerts resolve within 5m"), seen, m)).isEqualTo(300);
         Journal.Alert unresolved = new Journal.Alert("Fast", fault, fault.plusSeconds(120), null, null, null);
-        assertThat(Drill.alertMeasure(Experiment.Expectation.parse("alerts resolve within 5m"), List.of(unresolved), m)).isNaN();
+        assertThat(AlertMeasures.measure(Experiment.Expectation.parse("alerts resolve within 5m"), List.of(unresolved), m)).isNaN();
         // transitions as the pipeline applies them
         Journal.Alert a = new Journal.Alert("A", null, null, null, null, null).with(Journal.Transition.PENDING, fault)
                 .with(Journal.Transition.FIRING, fault.plusSeconds(120)).with(Journal.Transition.NOTIFIED_FIRING, fault.plusSeconds(121))

@@ -212,7 +212,7 @@ class KubernetesDeploymentTest {
         assertThat(e.target()).isEqualTo(new Experiment.Target.Kubernetes("recops", "app.kubernetes.io/name=recops", "", "serve",
                 "recops-serve", 3, "http://127.0.0.1:8080", List.of(), null, 8081, "recops-admin-token"));
         assertThat(e.destructiveOnUrl()).as("someone else's cluster: --yes").isTrue();
-        assertThat(Drill.plan(e)).anyMatch(l -> l.startsWith("method: kill_replica replica=2: kubectl -n recops delete pod POD_2 "
+        assertThat(DrillPlan.of(e)).anyMatch(l -> l.startsWith("method: kill_replica replica=2: kubectl -n recops delete pod POD_2 "
                 + "--grace-period=0 --force --wait=false"))
                 .anyMatch(l -> l.contains("replicas 1..3 are the running pods of kubectl -n recops get pods -l app.kubernetes.io/name=recops"));
     }
@@ -243,7 +243,7 @@ class KubernetesDeploymentTest {
         // admin actions: the plan names the port-forward (and where the token comes from)
         Path admin = Files.writeString(dir.resolve("admin.yaml"), base.replace("{action: kill_replica, replica: 1}",
                 "{action: inject_fault, replica: 2, latency_ms: 200}\n  - {action: rollback}").replace("namespace: shop,", "namespace: shop, admin_port: 9091,"));
-        assertThat(Drill.plan(Experiment.read(admin)))
+        assertThat(DrillPlan.of(Experiment.read(admin)))
                 .contains("method: inject_fault replica=2 latency_ms=200: the admin API through kubectl -n shop port-forward pod/POD_2 :9091, "
                         + "token from the Secret recops-admin-token  (admin.yaml:6)")
                 .anyMatch(l -> l.startsWith("method: rollback: each pod's admin API (POD_1..POD_3) through kubectl -n shop port-forward pod/POD_N :9091"));

@@ -67,8 +67,8 @@ class RecoveryTest {
                 recops_degraded_total{endpoint="search",reason="breaker_open"} 5.0
                 """;
         double[] sum = new double[2];
-        Drill.addSearchCounts(replica, sum);
-        Drill.addSearchCounts(replica, sum);
+        Monitor.addSearchCounts(replica, sum);
+        Monitor.addSearchCounts(replica, sum);
         assertThat(sum[0] / sum[1]).isEqualTo(0.30);
     }
 }
