@@ -1,5 +1,6 @@
 package dev.recops.cli;
 
+import dev.recops.analysis.AnalysisException;
 import dev.recops.analysis.relevance.Judgments;
 import dev.recops.analysis.relevance.RankingMetrics;
 import dev.recops.engine.RecopsException;
@@ -12,7 +13,6 @@ import dev.recops.engine.model.TextEncoder;
 import dev.recops.engine.serve.Queries;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -31,7 +31,7 @@ final class VersionRelevance {
         Judgments j;
         try {
             j = Judgments.read(judgments);
-        } catch (IllegalArgumentException | UncheckedIOException e) {
+        } catch (IllegalArgumentException | AnalysisException e) {
             throw new RecopsException.InvalidInput("bad_judgments", e.getMessage());
         }
         CatalogIndex index = CatalogIndex.build(c, encoder, Optional.empty(), CatalogIndex.Progress.NONE);

@@ -1,11 +1,10 @@
 package dev.recops.analysis.latency;
 
 import dev.recops.analysis.AnalysisException;
+import dev.recops.analysis.Csv;
 import smile.math.matrix.Matrix;
 
-import java.io.IOException;
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -179,29 +178,24 @@ public final class CallTimeModel implements Serializable {
 
     /** The rows of a profile CSV (the header {@code recops bench --profile} writes). */
     public static List<Row> read(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file);
-        } catch (IOException e) {
-            throw AnalysisException.missing("cannot read the profile " + file + ": " + e.getMessage());
-        }
+        List<Csv.Row> lines = Csv.rows(file);
         if (lines.isEmpty()) {
             throw AnalysisException.invalid(file + " is empty, not a profile from recops bench --profile");
         }
-        List<String> header = List.of(lines.getFirst().split(","));
+        List<String> header = lines.getFirst().fields();
         int[] at = {header.indexOf("batch"), header.indexOf("tokens"), header.indexOf("threads"), header.indexOf("workers"),
                 header.indexOf("cores"), header.indexOf("p50_ms")};
         if (Arrays.stream(at).anyMatch(i -> i < 0)) {
-            throw AnalysisException.invalid(file + " is not a profile from recops bench --profile (columns: " + lines.getFirst() + ")");
+            throw AnalysisException.invalid(file + " is not a profile from recops bench --profile (columns: " + String.join(",", header) + ")");
         }
         List<Row> rows = new ArrayList<>();
-        for (int n = 1; n < lines.size(); n++) {
-            String[] f = lines.get(n).split(",");
+        for (Csv.Row line : lines.subList(1, lines.size())) {
+            List<String> f = line.fields();
             try {
-                rows.add(new Row(Integer.parseInt(f[at[0]]), Integer.parseInt(f[at[1]]), Integer.parseInt(f[at[2]]), Integer.parseInt(f[at[3]]),
-                        Integer.parseInt(f[at[4]]), Double.parseDouble(f[at[5]])));
-            } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-                throw AnalysisException.invalid(file + ":" + (n + 1) + ": not a profile row");
+                rows.add(new Row(Integer.parseInt(f.get(at[0])), Integer.parseInt(f.get(at[1])), Integer.parseInt(f.get(at[2])),
+                        Integer.parseInt(f.get(at[3])), Integer.parseInt(f.get(at[4])), Double.parseDouble(f.get(at[5]))));
+            } catch (NumberFormatException | IndexOutOfBoundsException e) {
+                throw AnalysisException.invalid(file + ":" + line.line() + ": not a profile row");
             }
         }
         return rows;

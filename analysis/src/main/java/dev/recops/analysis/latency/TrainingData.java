@@ -3,6 +3,7 @@ package dev.recops.analysis.latency;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recops.analysis.AnalysisException;
+import dev.recops.analysis.Csv;
 import dev.recops.analysis.review.Timeline;
 
 import java.io.BufferedReader;
@@ -19,7 +20,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -144,11 +144,11 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
 
     /** Rows of {@code recops bench --csv}, found by column name, so older files (no p95) still read. */
     static List<Observation> runs(Path file, String text, List<String> skipped) {
-        List<String> lines = text.lines().toList();
-        if (lines.isEmpty() || lines.getFirst().isBlank()) {
+        List<Csv.Row> rows = Csv.rows(file.toString(), text);
+        if (rows.isEmpty()) {
             throw AnalysisException.invalid(file + " is empty");
         }
-        List<String> header = Arrays.asList(split(lines.getFirst()));
+        List<String> header = rows.getFirst().fields();
         Map<String, Integer> col = new HashMap<>();
         for (int i = 0; i < header.size(); i++) {
             col.put(header.get(i).trim(), i);
@@ -160,13 +160,9 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
             }
         }
         List<Observation> out = new ArrayList<>();
-        for (int n = 1; n < lines.size(); n++) {
-            String line = lines.get(n);
-            if (line.isBlank()) {
-                continue;
-            }
-            String where = file.getFileName() + ":" + (n + 1);
-            String[] f = split(line);
+        for (Csv.Row row : rows.subList(1, rows.size())) {
+            String where = file.getFileName() + ":" + row.line();
+            String[] f = row.fields().toArray(String[]::new);
             if (f.length != header.size()) {
                 throw AnalysisException.invalid(where + ": " + f.length + " fields, the header has " + header.size());
             }
@@ -219,35 +215,6 @@ public record TrainingData(List<Observation> observations, int runs, List<Path> 
                 throw AnalysisException.invalid(where + ": " + name + " \"" + s + "\" is not a number");
             }
         }
-    }
-
-    /** One CSV line; fields may be quoted with doubled quotes inside. */
-    static String[] split(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (quoted) {
-                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    cur.append('"');
-                    i++;
-                } else if (ch == '"') {
-                    quoted = false;
-                } else {
-                    cur.append(ch);
-                }
-            } else if (ch == '"') {
-                quoted = true;
-            } else if (ch == ',') {
-                out.add(cur.toString());
-                cur.setLength(0);
-            } else {
-                cur.append(ch);
-            }
-        }
-        out.add(cur.toString());
-        return out.toArray(String[]::new);
     }
 
     /**

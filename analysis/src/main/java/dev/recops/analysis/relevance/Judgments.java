@@ -1,12 +1,8 @@
 package dev.recops.analysis.relevance;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.recops.analysis.Csv;
+
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,39 +34,30 @@ public record Judgments(Map<String, Map<String, Double>> gains) {
 
     /**
      * @throws IllegalArgumentException naming the file and line when a row is malformed
-     * @throws UncheckedIOException when the file cannot be read
+     * @throws dev.recops.analysis.AnalysisException when the file cannot be read or is not CSV
      */
     public static Judgments read(Path qrels) {
         Map<String, Map<String, Double>> gains = new HashMap<>();
-        try (BufferedReader in = Files.newBufferedReader(qrels, StandardCharsets.UTF_8)) {
-            String header = in.readLine();
-            if (header == null) {
-                throw new IllegalArgumentException(qrels + " is empty");
+        List<Csv.Row> rows = Csv.rows(qrels);
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException(qrels + " is empty");
+        }
+        List<String> columns = rows.getFirst().fields().stream().map(String::strip).toList();
+        int q = column(qrels, columns, "query_id");
+        int p = column(qrels, columns, "product_id");
+        int g = column(qrels, columns, "gain");
+        for (Csv.Row row : rows.subList(1, rows.size())) {
+            List<String> f = row.fields();
+            if (f.size() != columns.size()) {
+                throw new IllegalArgumentException(qrels + " line " + row.line() + ": " + f.size() + " fields, header has " + columns.size());
             }
-            List<String> columns = Arrays.stream(header.split(",", -1)).map(String::strip).toList();
-            int q = column(qrels, columns, "query_id");
-            int p = column(qrels, columns, "product_id");
-            int g = column(qrels, columns, "gain");
-            int lineNo = 1;
-            for (String line; (line = in.readLine()) != null; ) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] f = line.split(",", -1);
-                if (f.length != columns.size()) {
-                    throw new IllegalArgumentException(qrels + " line " + lineNo + ": " + f.length + " fields, header has " + columns.size());
-                }
-                double gain;
-                try {
-                    gain = Double.parseDouble(f[g].strip());
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(qrels + " line " + lineNo + ": gain \"" + f[g] + "\" is not a number", e);
-                }
-                gains.computeIfAbsent(f[q].strip(), k -> new LinkedHashMap<>()).put(f[p].strip(), gain);
+            double gain;
+            try {
+                gain = Double.parseDouble(f.get(g).strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(qrels + " line " + row.line() + ": gain \"" + f.get(g) + "\" is not a number", e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + qrels + ": " + e.getMessage(), e);
+            gains.computeIfAbsent(f.get(q).strip(), k -> new LinkedHashMap<>()).put(f.get(p).strip(), gain);
         }
         return new Judgments(gains);
     }

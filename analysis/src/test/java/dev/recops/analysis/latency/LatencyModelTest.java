@@ -144,8 +144,8 @@ class LatencyModelTest {
         int products = header.indexOf("catalog_products");
         List<Integer> latencies = java.util.stream.Stream.of("p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms").map(header::indexOf).toList();
         List<String> out = new java.util.ArrayList<>(lines);
-        for (String line : lines.subList(1, lines.size())) {
-            String[] f = TrainingData.split(line);
+        for (dev.recops.analysis.Csv.Row row : dev.recops.analysis.Csv.rows(TrainingDataTest.RUNS).subList(1, lines.size())) {
+            String[] f = row.fields().toArray(String[]::new);
             f[products] = "1000000";
             for (int i : latencies) {
                 f[i] = Double.toString(Double.parseDouble(f[i]) * 1.3);

@@ -108,9 +108,4 @@ class TrainingDataTest {
                 + "\"status\":%d,\"latency_ms\":%s,\"batch_size\":%d,\"inference_ms\":%s,\"query_tokens\":%d}%n", ts, status, latency, batch,
                 inference, tokens);
     }
-
-    @Test
-    void splitsQuotedCsvFields() {
-        assertThat(TrainingData.split("a,\"b,c\",\"d\"\"e\",")).containsExactly("a", "b,c", "d\"e", "");
-    }
 }

@@ -3,8 +3,10 @@ package dev.recops.engine.drill;
 import dev.recops.engine.Poll;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.admin.AdminClient;
+import dev.recops.engine.catalog.CsvReader;
 
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -151,11 +153,16 @@ final class Haproxy {
         if (!a.ok()) {
             return view;
         }
-        for (String line : a.body().split("\n")) {
-            String[] f = line.split(",", -1);
-            if (f.length > 17 && f[0].equals("recops") && !f[1].equals("BACKEND") && !f[1].equals("FRONTEND")) {
-                view.put(f[1], f[17]);
+        try {
+            CsvReader csv = new CsvReader(new StringReader(a.body()));
+            for (CsvReader.Row row; (row = csv.next()) != null; ) {
+                List<String> f = row.fields(); // pxname, svname, ... status is the 18th column
+                if (f.size() > 17 && f.get(0).equals("recops") && !f.get(1).equals("BACKEND") && !f.get(1).equals("FRONTEND")) {
+                    view.put(f.get(1), f.get(17));
+                }
             }
+        } catch (IOException | CsvReader.MalformedCsvException e) {
+            return Map.of(); // a half-written answer: as if it had not answered
         }
         return view;
     }

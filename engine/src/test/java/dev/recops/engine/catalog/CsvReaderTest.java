@@ -48,10 +48,13 @@ class CsvReaderTest {
     }
 
     @Test
-    void quoteInsideUnquotedFieldIsAnError() {
-        assertThatThrownBy(() -> read("a,b\n1,ab\"c\n"))
-                .isInstanceOf(CsvReader.MalformedCsvException.class)
-                .hasMessageContaining("line 2");
+    void quoteInsideUnquotedFieldIsKeptAsACharacter() throws Exception {
+        assertThat(read("a,b\n1,ab\"c\n").get(1).fields()).containsExactly("1", "ab\"c");
+    }
+
+    @Test
+    void blankLinesBetweenRecordsAreSkippedAndCounted() throws Exception {
+        assertThat(read("a,b\n\n\n1,2\n")).extracting(CsvReader.Row::line).containsExactly(1, 4);
     }
 
     @Test
