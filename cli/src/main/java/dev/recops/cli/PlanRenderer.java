@@ -122,7 +122,7 @@ final class PlanRenderer {
             put(n, "max_throughput_rps", p.maxThroughput());
             ObjectNode intervals = n.putObject("interval_80");
             p.intervals().forEach((t, i) -> {
-                ObjectNode e = intervals.putObject(t.column);
+                ObjectNode e = intervals.putObject(t.column());
                 put(e, "low", i.low());
                 put(e, "high", i.high());
             });

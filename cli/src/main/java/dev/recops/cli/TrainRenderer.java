@@ -38,7 +38,7 @@ final class TrainRenderer {
         for (Trainer.TargetReport r : model.reports()) {
             Trainer.Score s = r.chosenScore();
             w.printf(Locale.ROOT, "  %-15s %-13s %6.1f%% %9.2f %-2s %7.3f %9s %9s   %d samples, %d configurations%n", r.target().label(), r.chosen().label,
-                    s.mape(), s.rmse(), r.target().unit, s.r2(), String.format(Locale.ROOT, "x%.2f", s.widthRatio80()),
+                    s.mape(), s.rmse(), r.target().unit(), s.r2(), String.format(Locale.ROOT, "x%.2f", s.widthRatio80()),
                     String.format(Locale.ROOT, "%.0f%%", 100 * s.coverage80()), r.samples(), r.configurations());
         }
         w.println("  (80% hi/lo: the 80% prediction interval's top over its bottom; covered: the points left out inside an interval "

@@ -396,7 +396,7 @@ public final class LatencyModel implements Serializable {
         }
         ObjectNode targets = root.putObject("targets");
         for (Trainer.TargetReport r : reports.values()) {
-            ObjectNode n = targets.putObject(r.target().column);
+            ObjectNode n = targets.putObject(r.target().column());
             n.put("algorithm", r.chosen().label).put("samples", r.samples()).put("configurations", r.configurations());
             ObjectNode cv = n.putObject("cross_validation");
             for (Trainer.Score s : r.scores()) {

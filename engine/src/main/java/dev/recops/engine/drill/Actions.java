@@ -9,8 +9,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
 
-/** The drill's actions (the experiment's method and rollbacks), each run against the deployment. */
-final class Actions {
+/**
+ * The drill's actions (the experiment's method and rollbacks), each run against the deployment.
+ *
+ * @param drill what an action needs of the running drill
+ */
+record Actions(Experiment e, Deployment deployment, Actions.Running drill) {
     /** What an action needs of the running drill. */
     interface Running {
         /** Waits, checking the stop conditions. */
@@ -21,16 +25,6 @@ final class Actions {
 
         /** Extra open-loop load at {@code rate} for {@code lasting}, recorded with the drill's own; when it ends. */
         RunResult burst(double rate, Duration lasting);
-    }
-
-    private final Experiment e;
-    private final Deployment deployment;
-    private final Running drill;
-
-    Actions(Experiment e, Deployment deployment, Running drill) {
-        this.e = e;
-        this.deployment = deployment;
-        this.drill = drill;
     }
 
     /** An action that ran but did not do what it must (a corrupted version accepted, an admin call refused). */

@@ -23,21 +23,14 @@ import static dev.recops.engine.drill.LocalProcesses.tail;
  * The real HAProxy in front of a local drill's replicas: its configuration (health checks on
  * {@code /v2/health/ready}, the experiment's retry policy, a Prometheus exporter), its start on
  * free loopback ports, and its view of the replicas.
+ *
+ * @param frontendPort where the replicas are reached through it
+ * @param statsPort its statistics and Prometheus exporter
  */
-final class Haproxy {
+record Haproxy(Process process, int frontendPort, int statsPort) {
     /** How HAProxy says that another process took a port it was to listen on. */
     private static final String PORT_TAKEN = "cannot bind socket";
     private static final int PORT_ATTEMPTS = 3;
-
-    private final Process process;
-    private final int frontendPort;
-    private final int statsPort;
-
-    private Haproxy(Process process, int frontendPort, int statsPort) {
-        this.process = process;
-        this.frontendPort = frontendPort;
-        this.statsPort = statsPort;
-    }
 
     /** HAProxy must be on the PATH: a clear precondition failure otherwise. */
     static void require() {
@@ -165,18 +158,6 @@ final class Haproxy {
             return Map.of(); // a half-written answer: as if it had not answered
         }
         return view;
-    }
-
-    int frontendPort() {
-        return frontendPort;
-    }
-
-    int statsPort() {
-        return statsPort;
-    }
-
-    Process process() {
-        return process;
     }
 
     /** Stops it and waits (it is HAProxy's job to stop quickly). */

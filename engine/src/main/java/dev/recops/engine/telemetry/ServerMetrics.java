@@ -77,120 +77,55 @@ public final class ServerMetrics {
     private final Counter queryCacheEvictions;
 
     public ServerMetrics() {
-        requests = Counter.builder()
-                .name("recops_requests_total")
-                .help("Requests answered, by endpoint, model, version and HTTP status code.")
-                .labelNames("endpoint", "model", "version", "code")
-                .register(registry);
-        requestDuration = Histogram.builder()
-                .name("recops_request_duration_seconds")
-                .help("Time from receiving a request to sending its response.")
-                .unit(Unit.SECONDS)
-                .labelNames("endpoint", "model", "version")
-                .classicUpperBounds(LATENCY_BUCKETS)
-                .register(registry);
-        modelLoaded = Gauge.builder()
-                .name("recops_model_loaded")
-                .help("1 for each model version loaded and able to serve.")
-                .labelNames("model", "version")
-                .register(registry);
-        modelLoadDuration = Histogram.builder()
-                .name("recops_model_load_duration_seconds")
-                .help("Time to load a model version: verify, load, warm up, embed or read the catalog.")
-                .unit(Unit.SECONDS)
-                .labelNames("model", "version")
-                .classicUpperBounds(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
-                .register(registry);
-        catalogProducts = Gauge.builder()
-                .name("recops_catalog_products")
-                .help("Products in the served catalog.")
-                .register(registry);
-        catalogUpdates = Counter.builder()
-                .name("recops_catalog_updates")
-                .help("Products changed by live catalog updates, by operation (upsert, delete, patch).")
-                .labelNames("op")
-                .register(registry);
-        embeddingBacklog = Gauge.builder()
-                .name("recops_catalog_embedding_backlog")
-                .help("Product texts of live updates waiting to be embedded, over every loaded version.")
-                .register(registry);
-        buildDone = Gauge.builder()
-                .name("recops_catalog_build_done")
-                .help("Products a version's catalog build has done, by phase (embedding, indexing); with recops_catalog_build_size, "
-                        + "its progress while loading.")
-                .labelNames("model", "version", "phase")
-                .register(registry);
-        buildTotal = Gauge.builder()
-                .name("recops_catalog_build_size")
-                .help("Products a version's catalog build phase has to do (embedding: those not in the embedding cache).")
-                .labelNames("model", "version", "phase")
-                .register(registry);
-        queueDuration = Histogram.builder()
-                .name("recops_queue_duration_seconds")
-                .help("Time a request waited in its model version's queue before inference.")
-                .unit(Unit.SECONDS)
-                .labelNames("model", "version")
-                .classicUpperBounds(LATENCY_BUCKETS)
-                .register(registry);
-        inferenceDuration = Histogram.builder()
-                .name("recops_inference_duration_seconds")
-                .help("Time of one model call (one batch).")
-                .unit(Unit.SECONDS)
-                .labelNames("model", "version")
-                .classicUpperBounds(LATENCY_BUCKETS)
-                .register(registry);
-        batchSize = Histogram.builder()
-                .name("recops_batch_size")
-                .help("Texts per model call.")
-                .labelNames("model", "version")
-                .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128)
-                .register(registry);
-        batchPaddedTokens = Histogram.builder()
-                .name("recops_batch_padded_tokens")
-                .help("Token positions per model call, padding included (batch size x longest text).")
-                .labelNames("model", "version")
-                .classicUpperBounds(8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
-                .classicOnly()
-                .register(registry);
-        queryTokens = Histogram.builder()
-                .name("recops_query_tokens")
-                .help("Tokens per query text after truncation, special tokens included.")
-                .labelNames("model", "version")
-                .classicUpperBounds(4, 8, 16, 32, 64, 128, 256, 512)
-                .classicOnly()
-                .register(registry);
-        shed = Counter.builder()
-                .name("recops_shed_total")
-                .help("Requests refused with 503, by reason: queue_full, deadline (admission), not_ready (still loading).")
-                .labelNames("model", "version", "reason")
-                .register(registry);
-        deadlineExceeded = Counter.builder()
-                .name("recops_deadline_exceeded_total")
-                .help("Requests answered 504, by where the deadline passed (queue: never computed; wait: discarded).")
-                .labelNames("model", "version", "stage")
-                .register(registry);
-        invalidInputs = Counter.builder()
-                .name("recops_invalid_requests_total")
-                .help("Requests refused as invalid (4xx), by endpoint and error code.")
-                .labelNames("endpoint", "code")
-                .register(registry);
-        inFlight = Gauge.builder()
-                .name("recops_in_flight_requests")
-                .help("Requests being handled right now.")
-                .register(registry);
-        accessLogDropped = Counter.builder()
-                .name("recops_access_log_dropped_total")
-                .help("Access log lines dropped: the writer could not keep up, or could not write.")
-                .register(registry);
-        stateSaveFailures = Counter.builder()
-                .name("recops_serving_state_save_failures_total")
-                .help("Changes of the primary, rollback target or traffic policy the server could not save for its next start.")
-                .register(registry);
-        queueCapacity = Gauge.builder()
-                .name("recops_queue_capacity")
-                .help("Requests a model version's queue holds before shedding.")
-                .labelNames("model", "version")
-                .register(registry);
+        requests = counter("recops_requests_total",
+                "Requests answered, by endpoint, model, version and HTTP status code.",
+                "endpoint", "model", "version", "code");
+        requestDuration = seconds("recops_request_duration_seconds",
+                "Time from receiving a request to sending its response.",
+                LATENCY_BUCKETS, "endpoint", "model", "version");
+        modelLoaded = gauge("recops_model_loaded", "1 for each model version loaded and able to serve.", "model", "version");
+        modelLoadDuration = seconds("recops_model_load_duration_seconds",
+                "Time to load a model version: verify, load, warm up, embed or read the catalog.",
+                new double[] {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300}, "model", "version");
+        catalogProducts = gauge("recops_catalog_products", "Products in the served catalog.");
+        catalogUpdates = counter("recops_catalog_updates",
+                "Products changed by live catalog updates, by operation (upsert, delete, patch).",
+                "op");
+        embeddingBacklog = gauge("recops_catalog_embedding_backlog",
+                "Product texts of live updates waiting to be embedded, over every loaded version.");
+        buildDone = gauge("recops_catalog_build_done", "Products a version's catalog build has done, by phase (embedding, indexing); with "
+                + "recops_catalog_build_size, its progress while loading.", "model", "version", "phase");
+        buildTotal = gauge("recops_catalog_build_size",
+                "Products a version's catalog build phase has to do (embedding: those not in the embedding cache).",
+                "model", "version", "phase");
+        queueDuration = seconds("recops_queue_duration_seconds",
+                "Time a request waited in its model version's queue before inference.",
+                LATENCY_BUCKETS, "model", "version");
+        inferenceDuration = seconds("recops_inference_duration_seconds",
+                "Time of one model call (one batch).",
+                LATENCY_BUCKETS, "model", "version");
+        batchSize = histogram("recops_batch_size", "Texts per model call.", new double[] {1, 2, 4, 8, 16, 32, 64, 128}, "model", "version");
+        batchPaddedTokens = classic("recops_batch_padded_tokens",
+                "Token positions per model call, padding included (batch size x longest text).",
+                new double[] {8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096}, "model", "version");
+        queryTokens = classic("recops_query_tokens",
+                "Tokens per query text after truncation, special tokens included.",
+                new double[] {4, 8, 16, 32, 64, 128, 256, 512}, "model", "version");
+        shed = counter("recops_shed_total",
+                "Requests refused with 503, by reason: queue_full, deadline (admission), not_ready (still loading).",
+                "model", "version", "reason");
+        deadlineExceeded = counter("recops_deadline_exceeded_total",
+                "Requests answered 504, by where the deadline passed (queue: never computed; wait: discarded).",
+                "model", "version", "stage");
+        invalidInputs = counter("recops_invalid_requests_total",
+                "Requests refused as invalid (4xx), by endpoint and error code.",
+                "endpoint", "code");
+        inFlight = gauge("recops_in_flight_requests", "Requests being handled right now.");
+        accessLogDropped = counter("recops_access_log_dropped_total",
+                "Access log lines dropped: the writer could not keep up, or could not write.");
+        stateSaveFailures = counter("recops_serving_state_save_failures_total",
+                "Changes of the primary, rollback target or traffic policy the server could not save for its next start.");
+        queueCapacity = gauge("recops_queue_capacity", "Requests a model version's queue holds before shedding.", "model", "version");
         GaugeWithCallback.builder()
                 .name("recops_ready")
                 .help("1 when this replica is ready to serve (a version loaded, not draining), else 0.")
@@ -202,11 +137,9 @@ public final class ServerMetrics {
                 .labelNames("model", "version")
                 .callback(cb -> queueDepths.forEach((labels, depth) -> cb.call(depth.getAsInt(), labels.get(0), labels.get(1))))
                 .register(registry);
-        degraded = Counter.builder()
-                .name("recops_degraded_total")
-                .help("Requests answered by the degraded path (BM25 over titles) instead of the model, by reason.")
-                .labelNames("endpoint", "reason")
-                .register(registry);
+        degraded = counter("recops_degraded_total",
+                "Requests answered by the degraded path (BM25 over titles) instead of the model, by reason.",
+                "endpoint", "reason");
         for (String reason : List.of("timeout", "model_error", "breaker_open")) {
             degraded.labelValues("search", reason);
         }
@@ -216,56 +149,36 @@ public final class ServerMetrics {
                 .labelNames("model", "version")
                 .callback(cb -> breakers.forEach((labels, state) -> cb.call(state.getAsInt(), labels.get(0), labels.get(1))))
                 .register(registry);
-        canaryDecisions = Counter.builder()
-                .name("recops_canary_decisions_total")
-                .help("Automatic canary analysis verdicts per window: rollback, pass, insufficient (too few requests).")
-                .labelNames("version", "decision")
-                .register(registry);
-        rateLimited = Counter.builder()
-                .name("recops_rate_limited_total")
-                .help("Queries refused with 429 because their client exceeded the per-client rate limit.")
-                .labelNames("endpoint")
-                .register(registry);
-        shadowRequests = Counter.builder()
-                .name("recops_shadow_requests_total")
-                .help("Copies of searches sent to the shadow version, by outcome (ok, shed, timeout, error); answers discarded.")
-                .labelNames("version", "outcome")
-                .register(registry);
-        shadowDuration = Histogram.builder()
-                .name("recops_shadow_duration_seconds")
-                .help("Time the shadow version took to answer a copied search.")
-                .unit(Unit.SECONDS)
-                .labelNames("version")
-                .classicUpperBounds(LATENCY_BUCKETS)
-                .register(registry);
-        shadowOverlap = Histogram.builder()
-                .name("recops_shadow_overlap_ratio")
-                .help("Share of the answered top-k that the shadow version also returned (1 = same products).")
-                .labelNames("version")
-                .classicUpperBounds(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1)
-                .classicOnly()
-                .register(registry);
-        adminRequests = Counter.builder()
-                .name("recops_admin_requests_total")
-                .help("Admin API calls by action and outcome (ok, denied, rejected, failed).")
-                .labelNames("action", "outcome")
-                .register(registry);
+        canaryDecisions = counter("recops_canary_decisions_total",
+                "Automatic canary analysis verdicts per window: rollback, pass, insufficient (too few requests).",
+                "version", "decision");
+        rateLimited = counter("recops_rate_limited_total",
+                "Queries refused with 429 because their client exceeded the per-client rate limit.",
+                "endpoint");
+        shadowRequests = counter("recops_shadow_requests_total",
+                "Copies of searches sent to the shadow version, by outcome (ok, shed, timeout, error); answers discarded.",
+                "version", "outcome");
+        shadowDuration = seconds("recops_shadow_duration_seconds",
+                "Time the shadow version took to answer a copied search.",
+                LATENCY_BUCKETS, "version");
+        shadowOverlap = classic("recops_shadow_overlap_ratio",
+                "Share of the answered top-k that the shadow version also returned (1 = same products).",
+                new double[] {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1}, "version");
+        adminRequests = counter("recops_admin_requests_total",
+                "Admin API calls by action and outcome (ok, denied, rejected, failed).",
+                "action", "outcome");
         GaugeWithCallback.builder()
                 .name("recops_fault_active")
                 .help("1 for each fault injected into a model version and in force (drills).")
                 .labelNames("version", "kind")
                 .callback(cb -> faults.get().forEach((version, kinds) -> kinds.forEach(k -> cb.call(1, version, k))))
                 .register(registry);
-        queryCacheLookups = Counter.builder()
-                .name("recops_query_cache_requests_total")
-                .help("Query vector cache lookups per model version, by result: hit (the queue and the model skipped) or miss.")
-                .labelNames("model", "version", "result")
-                .register(registry);
-        queryCacheEvictions = Counter.builder()
-                .name("recops_query_cache_evictions_total")
-                .help("Query vectors evicted from a version's cache to stay within --query-cache.")
-                .labelNames("model", "version")
-                .register(registry);
+        queryCacheLookups = counter("recops_query_cache_requests_total",
+                "Query vector cache lookups per model version, by result: hit (the queue and the model skipped) or miss.",
+                "model", "version", "result");
+        queryCacheEvictions = counter("recops_query_cache_evictions_total",
+                "Query vectors evicted from a version's cache to stay within --query-cache.",
+                "model", "version");
         GaugeWithCallback.builder()
                 .name("recops_query_cache_entries")
                 .help("Query vectors held in a model version's cache.")
@@ -273,6 +186,29 @@ public final class ServerMetrics {
                 .callback(cb -> queryCacheEntries.forEach((labels, n) -> cb.call(n.getAsLong(), labels.get(0), labels.get(1))))
                 .register(registry);
         JvmMetrics.builder().register(registry);
+    }
+
+    private Counter counter(String name, String help, String... labels) {
+        return Counter.builder().name(name).help(help).labelNames(labels).register(registry);
+    }
+
+    private Gauge gauge(String name, String help, String... labels) {
+        return Gauge.builder().name(name).help(help).labelNames(labels).register(registry);
+    }
+
+    /** A duration in seconds: classic buckets and a native histogram. */
+    private Histogram seconds(String name, String help, double[] bounds, String... labels) {
+        return Histogram.builder().name(name).help(help).unit(Unit.SECONDS).labelNames(labels).classicUpperBounds(bounds).register(registry);
+    }
+
+    /** A count per event (texts, tokens), classic buckets and a native histogram. */
+    private Histogram histogram(String name, String help, double[] bounds, String... labels) {
+        return Histogram.builder().name(name).help(help).labelNames(labels).classicUpperBounds(bounds).register(registry);
+    }
+
+    /** Classic buckets only. */
+    private Histogram classic(String name, String help, double[] bounds, String... labels) {
+        return Histogram.builder().name(name).help(help).labelNames(labels).classicUpperBounds(bounds).classicOnly().register(registry);
     }
 
     /** Where a version's {@code recops_query_cache_entries} comes from, read at scrape time. */
