@@ -63,6 +63,19 @@ public final class BatchSimulation {
         }
     }
 
+    private final BatchPolicy settings;
+    private final List<Arrival> arrivals;
+    private final CallTime callTime;
+    private final Outcome[] outcomes;
+    private final ArrayDeque<Integer> queue = new ArrayDeque<>();
+    private final Worker[] workers;
+    private final CallCost callCost = new CallCost();
+    private final List<Integer> batches = new ArrayList<>();
+    private final List<Integer> calls = new ArrayList<>();
+    private double batchNanos;
+    private long busyNanos;
+    private long lastAnswer;
+
     /** The value at {@code percentile} (nearest rank) of values sorted ascending; NaN when there are none. */
     public static double atPercentile(double[] sorted, double percentile) {
         if (sorted.length == 0) {
@@ -79,19 +92,6 @@ public final class BatchSimulation {
         long batchNanos = -1; // RUNNING: the batch's time, learned (as the batcher does) when it ends
         final List<Integer> batch = new ArrayList<>();
     }
-
-    private final BatchPolicy settings;
-    private final List<Arrival> arrivals;
-    private final CallTime callTime;
-    private final Outcome[] outcomes;
-    private final ArrayDeque<Integer> queue = new ArrayDeque<>();
-    private final Worker[] workers;
-    private final CallCost callCost = new CallCost();
-    private final List<Integer> batches = new ArrayList<>();
-    private final List<Integer> calls = new ArrayList<>();
-    private double batchNanos;
-    private long busyNanos;
-    private long lastAnswer;
 
     private BatchSimulation(BatchPolicy settings, List<Arrival> arrivals, CallTime callTime) {
         this.settings = Objects.requireNonNull(settings, "settings");

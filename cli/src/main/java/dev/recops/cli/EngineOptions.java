@@ -91,6 +91,14 @@ public final class EngineOptions {
             description = "HNSW: candidates a search collects and rescores, at least k; more is slower and finds more (default: 200; 300 from 250,000 products).")
     Integer hnswEf;
 
+    /**
+     * This class's options that a load of a server at a URL uses too: it names the model in KServe
+     * paths and picks recommendation seeds from the catalog. Every other one shapes only an engine
+     * this process runs, and with a URL would be accepted and change nothing (bench --url ...
+     * --query-cache 0 reported the server's own cache).
+     */
+    private static final Set<String> USED_WITH_A_URL = Set.of("--model", "--catalog");
+
     /** The vector index chosen; bad values are a usage error. */
     IndexChoice indexChoice(CommandSpec spec) {
         try {
@@ -103,14 +111,6 @@ public final class EngineOptions {
     private static OptionalInt given(Integer value) {
         return value == null ? OptionalInt.empty() : OptionalInt.of(value);
     }
-
-    /**
-     * This class's options that a load of a server at a URL uses too: it names the model in KServe
-     * paths and picks recommendation seeds from the catalog. Every other one shapes only an engine
-     * this process runs, and with a URL would be accepted and change nothing (bench --url ...
-     * --query-cache 0 reported the server's own cache).
-     */
-    private static final Set<String> USED_WITH_A_URL = Set.of("--model", "--catalog");
 
     /**
      * For a command about to load a server at {@code url} instead of its own engine.

@@ -49,6 +49,9 @@ public final class CallTimeModel implements Serializable {
     private final Map<Group, Double> cvMape;
     private final int cores;
 
+    /** A short sample's points cannot resolve less than this, whatever the profile's own error. */
+    static final double LEAST_TOLERANCE = 0.05;
+
     private CallTimeModel(Map<Group, double[]> coefficients, Map<Group, Double> cvMape, int cores) {
         this.coefficients = coefficients;
         this.cvMape = cvMape;
@@ -91,9 +94,6 @@ public final class CallTimeModel implements Serializable {
             return Math.abs(Math.log(ratio)) > Math.log1p(tolerance);
         }
     }
-
-    /** A short sample's points cannot resolve less than this, whatever the profile's own error. */
-    static final double LEAST_TOLERANCE = 0.05;
 
     /**
      * Compares a sample (points measured now, as {@code recops bench --profile} measures them)

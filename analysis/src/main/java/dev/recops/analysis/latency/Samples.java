@@ -9,15 +9,15 @@ import java.util.Map;
 /** What a target is judged on: a query and the value measured for it. */
 record Samples(List<Query> queries, double[] values) {
 
-    int size() {
-        return values.length;
-    }
-
     /**
      * The median request of a run waited this many times the configuration's unloaded p50 or
      * more: its queue was growing (in M/M/1 terms, utilisation above 0.8), not in a steady state.
      */
     static final double KNEE = 5;
+
+    int size() {
+        return values.length;
+    }
 
     /**
      * Percentiles: the runs in steady state, those of each configuration below its knee, the

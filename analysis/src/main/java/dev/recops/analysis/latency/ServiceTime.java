@@ -34,6 +34,8 @@ final class ServiceTime implements Serializable {
     private final DataFrameRegression model;
     private final double cvMape;
 
+    static final int MIN_RUNS = LINEAR.length + 2;
+
     private ServiceTime(Kind kind, DataFrameRegression model, double cvMape) {
         this.kind = kind;
         this.model = model;
@@ -56,8 +58,6 @@ final class ServiceTime implements Serializable {
                 : new double[] {batch, tokens, workers, threads}};
         return Math.max(1e-3, model.predict(DataFrame.of(row, kind == Kind.LINEAR ? LINEAR : TREES))[0]);
     }
-
-    static final int MIN_RUNS = LINEAR.length + 2;
 
     /** The runs that recorded their model calls. */
     static List<Observation> calls(List<Observation> observations) {

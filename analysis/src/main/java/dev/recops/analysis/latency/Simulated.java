@@ -97,6 +97,9 @@ final class Simulated implements Serializable {
     private static final Map<List<Object>, Sim> SIMS = lru(20_000);
     private static final Map<List<Object>, Double> CAPACITIES = lru(2_000);
 
+    /** θ that leaves the simulated percentile as it is. */
+    private static final double[] AS_SIMULATED = {0, 1, 0};
+
     private static <V> Map<List<Object>, V> lru(int size) {
         return Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
             @Override
@@ -147,9 +150,6 @@ final class Simulated implements Serializable {
         }
         return new Simulated(profile, outside, measured.isPresent(), theta);
     }
-
-    /** θ that leaves the simulated percentile as it is. */
-    private static final double[] AS_SIMULATED = {0, 1, 0};
 
     /**
      * Whether calibrating beats the simulated percentile as it is on configurations the fit did

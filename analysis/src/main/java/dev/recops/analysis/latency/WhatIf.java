@@ -113,6 +113,13 @@ public final class WhatIf {
 
     private WhatIf() {}
 
+    /**
+     * Wait growing faster than this, ms per second, is a queue that only grows: the rule {@code bench
+     * --find-max-rate} judges its probes by (arrivals outpacing service by 2.5%), which a queue not
+     * yet full after a short probe would otherwise pass.
+     */
+    static final double GROWING = 25;
+
     /** {@code seconds} of arrivals at {@code rate}, each of {@code tokens} tokens, with {@code timeout}. */
     public static List<BatchSimulation.Arrival> generate(Process process, double rate, double seconds, int tokens, Duration timeout, long seed) {
         if (!(rate > 0) || !(seconds > 0)) {
@@ -237,13 +244,6 @@ public final class WhatIf {
         }
         return lo;
     }
-
-    /**
-     * Wait growing faster than this, ms per second, is a queue that only grows: the rule {@code bench
-     * --find-max-rate} judges its probes by (arrivals outpacing service by 2.5%), which a queue not
-     * yet full after a short probe would otherwise pass.
-     */
-    static final double GROWING = 25;
 
     /**
      * How fast the latency grew through a simulation, ms per second: the mean latency of the last

@@ -61,6 +61,8 @@ public final class AccessLogs {
 
     private AccessLogs() {}
 
+    private static final int CHUNK = 8192;
+
     /** @param from inclusive, or null; @param to exclusive, or null */
     public static Loaded read(List<Path> files, Instant from, Instant to) {
         if (files.isEmpty()) {
@@ -122,8 +124,6 @@ public final class AccessLogs {
         }
         return new Loaded(all.table(), all.malformed, List.copyOf(all.examples), all.outside);
     }
-
-    private static final int CHUNK = 8192;
 
     private static void submit(ExecutorService pool, ArrayDeque<Future<Columns>> inFlight, String[] lines, int count, String file,
                                int firstLine, long fromMs, long toMs) {

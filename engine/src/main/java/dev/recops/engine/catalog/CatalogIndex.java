@@ -57,6 +57,9 @@ public final class CatalogIndex {
     /** The approximate index that finds candidates, when one is used; null for exact search. */
     private final HnswIndex ann;
 
+    /** Texts embedded between two appends of a shard job: what an interrupted job loses at most. */
+    private static final int SHARD_CHUNK = 1024;
+
     private CatalogIndex(Catalog catalog, int dimension, float[] vectors, boolean fromCache, HnswIndex ann) {
         this.catalog = catalog;
         this.dimension = dimension;
@@ -197,9 +200,6 @@ public final class CatalogIndex {
 
     /** What one {@link #embedShard} job found and did. */
     public record ShardReport(int products, int texts, int alreadyEmbedded, int embedded, Path file) {}
-
-    /** Texts embedded between two appends of a shard job: what an interrupted job loses at most. */
-    private static final int SHARD_CHUNK = 1024;
 
     /**
      * Embeds the products of shard {@code index} of {@code count} (from 1; a product's shard

@@ -54,6 +54,14 @@ public final class CatalogLoader {
 
     private CatalogLoader() {}
 
+    /** Columns a product has fields for. */
+    private static final Set<String> CORE = Set.of("product_id", "title", "brand", "color", "price", "in_stock");
+    /** Columns too long to filter on; kept out of the attributes. */
+    private static final Set<String> LONG_TEXT = Set.of("bullet_points", "description");
+    /** Lines parsed per task: the reading thread splits the file, every core parses. */
+    private static final int PARSE_CHUNK = 4096;
+    private static final JsonFactory JSON_FACTORY = JSON.getFactory();
+
     /**
      * @throws RecopsException.PreconditionFailed when the file does not exist
      * @throws RecopsException.InvalidInput when the file is malformed as a whole (no header,
@@ -151,11 +159,6 @@ public final class CatalogLoader {
         new TreeMap<>(p.attributes()).forEach(o::put);
         return o;
     }
-
-    /** Columns a product has fields for. */
-    private static final Set<String> CORE = Set.of("product_id", "title", "brand", "color", "price", "in_stock");
-    /** Columns too long to filter on; kept out of the attributes. */
-    private static final Set<String> LONG_TEXT = Set.of("bullet_points", "description");
 
     private static final class Rows {
         final List<Product> products = new ArrayList<>();
@@ -276,10 +279,6 @@ public final class CatalogLoader {
         }
         return rows;
     }
-
-    /** Lines parsed per task: the reading thread splits the file, every core parses. */
-    private static final int PARSE_CHUNK = 4096;
-    private static final JsonFactory JSON_FACTORY = JSON.getFactory();
 
     /**
      * JSON Lines, parsed on every core in chunks while this thread reads on; rows are added in

@@ -116,6 +116,9 @@ final class HnswFormat {
         writer.commit();
     }
 
+    /** Threads that insert vectors into the merged graph: every core (a first build is the slow part of a start). */
+    private static final int MERGE_WORKERS = Runtime.getRuntime().availableProcessors();
+
     /** A product's document: its id, vector, text for BM25 and filterable attributes. */
     static Document document(Product p, float[] vector, VectorSimilarityFunction similarity) {
         Document d = new Document();
@@ -137,8 +140,6 @@ final class HnswFormat {
         return d;
     }
 
-    /** Threads that insert vectors into the merged graph: every core (a first build is the slow part of a start). */
-    private static final int MERGE_WORKERS = Runtime.getRuntime().availableProcessors();
     private static final ExecutorService MERGES = MERGE_WORKERS < 2 ? null
             : Executors.newFixedThreadPool(MERGE_WORKERS, Thread.ofPlatform().name("recops-hnsw-merge-", 0).daemon().factory());
 

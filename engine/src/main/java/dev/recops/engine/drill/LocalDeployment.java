@@ -140,6 +140,8 @@ final class LocalDeployment implements Deployment {
      */
     static final String DRAIN_DELAY = "1s";
 
+    private final Thread onExit = Thread.ofPlatform().unstarted(this::stopAll);
+
     private void launch(Replica r) {
         List<String> cmd = new ArrayList<>(serveCommand);
         cmd.addAll(List.of("--host", "127.0.0.1", "--port", String.valueOf(r.port), "--admin-port", String.valueOf(r.adminPort),
@@ -365,8 +367,6 @@ final class LocalDeployment implements Deployment {
         int i = target.serveArgs().indexOf("--model");
         return i >= 0 && i + 1 < target.serveArgs().size() ? target.serveArgs().get(i + 1) : "search-encoder";
     }
-
-    private final Thread onExit = Thread.ofPlatform().unstarted(this::stopAll);
 
     @Override
     public void close() {

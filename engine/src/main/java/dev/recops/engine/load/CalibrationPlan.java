@@ -33,10 +33,6 @@ public record CalibrationPlan(Optional<String> url, List<ServerConfig> configs, 
     /** The rate, per second, a capacity search starts from, and the warm-up's. */
     static final String CAPACITY_START = "200";
 
-    /** Closed-loop clients that keep every worker's batches full while a server warms up: two batches per worker. */
-    static int warmupClients(ServerConfig c) {
-        return Math.min(256, 2 * c.batchMax() * c.workers());
-    }
     /** Fewest configurations a model can be fitted and judged on (each fold learns from at least two). */
     static final int MIN_CONFIGS = 3;
     /** A find-max-rate search takes about this many probes (doubling from 200/s, then bisecting to 5%). */
@@ -45,6 +41,10 @@ public record CalibrationPlan(Optional<String> url, List<ServerConfig> configs, 
     private static final Duration SERVER_START_ESTIMATE = Duration.ofSeconds(10);
     private static final Duration PROCESS_START = Duration.ofMillis(1500);
 
+    /** Closed-loop clients that keep every worker's batches full while a server warms up: two batches per worker. */
+    static int warmupClients(ServerConfig c) {
+        return Math.min(256, 2 * c.batchMax() * c.workers());
+    }
 
     public CalibrationPlan {
         configs = List.copyOf(configs);

@@ -18,6 +18,16 @@ import java.util.function.ToDoubleFunction;
  */
 public record Slo(Objective objective, boolean implicit) {
 
+    public static final Objective.Vocabulary VOCABULARY = Objective.Vocabulary.of("p99<=50ms, errors<=0.1% or throughput>=500",
+            Arrays.stream(Measured.values()).map(m -> m.measure).toArray(Measure[]::new));
+
+    /**
+     * The objective every gate holds unless one of its own names {@code degraded}: no answer from
+     * the fallback. A server whose model fails answers fast from BM25 with 200s; without it, such a
+     * run would pass a latency objective it never measured.
+     */
+    public static final Slo NONE_DEGRADED = new Slo(VOCABULARY.parse("degraded<=0%"), true);
+
     public Slo(Objective objective) {
         this(objective, false);
     }
@@ -53,16 +63,6 @@ public record Slo(Objective objective, boolean implicit) {
             this.read = read;
         }
     }
-
-    public static final Objective.Vocabulary VOCABULARY = Objective.Vocabulary.of("p99<=50ms, errors<=0.1% or throughput>=500",
-            Arrays.stream(Measured.values()).map(m -> m.measure).toArray(Measure[]::new));
-
-    /**
-     * The objective every gate holds unless one of its own names {@code degraded}: no answer from
-     * the fallback. A server whose model fails answers fast from BM25 with 200s; without it, such a
-     * run would pass a latency objective it never measured.
-     */
-    public static final Slo NONE_DEGRADED = new Slo(VOCABULARY.parse("degraded<=0%"), true);
 
     /** The objective, the value measured, and whether it was met; latency in ms, errors as a fraction. */
     public record Verdict(Slo slo, double actual, boolean met) {

@@ -49,6 +49,14 @@ public final class Workload {
 
     public enum Order { SEQUENTIAL, ZIPF }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int RECOMMEND_SETS = 1_000;
+    private final Spec spec;
+    private final Endpoint[] endpoints;
+    private final int[] cumulativeWeights;
+    private final Map<Endpoint, Call[]> calls = new LinkedHashMap<>();
+    private final double[] zipfCdf;
+
     /** {@code search=80,recommend=20}: endpoints and whole-number weights (a bare name weighs 1). */
     public static Map<Endpoint, Integer> parseMix(String mix) {
         Map<Endpoint, Integer> weights = new LinkedHashMap<>();
@@ -128,15 +136,6 @@ public final class Workload {
      * for ({@link Queries.Search}, {@link Queries.Recommend} or {@link Queries.Embed}).
      */
     public record Call(Endpoint endpoint, byte[] http, Object query) {}
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int RECOMMEND_SETS = 1_000;
-
-    private final Spec spec;
-    private final Endpoint[] endpoints;
-    private final int[] cumulativeWeights;
-    private final Map<Endpoint, Call[]> calls = new LinkedHashMap<>();
-    private final double[] zipfCdf;
 
     private Workload(Spec spec, String hostHeader) {
         this.spec = spec;

@@ -33,6 +33,10 @@ public final class ModelRepository {
         }
     }
 
+    private final Path root;
+    /** The model shipped with recops, served when a repository holds it among others. */
+    public static final String SHIPPED_MODEL = "search-encoder";
+
     /**
      * One usable version of a model in a repository: {@code version}, or the highest when empty.
      *
@@ -61,8 +65,6 @@ public final class ModelRepository {
         }
         return an != bn ? (an ? -1 : 1) : a.compareTo(b);
     };
-
-    private final Path root;
 
     public ModelRepository(Path root) {
         this.root = Objects.requireNonNull(root, "root");
@@ -98,9 +100,6 @@ public final class ModelRepository {
         versions.sort(Comparator.comparing(ModelVersion::name).thenComparing(ModelVersion::version, VERSION_ORDER));
         return new Scan(versions, rejected);
     }
-
-    /** The model shipped with recops, served when a repository holds it among others. */
-    public static final String SHIPPED_MODEL = "search-encoder";
 
     /**
      * The model to serve when none is named: the repository's only model, else the shipped one.

@@ -47,6 +47,13 @@ public final class TextEncoder implements Encoder {
     }
 
     private static final String ENGINE = "OnnxRuntime";
+    private static volatile Thread runtimeInit;
+
+    private final ModelVersion version;
+    private final HuggingFaceTokenizer tokenizer;
+    private final Model model;
+    private final List<String> inputNames;
+    private final String outputName;
 
     /**
      * Starts initialising ONNX Runtime (its native library and environment, through DJL) and the
@@ -66,8 +73,6 @@ public final class TextEncoder implements Encoder {
         });
     }
 
-    private static volatile Thread runtimeInit;
-
     /**
      * Returns once the initialisation {@link #initialiseRuntimeInBackground()} started has ended
      * (at once when none was started). A process that fails before its load calls it before it
@@ -79,12 +84,6 @@ public final class TextEncoder implements Encoder {
             t.join();
         }
     }
-
-    private final ModelVersion version;
-    private final HuggingFaceTokenizer tokenizer;
-    private final Model model;
-    private final List<String> inputNames;
-    private final String outputName;
 
     private TextEncoder(ModelVersion version, HuggingFaceTokenizer tokenizer, Model model) {
         this.version = version;

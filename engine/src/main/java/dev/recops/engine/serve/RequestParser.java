@@ -33,6 +33,8 @@ final class RequestParser {
     /** Refuses trailing content after the JSON value ({@code {...} garbage}). */
     private final ObjectReader reader;
 
+    private static final Pattern ATTRIBUTE = Pattern.compile("[a-z0-9_]{1,64}");
+
     RequestParser(ObjectMapper json) {
         this.reader = json.readerFor(JsonNode.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
@@ -149,8 +151,6 @@ final class RequestParser {
         }
         return new Queries.Target(v.asText());
     }
-
-    private static final Pattern ATTRIBUTE = Pattern.compile("[a-z0-9_]{1,64}");
 
     /**
      * {@code {"brand": "Acme", "category": "chairs", "price": {"min": 10, "max": 50}, "in_stock": true}}:

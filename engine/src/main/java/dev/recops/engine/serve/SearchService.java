@@ -77,6 +77,9 @@ public final class SearchService implements AutoCloseable {
     private volatile Thread analysis;
     private volatile boolean closed;
 
+    /** How long an unload waits for the requests holding the version before it answers (and frees it later). */
+    static final Duration UNLOAD_WAIT = Duration.ofSeconds(10);
+
     public SearchService(ServeOptions options, ServerMetrics metrics, ServeListener listener) {
         this(options, metrics, listener, Encoder.ONNX);
     }
@@ -436,9 +439,6 @@ public final class SearchService implements AutoCloseable {
         });
         return false;
     }
-
-    /** How long an unload waits for the requests holding the version before it answers (and frees it later). */
-    static final Duration UNLOAD_WAIT = Duration.ofSeconds(10);
 
     /**
      * Makes a loaded version the primary, atomically: each request reads the primary once. The
