@@ -1,10 +1,12 @@
 package dev.recops.cli;
 
+import dev.recops.engine.catalog.CatalogJournal;
 import dev.recops.engine.model.ManifestSignature;
 import dev.recops.engine.model.TextEncoder;
 import dev.recops.engine.serve.AdminServer;
 import dev.recops.engine.serve.Queries;
 import dev.recops.engine.serve.SearchService;
+import dev.recops.engine.serve.ServiceSetup;
 import dev.recops.engine.serve.ServeOptions;
 import dev.recops.engine.serve.ServeServer;
 import dev.recops.engine.telemetry.AccessLog;
@@ -111,14 +113,16 @@ final class ServeCommand implements Callable<Integer> {
         ServerMetrics metrics = new ServerMetrics();
         Optional<Tls> tls = dataPlane.tls(spec); // both listeners; checked and read before anything starts
         AccessLog accessLog = accessLogOptions.open(metrics, spec);
-        SearchService service = new SearchService(options, metrics, new LoadProgress(err));
-        service.stateFile(state.stateFile);
-        service.defaultSearchMode(searchMode());
-        service.indexChoice(engine.indexChoice(spec));
-        state.openJournal(options.catalog(), err).ifPresent(service.catalog()::journal);
+        ServiceSetup setup = ServiceSetup.DEFAULT.withStateFile(state.stateFile).withSearchMode(searchMode())
+                .withIndexChoice(engine.indexChoice(spec));
         if (trustedKey != null) {
-            service.trustedKey(ManifestSignature.readPublicKey(trustedKey));
+            setup = setup.withTrustedKey(ManifestSignature.readPublicKey(trustedKey));
         }
+        Optional<CatalogJournal> journal = state.openJournal(options.catalog(), err);
+        if (journal.isPresent()) {
+            setup = setup.withJournal(journal.get());
+        }
+        SearchService service = new SearchService(options, setup, metrics, new LoadProgress(err));
         canary.analysis(spec).ifPresent(service::analyseCanaries);
         // Load while the HTTP server starts: both take most of a second, and there are two cores.
         CompletableFuture<Void> loading = CompletableFuture.runAsync(service::load,

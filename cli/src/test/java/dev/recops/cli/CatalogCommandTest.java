@@ -6,6 +6,7 @@ import dev.recops.engine.admin.BearerToken;
 import dev.recops.engine.serve.AdminServer;
 import dev.recops.engine.serve.Queries;
 import dev.recops.engine.serve.SearchService;
+import dev.recops.engine.serve.ServiceSetup;
 import dev.recops.engine.serve.ServeListener;
 import dev.recops.engine.serve.ServeOptions;
 import dev.recops.engine.telemetry.ServerMetrics;
@@ -41,8 +42,8 @@ class CatalogCommandTest {
         ServeOptions options = new ServeOptions("127.0.0.1", 0, MODELS, "search-encoder", "1", TESTDATA.resolve("esci/products.csv"),
                 Optional.of(dir.resolve("cache")), 1, 1, OptionalInt.empty(), Optional.empty(), 64, Duration.ofSeconds(5));
         ServerMetrics metrics = new ServerMetrics();
-        service = new SearchService(options, metrics, ServeListener.NONE);
-        service.catalog().journal(dev.recops.engine.catalog.CatalogJournal.open(dir.resolve("journal")));
+        service = new SearchService(options, ServiceSetup.DEFAULT.withJournal(dev.recops.engine.catalog.CatalogJournal.open(dir.resolve("journal"))),
+                metrics, ServeListener.NONE);
         service.load();
         admin = AdminServer.start("127.0.0.1", 0, service, BearerToken.open(dir.resolve("token")), AuditLog.open(Optional.empty()),
                 metrics, false);

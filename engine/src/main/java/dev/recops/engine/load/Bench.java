@@ -3,6 +3,7 @@ package dev.recops.engine.load;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.catalog.IndexChoice;
 import dev.recops.engine.serve.SearchService;
+import dev.recops.engine.serve.ServiceSetup;
 import dev.recops.engine.serve.ServeListener;
 import dev.recops.engine.serve.ServeOptions;
 import dev.recops.engine.telemetry.ServerMetrics;
@@ -157,8 +158,8 @@ public final class Bench {
         try (HlogFiles.Output hlog = request.hdrLog().map(HlogFiles::create).orElse(null)) {
             if (request.inProcess()) {
                 ServerMetrics metrics = new ServerMetrics();
-                try (SearchService service = new SearchService(engine, metrics, ServeListener.NONE)) {
-                    service.indexChoice(request.indexChoice());
+                try (SearchService service = new SearchService(engine, ServiceSetup.DEFAULT.withIndexChoice(request.indexChoice()), metrics,
+                        ServeListener.NONE)) {
                     service.load();
                     try (Target target = new InProcessTarget(service, metrics)) {
                         return new LoadRun(target, Workload.build(request.workload(), "in-process"), load, writer(hlog), listener::progress).run();

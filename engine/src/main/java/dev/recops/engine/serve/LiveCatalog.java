@@ -90,10 +90,10 @@ public final class LiveCatalog {
 
     /**
      * Keeps live updates in this journal directory, so a restart serves them (see {@link
-     * CatalogJournal}; taken over: closed with the service); set before {@link SearchService#load()}.
+     * CatalogJournal}; taken over: closed with the service); given at construction ({@link ServiceSetup}).
      * Without one, updates last until the process ends.
      */
-    public void journal(CatalogJournal j) {
+    void journal(CatalogJournal j) {
         journal = Optional.of(j);
     }
 

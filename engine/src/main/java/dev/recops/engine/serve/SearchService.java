@@ -4,18 +4,13 @@ import dev.recops.batching.BatchPolicy;
 import dev.recops.engine.RecopsException;
 import dev.recops.engine.catalog.Catalog;
 import dev.recops.engine.catalog.CatalogIndex;
-import dev.recops.engine.catalog.CatalogJournal;
 import dev.recops.engine.catalog.HnswIndex;
-import dev.recops.engine.catalog.IndexChoice;
-import dev.recops.engine.catalog.Product;
-import dev.recops.engine.catalog.ProductPatch;
 import dev.recops.engine.model.Encoder;
 import dev.recops.engine.model.ModelRepository;
 import dev.recops.engine.model.ModelVersion;
 import dev.recops.engine.telemetry.ServerMetrics;
 
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,11 +76,15 @@ public final class SearchService implements AutoCloseable {
     static final Duration UNLOAD_WAIT = Duration.ofSeconds(10);
 
     public SearchService(ServeOptions options, ServerMetrics metrics, ServeListener listener) {
-        this(options, metrics, listener, Encoder.ONNX);
+        this(options, ServiceSetup.DEFAULT, metrics, listener, Encoder.ONNX);
     }
 
-    /** As {@link #SearchService(ServeOptions, ServerMetrics, ServeListener)} with another way to open encoders (tests: fakes). */
-    public SearchService(ServeOptions options, ServerMetrics metrics, ServeListener listener, Encoder.Factory encoders) {
+    public SearchService(ServeOptions options, ServiceSetup setup, ServerMetrics metrics, ServeListener listener) {
+        this(options, setup, metrics, listener, Encoder.ONNX);
+    }
+
+    /** As {@link #SearchService(ServeOptions, ServiceSetup, ServerMetrics, ServeListener)} with another way to open encoders (tests: fakes). */
+    public SearchService(ServeOptions options, ServiceSetup setup, ServerMetrics metrics, ServeListener listener, Encoder.Factory encoders) {
         this.options = Objects.requireNonNull(options, "options");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -95,6 +94,11 @@ public final class SearchService implements AutoCloseable {
         this.router = new Router(registry, options.model());
         this.catalog = new LiveCatalog(options, registry, loader, listener, metrics, () -> closed);
         this.answers = new Answers(options, metrics, registry, router);
+        setup.stateFile().ifPresent(registry::stateFile);
+        answers.defaultMode(setup.searchMode());
+        loader.indexChoice(setup.indexChoice());
+        setup.trustedKey().ifPresent(loader::trustedKey);
+        setup.journal().ifPresent(catalog::journal);
         metrics.faults(() -> faults.active().stream().collect(Collectors.toMap(Faults.Fault::version, Faults.Fault::kinds)));
     }
 
@@ -165,29 +169,6 @@ public final class SearchService implements AutoCloseable {
         }
         registry.restore(saved);
         catalog.initialLoadDone();
-    }
-
-    /** How searches that name no mode retrieve (serve's --search-mode). */
-    public void defaultSearchMode(Queries.Mode mode) {
-        if (mode == Queries.Mode.DEFAULT) {
-            throw new IllegalArgumentException("the default search mode must be a mode");
-        }
-        answers.defaultMode(mode);
-    }
-
-    /** Which vector index catalogs get (exact, HNSW, or by size); set before {@link #load()}. */
-    public void indexChoice(IndexChoice choice) {
-        loader.indexChoice(choice);
-    }
-
-    /** From now on, a version loads only with a manifest signature that this key verifies; set before {@link #load()}. */
-    public void trustedKey(PublicKey key) {
-        loader.trustedKey(key);
-    }
-
-    /** Where the primary, the rollback target and the traffic policy are kept across restarts; set before {@link #load()}. */
-    public void stateFile(Path file) {
-        registry.stateFile(file);
     }
 
     /**

@@ -58,8 +58,7 @@ class AdminServerTest {
         ServeOptions options = new ServeOptions("127.0.0.1", 0, repo, "search-encoder", "1", TestData.esciProducts(),
                 Optional.of(dir.resolve("cache")), 2, 1, OptionalInt.empty(), Optional.empty(), 256, Duration.ofSeconds(5));
         ServerMetrics metrics = new ServerMetrics();
-        service = new SearchService(options, metrics, ServeListener.NONE);
-        service.stateFile(dir.resolve("state.json"));
+        service = new SearchService(options, ServiceSetup.DEFAULT.withStateFile(dir.resolve("state.json")), metrics, ServeListener.NONE);
         server = ServeServer.start("127.0.0.1", 0, service, metrics, Duration.ofSeconds(5), AccessLog.DISABLED);
         BearerToken tokens = BearerToken.open(dir.resolve("admin-token"));
         token = Files.readString(dir.resolve("admin-token")).strip();

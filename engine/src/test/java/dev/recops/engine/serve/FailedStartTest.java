@@ -47,7 +47,7 @@ class FailedStartTest {
         Path repo = FakeEncoder.repository(dir.resolve("models"), TestData.models(), "1");
         ServeOptions options = new ServeOptions("127.0.0.1", 0, repo, "search-encoder", "", dir.resolve("missing.csv"), Optional.empty(), 1, 1,
                 OptionalInt.empty(), Optional.empty(), 64, Duration.ofSeconds(5));
-        SearchService service = new SearchService(options, new ServerMetrics(), ServeListener.NONE, slow);
+        SearchService service = new SearchService(options, ServiceSetup.DEFAULT, new ServerMetrics(), ServeListener.NONE, slow);
 
         AtomicBoolean loadReturned = new AtomicBoolean();
         Thread starting = Thread.ofPlatform().start(() -> {

@@ -45,7 +45,8 @@ class FiltersTest {
         Path repo = FakeEncoder.repository(dir.resolve("models"), TestData.models(), "1");
         ServeOptions options = new ServeOptions("127.0.0.1", 0, repo, "search-encoder", "", catalog, Optional.empty(), 1, 1,
                 OptionalInt.empty(), Optional.empty(), 64, Duration.ofSeconds(5));
-        service = new SearchService(options, new ServerMetrics(), ServeListener.NONE, FakeEncoder.factory(new FakeEncoder.Gate()));
+        service = new SearchService(options, ServiceSetup.DEFAULT, new ServerMetrics(), ServeListener.NONE,
+                FakeEncoder.factory(new FakeEncoder.Gate()));
         service.load();
     }
 

@@ -39,7 +39,9 @@ class HnswServeTest {
         metrics = new ServerMetrics();
         ServeOptions options = new ServeOptions("127.0.0.1", 0, dir.resolve("models"), "search-encoder", "2", catalog,
                 Optional.of(dir.resolve("cache")), 2, 1, OptionalInt.empty(), Optional.empty(), 256, Duration.ofSeconds(5));
-        SearchService s = new SearchService(options, metrics, new ServeListener() {
+        ServiceSetup setup = ServiceSetup.DEFAULT.withIndexChoice(IndexChoice.of(kind, HnswIndex.Params.DEFAULT))
+                .withJournal(CatalogJournal.open(dir.resolve("journal-" + kind)));
+        SearchService s = new SearchService(options, setup, metrics, new ServeListener() {
             @Override
             public void indexing(ModelVersion version, int done, int total) {
                 if (done == total) {
@@ -47,8 +49,6 @@ class HnswServeTest {
                 }
             }
         }, FakeEncoder.factory(new FakeEncoder.Gate()));
-        s.indexChoice(IndexChoice.of(kind, HnswIndex.Params.DEFAULT));
-        s.catalog().journal(CatalogJournal.open(dir.resolve("journal-" + kind)));
         s.load();
         return s;
     }

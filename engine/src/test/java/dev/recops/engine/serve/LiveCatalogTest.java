@@ -66,13 +66,13 @@ class LiveCatalogTest {
     private SearchService open() {
         ServeOptions options = new ServeOptions("127.0.0.1", 0, dir.resolve("models"), "search-encoder", "2", TestData.esciProducts(),
                 Optional.of(dir.resolve("cache")), 2, 1, OptionalInt.empty(), Optional.empty(), 256, Duration.ofSeconds(5));
-        SearchService s = new SearchService(options, new ServerMetrics(), new ServeListener() {
+        SearchService s = new SearchService(options, ServiceSetup.DEFAULT.withJournal(CatalogJournal.open(dir.resolve("journal"))),
+                new ServerMetrics(), new ServeListener() {
             @Override
             public void versionLoaded(ModelVersion version, Duration took, boolean embeddingsFromCache) {
                 loadedFromCache.put(version.version(), embeddingsFromCache);
             }
         }, FakeEncoder.factory(new FakeEncoder.Gate()));
-        s.catalog().journal(CatalogJournal.open(dir.resolve("journal")));
         s.load();
         return s;
     }

@@ -39,8 +39,8 @@ class RolloutTest {
         Path repo = FakeEncoder.repository(dir.resolve("models"), TestData.models(), "1", "2", "3");
         ServeOptions options = new ServeOptions("127.0.0.1", 0, repo, "search-encoder", "2", TestData.esciProducts(), Optional.empty(),
                 2, 1, OptionalInt.empty(), Optional.empty(), 64, Duration.ofSeconds(5));
-        service = new SearchService(options, new ServerMetrics(), ServeListener.NONE, FakeEncoder.factory(gate));
-        service.stateFile(dir.resolve("state.json"));
+        service = new SearchService(options, ServiceSetup.DEFAULT.withStateFile(dir.resolve("state.json")), new ServerMetrics(),
+                ServeListener.NONE, FakeEncoder.factory(gate));
         service.load();
     }
 
@@ -112,8 +112,8 @@ class RolloutTest {
         service.close();
         ServeOptions options = new ServeOptions("127.0.0.1", 0, dir.resolve("models"), "search-encoder", "", TestData.esciProducts(),
                 Optional.empty(), 2, 1, OptionalInt.empty(), Optional.empty(), 64, Duration.ofSeconds(5));
-        service = new SearchService(options, new ServerMetrics(), ServeListener.NONE, FakeEncoder.factory(gate));
-        service.stateFile(dir.resolve("state.json"));
+        service = new SearchService(options, ServiceSetup.DEFAULT.withStateFile(dir.resolve("state.json")), new ServerMetrics(),
+                ServeListener.NONE, FakeEncoder.factory(gate));
         service.load();
 
         assertThat(service.primaryVersion()).isEqualTo("3");

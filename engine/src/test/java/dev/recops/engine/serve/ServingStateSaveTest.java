@@ -31,9 +31,9 @@ class ServingStateSaveTest {
         ServeOptions options = new ServeOptions("127.0.0.1", 0, repo, "search-encoder", "", TestData.esciProducts(), Optional.empty(), 1, 1,
                 OptionalInt.empty(), Optional.empty(), 64, Duration.ofSeconds(5));
         ServerMetrics metrics = new ServerMetrics();
-        try (SearchService service = new SearchService(options, metrics, ServeListener.NONE, FakeEncoder.factory(new FakeEncoder.Gate()))) {
-            Path notADirectory = Files.writeString(dir.resolve("a-file"), "");
-            service.stateFile(notADirectory.resolve("serving-state.json")); // its directory cannot be made
+        Path notADirectory = Files.writeString(dir.resolve("a-file"), "");
+        ServiceSetup setup = ServiceSetup.DEFAULT.withStateFile(notADirectory.resolve("serving-state.json")); // its directory cannot be made
+        try (SearchService service = new SearchService(options, setup, metrics, ServeListener.NONE, FakeEncoder.factory(new FakeEncoder.Gate()))) {
             service.load();
             dev.recops.engine.Await.until("both versions loaded", () -> service.traffic() != null && service.serving()
                     .map(s -> s.versions().size() == 2).orElse(false));
