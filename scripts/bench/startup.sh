@@ -6,8 +6,6 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs=${1:-5}
-dist="$root/cli/target/recops"
-[ -x "$dist/bin/recops" ] || "$root/recops" --version >/dev/null
 port=18980
 cache=$(mktemp -d)
 at_exit 'rm -rf "$cache"'
