@@ -51,7 +51,8 @@ public final class CsvReader {
             }
             return new Row((int) line, rows.nextValue());
         } catch (JsonProcessingException e) {
-            throw new MalformedCsvException(line, e.getOriginalMessage());
+            String why = e.getOriginalMessage();
+            throw new MalformedCsvException(line, why.startsWith("Missing closing quote") ? "quoted field is never closed" : why);
         }
     }
 }

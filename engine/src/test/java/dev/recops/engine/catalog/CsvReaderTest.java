@@ -44,7 +44,7 @@ class CsvReaderTest {
     void unterminatedQuoteIsAnErrorNamingTheLineWhereTheRecordStarts() {
         assertThatThrownBy(() -> read("a,b\n1,ok\n2,\"never closed\n3,x\n"))
                 .isInstanceOf(CsvReader.MalformedCsvException.class)
-                .hasMessageContaining("line 3");
+                .hasMessage("line 3: quoted field is never closed");
     }
 
     @Test
