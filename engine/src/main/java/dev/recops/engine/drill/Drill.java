@@ -36,7 +36,7 @@ import java.util.function.Consumer;
  * detection, the load balancer isolating a server, and the end of the last probe failure,
  * provided every probe then held for the hold time; RTO runs from the fault to it.
  */
-public final class Drill implements Actions.Running {
+public final class Drill {
     /**
      * @param serveCommand how to start {@code recops serve} for local replicas
      * @param modelRepo the model repository local replicas serve
@@ -109,7 +109,22 @@ public final class Drill implements Actions.Running {
         LoadRun load = new LoadRun(target, workload, loadSpec(e.load().rate(), Duration.ofHours(2)), Optional.empty(), p -> { });
         CompletableFuture<RunResult> loadDone = CompletableFuture.supplyAsync(load::run, r -> Thread.ofPlatform().name("drill-load").start(r));
         Monitor monitor = new Monitor(deployment, e, seen, this::event);
-        Actions actions = new Actions(e, deployment, this);
+        Actions actions = new Actions(e, deployment, new Actions.Running() { // private to the drill, not Drill's API
+            @Override
+            public void pause(Duration d) {
+                Drill.this.pause(d, true);
+            }
+
+            @Override
+            public boolean aborted() {
+                return abortedBy != null;
+            }
+
+            @Override
+            public RunResult burst(double rate, Duration lasting) {
+                return Drill.this.burst(rate, lasting);
+            }
+        });
         Thread watcher = Thread.ofPlatform().daemon().name("drill-watch").start(monitor);
         Instant faultAt = null;
         int methodEndSlot;
@@ -293,18 +308,8 @@ public final class Drill implements Actions.Running {
                 + " after the method");
     }
 
-    @Override
-    public void pause(Duration d) {
-        pause(d, true);
-    }
-
-    @Override
-    public boolean aborted() {
-        return abortedBy != null;
-    }
-
-    @Override
-    public RunResult burst(double rate, Duration lasting) {
+    /** Extra open-loop load, recorded with the drill's own, until it ends (an overload action). */
+    private RunResult burst(double rate, Duration lasting) {
         try (HttpTarget http = HttpTarget.connect(deployment.dataUrl())) {
             LoadRun burst = new LoadRun(seen.recording(http, e.load().timeout().toNanos()), Workload.build(options.workload(), http.hostHeader()),
                     loadSpec(rate, lasting), Optional.empty(), p -> { });
