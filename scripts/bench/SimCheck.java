@@ -51,7 +51,8 @@ public class SimCheck {
             }
             int profiled = Math.min(workers, 2);
             BatchSimulation.Result r = BatchSimulation.run(new BatchPolicy(batchMax, Duration.ofNanos((long) (delay * 1e6)), 1024, workers),
-                    arrivals, (texts, padded) -> (long) (calls.millis(texts, Math.max(1, padded / texts), threads, profiled) * 1e6));
+                    arrivals, (texts, padded, running) -> (long) (calls.millis(texts, Math.max(1, padded / texts), threads, profiled,
+                            Math.min(running, profiled)) * 1e6));
             System.out.printf(Locale.ROOT, "%d,%s,%d,%d,%s,%s,%.3f,%s,%.3f,%.3f,%s%n", batchMax, f[header.indexOf("batch_delay_ms")], workers, threads,
                     f[header.indexOf("rate")], f[header.indexOf("p50_ms")], r.latencyMillis(50), f[header.indexOf("p99_ms")], r.latencyMillis(99),
                     r.busyShare(), f[header.indexOf("error_rate")]);

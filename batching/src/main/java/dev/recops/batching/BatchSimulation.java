@@ -16,9 +16,12 @@ import java.util.Objects;
  * log's timestamps), it gives what the batcher would do: each request's wait, latency and fate,
  * the batch and call sizes, and the workers' busy share. Deterministic for its inputs.
  *
- * <p>What it leaves out: HTTP, tokenization and retrieval around the batcher, background
- * (catalog update) calls, and cores shared with anything else: a call's time is whatever
- * {@code CallTime} says, so contention belongs in that profile.
+ * <p>Calls that overlap share the CPUs as the kernel shares them: while {@code k} workers are
+ * calling, each call advances at the pace {@code CallTime} gives for {@code k} calls at once, so a
+ * call that runs alone on a lightly loaded server takes its time alone, and one that two workers'
+ * calls overlap for half its length takes half of each. What it leaves out: HTTP, tokenization and
+ * retrieval around the batcher, background (catalog update) calls, and cores shared with anything
+ * else, which belong in the {@code CallTime}.
  */
 public final class BatchSimulation {
 
@@ -31,10 +34,13 @@ public final class BatchSimulation {
      */
     public record Arrival(long atNanos, int tokens, long timeoutNanos) {}
 
-    /** The time of one model call of {@code texts} texts padded to {@code paddedTokens} tokens in all. */
+    /**
+     * The time of one model call of {@code texts} texts padded to {@code paddedTokens} tokens in
+     * all, while {@code running} calls (this one among them, at most the workers) run throughout.
+     */
     @FunctionalInterface
     public interface CallTime {
-        long nanos(int texts, int paddedTokens);
+        long nanos(int texts, int paddedTokens, int running);
     }
 
     public enum Fate { ANSWERED, SHED_QUEUE_FULL, SHED_DEADLINE, EXPIRED }
@@ -75,6 +81,7 @@ public final class BatchSimulation {
     private double batchNanos;
     private long busyNanos;
     private long lastAnswer;
+    private long now;
 
     /** The value at {@code percentile} (nearest rank) of values sorted ascending; NaN when there are none. */
     public static double atPercentile(double[] sorted, double percentile) {
@@ -88,9 +95,24 @@ public final class BatchSimulation {
 
     private static final class Worker {
         State state = State.IDLE;
-        long until; // FILLING: when it stops waiting; RUNNING: when its batch ends
-        long batchNanos = -1; // RUNNING: the batch's time, learned (as the batcher does) when it ends
+        long until; // FILLING: when it stops waiting; RUNNING: when its current call ends at the present pace
         final List<Integer> batch = new ArrayList<>();
+        // RUNNING: the batch's live requests, shortest first, the ends of its calls in them, the
+        // call under way, when it and the batch began, and the share of its work still to do
+        final List<Integer> live = new ArrayList<>();
+        int[] callEnds = new int[0];
+        int call;
+        long callStart;
+        long batchStart;
+        double left;
+
+        int from() {
+            return call == 0 ? 0 : callEnds[call - 1];
+        }
+
+        int texts() {
+            return callEnds[call] - from();
+        }
     }
 
     private BatchSimulation(BatchPolicy settings, List<Arrival> arrivals, CallTime callTime) {
@@ -120,17 +142,16 @@ public final class BatchSimulation {
             if (arrival == Long.MAX_VALUE && due == null) {
                 break;
             }
+            advance(due == null || arrival <= due.until ? arrival : due.until);
             if (due == null || arrival <= due.until) {
                 arrive(next++);
             } else if (due.state == State.FILLING) {
-                start(due, due.until);
+                start(due, now);
             } else {
-                if (due.batchNanos >= 0) {
-                    batchNanos = BatchPolicy.smoothed(batchNanos, due.batchNanos);
-                }
-                due.state = State.IDLE; // its batch is answered; it looks for the next
-                take(due, due.until);
+                due.left = 0;
+                callEnded(due);
             }
+            pace();
         }
         long span = Math.max(1, lastAnswer - (arrivals.isEmpty() ? 0 : arrivals.getFirst().atNanos()));
         return new Result(List.of(outcomes), List.copyOf(batches), List.copyOf(calls), (double) busyNanos / (span * (long) workers.length));
@@ -191,39 +212,88 @@ public final class BatchSimulation {
     /** Runs a worker's batch: expired requests dropped, the rest split into calls of similar length. */
     private void start(Worker w, long now) {
         batches.add(w.batch.size());
-        List<Integer> live = new ArrayList<>();
+        w.live.clear();
         for (int i : w.batch) {
             Arrival a = arrivals.get(i);
             if (now > a.atNanos() + a.timeoutNanos()) {
                 outcomes[i] = new Outcome(a, Fate.EXPIRED, now - a.atNanos(), 0, 0);
             } else {
-                live.add(i);
+                w.live.add(i);
             }
         }
-        live.sort(Comparator.comparingInt(i -> arrivals.get(i).tokens()));
-        int[] lengths = live.stream().mapToInt(i -> arrivals.get(i).tokens()).toArray();
-        long t = now;
-        int from = 0;
-        for (int to : Grouping.split(lengths, callCost.fixedTokens(), settings.maxTokens())) {
-            int padded = (to - from) * lengths[to - 1];
-            long took = callTime.nanos(to - from, padded);
-            callCost.record(padded, took);
-            calls.add(to - from);
-            t += took;
-            for (int k = from; k < to; k++) {
-                int i = live.get(k);
-                Arrival a = arrivals.get(i);
-                outcomes[i] = new Outcome(a, Fate.ANSWERED, now - a.atNanos(), t - a.atNanos(), to - from);
-            }
-            from = to;
-        }
-        w.batchNanos = live.isEmpty() ? -1 : t - now;
-        if (!live.isEmpty()) {
-            lastAnswer = Math.max(lastAnswer, t);
-        }
-        busyNanos += t - now;
-        w.state = State.RUNNING;
-        w.until = t;
         w.batch.clear();
+        if (w.live.isEmpty()) {
+            w.state = State.IDLE;
+            take(w, now);
+            return;
+        }
+        w.live.sort(Comparator.comparingInt(i -> arrivals.get(i).tokens()));
+        int[] lengths = w.live.stream().mapToInt(i -> arrivals.get(i).tokens()).toArray();
+        w.callEnds = Grouping.split(lengths, callCost.fixedTokens(), settings.maxTokens()).stream().mapToInt(Integer::intValue).toArray();
+        w.call = 0;
+        w.batchStart = now;
+        startCall(w, now);
+    }
+
+    private void startCall(Worker w, long now) {
+        w.state = State.RUNNING;
+        w.callStart = now;
+        w.left = 1;
+        calls.add(w.texts());
+    }
+
+    /** Its call is done: its requests answered, then the batch's next call, or the next batch. */
+    private void callEnded(Worker w) {
+        int from = w.from();
+        int to = w.callEnds[w.call];
+        callCost.record(padded(w), now - w.callStart);
+        for (int k = from; k < to; k++) {
+            int i = w.live.get(k);
+            Arrival a = arrivals.get(i);
+            outcomes[i] = new Outcome(a, Fate.ANSWERED, w.batchStart - a.atNanos(), now - a.atNanos(), to - from);
+        }
+        lastAnswer = Math.max(lastAnswer, now);
+        if (++w.call < w.callEnds.length) {
+            startCall(w, now);
+            return;
+        }
+        busyNanos += now - w.batchStart;
+        batchNanos = BatchPolicy.smoothed(batchNanos, now - w.batchStart); // learned as the batcher does, when it ends
+        w.state = State.IDLE; // its batch is answered; it looks for the next
+        take(w, now);
+    }
+
+    /** The call's texts times its longest: the sizes are sorted, so the last. */
+    private int padded(Worker w) {
+        return w.texts() * arrivals.get(w.live.get(w.callEnds[w.call] - 1)).tokens();
+    }
+
+    private long callNanos(Worker w, int running) {
+        return Math.max(1, callTime.nanos(w.texts(), padded(w), running));
+    }
+
+    private int running() {
+        return (int) Arrays.stream(workers).filter(w -> w.state == State.RUNNING).count();
+    }
+
+    /** Moves virtual time to {@code to}: every running call does its share of work at the present pace. */
+    private void advance(long to) {
+        int running = running();
+        for (Worker w : workers) {
+            if (w.state == State.RUNNING && to > now) {
+                w.left = Math.max(0, w.left - (double) (to - now) / callNanos(w, running));
+            }
+        }
+        now = Math.max(now, to);
+    }
+
+    /** When each running call ends if as many calls keep running. */
+    private void pace() {
+        int running = running();
+        for (Worker w : workers) {
+            if (w.state == State.RUNNING) {
+                w.until = now + (long) Math.ceil(w.left * callNanos(w, running));
+            }
+        }
     }
 }

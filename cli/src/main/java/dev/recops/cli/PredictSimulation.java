@@ -62,7 +62,7 @@ final class PredictSimulation {
                 throw AnalysisException.invalid("--seconds must be positive");
             }
             WhatIf.Process p = process.equals("poisson") ? WhatIf.Process.POISSON : WhatIf.Process.CONSTANT;
-            load = WhatIf.generate(p, rate, seconds, (int) Math.round(tokens), timeout, 1);
+            load = WhatIf.generate(p, rate, seconds, tokens, timeout, 1);
             described = String.format(Locale.ROOT, "%s arrivals at %s/s for %s s", process.equals("poisson") ? "Poisson" : "constant",
                     num(rate), num(seconds));
         } else {

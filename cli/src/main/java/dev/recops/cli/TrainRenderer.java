@@ -57,9 +57,11 @@ final class TrainRenderer {
         model.queue().ifPresent(q -> w.printf(Locale.ROOT, "  queueing model: service time %s (cross-validated MAPE %.1f%%), batches split into calls "
                 + "of similar length from %s texts%n", q.serviceTime(), q.serviceTimeMape(),
                 Double.isInfinite(q.splitBatch()) ? "never" : String.format(Locale.ROOT, "%.0f", q.splitBatch())));
-        model.simulation().ifPresent(s -> w.printf(Locale.ROOT, "  simulation: call-time profile on %s (cross-validated MAPE %.1f%%); "
-                + "past capacity the server spends %.2f ms per request outside the batcher%n", Plural.of(s.profileCpus(), "CPU"), 100 * s.profileMape(),
-                s.outsideMillis()));
+        model.simulation().ifPresent(s -> w.printf(Locale.ROOT, "  simulation: call-time profile on %s (cross-validated MAPE %.1f%%); %s%n",
+                Plural.of(s.profileCpus(), "CPU"), 100 * s.profileMape(), s.measured()
+                        ? String.format(Locale.ROOT, "beside the model's calls the server spends %.2f ms of CPU per request and %.0f ms a second, "
+                                + "and a request %.2f ms outside the batcher", s.outsideMillis(), s.backgroundMillis(), s.outsideLatencyMillis())
+                        : String.format(Locale.ROOT, "past capacity the server spends %.2f ms per request outside the batcher", s.outsideMillis())));
         w.printf(Locale.ROOT, "saved %s (%s, %s)%n", out, LatencyModel.DESCRIPTION, LatencyModel.PREDICTORS);
     }
 }

@@ -82,6 +82,20 @@ public final class CallTimeModel implements Serializable {
     }
 
     /**
+     * Median milliseconds of one call of a server with {@code workers} workers while {@code running}
+     * of them call at once: the profile's time for that many workers calling together when it
+     * measured them (a lightly loaded server's call mostly runs alone), else its time for all
+     * {@code workers}, every call overlapped.
+     *
+     * @throws AnalysisException when the profile has no point with these threads and workers
+     */
+    public double millis(int batch, int tokens, int threads, int workers, int running) {
+        int together = coefficients.containsKey(new Group(threads, running)) && coefficients.containsKey(new Group(threads, workers))
+                ? running : workers;
+        return millis(batch, tokens, threads, together);
+    }
+
+    /**
      * How a fresh sample of calls on the machine in hand compares with this profile.
      *
      * @param ratio the sample's call times over the profile's, a geometric mean over its points

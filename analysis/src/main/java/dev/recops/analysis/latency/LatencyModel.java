@@ -40,7 +40,7 @@ public final class LatencyModel implements Serializable {
 
     public static final String DESCRIPTION = "model.json";
     public static final String PREDICTORS = "model.ser";
-    private static final int FORMAT = 3; // 3: the simulation holds the CPU per request around the batcher, and intervals are conformal
+    private static final int FORMAT = 4; // 4: the work around the batcher is CPU per request, a background and a time per request
     /** The z of a central 80% interval under a normal error of the log. */
     static final double Z80 = 1.2816;
 
@@ -49,9 +49,19 @@ public final class LatencyModel implements Serializable {
 
     /**
      * How the simulation was calibrated, when it was chosen: the profile's CPUs and cross-validated
-     * MAPE, and the server's time per request outside the batcher that max throughput implies.
+     * MAPE, and the work around the batcher it simulated.
+     *
+     * @param outsideMillis the server's CPU per request outside the model's calls; without it measured, the time per request
+     *     outside the batcher that max throughput implies
+     * @param backgroundMillis the server's CPU per second outside the calls whatever the rate (0 when not measured)
+     * @param outsideLatencyMillis mean time a request spends outside the batcher (NaN when not measured)
      */
-    public record SimulationFacts(int profileCpus, double profileMape, double outsideMillis) implements Serializable {}
+    public record SimulationFacts(int profileCpus, double profileMape, double outsideMillis, double backgroundMillis, double outsideLatencyMillis)
+            implements Serializable {
+        public boolean measured() {
+            return !Double.isNaN(outsideLatencyMillis);
+        }
+    }
 
     /** A prediction interval: between {@code low} and {@code high} eight times in ten. */
     public record Interval(double low, double high) {
@@ -425,6 +435,8 @@ public final class LatencyModel implements Serializable {
             ObjectNode n = root.putObject("simulation").put("profile_cpus", simulation.profileCpus());
             put(n, "profile_cv_mape_pct", 100 * simulation.profileMape());
             put(n, "outside_ms_per_request", simulation.outsideMillis());
+            put(n, "background_cpu_ms_per_second", simulation.backgroundMillis());
+            put(n, "outside_latency_ms", simulation.outsideLatencyMillis());
         }
         return root;
     }

@@ -13,7 +13,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
+import java.util.Optional;
 
 /**
  * The profile + simulation model: the whole server simulated in virtual time under Poisson
@@ -24,14 +24,16 @@ import java.util.OptionalDouble;
  * with the calls for the server's CPUs; then calibrated.
  *
  * <ul>
- *   <li>The work around the batcher, {@code o} ms of CPU per request: measured, from the runs whose
- *       server said its CPU time ({@code server_cpu_ms_per_request}, bench reads it from the
- *       server's {@code process_cpu_seconds_total}), as that CPU less the model calls' share, at each
- *       configuration's least loaded run (where a call's time is nearly all CPU), the median over
- *       configurations. Data without it (older files) simulate the batcher alone, and {@code o}
- *       is the server's time per request outside it that max throughput implies: the mean of
- *       {@code 1/measured - 1/C} over the configurations driven past capacity ({@code C} the
- *       batcher's simulated capacity); 0 without such data either.
+ *   <li>The work around the batcher ({@link WhatIf.Outside}), measured from the runs whose server
+ *       said its CPU time ({@code server_cpu_ms_per_request}, bench reads it from the server's
+ *       {@code process_cpu_seconds_total}): its CPU, that CPU less the model calls' ({@link
+ *       #measuredOutside}), a line through the runs' CPU per second against their rate (a cost per
+ *       request and a background); its time per request, what each configuration's least loaded
+ *       run took beyond what the batcher alone would take there, the median over configurations.
+ *       Data without the CPU (older files) simulate the batcher alone, and {@code o} is the
+ *       server's time per request outside it that max throughput implies: the mean of {@code
+ *       1/measured - 1/C} over the configurations driven past capacity ({@code C} the batcher's
+ *       simulated capacity); 0 without such data either.
  *   <li>Max throughput: the highest rate the simulated server serves with at most 1% shed or
  *       expired and a steady queue over {@value #CAPACITY_SECONDS} s (what {@code bench
  *       --find-max-rate --slo 'errors<=1%'} finds with 10 s probes); without the measured CPU,
@@ -45,7 +47,7 @@ import java.util.OptionalDouble;
  * <p>Its spread: the standard deviation of the log percentile over the seeds, which
  * {@link LatencyModel} adds to the cross-validated error for a prediction interval.
  *
- * <p>What it assumes: every query has the mean token length; requests time out at the server's
+ * <p>What it assumes: query lengths spread about their mean as {@link WhatIf#generate} draws them; requests time out at the server's
  * default 2 s and queue at its default capacity 256; the server runs on the CPUs the profile was
  * measured on.
  */
@@ -83,9 +85,10 @@ final class Simulated implements Serializable {
     }
 
     private final CallTimeModel profile;
-    private final double outsideMillis;
-    /** The CPU around the batcher was measured: simulated on the server's CPUs, not only added to capacity. */
-    private final boolean wholeServer;
+    /** The work around the batcher, simulated on the server's CPUs when it was measured; {@link WhatIf.Outside#NONE} otherwise. */
+    private final WhatIf.Outside outside;
+    /** Without it measured: the time per request outside the batcher that max throughput implies, added to capacity only. */
+    private final double impliedMillis;
     private final Map<Target, double[]> theta;
 
     /**
@@ -109,28 +112,29 @@ final class Simulated implements Serializable {
         });
     }
 
-    private Simulated(CallTimeModel profile, double outsideMillis, boolean wholeServer, Map<Target, double[]> theta) {
+    private Simulated(CallTimeModel profile, WhatIf.Outside outside, double impliedMillis, Map<Target, double[]> theta) {
         this.profile = profile;
-        this.outsideMillis = outsideMillis;
-        this.wholeServer = wholeServer;
+        this.outside = outside;
+        this.impliedMillis = impliedMillis;
         this.theta = theta;
     }
 
     /** Calibrates the simulation of {@code profile} on the observations. */
     static Simulated fit(CallTimeModel profile, List<Observation> observations) {
-        Simulated raw = new Simulated(profile, 0, false, Map.of());
+        Simulated raw = new Simulated(profile, WhatIf.Outside.NONE, 0, Map.of());
         Samples saturated = Samples.of(Target.MAX_THROUGHPUT, observations);
-        OptionalDouble measured = measuredOutside(observations, raw.cores());
-        double outside = measured.orElse(0);
+        Optional<WhatIf.Outside> measured = measuredOutside(observations, profile);
+        double implied = 0;
         if (measured.isEmpty() && saturated.size() > 0) {
             double sum = 0;
             for (int i = 0; i < saturated.size(); i++) {
                 Query q = saturated.queries().get(i);
                 sum += 1000 / saturated.values()[i] - 1000 / raw.simulatedCapacity(q.config(), q.queryTokens());
             }
-            outside = Math.max(0, sum / saturated.size());
+            implied = Math.max(0, sum / saturated.size());
         }
-        Simulated shape = new Simulated(profile, outside, measured.isPresent(), Map.of());
+        WhatIf.Outside outside = measured.orElse(WhatIf.Outside.NONE);
+        Simulated shape = new Simulated(profile, outside, implied, Map.of());
         Map<Target, double[]> theta = new EnumMap<>(Target.class);
         for (Target t : List.of(Target.P50, Target.P95, Target.P99)) {
             Samples s = Samples.forTraining(t, observations);
@@ -148,7 +152,7 @@ final class Simulated implements Serializable {
         if (theta.isEmpty()) {
             throw AnalysisException.invalid("too few sustainable runs to calibrate the simulation");
         }
-        return new Simulated(profile, outside, measured.isPresent(), theta);
+        return new Simulated(profile, outside, implied, theta);
     }
 
     /**
@@ -197,47 +201,88 @@ final class Simulated implements Serializable {
     }
 
     /**
-     * CPU per request outside the model's calls, ms, from the runs that say: the server's CPU per
-     * response less the calls' (each call's time over its texts, on as many CPUs as its threads
-     * use), at each configuration's least loaded stable run; the median over configurations. Only
-     * configurations whose calls cannot share a CPU (workers x threads within the CPUs) when there
-     * are such: two calls on one CPU each last longer than the CPU they use.
+     * The work around the batcher, from the runs that say their server's CPU. Its CPU: each stable
+     * run's CPU per second less its calls' (calls per second times what the profile says a call of
+     * the run's mean batch costs alone, on as many CPUs as its threads use: a call's own time in
+     * the run is no measure, as work beside it stretches it), a least-squares line against the
+     * rate, whose slope is the CPU per request and whose intercept the background (neither below
+     * zero). Its time per request: at each configuration's least loaded run, the measured p50 less
+     * the simulated batcher's (with that CPU beside it), as the exponential the simulation draws
+     * puts a median at {@code ln 2} of its mean, and unstretched by the CPU the calls took; the
+     * median over configurations. Empty when no run says its CPU.
      */
-    static OptionalDouble measuredOutside(List<Observation> observations, int cores) {
-        boolean anyAlone = observations.stream().anyMatch(o -> Double.isFinite(o.cpuMillis()) && alone(o.config(), cores));
-        Map<Config, Observation> quietest = new LinkedHashMap<>();
-        for (Observation o : observations) {
-            if (o.stable() && Double.isFinite(o.cpuMillis()) && o.hasServiceTime() && (!anyAlone || alone(o.config(), cores))) {
-                quietest.merge(o.config(), o, (a, b) -> a.query().rate() <= b.query().rate() ? a : b);
-            }
+    static Optional<WhatIf.Outside> measuredOutside(List<Observation> observations, CallTimeModel profile) {
+        int cores = Math.max(1, profile.cores());
+        List<Observation> measured = observations.stream()
+                .filter(o -> o.stable() && Double.isFinite(o.cpuMillis()) && o.hasServiceTime() && o.throughput() > 0).toList();
+        if (measured.isEmpty()) {
+            return Optional.empty();
         }
-        double[] outside = quietest.values().stream()
-                .mapToDouble(o -> Math.max(0, o.cpuMillis() - o.callMillis() / o.meanBatch() * Math.min(o.config().threads(), cores)))
-                .toArray();
-        return outside.length == 0 ? OptionalDouble.empty() : OptionalDouble.of(MathEx.median(outside));
+        double[] rate = measured.stream().mapToDouble(Observation::throughput).toArray();
+        double[] perSecond = measured.stream()
+                .mapToDouble(o -> o.throughput() * (o.cpuMillis() - callCpuMillis(profile, o, cores) / o.meanBatch())).toArray();
+        double[] line = nonNegativeLine(rate, perSecond);
+        WhatIf.Outside cpu = new WhatIf.Outside(line[1], line[0], 0, cores);
+        Map<Config, Observation> quietest = new LinkedHashMap<>();
+        measured.forEach(o -> quietest.merge(o.config(), o, (a, b) -> a.query().rate() <= b.query().rate() ? a : b));
+        double[] latency = quietest.values().stream().filter(o -> Double.isFinite(o.p50())).mapToDouble(o -> {
+            WhatIf.Served batcher = serve(profile, cpu, o.query(), 0);
+            return Math.max(0, o.p50() - batcher.latencyMillis(50)) / Math.log(2) / (1 + batcher.modelShare());
+        }).toArray();
+        return Optional.of(new WhatIf.Outside(line[1], line[0], latency.length == 0 ? 0 : MathEx.median(latency), cores));
     }
 
-    /** The configuration's calls each have their CPUs to themselves. */
-    private static boolean alone(Config c, int cores) {
-        return c.workers() * Math.min(c.threads(), cores) <= cores;
+    /** The CPU of one call of the run's mean batch alone, as the profile has it (between the whole batches about it). */
+    private static double callCpuMillis(CallTimeModel profile, Observation o, int cores) {
+        Config c = o.config();
+        int tokens = (int) Math.max(1, Math.round(meanTokens(o.query().queryTokens())));
+        int below = (int) Math.max(1, Math.floor(o.meanBatch()));
+        double low = profile.millis(below, tokens, c.threads(), c.workers(), 1);
+        double high = profile.millis(below + 1, tokens, c.threads(), c.workers(), 1);
+        return (low + (high - low) * Math.max(0, o.meanBatch() - below)) * Math.min(c.threads(), cores);
     }
 
-    private int cores() {
-        return Math.max(1, profile.cores());
+    /** The least-squares line {intercept, slope} through the points, with neither below zero (the other refitted alone). */
+    static double[] nonNegativeLine(double[] x, double[] y) {
+        double mx = MathEx.mean(x);
+        double my = MathEx.mean(y);
+        double sxx = 0;
+        double sxy = 0;
+        for (int i = 0; i < x.length; i++) {
+            sxx += (x[i] - mx) * (x[i] - mx);
+            sxy += (x[i] - mx) * (y[i] - my);
+        }
+        double slope = sxx > 0 ? sxy / sxx : 0;
+        double intercept = my - slope * mx;
+        if (slope < 0 || intercept >= 0 && slope == 0) {
+            return new double[] {Math.max(0, my), 0};
+        }
+        if (intercept < 0) {
+            double xx = 0;
+            double xy = 0;
+            for (int i = 0; i < x.length; i++) {
+                xx += x[i] * x[i];
+                xy += x[i] * y[i];
+            }
+            return new double[] {0, xx > 0 ? Math.max(0, xy / xx) : 0};
+        }
+        return new double[] {intercept, slope};
     }
 
-    private WhatIf.Outside outside() {
-        return wholeServer ? new WhatIf.Outside(outsideMillis, cores()) : WhatIf.Outside.NONE;
-    }
 
     private double[] x(Target t, Query q) {
         double rho = Math.min(RHO_CAP, q.rate() / capacity(q.config(), q.queryTokens()));
         return new double[] {1, Math.log(simulate(q).value(t)), -Math.log(1 - rho)};
     }
 
-    /** The server's CPU time per request outside the model's calls, ms (measured, or as max throughput past capacity implies). */
-    double outsideMillis() {
-        return outsideMillis;
+    /** The work around the batcher the simulation runs beside it; {@link WhatIf.Outside#NONE} when the data did not measure it. */
+    WhatIf.Outside outside() {
+        return outside;
+    }
+
+    /** Without the work around the batcher measured: the time per request outside it that max throughput implies, ms; else 0. */
+    double impliedMillis() {
+        return impliedMillis;
     }
 
     double latency(Target t, Query q) {
@@ -256,19 +301,18 @@ final class Simulated implements Serializable {
 
     /** Requests per second one replica sustains at most. */
     double capacity(Config c, double tokens) {
-        return wholeServer ? simulatedCapacity(c, tokens) : 1000 / (outsideMillis + 1000 / simulatedCapacity(c, tokens));
+        return 1000 / (impliedMillis + 1000 / simulatedCapacity(c, tokens));
     }
 
     Sim simulate(Query q) {
-        List<Object> key = List.of(profile, outside(), q);
+        List<Object> key = List.of(profile, outside, q);
         Sim cached = SIMS.get(key);
         if (cached != null) {
             return cached;
         }
         double[][] logs = new double[3][SEEDS];
         for (int seed = 0; seed < SEEDS; seed++) {
-            int n = Math.clamp(Math.round(q.rate() * SECONDS), MIN_ARRIVALS, MAX_ARRIVALS);
-            WhatIf.Served r = run(q, n, seed);
+            WhatIf.Served r = serve(profile, outside, q, seed);
             logs[0][seed] = Math.log(Math.max(1e-3, r.latencyMillis(50)));
             logs[1][seed] = Math.log(Math.max(1e-3, r.latencyMillis(95)));
             logs[2][seed] = Math.log(Math.max(1e-3, r.latencyMillis(99)));
@@ -293,31 +337,33 @@ final class Simulated implements Serializable {
      * ({@link WhatIf#maxThroughput}).
      */
     double simulatedCapacity(Config c, double tokens) {
-        int len = tokens(tokens);
-        List<Object> key = List.of(profile, outside(), c, len);
+        double len = meanTokens(tokens);
+        List<Object> key = List.of(profile, outside, c, len);
         Double cached = CAPACITIES.get(key);
         if (cached != null) {
             return cached;
         }
-        checkCpus(c);
-        double capacity = WhatIf.maxThroughput(profile, settings(c), len, outside());
+        checkCpus(profile, c);
+        double capacity = WhatIf.maxThroughput(profile, settings(c), len, outside);
         CAPACITIES.put(key, capacity);
         return capacity;
     }
 
-    private void checkCpus(Config c) {
+    private static void checkCpus(CallTimeModel profile, Config c) {
         if (c.cpus() > 0 && profile.cores() > 0 && c.cpus() != profile.cores()) {
             throw AnalysisException.invalid("the call-time profile was measured on " + profile.cores() + " CPU(s), not the " + c.cpus()
                     + " the server runs on: profile it there (taskset -c ... recops bench --profile)");
         }
     }
 
-    private WhatIf.Served run(Query q, int n, int seed) {
+    /** {@code q}'s Poisson arrivals ({@value #SECONDS} s of them, within bounds) through the simulated server. */
+    private static WhatIf.Served serve(CallTimeModel profile, WhatIf.Outside outside, Query q, int seed) {
         Config c = q.config();
-        checkCpus(c);
-        List<BatchSimulation.Arrival> arrivals = WhatIf.generate(WhatIf.Process.POISSON, q.rate(), n / q.rate(), tokens(q.queryTokens()),
+        checkCpus(profile, c);
+        int n = Math.clamp(Math.round(q.rate() * SECONDS), MIN_ARRIVALS, MAX_ARRIVALS);
+        List<BatchSimulation.Arrival> arrivals = WhatIf.generate(WhatIf.Process.POISSON, q.rate(), n / q.rate(), meanTokens(q.queryTokens()),
                 REQUEST_TIMEOUT, Folds.SEED + seed);
-        return WhatIf.serve(profile, settings(c), arrivals, outside());
+        return WhatIf.serve(profile, settings(c), arrivals, outside);
     }
 
     private static WhatIf.Settings settings(Config c) {
@@ -325,8 +371,9 @@ final class Simulated implements Serializable {
                 QUEUE_CAPACITY, REQUEST_TIMEOUT);
     }
 
-    private static int tokens(double mean) {
-        return Double.isFinite(mean) ? (int) Math.max(1, Math.round(mean)) : 8;
+    /** The mean query length to simulate, to a tenth of a token (so that capacities are shared); 8 when unknown. */
+    private static double meanTokens(double mean) {
+        return Double.isFinite(mean) ? Math.max(1, Math.round(mean * 10) / 10.0) : 8;
     }
 
     /** One target of this model. */

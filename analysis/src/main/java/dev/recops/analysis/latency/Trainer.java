@@ -146,7 +146,14 @@ public final class Trainer {
         return new LatencyModel(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), data, reports, predictors,
                 queue.map(q -> new LatencyModel.QueueFacts(q.service().kind().name().toLowerCase(Locale.ROOT), q.service().cvMape(),
                         q.beta())),
-                simulated.map(s -> new LatencyModel.SimulationFacts(data.profile().cores(), data.profile().cvMape(), s.outsideMillis())));
+                simulated.map(s -> facts(data.profile(), s)));
+    }
+
+    private static LatencyModel.SimulationFacts facts(CallTimeModel profile, Simulated s) {
+        WhatIf.Outside o = s.outside();
+        return o.equals(WhatIf.Outside.NONE)
+                ? new LatencyModel.SimulationFacts(profile.cores(), profile.cvMape(), s.impliedMillis(), 0, Double.NaN)
+                : new LatencyModel.SimulationFacts(profile.cores(), profile.cvMape(), o.cpuMillis(), o.backgroundMillis(), o.latencyMillis());
     }
 
     static Score crossValidate(Algorithm a, Target t, List<Observation> obs, Optional<CallTimeModel> profile, List<List<Config>> folds) {

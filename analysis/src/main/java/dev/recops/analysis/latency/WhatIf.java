@@ -7,6 +7,7 @@ import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.Table;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,40 +72,52 @@ public final class WhatIf {
 
     /**
      * The work a server does around the batcher, on the same CPUs as the model's calls: HTTP, JSON,
-     * tokenizing, retrieval, GC. Simulated as a share of the CPUs taken from the calls (each call
-     * lasts {@code 1/(1-u)} times its profiled time, {@code u = rate·cpuMillis/cores}, as under the
-     * kernel's fair sharing) and as time each request spends outside the batcher ({@code cpuMillis}
-     * stretched by the share the calls take of the CPUs, on average: {@link Served}). So the simulated capacity meets the
-     * server's CPU budget, {@code rate·(cpuMillis + model CPU per request) = cores}, and the knee
-     * comes where the whole server's, not the batcher's, would.
+     * tokenizing, retrieval, GC, timers. Its CPU is simulated as a share of the CPUs taken from the
+     * calls (each call lasts {@code 1/(1-u)} times its profiled time, {@code u = (rate·cpuMillis +
+     * backgroundMillis)/1000/cores}, as under the kernel's fair sharing), so the simulated capacity
+     * meets the server's CPU budget and the knee comes where the whole server's, not the
+     * batcher's, would. Apart from that CPU, each request spends time outside the batcher (its
+     * HTTP exchange, the hand-offs between threads), {@code latencyMillis} on average, stretched by
+     * the share of the CPUs the calls take ({@link Served}).
+     *
+     * <p>The two are not the same: on the default model the server's CPU beside the calls was 45-80
+     * ms a second at every rate from 50/s to 330/s (a background, not a cost per request), while each
+     * request spent 1.3-1.9 ms more than its call at low load (docs/performance.md).
      *
      * @param cpuMillis CPU time per request outside the model's calls
+     * @param backgroundMillis CPU time per second outside the model's calls whatever the rate
+     * @param latencyMillis mean time per request outside the batcher
      * @param cores the CPUs the server runs on
      */
-    public record Outside(double cpuMillis, int cores) {
+    public record Outside(double cpuMillis, double backgroundMillis, double latencyMillis, int cores) implements Serializable {
         public static final Outside NONE = new Outside(0, 1);
         /** A CPU share this close to full is a queue that only grows; the simulation stops stretching there. */
         static final double MAX_SHARE = 0.98;
 
         public Outside {
-            if (!(cpuMillis >= 0) || cores < 1) {
-                throw new IllegalArgumentException("outside work needs cpuMillis >= 0 and cores >= 1");
+            if (!(cpuMillis >= 0) || !(backgroundMillis >= 0) || !(latencyMillis >= 0) || cores < 1) {
+                throw new IllegalArgumentException("outside work needs cpuMillis, backgroundMillis, latencyMillis >= 0 and cores >= 1");
             }
         }
 
+        /** Work that is all CPU, per request: each request spends its CPU time outside the batcher. */
+        public Outside(double cpuMillis, int cores) {
+            this(cpuMillis, 0, cpuMillis, cores);
+        }
+
         double share(double rate) {
-            return Math.min(MAX_SHARE, rate * cpuMillis / 1000 / cores);
+            return Math.min(MAX_SHARE, (rate * cpuMillis + backgroundMillis) / 1000 / cores);
         }
     }
 
     /**
      * The whole server simulated: the batcher's outcomes, and the time each answered request spends
-     * outside it. That time is drawn per request, exponentially distributed about its mean: the
-     * server's CPU counter gives the mean and nothing of the spread, and of the distributions with
-     * that mean the exponential assumes the least. A constant put every request's tail inside the
+     * outside it, and the share of the CPUs the model's calls took. That time is drawn per request, exponentially distributed about its mean: the
+     * measurements give the mean and nothing of the spread, and of the distributions with that
+     * mean the exponential assumes the least. A constant put every request's tail inside the
      * batcher, and the simulated p99 was 0.6-0.8x the measured one at low load (docs/performance.md).
      */
-    record Served(BatchSimulation.Result batcher, double[] sortedMillis) {
+    record Served(BatchSimulation.Result batcher, double modelShare, double[] sortedMillis) {
         /** The latency (ms) at {@code percentile} over the answered requests; NaN when none was. */
         double latencyMillis(double percentile) {
             return BatchSimulation.atPercentile(sortedMillis, percentile);
@@ -120,20 +133,44 @@ public final class WhatIf {
      */
     static final double GROWING = 25;
 
-    /** {@code seconds} of arrivals at {@code rate}, each of {@code tokens} tokens, with {@code timeout}. */
-    public static List<BatchSimulation.Arrival> generate(Process process, double rate, double seconds, int tokens, Duration timeout, long seed) {
+    /** The shortest query: one word between the tokenizer's two markers. */
+    static final int FEWEST_TOKENS = 3;
+
+    /**
+     * {@code seconds} of arrivals at {@code rate}, with {@code timeout}, their lengths spread about
+     * {@code meanTokens} as queries' are: {@value #FEWEST_TOKENS} tokens and a Poisson number more
+     * (every one {@code meanTokens} long when that is fewer). A batch is padded to its longest
+     * text, so the spread is what a batch costs: at 8 texts of the WANDS queries (mean 6.2 tokens,
+     * 1-12 words) a call took what the profile gives 8 texts of 12 tokens, not of 6.
+     */
+    public static List<BatchSimulation.Arrival> generate(Process process, double rate, double seconds, double meanTokens, Duration timeout, long seed) {
         if (!(rate > 0) || !(seconds > 0)) {
             throw AnalysisException.invalid("the rate and the duration must be positive");
         }
         int n = (int) Math.min(5_000_000, Math.max(1, Math.round(rate * seconds)));
         Random random = new Random(seed);
+        Random lengths = new Random(~seed); // its own: the arrival times are the same whatever the lengths
         List<BatchSimulation.Arrival> arrivals = new ArrayList<>(n);
         double t = 0;
+        double extra = meanTokens - FEWEST_TOKENS;
         for (int i = 0; i < n; i++) {
             t += process == Process.POISSON ? -Math.log(1 - random.nextDouble()) / rate : 1 / rate;
+            int tokens = extra > 0 ? FEWEST_TOKENS + poisson(extra, lengths) : (int) Math.max(1, Math.round(meanTokens));
             arrivals.add(new BatchSimulation.Arrival(Math.round(t * 1e9), tokens, timeout.toNanos()));
         }
         return arrivals;
+    }
+
+    /** A Poisson count of mean {@code lambda} (Knuth's product of uniforms: lambda is a few tokens here). */
+    private static int poisson(double lambda, Random random) {
+        double limit = Math.exp(-lambda);
+        double product = random.nextDouble();
+        int k = 0;
+        while (product > limit) {
+            product *= random.nextDouble();
+            k++;
+        }
+        return k;
     }
 
     /**
@@ -181,8 +218,7 @@ public final class WhatIf {
         double meanTokens = arrivals.stream().mapToInt(BatchSimulation.Arrival::tokens).average().orElse(1);
         // n arrivals span n-1 gaps; a second's worth of one gap keeps a short replay's rate honest
         double seconds = Math.max(1e-3, spanSeconds(arrivals) * arrivals.size() / Math.max(1, arrivals.size() - 1));
-        int len = (int) Math.max(1, Math.round(meanTokens));
-        double capacity = maxThroughput(profile, settings, len);
+        double capacity = maxThroughput(profile, settings, meanTokens);
         return new Report(arrivals.size(), seconds, meanTokens, r.latencyMillis(50), r.latencyMillis(95), r.latencyMillis(99),
                 r.busyShare(), r.count(BatchSimulation.Fate.SHED_QUEUE_FULL), r.count(BatchSimulation.Fate.SHED_DEADLINE),
                 r.count(BatchSimulation.Fate.EXPIRED), mean(r.batches()), mean(r.calls()), capacity);
@@ -196,11 +232,11 @@ public final class WhatIf {
     static Served serve(CallTimeModel profile, Settings s, List<BatchSimulation.Arrival> arrivals, Outside outside) {
         double stretch = 1 / (1 - outside.share(rate(arrivals)));
         BatchSimulation.Result r = BatchSimulation.run(s.batcher(), arrivals,
-                (texts, padded) -> Math.round(profile.millis(texts, Math.max(1, padded / texts), s.threads(), s.workers()) * stretch * 1e6));
+                (texts, padded, running) -> Math.round(profile.millis(texts, Math.max(1, padded / texts), s.threads(), s.workers(), running) * stretch * 1e6));
         double modelShare = Math.min(1, r.busyShare() * s.workers() * Math.min(s.threads(), outside.cores()) / (double) outside.cores());
-        double around = outside.cpuMillis() * (1 + modelShare);
+        double around = outside.latencyMillis() * (1 + modelShare);
         Random random = new Random(Folds.SEED);
-        return new Served(r, r.outcomes().stream().filter(o -> o.fate() == BatchSimulation.Fate.ANSWERED)
+        return new Served(r, modelShare, r.outcomes().stream().filter(o -> o.fate() == BatchSimulation.Fate.ANSWERED)
                 .mapToDouble(o -> o.latencyNanos() / 1e6 - (around > 0 ? around * Math.log(1 - random.nextDouble()) : 0)).sorted().toArray());
     }
 
@@ -218,18 +254,18 @@ public final class WhatIf {
     }
 
     /**
-     * The highest Poisson rate of {@code tokens}-token queries that the batcher with {@code s}
+     * The highest Poisson rate of queries of {@code tokens} tokens on average that the batcher with {@code s}
      * answers with at most 1% refused or expired over {@value Simulated#CAPACITY_SECONDS} s (at
      * least 1,000 arrivals) and a steady queue ({@link #waitGrowth} at most {@value #GROWING} ms/s), by bisection on the log of the rate below twice the rate of every
      * worker running full batches back to back.
      */
-    static double maxThroughput(CallTimeModel profile, Settings s, int tokens) {
+    static double maxThroughput(CallTimeModel profile, Settings s, double tokens) {
         return maxThroughput(profile, s, tokens, Outside.NONE);
     }
 
-    /** As {@link #maxThroughput(CallTimeModel, Settings, int)}, with the work around the batcher on the same CPUs. */
-    static double maxThroughput(CallTimeModel profile, Settings s, int tokens, Outside outside) {
-        double hi = 2 * 1000.0 * s.workers() * s.batchMax() / profile.millis(s.batchMax(), tokens, s.threads(), s.workers());
+    /** As {@link #maxThroughput(CallTimeModel, Settings, double)}, with the work around the batcher on the same CPUs. */
+    static double maxThroughput(CallTimeModel profile, Settings s, double tokens, Outside outside) {
+        double hi = 2 * 1000.0 * s.workers() * s.batchMax() / profile.millis(s.batchMax(), (int) Math.max(1, Math.round(tokens)), s.threads(), s.workers());
         double lo = hi / 1000;
         for (int i = 0; i < 14; i++) {
             double mid = Math.sqrt(lo * hi);

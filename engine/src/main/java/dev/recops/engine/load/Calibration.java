@@ -228,7 +228,9 @@ public final class Calibration {
                         append(f, f.runs());
                         entry.put("rate", rate);
                         JsonNode l = res.path("latency_ms");
-                        yield String.format(Locale.ROOT, "%.0f/s: p50 %.1f ms, p99 %.1f ms", rate, l.path("p50").asDouble(), l.path("p99").asDouble());
+                        // the generator's own delay is in every latency: a neighbour on its CPU shows here first
+                        yield String.format(Locale.ROOT, "%.0f/s: p50 %.1f ms, p99 %.1f ms (generator lag p99 %.1f ms)", rate, l.path("p50").asDouble(),
+                                l.path("p99").asDouble(), res.path("scheduler_lag_ms").path("p99").asDouble());
                     }
                 };
                 appendLine(f.journal(), entry.toString());
