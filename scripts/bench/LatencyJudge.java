@@ -27,6 +27,10 @@ import java.util.Optional;
  * deviation, and a normal error's mean absolute size is 0.80 of its standard deviation: 0.54 of
  * sigma in all).
  *
+ * With INSTANCE_RUNS="FILE..." (scripts/bench/instance-noise.sh's instance-N.csv, one per server
+ * start), also the noise between server starts, which repeats on one server cannot show, and the
+ * MAPE a perfect model of a server it did not see start would still show.
+ *
  * With MAX_RATE=FILE (pinned-truth.sh's max-rate.txt: "CONFIG SLO RATE..."), also {@code solve
  * max-rate}'s answer for each line against the measured highest rate meeting the objective (the
  * median of its searches): within 15% below it is the issue's bar.
@@ -69,6 +73,15 @@ public class LatencyJudge {
         System.out.printf(Locale.ROOT, "the truth's noise over %d held-out points (at least %d repeats each): one repeat's log spread p50 %.3f, "
                 + "p99 %.3f; a perfect model would still show MAPE of about p50 %.1f%%, p99 %.1f%% against their medians%n", points, perPoint,
                 sigma50, sigma99, 100 * 0.798 * median * sigma50, 100 * 0.798 * median * sigma99);
+        String instanceRuns = System.getenv("INSTANCE_RUNS");
+        if (instanceRuns != null) {
+            double[] between = betweenStarts(Arrays.stream(instanceRuns.trim().split("\\s+")).map(Path::of).toList());
+            double sd50 = Math.sqrt(between[0] + Math.pow(median * sigma50, 2));
+            double sd99 = Math.sqrt(between[1] + Math.pow(median * sigma99, 2));
+            System.out.printf(Locale.ROOT, "between server starts (%s): log spread p50 %.3f, p99 %.3f; a perfect model of a server it did not see "
+                    + "start would show MAPE of about p50 %.1f%%, p99 %.1f%% against one start's medians%n", instanceRuns, Math.sqrt(between[0]),
+                    Math.sqrt(between[1]), 100 * 0.798 * sd50, 100 * 0.798 * sd99);
+        }
         java.util.logging.LogManager.getLogManager().reset(); // Smile logs every tree
         for (String algo : algos) {
             long t0 = System.nanoTime();
@@ -152,6 +165,51 @@ public class LatencyJudge {
     }
 
     /** Per config@rate: the repeats' p50 and p99. */
+    /**
+     * The variance of log p50 and log p99 between server starts, {p50, p99}: each file one start
+     * (scripts/bench/instance-noise.sh), its repeats at each configuration and rate averaged in log;
+     * the variance of those means over the starts, less what the repeats' own spread puts into a
+     * mean of that many (never below zero), pooled over the configurations and rates.
+     */
+    static double[] betweenStarts(List<Path> starts) throws Exception {
+        Map<String, List<double[]>> means = new HashMap<>(); // point -> per start {mean log p50, mean log p99}
+        double[] within = new double[2];
+        int withinDf = 0;
+        int perStart = Integer.MAX_VALUE;
+        for (Path start : starts) {
+            for (var e : repeats(start).entrySet()) {
+                List<double[]> r = e.getValue();
+                double[] mean = new double[2];
+                for (int t = 0; t < 2; t++) {
+                    final int target = t;
+                    double[] logs = r.stream().mapToDouble(x -> Math.log(x[target])).toArray();
+                    mean[t] = Arrays.stream(logs).average().orElseThrow();
+                    within[t] += Arrays.stream(logs).map(v -> (v - mean[target]) * (v - mean[target])).sum();
+                }
+                withinDf += r.size() - 1;
+                perStart = Math.min(perStart, r.size());
+                means.computeIfAbsent(e.getKey(), k -> new java.util.ArrayList<>()).add(mean);
+            }
+        }
+        double[] between = new double[2];
+        int points = 0;
+        for (List<double[]> m : means.values()) {
+            if (m.size() < 2) {
+                continue;
+            }
+            for (int t = 0; t < 2; t++) {
+                final int target = t;
+                between[t] += smile.math.MathEx.var(m.stream().mapToDouble(x -> x[target]).toArray());
+            }
+            points++;
+        }
+        for (int t = 0; t < 2; t++) {
+            double repeatVar = withinDf > 0 ? within[t] / withinDf : 0;
+            between[t] = points == 0 ? 0 : Math.max(0, between[t] / points - repeatVar / perStart);
+        }
+        return between;
+    }
+
     static Map<String, List<double[]>> repeats(Path runs) throws Exception {
         List<String> lines = Files.readAllLines(runs);
         List<String> h = Arrays.asList(lines.getFirst().split(","));
