@@ -254,7 +254,7 @@ final class Simulated implements Serializable {
         }
         double slope = sxx > 0 ? sxy / sxx : 0;
         double intercept = my - slope * mx;
-        if (slope < 0 || intercept >= 0 && slope == 0) {
+        if (slope <= 0) {
             return new double[] {Math.max(0, my), 0};
         }
         if (intercept < 0) {
