@@ -10,23 +10,16 @@
 #          scripts/bench/instance-noise.sh OUT_DIR
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-need taskset util-linux
-[ "$(nproc)" -ge 2 ] || { echo "needs two CPUs: one for the server, one for the load" >&2; exit 4; }
 out=${1:?usage: instance-noise.sh OUT_DIR}
 secs=${SECONDS_PER_RUN:-30}; repeats=${REPEATS:-2}; instances=${INSTANCES:-3}
-mkdir -p "$out"
-machine | tee -a "$out/machine.txt"
-echo "server on CPU 1, load generator on CPU 0" | tee -a "$out/machine.txt"
+pinned_setup "$out"
 port=18181
 for cfg in ${CONFIGS:-16/1/1 2/1/1 8/2/1}; do
   IFS=/ read -r batch workers threads <<<"$cfg"
   for n in $(seq 1 "$instances"); do
     echo "== $cfg, server start $n ($(date -u +%H:%M:%S))"
     start_pinned_server "$port" --primary-version 2 --batch-max "$batch" --workers "$workers" --threads "$threads"
-    # the warm-up pinned-truth.sh gives each server (a warm-up's verdict is not data)
-    pinned_bench "$port" --rate 200 --duration 20s --warmup 0s >/dev/null || true
-    taskset -c 0 "$recops" bench --url "http://127.0.0.1:$port" --queries "$root/testdata/wands/queries.csv" --timeout 2s \
-      --concurrency $((2 * batch * workers > 256 ? 256 : 2 * batch * workers)) --duration 40s --warmup 0s >/dev/null || true
+    warm_pinned "$port" "$batch" "$workers"
     for rate in ${RATES:-100 200}; do
       for i in $(seq 1 "$repeats"); do
         pinned_bench "$port" --rate "$rate" --duration "${secs}s" --warmup 5s --seed "$i" --csv "$out/instance-$n.csv" \

@@ -42,6 +42,23 @@ pinned_bench() { # port, bench args...: open loop, Poisson, WANDS queries, from 
     --arrivals poisson --timeout 2s "$@"
 }
 
+pinned_setup() { # out_dir: a run with the server on CPU 1 and the generator on CPU 0, its machine noted in OUT/machine.txt
+  need taskset util-linux
+  [ "$(nproc)" -ge 2 ] || { echo "needs two CPUs: one for the server, one for the load" >&2; exit 4; }
+  mkdir -p "$1"
+  machine | tee -a "$1/machine.txt"
+  echo "server on CPU 1, load generator on CPU 0" | tee -a "$1/machine.txt"
+}
+
+warm_pinned() { # port batch workers: the warm-up before a pinned server is measured, not recorded
+  # at a capacity search's first rate, then closed loop with every worker's batches full (warmed at less, the first
+  # probes met code the JIT had not compiled and shapes not yet seen, and failed rates passed later: docs/performance.md)
+  # (a warm-up's verdict is not data: a breach, exit 3, must not end the script)
+  pinned_bench "$1" --rate 200 --duration 20s --warmup 0s >/dev/null || true
+  taskset -c 0 "$recops" bench --url "http://127.0.0.1:$1" --queries "$root/testdata/wands/queries.csv" --timeout 2s \
+    --concurrency $((2 * $2 * $3 > 256 ? 256 : 2 * $2 * $3)) --duration 40s --warmup 0s >/dev/null || true
+}
+
 median() { # numbers... -> the middle one (the lower of the two middle ones for an even count)
   printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'
 }

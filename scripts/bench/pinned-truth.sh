@@ -17,13 +17,9 @@
 #          scripts/bench/pinned-truth.sh OUT
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-need taskset util-linux
-[ "$(nproc)" -ge 2 ] || { echo "needs two CPUs: one for the server, one for the load" >&2; exit 4; }
 out=${1:?usage: pinned-truth.sh OUT_DIR}
 secs=${SECONDS_PER_RUN:-30}; repeats=${REPEATS:-3}; finds=${FINDS:-3}
-mkdir -p "$out"
-machine | tee -a "$out/machine.txt"
-echo "server on CPU 1, load generator on CPU 0" | tee -a "$out/machine.txt"
+pinned_setup "$out"
 [ -f "$out/profile.csv" ] || taskset -c 1 "$dist/bin/recops" bench --profile "$out/profile.csv" --primary-version 2
 port=18180
 bench() { pinned_bench "$port" "$@"; }
@@ -31,12 +27,7 @@ for cfg in ${CONFIGS:-16/1/1 4/1/1}; do
   IFS=/ read -r batch workers threads <<<"$cfg"
   echo "== batch-max $batch, workers $workers, threads $threads ($(date -u +%H:%M:%S))"
   start_pinned_server "$port" --primary-version 2 --batch-max "$batch" --workers "$workers" --threads "$threads"
-  # warm-up: at the search's first rate, then closed loop with every worker's batches full (warmed at less, the first
-  # probes met code the JIT had not compiled and shapes not yet seen, and failed rates passed later: docs/performance.md)
-  # (a warm-up's verdict is not data: a breach, exit 3, must not end the script)
-  bench --rate 200 --duration 20s --warmup 0s >/dev/null || true
-  taskset -c 0 "$recops" bench --url "http://127.0.0.1:$port" --queries "$root/testdata/wands/queries.csv" --timeout 2s \
-    --concurrency $((2 * batch * workers > 256 ? 256 : 2 * batch * workers)) --duration 40s --warmup 0s >/dev/null || true
+  warm_pinned "$port" "$batch" "$workers"
   found=()
   for i in $(seq 1 "$finds"); do
     best=$(bench --find-max-rate --slo 'errors<=1%' --rate 200 --duration 10s --warmup 3s --seed "$i" --csv "$out/capacity.csv" \
